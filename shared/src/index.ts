@@ -1,0 +1,4 @@
+export * from './objects.js';
+export * from './changeset.js';
+export * from './errors.js';
+export * from './log.js';

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['{shared,agent,hub,cli,test}/**/*.test.ts'],
+    exclude: ['**/node_modules/**'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Integration suites start servers; two cores is the machine size.
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
