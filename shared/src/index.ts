@@ -2,3 +2,4 @@ export * from './objects.js';
 export * from './changeset.js';
 export * from './errors.js';
 export * from './log.js';
+export * from './repo-reader.js';

@@ -63,3 +63,42 @@ export function parseObjectId(id: string): ObjectRef {
 export function describeRef(ref: ObjectRef): string {
   return ref.namespace ? `${ref.kind}/${ref.namespace}/${ref.name}` : `${ref.kind}/${ref.name}`;
 }
+
+/** How the agent treats one rendered object; set by the document that produced it. */
+export interface ApplyPolicy {
+  /** Take over fields another field manager owns (server-side apply `force`). */
+  force: boolean;
+  /** `correct` re-applies drifted objects at once; `alert` only reports them. */
+  drift: 'correct' | 'alert';
+  /** JSON pointers (RFC 6901) into the object whose differences are never drift. */
+  ignore: string[];
+  /** False keeps the object in the cluster when it leaves the repository. */
+  prune: boolean;
+}
+
+/** One object the renderer produced for a cluster. */
+export interface RenderedObject {
+  /** `objectId(refOf(object))`. */
+  id: string;
+  object: KubeObject;
+  /** sha256 (hex) of the object's canonical JSON. */
+  hash: string;
+  /** The repository file and document that produced it. */
+  source: { file: string; document: string };
+  policy: ApplyPolicy;
+}
+
+/** Everything one cluster should contain, in apply order. */
+export interface RenderResult {
+  cluster: string;
+  objects: RenderedObject[];
+  /** sha256 (hex) over the ordered object hashes: equal sets, equal hash. */
+  hash: string;
+}
+
+/** Labels and annotations netfleet puts on every object it renders. */
+export const OWNER_LABEL = 'app.kubernetes.io/managed-by';
+export const OWNER_VALUE = 'netfleet';
+export const SOURCE_ANNOTATION = 'netfleet.io/source';
+/** Set to `disabled` on an object (in git or in the cluster) to keep it from being pruned. */
+export const PRUNE_ANNOTATION = 'netfleet.io/prune';
