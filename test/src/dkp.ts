@@ -1,0 +1,202 @@
+/**
+ * Access to the DKP reference files beside the repository (`../shared/dkp`): the
+ * CustomResourceDefinitions DKP installs and the module-settings schemas its ModuleConfig
+ * webhook checks. The files are read in place (never copied) and parsed once per process.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import { NetfleetError } from '@netfleet/shared';
+
+/** A JSON value as parsed from YAML. */
+export type JsonObject = Record<string, unknown>;
+
+/**
+ * The `x-` extension keys kube-apiserver declares in JSONSchemaProps. Every other `x-` key
+ * (`x-doc-*`, `x-examples`, `x-kubernetes-immutable`, ...) makes a real server reject the CRD,
+ * so DKP strips them before installing, and so do we.
+ */
+export const STANDARD_SCHEMA_EXTENSIONS: ReadonlySet<string> = new Set([
+  'x-kubernetes-preserve-unknown-fields',
+  'x-kubernetes-embedded-resource',
+  'x-kubernetes-int-or-string',
+  'x-kubernetes-list-type',
+  'x-kubernetes-list-map-keys',
+  'x-kubernetes-map-type',
+  'x-kubernetes-validations',
+]);
+
+/**
+ * CRD files a real kube-apiserver (v1.28.7) refuses even after stripping, with the reason
+ * (see "Installing these CRDs into an API server" in the DKP README). Neither is a kind
+ * netfleet renders.
+ */
+export const DKP_CRDS_REJECTED_BY_KUBE_APISERVER: Readonly<Record<string, string>> = {
+  'metallb/internal/l2lbservices.yaml':
+    'the conditions x-kubernetes-list-map-keys name a property the items lack (a description scalar swallows `properties`)',
+  'cni-cilium/cilium/ciliumenvoyconfigs.yaml':
+    'multi-line description scalars parse into undeclared schema keys and arrays without items',
+};
+
+/** One CRD file: its path relative to `crds/`, its CRDs with non-standard `x-` keys removed. */
+export interface DkpCrdFile {
+  file: string;
+  crds: JsonObject[];
+  /** YAML syntax errors; the documents are still read leniently, as the files are upstream's. */
+  yamlErrors: string[];
+}
+
+/** The settings schema of one DKP module (`module-config/<module>.yaml`). */
+export interface ModuleSettingsSchema {
+  module: string;
+  file: string;
+  /** `x-config-version` of the file; 1 when absent. `spec.version` must be at most this. */
+  configVersion: number;
+  /** The OpenAPI schema of `ModuleConfig.spec.settings`, non-standard `x-` keys removed. */
+  schema: JsonObject;
+}
+
+const SCHEMA_MAP_KEYWORDS = ['properties', 'patternProperties', 'definitions', 'dependencies'];
+const SCHEMA_LIST_KEYWORDS = ['allOf', 'anyOf', 'oneOf'];
+const SCHEMA_SINGLE_KEYWORDS = ['items', 'additionalProperties', 'additionalItems', 'not'];
+
+/** The DKP reference directory: `$NETFLEET_DKP_DIR`, else `../shared/dkp` from the repo root. */
+export function dkpDir(): string {
+  const override = process.env.NETFLEET_DKP_DIR;
+  if (override) return resolve(override);
+  const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  return resolve(repoRoot, '..', 'shared', 'dkp');
+}
+
+/**
+ * Removes every `x-` key that is not a standard Kubernetes extension from an OpenAPI schema,
+ * walking only schema positions (property names and `default`/`enum` values are data and
+ * stay as they are). Returns a new object.
+ */
+export function stripNonStandardExtensions(schema: unknown): unknown {
+  if (!isObject(schema)) return schema;
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key.startsWith('x-') && !STANDARD_SCHEMA_EXTENSIONS.has(key)) continue;
+    if (SCHEMA_MAP_KEYWORDS.includes(key) && isObject(value)) {
+      out[key] = Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, stripNonStandardExtensions(sub)]));
+    } else if (SCHEMA_LIST_KEYWORDS.includes(key) && Array.isArray(value)) {
+      out[key] = value.map(stripNonStandardExtensions);
+    } else if (SCHEMA_SINGLE_KEYWORDS.includes(key)) {
+      out[key] = Array.isArray(value) ? value.map(stripNonStandardExtensions) : stripNonStandardExtensions(value);
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
+/** A CRD with the schemas of all its versions stripped as DKP does before installing it. */
+export function stripCrd(crd: JsonObject): JsonObject {
+  const copy = structuredClone(crd);
+  const spec = isObject(copy.spec) ? copy.spec : {};
+  const versions = Array.isArray(spec.versions) ? spec.versions : [];
+  for (const version of versions) {
+    if (isObject(version) && isObject(version.schema) && version.schema.openAPIV3Schema !== undefined) {
+      version.schema.openAPIV3Schema = stripNonStandardExtensions(version.schema.openAPIV3Schema);
+    }
+  }
+  return copy;
+}
+
+/** Every CRD file under `crds/`, as paths relative to it (posix separators), sorted. */
+export function listDkpCrdFiles(): string[] {
+  const root = join(dkpDir(), 'crds');
+  return walkYamlFiles(root).map((file) => relative(root, file).split(sep).join('/')).sort();
+}
+
+const crdFileCache = new Map<string, DkpCrdFile>();
+
+/** Reads one CRD file (relative to `crds/`); parsed once per process, treat as read-only. */
+export function loadDkpCrdFile(file: string): DkpCrdFile {
+  const path = join(dkpDir(), 'crds', file);
+  const cached = crdFileCache.get(path);
+  if (cached) return cached;
+  const documents = parseAllDocuments(readText(path));
+  const crds: JsonObject[] = [];
+  const yamlErrors: string[] = [];
+  for (const document of documents) {
+    yamlErrors.push(...document.errors.map((error) => `${file}: ${error.message.split('\n')[0]}`));
+    const value: unknown = document.toJS();
+    if (isObject(value) && value.kind === 'CustomResourceDefinition') crds.push(stripCrd(value));
+  }
+  const loaded = { file, crds, yamlErrors };
+  crdFileCache.set(path, loaded);
+  return loaded;
+}
+
+/** The CRD files a real kube-apiserver accepts after stripping (all but the known two). */
+export function installableDkpCrdFiles(): string[] {
+  return listDkpCrdFiles().filter((file) => !(file in DKP_CRDS_REJECTED_BY_KUBE_APISERVER));
+}
+
+let settingsCache: Map<string, ModuleSettingsSchema> | undefined;
+
+/** Every module's settings schema from `module-config/*.yaml`, keyed by module name. */
+export function loadModuleSettingsSchemas(): Map<string, ModuleSettingsSchema> {
+  if (settingsCache) return settingsCache;
+  const root = join(dkpDir(), 'module-config');
+  const schemas = new Map<string, ModuleSettingsSchema>();
+  for (const entry of readdirSync(root).sort()) {
+    if (!entry.endsWith('.yaml')) continue;
+    const path = join(root, entry);
+    const file = `module-config/${entry}`;
+    const documents = parseAllDocuments(readText(path));
+    const errors = documents.flatMap((document) => document.errors);
+    const value: unknown = documents[0]?.toJS();
+    if (errors.length > 0 || !isObject(value)) {
+      throw new NetfleetError('KUBE_DKP_SCHEMA_INVALID', `${file}: not a YAML OpenAPI schema${errors[0] ? `: ${errors[0].message.split('\n')[0]}` : ''}`, {
+        hint: 'refresh the DKP reference files; they must be byte-for-byte upstream copies',
+      });
+    }
+    const version = value['x-config-version'];
+    const module = entry.slice(0, -'.yaml'.length);
+    schemas.set(module, {
+      module,
+      file,
+      configVersion: typeof version === 'number' ? version : 1,
+      schema: stripNonStandardExtensions(value) as JsonObject,
+    });
+  }
+  settingsCache = schemas;
+  return schemas;
+}
+
+function walkYamlFiles(dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch (cause) {
+    throw missingDir(dir, cause);
+  }
+  return entries.flatMap((entry) => {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) return walkYamlFiles(path);
+    return entry.endsWith('.yaml') || entry.endsWith('.yml') ? [path] : [];
+  });
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw missingDir(path, cause);
+  }
+}
+
+function missingDir(path: string, cause: unknown): NetfleetError {
+  return new NetfleetError('KUBE_DKP_FILES_MISSING', `cannot read DKP reference files at ${path}`, {
+    hint: 'place the DKP reference folder at ../shared/dkp beside the repository or set NETFLEET_DKP_DIR',
+    cause,
+  });
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
