@@ -1,3 +1,13 @@
 export { freePort } from './free-port.js';
 export { startRedis, sharedRedis, type PrivateRedis, type SharedRedis, type StartRedisOptions } from './redis.js';
 export * from './dkp.js';
+export {
+  startGitServer,
+  type GitServer, type GitServerAuth, type GitServerRepo, type GitRequestLogEntry, type StartGitServerOptions,
+} from './git-server.js';
+export { createWorkTree, type WorkTree, type CommitOptions } from './git-repo.js';
+export {
+  createGpgSigner, createSshSigner, configArgs,
+  type CommitSigner, type GpgSignerOptions, type SshSignerOptions,
+} from './git-signing.js';
+export { runGit, runTool, type RunGitOptions } from './git-cli.js';
