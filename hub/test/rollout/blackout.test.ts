@@ -21,7 +21,7 @@ describe('blackoutAt', () => {
     { name: 'holds inside a date range', windows: [freeze], at: '2026-12-24T10:00:00Z', endsAt: '2027-01-04T00:00:00Z' },
     { name: 'opens at the end of a date range', windows: [freeze], at: '2027-01-04T00:00:00Z', endsAt: null },
     { name: 'chains touching windows: Friday evening then the weekend', windows: [fridayEvening, weekends], at: '2026-11-27T18:00:00Z', endsAt: '2026-11-29T23:00:00Z' },
-    { name: 'chains a date range into a weekend', windows: [weekends, { kind: 'dates', start: '2026-11-27T00:00:00Z', end: '2026-11-28T06:00:00Z' }], at: '2026-11-27T10:00:00Z', endsAt: '2026-11-29T23:00:00Z' },
+    { name: 'chains a date range into a weekend', windows: [weekends, { kind: 'dates', start: '2026-11-27T00:00:00Z', end: '2026-11-28T06:00:00Z' } as BlackoutWindow], at: '2026-11-27T10:00:00Z', endsAt: '2026-11-29T23:00:00Z' },
     // Berlin leaves summer time on 2026-10-25 at 03:00 local (01:00 UTC): the weekend ends at 23:00 UTC.
     { name: 'follows the autumn clock change', windows: [weekends], at: '2026-10-24T12:00:00Z', endsAt: '2026-10-25T23:00:00Z' },
     // Berlin enters summer time on 2026-03-29 at 02:00 local: the weekend ends at 22:00 UTC.
