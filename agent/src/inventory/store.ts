@@ -1,0 +1,75 @@
+import type { KubeObject } from '@netfleet/shared';
+import { InventoryError } from '../errors.js';
+import type { KubeClient } from '../kube/client.js';
+import { Inventory } from './inventory.js';
+
+/** Where the inventory lives in the cluster. */
+export interface InventoryStoreOptions {
+  /** Namespace of the ConfigMap (the agent's own namespace). */
+  namespace: string;
+  /** The cluster's name, recorded for people reading the ConfigMap. */
+  cluster: string;
+  /**
+   * Name of the ConfigMap.
+   * @defaultValue 'netfleet-inventory'
+   */
+  name?: string;
+}
+
+/** The inventory and the last revision applied successfully, as stored. */
+export interface StoredInventory {
+  inventory: Inventory;
+  /** The revision of the last successful sync; '' before the first. */
+  revision: string;
+}
+
+/**
+ * Keeps the inventory in a ConfigMap in the agent's namespace, so a restarted agent
+ * knows what it applied and prunes nothing wrongly. Written with server-side apply under
+ * its own field manager.
+ */
+export class InventoryStore {
+  readonly #name: string;
+
+  constructor(private readonly client: KubeClient, private readonly options: InventoryStoreOptions) {
+    this.#name = options.name ?? 'netfleet-inventory';
+  }
+
+  async load(): Promise<StoredInventory> {
+    let configMap: KubeObject | undefined;
+    try {
+      configMap = await this.client.get(this.#path());
+    } catch (cause) {
+      throw new InventoryError(`cannot read the inventory ConfigMap ${this.options.namespace}/${this.#name}`, { cause });
+    }
+    if (!configMap) return { inventory: new Inventory(), revision: '' };
+    const data = (configMap.data ?? {}) as Record<string, string>;
+    try {
+      return { inventory: Inventory.parse(data.entries ?? ''), revision: data.revision ?? '' };
+    } catch (cause) {
+      throw new InventoryError(`the inventory ConfigMap ${this.options.namespace}/${this.#name} is malformed: ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  async save(stored: StoredInventory): Promise<void> {
+    const configMap: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: this.#name,
+        namespace: this.options.namespace,
+        labels: { 'app.kubernetes.io/part-of': 'netfleet', 'app.kubernetes.io/component': 'inventory' },
+      },
+      data: { cluster: this.options.cluster, revision: stored.revision, entries: stored.inventory.serialize() },
+    };
+    try {
+      await this.client.apply(configMap, { force: true });
+    } catch (cause) {
+      throw new InventoryError(`cannot write the inventory ConfigMap ${this.options.namespace}/${this.#name}`, { cause });
+    }
+  }
+
+  #path() {
+    return { apiVersion: 'v1', kind: 'ConfigMap', namespace: this.options.namespace, name: this.#name };
+  }
+}

@@ -1,0 +1,140 @@
+import { KubeConfig, Watch } from '@kubernetes/client-node';
+import type { KubeObject } from '@netfleet/shared';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { KindNotServedError, KubeErrorCode } from '../errors.js';
+import { Discovery, type ServedKind } from './discovery.js';
+import { RawObjectApi, type ResourcePath } from './object-api.js';
+import { defaultRetryOptions, toKubeError, withRetry, type RetryOptions } from './retry.js';
+
+/** How the agent connects to its cluster. */
+export interface KubeClientOptions {
+  /**
+   * A ready KubeConfig (tests pass the API test server's). Takes precedence over the
+   * other connection options.
+   */
+  kubeConfig?: KubeConfig;
+  /** Path of a kubeconfig file. Without it and without `inCluster`, the default loading rules apply. */
+  kubeconfigPath?: string;
+  /**
+   * Use the pod's service account (in-cluster config).
+   * @defaultValue false
+   */
+  inCluster?: boolean;
+  /**
+   * Field manager name for server-side apply.
+   * @defaultValue 'netfleet'
+   */
+  fieldManager?: string;
+  /**
+   * Requests in flight at once (watches excluded).
+   * @defaultValue 8
+   */
+  concurrency?: number;
+  /** Retry policy for transient failures. @defaultValue {@link defaultRetryOptions} */
+  retry?: Partial<RetryOptions>;
+}
+
+export const FIELD_MANAGER = 'netfleet';
+
+/** Builds the KubeConfig the options describe. */
+export function loadKubeConfig(options: Pick<KubeClientOptions, 'kubeConfig' | 'kubeconfigPath' | 'inCluster'>): KubeConfig {
+  if (options.kubeConfig) return options.kubeConfig;
+  const config = new KubeConfig();
+  if (options.inCluster) config.loadFromCluster();
+  else if (options.kubeconfigPath) config.loadFromFile(options.kubeconfigPath);
+  else config.loadFromDefault();
+  return config;
+}
+
+/**
+ * The agent's only way to talk to the cluster: wire-format JSON, discovery cache,
+ * bounded concurrency and retries with backoff on every request.
+ */
+export class KubeClient {
+  readonly kubeConfig: KubeConfig;
+  readonly fieldManager: string;
+  readonly discovery: Discovery;
+  readonly #api: RawObjectApi;
+  readonly #limit: LimitFunction;
+  readonly #retry: RetryOptions;
+  readonly #watch: Watch;
+
+  constructor(options: KubeClientOptions = {}) {
+    this.kubeConfig = loadKubeConfig(options);
+    this.fieldManager = options.fieldManager ?? FIELD_MANAGER;
+    this.#api = this.kubeConfig.makeApiClient(RawObjectApi);
+    this.#limit = pLimit(options.concurrency ?? 8);
+    this.#retry = { ...defaultRetryOptions(), ...options.retry };
+    this.#watch = new Watch(this.kubeConfig);
+    this.discovery = new Discovery((apiVersion, kind) => this.#call(() => this.#api.discover(apiVersion, kind)));
+  }
+
+  /** The served kind, or a KindNotServedError. */
+  async served(apiVersion: string, kind: string): Promise<ServedKind> {
+    const served = await this.discovery.find(apiVersion, kind);
+    if (!served) throw new KindNotServedError(apiVersion, kind);
+    return served;
+  }
+
+  /** Server-side apply under the agent's field manager. */
+  apply(object: KubeObject, options: { force: boolean; dryRun?: boolean }): Promise<KubeObject> {
+    return this.#call(() => this.#api.applyRaw(object, { fieldManager: this.fieldManager, force: options.force, dryRun: options.dryRun ?? false }));
+  }
+
+  /** The live object, or undefined when it does not exist. */
+  async get(path: ResourcePath): Promise<KubeObject | undefined> {
+    try {
+      return await this.#call(() => this.#api.getRaw(path));
+    } catch (error) {
+      if (toKubeError(error).code === KubeErrorCode.NotFound) return undefined;
+      throw error;
+    }
+  }
+
+  /** Every object of a kind in every namespace (all pages), and the list's resourceVersion. */
+  async list(apiVersion: string, kind: string, labelSelector?: string): Promise<{ items: KubeObject[]; resourceVersion: string }> {
+    const items: KubeObject[] = [];
+    let token: string | undefined;
+    let resourceVersion = '';
+    do {
+      const page = await this.#call(() => this.#api.listRaw({ apiVersion, kind }, { labelSelector, limit: 500, continue: token }));
+      for (const item of page.items) items.push({ ...item, apiVersion, kind });
+      token = page.metadata?.continue || undefined;
+      resourceVersion = page.metadata?.resourceVersion ?? '';
+    } while (token);
+    return { items, resourceVersion };
+  }
+
+  /** Deletes an object; false when it was already gone. */
+  async delete(path: ResourcePath, preconditions: { uid?: string } = {}): Promise<boolean> {
+    try {
+      await this.#call(() => this.#api.deleteRaw(path, preconditions));
+      return true;
+    } catch (error) {
+      if (toKubeError(error).code === KubeErrorCode.NotFound) return false;
+      throw error;
+    }
+  }
+
+  /** The REST path of a kind's collection across namespaces. */
+  collectionPath(apiVersion: string, kind: string): Promise<string> {
+    return this.#api.collectionPath(apiVersion, kind);
+  }
+
+  /**
+   * Opens a watch; `onDone` runs once when it ends for any reason (the caller decides
+   * whether to relist). Resolves to a handle whose `abort()` ends it.
+   */
+  watch(
+    path: string,
+    query: { resourceVersion: string; labelSelector?: string },
+    onEvent: (type: string, object: KubeObject) => void,
+    onDone: (error: unknown) => void,
+  ): Promise<AbortController> {
+    return this.#watch.watch(path, { ...query, allowWatchBookmarks: true }, onEvent, onDone);
+  }
+
+  #call<T>(request: () => Promise<T>): Promise<T> {
+    return withRetry(() => this.#limit(request), this.#retry);
+  }
+}

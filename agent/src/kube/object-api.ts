@@ -1,0 +1,112 @@
+import {
+  ApiException, HttpMethod, KubernetesObjectApi, PatchStrategy,
+  type KubernetesObject, type ResponseContext, type V1APIResource,
+} from '@kubernetes/client-node';
+import type { KubeObject } from '@netfleet/shared';
+
+/** A list response as JSON. */
+export interface RawList {
+  metadata?: { resourceVersion?: string; continue?: string };
+  items: KubeObject[];
+}
+
+/** Where an object lives in the REST API. */
+export interface ResourcePath {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name?: string;
+}
+
+/**
+ * `KubernetesObjectApi` with wire-format JSON in and out. The base class converts
+ * bodies to and from its generated model classes, which drops fields it does not know
+ * and turns timestamps into Dates; diffing needs exactly what the server sent, so these
+ * methods build the requests themselves and keep the base class's server, TLS, auth and
+ * discovery cache.
+ */
+export class RawObjectApi extends KubernetesObjectApi {
+  /** Discovery for one kind (cached per group version by the base class). */
+  discover(apiVersion: string, kind: string): Promise<V1APIResource | undefined> {
+    return this.resource(apiVersion, kind);
+  }
+
+  /** Server-side apply. */
+  async applyRaw(object: KubeObject, options: { fieldManager: string; force: boolean; dryRun: boolean }): Promise<KubeObject> {
+    const context = await this.context(object, 'patch', HttpMethod.PATCH);
+    context.setHeaderParam('Content-Type', PatchStrategy.ServerSideApply);
+    context.setQueryParam('fieldManager', options.fieldManager);
+    if (options.force) context.setQueryParam('force', 'true');
+    if (options.dryRun) context.setQueryParam('dryRun', 'All');
+    context.setBody(JSON.stringify(object));
+    return this.send<KubeObject>(context);
+  }
+
+  async getRaw(path: ResourcePath): Promise<KubeObject> {
+    return this.send<KubeObject>(await this.context(path, 'read', HttpMethod.GET));
+  }
+
+  /** One page of a list; `namespace` undefined lists across all namespaces. */
+  async listRaw(path: ResourcePath, query: { labelSelector?: string; limit?: number; continue?: string } = {}): Promise<RawList> {
+    const context = await this.context(path, 'list', HttpMethod.GET);
+    if (query.labelSelector) context.setQueryParam('labelSelector', query.labelSelector);
+    if (query.limit) context.setQueryParam('limit', String(query.limit));
+    if (query.continue) context.setQueryParam('continue', query.continue);
+    return this.send<RawList>(context);
+  }
+
+  /** Delete with background propagation; `uid` guards against deleting a re-created object. */
+  async deleteRaw(path: ResourcePath, preconditions: { uid?: string } = {}): Promise<void> {
+    const context = await this.context(path, 'delete', HttpMethod.DELETE);
+    context.setHeaderParam('Content-Type', 'application/json');
+    context.setBody(JSON.stringify({
+      apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background',
+      ...(preconditions.uid ? { preconditions: { uid: preconditions.uid } } : {}),
+    }));
+    await this.send<unknown>(context);
+  }
+
+  /** The REST path of a kind's collection (for watches). */
+  async collectionPath(apiVersion: string, kind: string, namespace?: string): Promise<string> {
+    return this.specUriPath({ apiVersion, kind, metadata: namespace ? { namespace } : {} }, 'list');
+  }
+
+  private async context(path: ResourcePath, action: 'patch' | 'read' | 'list' | 'delete', method: HttpMethod) {
+    const spec: KubernetesObject = {
+      apiVersion: path.apiVersion, kind: path.kind,
+      metadata: { ...(path.name ? { name: path.name } : {}), ...(path.namespace ? { namespace: path.namespace } : {}) },
+    };
+    // The base class would fill a missing namespace with the context default; lists
+    // across namespaces and cluster-scoped kinds must not get one.
+    const uri = await this.specUriPathExact(spec, action);
+    const context = this.configuration.baseServer.makeRequestContext(uri, method);
+    context.setHeaderParam('Accept', 'application/json');
+    return context;
+  }
+
+  private async specUriPathExact(spec: KubernetesObject, action: 'patch' | 'read' | 'list' | 'delete'): Promise<string> {
+    if (action === 'list' || spec.metadata?.namespace) return this.specUriPath(spec, action);
+    const resource = await this.resource(spec.apiVersion!, spec.kind!);
+    if (resource?.namespaced) throw new Error(`${spec.kind} ${spec.metadata?.name} is namespaced but has no namespace`);
+    return this.specUriPath(spec, action);
+  }
+
+  private send<T>(context: Parameters<KubernetesObjectApi['requestPromise']>[0]): Promise<T> {
+    return this.requestPromise(context) as Promise<T>;
+  }
+
+  /** Keeps the body as the server sent it. */
+  protected override async processResponse<T extends KubernetesObject>(response: ResponseContext): Promise<T> {
+    const text = await response.body.text();
+    if (response.httpStatusCode >= 200 && response.httpStatusCode <= 299) {
+      return (text ? JSON.parse(text) : {}) as T;
+    }
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // Not a Status object; keep the text.
+    }
+    throw new ApiException(response.httpStatusCode, 'Unsuccessful HTTP Request', body, response.headers);
+  }
+}

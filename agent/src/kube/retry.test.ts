@@ -1,0 +1,75 @@
+import { ApiException } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { KubeErrorCode } from '../errors.js';
+import { backoffDelay, toKubeError, withRetry } from './retry.js';
+
+const status = (code: number, body: unknown, headers: Record<string, string> = {}) => new ApiException(code, 'Unsuccessful HTTP Request', body, headers);
+
+describe('toKubeError', () => {
+  it.each([
+    { name: '429', error: status(429, { message: 'slow down' }, { 'retry-after': '2' }), code: KubeErrorCode.Throttled, transient: true, retryAfter: 2 },
+    { name: '500', error: status(500, { message: 'boom' }), code: KubeErrorCode.ServerError, transient: true },
+    { name: '503', error: status(503, 'unavailable'), code: KubeErrorCode.ServerError, transient: true },
+    { name: 'a concurrent-write 409', error: status(409, { reason: 'Conflict', message: 'the object has been modified' }), code: KubeErrorCode.Busy, transient: true },
+    {
+      name: 'a field-manager 409', code: KubeErrorCode.FieldConflict, transient: false,
+      error: status(409, { reason: 'Conflict', message: 'Apply failed with 1 conflict', details: { causes: [{ type: 'FieldManagerConflict', field: '.spec.minReplicas', message: 'conflict with "kubectl"' }] } }),
+    },
+    { name: '404', error: status(404, { reason: 'NotFound', message: 'not found' }), code: KubeErrorCode.NotFound, transient: false },
+    { name: '422', error: status(422, { reason: 'Invalid', message: 'spec.inlet: Required value' }), code: KubeErrorCode.Invalid, transient: false },
+    { name: '403', error: status(403, { reason: 'Forbidden', message: 'no' }), code: KubeErrorCode.Forbidden, transient: false },
+    { name: 'a connection error', error: new Error('connect ECONNREFUSED 127.0.0.1:1'), code: KubeErrorCode.Unreachable, transient: true },
+  ])('classifies $name', ({ error, code, transient, retryAfter }) => {
+    const kubeError = toKubeError(error);
+    expect(kubeError.code).toBe(code);
+    expect(kubeError.transient).toBe(transient);
+    if (retryAfter !== undefined) expect(kubeError.retryAfterSeconds).toBe(retryAfter);
+  });
+
+  it('lists the conflicting fields of a field-manager conflict', () => {
+    const error = toKubeError(status(409, { details: { causes: [{ type: 'FieldManagerConflict', field: '.spec.a', message: 'conflict with "other"' }] } }));
+    expect(error.conflicts).toEqual([{ field: '.spec.a', message: 'conflict with "other"' }]);
+  });
+});
+
+describe('backoffDelay', () => {
+  const options = { retries: 5, baseDelayMs: 100, maxDelayMs: 1000 };
+  it.each([
+    [0, 1, 100], [1, 1, 200], [3, 1, 800], [4, 1, 1000], [9, 1, 1000], [3, 0.5, 400], [3, 0, 0],
+  ])('attempt %i with random %f waits %i ms', (attempt, random, want) => {
+    expect(backoffDelay(attempt, options, () => random)).toBe(want);
+  });
+});
+
+describe('withRetry', () => {
+  const fast = { retries: 3, baseDelayMs: 1, maxDelayMs: 5 };
+
+  it('retries transient failures until the request succeeds', async () => {
+    let calls = 0;
+    const result = await withRetry(async () => {
+      calls++;
+      if (calls < 3) throw status(500, { message: 'boom' });
+      return 'ok';
+    }, fast);
+    expect(result).toBe('ok');
+    expect(calls).toBe(3);
+  });
+
+  it('does not retry what cannot succeed', async () => {
+    let calls = 0;
+    await expect(withRetry(async () => {
+      calls++;
+      throw status(422, { message: 'invalid' });
+    }, fast)).rejects.toMatchObject({ code: KubeErrorCode.Invalid });
+    expect(calls).toBe(1);
+  });
+
+  it('gives up after the configured retries', async () => {
+    let calls = 0;
+    await expect(withRetry(async () => {
+      calls++;
+      throw status(429, {}, { 'retry-after': '0' });
+    }, fast)).rejects.toMatchObject({ code: KubeErrorCode.Throttled });
+    expect(calls).toBe(4);
+  });
+});

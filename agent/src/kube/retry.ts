@@ -1,0 +1,110 @@
+import { ApiException } from '@kubernetes/client-node';
+import { KubeApiError, KubeErrorCode, type FieldConflict } from '../errors.js';
+
+/** How requests to the cluster API are retried. */
+export interface RetryOptions {
+  /**
+   * Attempts after the first one.
+   * @defaultValue 5
+   */
+  retries: number;
+  /**
+   * Delay before the first retry, doubled on each attempt, in milliseconds.
+   * @defaultValue 100
+   */
+  baseDelayMs: number;
+  /**
+   * Upper bound of one delay, in milliseconds (a server's Retry-After is also capped by it).
+   * @defaultValue 5000
+   */
+  maxDelayMs: number;
+}
+
+export function defaultRetryOptions(): RetryOptions {
+  return { retries: 5, baseDelayMs: 100, maxDelayMs: 5_000 };
+}
+
+/** Full jitter (AWS architecture blog): a random delay up to the exponential bound. */
+export function backoffDelay(attempt: number, options: RetryOptions, random: () => number = Math.random): number {
+  const bound = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attempt);
+  return Math.round(bound * random());
+}
+
+/**
+ * Runs `request` until it succeeds, fails for good, or retries run out. Transient
+ * failures (unreachable, 5xx, 429, concurrent-write 409) are retried; a 429's
+ * Retry-After is waited out instead of the backoff.
+ */
+export async function withRetry<T>(request: () => Promise<T>, options: RetryOptions, signal?: AbortSignal): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await request();
+    } catch (raw) {
+      const error = toKubeError(raw);
+      if (!error.transient || attempt >= options.retries || signal?.aborted) throw error;
+      const delay = error.retryAfterSeconds !== undefined
+        ? Math.min(error.retryAfterSeconds * 1000, options.maxDelayMs)
+        : backoffDelay(attempt, options);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+interface StatusBody {
+  kind?: string;
+  message?: string;
+  reason?: string;
+  details?: { causes?: { type?: string; message?: string; field?: string }[] };
+}
+
+/** Turns whatever the client threw into a KubeApiError with a code. */
+export function toKubeError(raw: unknown): KubeApiError {
+  if (raw instanceof KubeApiError) return raw;
+  if (!(raw instanceof ApiException)) {
+    const message = raw instanceof Error ? raw.message : String(raw);
+    return new KubeApiError(KubeErrorCode.Unreachable, `cluster API unreachable: ${message}`, {
+      status: 0, cause: raw, hint: 'check the API server address and network; netfleet keeps retrying',
+    });
+  }
+  const status = raw.code;
+  const body: StatusBody = typeof raw.body === 'object' && raw.body !== null ? raw.body as StatusBody : { message: String(raw.body) };
+  const message = body.message ?? `HTTP ${status}`;
+  const retryAfter = retryAfterSeconds(raw.headers as Record<string, string> | undefined);
+  const details = { status, reason: body.reason, retryAfterSeconds: retryAfter, cause: raw };
+  switch (true) {
+    case status === 429:
+      return new KubeApiError(KubeErrorCode.Throttled, `throttled by the API server: ${message}`, details);
+    case status >= 500:
+      return new KubeApiError(KubeErrorCode.ServerError, `API server error ${status}: ${message}`, details);
+    case status === 404:
+      return new KubeApiError(KubeErrorCode.NotFound, message, details);
+    case status === 401 || status === 403:
+      return new KubeApiError(KubeErrorCode.Forbidden, message, { ...details, hint: 'check the agent\'s credentials and RBAC' });
+    case status === 409: {
+      const conflicts = fieldConflicts(body);
+      return conflicts.length > 0
+        ? new KubeApiError(KubeErrorCode.FieldConflict, message, {
+          ...details, conflicts,
+          hint: 'another field manager owns these fields; set `force: true` on the document to take them over',
+        })
+        : new KubeApiError(KubeErrorCode.Busy, message, details);
+    }
+    case status === 400 || status === 422:
+      return new KubeApiError(KubeErrorCode.Invalid, message, { ...details, hint: 'the object does not match the schema the cluster serves' });
+    default:
+      return new KubeApiError(KubeErrorCode.Failed, message, details);
+  }
+}
+
+function fieldConflicts(body: StatusBody): FieldConflict[] {
+  return (body.details?.causes ?? [])
+    .filter((cause) => cause.type === 'FieldManagerConflict')
+    .map((cause) => ({ field: cause.field ?? '', message: cause.message ?? '' }));
+}
+
+function retryAfterSeconds(headers: Record<string, string> | undefined): number | undefined {
+  const value = headers?.['retry-after'] ?? headers?.['Retry-After'];
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
+}

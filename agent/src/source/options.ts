@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import type { Logger } from '@netfleet/shared';
+import type { GitAuthOptions } from './credentials.js';
+import { GitErrorCode, GitSourceError } from './errors.js';
+
+/** What to do with commit signatures. */
+export type VerificationMode =
+  /** Do not look at signatures. */
+  | 'off'
+  /** Verify, log a warning for anything not trusted, and apply anyway. */
+  | 'warn'
+  /** Verify and refuse any revision that is not signed by a trusted key. */
+  | 'enforce';
+
+export interface VerificationOptions {
+  /** Default `off`. */
+  mode?: VerificationMode;
+  /** Trusted OpenPGP public keys, ASCII-armored (one key or a keyring per string). */
+  openpgpKeys?: string[];
+  /**
+   * Trusted SSH public keys, as `authorized_keys` lines (`ssh-ed25519 AAAA... comment`)
+   * or git `allowed_signers` lines (`principal [namespaces="git"] ssh-ed25519 AAAA...`).
+   */
+  sshKeys?: string[];
+}
+
+export interface GitSourceOptions {
+  /** Repository URL, `https://` (or `http://`). Credentials go in `auth`, never in the URL. */
+  url: string;
+  /** Branch to follow. Default `main`. */
+  branch?: string;
+  /** Directory of the on-disk object store; reused across restarts. Created when missing. */
+  cacheDir: string;
+  /** Credentials, read from a file or an environment variable. Default: anonymous. */
+  auth?: GitAuthOptions;
+  /** PEM file of CA certificates trusted for HTTPS, on top of the system roots. */
+  caFile?: string;
+  /** Commits fetched below the branch head. Default 1 (shallow). */
+  depth?: number;
+  /**
+   * How far below the branch head a requested revision (a rollback) may be, in commits;
+   * the history is deepened step by step up to this. Default 1000.
+   */
+  maxDepth?: number;
+  /** Abort a request when the server stays silent this long, in ms. Default 30000. */
+  timeoutMs?: number;
+  /** Commit signature verification. Default: off. */
+  verification?: VerificationOptions;
+  /** Where the source logs. Default: a logger named `agent-git`. */
+  logger?: Logger;
+}
+
+/** Options with every default applied, in one place. */
+export interface ResolvedGitSourceOptions {
+  url: string;
+  branch: string;
+  cacheDir: string;
+  auth: GitAuthOptions | undefined;
+  caPem: string | undefined;
+  depth: number;
+  maxDepth: number;
+  timeoutMs: number;
+  verification: Required<VerificationOptions>;
+  logger: Logger | undefined;
+}
+
+export const GIT_SOURCE_DEFAULTS = {
+  branch: 'main',
+  depth: 1,
+  maxDepth: 1000,
+  timeoutMs: 30_000,
+  verificationMode: 'off' as VerificationMode,
+};
+
+/** Check the options and apply the defaults; bad values fail with AGENT_GIT_CONFIG. */
+export function resolveGitSourceOptions(options: GitSourceOptions): ResolvedGitSourceOptions {
+  let url: URL;
+  try {
+    url = new URL(options.url);
+  } catch {
+    throw configError(`url "${options.url}" is not a URL`, 'Use https://host/path/repo.git.');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw configError(`url scheme ${url.protocol} is not supported`, 'The agent fetches over https:// (or http://).');
+  }
+  if (url.username || url.password) {
+    // Refused rather than stripped: a secret in a URL ends up in logs and process listings.
+    throw configError('url must not contain credentials', 'Remove them from the URL and configure auth with a token file or environment variable.');
+  }
+  const depth = options.depth ?? GIT_SOURCE_DEFAULTS.depth;
+  const maxDepth = options.maxDepth ?? GIT_SOURCE_DEFAULTS.maxDepth;
+  if (!Number.isInteger(depth) || depth < 1) throw configError(`depth must be a positive integer, got ${depth}`, 'Use 1 for a shallow fetch.');
+  if (!Number.isInteger(maxDepth) || maxDepth < depth) throw configError(`maxDepth must be an integer >= depth (${depth}), got ${maxDepth}`, 'Use the default 1000.');
+  const verification = options.verification ?? {};
+  const mode = verification.mode ?? GIT_SOURCE_DEFAULTS.verificationMode;
+  if (!['off', 'warn', 'enforce'].includes(mode)) throw configError(`verification mode must be off, warn or enforce, got ${mode}`, 'Use enforce for production fleets.');
+  const openpgpKeys = verification.openpgpKeys ?? [];
+  const sshKeys = verification.sshKeys ?? [];
+  if (mode === 'enforce' && openpgpKeys.length + sshKeys.length === 0) {
+    throw configError('verification mode enforce needs at least one trusted key', 'Add openpgpKeys or sshKeys, or use mode warn.');
+  }
+  return {
+    url: options.url,
+    branch: options.branch ?? GIT_SOURCE_DEFAULTS.branch,
+    cacheDir: options.cacheDir,
+    auth: options.auth,
+    caPem: options.caFile ? readCaFile(options.caFile) : undefined,
+    depth,
+    maxDepth,
+    timeoutMs: options.timeoutMs ?? GIT_SOURCE_DEFAULTS.timeoutMs,
+    verification: { mode, openpgpKeys, sshKeys },
+    logger: options.logger,
+  };
+}
+
+function readCaFile(path: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw configError(`caFile ${path} cannot be read (${(error as NodeJS.ErrnoException).code})`, 'Mount the CA bundle at this path.');
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw configError(`caFile ${path} holds no PEM certificate`, 'The file must contain one or more -----BEGIN CERTIFICATE----- blocks.');
+  }
+  return pem;
+}
+
+function configError(message: string, hint: string): GitSourceError {
+  return new GitSourceError(GitErrorCode.Config, `Git source: ${message}`, { hint });
+}

@@ -1,0 +1,206 @@
+import {
+  Action, OWNER_LABEL, OWNER_VALUE, describeRef, objectId, refOf,
+  type ChangeSetEntry, type DriftField, type KubeObject, type RenderedObject,
+} from '@netfleet/shared';
+import type { KubeApiError} from '../errors.js';
+import { KubeErrorCode, type FieldConflict } from '../errors.js';
+import type { KubeClient } from '../kube/client.js';
+import type { ServedKind } from '../kube/discovery.js';
+import { toKubeError } from '../kube/retry.js';
+import { driftedFields } from './diff.js';
+import type { AppliedMemo } from './memo.js';
+
+/** What a dry run decided for one object. */
+export enum PlanOutcome {
+  /** The cluster already matches. */
+  Unchanged = 'unchanged',
+  /** Applying changes the object (or creates it). */
+  Apply = 'apply',
+  /** The kind is not served yet. */
+  Waiting = 'waiting',
+  /** Its namespace does not exist yet: dry run again once it is applied. */
+  Deferred = 'deferred',
+  /** Another field manager owns fields this object sets, and the policy does not force. */
+  Conflict = 'conflict',
+  /** The API server refused the object (schema, strict field validation). */
+  Invalid = 'invalid',
+  /** The request kept failing. */
+  Failed = 'failed',
+}
+
+/** The dry-run verdict for one rendered object. */
+export interface ObjectPlan {
+  rendered: RenderedObject;
+  outcome: PlanOutcome;
+  /** The kind as served; absent while waiting. */
+  served?: ServedKind;
+  /** The live object, when it exists. */
+  live?: KubeObject;
+  /** Fields the apply would change (empty when creating). */
+  fields: DriftField[];
+  /** Conflicting fields for `Conflict`. */
+  conflicts: FieldConflict[];
+  /** Why the object is waiting, invalid or failed. */
+  message?: string;
+}
+
+/** Live objects netfleet manages, by inventory id, for the kinds listed. */
+export type LiveObjects = Map<string, KubeObject>;
+
+/** The label selector of every object netfleet applies. */
+export const OWNER_SELECTOR = `${OWNER_LABEL}=${OWNER_VALUE}`;
+
+/**
+ * Lists the managed objects of each served kind once (one request per kind, not per
+ * object) and indexes them by inventory id.
+ */
+export async function listLive(client: KubeClient, kinds: ServedKind[]): Promise<LiveObjects> {
+  const live: LiveObjects = new Map();
+  const lists = await Promise.all(kinds.map((kind) => client.list(kind.apiVersion, kind.kind, OWNER_SELECTOR)));
+  for (const list of lists) {
+    for (const object of list.items) live.set(idOf(object), object);
+  }
+  return live;
+}
+
+function idOf(object: KubeObject): string {
+  return objectId(refOf(object));
+}
+
+/** Discovers each distinct kind once; kinds not served map to undefined. */
+export async function discoverKinds(client: KubeClient, objects: readonly RenderedObject[]): Promise<Map<string, ServedKind | undefined>> {
+  const kinds = new Map<string, ServedKind | undefined>();
+  for (const { object } of objects) {
+    const key = kindKey(object);
+    if (!kinds.has(key)) kinds.set(key, await client.discovery.find(object.apiVersion, object.kind));
+  }
+  return kinds;
+}
+
+export function kindKey(object: Pick<KubeObject, 'apiVersion' | 'kind'>): string {
+  return `${object.apiVersion}/${object.kind}`;
+}
+
+/**
+ * Server-side dry run of one object under its policy's `force`, compared with the live
+ * object. Skipped when the memo says nothing changed since netfleet last saw it.
+ */
+export async function planObject(
+  client: KubeClient,
+  rendered: RenderedObject,
+  served: ServedKind | undefined,
+  live: KubeObject | undefined,
+  memo: AppliedMemo,
+): Promise<ObjectPlan> {
+  const base = { rendered, fields: [], conflicts: [] };
+  if (!served) return { ...base, outcome: PlanOutcome.Waiting, message: `${rendered.object.kind} is not served` };
+  const plan = { ...base, served, live };
+  if (live && memo.inSync(rendered.id, rendered.hash, live.metadata.resourceVersion as string | undefined)) {
+    return { ...plan, outcome: PlanOutcome.Unchanged };
+  }
+  try {
+    // Not in the owner-label list: it may still exist (created by someone else, or our
+    // label removed), so look it up before calling the apply a creation.
+    const current = live ?? await client.get(pathOf(rendered.object));
+    const dryRun = await client.apply(rendered.object, { force: rendered.policy.force, dryRun: true });
+    if (!current) return { ...plan, outcome: PlanOutcome.Apply };
+    const fields = driftedFields(dryRun, current);
+    if (fields.length === 0) {
+      memo.remember(rendered.id, rendered.hash, current.metadata.resourceVersion as string | undefined);
+      return { ...plan, live: current, outcome: PlanOutcome.Unchanged };
+    }
+    return { ...plan, live: current, outcome: PlanOutcome.Apply, fields };
+  } catch (raw) {
+    return { ...plan, ...failedPlan(rendered, raw) };
+  }
+}
+
+function failedPlan(rendered: RenderedObject, raw: unknown): Pick<ObjectPlan, 'outcome' | 'conflicts' | 'message'> {
+  const error = toKubeError(raw);
+  switch (error.code) {
+    case KubeErrorCode.FieldConflict:
+      return { outcome: PlanOutcome.Conflict, conflicts: error.conflicts, message: conflictMessage(error) };
+    case KubeErrorCode.Invalid:
+      return { outcome: PlanOutcome.Invalid, conflicts: [], message: error.message };
+    case KubeErrorCode.NotFound:
+      // Applying into a namespace that does not exist yet answers 404 on the namespace.
+      if (rendered.object.metadata.namespace) return { outcome: PlanOutcome.Deferred, conflicts: [], message: error.message };
+      return { outcome: PlanOutcome.Failed, conflicts: [], message: error.message };
+    default:
+      return { outcome: PlanOutcome.Failed, conflicts: [], message: error.message };
+  }
+}
+
+function conflictMessage(error: KubeApiError): string {
+  const fields = error.conflicts.map((conflict) => conflict.field).join(', ');
+  return `fields owned by another manager: ${fields} (set force on the document to take them over)`;
+}
+
+/** The REST coordinates of an object. */
+export function pathOf(object: KubeObject): { apiVersion: string; kind: string; namespace?: string; name: string } {
+  return { apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name };
+}
+
+/** What applying one planned object did. */
+export interface ApplyResult {
+  entry: ChangeSetEntry;
+  /** The object as the server returned it after the apply (or the live one when unchanged). */
+  object?: KubeObject;
+}
+
+/**
+ * Carries out one plan: applies `Apply` (and re-plans `Deferred`, whose namespace now
+ * exists), and turns every outcome into a ChangeSet entry.
+ */
+export async function applyPlan(client: KubeClient, plan: ObjectPlan, memo: AppliedMemo): Promise<ApplyResult> {
+  const subject = refOf(plan.rendered.object);
+  const entry = (action: Action, message?: string): ChangeSetEntry => (message ? { subject, action, message } : { subject, action });
+  switch (plan.outcome) {
+    case PlanOutcome.Unchanged:
+      return { entry: entry(Action.Unchanged), object: plan.live };
+    case PlanOutcome.Waiting:
+      return { entry: entry(Action.Waiting, plan.message) };
+    case PlanOutcome.Deferred: {
+      const replanned = await planObject(client, plan.rendered, plan.served, plan.live, memo);
+      if (replanned.outcome === PlanOutcome.Deferred) return { entry: entry(Action.Failed, replanned.message) };
+      return applyPlan(client, replanned, memo);
+    }
+    case PlanOutcome.Conflict:
+    case PlanOutcome.Invalid:
+    case PlanOutcome.Failed:
+      return { entry: entry(Action.Failed, plan.message) };
+    case PlanOutcome.Apply:
+      try {
+        const applied = await client.apply(plan.rendered.object, { force: plan.rendered.policy.force });
+        memo.remember(plan.rendered.id, plan.rendered.hash, applied.metadata.resourceVersion as string | undefined);
+        return { entry: entry(plan.live ? Action.Configured : Action.Created), object: applied };
+      } catch (raw) {
+        memo.forget(plan.rendered.id);
+        const failed = failedPlan(plan.rendered, raw);
+        return { entry: entry(Action.Failed, `${describeRef(subject)}: ${failed.message}`) };
+      }
+  }
+}
+
+/**
+ * Apply stages, like Flux's ApplyAllStaged: ModuleConfigs first (they enable the modules
+ * whose CRDs the rest needs), then Namespaces, other cluster-scoped kinds, and last the
+ * namespaced ones.
+ */
+export function applyStage(plan: Pick<ObjectPlan, 'rendered' | 'served'>): number {
+  const { kind, apiVersion } = plan.rendered.object;
+  if (kind === 'ModuleConfig' && apiVersion.startsWith('deckhouse.io/')) return 0;
+  if (kind === 'Namespace' && apiVersion === 'v1') return 1;
+  return plan.served?.namespaced ? 3 : 2;
+}
+
+/** Applies plans stage by stage; objects within a stage go in parallel (bounded by the client). */
+export async function applyAllStaged(client: KubeClient, plans: readonly ObjectPlan[], memo: AppliedMemo): Promise<ApplyResult[]> {
+  const results = new Map<ObjectPlan, ApplyResult>();
+  for (const stage of [0, 1, 2, 3]) {
+    const inStage = plans.filter((plan) => applyStage(plan) === stage);
+    const applied = await Promise.all(inStage.map((plan) => applyPlan(client, plan, memo)));
+    inStage.forEach((plan, i) => results.set(plan, applied[i]!));
+  }
+  return plans.map((plan) => results.get(plan)!);
+}

@@ -1,0 +1,69 @@
+import {
+  Action, OWNER_LABEL, OWNER_VALUE, PRUNE_ANNOTATION, parseObjectId,
+  type ChangeSetEntry, type ObjectRef,
+} from '@netfleet/shared';
+import type { KubeClient } from '../kube/client.js';
+import { toKubeError } from '../kube/retry.js';
+
+/** One object to delete: its inventory id and the apiVersion it was applied with. */
+export interface StaleObject {
+  id: string;
+  apiVersion: string;
+}
+
+/** What deleting one stale object did. */
+export interface DeleteResult {
+  stale: StaleObject;
+  entry: ChangeSetEntry;
+  /** True when the object is still there because the delete failed (it stays in the inventory). */
+  survived: boolean;
+}
+
+/**
+ * Deletion order: the reverse of apply, namespaced objects before cluster-scoped ones and
+ * Namespaces last, so a namespace is not deleted under objects still being pruned.
+ */
+export function deleteStage(ref: ObjectRef): number {
+  if (ref.group === '' && ref.kind === 'Namespace') return 2;
+  if (ref.group === 'deckhouse.io' && ref.kind === 'ModuleConfig') return 3;
+  return ref.namespace ? 0 : 1;
+}
+
+/**
+ * Deletes one stale object unless it is protected: the prune annotation set to
+ * `disabled` in the cluster, or it no longer carries netfleet's owner label (someone
+ * else took it over). Already gone counts as deleted.
+ */
+export async function deleteObject(client: KubeClient, stale: StaleObject): Promise<DeleteResult> {
+  const subject = parseObjectId(stale.id);
+  const path = { apiVersion: stale.apiVersion, kind: subject.kind, namespace: subject.namespace || undefined, name: subject.name };
+  const result = (action: Action, survived: boolean, message?: string): DeleteResult => ({
+    stale, survived, entry: message ? { subject, action, message } : { subject, action },
+  });
+  try {
+    // A kind no longer served cannot have objects left.
+    if (!await client.discovery.find(stale.apiVersion, subject.kind)) return result(Action.Deleted, false);
+    const live = await client.get(path);
+    if (!live) return result(Action.Deleted, false);
+    if (live.metadata.annotations?.[PRUNE_ANNOTATION] === 'disabled') {
+      return result(Action.Skipped, false, `kept: annotated ${PRUNE_ANNOTATION}=disabled`);
+    }
+    if (live.metadata.labels?.[OWNER_LABEL] !== OWNER_VALUE) {
+      return result(Action.Skipped, false, `kept: no longer labelled ${OWNER_LABEL}=${OWNER_VALUE}`);
+    }
+    await client.delete(path, { uid: live.metadata.uid as string | undefined });
+    return result(Action.Deleted, false);
+  } catch (raw) {
+    return result(Action.Failed, true, toKubeError(raw).message);
+  }
+}
+
+/** Deletes stale objects in {@link deleteStage} order; each stage in parallel. */
+export async function deleteAll(client: KubeClient, stale: readonly StaleObject[]): Promise<DeleteResult[]> {
+  const results: DeleteResult[] = [];
+  for (const stage of [0, 1, 2, 3]) {
+    const inStage = stale.filter((object) => deleteStage(parseObjectId(object.id)) === stage);
+    results.push(...await Promise.all(inStage.map((object) => deleteObject(client, object))));
+  }
+  return results;
+}
