@@ -2,7 +2,7 @@ import { createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProbeOutcome, type ProbeResult } from '@netfleet/shared/protocol/links';
 import { createTestCa, startMetadataPeer, type MetadataPeer, type TestCa } from '@netfleet/test/metadata-peer';
-import { MetadataProber, publicMetadataUrl, type ConnectTarget } from '../../src/links/probe.js';
+import { MetadataProber, publicMetadataUrl, type ConnectTarget } from './probe.js';
 
 let ca: TestCa;
 let otherCa: TestCa;

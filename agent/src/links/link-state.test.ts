@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '@netfleet/shared';
 import { LinkKind, LinkReason, LinkState } from '@netfleet/shared/protocol/links';
-import { LinkPresence, deriveLinkState, type LinkStateContext } from '../../src/links/link-state.js';
+import { LinkPresence, deriveLinkState, type LinkStateContext } from './link-state.js';
 
 const now = new Date('2026-11-26T12:00:00Z');
 const minutesAgo = (minutes: number) => new Date(now.getTime() - minutes * 60_000).toISOString();
