@@ -1,0 +1,597 @@
+import { HealthGate, REPORTED_GATES, type ReportedGate } from './policy.js';
+import type { RolloutPlan } from './plan.js';
+
+/**
+ * The rollout state machine as a pure reducer: `reduce(rollout, event)` returns the next
+ * rollout and the effects (assignments, notable events) the controller must carry out.
+ * Time only comes in with events (`at`), so the same events always give the same result.
+ * See docs/rollouts.md for the states, events and transitions.
+ */
+
+export const RolloutPhase = {
+  /** Created; waits for the first tick outside a blackout window. */
+  Pending: 'pending',
+  /** Giving the current wave's clusters the revision, at most maxParallel at a time, until all pass the gates. */
+  Progressing: 'progressing',
+  /** Every cluster of the current wave passed; watching them for the bake time. */
+  Baking: 'baking',
+  /** Held by a person or by the pause failure policy; nothing new is assigned. */
+  Paused: 'paused',
+  /** A failure the failure policy could not handle (rollback with no earlier revision); needs a person. */
+  Failed: 'failed',
+  /** Every wave baked. Terminal. */
+  Done: 'done',
+  /** Every cluster that got the revision was given the last fully rolled-out one. Terminal. */
+  RolledBack: 'rolledBack',
+  /** Stopped by a person; clusters keep what they have. Terminal. */
+  Aborted: 'aborted',
+  /** A newer revision took over. Terminal. */
+  Superseded: 'superseded',
+} as const;
+export type RolloutPhase = (typeof RolloutPhase)[keyof typeof RolloutPhase];
+
+export const TERMINAL_PHASES: readonly RolloutPhase[] = [RolloutPhase.Done, RolloutPhase.RolledBack, RolloutPhase.Aborted, RolloutPhase.Superseded];
+
+export function isTerminal(phase: RolloutPhase): boolean {
+  return TERMINAL_PHASES.includes(phase);
+}
+
+export const ClusterStatus = {
+  /** Not given the revision yet (or queued again for a retry). */
+  Pending: 'pending',
+  /** Given the revision; not applied and ready yet. Counts against maxParallel. */
+  Updating: 'updating',
+  /** Applied the revision and reported ready. */
+  Ready: 'ready',
+  /** Failed to apply, or failed a gate while its wave baked or after. */
+  Failed: 'failed',
+  /** Given the last fully rolled-out revision back. */
+  RolledBack: 'rolledBack',
+} as const;
+export type ClusterStatus = (typeof ClusterStatus)[keyof typeof ClusterStatus];
+
+/** What holds a wave: a gate some clusters do not pass, or a condition of the whole rollout. */
+export const HoldReason = {
+  ...HealthGate,
+  /** Clusters that report nothing (offline) cannot pass any gate. */
+  Online: 'online',
+  /** A blackout window is open; nothing new is assigned and no wave advances. */
+  Blackout: 'blackout',
+  /** Every slot of maxParallel is taken; the rest of the wave waits. */
+  MaxParallel: 'maxParallel',
+} as const;
+export type HoldReason = (typeof HoldReason)[keyof typeof HoldReason];
+
+export interface Hold {
+  reason: HoldReason;
+  /** The clusters that do not pass (empty for blackout). */
+  clusters: string[];
+  /** When the hold lifts by itself, if known (blackout end). */
+  until: number | null;
+}
+
+export interface ClusterProgress {
+  /** Index of the wave the cluster belongs to. */
+  wave: number;
+  status: ClusterStatus;
+  /** How often the revision was assigned to the cluster (a retry assigns it again). */
+  attempt: number;
+  /** The cluster applied this rollout's revision (of the latest attempt). */
+  applied: boolean;
+  ready: boolean;
+  online: boolean;
+  /** The gates the cluster reports on, true while passing. */
+  gates: Record<ReportedGate, boolean>;
+  /** Why it failed or was rolled back. */
+  reason: string | null;
+}
+
+export interface WaveTiming {
+  startedAt: number | null;
+  bakeStartedAt: number | null;
+  completedAt: number | null;
+}
+
+export interface Rollout {
+  id: string;
+  revision: string;
+  /** The last fully rolled-out revision: what a rollback assigns. Null for the first rollout. */
+  previousRevision: string | null;
+  failurePolicy: 'pause' | 'rollback';
+  plan: RolloutPlan;
+  phase: RolloutPhase;
+  /** Index of the current wave (equal to the number of waves once done). */
+  wave: number;
+  clusters: Record<string, ClusterProgress>;
+  /**
+   * Clusters that received a revision of a rollout this one superseded; a rollback gives
+   * them the previous revision too, since what they run never finished a rollout.
+   */
+  carriedOver: string[];
+  waves: WaveTiming[];
+  /** When the current wave fails unless every cluster passed its gates. */
+  deadlineAt: number | null;
+  blackout: { active: boolean; endsAt: number | null };
+  /** The phase a pause interrupted, to resume into. */
+  pausedFrom: RolloutPhase | null;
+  hold: Hold | null;
+  /** Why the rollout is paused, failed, rolled back, aborted or superseded. */
+  reason: string | null;
+  createdAt: number;
+  updatedAt: number;
+  /** Bumped by every transition; the store's compare-and-set checks it. */
+  version: number;
+}
+
+interface At {
+  /** When the event happened (ms since the epoch). */
+  at: number;
+}
+
+export type RolloutEvent = At & (
+  | { type: 'tick' }
+  | { type: 'clusterApplied'; cluster: string; revision: string }
+  | { type: 'clusterReady'; cluster: string; revision: string; ready: boolean }
+  | { type: 'clusterFailed'; cluster: string; revision: string; reason: string }
+  | { type: 'clusterOnline'; cluster: string; online: boolean }
+  | { type: 'gate'; cluster: string; gate: ReportedGate; passing: boolean; detail?: string }
+  | { type: 'blackout'; active: boolean; endsAt: number | null }
+  | { type: 'pause'; reason: string }
+  | { type: 'resume' }
+  | { type: 'abort'; reason: string }
+  | { type: 'rollback'; reason: string }
+  | { type: 'promote' }
+  | { type: 'retry'; cluster: string }
+  | { type: 'superseded'; byRevision: string }
+);
+export type RolloutEventType = RolloutEvent['type'];
+
+/** Give `cluster` this revision; `attempt` changes on a retry so the agent applies again. */
+export interface Assignment {
+  cluster: string;
+  revision: string;
+  rolloutId: string;
+  attempt: number;
+  reason: string;
+}
+
+export const RolloutNotice = {
+  Started: 'started',
+  WaveStarted: 'waveStarted',
+  WaveBaking: 'waveBaking',
+  WaveAdvanced: 'waveAdvanced',
+  ClusterFailed: 'clusterFailed',
+  Paused: 'paused',
+  Resumed: 'resumed',
+  Failed: 'failed',
+  RolledBack: 'rolledBack',
+  Aborted: 'aborted',
+  Superseded: 'superseded',
+  Done: 'done',
+} as const;
+export type RolloutNotice = (typeof RolloutNotice)[keyof typeof RolloutNotice];
+
+export interface Notice {
+  kind: RolloutNotice;
+  message: string;
+  wave?: number;
+  cluster?: string;
+}
+
+export interface Transition {
+  rollout: Rollout;
+  /** False when the event changed nothing (ignored or already applied). */
+  changed: boolean;
+  assignments: Assignment[];
+  notices: Notice[];
+  /** Why a control was refused (nothing changed); undefined otherwise. */
+  refused?: string;
+}
+
+export interface NewRollout {
+  id: string;
+  revision: string;
+  previousRevision: string | null;
+  failurePolicy: 'pause' | 'rollback';
+  plan: RolloutPlan;
+  carriedOver?: string[];
+  at: number;
+}
+
+export function createRollout(input: NewRollout): Rollout {
+  const clusters: Record<string, ClusterProgress> = {};
+  input.plan.waves.forEach((wave, index) => {
+    for (const name of wave.clusters) {
+      clusters[name] = {
+        wave: index, status: ClusterStatus.Pending, attempt: 0, applied: false, ready: false, online: true,
+        gates: Object.fromEntries(REPORTED_GATES.map((gate) => [gate, true])) as Record<ReportedGate, boolean>,
+        reason: null,
+      };
+    }
+  });
+  return {
+    id: input.id, revision: input.revision, previousRevision: input.previousRevision, failurePolicy: input.failurePolicy,
+    plan: input.plan, phase: RolloutPhase.Pending, wave: 0, clusters, carriedOver: [...(input.carriedOver ?? [])].sort(),
+    waves: input.plan.waves.map(() => ({ startedAt: null, bakeStartedAt: null, completedAt: null })),
+    deadlineAt: null, blackout: { active: false, endsAt: null }, pausedFrom: null, hold: null, reason: null,
+    createdAt: input.at, updatedAt: input.at, version: 0,
+  };
+}
+
+/** Applies one event. Never mutates `rollout`; an event that changes nothing returns it as is. */
+export function reduce(rollout: Rollout, event: RolloutEvent): Transition {
+  const draft = new Draft(structuredClone(rollout), event.at);
+  const refused = isTerminal(rollout.phase) ? `the rollout is ${rollout.phase}` : draft.handle(event);
+  if (refused === undefined && !isTerminal(draft.rollout.phase)) draft.settle();
+  const changed = refused === undefined && !sameState(rollout, draft.rollout);
+  if (!changed) return { rollout, changed: false, assignments: [], notices: [], ...(refused === undefined ? {} : { refused }) };
+  draft.rollout.version = rollout.version + 1;
+  draft.rollout.updatedAt = event.at;
+  return { rollout: draft.rollout, changed: true, assignments: draft.assignments, notices: draft.notices };
+}
+
+function sameState(a: Rollout, b: Rollout): boolean {
+  return JSON.stringify({ ...a, updatedAt: 0 }) === JSON.stringify({ ...b, updatedAt: 0 });
+}
+
+/** The number of clusters the rollout is updating now (given the revision, not yet ready). */
+export function updatingCount(rollout: Rollout): number {
+  return Object.values(rollout.clusters).filter((cluster) => cluster.status === ClusterStatus.Updating).length;
+}
+
+/** A mutable copy of a rollout being moved by one event, collecting its effects. */
+class Draft {
+  readonly assignments: Assignment[] = [];
+  readonly notices: Notice[] = [];
+
+  constructor(readonly rollout: Rollout, private readonly at: number) {}
+
+  /** Applies the event; returns why a control is refused, or undefined. */
+  handle(event: RolloutEvent): string | undefined {
+    const rollout = this.rollout;
+    switch (event.type) {
+      case 'tick':
+        return undefined;
+      case 'clusterApplied':
+      case 'clusterReady':
+      case 'clusterFailed':
+      case 'clusterOnline':
+      case 'gate':
+        this.observe(event);
+        return undefined;
+      case 'blackout':
+        // The deadline does not run during a blackout: the wave gets a fresh one when it ends.
+        if (rollout.blackout.active && !event.active && rollout.phase === RolloutPhase.Progressing) {
+          rollout.deadlineAt = event.at + rollout.plan.waves[rollout.wave]!.deadlineMs;
+        }
+        rollout.blackout = { active: event.active, endsAt: event.active ? event.endsAt : null };
+        return undefined;
+      case 'pause':
+        if (!isRunning(rollout.phase)) return `only a pending, progressing or baking rollout can be paused, this one is ${rollout.phase}`;
+        this.pause(event.reason);
+        return undefined;
+      case 'resume':
+        if (rollout.phase !== RolloutPhase.Paused && rollout.phase !== RolloutPhase.Failed) return `only a paused or failed rollout can be resumed, this one is ${rollout.phase}`;
+        this.resume();
+        return undefined;
+      case 'abort':
+        this.finish(RolloutPhase.Aborted, RolloutNotice.Aborted, event.reason);
+        return undefined;
+      case 'rollback':
+        if (rollout.previousRevision === null) return 'there is no earlier fully rolled-out revision to roll back to';
+        this.rollBack(event.reason);
+        return undefined;
+      case 'promote':
+        if (rollout.phase !== RolloutPhase.Baking) return `only a baking wave can be promoted, the rollout is ${rollout.phase}`;
+        if (rollout.blackout.active) return 'a blackout window is open; no wave advances until it ends';
+        this.advance('promoted');
+        return undefined;
+      case 'retry': {
+        const cluster = rollout.clusters[event.cluster];
+        if (cluster?.status !== ClusterStatus.Failed) return `cluster ${event.cluster} has not failed in this rollout`;
+        // Queued, not assigned: settle gives it a slot as soon as maxParallel allows.
+        cluster.status = ClusterStatus.Pending;
+        cluster.reason = null;
+        return undefined;
+      }
+      case 'superseded':
+        this.finish(RolloutPhase.Superseded, RolloutNotice.Superseded, `superseded by revision ${event.byRevision}`);
+        return undefined;
+    }
+  }
+
+  /** Records what a cluster reported and applies the failure policy when it is a failure. */
+  private observe(event: Extract<RolloutEvent, { cluster: string }>): void {
+    const cluster = this.rollout.clusters[event.cluster];
+    if (!cluster) return;
+    if ('revision' in event && event.revision !== this.rollout.revision) return;
+    switch (event.type) {
+      case 'clusterApplied':
+        cluster.applied = true;
+        break;
+      case 'clusterReady':
+        cluster.ready = event.ready;
+        break;
+      case 'clusterOnline':
+        cluster.online = event.online;
+        break;
+      case 'gate':
+        cluster.gates[event.gate] = event.passing;
+        break;
+      case 'clusterFailed':
+        if (cluster.status === ClusterStatus.Updating || cluster.status === ClusterStatus.Ready) {
+          cluster.applied = false;
+          this.failCluster(event.cluster, `failed to apply: ${event.reason}`);
+        }
+        return;
+    }
+    if (cluster.status === ClusterStatus.Updating && cluster.applied && cluster.ready) cluster.status = ClusterStatus.Ready;
+    this.checkWatchedGates(event.cluster);
+  }
+
+  /**
+   * A cluster of a finished wave, or of the baking wave, that stops passing a gate has
+   * failed: it already counted as healthy, so this is the revision going bad.
+   */
+  private checkWatchedGates(name: string): void {
+    const rollout = this.rollout;
+    const cluster = rollout.clusters[name]!;
+    if (cluster.status !== ClusterStatus.Ready || !cluster.online) return;
+    const baking = rollout.phase === RolloutPhase.Baking || (rollout.phase === RolloutPhase.Paused && rollout.pausedFrom === RolloutPhase.Baking);
+    const watched = cluster.wave < rollout.wave || (cluster.wave === rollout.wave && baking);
+    if (!watched) return;
+    const failing = failingGate(cluster, rollout.plan.waves[cluster.wave]!.gates);
+    if (failing) this.failCluster(name, `gate ${failing} failed after the cluster passed`);
+  }
+
+  private failCluster(name: string, reason: string): void {
+    const cluster = this.rollout.clusters[name]!;
+    cluster.status = ClusterStatus.Failed;
+    cluster.reason = reason;
+    this.notices.push({ kind: RolloutNotice.ClusterFailed, message: `cluster ${name}: ${reason}`, wave: cluster.wave, cluster: name });
+    this.applyFailurePolicy(`cluster ${name} ${reason}`);
+  }
+
+  private applyFailurePolicy(reason: string): void {
+    const rollout = this.rollout;
+    if (rollout.phase === RolloutPhase.Failed) {
+      rollout.reason = reason;
+    } else if (rollout.failurePolicy === 'rollback') {
+      if (rollout.previousRevision !== null) this.rollBack(reason);
+      else this.fail(`${reason}; no earlier fully rolled-out revision to roll back to`);
+    } else if (rollout.phase === RolloutPhase.Paused) {
+      rollout.reason = reason;
+    } else {
+      this.pause(reason);
+    }
+  }
+
+  private pause(reason: string): void {
+    const rollout = this.rollout;
+    rollout.pausedFrom = rollout.phase;
+    rollout.phase = RolloutPhase.Paused;
+    rollout.reason = reason;
+    rollout.deadlineAt = null;
+    this.notices.push({ kind: RolloutNotice.Paused, message: `paused: ${reason}`, wave: rollout.wave });
+  }
+
+  private fail(reason: string): void {
+    const rollout = this.rollout;
+    rollout.pausedFrom = rollout.phase === RolloutPhase.Paused ? rollout.pausedFrom : rollout.phase;
+    rollout.phase = RolloutPhase.Failed;
+    rollout.reason = reason;
+    rollout.deadlineAt = null;
+    this.notices.push({ kind: RolloutNotice.Failed, message: `failed: ${reason}`, wave: rollout.wave });
+  }
+
+  /** Failed clusters are queued again; the wave gets a fresh deadline and a full bake. */
+  private resume(): void {
+    const rollout = this.rollout;
+    for (const cluster of Object.values(rollout.clusters)) {
+      if (cluster.status === ClusterStatus.Failed) {
+        cluster.status = ClusterStatus.Pending;
+        cluster.reason = null;
+      }
+    }
+    if (rollout.pausedFrom === RolloutPhase.Pending) {
+      rollout.phase = RolloutPhase.Pending;
+    } else {
+      rollout.phase = RolloutPhase.Progressing;
+      rollout.deadlineAt = this.at + rollout.plan.waves[rollout.wave]!.deadlineMs;
+    }
+    rollout.pausedFrom = null;
+    rollout.reason = null;
+    this.notices.push({ kind: RolloutNotice.Resumed, message: 'resumed', wave: rollout.wave });
+  }
+
+  private rollBack(reason: string): void {
+    const rollout = this.rollout;
+    const target = rollout.previousRevision!;
+    const touched = new Set(rollout.carriedOver);
+    for (const [name, cluster] of Object.entries(rollout.clusters)) {
+      if (cluster.attempt > 0) touched.add(name);
+    }
+    for (const name of [...touched].sort()) {
+      const cluster = rollout.clusters[name];
+      if (cluster) {
+        cluster.status = ClusterStatus.RolledBack;
+        cluster.reason = reason;
+      }
+      this.assignments.push({ cluster: name, revision: target, rolloutId: rollout.id, attempt: (cluster?.attempt ?? 0) + 1, reason: `rollback: ${reason}` });
+    }
+    this.finish(RolloutPhase.RolledBack, RolloutNotice.RolledBack, reason);
+  }
+
+  private finish(phase: RolloutPhase, kind: RolloutNotice, reason: string | null): void {
+    const rollout = this.rollout;
+    rollout.phase = phase;
+    rollout.reason = reason;
+    rollout.deadlineAt = null;
+    rollout.hold = null;
+    rollout.pausedFrom = null;
+    this.notices.push({ kind, message: reason === null ? phase : `${phase}: ${reason}`, wave: rollout.wave });
+  }
+
+  /** Moves a running rollout as far as the current facts allow. */
+  settle(): void {
+    const rollout = this.rollout;
+    for (let guard = 0; guard <= rollout.plan.waves.length + 1; guard++) {
+      if (rollout.phase === RolloutPhase.Pending) {
+        if (rollout.blackout.active) return this.holdFor(HoldReason.Blackout, []);
+        this.notices.push({ kind: RolloutNotice.Started, message: `rollout of ${rollout.revision} started` });
+        this.startWave(0);
+        continue;
+      }
+      if (rollout.phase === RolloutPhase.Progressing) {
+        if (!this.progress()) return;
+        continue;
+      }
+      if (rollout.phase === RolloutPhase.Baking) {
+        if (!this.bake()) return;
+        continue;
+      }
+      return;
+    }
+  }
+
+  private startWave(index: number): void {
+    const rollout = this.rollout;
+    rollout.wave = index;
+    if (index >= rollout.plan.waves.length) {
+      this.finish(RolloutPhase.Done, RolloutNotice.Done, null);
+      return;
+    }
+    rollout.phase = RolloutPhase.Progressing;
+    rollout.deadlineAt = this.at + rollout.plan.waves[index]!.deadlineMs;
+    rollout.waves[index]!.startedAt = this.at;
+    this.notices.push({ kind: RolloutNotice.WaveStarted, message: `wave ${rollout.plan.waves[index]!.name} started`, wave: index });
+  }
+
+  /** Progressing: assign within maxParallel, then bake once the wave passes. True when the phase moved on. */
+  private progress(): boolean {
+    const rollout = this.rollout;
+    const wave = rollout.plan.waves[rollout.wave]!;
+    if (!rollout.blackout.active) this.assignFreeSlots(wave.maxParallel);
+    const held = this.waveHold();
+    if (!held) {
+      if (rollout.blackout.active) {
+        this.holdFor(HoldReason.Blackout, []);
+        return false;
+      }
+      rollout.hold = null;
+      if (wave.clusters.length === 0 || wave.bakeTimeMs === 0) {
+        this.advance('passed its gates');
+        return true;
+      }
+      rollout.phase = RolloutPhase.Baking;
+      rollout.deadlineAt = null;
+      rollout.waves[rollout.wave]!.bakeStartedAt = this.at;
+      this.notices.push({ kind: RolloutNotice.WaveBaking, message: `wave ${wave.name} passed its gates, baking`, wave: rollout.wave });
+      return true;
+    }
+    if (!rollout.blackout.active && rollout.deadlineAt !== null && this.at >= rollout.deadlineAt) {
+      this.applyFailurePolicy(`wave ${wave.name} missed its deadline, held by ${held.reason} on ${held.clusters.join(', ')}`);
+      return false;
+    }
+    rollout.hold = rollout.blackout.active && held.reason === HoldReason.MaxParallel ? blackoutHold(rollout) : held;
+    return false;
+  }
+
+  /** Baking: a cluster that went offline sends the wave back to progressing; time done advances. */
+  private bake(): boolean {
+    const rollout = this.rollout;
+    const wave = rollout.plan.waves[rollout.wave]!;
+    const held = this.waveHold();
+    if (held) {
+      // Only offline (or a queued retry) can hold a baking wave: a failing gate failed the cluster.
+      rollout.phase = RolloutPhase.Progressing;
+      rollout.deadlineAt = this.at + wave.deadlineMs;
+      rollout.waves[rollout.wave]!.bakeStartedAt = null;
+      rollout.hold = held;
+      return false;
+    }
+    const bakedAt = rollout.waves[rollout.wave]!.bakeStartedAt! + wave.bakeTimeMs;
+    if (this.at < bakedAt) {
+      rollout.hold = null;
+      return false;
+    }
+    if (rollout.blackout.active) {
+      this.holdFor(HoldReason.Blackout, []);
+      return false;
+    }
+    this.advance('baked');
+    return true;
+  }
+
+  private advance(how: string): void {
+    const rollout = this.rollout;
+    const wave = rollout.plan.waves[rollout.wave]!;
+    rollout.waves[rollout.wave]!.completedAt = this.at;
+    rollout.hold = null;
+    this.notices.push({ kind: RolloutNotice.WaveAdvanced, message: `wave ${wave.name} ${how}`, wave: rollout.wave });
+    this.startWave(rollout.wave + 1);
+  }
+
+  /** Gives pending clusters of the current or earlier waves the revision while slots are free. */
+  private assignFreeSlots(maxParallel: number): void {
+    const rollout = this.rollout;
+    let free = maxParallel - updatingCount(rollout);
+    for (const [name, cluster] of Object.entries(rollout.clusters).sort(byWaveThenName)) {
+      if (free <= 0) return;
+      if (cluster.wave > rollout.wave || cluster.status !== ClusterStatus.Pending) continue;
+      cluster.status = ClusterStatus.Updating;
+      cluster.attempt += 1;
+      cluster.applied = false;
+      cluster.ready = false;
+      free -= 1;
+      this.assignments.push({
+        cluster: name, revision: rollout.revision, rolloutId: rollout.id, attempt: cluster.attempt,
+        reason: `wave ${rollout.plan.waves[cluster.wave]!.name}`,
+      });
+    }
+  }
+
+  /**
+   * The first thing keeping the current wave from passing, or null when it passes. Besides
+   * the wave's own clusters, a cluster of an earlier wave that is not ready (a retry) holds it.
+   */
+  private waveHold(): Hold | null {
+    const rollout = this.rollout;
+    const members = Object.entries(rollout.clusters)
+      .filter(([, cluster]) => cluster.wave === rollout.wave || (cluster.wave < rollout.wave && cluster.status !== ClusterStatus.Ready))
+      .sort(byWaveThenName);
+    const where = (predicate: (cluster: ClusterProgress) => boolean) => members.filter(([, cluster]) => predicate(cluster)).map(([name]) => name);
+    const gateOf = (cluster: ClusterProgress) => rollout.plan.waves[cluster.wave]!.gates;
+    const checks: [HoldReason, string[]][] = [
+      [HoldReason.Online, where((cluster) => !cluster.online && cluster.status !== ClusterStatus.Pending)],
+      [HoldReason.AppliedReady, where((cluster) => cluster.status === ClusterStatus.Updating || cluster.status === ClusterStatus.Failed || (cluster.status === ClusterStatus.Ready && !cluster.ready))],
+      ...REPORTED_GATES.map((gate): [HoldReason, string[]] => [
+        gate, where((cluster) => cluster.status === ClusterStatus.Ready && gateOf(cluster).includes(gate) && !cluster.gates[gate]),
+      ]),
+      [HoldReason.MaxParallel, where((cluster) => cluster.status === ClusterStatus.Pending)],
+    ];
+    const found = checks.find(([, clusters]) => clusters.length > 0);
+    return found ? { reason: found[0], clusters: found[1], until: null } : null;
+  }
+
+  private holdFor(reason: HoldReason, clusters: string[]): void {
+    this.rollout.hold = reason === HoldReason.Blackout ? blackoutHold(this.rollout) : { reason, clusters, until: null };
+  }
+}
+
+function blackoutHold(rollout: Rollout): Hold {
+  return { reason: HoldReason.Blackout, clusters: [], until: rollout.blackout.endsAt };
+}
+
+function isRunning(phase: RolloutPhase): boolean {
+  return phase === RolloutPhase.Pending || phase === RolloutPhase.Progressing || phase === RolloutPhase.Baking;
+}
+
+function failingGate(cluster: ClusterProgress, gates: readonly ReportedGate[]): HealthGate | null {
+  if (!cluster.ready) return HealthGate.AppliedReady;
+  return gates.find((gate) => !cluster.gates[gate]) ?? null;
+}
+
+function byWaveThenName([nameA, a]: [string, ClusterProgress], [nameB, b]: [string, ClusterProgress]): number {
+  return a.wave - b.wave || (nameA < nameB ? -1 : nameA > nameB ? 1 : 0);
+}
