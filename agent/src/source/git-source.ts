@@ -125,6 +125,10 @@ export class GitSource {
       try {
         await mkdir(this.gitdir, { recursive: true });
         await git.init({ fs, dir: this.gitdir, bare: true });
+        // fetch maps the remote branch to the tracking ref through this refspec.
+        const { url, branch } = this.options;
+        await git.setConfig({ fs, gitdir: this.gitdir, path: 'remote.origin.url', value: url });
+        await git.setConfig({ fs, gitdir: this.gitdir, path: 'remote.origin.fetch', value: `+refs/heads/${branch}:${trackingRef(branch)}` });
       } catch (error) {
         this.initialized = undefined;
         throw new GitSourceError(GitErrorCode.Cache, `Cannot create the git cache in ${this.gitdir}`, {

@@ -1,0 +1,293 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createLogger } from '@netfleet/shared';
+import { createWorkTree, startGitServer, type GitServer, type GitServerRepo, type StartGitServerOptions, type WorkTree } from '@netfleet/test';
+import { afterEach, describe, expect, it } from 'vitest';
+import { GitErrorCode, GitSource, type GitSourceOptions } from './index.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+interface Fixture {
+  server: GitServer;
+  repo: GitServerRepo;
+  tree: WorkTree;
+  head: string;
+  cacheDir: string;
+  source(options?: Partial<GitSourceOptions>): GitSource;
+}
+
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A served repository with one commit, and a factory for sources on one cache dir. */
+async function fixture(serverOptions: StartGitServerOptions = {}): Promise<Fixture> {
+  const server = await startGitServer(serverOptions);
+  cleanups.push(() => server.dispose());
+  const repo = await server.createRepo('fleet');
+  const tree = await createWorkTree(repo.dir);
+  cleanups.push(() => tree.dispose());
+  await tree.write({
+    'fleet.yaml': 'clusters: [a]\n',
+    'clusters/a/network.yaml': 'cidr: 10.0.0.0/16\n',
+    'clusters/a/deep/nested/policy.yaml': 'allow: all\n',
+  });
+  await tree.symlink('clusters/a/shared.yaml', '../../fleet.yaml');
+  const head = await tree.commit('initial fleet');
+  await tree.push();
+  const cacheDir = join(await tempDir('netfleet-cache-'), 'git');
+  return {
+    server, repo, tree, head, cacheDir,
+    source(options = {}) {
+      const source = new GitSource({ url: repo.url, cacheDir, logger: createLogger({ name: 'test', level: 'silent' }), ...options });
+      cleanups.push(() => source.close());
+      return source;
+    },
+  };
+}
+
+async function readText(reader: { read(path: string): Promise<Uint8Array> }, path: string): Promise<string> {
+  return Buffer.from(await reader.read(path)).toString('utf8');
+}
+
+describe('when the cache is empty', () => {
+  it('fetches the branch head and reads its tree from the object store', async () => {
+    const { source, head } = await fixture();
+    const snapshot = await source().snapshot();
+
+    expect(snapshot.revision).toBe(head);
+    expect(await snapshot.reader.list()).toEqual([
+      { path: 'clusters/a/deep/nested/policy.yaml', kind: 'file', size: 11 },
+      { path: 'clusters/a/network.yaml', kind: 'file', size: 18 },
+      { path: 'clusters/a/shared.yaml', kind: 'symlink', size: 16 },
+      { path: 'fleet.yaml', kind: 'file', size: 14 },
+    ]);
+    expect(await readText(snapshot.reader, 'clusters/a/network.yaml')).toBe('cidr: 10.0.0.0/16\n');
+    expect(await readText(snapshot.reader, 'clusters/a/shared.yaml')).toBe('../../fleet.yaml');
+    await expect(snapshot.reader.read('missing.yaml')).rejects.toMatchObject({ code: GitErrorCode.NotFound });
+  });
+
+  it('fetches one commit deep, with no work tree', async () => {
+    const { source, tree, cacheDir } = await fixture();
+    await tree.write({ 'fleet.yaml': 'clusters: [a, b]\n' });
+    const second = await tree.commit('second');
+    await tree.push();
+
+    await source().snapshot();
+
+    expect((await readFile(join(cacheDir, 'shallow'), 'utf8')).trim()).toBe(second);
+    await expect(readFile(join(cacheDir, 'fleet.yaml'))).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe('when polling', () => {
+  it('costs exactly one HTTP request and no fetch when the branch did not move', async () => {
+    const { source, server, head } = await fixture();
+    const agent = source();
+    await agent.snapshot();
+    server.clearLog();
+
+    expect(await agent.poll()).toEqual({ revision: head, changed: false });
+    expect(server.requests).toEqual([
+      expect.objectContaining({ method: 'GET', path: '/fleet.git/info/refs', service: 'git-upload-pack', status: 200 }),
+    ]);
+  });
+
+  it('reports a moved branch in one request, and the snapshot then fetches only that', async () => {
+    const { source, server, tree } = await fixture();
+    const agent = source();
+    await agent.snapshot();
+    await tree.write({ 'fleet.yaml': 'clusters: [a, b]\n' });
+    const second = await tree.commit('add b');
+    await tree.push();
+    server.clearLog();
+
+    expect(await agent.poll()).toEqual({ revision: second, changed: true });
+    expect(server.requests).toHaveLength(1);
+
+    const snapshot = await agent.snapshot(second);
+    expect(snapshot.revision).toBe(second);
+    expect(await readText(snapshot.reader, 'fleet.yaml')).toBe('clusters: [a, b]\n');
+    expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /fleet.git/info/refs', 'GET /fleet.git/info/refs', 'POST /fleet.git/git-upload-pack',
+    ]);
+    expect(await agent.poll()).toEqual({ revision: second, changed: false });
+  });
+});
+
+describe('when the agent restarts on the same cache directory', () => {
+  it('does not fetch again what the cache holds', async () => {
+    const { source, server, head } = await fixture();
+    const first = source();
+    await first.snapshot();
+    first.close();
+    server.clearLog();
+
+    const restarted = source();
+    expect(await restarted.poll()).toEqual({ revision: head, changed: false });
+    const snapshot = await restarted.snapshot(head);
+
+    expect(await readText(snapshot.reader, 'fleet.yaml')).toBe('clusters: [a]\n');
+    expect(server.requests.map((r) => r.method)).toEqual(['GET']);
+  });
+});
+
+describe('when a revision older than the head is asked for', () => {
+  it('deepens the shallow history step by step until the revision is there', async () => {
+    const { source, server, tree, head } = await fixture();
+    for (let i = 0; i < 30; i += 1) {
+      await tree.write({ 'fleet.yaml': `clusters: [a]\nround: ${i}\n` });
+      await tree.commit(`round ${i}`);
+    }
+    await tree.push();
+    const agent = source();
+    await agent.snapshot();
+    server.clearLog();
+
+    const rollback = await agent.snapshot(head);
+
+    expect(rollback.revision).toBe(head);
+    expect(await readText(rollback.reader, 'fleet.yaml')).toBe('clusters: [a]\n');
+    // Head fetch, then two deepening steps (16, then 32 commits).
+    expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(3);
+  });
+
+  it('fails with AGENT_GIT_REVISION_NOT_FOUND when the revision left the branch', async () => {
+    const { source, tree, head } = await fixture();
+    await tree.write({ 'fleet.yaml': 'clusters: [gone]\n' });
+    const abandoned = await tree.commit('abandoned');
+    await tree.push();
+    await tree.resetHard(head);
+    await tree.write({ 'fleet.yaml': 'clusters: [kept]\n' });
+    await tree.commit('rewritten');
+    await tree.push({ force: true });
+
+    const error = await source({ maxDepth: 8 }).snapshot(abandoned).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: GitErrorCode.RevisionNotFound, hint: expect.stringMatching(/force-pushed/) });
+    expect((error as Error).message).toContain(abandoned);
+  });
+
+  it('refuses something that is not a full commit sha', async () => {
+    const { source } = await fixture();
+    await expect(source().snapshot('main')).rejects.toMatchObject({ code: GitErrorCode.RevisionNotFound });
+  });
+});
+
+describe('when the server fails', () => {
+  it.each([
+    { fault: 'is stopped', inject: (s: GitServer) => s.stop(), code: GitErrorCode.Unreachable, status: undefined },
+    { fault: 'answers 500', inject: (s: GitServer) => s.failAll(500), code: GitErrorCode.ServerError, status: 500 },
+    { fault: 'answers 429', inject: (s: GitServer) => s.failAll(429), code: GitErrorCode.ServerError, status: 429 },
+    { fault: 'answers 404', inject: (s: GitServer) => s.failAll(404), code: GitErrorCode.NotFound, status: 404 },
+    { fault: 'answers garbage', inject: (s: GitServer) => s.garbage(true), code: GitErrorCode.GarbageResponse, status: undefined },
+  ])('raises $code when the server $fault, for poll and snapshot', async ({ inject, code, status }) => {
+    const { source, server } = await fixture();
+    await inject(server);
+    const agent = source();
+    await expect(agent.poll()).rejects.toMatchObject({ code, status, hint: expect.any(String) });
+    await expect(agent.snapshot()).rejects.toMatchObject({ code });
+  });
+
+  it('fails the pack request alone as a server error, and succeeds once the server recovers', async () => {
+    const { source, server, head } = await fixture();
+    const agent = source();
+    const ref = await agent.poll();
+    server.failNext(503);
+    // snapshot(revision) skips the ref request, so the fetch's discovery request gets the 503.
+    await expect(agent.snapshot(ref.revision)).rejects.toMatchObject({ code: GitErrorCode.ServerError, status: 503, transient: true });
+    expect((await agent.snapshot(ref.revision)).revision).toBe(head);
+  });
+
+  it('names a missing branch and a missing repository as not found', async () => {
+    const { source, server } = await fixture();
+    await expect(source({ branch: 'nope' }).poll()).rejects.toMatchObject({ code: GitErrorCode.NotFound, message: expect.stringContaining('nope') });
+    await expect(source({ branch: 'nope' }).snapshot()).rejects.toMatchObject({ code: GitErrorCode.NotFound });
+    await expect(source({ url: `${server.baseUrl}/other.git` }).poll()).rejects.toMatchObject({ code: GitErrorCode.NotFound });
+  });
+});
+
+describe('when the server requires credentials', () => {
+  it('sends a token read from a file, up front, so a poll stays one request', async () => {
+    const { source, server, head } = await fixture({ auth: { token: 'tok-from-file' } });
+    const tokenFile = join(await tempDir('netfleet-secret-'), 'token');
+    await writeFile(tokenFile, 'tok-from-file\n');
+    const agent = source({ auth: { token: { file: tokenFile } } });
+
+    expect((await agent.snapshot()).revision).toBe(head);
+    server.clearLog();
+    expect((await agent.poll()).changed).toBe(false);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('sends a user name and password read from the environment', async () => {
+    const { source, head } = await fixture({ auth: { username: 'fleet', password: 'pw-from-env' } });
+    process.env.NETFLEET_TEST_GIT_PASSWORD = 'pw-from-env';
+    cleanups.push(() => { delete process.env.NETFLEET_TEST_GIT_PASSWORD; });
+    const agent = source({ auth: { username: 'fleet', password: { env: 'NETFLEET_TEST_GIT_PASSWORD' } } });
+    expect((await agent.poll()).revision).toBe(head);
+  });
+
+  it('fails with AGENT_GIT_AUTH_FAILED on a wrong token and never shows the token in errors or logs', async () => {
+    const { repo, cacheDir } = await fixture({ auth: { token: 'right-token' } });
+    const secret = 'wrong-token-9f8e7d';
+    process.env.NETFLEET_TEST_GIT_TOKEN = secret;
+    cleanups.push(() => { delete process.env.NETFLEET_TEST_GIT_TOKEN; });
+    const lines: string[] = [];
+    const destination = new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } });
+    const agent = new GitSource({
+      url: repo.url, cacheDir, auth: { token: { env: 'NETFLEET_TEST_GIT_TOKEN' } },
+      logger: createLogger({ name: 'test', level: 'debug', destination }),
+    });
+    cleanups.push(() => agent.close());
+
+    const errors = [await agent.poll().catch((e: unknown) => e), await agent.snapshot().catch((e: unknown) => e)];
+
+    for (const error of errors) {
+      expect(error).toMatchObject({ code: GitErrorCode.AuthFailed, status: 401 });
+      const shown = JSON.stringify({ message: (error as Error).message, hint: (error as { hint?: string }).hint, cause: String((error as Error).cause) });
+      expect(shown).not.toContain(secret);
+      expect(shown).not.toContain(Buffer.from(`x-access-token:${secret}`).toString('base64'));
+    }
+    expect(lines.join('')).not.toContain(secret);
+  });
+
+  it('fails with AGENT_GIT_AUTH_FAILED when the token file is missing', async () => {
+    const { source } = await fixture({ auth: { token: 't' } });
+    await expect(source({ auth: { token: { file: '/nonexistent/token' } } }).poll())
+      .rejects.toMatchObject({ code: GitErrorCode.AuthFailed, message: expect.stringContaining('/nonexistent/token') });
+  });
+});
+
+describe('when the server uses TLS', () => {
+  it('trusts the server with the CA bundle given in caFile, and fails with AGENT_GIT_TLS without it', async () => {
+    const { source, server, head } = await fixture({ tls: true });
+    await expect(source().poll()).rejects.toMatchObject({ code: GitErrorCode.Tls, hint: expect.stringContaining('caFile') });
+
+    const caFile = join(await tempDir('netfleet-ca-'), 'ca.pem');
+    await writeFile(caFile, server.caPem ?? '');
+    const snapshot = await source({ caFile }).snapshot();
+    expect(snapshot.revision).toBe(head);
+  });
+});
+
+describe('when the options are wrong', () => {
+  it.each([
+    { options: { url: 'https://user:pw@git.example/fleet.git' }, message: /must not contain credentials/ },
+    { options: { url: 'ssh://git.example/fleet.git' }, message: /scheme ssh: is not supported/ },
+    { options: { url: 'not a url' }, message: /is not a URL/ },
+    { options: { depth: 0 }, message: /depth must be a positive integer/ },
+    { options: { caFile: '/nonexistent/ca.pem' }, message: /caFile \/nonexistent\/ca.pem cannot be read/ },
+    { options: { verification: { mode: 'enforce' as const } }, message: /needs at least one trusted key/ },
+  ])('refuses $options with AGENT_GIT_CONFIG', ({ options, message }) => {
+    expect(() => new GitSource({ url: 'https://git.example/fleet.git', cacheDir: '/tmp/unused', ...options }))
+      .toThrow(expect.objectContaining({ code: GitErrorCode.Config, message: expect.stringMatching(message) }));
+  });
+});
