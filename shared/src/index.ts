@@ -5,3 +5,4 @@ export * from './log.js';
 export * from './repo-reader.js';
 export * from './reasons.js';
 export * from './drift.js';
+export * from './protocol/index.js';

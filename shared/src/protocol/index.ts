@@ -1,0 +1,5 @@
+export * from './constants.js';
+export * from './schemas.js';
+export * from './signing.js';
+export * from './validate.js';
+export * from './secrets.js';

@@ -1,0 +1,58 @@
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { FormatRegistry, type TSchema, type Static } from '@sinclair/typebox';
+import { NetfleetError } from '../errors.js';
+import {
+  ReportBodySchemas, ReportEnvelopeSchema, RegistrationRequestSchema, CredentialsSchema, ReportKind, type Report,
+} from './schemas.js';
+
+// TypeBox checks formats only when registered; the protocol uses date-time alone.
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+if (!FormatRegistry.Has('date-time')) {
+  FormatRegistry.Set('date-time', (value) => DATE_TIME.test(value) && !Number.isNaN(Date.parse(value)));
+}
+
+/** A value that does not match a protocol schema: `field` is the JSON pointer of the first problem. */
+export class ProtocolError extends NetfleetError {
+  readonly field: string;
+  constructor(what: string, field: string, expected: string) {
+    super('PROTOCOL_INVALID', `invalid ${what}: field '${field || '/'}' ${expected}`, {
+      hint: 'the sender and the hub must speak the same protocol version (see docs/protocol.md)',
+    });
+    this.field = field;
+  }
+}
+
+/** A compiled validator: `check` narrows, `assert` throws a ProtocolError naming the field. */
+export interface Validator<T> {
+  check(value: unknown): value is T;
+  assert(value: unknown): T;
+}
+
+export function compileValidator<S extends TSchema>(what: string, schema: S, pathPrefix = ''): Validator<Static<S>> {
+  const compiled: TypeCheck<S> = TypeCompiler.Compile(schema);
+  return {
+    check: (value): value is Static<S> => compiled.Check(value),
+    assert(value) {
+      if (compiled.Check(value)) return value;
+      const first = compiled.Errors(value).First();
+      throw new ProtocolError(what, `${pathPrefix}${first?.path ?? ''}`, first ? first.message.toLowerCase() : 'is invalid');
+    },
+  };
+}
+
+const envelopeValidator = compileValidator('report', ReportEnvelopeSchema);
+const bodyValidators = Object.fromEntries(
+  Object.values(ReportKind).map((kind) => [kind, compileValidator(`${kind} report`, ReportBodySchemas[kind], '/body')]),
+) as Record<ReportKind, Validator<unknown>>;
+
+/** Reports: the envelope first, then the body of its kind, so an error names the exact field. */
+export const reportValidator: Validator<Report> = {
+  check: (value): value is Report => envelopeValidator.check(value) && bodyValidators[value.kind].check(value.body),
+  assert(value) {
+    const report = envelopeValidator.assert(value);
+    bodyValidators[report.kind].assert(report.body);
+    return report as Report;
+  },
+};
+export const registrationRequestValidator = compileValidator('registration request', RegistrationRequestSchema);
+export const credentialsValidator = compileValidator('credentials', CredentialsSchema);

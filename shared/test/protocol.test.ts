@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import {
+  Action, HIDDEN_VALUE, PROTOCOL_VERSION, ReportKind, SyncReason, SyncStatus, ProtocolError,
+  canonicalJson, clusterOfJobId, hideSecretValues, reportJobId, reportValidator, signReport,
+  verifyReportSignature, type DriftItem, type UnsignedReport,
+} from '../src/index.js';
+
+const key = 'ab'.repeat(32);
+const otherKey = 'cd'.repeat(32);
+
+function heartbeat(overrides: Partial<UnsignedReport> = {}): UnsignedReport {
+  return {
+    protocolVersion: PROTOCOL_VERSION, cluster: 'eu-1', seq: 7, time: '2026-11-26T10:00:00.000Z',
+    kind: ReportKind.Heartbeat,
+    body: { revision: 'abc', objects: 3, driftCount: 0, agentVersion: '0.1.0', readiness: { ready: 3, notReady: 0, waiting: 0 } },
+    ...overrides,
+  } as UnsignedReport;
+}
+
+describe('canonicalJson', () => {
+  it.each([
+    ['sorts object keys', { b: 1, a: { d: 2, c: 3 } }, '{"a":{"c":3,"d":2},"b":1}'],
+    ['keeps array order', [3, 1, 2], '[3,1,2]'],
+    ['drops undefined members', { a: undefined, b: null }, '{"b":null}'],
+    ['escapes strings like JSON', { 'k"': 'v\n' }, '{"k\\"":"v\\n"}'],
+  ])('%s', (_name, value, expected) => {
+    expect(canonicalJson(value)).toBe(expected);
+  });
+});
+
+describe('when a report is signed', () => {
+  it('verifies with the same key whatever the key order of the body', () => {
+    const signed = signReport(heartbeat(), key);
+    const { body, signature, ...rest } = signed;
+    const reordered = JSON.parse(JSON.stringify({ signature, body: { ...body }, ...rest }));
+    expect(verifyReportSignature(reordered, key)).toBe(true);
+  });
+
+  it('does not verify with another cluster key', () => {
+    expect(verifyReportSignature(signReport(heartbeat(), key), otherKey)).toBe(false);
+  });
+
+  it('does not verify once any field changed', () => {
+    const signed = signReport(heartbeat(), key);
+    expect(verifyReportSignature({ ...signed, seq: 8 }, key)).toBe(false);
+    expect(verifyReportSignature({ ...signed, cluster: 'eu-2' }, key)).toBe(false);
+  });
+});
+
+describe('when a report is validated', () => {
+  it('accepts every kind with a well-formed body', () => {
+    const reports: UnsignedReport[] = [
+      heartbeat(),
+      heartbeat({ kind: ReportKind.Sync, body: { revision: 'abc', status: SyncStatus.Failed, reason: SyncReason.ApplyFailed, error: 'boom', changes: [{ subject: { group: '', kind: 'ConfigMap', namespace: 'a', name: 'b' }, action: Action.Failed }] } } as Partial<UnsignedReport>),
+      heartbeat({ kind: ReportKind.Drift, body: { revision: 'abc', items: [] } } as Partial<UnsignedReport>),
+      heartbeat({ kind: ReportKind.Link, body: { links: [] } } as Partial<UnsignedReport>),
+    ];
+    for (const report of reports) expect(reportValidator.check(signReport(report, key))).toBe(true);
+  });
+
+  it.each([
+    ['an unknown kind', { kind: 'exec' }, '/kind'],
+    ['a sync reason outside the closed set', { kind: 'sync', body: { revision: '', status: 'failed', reason: 'Oops', changes: [] } }, '/body/reason'],
+    ['a cluster name that is not a DNS label', { cluster: 'EU_1' }, '/cluster'],
+    ['a zero sequence number', { seq: 0 }, '/seq'],
+    ['a time that is not RFC 3339', { time: 'yesterday' }, '/time'],
+    ['an unknown protocol version', { protocolVersion: 99 }, '/protocolVersion'],
+  ])('rejects %s and names the field', (_name, overrides, field) => {
+    const report = signReport(heartbeat(overrides as Partial<UnsignedReport>), key);
+    expect(reportValidator.check(report)).toBe(false);
+    try {
+      reportValidator.assert(report);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ProtocolError);
+      expect((error as ProtocolError).field).toBe(field);
+      expect((error as ProtocolError).message).toContain(`field '${field}'`);
+    }
+  });
+});
+
+describe('hideSecretValues', () => {
+  const item = (kind: string, path: string): DriftItem => ({
+    id: `_${kind}_ns_x`, subject: { group: '', kind, namespace: 'ns', name: 'x' }, type: 'changed', policy: 'alert',
+    fields: [{ path, desired: 's3cr3t', live: 'other' }],
+  });
+
+  it.each([
+    ['every value of a Secret', 'Secret', '/metadata/labels/a', true],
+    ['data of any object', 'ConfigMap', '/data/password', true],
+    ['a path naming a token', 'ModuleConfig', '/spec/settings/apiToken', true],
+    ['an ordinary field', 'ConfigMap', '/metadata/labels/a', false],
+  ])('hides %s: %s', (_name, kind, path, hidden) => {
+    const [result] = hideSecretValues([item(kind, path)]);
+    const field = result!.fields[0]!;
+    expect(field.desired === HIDDEN_VALUE && field.live === HIDDEN_VALUE).toBe(hidden);
+    expect(JSON.stringify(result).includes('s3cr3t')).toBe(!hidden);
+  });
+});
+
+describe('report job ids', () => {
+  it('round-trip the cluster name', () => {
+    expect(clusterOfJobId(reportJobId('eu-1', 42))).toBe('eu-1');
+    expect(reportJobId('eu-1', 42)).not.toContain(':');
+  });
+});
