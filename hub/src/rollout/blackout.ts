@@ -1,77 +1,76 @@
-import type { BlackoutWindow, WeeklyBlackout, Weekday } from './policy.js';
+import type { Blackouts, DateWindow, WeeklyWindow, Weekday } from './policy.js';
 
 /** Whether an instant falls in a blackout window, and when the blackout ends. */
 export interface BlackoutStatus {
   active: boolean;
-  /** When no window covers time any more (ms since the epoch); null when not active. */
+  /** When no window covers time any more (ms since the epoch); null when not active or never. */
   endsAt: number | null;
-  /** Names (or indexes) of the windows covering the instant. */
-  windows: string[];
 }
 
 const MINUTES_PER_DAY = 1440;
 const MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY;
-const WEEKDAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
-/** A window chain longer than this is a configuration that never ends (e.g. every day, all day). */
+const WEEKDAYS: readonly Weekday[] = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+/** Windows chained for longer than this never end (e.g. every day, all day). */
 const MAX_LOOKAHEAD_MS = 366 * 24 * 3600_000;
 
 /**
- * The blackout status at `at` (ms since the epoch). Weekly windows are read in their own
- * time zone through Intl, so daylight-saving changes are honoured; windows that touch or
+ * The blackout status at `at` (ms since the epoch). Windows are read in the policy's time
+ * zone through Intl, so daylight-saving changes are honoured; windows that touch or
  * overlap are chained, so `endsAt` is the first instant no window covers.
  */
-export function blackoutAt(windows: readonly BlackoutWindow[], at: number): BlackoutStatus {
-  const covering = windows.flatMap((window, index) => (windowEnd(window, at) === null ? [] : [window.name ?? `#${index}`]));
-  if (covering.length === 0) return { active: false, endsAt: null, windows: [] };
-  return { active: true, endsAt: findEnd(windows, at), windows: covering };
+export function blackoutAt(blackouts: Blackouts | undefined, at: number): BlackoutStatus {
+  if (!blackouts || latestEnd(blackouts, at) === null) return { active: false, endsAt: null };
+  return { active: true, endsAt: findEnd(blackouts, at) };
 }
 
 /** Chain from window end to window end until an instant no window covers, then sharpen. */
-function findEnd(windows: readonly BlackoutWindow[], at: number): number | null {
+function findEnd(blackouts: Blackouts, at: number): number | null {
   let inside = at;
-  let candidate = latestEnd(windows, at)!;
-  while (latestEnd(windows, candidate) !== null) {
+  let candidate = latestEnd(blackouts, at)!;
+  while (latestEnd(blackouts, candidate) !== null) {
     if (candidate - at > MAX_LOOKAHEAD_MS) return null;
     inside = candidate;
-    candidate = latestEnd(windows, candidate)!;
+    candidate = latestEnd(blackouts, candidate)!;
   }
-  return sharpen(windows, inside, candidate);
-}
-
-function latestEnd(windows: readonly BlackoutWindow[], at: number): number | null {
-  const ends = windows.map((window) => windowEnd(window, at)).filter((end): end is number => end !== null);
-  return ends.length === 0 ? null : Math.max(...ends);
+  return sharpen(blackouts, inside, candidate);
 }
 
 /**
- * A weekly end computed in wall-clock minutes can overshoot by the hour a clock skips in
- * spring; bisect (to the millisecond) for the first instant after `from` no window covers.
+ * An end computed in wall-clock minutes can overshoot by the hour a clock skips in spring;
+ * bisect for the first instant after `from` no window covers.
  */
-function sharpen(windows: readonly BlackoutWindow[], from: number, outside: number): number {
+function sharpen(blackouts: Blackouts, from: number, outside: number): number {
   let low = from;
   let high = outside;
   while (high - low > 1) {
     const middle = Math.floor((low + high) / 2);
-    if (latestEnd(windows, middle) !== null) low = middle;
+    if (latestEnd(blackouts, middle) !== null) low = middle;
     else high = middle;
   }
   return high;
 }
 
-/** If `window` covers `at`, the instant it ends; otherwise null. */
-function windowEnd(window: BlackoutWindow, at: number): number | null {
-  if (window.kind === 'dates') {
-    const start = Date.parse(window.start);
-    const end = Date.parse(window.end);
-    return at >= start && at < end ? end : null;
-  }
-  return weeklyEnd(window, at);
+/** The latest end of the windows covering `at`, or null when none does. */
+function latestEnd(blackouts: Blackouts, at: number): number | null {
+  const ends = [
+    ...blackouts.weekly.map((window) => weeklyEnd(window, blackouts.timeZone, at)),
+    ...blackouts.dates.map((window) => datesEnd(window, blackouts.timeZone, at)),
+  ].filter((end): end is number => end !== null);
+  return ends.length === 0 ? null : Math.max(...ends);
 }
 
-function weeklyEnd(window: WeeklyBlackout, at: number): number | null {
-  const now = localMinuteOfWeek(at, window.timeZone);
-  const start = parseClock(window.start);
-  let end = parseClock(window.end);
+function datesEnd(window: DateWindow, timeZone: string, at: number): number | null {
+  const start = localToInstant(window.from, timeZone);
+  // A bare `to` date covers that whole day.
+  const end = window.to.includes('T') ? localToInstant(window.to, timeZone) : localToInstant(nextDay(window.to), timeZone);
+  return at >= start && at < end ? end : null;
+}
+
+function weeklyEnd(window: WeeklyWindow, timeZone: string, at: number): number | null {
+  const parts = zonedParts(at, timeZone);
+  const now = parts.weekday * MINUTES_PER_DAY + parts.hour * 60 + parts.minute + (parts.second + (at % 1000) / 1000) / 60;
+  const start = parseClock(window.from);
+  let end = parseClock(window.to);
   if (end <= start) end += MINUTES_PER_DAY;
   for (const day of window.days) {
     const from = WEEKDAYS.indexOf(day) * MINUTES_PER_DAY + start;
@@ -84,24 +83,57 @@ function weeklyEnd(window: WeeklyBlackout, at: number): number | null {
   return null;
 }
 
+interface ZonedParts {
+  year: number;
+  month: number;
+  day: number;
+  /** 0 = Monday. */
+  weekday: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-/** Minutes since Monday 00:00 local time in `timeZone`, with fractions for seconds. */
-function localMinuteOfWeek(at: number, timeZone: string): number {
+function zonedParts(at: number, timeZone: string): ZonedParts {
   let formatter = formatters.get(timeZone);
   if (!formatter) {
     formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone, weekday: 'short', hour: 'numeric', minute: 'numeric', second: 'numeric', hourCycle: 'h23',
+      timeZone, hourCycle: 'h23', weekday: 'short',
+      year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
     });
     formatters.set(timeZone, formatter);
   }
   const parts = Object.fromEntries(formatter.formatToParts(at).map((part) => [part.type, part.value]));
-  const day = WEEKDAYS.indexOf(String(parts.weekday).slice(0, 3).toLowerCase() as Weekday);
-  const milliseconds = at - Math.floor(at / 1000) * 1000;
-  return day * MINUTES_PER_DAY + Number(parts.hour) * 60 + Number(parts.minute) + (Number(parts.second) + milliseconds / 1000) / 60;
+  return {
+    year: Number(parts.year), month: Number(parts.month), day: Number(parts.day),
+    weekday: WEEKDAYS.indexOf(String(parts.weekday) as Weekday),
+    hour: Number(parts.hour), minute: Number(parts.minute), second: Number(parts.second),
+  };
 }
 
-/** `HH:MM` → minutes after midnight (`24:00` → 1440). */
+/** `YYYY-MM-DD[THH:MM[:SS]]` local time in `timeZone` → ms since the epoch. */
+function localToInstant(local: string, timeZone: string): number {
+  const [date = '', time = '00:00'] = local.split('T');
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  const [hour = 0, minute = 0, second = 0] = time.split(':').map(Number);
+  const asUtc = Date.UTC(year, month - 1, day, hour, minute, second);
+  // The zone's offset at the guess, then at the corrected instant (they differ near a clock change).
+  const offsetAt = (instant: number) => {
+    const parts = zonedParts(instant, timeZone);
+    return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second) - Math.floor(instant / 1000) * 1000;
+  };
+  const first = asUtc - offsetAt(asUtc);
+  return asUtc - offsetAt(first);
+}
+
+function nextDay(date: string): string {
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(year, month - 1, day + 1)).toISOString().slice(0, 10);
+}
+
+/** `HH:MM` → minutes after midnight. */
 function parseClock(clock: string): number {
   const [hours, minutes] = clock.split(':').map(Number);
   return (hours ?? 0) * 60 + (minutes ?? 0);

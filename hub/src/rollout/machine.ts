@@ -1,5 +1,5 @@
-import { HealthGate, REPORTED_GATES, type ReportedGate } from './policy.js';
-import type { RolloutPlan } from './plan.js';
+import { HealthGate, REPORTED_GATES, type ReportedGate } from './gates.js';
+import type { PlannedWave, RolloutPlan } from './plan.js';
 
 /**
  * The rollout state machine as a pure reducer: `reduce(rollout, event)` returns the next
@@ -78,6 +78,7 @@ export interface ClusterProgress {
   attempt: number;
   /** The cluster applied this rollout's revision (of the latest attempt). */
   applied: boolean;
+  /** The cluster reports its objects ready (only required when the policy checks applied+ready). */
   ready: boolean;
   online: boolean;
   /** The gates the cluster reports on, true while passing. */
@@ -262,7 +263,7 @@ class Draft {
       case 'blackout':
         // The deadline does not run during a blackout: the wave gets a fresh one when it ends.
         if (rollout.blackout.active && !event.active && rollout.phase === RolloutPhase.Progressing) {
-          rollout.deadlineAt = event.at + rollout.plan.waves[rollout.wave]!.deadlineMs;
+          rollout.deadlineAt = deadlineOf(rollout.plan.waves[rollout.wave]!, event.at);
         }
         rollout.blackout = { active: event.active, endsAt: event.active ? event.endsAt : null };
         return undefined;
@@ -325,7 +326,7 @@ class Draft {
         }
         return;
     }
-    if (cluster.status === ClusterStatus.Updating && cluster.applied && cluster.ready) cluster.status = ClusterStatus.Ready;
+    if (cluster.status === ClusterStatus.Updating && isUpdated(cluster, this.rollout.plan.waves[cluster.wave]!)) cluster.status = ClusterStatus.Ready;
     this.checkWatchedGates(event.cluster);
   }
 
@@ -340,7 +341,7 @@ class Draft {
     const baking = rollout.phase === RolloutPhase.Baking || (rollout.phase === RolloutPhase.Paused && rollout.pausedFrom === RolloutPhase.Baking);
     const watched = cluster.wave < rollout.wave || (cluster.wave === rollout.wave && baking);
     if (!watched) return;
-    const failing = failingGate(cluster, rollout.plan.waves[cluster.wave]!.gates);
+    const failing = failingGate(cluster, rollout.plan.waves[cluster.wave]!);
     if (failing) this.failCluster(name, `gate ${failing} failed after the cluster passed`);
   }
 
@@ -397,7 +398,7 @@ class Draft {
       rollout.phase = RolloutPhase.Pending;
     } else {
       rollout.phase = RolloutPhase.Progressing;
-      rollout.deadlineAt = this.at + rollout.plan.waves[rollout.wave]!.deadlineMs;
+      rollout.deadlineAt = deadlineOf(rollout.plan.waves[rollout.wave]!, this.at);
     }
     rollout.pausedFrom = null;
     rollout.reason = null;
@@ -462,7 +463,7 @@ class Draft {
       return;
     }
     rollout.phase = RolloutPhase.Progressing;
-    rollout.deadlineAt = this.at + rollout.plan.waves[index]!.deadlineMs;
+    rollout.deadlineAt = deadlineOf(rollout.plan.waves[index]!, this.at);
     rollout.waves[index]!.startedAt = this.at;
     this.notices.push({ kind: RolloutNotice.WaveStarted, message: `wave ${rollout.plan.waves[index]!.name} started`, wave: index });
   }
@@ -505,7 +506,7 @@ class Draft {
     if (held) {
       // Only offline (or a queued retry) can hold a baking wave: a failing gate failed the cluster.
       rollout.phase = RolloutPhase.Progressing;
-      rollout.deadlineAt = this.at + wave.deadlineMs;
+      rollout.deadlineAt = deadlineOf(wave, this.at);
       rollout.waves[rollout.wave]!.bakeStartedAt = null;
       rollout.hold = held;
       return false;
@@ -564,7 +565,7 @@ class Draft {
     const gateOf = (cluster: ClusterProgress) => rollout.plan.waves[cluster.wave]!.gates;
     const checks: [HoldReason, string[]][] = [
       [HoldReason.Online, where((cluster) => !cluster.online && cluster.status !== ClusterStatus.Pending)],
-      [HoldReason.AppliedReady, where((cluster) => cluster.status === ClusterStatus.Updating || cluster.status === ClusterStatus.Failed || (cluster.status === ClusterStatus.Ready && !cluster.ready))],
+      [HoldReason.AppliedAndReady, where((cluster) => cluster.status === ClusterStatus.Updating || cluster.status === ClusterStatus.Failed || (cluster.status === ClusterStatus.Ready && !isUpdated(cluster, rollout.plan.waves[cluster.wave]!)))],
       ...REPORTED_GATES.map((gate): [HoldReason, string[]] => [
         gate, where((cluster) => cluster.status === ClusterStatus.Ready && gateOf(cluster).includes(gate) && !cluster.gates[gate]),
       ]),
@@ -587,9 +588,17 @@ function isRunning(phase: RolloutPhase): boolean {
   return phase === RolloutPhase.Pending || phase === RolloutPhase.Progressing || phase === RolloutPhase.Baking;
 }
 
-function failingGate(cluster: ClusterProgress, gates: readonly ReportedGate[]): HealthGate | null {
-  if (!cluster.ready) return HealthGate.AppliedReady;
-  return gates.find((gate) => !cluster.gates[gate]) ?? null;
+function isUpdated(cluster: ClusterProgress, wave: PlannedWave): boolean {
+  return cluster.applied && (cluster.ready || !wave.requireReady);
+}
+
+function failingGate(cluster: ClusterProgress, wave: PlannedWave): HealthGate | null {
+  if (!isUpdated(cluster, wave)) return HealthGate.AppliedAndReady;
+  return wave.gates.find((gate) => !cluster.gates[gate]) ?? null;
+}
+
+function deadlineOf(wave: PlannedWave, at: number): number | null {
+  return wave.deadlineMs === null ? null : at + wave.deadlineMs;
 }
 
 function byWaveThenName([nameA, a]: [string, ClusterProgress], [nameB, b]: [string, ClusterProgress]): number {

@@ -1,14 +1,19 @@
-import { REPORTED_GATES, selectorMatches, type FleetCluster, type ReportedGate, type RolloutPolicy } from './policy.js';
+import { REPORTED_GATES, type ReportedGate } from './gates.js';
+import { selects, type ClusterInfo, type MaxParallel, type RolloutPolicy } from './policy.js';
 
 /** One wave of a rollout plan: the clusters it updates and the limits it runs under. */
 export interface PlannedWave {
   name: string;
   /** Cluster names, sorted, so the same fleet always gives the same plan. */
   clusters: string[];
-  /** The percentage or count of the policy resolved to a count (at least 1). */
+  /** The policy's count or percentage resolved to a count (at least 1). */
   maxParallel: number;
   bakeTimeMs: number;
-  deadlineMs: number;
+  /** Null: the wave may take as long as it needs. */
+  deadlineMs: number | null;
+  /** A cluster counts as updated once applied and ready; without this, once applied. */
+  requireReady: boolean;
+  /** The reported gates the wave must pass. */
   gates: ReportedGate[];
 }
 
@@ -23,16 +28,17 @@ export interface RolloutPlan {
  * selector takes it; clusters no wave takes join the last wave or are excluded, as the
  * policy says. Percentages of maxParallel are taken of the wave's final size, rounded up.
  */
-export function planRollout(policy: RolloutPolicy, fleet: readonly FleetCluster[]): RolloutPlan {
+export function planRollout(policy: RolloutPolicy, fleet: readonly ClusterInfo[]): RolloutPlan {
   const members: string[][] = policy.waves.map(() => []);
   const unselected: string[] = [];
   for (const cluster of [...fleet].sort((a, b) => compare(a.name, b.name))) {
-    const index = policy.waves.findIndex((wave) => selectorMatches(wave.selector, cluster));
+    const index = policy.waves.findIndex((wave) => selects(wave.selector, cluster));
     if (index === -1) unselected.push(cluster.name);
     else members[index]!.push(cluster.name);
   }
   const lastWave = members.at(-1);
   if (policy.unselectedClusters === 'lastWave' && lastWave) lastWave.push(...unselected);
+  const gates = REPORTED_GATES.filter((gate) => policy.gates[gate]);
   return {
     waves: policy.waves.map((wave, index) => {
       const clusters = members[index]!;
@@ -40,20 +46,21 @@ export function planRollout(policy: RolloutPolicy, fleet: readonly FleetCluster[
         name: wave.name,
         clusters,
         maxParallel: resolveMaxParallel(wave.maxParallel, clusters.length),
-        bakeTimeMs: wave.bakeTimeMs,
-        deadlineMs: wave.deadlineMs,
-        gates: wave.gates ?? [...REPORTED_GATES],
+        bakeTimeMs: wave.bakeTimeSeconds * 1000,
+        deadlineMs: wave.deadlineSeconds === undefined ? null : wave.deadlineSeconds * 1000,
+        requireReady: policy.gates.appliedAndReady,
+        gates,
       };
     }),
     excluded: policy.unselectedClusters === 'excluded' || !lastWave ? unselected : [],
   };
 }
 
-/** A count stays as is; a percentage is taken of the wave size, rounded up; never below 1. */
-export function resolveMaxParallel(maxParallel: number | `${number}%`, waveSize: number): number {
-  if (typeof maxParallel === 'number') return Math.max(1, Math.floor(maxParallel));
-  const percent = Number(maxParallel.slice(0, -1));
-  return Math.max(1, Math.ceil((percent * waveSize) / 100));
+/** A count stays as is; a percentage is taken of the wave size, rounded up; unset is the whole wave; never below 1. */
+export function resolveMaxParallel(maxParallel: MaxParallel | undefined, waveSize: number): number {
+  if (maxParallel === undefined) return Math.max(1, waveSize);
+  if (maxParallel.kind === 'count') return Math.max(1, Math.floor(maxParallel.count));
+  return Math.max(1, Math.ceil((maxParallel.percent * waveSize) / 100));
 }
 
 function compare(a: string, b: string): number {

@@ -4,8 +4,8 @@ import { createRollout, reduce, type Rollout, type RolloutEvent, type Transition
 export const T0 = Date.parse('2026-11-26T10:00:00Z');
 export const MINUTE = 60_000;
 
-export function plannedWave(name: string, clusters: string[], maxParallel = 1, bakeTimeMs = 10 * MINUTE, deadlineMs = 30 * MINUTE): PlannedWave {
-  return { name, clusters, maxParallel, bakeTimeMs, deadlineMs, gates: ['noNewDrift', 'noNewLinkFailures', 'noCriticalAlert'] };
+export function plannedWave(name: string, clusters: string[], maxParallel = 1, bakeTimeMs = 10 * MINUTE, deadlineMs: number | null = 30 * MINUTE): PlannedWave {
+  return { name, clusters, maxParallel, bakeTimeMs, deadlineMs, requireReady: true, gates: ['noNewDrift', 'noNewLinkFailures', 'noCriticalAlerts'] };
 }
 
 /** canary (c1) → eu (e1, e2, e3; 2 at a time) → us (u1, u2; 1 at a time). */

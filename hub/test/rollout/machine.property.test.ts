@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isTerminal, reduce, updatingCount, type Rollout, type RolloutEvent } from '../../src/rollout/machine.js';
 import type { RolloutPlan } from '../../src/rollout/plan.js';
-import { REPORTED_GATES } from '../../src/rollout/policy.js';
+import { REPORTED_GATES } from '../../src/rollout/gates.js';
 import { MINUTE, T0, newRollout, plannedWave } from './fixtures.js';
 
 const CLUSTERS = ['a1', 'a2', 'b1', 'b2', 'b3', 'b4', 'c1', 'c2', 'c3'];

@@ -45,7 +45,7 @@ describe('rollout state machine', () => {
       const rollout = progressingEu();
       expect(rollout.wave).toBe(1);
       expect(statuses(rollout)).toMatchObject({ c1: 'ready', e1: 'updating', e2: 'updating', e3: 'pending', u1: 'pending' });
-      expect(rollout.hold).toEqual({ reason: 'appliedReady', clusters: ['e1', 'e2'], until: null });
+      expect(rollout.hold).toEqual({ reason: 'appliedAndReady', clusters: ['e1', 'e2'], until: null });
     });
 
     it('gives the next cluster the revision as soon as one becomes ready', () => {
@@ -79,6 +79,19 @@ describe('rollout state machine', () => {
       const plan = { waves: [{ ...plannedWave('only', ['a'], 1, 0), gates: [] }], excluded: [] };
       const { rollout } = run(newRollout({ plan }), [{ type: 'tick' }, { type: 'gate', cluster: 'a', gate: 'noNewDrift', passing: false }, ...healthy('a')]);
       expect(rollout.phase).toBe('done');
+    });
+
+    it('counts a cluster as updated once applied when the policy does not check readiness', () => {
+      const plan = { waves: [{ ...plannedWave('a', ['a1'], 1, 0), requireReady: false }], excluded: [] };
+      const { rollout } = run(newRollout({ plan }), [{ type: 'tick' }, { type: 'clusterApplied', cluster: 'a1', revision: 'rev-new' }]);
+      expect(rollout.phase).toBe('done');
+    });
+
+    it('waits as long as it takes when the wave has no deadline', () => {
+      const plan = { waves: [plannedWave('a', ['a1'], 1, 0, null)], excluded: [] };
+      const { rollout } = run(newRollout({ plan }), [{ type: 'tick' }, { type: 'tick', at: T0 + 1000 * MINUTE }]);
+      expect(rollout.phase).toBe('progressing');
+      expect(rollout.deadlineAt).toBeNull();
     });
 
     it('moves straight to the next wave when the bake time is zero', () => {
@@ -146,7 +159,7 @@ describe('rollout state machine', () => {
       ]).rollout;
       expect(during.phase).toBe('progressing');
       expect(statuses(during)).toMatchObject({ e1: 'ready', e2: 'updating', e3: 'pending' });
-      expect(during.hold?.reason).toBe('appliedReady');
+      expect(during.hold?.reason).toBe('appliedAndReady');
       const after = run(during, [{ type: 'blackout', active: false, endsAt: null, at: ends }]).rollout;
       expect(after.clusters.e3!.status).toBe('updating');
       expect(after.deadlineAt).toBe(ends + 30 * MINUTE);
@@ -244,7 +257,7 @@ describe('rollout state machine', () => {
     });
 
     it('still watches a wave paused during its bake under the rollback policy', () => {
-      const { rollout } = run(bakingCanary({ failurePolicy: 'rollback' }), [{ type: 'pause', reason: 'look' }, { type: 'gate', cluster: 'c1', gate: 'noCriticalAlert', passing: false }]);
+      const { rollout } = run(bakingCanary({ failurePolicy: 'rollback' }), [{ type: 'pause', reason: 'look' }, { type: 'gate', cluster: 'c1', gate: 'noCriticalAlerts', passing: false }]);
       expect(rollout.phase).toBe('rolledBack');
     });
 
