@@ -62,6 +62,9 @@ export interface DesiredState {
   objects: RenderedObject[];
 }
 
+/** Actions after which an object is in the cluster as rendered, so drift detection covers it. */
+const IN_CLUSTER = new Set([Action.Created, Action.Configured, Action.Unchanged]);
+
 /** A phase that ended the sync early. */
 class PhaseFailure extends Error {
   constructor(readonly reason: SyncReason, message: string, readonly changeSet: ChangeSetEntry[] = []) {
@@ -110,7 +113,7 @@ export class Reconciler {
       const applied = await apply(deps.client, plans, deps.memo);
       const pruned = await prune(deps.client, stale);
       await deps.inventory.save({ inventory: next.with(pruned.survivors), revision });
-      this.#desired = { revision, objects: plans.filter((plan) => plan.outcome !== PlanOutcome.Waiting).map((plan) => plan.rendered) };
+      this.#desired = { revision, objects: plans.filter((_, i) => IN_CLUSTER.has(applied.changeSet[i]!.action)).map((plan) => plan.rendered) };
       const readiness = await checkHealth(deps.client, applied.objects, deps.options, options.signal);
 
       const changeSet = [...applied.changeSet, ...pruned.changeSet];
@@ -172,7 +175,7 @@ export async function validate(client: KubeClient, objects: RenderedObject[], me
   }
 }
 
-/** Phase 4: applies what differs, stage by stage. */
+/** Phase 4: applies what differs, stage by stage; the change set is in plan order. */
 export async function apply(client: KubeClient, plans: ObjectPlan[], memo: AppliedMemo): Promise<{ changeSet: ChangeSetEntry[]; objects: KubeObject[] }> {
   const results = await applyAllStaged(client, plans, memo);
   return {

@@ -1,0 +1,173 @@
+import {
+  ErrorClass, createLogger,
+  type Logger,
+} from '@netfleet/shared';
+import type { FastifyInstance } from 'fastify';
+import { DriftDetector, defaultDriftOptions } from '../drift/detector.js';
+import { AgentEvents } from '../events.js';
+import { InventoryStore } from '../inventory/index.js';
+import { KubeClient } from '../kube/client.js';
+import { Reconciler, defaultReconcileOptions } from '../reconcile/reconcile.js';
+import type { SyncResult } from '../reconcile/result.js';
+import type { FleetSource, RenderFleet } from '../reconcile/source.js';
+import { AppliedMemo } from '../ssa/memo.js';
+import { buildHttpServer, parseListen } from './http.js';
+import { AgentMetrics } from './metrics.js';
+import type { AgentOptions } from './options.js';
+import type { PolledSource } from './sources.js';
+
+/** The parts a daemon is built from; the CLI builds them from options, tests pass their own. */
+export interface AgentDaemonParts {
+  options: AgentOptions;
+  source: FleetSource | PolledSource;
+  render: RenderFleet;
+  /** @defaultValue a client built from `options.kubeconfig` / `options.inCluster` */
+  client?: KubeClient;
+  /** @defaultValue a logger named `agent` */
+  logger?: Logger;
+  /** Serve `/healthz`, `/readyz`, `/metrics` on `options.listen`. @defaultValue true */
+  serveHttp?: boolean;
+}
+
+/** Seconds without finishing a loop step after which `/healthz` reports the loop stuck. */
+const STUCK_AFTER_INTERVALS = 5;
+
+/**
+ * `netfleet agent`: syncs on an interval (only when the source moved, or to retry),
+ * keeps drift in check between syncs, serves probes and metrics, and stops cleanly on
+ * SIGTERM after the step in progress. Everything it does is emitted on `events`.
+ */
+export class AgentDaemon {
+  readonly events = new AgentEvents();
+  readonly metrics = new AgentMetrics();
+  readonly client: KubeClient;
+  readonly reconciler: Reconciler;
+  readonly drift: DriftDetector;
+  readonly #options: AgentOptions;
+  readonly #source: FleetSource | PolledSource;
+  readonly #logger: Logger;
+  readonly #http: FastifyInstance | undefined;
+  readonly #stopping = new AbortController();
+  #lastResult: SyncResult | undefined;
+  #lastStepAt = Date.now();
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+
+  constructor(parts: AgentDaemonParts) {
+    const { options } = parts;
+    this.#options = options;
+    this.#source = parts.source;
+    this.#logger = (parts.logger ?? createLogger({ name: 'agent' })).child({ cluster: options.cluster });
+    this.client = parts.client ?? new KubeClient({ kubeconfigPath: options.kubeconfig, inCluster: options.inCluster });
+    const memo = new AppliedMemo();
+    this.reconciler = new Reconciler({
+      cluster: options.cluster, client: this.client, source: parts.source, render: parts.render, memo, logger: this.#logger,
+      inventory: new InventoryStore(this.client, { namespace: options.namespace, cluster: options.cluster }),
+      options: defaultReconcileOptions({ pruneLimit: options.pruneLimit, healthTimeoutMs: options.healthTimeout * 1000 }),
+    });
+    this.drift = new DriftDetector(this.client, memo, this.events, this.#logger, defaultDriftOptions({
+      resyncIntervalMs: options.resyncInterval * 1000, mode: options.driftMode,
+    }));
+    this.#wireMetrics();
+    this.#http = parts.serveHttp === false ? undefined : buildHttpServer(this.metrics, {
+      live: () => Date.now() - this.#lastStepAt < STUCK_AFTER_INTERVALS * Math.max(this.#options.interval, this.#options.retryInterval) * 1000 || this.#loop !== undefined,
+      ready: () => !this.#stopping.signal.aborted && this.#lastResult !== undefined && this.#lastResult.appliedRevision !== '',
+    });
+  }
+
+  /** The result of the last sync. */
+  get lastResult(): SyncResult | undefined {
+    return this.#lastResult;
+  }
+
+  /** Starts the probes, drift detection and the sync loop. */
+  async start(): Promise<void> {
+    if (this.#http) await this.#http.listen(parseListen(this.#options.listen));
+    this.drift.start();
+    this.#loop = this.#run();
+  }
+
+  /** The address the probes listen on (after start). */
+  get httpAddress(): string | undefined {
+    const address = this.#http?.server.address();
+    return address && typeof address === 'object' ? `http://127.0.0.1:${address.port}` : undefined;
+  }
+
+  /** One sync, with drift checks paused while it runs; emits `synced` or `sync-failed`. */
+  async sync(options: { overridePruneLimit?: boolean } = {}): Promise<SyncResult> {
+    const result = await this.drift.exclusive(
+      () => this.reconciler.reconcile({ ...options, signal: this.#stopping.signal }),
+      () => this.reconciler.desired?.objects,
+    );
+    this.#lastResult = result;
+    const log = this.#logger.child({ revision: result.revision });
+    if (result.errorClass === undefined) {
+      log.info({ durationMs: result.durationMs, reason: result.reason }, 'sync succeeded');
+      this.events.emit('synced', result);
+    } else {
+      log.warn({ durationMs: result.durationMs, reason: result.reason, errorClass: result.errorClass, message: result.message }, 'sync failed');
+      this.events.emit('sync-failed', result);
+    }
+    return result;
+  }
+
+  /** Finishes the step in progress, then stops everything. */
+  async stop(): Promise<void> {
+    this.#stopping.abort();
+    this.#wake?.();
+    await this.#loop;
+    this.drift.stop();
+    await this.#http?.close();
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopping.signal.aborted) {
+      try {
+        if (await this.#due()) await this.sync();
+      } catch (error) {
+        // Every phase reports through SyncResult; reaching here is a bug, never a crash.
+        this.#logger.error({ err: error instanceof Error ? error.message : String(error) }, 'sync loop step failed');
+      }
+      this.#lastStepAt = Date.now();
+      await this.#sleep(this.#nextDelaySeconds() * 1000);
+    }
+  }
+
+  /** A sync is due when the source moved, or the last one should be retried. */
+  async #due(): Promise<boolean> {
+    const last = this.#lastResult;
+    if (!last || !('head' in this.#source)) return true;
+    if (last.errorClass === ErrorClass.Transient || last.errorClass === ErrorClass.RetryLater) return true;
+    try {
+      const head = await this.#source.head();
+      return head === undefined || head !== last.revision;
+    } catch (error) {
+      this.#logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'polling the repository failed');
+      return true;
+    }
+  }
+
+  #nextDelaySeconds(): number {
+    const errorClass = this.#lastResult?.errorClass;
+    return errorClass === ErrorClass.Transient || errorClass === ErrorClass.RetryLater ? this.#options.retryInterval : this.#options.interval;
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+
+  #wireMetrics(): void {
+    this.events.on('synced', (result) => this.metrics.recordSync(result));
+    this.events.on('sync-failed', (result) => this.metrics.recordSync(result));
+    this.events.on('drift-detected', (items) => this.metrics.recordDrift(items));
+    this.events.on('drift-resolved', () => this.metrics.recordDrift(this.drift.items));
+    this.events.on('drift-corrected', () => this.metrics.driftCorrections.inc());
+  }
+}

@@ -1,0 +1,195 @@
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { AgentConfigError } from '../errors.js';
+
+/** Everything `netfleet agent` can be told, from flags, the environment or a config file. */
+export interface AgentOptions {
+  /** The fleet repository: an `https://` (or `http://`) URL, or a local directory. */
+  repo: string;
+  /**
+   * Branch to follow (git repositories only).
+   * @defaultValue 'main'
+   */
+  branch: string;
+  /** This cluster's name in the fleet inventory (`clusters/*.yaml`). */
+  cluster: string;
+  /** Path of a kubeconfig file; unset uses in-cluster config when `inCluster`, else the default loading rules. */
+  kubeconfig?: string;
+  /**
+   * Use the pod's service account.
+   * @defaultValue false
+   */
+  inCluster: boolean;
+  /**
+   * The agent's namespace, where its inventory ConfigMap lives.
+   * @defaultValue env `POD_NAMESPACE`, else 'netfleet-system'
+   */
+  namespace: string;
+  /**
+   * Directory of the git object cache, kept across restarts.
+   * @defaultValue '~/.cache/netfleet/git'
+   */
+  cacheDir: string;
+  /**
+   * Seconds between polls of the repository (and syncs of a local directory).
+   * @defaultValue 60
+   */
+  interval: number;
+  /**
+   * Seconds before a sync that is waiting for a module or failed transiently is retried.
+   * @defaultValue 15
+   */
+  retryInterval: number;
+  /**
+   * Seconds between full drift resyncs (watches cover the time between).
+   * @defaultValue 300
+   */
+  resyncInterval: number;
+  /** Overrides every document's drift policy. Unset follows each document. */
+  driftMode?: 'correct' | 'alert';
+  /**
+   * Largest share (0..1) of the inventory one sync may delete.
+   * @defaultValue 0.5
+   */
+  pruneLimit: number;
+  /**
+   * Seconds to wait for applied objects to become ready (0 reads readiness once).
+   * @defaultValue 0 (daemon); `netfleet agent --once` passes its own
+   */
+  healthTimeout: number;
+  /**
+   * Address of the `/healthz`, `/readyz` and `/metrics` listener, `host:port`.
+   * @defaultValue '0.0.0.0:8080'
+   */
+  listen: string;
+  /** File holding the git token (sent as HTTP basic auth). */
+  gitTokenFile?: string;
+  /** PEM file of extra CA certificates for the git server. */
+  gitCaFile?: string;
+  /**
+   * Commit signature verification.
+   * @defaultValue 'off'
+   */
+  verify: 'off' | 'warn' | 'enforce';
+  /** Files of trusted signing keys: ASCII-armored OpenPGP keys or SSH public key lines. */
+  trustedKeys: string[];
+}
+
+/** Where each option came from; flags beat the environment, which beats the file. */
+export interface OptionSources {
+  flags?: Partial<Record<keyof AgentOptions, unknown>>;
+  env?: NodeJS.ProcessEnv;
+  /** Path of a YAML config file with the same keys as the flags (camelCase). */
+  configFile?: string;
+}
+
+/** The environment variable of each option. */
+export const ENV_NAMES: Record<keyof AgentOptions, string> = {
+  repo: 'NETFLEET_REPO', branch: 'NETFLEET_BRANCH', cluster: 'NETFLEET_CLUSTER', kubeconfig: 'NETFLEET_KUBECONFIG',
+  inCluster: 'NETFLEET_IN_CLUSTER', namespace: 'NETFLEET_NAMESPACE', cacheDir: 'NETFLEET_CACHE_DIR',
+  interval: 'NETFLEET_INTERVAL', retryInterval: 'NETFLEET_RETRY_INTERVAL', resyncInterval: 'NETFLEET_RESYNC_INTERVAL',
+  driftMode: 'NETFLEET_DRIFT_MODE', pruneLimit: 'NETFLEET_PRUNE_LIMIT', healthTimeout: 'NETFLEET_HEALTH_TIMEOUT',
+  listen: 'NETFLEET_LISTEN', gitTokenFile: 'NETFLEET_GIT_TOKEN_FILE', gitCaFile: 'NETFLEET_GIT_CA_FILE',
+  verify: 'NETFLEET_VERIFY', trustedKeys: 'NETFLEET_TRUSTED_KEYS',
+};
+
+/** Every default, in one place. */
+export function defaultAgentOptions(env: NodeJS.ProcessEnv = process.env): Omit<AgentOptions, 'repo' | 'cluster'> {
+  return {
+    branch: 'main', inCluster: false, namespace: env.POD_NAMESPACE || 'netfleet-system',
+    cacheDir: join(homedir(), '.cache', 'netfleet', 'git'), interval: 60, retryInterval: 15, resyncInterval: 300,
+    pruneLimit: 0.5, healthTimeout: 0, listen: '0.0.0.0:8080', verify: 'off', trustedKeys: [],
+  };
+}
+
+/** Merges the sources over the defaults and checks every value. */
+export async function resolveAgentOptions(sources: OptionSources): Promise<AgentOptions> {
+  const env = sources.env ?? process.env;
+  const file = sources.configFile ? await readConfigFile(sources.configFile) : {};
+  const fromEnv: Record<string, unknown> = {};
+  for (const [key, name] of Object.entries(ENV_NAMES)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') fromEnv[key] = key === 'trustedKeys' ? value.split(',') : value;
+  }
+  if (fromEnv.kubeconfig === undefined && env.KUBECONFIG) fromEnv.kubeconfig = env.KUBECONFIG;
+  const flags = Object.fromEntries(Object.entries(sources.flags ?? {}).filter(([, value]) => value !== undefined));
+  const merged: Record<string, unknown> = { ...defaultAgentOptions(env), ...file, ...fromEnv, ...flags };
+  return checkOptions(merged);
+}
+
+async function readConfigFile(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new AgentConfigError(`cannot read the config file ${path}: ${(cause as Error).message}`, 'pass an existing file with --config');
+  }
+  const value: unknown = parse(text);
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new AgentConfigError(`${path}: expected a mapping of option names to values`, 'see `netfleet agent --help` for the option names');
+  }
+  const unknown = Object.keys(value).filter((key) => !(key in ENV_NAMES));
+  if (unknown.length > 0) {
+    throw new AgentConfigError(`${path}: unknown option(s) ${unknown.join(', ')}`, `known options: ${Object.keys(ENV_NAMES).join(', ')}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function checkOptions(raw: Record<string, unknown>): AgentOptions {
+  const text = (key: keyof AgentOptions, required = false): string | undefined => {
+    const value = raw[key];
+    if (value === undefined) {
+      if (required) throw new AgentConfigError(`missing option ${key}`, `pass --${kebab(key)} or set ${ENV_NAMES[key]}`);
+      return undefined;
+    }
+    return String(value);
+  };
+  const number = (key: keyof AgentOptions, min: number, max = Infinity): number => {
+    const value = Number(raw[key]);
+    if (!Number.isFinite(value) || value < min || value > max) {
+      throw new AgentConfigError(`option ${key} is ${JSON.stringify(raw[key])}; expected a number from ${min} to ${max}`, `fix --${kebab(key)} or ${ENV_NAMES[key]}`);
+    }
+    return value;
+  };
+  const oneOf = <T extends string>(key: keyof AgentOptions, values: readonly T[]): T | undefined => {
+    const value = text(key);
+    if (value === undefined) return undefined;
+    if (!values.includes(value as T)) throw new AgentConfigError(`option ${key} is "${value}"; expected one of ${values.join(', ')}`, `fix --${kebab(key)} or ${ENV_NAMES[key]}`);
+    return value as T;
+  };
+  const options: AgentOptions = {
+    repo: text('repo', true)!,
+    branch: text('branch')!,
+    cluster: text('cluster', true)!,
+    inCluster: raw.inCluster === true || raw.inCluster === 'true',
+    namespace: text('namespace')!,
+    cacheDir: text('cacheDir')!,
+    interval: number('interval', 1),
+    retryInterval: number('retryInterval', 1),
+    resyncInterval: number('resyncInterval', 1),
+    pruneLimit: number('pruneLimit', 0, 1),
+    healthTimeout: number('healthTimeout', 0),
+    listen: text('listen')!,
+    verify: oneOf('verify', ['off', 'warn', 'enforce'] as const)!,
+    trustedKeys: Array.isArray(raw.trustedKeys) ? raw.trustedKeys.map(String) : [],
+  };
+  const kubeconfig = text('kubeconfig');
+  if (kubeconfig) options.kubeconfig = kubeconfig;
+  const driftMode = oneOf('driftMode', ['correct', 'alert'] as const);
+  if (driftMode) options.driftMode = driftMode;
+  const gitTokenFile = text('gitTokenFile');
+  if (gitTokenFile) options.gitTokenFile = gitTokenFile;
+  const gitCaFile = text('gitCaFile');
+  if (gitCaFile) options.gitCaFile = gitCaFile;
+  if (options.verify === 'enforce' && options.trustedKeys.length === 0) {
+    throw new AgentConfigError('verify is enforce but no trusted keys are given', 'pass --trusted-key FILE (repeatable)');
+  }
+  return options;
+}
+
+function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
