@@ -1,0 +1,141 @@
+import {
+  PROTOCOL_VERSION, ReportKind, clusterOfJobId, reportValidator, verifyReportSignature, type Logger, type Report,
+} from '@netfleet/shared';
+import type { Redis } from 'ioredis';
+import type { HubMetrics } from '../metrics.js';
+import type { Registry } from '../registry/registry.js';
+import { IngestCode, type HubScripts, type IngestOutcome } from '../redis/scripts.js';
+import type { AlertEngine } from '../alerts/alert-engine.js';
+import { AlertRule, alertFingerprint, condition } from '../alerts/rules.js';
+import { reportEffects } from './report-effects.js';
+
+/** Why a report was refused; also the `result` label of the reports metric. */
+export enum RejectReason {
+  Oversized = 'oversized',
+  Malformed = 'malformed',
+  CrossCluster = 'cross_cluster',
+  UnknownCluster = 'unknown_cluster',
+  Revoked = 'revoked',
+  Signature = 'signature',
+  Replay = 'replay',
+}
+
+export type IngestResult =
+  | { result: 'applied'; outcome: IngestOutcome }
+  /** Already applied (a resend): nothing changes. */
+  | { result: 'duplicate' }
+  | { result: 'rejected'; reason: RejectReason };
+
+export interface IngestOptions {
+  maxReportBytes: number;
+}
+
+/**
+ * Verifies and applies one report: size, schema, the job id's cluster, registration and
+ * revocation, signature, then the Lua script that checks the seq window and writes state
+ * atomically. Rejections are counted, logged without the body, and raise an alert.
+ */
+export class ReportIngest {
+  constructor(
+    private readonly redis: Redis,
+    private readonly scripts: HubScripts,
+    private readonly registry: Registry,
+    private readonly alerts: AlertEngine,
+    private readonly metrics: HubMetrics,
+    private readonly options: IngestOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * @param data the job payload as received
+   * @param jobId the BullMQ job id (`<cluster>.<seq>`)
+   * @param size serialized size of the payload in bytes
+   */
+  async ingest(data: unknown, jobId: string, size: number): Promise<IngestResult> {
+    const started = process.hrtime.bigint();
+    const claimed = typeof (data as Report | undefined)?.cluster === 'string' ? (data as Report).cluster : clusterOfJobId(jobId);
+    const kind = Object.values(ReportKind).includes((data as Report | undefined)?.kind as ReportKind) ? (data as Report).kind : 'unknown';
+    const result = await this.verifyAndApply(data, jobId, size);
+    this.metrics.ingestDuration.observe({ kind }, Number(process.hrtime.bigint() - started) / 1e9);
+    const label = result.result === 'rejected' ? result.reason : result.result;
+    this.metrics.reports.inc({ kind, result: label });
+    if (result.result === 'rejected') {
+      const seq = (data as Report | undefined)?.seq;
+      this.logger.warn({ cluster: claimed, kind, seq: typeof seq === 'number' ? seq : undefined, jobId, reason: result.reason }, 'report rejected');
+      await this.alerts.fire(condition(AlertRule.ReportRejected, await this.clusterLabels(claimed),
+        `report from ${claimed || '(unnamed)'} rejected: ${result.reason}`, { reason: result.reason }));
+    } else if (result.result === 'duplicate') {
+      this.logger.info({ cluster: claimed, kind, jobId }, 'duplicate report ignored');
+    }
+    return result;
+  }
+
+  private async verifyAndApply(data: unknown, jobId: string, size: number): Promise<IngestResult> {
+    const reject = (reason: RejectReason): IngestResult => ({ result: 'rejected', reason });
+    if (size > this.options.maxReportBytes) return reject(RejectReason.Oversized);
+    if (!reportValidator.check(data) || data.protocolVersion !== PROTOCOL_VERSION) return reject(RejectReason.Malformed);
+    const report = data;
+    if (clusterOfJobId(jobId) !== report.cluster) return reject(RejectReason.CrossCluster);
+
+    const [generation, revoked] = await this.redis.hmget(this.scripts.keys.cluster(report.cluster), 'keyGeneration', 'revoked');
+    if (!generation) return reject(RejectReason.UnknownCluster);
+    if (revoked === '1') return reject(RejectReason.Revoked);
+    if (!verifyReportSignature(report, this.registry.reportKey(report.cluster, Number(generation)))) {
+      return reject(RejectReason.Signature);
+    }
+
+    const now = Date.now();
+    const effects = reportEffects(report, now);
+    const outcome = await this.scripts.ingestReport(report.cluster, report.seq, Number(generation), now, effects.event, effects.groups);
+    switch (outcome.code) {
+      case IngestCode.Applied:
+        await this.raiseAlerts(report, outcome);
+        return { result: 'applied', outcome };
+      case IngestCode.Duplicate: return { result: 'duplicate' };
+      case IngestCode.Replay: return reject(RejectReason.Replay);
+      case IngestCode.Revoked: return reject(RejectReason.Revoked);
+      case IngestCode.UnknownCluster: return reject(RejectReason.UnknownCluster);
+      // Credentials were rotated between the check and the script: the key is stale.
+      case IngestCode.KeyGenerationChanged: return reject(RejectReason.Signature);
+    }
+  }
+
+  /** Alert rules on the transitions this report made. */
+  private async raiseAlerts(report: Report, outcome: IngestOutcome): Promise<void> {
+    const target = { cluster: report.cluster, region: await this.region(report.cluster), revision: outcome.revision ?? '' };
+    if (outcome.prevState === 'offline') await this.alerts.resolve(alertFingerprint(AlertRule.ClusterOffline, report.cluster));
+    if (report.kind === ReportKind.Sync) {
+      if (report.body.status === 'failed') {
+        await this.alerts.fire(condition(AlertRule.SyncFailed, { ...target, revision: report.body.revision },
+          `sync of ${report.body.revision.slice(0, 12)} failed: ${report.body.reason}${report.body.error ? ` — ${report.body.error}` : ''}`,
+          { reason: report.body.reason }));
+      } else if (report.body.status === 'succeeded') {
+        await this.resolveAll(AlertRule.SyncFailed, report.cluster);
+      }
+    }
+    if (report.kind === ReportKind.Drift && outcome.prevDrift !== outcome.drift) {
+      if ((outcome.drift ?? 0) > 0) {
+        await this.alerts.fire(condition(AlertRule.DriftDetected, target, `${outcome.drift} object(s) drifted from ${target.revision.slice(0, 12) || 'the repository'}`));
+      } else {
+        await this.alerts.resolve(alertFingerprint(AlertRule.DriftDetected, report.cluster));
+      }
+    }
+  }
+
+  /** Sync failures are fingerprinted by reason; a success resolves every one of them. */
+  private async resolveAll(rule: AlertRule, cluster: string): Promise<void> {
+    const prefix = alertFingerprint(rule, cluster);
+    for (const fingerprint of await this.redis.smembers(this.scripts.keys.firingAlerts())) {
+      if (fingerprint === prefix || fingerprint.startsWith(`${prefix}:`)) await this.alerts.resolve(fingerprint);
+    }
+  }
+
+  private async region(cluster: string): Promise<string> {
+    return (await this.redis.hget(this.scripts.keys.cluster(cluster), 'region')) ?? '';
+  }
+
+  private async clusterLabels(cluster: string) {
+    const [region, revision] = cluster ? await this.redis.hmget(this.scripts.keys.cluster(cluster), 'region', 'revision') : [];
+    return { cluster, region: region ?? '', revision: revision ?? '' };
+  }
+}

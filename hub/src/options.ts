@@ -1,0 +1,103 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { DEFAULT_KEY_PREFIX, MAX_REPORT_BYTES, type Logger } from '@netfleet/shared';
+import type { SinkConfig } from './alerts/sinks.js';
+
+/** Everything the hub can be told; defaults are applied in `resolveHubOptions` only. */
+export interface HubOptions {
+  /**
+   * Redis URL (`redis://host:port/db`). For zero report loss across a Redis crash run Redis
+   * with `appendonly yes` and `appendfsync always`.
+   * @defaultValue `redis://127.0.0.1:6379`
+   */
+  redisUrl?: string;
+  /**
+   * Key prefix of every key and queue; must be a Redis Cluster hash tag.
+   * @defaultValue `{netfleet}`
+   */
+  prefix?: string;
+  /**
+   * Hub secret (at least 32 characters). Per-cluster report keys are derived from it, so it
+   * must be the same on every replica and never change (changing it invalidates every key).
+   */
+  secret: string;
+  /** Bearer tokens with full access. @defaultValue none */
+  adminTokens?: string[];
+  /** Bearer tokens that may read everything and change nothing. @defaultValue none */
+  readTokens?: string[];
+  /**
+   * Heartbeat interval the agents use; a cluster is offline after two intervals without a report.
+   * @defaultValue 30000
+   */
+  heartbeatIntervalMs?: number;
+  /** How often the leader sweeps for offline clusters and repeats firing alerts. @defaultValue 5000 */
+  sweepIntervalMs?: number;
+  /** Time to live of the sweeper lease; a dead leader is replaced after it. @defaultValue 15000 */
+  leaseTtlMs?: number;
+  /** Reports processed at once by this replica. @defaultValue 16 */
+  ingestConcurrency?: number;
+  /** Largest accepted serialized report. @defaultValue 262144 */
+  maxReportBytes?: number;
+  /** Late reports accepted this many seqs below a cluster's highest (once each). @defaultValue 1024 */
+  replayWindow?: number;
+  /** Events kept per cluster. @defaultValue 200 */
+  eventsCap?: number;
+  /** A firing alert is sent again after this long. @defaultValue 14400000 (4 h) */
+  alertRepeatIntervalMs?: number;
+  /** A `report rejected` alert resolves when no rejection repeats it for this long. @defaultValue 3600000 */
+  rejectedAlertResolveMs?: number;
+  /** Alerts kept (firing ones are never dropped). @defaultValue 1000 */
+  alertHistoryCap?: number;
+  /** Delivery results kept. @defaultValue 1000 */
+  deliveryHistoryCap?: number;
+  /** Where alerts go. @defaultValue none */
+  sinks?: SinkConfig[];
+  /** Attempts per delivery before it is given up. @defaultValue 5 */
+  deliveryAttempts?: number;
+  /** First retry delay of a failed delivery; doubles each attempt. @defaultValue 1000 */
+  deliveryBackoffMs?: number;
+  /** Timeout of one delivery request. @defaultValue 10000 */
+  deliveryTimeoutMs?: number;
+  /** Public base URL of the hub, used for links in alerts. @defaultValue `http://localhost:8080` */
+  publicUrl?: string;
+  /** Identity of this replica in leases and logs. @defaultValue `<hostname>-<pid>-<random>` */
+  replicaId?: string;
+  /** Run the report ingest worker. @defaultValue true */
+  ingest?: boolean;
+  /** Take part in the sweeper lease. @defaultValue true */
+  sweeper?: boolean;
+  /** Logger; one is created when absent. */
+  logger?: Logger;
+}
+
+export type ResolvedHubOptions = Required<Omit<HubOptions, 'logger'>> & { logger: Logger | undefined };
+
+export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
+  return {
+    redisUrl: options.redisUrl ?? 'redis://127.0.0.1:6379',
+    prefix: options.prefix ?? DEFAULT_KEY_PREFIX,
+    secret: options.secret,
+    adminTokens: options.adminTokens ?? [],
+    readTokens: options.readTokens ?? [],
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 30_000,
+    sweepIntervalMs: options.sweepIntervalMs ?? 5_000,
+    leaseTtlMs: options.leaseTtlMs ?? 15_000,
+    ingestConcurrency: options.ingestConcurrency ?? 16,
+    maxReportBytes: options.maxReportBytes ?? MAX_REPORT_BYTES,
+    replayWindow: options.replayWindow ?? 1024,
+    eventsCap: options.eventsCap ?? 200,
+    alertRepeatIntervalMs: options.alertRepeatIntervalMs ?? 4 * 3600_000,
+    rejectedAlertResolveMs: options.rejectedAlertResolveMs ?? 3600_000,
+    alertHistoryCap: options.alertHistoryCap ?? 1000,
+    deliveryHistoryCap: options.deliveryHistoryCap ?? 1000,
+    sinks: options.sinks ?? [],
+    deliveryAttempts: options.deliveryAttempts ?? 5,
+    deliveryBackoffMs: options.deliveryBackoffMs ?? 1000,
+    deliveryTimeoutMs: options.deliveryTimeoutMs ?? 10_000,
+    publicUrl: options.publicUrl ?? 'http://localhost:8080',
+    replicaId: options.replicaId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    ingest: options.ingest ?? true,
+    sweeper: options.sweeper ?? true,
+    logger: options.logger,
+  };
+}

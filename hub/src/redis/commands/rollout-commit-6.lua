@@ -1,0 +1,73 @@
+--[[
+  Commits one rollout transition, atomically: the rollout's new state, the assignments it
+  made, its notices, and the fleet-wide pointers. A compare-and-set on the rollout's
+  version makes it safe under a lease hand-over: a leader that lost the lease and commits
+  a transition computed from an old state gets a conflict, never a second wave advance.
+
+  Input:
+    KEYS[1] rollout hash (fields: version, phase, revision, state)
+    KEYS[2] rollouts sorted set (ids by creation time)
+    KEYS[3] active rollout id (string)
+    KEYS[4] assignments hash (cluster → assignment JSON)
+    KEYS[5] last fully rolled-out revision (string)
+    KEYS[6] events list of the rollout (capped, newest first)
+
+    ARGV[1] rollout id
+    ARGV[2] expected version (-1: create the rollout; no other rollout may be active)
+    ARGV[3] new version
+    ARGV[4] new state JSON
+    ARGV[5] new phase
+    ARGV[6] 1 when the new phase is terminal, else 0
+    ARGV[7] revision
+    ARGV[8] created at (ms), the sort score
+    ARGV[9] 1 when the rollout is done (its revision becomes the last fully rolled-out one)
+    ARGV[10] pub/sub channel for assignment changes
+    ARGV[11] events cap
+    ARGV[12] notice count N, then N notice JSONs,
+             then assignment count M, then M pairs of cluster, assignment JSON
+
+  Output:
+     1  committed
+     0  already committed (the same version with the same state is stored)
+    -1  version conflict: the stored rollout moved on; reload and reduce again
+    -2  another rollout is active (create only)
+]]
+local rcall = redis.call
+local rolloutKey, indexKey, activeKey, assignmentsKey, lastGoodKey, eventsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local id, expected, version = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local state, phase, terminal = ARGV[4], ARGV[5], ARGV[6] == '1'
+
+local stored = rcall('HMGET', rolloutKey, 'version', 'state')
+local storedVersion = tonumber(stored[1])
+if storedVersion == version and stored[2] == state then return 0 end
+if expected == -1 then
+  if storedVersion then return -1 end
+  local active = rcall('GET', activeKey)
+  if active and active ~= id then return -2 end
+elseif storedVersion ~= expected then
+  return -1
+end
+
+rcall('HSET', rolloutKey, 'version', version, 'phase', phase, 'revision', ARGV[7], 'state', state)
+rcall('ZADD', indexKey, tonumber(ARGV[8]), id)
+if terminal then
+  if rcall('GET', activeKey) == id then rcall('DEL', activeKey) end
+else
+  rcall('SET', activeKey, id)
+end
+if ARGV[9] == '1' then rcall('SET', lastGoodKey, ARGV[7]) end
+
+local i = 12
+local notices = tonumber(ARGV[i])
+for n = 1, notices do
+  rcall('LPUSH', eventsKey, ARGV[i + n])
+end
+if notices > 0 then rcall('LTRIM', eventsKey, 0, tonumber(ARGV[11]) - 1) end
+i = i + notices + 1
+local assignments = tonumber(ARGV[i])
+for n = 1, assignments do
+  local cluster, assignment = ARGV[i + 2 * n - 1], ARGV[i + 2 * n]
+  rcall('HSET', assignmentsKey, cluster, assignment)
+  rcall('PUBLISH', ARGV[10], cluster)
+end
+return 1

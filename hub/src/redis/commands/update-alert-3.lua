@@ -1,0 +1,62 @@
+--[[
+  Fires or resolves one alert with deduplication.
+
+  Input:
+    KEYS[1] alert hash
+    KEYS[2] alerts sorted set (by last change)
+    KEYS[3] firing alerts set
+    ARGV[1] fingerprint
+    ARGV[2] action: fire | resolve | repeat
+    ARGV[3] now (ms)
+    ARGV[4] repeat interval (ms): a firing alert is notified again after it
+    ARGV[5] alert fields JSON for fire (rule, severity, summary, labels), '' otherwise
+    ARGV[6] history cap: resolved alerts beyond it are deleted, oldest first
+
+  Output:
+    1 newly firing: notify
+    2 still firing and the repeat interval passed: notify again
+    3 resolved: notify
+    0 nothing to notify
+]]
+local rcall = redis.call
+local alertKey, indexKey, firingKey = KEYS[1], KEYS[2], KEYS[3]
+local fingerprint, action, now, repeatMs = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local status = rcall('HGET', alertKey, 'status')
+
+local function trimHistory()
+  local excess = rcall('ZCARD', indexKey) - tonumber(ARGV[6])
+  if excess <= 0 then return end
+  for _, old in ipairs(rcall('ZRANGE', indexKey, 0, excess - 1)) do
+    if rcall('SISMEMBER', firingKey, old) == 0 then
+      rcall('ZREM', indexKey, old)
+      rcall('DEL', string.sub(alertKey, 1, #alertKey - #fingerprint) .. old)
+    end
+  end
+end
+
+if action == 'resolve' then
+  if status ~= 'firing' then return 0 end
+  rcall('HSET', alertKey, 'status', 'resolved', 'endsAt', now, 'updatedAt', now)
+  rcall('SREM', firingKey, fingerprint)
+  rcall('ZADD', indexKey, now, fingerprint)
+  return 3
+end
+
+if status == 'firing' then
+  if action == 'fire' then rcall('HSET', alertKey, 'lastFiredAt', now) end
+  local last = tonumber(rcall('HGET', alertKey, 'notifiedAt') or '0')
+  if now - last < repeatMs then return 0 end
+  rcall('HSET', alertKey, 'notifiedAt', now)
+  return 2
+end
+if action ~= 'fire' then return 0 end
+
+local fields = cjson.decode(ARGV[5])
+rcall('DEL', alertKey)
+rcall('HSET', alertKey, 'fingerprint', fingerprint, 'rule', fields.rule, 'severity', fields.severity,
+  'summary', fields.summary, 'labels', cjson.encode(fields.labels), 'status', 'firing',
+  'startsAt', now, 'endsAt', '', 'notifiedAt', now, 'lastFiredAt', now, 'updatedAt', now)
+rcall('SADD', firingKey, fingerprint)
+rcall('ZADD', indexKey, now, fingerprint)
+trimHistory()
+return 1

@@ -1,0 +1,83 @@
+import { DEFAULT_KEY_PREFIX } from '@netfleet/shared';
+
+/** Index families kept as Redis sets of cluster names; see docs/hub-redis-keys.md. */
+export type IndexKind = 'region' | 'state' | 'sync' | 'revision' | 'label';
+
+/**
+ * The one place hub Redis key names are built. Every key starts with the prefix, which is a
+ * Redis Cluster hash tag (`{netfleet}`), so all keys share one slot and Lua scripts may
+ * touch several of them. The Lua scripts build index keys with the same layout
+ * (`includes/index.lua`); change both together.
+ */
+export class HubKeys {
+  constructor(readonly prefix: string = DEFAULT_KEY_PREFIX) {
+    if (!/^\{[^{}]+\}$/.test(prefix)) {
+      throw new Error(`key prefix must be a Redis Cluster hash tag like {netfleet}, got ${prefix}`);
+    }
+  }
+
+  /** Hash: registration and state of one cluster. */
+  cluster(name: string): string {
+    return `${this.prefix}:cluster:${name}`;
+  }
+
+  /** Sorted set: sequence numbers recently applied for a cluster (replay window). */
+  seen(name: string): string {
+    return `${this.prefix}:cluster:${name}:seen`;
+  }
+
+  /** List: capped event history of a cluster, newest first. */
+  events(name: string): string {
+    return `${this.prefix}:cluster:${name}:events`;
+  }
+
+  /** Sorted set: every registered cluster name (score 0, ordered by name for paging). */
+  clusters(): string {
+    return `${this.prefix}:clusters`;
+  }
+
+  /** Sorted set: online clusters scored by last report time (ms), for the offline sweep. */
+  lastSeen(): string {
+    return `${this.prefix}:last-seen`;
+  }
+
+  /** Set: names of clusters whose `kind` equals `value` (labels: `value` is `key=value`). */
+  index(kind: IndexKind, value: string): string {
+    return `${this.prefix}:idx:${kind}:${value}`;
+  }
+
+  /** Hash: one bootstrap token (hash, expiry, uses). */
+  bootstrap(id: string): string {
+    return `${this.prefix}:bootstrap:${id}`;
+  }
+
+  /** Set: ids of every bootstrap token, for listing. */
+  bootstrapIds(): string {
+    return `${this.prefix}:bootstrap-ids`;
+  }
+
+  /** String: the holder token of a lease (with a TTL). */
+  lease(name: string): string {
+    return `${this.prefix}:lease:${name}`;
+  }
+
+  /** Hash: one alert by fingerprint. */
+  alert(fingerprint: string): string {
+    return `${this.prefix}:alert:${fingerprint}`;
+  }
+
+  /** Sorted set: alert fingerprints scored by last change (ms). */
+  alerts(): string {
+    return `${this.prefix}:alerts`;
+  }
+
+  /** Set: fingerprints of firing alerts. */
+  firingAlerts(): string {
+    return `${this.prefix}:alerts:firing`;
+  }
+
+  /** List: capped history of alert deliveries, newest first. */
+  deliveries(): string {
+    return `${this.prefix}:alert-deliveries`;
+  }
+}

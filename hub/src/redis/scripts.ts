@@ -1,0 +1,148 @@
+import type { Redis } from 'ioredis';
+import type { HubKeys } from './keys.js';
+import { commandName, defineCommands } from './script-loader.js';
+
+type Arg = string | number;
+type ScriptFn = (...args: Arg[]) => Promise<unknown>;
+
+/** A group of cluster hash fields written only by a report newer than the group's last one. */
+export interface GuardedFields {
+  /** Hash field holding the seq that last wrote this group. */
+  guard: string;
+  fields: Record<string, string | number>;
+}
+
+/** Ingest script return codes (see ingest-report-4.lua). */
+export enum IngestCode {
+  Applied = 1,
+  UnknownCluster = -1,
+  Revoked = -2,
+  KeyGenerationChanged = -3,
+  Replay = -4,
+  Duplicate = -5,
+}
+
+export interface IngestOutcome {
+  code: IngestCode;
+  /** Before/after values, set when applied. */
+  prevState?: string;
+  state?: string;
+  prevSync?: string;
+  sync?: string;
+  prevRevision?: string;
+  revision?: string;
+  prevDrift?: number;
+  drift?: number;
+}
+
+/** Alert script return codes (see update-alert-3.lua). */
+export enum AlertCode {
+  Unchanged = 0,
+  Fired = 1,
+  Repeated = 2,
+  Resolved = 3,
+}
+
+export interface ScriptsOptions {
+  /** How many events each cluster keeps. */
+  eventsCap: number;
+  /** How many seqs below a cluster's highest are still accepted once (late, out of order). */
+  replayWindow: number;
+  /** How many alerts (firing and resolved) are kept. */
+  alertHistoryCap: number;
+}
+
+/**
+ * Calls the hub's Lua commands. Each operation builds its key list and packed arguments in
+ * an `xxxArgs` method and runs one script, so every state change is one atomic step.
+ */
+export class HubScripts {
+  constructor(
+    private readonly client: Redis,
+    readonly keys: HubKeys,
+    private readonly options: ScriptsOptions,
+  ) {
+    defineCommands(client);
+  }
+
+  private exec(name: string, args: Arg[]): Promise<unknown> {
+    const fn = (this.client as unknown as Record<string, ScriptFn>)[commandName(name)];
+    if (!fn) throw new Error(`Lua command ${name} is not defined`);
+    return fn.apply(this.client, args);
+  }
+
+  ingestReportArgs(cluster: string, seq: number, keyGeneration: number, now: number, event: string, groups: GuardedFields[]): Arg[] {
+    const packed: Arg[] = [groups.length];
+    for (const group of groups) {
+      const entries = Object.entries(group.fields);
+      packed.push(group.guard, entries.length, ...entries.flat());
+    }
+    return [
+      this.keys.cluster(cluster), this.keys.seen(cluster), this.keys.events(cluster), this.keys.lastSeen(),
+      this.keys.prefix, cluster, seq, keyGeneration, now, this.options.replayWindow, this.options.eventsCap, event,
+      ...packed,
+    ];
+  }
+
+  async ingestReport(...params: Parameters<HubScripts['ingestReportArgs']>): Promise<IngestOutcome> {
+    const result = (await this.exec('ingest-report', this.ingestReportArgs(...params))) as Arg[];
+    const code = Number(result[0]) as IngestCode;
+    if (code !== IngestCode.Applied) return { code };
+    const [, prevState, state, prevSync, sync, prevRevision, revision, prevDrift, drift] = result.map(String);
+    return {
+      code, prevState, state, prevSync, sync, prevRevision, revision,
+      prevDrift: Number(prevDrift), drift: Number(drift),
+    };
+  }
+
+  registerClusterArgs(input: {
+    bootstrapId: string; bootstrapHash: string; cluster: string; region: string;
+    labels: Record<string, string>; tokenHash: string; now: number;
+  }): Arg[] {
+    return [
+      this.keys.bootstrap(input.bootstrapId), this.keys.cluster(input.cluster), this.keys.clusters(),
+      this.keys.prefix, input.cluster, input.bootstrapHash, input.now, input.region, JSON.stringify(input.labels),
+      input.tokenHash, ...Object.entries(input.labels).map(([key, value]) => `${key}=${value}`),
+    ];
+  }
+
+  /** 1 or a negative registry code (see errors.ts registryScriptError). */
+  async registerCluster(input: Parameters<HubScripts['registerClusterArgs']>[0]): Promise<number> {
+    return Number(await this.exec('register-cluster', this.registerClusterArgs(input)));
+  }
+
+  /** The new key generation, or a negative registry code. */
+  async rotateCredentials(cluster: string, tokenHash: string): Promise<number> {
+    return Number(await this.exec('rotate-credentials', [this.keys.cluster(cluster), tokenHash]));
+  }
+
+  /** 1 revoked, 0 already revoked, -1 unknown. */
+  async revokeCluster(cluster: string, event: string): Promise<number> {
+    return Number(await this.exec('revoke-cluster', [
+      this.keys.cluster(cluster), this.keys.lastSeen(), this.keys.events(cluster),
+      this.keys.prefix, cluster, event, this.options.eventsCap,
+    ]));
+  }
+
+  /** Names of the clusters this call marked offline. */
+  async sweepOffline(cutoff: number, now: number, batch: number): Promise<string[]> {
+    return (await this.exec('sweep-offline', [
+      this.keys.lastSeen(), this.keys.prefix, cutoff, now, batch, this.options.eventsCap,
+    ])) as string[];
+  }
+
+  async acquireLease(name: string, token: string, ttlMs: number): Promise<boolean> {
+    return Number(await this.exec('acquire-lease', [this.keys.lease(name), token, ttlMs])) === 1;
+  }
+
+  async releaseLease(name: string, token: string): Promise<boolean> {
+    return Number(await this.exec('release-lease', [this.keys.lease(name), token])) === 1;
+  }
+
+  async updateAlert(fingerprint: string, action: 'fire' | 'resolve' | 'repeat', now: number, repeatMs: number, fields = ''): Promise<AlertCode> {
+    return Number(await this.exec('update-alert', [
+      this.keys.alert(fingerprint), this.keys.alerts(), this.keys.firingAlerts(),
+      fingerprint, action, now, repeatMs, fields, this.options.alertHistoryCap,
+    ])) as AlertCode;
+  }
+}

@@ -1,0 +1,132 @@
+import type { Redis } from 'ioredis';
+import {
+  ClusterState, type ClusterDetail, type ClusterEvent, type ClusterList, type ClusterSummary, type DriftState,
+  type ReadinessSummary, type SyncReason, type SyncStatus,
+} from '@netfleet/shared';
+import type { HubKeys } from '../redis/keys.js';
+
+/** Filters of the cluster list; all given ones must match. */
+export interface ClusterFilter {
+  region?: string;
+  /** `key=value` pairs. */
+  labels?: string[];
+  state?: ClusterState;
+  sync?: SyncStatus;
+  revision?: string;
+  /** Page size. */
+  limit: number;
+  /** Name of the last cluster of the previous page. */
+  cursor?: string;
+}
+
+const SUMMARY_FIELDS = ['name', 'region', 'labels', 'state', 'revision', 'syncStatus', 'driftCount', 'lastSeen', 'offlineSince'] as const;
+
+const iso = (ms: string | undefined | null) => (ms ? new Date(Number(ms)).toISOString() : null);
+
+/**
+ * Read views of fleet state. Lists use the index sets (never a scan of every cluster) and
+ * fetch only the page's hashes.
+ */
+export class FleetState {
+  constructor(private readonly redis: Redis, private readonly keys: HubKeys) {}
+
+  async list(filter: ClusterFilter): Promise<ClusterList> {
+    const indexes = [
+      filter.region === undefined ? undefined : this.keys.index('region', filter.region),
+      filter.state === undefined ? undefined : this.keys.index('state', filter.state),
+      filter.sync === undefined ? undefined : this.keys.index('sync', filter.sync),
+      filter.revision === undefined ? undefined : this.keys.index('revision', filter.revision),
+      ...(filter.labels ?? []).map((label) => this.keys.index('label', label)),
+    ].filter((key): key is string => key !== undefined);
+
+    let names: string[];
+    let total: number;
+    if (indexes.length === 0) {
+      total = await this.redis.zcard(this.keys.clusters());
+      const start = filter.cursor ? `(${filter.cursor}` : '-';
+      names = await this.redis.zrangebylex(this.keys.clusters(), start, '+', 'LIMIT', 0, filter.limit + 1);
+    } else {
+      const matching = (await this.redis.sinter(...indexes)).sort();
+      total = matching.length;
+      names = (filter.cursor ? matching.filter((name) => name > filter.cursor!) : matching).slice(0, filter.limit + 1);
+    }
+    const more = names.length > filter.limit;
+    const page = names.slice(0, filter.limit);
+    const pipeline = this.redis.pipeline();
+    for (const name of page) pipeline.hmget(this.keys.cluster(name), ...SUMMARY_FIELDS);
+    const rows = ((await pipeline.exec()) ?? []).map(([, values]) => values as (string | null)[]);
+    return {
+      items: rows.filter((row) => row[0]).map(toSummary),
+      nextCursor: more ? page[page.length - 1]! : null,
+      total,
+    };
+  }
+
+  async exists(name: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.cluster(name))) === 1;
+  }
+
+  async detail(name: string): Promise<ClusterDetail | undefined> {
+    const hash = await this.redis.hgetall(this.keys.cluster(name));
+    if (!hash.name) return undefined;
+    const summary = toSummary(SUMMARY_FIELDS.map((field) => hash[field] ?? null));
+    return {
+      ...summary,
+      registeredAt: iso(hash.registeredAt)!,
+      keyGeneration: Number(hash.keyGeneration ?? 1),
+      agentVersion: hash.agentVersion ?? '',
+      objects: Number(hash.objects ?? 0),
+      readiness: hash.readiness ? (JSON.parse(hash.readiness) as ReadinessSummary) : null,
+      sync: hash.syncStatus ? {
+        revision: hash.syncRevision ?? '',
+        status: hash.syncStatus as SyncStatus,
+        reason: hash.syncReason as SyncReason,
+        error: hash.syncError ?? '',
+        at: iso(hash.syncAt)!,
+        changes: JSON.parse(hash.syncChanges ?? '{}') as Record<string, number>,
+      } : null,
+      lastSeq: Number(hash.maxSeq ?? 0),
+      reports: Number(hash.reports ?? 0),
+    };
+  }
+
+  async drift(name: string): Promise<DriftState | undefined> {
+    const [exists, drift] = await this.redis.hmget(this.keys.cluster(name), 'name', 'drift');
+    if (!exists) return undefined;
+    if (!drift) return { cluster: name, revision: '', items: [], truncated: false, updatedAt: null };
+    const parsed = JSON.parse(drift) as Omit<DriftState, 'cluster' | 'updatedAt'> & { updatedAt: number };
+    return { cluster: name, revision: parsed.revision, items: parsed.items, truncated: parsed.truncated, updatedAt: iso(String(parsed.updatedAt)) };
+  }
+
+  /** Newest first. */
+  async events(name: string, limit: number): Promise<ClusterEvent[]> {
+    const raw = await this.redis.lrange(this.keys.events(name), 0, limit - 1);
+    return raw.map((line) => {
+      const event = JSON.parse(line) as Omit<ClusterEvent, 'time'> & { time: number };
+      return { ...event, time: new Date(event.time).toISOString() };
+    });
+  }
+
+  async clustersByState(): Promise<Record<string, number>> {
+    const states = Object.values(ClusterState);
+    const pipeline = this.redis.pipeline();
+    for (const state of states) pipeline.scard(this.keys.index('state', state));
+    const counts = (await pipeline.exec()) ?? [];
+    return Object.fromEntries(states.map((state, index) => [state, Number(counts[index]?.[1] ?? 0)]));
+  }
+}
+
+function toSummary(row: (string | null)[]): ClusterSummary {
+  const [name, region, labels, state, revision, syncStatus, driftCount, lastSeen, offlineSince] = row;
+  return {
+    name: name!,
+    region: region ?? '',
+    labels: labels ? (JSON.parse(labels) as Record<string, string>) : {},
+    state: (state ?? ClusterState.Registered) as ClusterState,
+    revision: revision ?? '',
+    syncStatus: (syncStatus ?? '') as SyncStatus | '',
+    driftCount: Number(driftCount ?? 0),
+    lastSeen: iso(lastSeen),
+    offlineSince: iso(offlineSince),
+  };
+}

@@ -1,0 +1,86 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '@netfleet/shared';
+import type { HubScripts } from '../redis/scripts.js';
+import type { AlertEngine } from '../alerts/alert-engine.js';
+import { AlertRule, condition } from '../alerts/rules.js';
+import { Lease } from './lease.js';
+
+export interface SweeperOptions {
+  /** A cluster whose last report is older than this is offline (two heartbeat intervals). */
+  offlineAfterMs: number;
+  intervalMs: number;
+  leaseTtlMs: number;
+  replicaId: string;
+  /** Clusters marked offline per script call. */
+  batchSize?: number;
+}
+
+/** What the sweeper did in one tick; for logs and tests. */
+export interface SweepResult {
+  leader: boolean;
+  offline: string[];
+}
+
+/**
+ * Periodic fleet housekeeping run by one replica at a time (the holder of the `sweeper`
+ * lease): marks silent clusters offline and raises their alerts, and runs the alert repeat
+ * pass. Errors (Redis away) are logged and the next tick tries again.
+ */
+export class Sweeper {
+  private readonly lease: Lease;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> = Promise.resolve();
+  /** Ticks that ran as leader; tests compare replicas with it. */
+  leaderTicks = 0;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly scripts: HubScripts,
+    private readonly alerts: AlertEngine,
+    private readonly options: SweeperOptions,
+    private readonly logger: Logger,
+  ) {
+    this.lease = new Lease(scripts, 'sweeper', options.replicaId, options.leaseTtlMs);
+  }
+
+  get isLeader(): boolean {
+    return this.lease.isHeld;
+  }
+
+  start(): void {
+    const loop = () => {
+      this.running = this.tick().catch((error: unknown) => {
+        this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'sweep failed, retrying next tick');
+      }).finally(() => {
+        if (this.timer) this.timer = setTimeout(loop, this.options.intervalMs);
+      });
+    };
+    this.timer = setTimeout(loop, 0);
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+    await this.lease.release().catch(() => undefined);
+  }
+
+  async tick(now = Date.now()): Promise<SweepResult> {
+    if (!(await this.lease.acquire())) return { leader: false, offline: [] };
+    this.leaderTicks += 1;
+    const offline: string[] = [];
+    for (;;) {
+      const batch = await this.scripts.sweepOffline(now - this.options.offlineAfterMs, now, this.options.batchSize ?? 500);
+      offline.push(...batch);
+      if (batch.length < (this.options.batchSize ?? 500)) break;
+    }
+    for (const cluster of offline) {
+      const [region, revision] = await this.redis.hmget(this.scripts.keys.cluster(cluster), 'region', 'revision');
+      this.logger.warn({ cluster, region }, 'cluster offline: missed 2 heartbeats');
+      await this.alerts.fire(condition(AlertRule.ClusterOffline, { cluster, region: region ?? '', revision: revision ?? '' },
+        `cluster ${cluster} missed 2 heartbeats`), now);
+    }
+    await this.alerts.repeatPass(now);
+    return { leader: true, offline };
+  }
+}
