@@ -1,0 +1,114 @@
+import type { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
+import type { Alert, AlertSeverity, Logger } from '@netfleet/shared';
+import { AlertCode, type HubScripts } from '../redis/scripts.js';
+import { AlertRule, type AlertCondition } from './rules.js';
+
+/** One delivery job: an alert snapshot for one sink. */
+export interface DeliveryJob {
+  sink: string;
+  alert: Alert;
+}
+
+export interface AlertEngineOptions {
+  repeatIntervalMs: number;
+  rejectedResolveMs: number;
+  sinkNames: string[];
+  deliveryAttempts: number;
+  deliveryBackoffMs: number;
+}
+
+/**
+ * Fires and resolves alerts. Deduplication lives in the update-alert script: a condition
+ * that keeps firing is notified once, then again only after the repeat interval; resolving
+ * notifies once. Each notification becomes one delivery job per sink.
+ */
+export class AlertEngine {
+  constructor(
+    private readonly redis: Redis,
+    private readonly scripts: HubScripts,
+    private readonly deliveries: Queue<DeliveryJob>,
+    private readonly options: AlertEngineOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  async fire(alert: AlertCondition, now = Date.now()): Promise<AlertCode> {
+    const fields = JSON.stringify({ rule: alert.rule, severity: alert.severity, summary: alert.summary, labels: alert.labels });
+    const code = await this.scripts.updateAlert(alert.fingerprint, 'fire', now, this.options.repeatIntervalMs, fields);
+    if (code !== AlertCode.Unchanged) await this.notify(alert.fingerprint, code);
+    return code;
+  }
+
+  async resolve(fingerprint: string, now = Date.now()): Promise<AlertCode> {
+    const code = await this.scripts.updateAlert(fingerprint, 'resolve', now, this.options.repeatIntervalMs);
+    if (code === AlertCode.Resolved) await this.notify(fingerprint, code);
+    return code;
+  }
+
+  /**
+   * Run by the leader: repeats firing alerts whose repeat interval passed, and resolves
+   * `report rejected` alerts that no rejection renewed for a while.
+   */
+  async repeatPass(now = Date.now()): Promise<void> {
+    for (const fingerprint of await this.redis.smembers(this.scripts.keys.firingAlerts())) {
+      const [rule, lastFiredAt] = await this.redis.hmget(this.scripts.keys.alert(fingerprint), 'rule', 'lastFiredAt');
+      if (rule === AlertRule.ReportRejected && now - Number(lastFiredAt) >= this.options.rejectedResolveMs) {
+        await this.resolve(fingerprint, now);
+        continue;
+      }
+      const code = await this.scripts.updateAlert(fingerprint, 'repeat', now, this.options.repeatIntervalMs);
+      if (code === AlertCode.Repeated) await this.notify(fingerprint, code);
+    }
+  }
+
+  async get(fingerprint: string): Promise<Alert | undefined> {
+    const hash = await this.redis.hgetall(this.scripts.keys.alert(fingerprint));
+    return hash.fingerprint ? toAlert(hash) : undefined;
+  }
+
+  /** Alerts newest first, optionally only firing or resolved ones, or one cluster's. */
+  async list(filter: { status?: 'firing' | 'resolved'; cluster?: string; limit?: number } = {}): Promise<Alert[]> {
+    const fingerprints = await this.redis.zrevrange(this.scripts.keys.alerts(), 0, -1);
+    const pipeline = this.redis.pipeline();
+    for (const fingerprint of fingerprints) pipeline.hgetall(this.scripts.keys.alert(fingerprint));
+    const alerts = ((await pipeline.exec()) ?? [])
+      .map(([, hash]) => hash as Record<string, string>)
+      .filter((hash) => hash.fingerprint)
+      .map(toAlert)
+      .filter((alert) => (!filter.status || alert.status === filter.status) && (!filter.cluster || alert.labels.cluster === filter.cluster));
+    return alerts.slice(0, filter.limit ?? 500);
+  }
+
+  private async notify(fingerprint: string, code: AlertCode): Promise<void> {
+    const alert = await this.get(fingerprint);
+    if (!alert || this.options.sinkNames.length === 0) return;
+    this.logger.info({ alert: alert.fingerprint, status: alert.status, repeat: code === AlertCode.Repeated, cluster: alert.labels.cluster }, 'alert notification');
+    await this.deliveries.addBulk(this.options.sinkNames.map((sink) => ({
+      name: `${sink}:${alert.status}`,
+      data: { sink, alert },
+      opts: {
+        attempts: this.options.deliveryAttempts,
+        backoff: { type: 'exponential', delay: this.options.deliveryBackoffMs },
+        removeOnComplete: { count: 1000 },
+        removeOnFail: { count: 1000 },
+      },
+    })));
+  }
+}
+
+function iso(ms: string | undefined): string | null {
+  return ms ? new Date(Number(ms)).toISOString() : null;
+}
+
+function toAlert(hash: Record<string, string>): Alert {
+  return {
+    fingerprint: hash.fingerprint!,
+    rule: hash.rule!,
+    status: hash.status === 'firing' ? 'firing' : 'resolved',
+    severity: hash.severity as AlertSeverity,
+    summary: hash.summary ?? '',
+    labels: JSON.parse(hash.labels ?? '{}') as Record<string, string>,
+    startsAt: iso(hash.startsAt)!,
+    endsAt: iso(hash.endsAt),
+  };
+}

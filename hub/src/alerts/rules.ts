@@ -1,0 +1,55 @@
+import { AlertSeverity } from '@netfleet/shared';
+
+/** The alert rules; each fires on one transition and resolves on the opposite one. */
+export enum AlertRule {
+  /** A drift report lists drifted objects; resolved by one that lists none. */
+  DriftDetected = 'NetfleetDriftDetected',
+  /** A sync failed; resolved by a successful sync. */
+  SyncFailed = 'NetfleetSyncFailed',
+  /** Two heartbeats missed; resolved by the next report. */
+  ClusterOffline = 'NetfleetClusterOffline',
+  /** A report was refused (bad signature, replay, unknown or revoked cluster, bad body). */
+  ReportRejected = 'NetfleetReportRejected',
+}
+
+const SEVERITY: Record<AlertRule, AlertSeverity> = {
+  [AlertRule.DriftDetected]: AlertSeverity.Warning,
+  [AlertRule.SyncFailed]: AlertSeverity.Critical,
+  [AlertRule.ClusterOffline]: AlertSeverity.Critical,
+  [AlertRule.ReportRejected]: AlertSeverity.Warning,
+};
+
+/** One alert condition as the engine fires or resolves it. */
+export interface AlertCondition {
+  rule: AlertRule;
+  /** Stable identity: the same condition always has the same fingerprint. */
+  fingerprint: string;
+  severity: AlertSeverity;
+  summary: string;
+  labels: Record<string, string>;
+}
+
+/** What identifies the cluster in alert labels. */
+export interface ClusterLabels {
+  cluster: string;
+  region: string;
+  revision: string;
+}
+
+export function alertFingerprint(rule: AlertRule, cluster: string, detail = ''): string {
+  return detail ? `${rule}:${cluster}:${detail}` : `${rule}:${cluster}`;
+}
+
+export function condition(rule: AlertRule, target: ClusterLabels, summary: string, extra: Record<string, string> = {}): AlertCondition {
+  const detail = extra.reason ?? '';
+  return {
+    rule,
+    fingerprint: alertFingerprint(rule, target.cluster, detail),
+    severity: SEVERITY[rule],
+    summary,
+    labels: {
+      alertname: rule, severity: SEVERITY[rule], cluster: target.cluster, region: target.region,
+      revision: target.revision, ...extra,
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from '@netfleet/shared';
+import swagger from './plugins/external/swagger.js';
+import errors from './plugins/external/errors.js';
+import services, { type HubServices } from './plugins/app/services.js';
+import auth from './plugins/app/auth.js';
+import clusters from './routes/clusters.js';
+import registration from './routes/registration.js';
+import alerts from './routes/alerts.js';
+import health from './routes/health.js';
+
+/**
+ * Builds the HTTP API in layers: external plugins (OpenAPI, error format), then app
+ * plugins (services, auth), then routes. Tests call `inject` on it without a port.
+ */
+export async function buildApi(hubServices: HubServices, logger?: Logger): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: logger, disableRequestLogging: true, bodyLimit: 64 * 1024 })
+    .withTypeProvider<TypeBoxTypeProvider>();
+  await app.register(swagger);
+  await app.register(errors);
+  await app.register(services, { services: hubServices });
+  await app.register(auth);
+  await app.register(health);
+  await app.register(registration);
+  await app.register(clusters);
+  await app.register(alerts);
+  await app.ready();
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,29 @@
+import fp from 'fastify-plugin';
+import type { Redis } from 'ioredis';
+import type { Registry } from '../../../registry/registry.js';
+import type { FleetState } from '../../../state/fleet-state.js';
+import type { AlertEngine } from '../../../alerts/alert-engine.js';
+import type { HubMetrics } from '../../../metrics.js';
+import type { HubKeys } from '../../../redis/keys.js';
+
+/** The hub services routes use. */
+export interface HubServices {
+  redis: Redis;
+  keys: HubKeys;
+  registry: Registry;
+  fleet: FleetState;
+  alerts: AlertEngine;
+  metrics: HubMetrics;
+  /** True when this replica's workers run; /readyz reports it. */
+  workersRunning(): boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    hub: HubServices;
+  }
+}
+
+export default fp<{ services: HubServices }>(async (app, options) => {
+  app.decorate('hub', options.services);
+}, { name: 'services' });

@@ -1,0 +1,118 @@
+import { Queue, type ConnectionOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { FastifyInstance } from 'fastify';
+import { REPORT_QUEUE, createLogger, type Logger } from '@netfleet/shared';
+import { resolveHubOptions, type HubOptions, type ResolvedHubOptions } from './options.js';
+import { HubKeys } from './redis/keys.js';
+import { HubScripts } from './redis/scripts.js';
+import { Registry, assertSecret } from './registry/registry.js';
+import { HubMetrics } from './metrics.js';
+import { AlertEngine, type DeliveryJob } from './alerts/alert-engine.js';
+import { ALERT_QUEUE, DeliveryWorker } from './alerts/delivery-worker.js';
+import { ReportIngest } from './ingest/ingest.js';
+import { IngestWorker } from './ingest/ingest-worker.js';
+import { Sweeper } from './sweeper/sweeper.js';
+import { FleetState } from './state/fleet-state.js';
+import { buildApi } from './api/app.js';
+
+/**
+ * One hub replica: the ingest worker, the alert delivery worker, the sweeper (under a
+ * lease) and the HTTP API, over one Redis. Several replicas may share a Redis.
+ */
+export class Hub {
+  readonly options: ResolvedHubOptions;
+  readonly logger: Logger;
+  readonly redis: Redis;
+  readonly keys: HubKeys;
+  readonly scripts: HubScripts;
+  readonly registry: Registry;
+  readonly metrics: HubMetrics;
+  readonly fleet: FleetState;
+  readonly alerts: AlertEngine;
+  readonly ingest: ReportIngest;
+  readonly sweeper: Sweeper;
+  private readonly reportQueue: Queue;
+  private readonly alertQueue: Queue<DeliveryJob>;
+  private readonly ingestWorker: IngestWorker | undefined;
+  private readonly deliveryWorker: DeliveryWorker;
+  private apiInstance: FastifyInstance | undefined;
+  private started = false;
+
+  constructor(options: HubOptions) {
+    this.options = resolveHubOptions({ ...options, secret: assertSecret(options.secret) });
+    const o = this.options;
+    this.logger = (o.logger ?? createLogger({ name: 'netfleet-hub' })).child({ replica: o.replicaId });
+    this.redis = new Redis(o.redisUrl, { maxRetriesPerRequest: 3 });
+    this.redis.on('error', (error) => this.logger.warn({ err: error.message }, 'redis connection error'));
+    this.keys = new HubKeys(o.prefix);
+    this.scripts = new HubScripts(this.redis, this.keys, {
+      eventsCap: o.eventsCap, replayWindow: o.replayWindow, alertHistoryCap: o.alertHistoryCap,
+    });
+    this.registry = new Registry(this.redis, this.scripts, { secret: o.secret, adminTokens: o.adminTokens, readTokens: o.readTokens });
+    this.fleet = new FleetState(this.redis, this.keys);
+    const connection: ConnectionOptions = { url: o.redisUrl } as ConnectionOptions;
+    this.reportQueue = new Queue(REPORT_QUEUE, { connection, prefix: o.prefix });
+    this.alertQueue = new Queue<DeliveryJob>(ALERT_QUEUE, { connection, prefix: o.prefix });
+    for (const queue of [this.reportQueue, this.alertQueue]) {
+      queue.on('error', (error) => this.logger.warn({ err: error.message, queue: queue.name }, 'queue connection error'));
+    }
+    this.metrics = new HubMetrics({
+      queueDepth: () => this.queueDepth(),
+      clustersByState: () => this.fleet.clustersByState(),
+    });
+    this.alerts = new AlertEngine(this.redis, this.scripts, this.alertQueue, {
+      repeatIntervalMs: o.alertRepeatIntervalMs, rejectedResolveMs: o.rejectedAlertResolveMs,
+      sinkNames: o.sinks.map((sink) => sink.name), deliveryAttempts: o.deliveryAttempts, deliveryBackoffMs: o.deliveryBackoffMs,
+    }, this.logger);
+    this.ingest = new ReportIngest(this.redis, this.scripts, this.registry, this.alerts, this.metrics,
+      { maxReportBytes: o.maxReportBytes }, this.logger);
+    this.ingestWorker = o.ingest
+      ? new IngestWorker(this.ingest, { connection, prefix: o.prefix, concurrency: o.ingestConcurrency }, this.logger)
+      : undefined;
+    this.deliveryWorker = new DeliveryWorker(this.redis, this.keys, this.metrics, {
+      connection, prefix: o.prefix, sinks: o.sinks, publicUrl: o.publicUrl, timeoutMs: o.deliveryTimeoutMs,
+      firingValidityMs: 2 * o.alertRepeatIntervalMs, historyCap: o.deliveryHistoryCap,
+    }, this.logger);
+    this.sweeper = new Sweeper(this.redis, this.scripts, this.alerts, {
+      offlineAfterMs: 2 * o.heartbeatIntervalMs, intervalMs: o.sweepIntervalMs, leaseTtlMs: o.leaseTtlMs, replicaId: o.replicaId,
+    }, this.logger);
+  }
+
+  /** The HTTP API (built on first use). */
+  async api(): Promise<FastifyInstance> {
+    this.apiInstance ??= await buildApi({
+      redis: this.redis, keys: this.keys, registry: this.registry, fleet: this.fleet, alerts: this.alerts,
+      metrics: this.metrics, workersRunning: () => this.started && (this.ingestWorker?.running ?? true),
+    }, this.logger);
+    return this.apiInstance;
+  }
+
+  /** Starts the workers and the sweeper. */
+  async start(): Promise<void> {
+    this.ingestWorker?.start();
+    this.deliveryWorker.start();
+    if (this.options.sweeper) this.sweeper.start();
+    this.started = true;
+    this.logger.info({ prefix: this.options.prefix }, 'hub started');
+  }
+
+  /** Graceful stop: in-flight reports and deliveries finish, the lease is released. */
+  async close(): Promise<void> {
+    this.started = false;
+    await this.apiInstance?.close();
+    await this.sweeper.close();
+    await Promise.all([this.ingestWorker?.close(), this.deliveryWorker.close()]);
+    await Promise.all([this.reportQueue.close(), this.alertQueue.close()]);
+    this.redis.disconnect();
+    this.logger.info('hub stopped');
+  }
+
+  private async queueDepth() {
+    const depth: Array<{ queue: string; state: string; count: number }> = [];
+    for (const queue of [this.reportQueue, this.alertQueue]) {
+      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+      for (const [state, count] of Object.entries(counts)) depth.push({ queue: queue.name, state, count });
+    }
+    return depth;
+  }
+}

@@ -1,0 +1,11 @@
+export { Hub } from './hub.js';
+export { resolveHubOptions, type HubOptions, type ResolvedHubOptions } from './options.js';
+export { HubError, HubErrorCode } from './errors.js';
+export { HubKeys } from './redis/keys.js';
+export { RejectReason, type IngestResult } from './ingest/ingest.js';
+export { AlertRule } from './alerts/rules.js';
+export { buildDelivery, type SinkConfig, type DeliveryRequest } from './alerts/sinks.js';
+export type { DeliveryRecord } from './alerts/delivery-worker.js';
+export { deriveReportKey } from './registry/credentials.js';
+export type { Principal } from './registry/registry.js';
+export { HUB_VERSION } from './version.js';

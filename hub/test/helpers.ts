@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { ReportKind} from '@netfleet/shared';
+import {
+  PROTOCOL_VERSION, REPORT_QUEUE, SyncReason, SyncStatus, createLogger, reportJobId, signReport,
+  type Credentials, type DriftItem, type Report, type ReportBody, type UnsignedReport,
+} from '@netfleet/shared';
+import { Hub, type HubOptions } from '../src/index.js';
+
+export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
+export const READ_TOKEN = 'read-token-for-tests-0123456789';
+export const HUB_SECRET = 'hub-secret-for-tests-0123456789abcdef';
+
+/** A unique hash-tagged prefix on a Redis, and a cleanup that deletes its keys. */
+export function testKeySpace(label: string, url = process.env.NETFLEET_REDIS_URL ?? 'redis://127.0.0.1:6379') {
+  const prefix = `{nf-${label}-${randomBytes(5).toString('hex')}}`;
+  return {
+    url,
+    prefix,
+    async cleanup() {
+      const client = new Redis(url, { maxRetriesPerRequest: 1 });
+      try {
+        let cursor = '0';
+        do {
+          const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix.replace(/[{}[\]*?]/g, '\\$&')}*`, 'COUNT', 1000);
+          cursor = next;
+          if (keys.length > 0) await client.unlink(...keys);
+        } while (cursor !== '0');
+      } finally {
+        client.disconnect();
+      }
+    },
+  };
+}
+
+export const quietLogger = () => createLogger({ name: 'hub-test', level: process.env.NETFLEET_TEST_LOG ?? 'silent' });
+
+export function testHub(space: { url: string; prefix: string }, options: Partial<HubOptions> = {}): Hub {
+  return new Hub({
+    redisUrl: space.url, prefix: space.prefix, secret: HUB_SECRET, adminTokens: [ADMIN_TOKEN], readTokens: [READ_TOKEN],
+    logger: quietLogger(), ...options,
+  });
+}
+
+/** Polls until `check` stops throwing (or returns true); fails with the last error after the timeout. */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_000, intervalMs = 25): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== false) return value;
+      throw new Error('condition still false');
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+export async function registerCluster(hub: Hub, cluster: string, region = 'eu', labels: Record<string, string> = {}): Promise<Credentials> {
+  const bootstrap = await hub.registry.createBootstrapToken({ ttlSeconds: 60, maxUses: 1 });
+  return hub.registry.register(bootstrap.token, { cluster, region, labels });
+}
+
+export function report<K extends ReportKind>(cluster: string, seq: number, kind: K, body: ReportBody<K>): UnsignedReport {
+  return { protocolVersion: PROTOCOL_VERSION, cluster, seq, time: new Date().toISOString(), kind, body } as UnsignedReport;
+}
+
+export const heartbeatBody = (revision = 'rev1', driftCount = 0): ReportBody<ReportKind.Heartbeat> => ({
+  revision, objects: 5, driftCount, agentVersion: '0.1.0', readiness: { ready: 5, notReady: 0, waiting: 0 },
+});
+
+export const syncBody = (revision: string, status = SyncStatus.Succeeded): ReportBody<ReportKind.Sync> => ({
+  revision, status, reason: status === SyncStatus.Failed ? SyncReason.ApplyFailed : SyncReason.Succeeded,
+  changes: [], ...(status === SyncStatus.Failed ? { error: 'apply refused' } : {}),
+});
+
+export const driftItem = (name: string): DriftItem => ({
+  id: `deckhouse.io_IngressNginxController__${name}`,
+  subject: { group: 'deckhouse.io', kind: 'IngressNginxController', namespace: '', name },
+  type: 'changed', policy: 'alert', fields: [{ path: '/spec/minReplicas', desired: 2, live: 5 }],
+});
+
+/** Sends reports the way the agent does: one job per report, job id `<cluster>.<seq>`. */
+export class TestSender {
+  readonly queue: Queue;
+  constructor(space: { url: string; prefix: string }) {
+    this.queue = new Queue(REPORT_QUEUE, { connection: { url: space.url } as never, prefix: space.prefix });
+  }
+
+  async send(credentials: Credentials, unsigned: UnsignedReport, options: { jobId?: string; key?: string } = {}): Promise<Report> {
+    const signed = signReport(unsigned, options.key ?? credentials.reportKey) as Report;
+    await this.queue.add(signed.kind, signed, {
+      jobId: options.jobId ?? `${reportJobId(signed.cluster, signed.seq)}`, removeOnComplete: true, removeOnFail: true,
+    });
+    return signed;
+  }
+
+  async sendRaw(data: unknown, jobId: string): Promise<void> {
+    await this.queue.add('raw', data, { jobId, removeOnComplete: true, removeOnFail: true });
+  }
+
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+}
