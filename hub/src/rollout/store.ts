@@ -1,0 +1,167 @@
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import { isTerminal, RolloutPhase, type Assignment, type Notice, type Rollout, type Transition } from './machine.js';
+
+/**
+ * Key names of the rollout state, under the hub's hash-tagged prefix (`{netfleet}`), so
+ * every key lives in one Redis Cluster slot and one script may touch them all.
+ */
+export class RolloutKeys {
+  constructor(readonly prefix: string) {
+    if (!/^\{[^{}]+\}$/.test(prefix)) throw new Error(`key prefix must be a Redis Cluster hash tag like {netfleet}, got ${prefix}`);
+  }
+
+  /** Hash: version, phase, revision and the state JSON of one rollout. */
+  rollout(id: string): string {
+    return `${this.prefix}:rollout:${id}`;
+  }
+
+  /** List: capped notices of one rollout, newest first. */
+  rolloutEvents(id: string): string {
+    return `${this.prefix}:rollout:${id}:events`;
+  }
+
+  /** Sorted set: rollout ids by creation time. */
+  rollouts(): string {
+    return `${this.prefix}:rollouts`;
+  }
+
+  /** String: id of the rollout in progress (absent when none is). */
+  activeRollout(): string {
+    return `${this.prefix}:rollout-active`;
+  }
+
+  /** Hash: cluster → its assignment JSON (the revision it must run). */
+  assignments(): string {
+    return `${this.prefix}:assignments`;
+  }
+
+  /** String: the last revision a rollout finished with every wave baked. */
+  lastGoodRevision(): string {
+    return `${this.prefix}:last-good-revision`;
+  }
+
+  /** Pub/sub channel: a cluster name each time its assignment changes. */
+  assignmentChannel(): string {
+    return `${this.prefix}:assignment-changed`;
+  }
+}
+
+/** A cluster's assignment as stored and served to its agent. */
+export interface StoredAssignment extends Assignment {
+  /** When it was assigned (ms since the epoch). */
+  assignedAt: number;
+}
+
+/** The version of an assignment an agent already has, for long-polls and HTTP ETags. */
+export function assignmentTag(assignment: Pick<Assignment, 'rolloutId' | 'attempt' | 'revision'>): string {
+  return `${assignment.rolloutId}/${assignment.attempt}/${assignment.revision}`;
+}
+
+/** Result codes of rollout-commit-6.lua. */
+export enum CommitResult {
+  Committed = 1,
+  AlreadyCommitted = 0,
+  /** The stored rollout is at another version: reload it and apply the event again. */
+  Conflict = -1,
+  /** Another rollout is in progress (on create). */
+  OtherActive = -2,
+}
+
+export interface RolloutStoreOptions {
+  /** Hash-tagged key prefix shared with the rest of the hub. @defaultValue `{netfleet}` */
+  prefix?: string;
+  /** How many notices each rollout keeps. @defaultValue 200 */
+  eventsCap?: number;
+}
+
+export interface StoredNotice extends Notice {
+  at: number;
+  rolloutId: string;
+}
+
+const COMMIT_SCRIPT = 'rollout-commit';
+const COMMIT_LUA = readFileSync(new URL('../redis/commands/rollout-commit-6.lua', import.meta.url), 'utf8');
+const HUB_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const COMMAND = `netfleet:${COMMIT_SCRIPT}:${HUB_VERSION}`;
+
+/**
+ * Rollouts and per-cluster assignments in Redis. Every write is one Lua script run
+ * (`rollout-commit-6.lua`): the rollout's state moves only by compare-and-set on its
+ * version, together with the assignments and notices of that transition.
+ */
+export class RolloutStore {
+  readonly keys: RolloutKeys;
+  private readonly eventsCap: number;
+
+  constructor(private readonly client: Redis, options: RolloutStoreOptions = {}) {
+    this.keys = new RolloutKeys(options.prefix ?? '{netfleet}');
+    this.eventsCap = options.eventsCap ?? 200;
+    client.defineCommand(COMMAND, { numberOfKeys: 6, lua: COMMIT_LUA });
+  }
+
+  /** Stores a new rollout (version 0); refused while another rollout is in progress. */
+  create(rollout: Rollout, notices: Notice[] = []): Promise<CommitResult> {
+    return this.write(rollout, -1, notices, []);
+  }
+
+  /** Stores a transition computed from the rollout at `fromVersion`. */
+  commit(fromVersion: number, transition: Transition): Promise<CommitResult> {
+    return this.write(transition.rollout, fromVersion, transition.notices, transition.assignments);
+  }
+
+  private async write(rollout: Rollout, expectedVersion: number, notices: Notice[], assignments: Assignment[]): Promise<CommitResult> {
+    const at = rollout.updatedAt;
+    const args = [
+      this.keys.rollout(rollout.id), this.keys.rollouts(), this.keys.activeRollout(), this.keys.assignments(),
+      this.keys.lastGoodRevision(), this.keys.rolloutEvents(rollout.id),
+      rollout.id, expectedVersion, rollout.version, JSON.stringify(rollout), rollout.phase, isTerminal(rollout.phase) ? 1 : 0,
+      rollout.revision, rollout.createdAt, rollout.phase === RolloutPhase.Done ? 1 : 0, this.keys.assignmentChannel(), this.eventsCap,
+      notices.length, ...notices.map((notice) => JSON.stringify({ ...notice, at, rolloutId: rollout.id } satisfies StoredNotice)),
+      assignments.length, ...assignments.flatMap((assignment) => [assignment.cluster, JSON.stringify({ ...assignment, assignedAt: at } satisfies StoredAssignment)]),
+    ];
+    const run = (this.client as unknown as Record<string, (...values: (string | number)[]) => Promise<number>>)[COMMAND]!;
+    return Number(await run.apply(this.client, args)) as CommitResult;
+  }
+
+  async get(id: string): Promise<Rollout | null> {
+    const state = await this.client.hget(this.keys.rollout(id), 'state');
+    return state === null ? null : (JSON.parse(state) as Rollout);
+  }
+
+  /** The rollout in progress, if any. */
+  async active(): Promise<Rollout | null> {
+    const id = await this.client.get(this.keys.activeRollout());
+    return id === null ? null : this.get(id);
+  }
+
+  /** Rollouts, newest first. */
+  async list(options: { offset?: number; limit?: number } = {}): Promise<Rollout[]> {
+    const offset = options.offset ?? 0;
+    const ids = await this.client.zrevrange(this.keys.rollouts(), offset, offset + (options.limit ?? 50) - 1);
+    if (ids.length === 0) return [];
+    const pipeline = this.client.pipeline();
+    for (const id of ids) pipeline.hget(this.keys.rollout(id), 'state');
+    const results = (await pipeline.exec()) ?? [];
+    return results.flatMap(([error, state]) => (error || typeof state !== 'string' ? [] : [JSON.parse(state) as Rollout]));
+  }
+
+  /** The newest notices of a rollout first. */
+  async notices(id: string, limit = 50): Promise<StoredNotice[]> {
+    return (await this.client.lrange(this.keys.rolloutEvents(id), 0, limit - 1)).map((json) => JSON.parse(json) as StoredNotice);
+  }
+
+  async assignment(cluster: string): Promise<StoredAssignment | null> {
+    const json = await this.client.hget(this.keys.assignments(), cluster);
+    return json === null ? null : (JSON.parse(json) as StoredAssignment);
+  }
+
+  async assignments(): Promise<Map<string, StoredAssignment>> {
+    const all = await this.client.hgetall(this.keys.assignments());
+    return new Map(Object.entries(all).map(([cluster, json]) => [cluster, JSON.parse(json) as StoredAssignment]));
+  }
+
+  async lastGoodRevision(): Promise<string | null> {
+    return this.client.get(this.keys.lastGoodRevision());
+  }
+}

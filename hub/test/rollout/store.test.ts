@@ -1,0 +1,154 @@
+import { Redis } from 'ioredis';
+import { sharedRedis } from '@netfleet/test';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createRollout, reduce, type Rollout, type RolloutEvent } from '../../src/rollout/machine.js';
+import { CommitResult, RolloutStore, assignmentTag } from '../../src/rollout/store.js';
+import { T0, healthy, newRollout, plannedWave } from './fixtures.js';
+
+async function deleteKeys(client: Redis, pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await client.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+describe('rollout store on Redis', () => {
+  let client: Redis;
+  let store: RolloutStore;
+  let prefix: string;
+
+  beforeEach(() => {
+    const redis = sharedRedis('rollout-store');
+    prefix = `{${redis.prefix}}`;
+    client = new Redis(redis.url);
+    store = new RolloutStore(client, { prefix, eventsCap: 5 });
+  });
+
+  afterEach(async () => {
+    await deleteKeys(client, `${prefix}*`);
+    client.disconnect();
+  });
+
+  /** Applies events one by one and commits each transition; returns the last rollout. */
+  async function drive(rollout: Rollout, events: Omit<RolloutEvent, 'at'>[]): Promise<Rollout> {
+    let current = rollout;
+    for (const event of events) {
+      const transition = reduce(current, { at: T0, ...event } as RolloutEvent);
+      if (!transition.changed) continue;
+      expect(await store.commit(current.version, transition)).toBe(CommitResult.Committed);
+      current = transition.rollout;
+    }
+    return current;
+  }
+
+  describe('when a rollout is created', () => {
+    it('reads it back as the active rollout and lists it', async () => {
+      const rollout = newRollout();
+      expect(await store.create(rollout)).toBe(CommitResult.Committed);
+      expect(await store.get('r1')).toEqual(rollout);
+      expect((await store.active())?.id).toBe('r1');
+      expect((await store.list()).map((listed) => listed.id)).toEqual(['r1']);
+    });
+
+    it('refuses a second rollout while one is in progress', async () => {
+      await store.create(newRollout());
+      const other = createRollout({ id: 'r2', revision: 'rev-2', previousRevision: null, failurePolicy: 'pause', plan: { waves: [], excluded: [] }, at: T0 });
+      expect(await store.create(other)).toBe(CommitResult.OtherActive);
+      expect(await store.get('r2')).toBeNull();
+    });
+
+    it('takes the same create twice as already done', async () => {
+      await store.create(newRollout());
+      expect(await store.create(newRollout())).toBe(CommitResult.AlreadyCommitted);
+    });
+  });
+
+  describe('when a transition is committed', () => {
+    it('stores the new state, the assignments and the notices together', async () => {
+      await store.create(newRollout());
+      const rollout = await drive(newRollout(), [{ type: 'tick' }]);
+      expect(await store.get('r1')).toEqual(rollout);
+      const assignment = await store.assignment('c1');
+      expect(assignment).toEqual({ cluster: 'c1', revision: 'rev-new', rolloutId: 'r1', attempt: 1, reason: 'wave canary', assignedAt: T0 });
+      expect(assignmentTag(assignment!)).toBe('r1/1/rev-new');
+      expect((await store.notices('r1')).map((notice) => notice.kind)).toEqual(['waveStarted', 'started']);
+    });
+
+    it('takes the same transition twice as already committed, writing nothing twice', async () => {
+      await store.create(newRollout());
+      const transition = reduce(newRollout(), { type: 'tick', at: T0 });
+      expect(await store.commit(0, transition)).toBe(CommitResult.Committed);
+      expect(await store.commit(0, transition)).toBe(CommitResult.AlreadyCommitted);
+      expect(await store.notices('r1')).toHaveLength(2);
+    });
+
+    it('refuses a transition computed from an older version, so a wave never advances twice', async () => {
+      await store.create(newRollout());
+      const started = await drive(newRollout(), [{ type: 'tick' }]);
+      // A leader that lost its lease still holds version 0 and computes its own start.
+      const stale = reduce(newRollout(), { type: 'pause', reason: 'stale leader', at: T0 + 1 });
+      expect(await store.commit(0, stale)).toBe(CommitResult.Conflict);
+      expect(await store.get('r1')).toEqual(started);
+    });
+
+    it('lets exactly one of two racing leaders commit from the same version', async () => {
+      await store.create(newRollout());
+      const base = await drive(newRollout(), [{ type: 'tick' }]);
+      const other = new Redis(client.options);
+      try {
+        const otherStore = new RolloutStore(other, { prefix });
+        const first = reduce(base, { type: 'pause', reason: 'leader A', at: T0 + 1 });
+        const second = reduce(base, { type: 'abort', reason: 'leader B', at: T0 + 1 });
+        const results = await Promise.all([store.commit(base.version, first), otherStore.commit(base.version, second)]);
+        expect([...results].sort()).toEqual([CommitResult.Conflict, CommitResult.Committed]);
+        expect((await store.get('r1'))!.version).toBe(base.version + 1);
+      } finally {
+        other.disconnect();
+      }
+    });
+
+    it('keeps only the newest notices', async () => {
+      await store.create(newRollout());
+      await drive(newRollout(), [{ type: 'tick' }, { type: 'pause', reason: '1' }, { type: 'resume' }, { type: 'pause', reason: '2' }, { type: 'resume' }]);
+      const notices = await store.notices('r1');
+      expect(notices).toHaveLength(5);
+      expect(notices[0]).toMatchObject({ kind: 'resumed', rolloutId: 'r1', at: T0 });
+    });
+
+    it('publishes the cluster name of every changed assignment', async () => {
+      const subscriber = new Redis(client.options);
+      try {
+        const received: string[] = [];
+        subscriber.on('message', (_channel, cluster: string) => received.push(cluster));
+        await subscriber.subscribe(store.keys.assignmentChannel());
+        await store.create(newRollout());
+        await drive(newRollout(), [{ type: 'tick' }]);
+        await expect.poll(() => received).toEqual(['c1']);
+      } finally {
+        subscriber.disconnect();
+      }
+    });
+  });
+
+  describe('when a rollout ends', () => {
+    it('clears the active rollout and records a done revision as the last good one', async () => {
+      const plan = { waves: [plannedWave('only', ['a'], 1, 0)], excluded: [] };
+      const rollout = newRollout({ plan });
+      await store.create(rollout);
+      const done = await drive(rollout, [{ type: 'tick' }, ...healthy('a')]);
+      expect(done.phase).toBe('done');
+      expect(await store.active()).toBeNull();
+      expect(await store.lastGoodRevision()).toBe('rev-new');
+    });
+
+    it('gives every changed cluster the last good revision on rollback', async () => {
+      await store.create(newRollout());
+      await drive(newRollout(), [{ type: 'tick' }, { type: 'rollback', reason: 'bad commit' }]);
+      expect(await store.assignment('c1')).toMatchObject({ revision: 'rev-old', attempt: 2, reason: 'rollback: bad commit' });
+      expect(await store.lastGoodRevision()).toBeNull();
+      expect(await store.active()).toBeNull();
+    });
+  });
+});
