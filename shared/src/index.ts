@@ -6,3 +6,6 @@ export * from './repo-reader.js';
 export * from './reasons.js';
 export * from './drift.js';
 export * from './protocol/index.js';
+export * from './config/index.js';
+export * from './render/index.js';
+export * from './fs-repo-reader.js';

@@ -1,0 +1,216 @@
+import type { RepoReader } from '../repo-reader.js';
+import { ConfigError, ProblemCode, describeValue, oneOf, type ConfigProblem } from './errors.js';
+import { buildInventory } from './inventory.js';
+import { API_VERSION, KINDS, KIND_NAMES, isKindName, type KindName } from './kinds/index.js';
+import { isMapping } from './merge.js';
+import type { ClusterInfo, DocumentsByKind, Fleet, ManifestDocument, MeshGroup, TypedDocument } from './model.js';
+import { defaultLoadOptions, type LoadOptions } from './options.js';
+import { readRepoFiles } from './repo-files.js';
+import { buildRolloutPolicy } from './rollout.js';
+import { checkSelector } from './selectors.js';
+import { parseYamlFile, problemAt, type SourceDocument } from './source.js';
+import { validateSchema } from './validate.js';
+
+/** Plain Kubernetes manifests live below this folder; everything else is netfleet documents. */
+export const MANIFESTS_DIR = 'manifests/';
+
+/**
+ * Reads and validates a whole fleet repository. Throws a ConfigError listing every problem
+ * found (syntax, schema, references), never only the first.
+ */
+export async function loadFleet(reader: RepoReader, options: Partial<LoadOptions> = {}): Promise<Fleet> {
+  const limits = defaultLoadOptions(options);
+  const { files, problems } = await readRepoFiles(reader, limits);
+  const documents = emptyDocuments();
+  const manifestFiles = new Map<string, ManifestDocument[]>();
+  for (const file of files) {
+    const parsed = parseYamlFile(file.path, file.text, limits);
+    problems.push(...parsed.problems);
+    if (file.path.startsWith(MANIFESTS_DIR)) {
+      manifestFiles.set(file.path, parsed.documents.flatMap((source) => readManifest(source, problems)));
+      continue;
+    }
+    for (const source of parsed.documents) {
+      const typed = readTypedDocument(source, problems);
+      if (typed) (documents[typed.kind] as TypedDocument[]).push(typed);
+    }
+  }
+  for (const kind of KIND_NAMES) {
+    documents[kind].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    problems.push(...duplicateNames(documents[kind]));
+  }
+  const inventory = buildInventory(documents.Cluster);
+  problems.push(...inventory.problems);
+  const clusters = inventory.clusters;
+  const regions = new Set([...clusters.values()].map((cluster) => cluster.region));
+
+  for (const kind of KIND_NAMES) {
+    for (const typed of documents[kind] as TypedDocument[]) problems.push(...checkTargets(typed, clusters, regions));
+  }
+  const meshGroups = documents.MeshGroup.map((group) => {
+    problems.push(...checkMeshGroup(group, clusters));
+    return meshGroupValue(group);
+  });
+  const manifests = collectManifestSets(documents.ManifestSet, manifestFiles, problems);
+  const rolloutPolicies = documents.RolloutPolicy.map((typed) => {
+    const built = buildRolloutPolicy(typed, clusters, regions);
+    problems.push(...built.problems);
+    return built.policy;
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { clusters, documents, manifests, meshGroups, rolloutPolicies };
+}
+
+function emptyDocuments(): DocumentsByKind {
+  return Object.fromEntries(KIND_NAMES.map((kind) => [kind, []])) as unknown as DocumentsByKind;
+}
+
+function readTypedDocument(source: SourceDocument, problems: ConfigProblem[]): TypedDocument | undefined {
+  const value = source.value;
+  if (!isMapping(value)) {
+    problems.push(problemAt(source, ProblemCode.NotAMapping, [], describeValue(value), `a mapping with apiVersion: ${API_VERSION}`));
+    return undefined;
+  }
+  if (value.apiVersion !== API_VERSION) {
+    problems.push(
+      problemAt(source, value.apiVersion === undefined ? ProblemCode.MissingField : ProblemCode.UnknownApiVersion, ['apiVersion'], describeValue(value.apiVersion), `${JSON.stringify(API_VERSION)} (plain manifests belong under ${MANIFESTS_DIR})`),
+    );
+    return undefined;
+  }
+  if (!isKindName(value.kind)) {
+    problems.push(problemAt(source, value.kind === undefined ? ProblemCode.MissingField : ProblemCode.UnknownKind, ['kind'], describeValue(value.kind), oneOf(KIND_NAMES)));
+    return undefined;
+  }
+  const kind: KindName = value.kind;
+  // A `${...}` reference is checked once substituted, per cluster, at render time.
+  const violations = validateSchema(KINDS[kind].schema, value).filter((v) => !holdsReference(valueAt(value, v.path)));
+  for (const v of violations) problems.push(problemAt(source, v.code, v.path, v.found, v.expected));
+  if (violations.length > 0) return undefined;
+  const name = (value.metadata as { name: string }).name;
+  return { kind, name, source, document: value } as TypedDocument;
+}
+
+function valueAt(value: unknown, path: readonly (string | number)[]): unknown {
+  let node = value;
+  for (const segment of path) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[String(segment)];
+  }
+  return node;
+}
+
+function holdsReference(value: unknown): boolean {
+  return typeof value === 'string' && /\$\{[^}]*\}/.test(value.replace(/\$\$\{/g, ''));
+}
+
+function readManifest(source: SourceDocument, problems: ConfigProblem[]): ManifestDocument[] {
+  const object = source.value;
+  if (!isMapping(object)) {
+    problems.push(problemAt(source, ProblemCode.NotAMapping, [], describeValue(object), 'a Kubernetes object (a mapping with apiVersion, kind, metadata.name)'));
+    return [];
+  }
+  const metadata = object.metadata;
+  const checks: [path: string[], value: unknown][] = [
+    [['apiVersion'], object.apiVersion],
+    [['kind'], object.kind],
+    [['metadata', 'name'], isMapping(metadata) ? metadata.name : undefined],
+  ];
+  let valid = true;
+  for (const [path, value] of checks) {
+    if (typeof value !== 'string' || value === '') {
+      problems.push(problemAt(source, ProblemCode.InvalidManifest, path, describeValue(value), 'a non-empty string'));
+      valid = false;
+    }
+  }
+  if (isMapping(metadata) && metadata.namespace !== undefined && typeof metadata.namespace !== 'string') {
+    problems.push(problemAt(source, ProblemCode.InvalidManifest, ['metadata', 'namespace'], describeValue(metadata.namespace), 'a string'));
+    valid = false;
+  }
+  if (!valid || !isMapping(metadata)) return [];
+  const namespace = typeof metadata.namespace === 'string' ? `${metadata.namespace}/` : '';
+  return [{ source, object, label: `${String(object.kind)}/${namespace}${String(metadata.name)}` }];
+}
+
+function duplicateNames(documents: TypedDocument[]): ConfigProblem[] {
+  if (documents[0]?.kind === 'Cluster') return []; // the inventory reports its own duplicates
+  const problems: ConfigProblem[] = [];
+  for (let i = 1; i < documents.length; i += 1) {
+    const previous = documents[i - 1]!;
+    const current = documents[i]!;
+    if (previous.name === current.name) {
+      problems.push(problemAt(current.source, ProblemCode.DuplicateName, ['metadata', 'name'], JSON.stringify(current.name), `a name not already used by the ${current.kind} in ${previous.source.file}:${previous.source.locate(['metadata', 'name']).line}`));
+    }
+  }
+  return problems;
+}
+
+function checkTargets(typed: TypedDocument, clusters: Map<string, ClusterInfo>, regions: Set<string>): ConfigProblem[] {
+  const document = typed.document as { targets?: Parameters<typeof checkSelector>[0]; overrides?: { targets: Parameters<typeof checkSelector>[0] }[] };
+  const violations = document.targets ? checkSelector(document.targets, ['targets'], clusters, regions) : [];
+  document.overrides?.forEach((override, index) => violations.push(...checkSelector(override.targets, ['overrides', index, 'targets'], clusters, regions)));
+  return violations.map((v) => problemAt(typed.source, v.code, v.path, v.found, v.expected));
+}
+
+/**
+ * Mesh rules from the DKP docs: every member must exist; federation needs a distinct
+ * clusterDomain per member (it is the trust domain); multicluster needs the same one.
+ */
+function checkMeshGroup({ source, document }: TypedDocument<'MeshGroup'>, clusters: Map<string, ClusterInfo>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const members = document.spec.members;
+  const seenDomains = new Map<string, string>();
+  members.forEach((name, index) => {
+    const cluster = clusters.get(name);
+    const at = ['spec', 'members', index];
+    if (!cluster) {
+      problems.push(problemAt(source, ProblemCode.UnknownCluster, at, JSON.stringify(name), 'the name of a cluster in the inventory'));
+      return;
+    }
+    if (document.spec.type === 'federation') {
+      const other = seenDomains.get(cluster.clusterDomain);
+      if (other) {
+        problems.push(problemAt(source, ProblemCode.MeshDomain, at, `clusterDomain ${JSON.stringify(cluster.clusterDomain)} also used by member ${other}`, 'federation members with distinct clusterDomains'));
+      }
+      seenDomains.set(cluster.clusterDomain, name);
+    } else {
+      const first = clusters.get(members[0]!);
+      if (first && first.clusterDomain !== cluster.clusterDomain) {
+        problems.push(problemAt(source, ProblemCode.MeshDomain, at, `clusterDomain ${JSON.stringify(cluster.clusterDomain)}`, `the clusterDomain of ${first.name}, ${JSON.stringify(first.clusterDomain)} (multicluster members share one)`));
+      }
+    }
+  });
+  if (document.spec.enableIngressGateway !== undefined && document.spec.type !== 'multicluster') {
+    problems.push(problemAt(source, ProblemCode.InvalidValue, ['spec', 'enableIngressGateway'], 'enableIngressGateway in a federation group', 'enableIngressGateway only with type: multicluster'));
+  }
+  return problems;
+}
+
+function meshGroupValue({ source, document }: TypedDocument<'MeshGroup'>): MeshGroup {
+  return {
+    name: document.metadata.name,
+    type: document.spec.type,
+    members: [...document.spec.members],
+    source: { file: source.file, document: `MeshGroup/${document.metadata.name}` },
+  };
+}
+
+/** Assigns manifest files to the ManifestSets whose folder holds them; a file no set claims is an error. */
+function collectManifestSets(sets: TypedDocument<'ManifestSet'>[], files: Map<string, ManifestDocument[]>, problems: ConfigProblem[]): Map<string, ManifestDocument[]> {
+  const claimed = new Set<string>();
+  const result = new Map<string, ManifestDocument[]>();
+  for (const { source, document } of sets) {
+    const folder = `${document.spec.path}/`;
+    const paths = [...files.keys()].filter((path) => path.startsWith(folder));
+    if (paths.length === 0) {
+      problems.push(problemAt(source, ProblemCode.InvalidValue, ['spec', 'path'], JSON.stringify(document.spec.path), 'a folder that holds at least one .yaml manifest'));
+    }
+    paths.forEach((path) => claimed.add(path));
+    result.set(document.metadata.name, paths.flatMap((path) => files.get(path) ?? []));
+  }
+  for (const path of files.keys()) {
+    if (!claimed.has(path)) {
+      problems.push({ code: ProblemCode.UnreferencedManifest, file: path, line: 1, column: 1, path: '', found: 'a manifest file no ManifestSet includes', expected: 'a ManifestSet whose spec.path contains this file' });
+    }
+  }
+  return result;
+}

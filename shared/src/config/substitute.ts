@@ -1,0 +1,65 @@
+import { ProblemCode } from './errors.js';
+import type { ClusterInfo } from './model.js';
+import type { FieldPath } from './source.js';
+import type { SchemaViolation } from './validate.js';
+
+const REFERENCE = /\$(\$?)\{([^}]*)\}/g;
+const CLUSTER_FIELDS = ['name', 'region', 'publicDomain', 'clusterDomain'] as const;
+
+type Scalar = string | number | boolean;
+
+function lookup(reference: string, cluster: ClusterInfo): Scalar | undefined {
+  const [scope, ...rest] = reference.split('.');
+  const key = rest.join('.');
+  if (scope === 'vars') return Object.hasOwn(cluster.vars, key) ? cluster.vars[key] : undefined;
+  if (scope !== 'cluster') return undefined;
+  if (rest[0] === 'labels' && rest.length > 1) {
+    const label = rest.slice(1).join('.');
+    return Object.hasOwn(cluster.labels, label) ? cluster.labels[label] : undefined;
+  }
+  return (CLUSTER_FIELDS as readonly string[]).includes(key) ? cluster[key as (typeof CLUSTER_FIELDS)[number]] : undefined;
+}
+
+function known(cluster: ClusterInfo): string {
+  const names = [
+    ...CLUSTER_FIELDS.map((field) => `cluster.${field}`),
+    ...Object.keys(cluster.labels).sort().map((label) => `cluster.labels.${label}`),
+    ...Object.keys(cluster.vars).sort().map((name) => `vars.${name}`),
+  ];
+  return `a variable defined for cluster ${cluster.name}: ${names.join(', ')}`;
+}
+
+/**
+ * Replaces `${cluster.name}`, `${cluster.region}`, `${cluster.publicDomain}`,
+ * `${cluster.clusterDomain}`, `${cluster.labels.<key>}` and `${vars.<name>}` in every string
+ * of `value`; `$${` writes a literal `${`. A string that is exactly one reference takes the
+ * variable's type (so `replicas: ${vars.replicas}` stays a number). Substitution works on
+ * parsed values, never on YAML text, so a value can never inject structure.
+ */
+export function substitute(value: unknown, cluster: ClusterInfo, violations: SchemaViolation[], path: (string | number)[] = []): unknown {
+  if (typeof value === 'string') return value.includes('$') ? substituteString(value, cluster, violations, path) : value;
+  if (Array.isArray(value)) return value.map((item, index) => substitute(item, cluster, violations, [...path, index]));
+  if (typeof value === 'object' && value !== null) {
+    const result: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) result[key] = substitute(item, cluster, violations, [...path, key]);
+    return result;
+  }
+  return value;
+}
+
+function substituteString(text: string, cluster: ClusterInfo, violations: SchemaViolation[], path: FieldPath): Scalar {
+  const whole = /^\$\{([^}]*)\}$/.exec(text);
+  if (whole) {
+    const found = lookup(whole[1] ?? '', cluster);
+    if (found !== undefined) return found;
+  }
+  return text.replace(REFERENCE, (match, escaped: string, reference: string) => {
+    if (escaped) return match.slice(1);
+    const found = lookup(reference, cluster);
+    if (found === undefined) {
+      violations.push({ code: ProblemCode.UnknownVariable, path, found: `\${${reference}}`, expected: known(cluster) });
+      return match;
+    }
+    return String(found);
+  });
+}

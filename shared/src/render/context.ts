@@ -1,0 +1,62 @@
+import type { ApplyPolicy, KubeObject } from '../objects.js';
+import type { ProblemCode} from '../config/errors.js';
+import { type ConfigProblem } from '../config/errors.js';
+import type { ClusterInfo, Fleet } from '../config/model.js';
+import { problemAt, type FieldPath, type SourceDocument } from '../config/source.js';
+
+/** Where an output object came from, for its annotation and for problems about it. */
+export interface Origin {
+  source: SourceDocument;
+  /** `Kind/name` of the document (or of the manifest) that produced the object. */
+  document: string;
+  policy: ApplyPolicy;
+}
+
+/** An object a compiler produced, before labels, hashes and ordering. */
+export interface Emitted {
+  object: KubeObject;
+  origin: Origin;
+}
+
+/** Settings one document wants in one module's ModuleConfig. */
+export interface ModuleContribution {
+  module: string;
+  enabled: boolean | undefined;
+  settings: Record<string, unknown>;
+  origin: Origin;
+  /** Settings documents win the primary place (their policy, their source first). */
+  primary: boolean;
+}
+
+/** What compilers write to while rendering one cluster. */
+export class RenderContext {
+  readonly emitted: Emitted[] = [];
+  readonly contributions: ModuleContribution[] = [];
+  readonly problems: ConfigProblem[] = [];
+
+  constructor(
+    readonly fleet: Fleet,
+    readonly cluster: ClusterInfo,
+  ) {}
+
+  emit(object: KubeObject, origin: Origin): void {
+    this.emitted.push({ object, origin });
+  }
+
+  contribute(contribution: ModuleContribution): void {
+    this.contributions.push(contribution);
+  }
+
+  problem(origin: Origin, code: ProblemCode, path: FieldPath, found: string, expected: string): void {
+    this.problems.push({ ...problemAt(origin.source, code, path, found, expected), cluster: this.cluster.name });
+  }
+}
+
+/** Drops undefined fields so output objects carry only what was set. */
+export function compact<T extends Record<string, unknown>>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as T;
+}
+
+export function metadataOf(name: string, namespace?: string): KubeObject['metadata'] {
+  return namespace === undefined ? { name } : { name, namespace };
+}
