@@ -8,6 +8,8 @@ import { GitErrorCode, GitSourceError } from './errors.js';
 import { createGitHttpClient, type GitHttpClient } from './http-client.js';
 import { resolveGitSourceOptions, type GitSourceOptions, type ResolvedGitSourceOptions } from './options.js';
 import { fetchBranch, remoteBranchHead, trackingRef, type RemoteContext } from './remote.js';
+import type { SignatureVerification } from './signature-types.js';
+import { SignatureVerifier } from './signature-verifier.js';
 import { TreeReader } from './tree-reader.js';
 
 /** The answer of {@link GitSource.poll}. */
@@ -24,6 +26,8 @@ export interface Snapshot {
   revision: string;
   /** The revision's files, read from the object store on demand. */
   reader: RepoReader;
+  /** The commit signature check; undefined when verification is off. */
+  signature: SignatureVerification | undefined;
 }
 
 const FULL_SHA = /^[0-9a-f]{40}$/;
@@ -48,12 +52,15 @@ export class GitSource {
   private readonly http: GitHttpClient;
   private readonly log: Logger;
   private readonly gitdir: string;
+  private readonly verifier: SignatureVerifier | undefined;
   private initialized: Promise<void> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: GitSourceOptions) {
     this.options = resolveGitSourceOptions(options);
     this.gitdir = this.options.cacheDir;
+    const { verification } = this.options;
+    this.verifier = verification.mode === 'off' ? undefined : new SignatureVerifier(verification);
     this.http = createGitHttpClient({ caPem: this.options.caPem, timeoutMs: this.options.timeoutMs });
     this.log = (this.options.logger ?? createLogger({ name: 'agent-git' })).child({ repo: this.options.url, branch: this.options.branch });
   }
@@ -74,6 +81,8 @@ export class GitSource {
    * a reader over its tree. Nothing is fetched when the cache already holds the commit.
    * @throws GitSourceError `AGENT_GIT_REVISION_NOT_FOUND` when the revision is not within
    *   `maxDepth` commits of the branch head.
+   * @throws SignatureRefusedError `AGENT_GIT_SIGNATURE_REFUSED` under `enforce` when the
+   *   revision is not signed by a trusted key (under `warn` it is logged and returned).
    */
   snapshot(revision?: string): Promise<Snapshot> {
     return this.serialized(async () => {
@@ -89,8 +98,9 @@ export class GitSource {
       const target = revision ?? await remoteBranchHead(remote);
       if (!(await this.hasCommit(target, cache))) await this.fetchUntilPresent(remote, target, cache);
       const { commit } = await git.readCommit({ fs, gitdir: this.gitdir, oid: target, cache });
+      const signature = await this.checkSignature(target, cache);
       this.log.info({ revision: target, durationMs: Math.round(performance.now() - started) }, 'snapshot ready');
-      return { revision: target, reader: new TreeReader(this.gitdir, commit.tree, cache) };
+      return { revision: target, reader: new TreeReader(this.gitdir, commit.tree, cache), signature };
     });
   }
 
@@ -118,6 +128,14 @@ export class GitSource {
       step *= 2;
       this.log.info({ revision, depth }, 'deepened history to find revision');
     }
+  }
+
+  private async checkSignature(revision: string, cache: object): Promise<SignatureVerification | undefined> {
+    if (!this.verifier) return undefined;
+    const { object } = await git.readObject({ fs, gitdir: this.gitdir, oid: revision, format: 'content', cache });
+    const verification = await this.verifier.verify(object as Uint8Array);
+    this.verifier.admit(revision, verification, this.log);
+    return verification;
   }
 
   private async init(): Promise<void> {

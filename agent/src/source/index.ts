@@ -16,3 +16,6 @@ export {
 } from './options.js';
 export type { GitAuthOptions, SecretSource } from './credentials.js';
 export { GitErrorCode, GitSourceError } from './errors.js';
+export { SignatureRefusedError } from './signature-verifier.js';
+export type { SignatureStatus, SignatureVerification } from './signature-types.js';
+export type { SignatureFormat } from './commit-signature.js';
