@@ -3,7 +3,7 @@ import { sharedRedis } from '@netfleet/test';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRollout, reduce, type Rollout, type RolloutEvent } from '../../src/rollout/machine.js';
 import { CommitResult, RolloutStore, assignmentTag } from '../../src/rollout/store.js';
-import { T0, healthy, newRollout, plannedWave } from './fixtures.js';
+import { T0, healthy, newRollout, plannedWave, type EventInput } from './fixtures.js';
 
 async function deleteKeys(client: Redis, pattern: string): Promise<void> {
   let cursor = '0';
@@ -32,7 +32,7 @@ describe('rollout store on Redis', () => {
   });
 
   /** Applies events one by one and commits each transition; returns the last rollout. */
-  async function drive(rollout: Rollout, events: Omit<RolloutEvent, 'at'>[]): Promise<Rollout> {
+  async function drive(rollout: Rollout, events: EventInput[]): Promise<Rollout> {
     let current = rollout;
     for (const event of events) {
       const transition = reduce(current, { at: T0, ...event } as RolloutEvent);
