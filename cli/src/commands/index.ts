@@ -1,4 +1,8 @@
 import type { CliCommand } from '../command.js';
+import { agentCommand } from './agent.js';
+import { diffCommand } from './diff.js';
+import { renderCommand } from './render.js';
+import { validateCommand } from './validate.js';
 
 /** Every subcommand, in the order `netfleet --help` lists them. */
-export const commands: CliCommand[] = [];
+export const commands: CliCommand[] = [renderCommand, validateCommand, diffCommand, agentCommand];
