@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from '@netfleet/shared';
 import swagger from './plugins/external/swagger.js';
@@ -15,7 +15,8 @@ import health from './routes/health.js';
  * plugins (services, auth), then routes. Tests call `inject` on it without a port.
  */
 export async function buildApi(hubServices: HubServices, logger?: Logger): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: logger, disableRequestLogging: true, bodyLimit: 64 * 1024 })
+  // Per-request log lines would flood the log at fleet scale; errors are logged by the error handler.
+  const app = Fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 64 * 1024 })
     .withTypeProvider<TypeBoxTypeProvider>();
   await app.register(swagger);
   await app.register(errors);
