@@ -115,7 +115,12 @@ function explainOne(error: ErrorObject): SchemaViolation | undefined {
     case 'maxItems':
       return { code: ProblemCode.InvalidValue, path, found: `${(error.data as unknown[]).length} items`, expected: `at most ${String(params.limit)} items` };
     case 'uniqueItems':
-      return { code: ProblemCode.InvalidValue, path: [...path, Number(params.i)], found: `a repeat of item ${String(params.j)}`, expected: 'each item once' };
+      return {
+        code: ProblemCode.InvalidValue,
+        path: [...path, Math.max(Number(params.i), Number(params.j))],
+        found: `a repeat of item ${Math.min(Number(params.i), Number(params.j))}`,
+        expected: 'each item once',
+      };
     case 'minProperties':
     case 'maxProperties':
       return { code: ProblemCode.InvalidValue, path, found: `${Object.keys(error.data as object).length} fields`, expected: expectedText(error, `${error.keyword === 'minProperties' ? 'at least' : 'at most'} ${String(params.limit)} fields`) };

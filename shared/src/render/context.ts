@@ -10,6 +10,13 @@ export interface Origin {
   /** `Kind/name` of the document (or of the manifest) that produced the object. */
   document: string;
   policy: ApplyPolicy;
+  /** The document that included a plain manifest (`ManifestSet/<name>`). */
+  via?: string;
+}
+
+/** `Kind/name`, with the including document for manifests. */
+export function describeOrigin(origin: Origin): string {
+  return origin.via ? `${origin.document} (via ${origin.via})` : origin.document;
 }
 
 /** An object a compiler produced, before labels, hashes and ordering. */

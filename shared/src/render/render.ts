@@ -8,6 +8,7 @@ import {
   OWNER_VALUE,
   PRUNE_ANNOTATION,
   SOURCE_ANNOTATION,
+  describeRef,
   objectId,
   refOf,
   type KubeObject,
@@ -22,7 +23,7 @@ import { compileMeshGroup, compileMeshSettings } from './compile/mesh.js';
 import { assembleModuleConfigs } from './compile/module-config.js';
 import { compilePolicySet } from './compile/policy-set.js';
 import { compileCniSettings, compileDnsSettings, compileGlobalSettings } from './compile/settings.js';
-import { RenderContext, type Emitted } from './context.js';
+import { RenderContext, describeOrigin, type Emitted } from './context.js';
 import { effective, targets } from './effective.js';
 import { contentHash, setHash } from './hash.js';
 import { sortForApply } from './order.js';
@@ -81,7 +82,13 @@ function renderCluster(fleet: Fleet, cluster: ClusterInfo): { result: RenderResu
     const previous = byId.get(rendered.id);
     if (previous) {
       problems.push({
-        ...problemAt(emitted.origin.source, ProblemCode.DuplicateObject, [], `${rendered.id}, also rendered by ${previous.origin.document} (${previous.origin.source.file})`, 'each object rendered by one document only'),
+        ...problemAt(
+          emitted.origin.source,
+          ProblemCode.DuplicateObject,
+          [],
+          `${describeRef(refOf(rendered.object))} from ${describeOrigin(emitted.origin)}, also rendered from ${describeOrigin(previous.origin)} in ${previous.origin.source.file}`,
+          'each object rendered by one document only',
+        ),
         cluster: cluster.name,
       });
       continue;

@@ -31,6 +31,6 @@ export function compileManifestSet(context: RenderContext, typed: TypedDocument<
     }
     const protectedFromPrune = metadata.annotations?.[PRUNE_ANNOTATION] === 'disabled';
     const policy = protectedFromPrune ? { ...resolved.origin.policy, prune: false } : resolved.origin.policy;
-    context.emit(object, { source: manifest.source, document: manifest.label, policy });
+    context.emit(object, { source: manifest.source, document: manifest.label, policy, via: resolved.origin.document });
   }
 }

@@ -1,0 +1,254 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, formatProblem, loadFleet, renderFleet } from '../src/index.js';
+import { BASE_FLEET, MemoryRepo, type MemoryFile } from './support/memory-repo.js';
+
+/** Every problem loading and rendering the base fleet plus `files` reports, formatted. */
+async function problemsOf(files: Record<string, MemoryFile>): Promise<string[]> {
+  try {
+    const fleet = await loadFleet(new MemoryRepo({ ...BASE_FLEET, ...files }));
+    return renderFleet(fleet).problems.map(formatProblem);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems.map(formatProblem);
+    throw error;
+  }
+}
+
+const doc = (kind: string, name: string, body: string) => `apiVersion: netfleet.io/v1alpha1\nkind: ${kind}\nmetadata:\n  name: ${name}\n${body}`;
+const cluster = (name: string, region: string, domain: string, clusterDomain = `${name}.cluster`) =>
+  doc('Cluster', name, `spec:\n  region: ${region}\n  publicDomain: ${domain}\n  clusterDomain: ${clusterDomain}\n`);
+const ingress = (body: string) => doc('IngressProfile', 'public', `targets:\n  all: true\nspec:\n${body}`);
+const aliasBomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`)].join('\n');
+const manifestSet = (name: string, path: string) => doc('ManifestSet', name, `targets:\n  all: true\nspec:\n  path: ${path}\n`);
+
+export const CASES: [string, Record<string, MemoryFile>, string[]][] = [
+  ['an unclosed flow mapping', { 'network/x.yaml': 'apiVersion: netfleet.io/v1alpha1\nkind: Egress\nspec: {region: eu\n' },
+    [
+      "network/x.yaml:4:1 CONFIG_YAML_SYNTAX (document): found BAD_INDENT: Flow map in block collection must be sufficiently indented and end with a }, expected valid YAML",
+    ]],
+  ['a tab used for indentation', { 'network/x.yaml': 'apiVersion: netfleet.io/v1alpha1\nkind: Egress\nmetadata:\n\tname: x\n' },
+    [
+      "network/x.yaml:4:1 CONFIG_YAML_SYNTAX (document): found TAB_AS_INDENT: Tabs are not allowed as indentation, expected valid YAML",
+    ]],
+  ['a key written twice', { 'network/x.yaml': 'apiVersion: netfleet.io/v1alpha1\nkind: Egress\nkind: Egress\n' },
+    [
+      "network/x.yaml:3:1 CONFIG_YAML_SYNTAX (document): found DUPLICATE_KEY: Map keys must be unique, expected valid YAML",
+    ]],
+  ['an alias bomb', { 'network/bomb.yaml': aliasBomb },
+    [
+      "network/bomb.yaml:1:1 CONFIG_YAML_ALIAS_LIMIT (document): found aliases that expand beyond 100 nodes, expected a document without alias explosions",
+    ]],
+  ['a 50 MB file', { 'network/huge.yaml': { unreadableOfSize: 50 * 1024 * 1024 } },
+    [
+      "network/huge.yaml:1:1 CONFIG_FILE_TOO_LARGE (document): found 52428800 bytes, expected at most 4194304 bytes",
+    ]],
+  ['bytes that are not UTF-8', { 'network/latin1.yaml': new Uint8Array([...new TextEncoder().encode('a: 1\nname: caf'), 0xe9, 0x0a]) },
+    [
+      "network/latin1.yaml:2:11 CONFIG_NOT_UTF8 (document): found byte 0x0a at offset 15, expected UTF-8 text",
+    ]],
+  ['a symlink leading out of the repository', { 'network/link.yaml': { symlink: '../../etc/passwd' } },
+    [
+      "network/link.yaml:1:1 CONFIG_SYMLINK_OUTSIDE (document): found a link to \"../../etc/passwd\", expected a link to a file inside the repository",
+    ]],
+  ['an absolute symlink', { 'network/link.yaml': { symlink: '/etc/netfleet.yaml' } },
+    [
+      "network/link.yaml:1:1 CONFIG_SYMLINK_OUTSIDE (document): found a link to \"/etc/netfleet.yaml\", expected a link to a file inside the repository",
+    ]],
+  ['a symlink to nothing', { 'network/link.yaml': { symlink: 'missing.yaml' } },
+    [
+      "network/link.yaml:1:1 CONFIG_SYMLINK_BROKEN (document): found a link to \"missing.yaml\", which is not a file, expected a link to a file inside the repository",
+    ]],
+  ['a document that is a list', { 'network/x.yaml': '- a\n- b\n' },
+    [
+      "network/x.yaml:1:1 CONFIG_NOT_A_MAPPING (document): found a list, expected a mapping with apiVersion: netfleet.io/v1alpha1",
+    ]],
+  ['a plain manifest outside manifests/', { 'network/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n' },
+    [
+      "network/cm.yaml:1:1 CONFIG_UNKNOWN_API_VERSION apiVersion: found \"v1\", expected \"netfleet.io/v1alpha1\" (plain manifests belong under manifests/)",
+    ]],
+  ['an unknown kind', { 'network/x.yaml': doc('IngressController', 'x', 'spec: {}\n') },
+    [
+      "network/x.yaml:2:1 CONFIG_UNKNOWN_KIND kind: found \"IngressController\", expected one of \"Cluster\", \"IngressProfile\", \"Egress\", \"PolicySet\", \"MeshGroup\", \"MeshSettings\", \"DNSSettings\", \"CNISettings\", \"ManifestSet\" or \"RolloutPolicy\"",
+    ]],
+  ['a document without kind', { 'network/x.yaml': 'apiVersion: netfleet.io/v1alpha1\nmetadata:\n  name: x\n' },
+    [
+      "network/x.yaml:1:1 CONFIG_MISSING_FIELD kind: found nothing, expected one of \"Cluster\", \"IngressProfile\", \"Egress\", \"PolicySet\", \"MeshGroup\", \"MeshSettings\", \"DNSSettings\", \"CNISettings\", \"ManifestSet\" or \"RolloutPolicy\"",
+    ]],
+  ['a number where a string belongs', { 'clusters/gamma.yaml': cluster('gamma', '5', 'gamma.example.com') },
+    [
+      "clusters/gamma.yaml:6:3 CONFIG_WRONG_TYPE spec.region: found number 5, expected a string",
+    ]],
+  ['a misspelt field', { 'clusters/gamma.yaml': doc('Cluster', 'gamma', 'spec:\n  regoin: eu\n  publicDomain: gamma.example.com\n  clusterDomain: gamma.cluster\n') },
+    [
+      "clusters/gamma.yaml:6:3 CONFIG_MISSING_FIELD spec.region: found nothing, expected field \"region\"",
+      "clusters/gamma.yaml:6:3 CONFIG_UNKNOWN_FIELD spec.regoin: found unknown field \"regoin\", expected one of the fields region, publicDomain, clusterDomain, vars",
+    ]],
+  ['an unknown top-level field', { 'clusters/gamma.yaml': `${cluster('gamma', 'eu', 'gamma.example.com')}status: {}\n` },
+    [
+      "clusters/gamma.yaml:9:1 CONFIG_UNKNOWN_FIELD status: found unknown field \"status\", expected one of the fields apiVersion, kind, metadata, spec",
+    ]],
+  ['a missing required field', { 'clusters/gamma.yaml': doc('Cluster', 'gamma', 'spec:\n  region: eu\n  clusterDomain: gamma.cluster\n') },
+    [
+      "clusters/gamma.yaml:6:3 CONFIG_MISSING_FIELD spec.publicDomain: found nothing, expected field \"publicDomain\"",
+    ]],
+  ['a name that is not DNS-1123', { 'clusters/gamma.yaml': cluster('Gamma_1', 'eu', 'gamma.example.com') },
+    [
+      "clusters/gamma.yaml:4:3 CONFIG_INVALID_VALUE metadata.name: found \"Gamma_1\", expected a DNS-1123 label (lowercase letters, digits and \"-\", at most 63 characters)",
+      "clusters/gamma.yaml:8:3 CONFIG_INVALID_VALUE spec.clusterDomain: found \"Gamma_1.cluster\", expected a DNS name such as \"k8s.example.com\"",
+    ]],
+  ['two clusters with one name', { 'clusters/alpha-again.yaml': cluster('alpha', 'eu', 'alpha2.example.com') },
+    [
+      "clusters/alpha.yaml:4:3 CONFIG_DUPLICATE_NAME metadata.name: found \"alpha\", expected a name not already used by the Cluster in clusters/alpha-again.yaml:4",
+    ]],
+  ['two clusters with one domain', { 'clusters/gamma.yaml': cluster('gamma', 'eu', 'alpha.example.com') },
+    [
+      "clusters/gamma.yaml:7:3 CONFIG_DUPLICATE_DOMAIN spec.publicDomain: found \"alpha.example.com\", expected a public domain not already used by cluster alpha (clusters/alpha.yaml:4)",
+    ]],
+  ['two documents of one kind with one name', { 'network/a.yaml': ingress('  inlet: LoadBalancer\n'), 'network/b.yaml': ingress('  inlet: HostPort\n') },
+    [
+      "network/b.yaml:4:3 CONFIG_DUPLICATE_NAME metadata.name: found \"public\", expected a name not already used by the IngressProfile in network/a.yaml:4",
+    ]],
+  ['an empty selector', { 'network/x.yaml': doc('IngressProfile', 'x', 'targets: {}\nspec:\n  inlet: LoadBalancer\n') },
+    [
+      "network/x.yaml:5:1 CONFIG_INVALID_VALUE targets: found 0 fields, expected a selector with at least one of all, names, regions, matchLabels, matchExpressions",
+    ]],
+  ['an In expression without values', { 'network/x.yaml': doc('IngressProfile', 'x', 'targets:\n  matchExpressions:\n    - key: env\n      operator: In\nspec:\n  inlet: LoadBalancer\n') },
+    [
+      "network/x.yaml:7:7 CONFIG_BAD_SELECTOR targets.matchExpressions[0]: found operator In without values, expected at least one value for In",
+    ]],
+  ['an Exists expression with values', { 'network/x.yaml': doc('IngressProfile', 'x', 'targets:\n  matchExpressions:\n    - key: env\n      operator: Exists\n      values: [prod]\nspec:\n  inlet: LoadBalancer\n') },
+    [
+      "network/x.yaml:9:7 CONFIG_BAD_SELECTOR targets.matchExpressions[0].values: found 1 values with operator Exists, expected no values for Exists",
+    ]],
+  ['an unknown operator', { 'network/x.yaml': doc('IngressProfile', 'x', 'targets:\n  matchExpressions:\n    - key: env\n      operator: Equals\n      values: [prod]\nspec:\n  inlet: LoadBalancer\n') },
+    [
+      "network/x.yaml:8:7 CONFIG_INVALID_VALUE targets.matchExpressions[0].operator: found \"Equals\", expected one of \"In\", \"NotIn\", \"Exists\" or \"DoesNotExist\"",
+    ]],
+  ['a selector naming a missing cluster', { 'network/x.yaml': doc('IngressProfile', 'x', 'targets:\n  names: [alpha, gamma]\nspec:\n  inlet: LoadBalancer\n') },
+    [
+      "network/x.yaml:6:18 CONFIG_UNKNOWN_CLUSTER targets.names[1]: found \"gamma\", expected the name of a cluster in the inventory",
+    ]],
+  ['a selector naming a missing region', { 'network/x.yaml': doc('IngressProfile', 'x', 'targets:\n  regions: [ap]\nspec:\n  inlet: LoadBalancer\n') },
+    [
+      "network/x.yaml:6:13 CONFIG_UNKNOWN_REGION targets.regions[0]: found \"ap\", expected a region of the inventory: eu, us",
+    ]],
+  ['an unknown variable in a document', { 'network/egress.yaml': doc('Egress', 'out', 'targets:\n  all: true\nspec:\n  nodeSelector:\n    role: egress\n  sourceIP:\n    virtualIPAddress:\n      ip: ${vars.vip}\n  policies:\n    - name: all\n      destinationCIDRs: [0.0.0.0/0]\n      selectors:\n        - namespace: shop\n') },
+    [
+      "network/egress.yaml:12:7 CONFIG_UNKNOWN_VARIABLE [cluster beta] spec.sourceIP.virtualIPAddress.ip: found \${vars.vip}, expected a variable defined for cluster beta: cluster.name, cluster.region, cluster.publicDomain, cluster.clusterDomain, cluster.labels.env",
+    ]],
+  ['an unknown variable in a manifest', { 'platform/sets.yaml': manifestSet('base', 'manifests/base'), 'manifests/base/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: info\n  namespace: default\ndata:\n  zone: ${cluster.labels.zone}\n' },
+    [
+      "manifests/base/cm.yaml:7:3 CONFIG_UNKNOWN_VARIABLE [cluster alpha] data.zone: found \${cluster.labels.zone}, expected a variable defined for cluster alpha: cluster.name, cluster.region, cluster.publicDomain, cluster.clusterDomain, cluster.labels.env, vars.vip",
+      "manifests/base/cm.yaml:7:3 CONFIG_UNKNOWN_VARIABLE [cluster beta] data.zone: found \${cluster.labels.zone}, expected a variable defined for cluster beta: cluster.name, cluster.region, cluster.publicDomain, cluster.clusterDomain, cluster.labels.env",
+    ]],
+  ['a mesh group naming a missing cluster', { 'mesh/g.yaml': doc('MeshGroup', 'g', 'spec:\n  type: federation\n  members: [alpha, gamma]\n') },
+    [
+      "mesh/g.yaml:7:20 CONFIG_UNKNOWN_CLUSTER spec.members[1]: found \"gamma\", expected the name of a cluster in the inventory",
+    ]],
+  ['federation members sharing a clusterDomain', { 'clusters/gamma.yaml': cluster('gamma', 'eu', 'gamma.example.com', 'alpha.cluster'), 'mesh/g.yaml': doc('MeshGroup', 'g', 'spec:\n  type: federation\n  members: [alpha, gamma]\n') },
+    [
+      "mesh/g.yaml:7:20 CONFIG_MESH_CLUSTER_DOMAIN spec.members[1]: found clusterDomain \"alpha.cluster\" also used by member alpha, expected federation members with distinct clusterDomains",
+    ]],
+  ['multicluster members with different clusterDomains', { 'mesh/g.yaml': doc('MeshGroup', 'g', 'spec:\n  type: multicluster\n  members: [alpha, beta]\n') },
+    [
+      "mesh/g.yaml:7:20 CONFIG_MESH_CLUSTER_DOMAIN spec.members[1]: found clusterDomain \"beta.cluster\", expected the clusterDomain of alpha, \"alpha.cluster\" (multicluster members share one)",
+    ]],
+  ['a mesh group listing a member twice', { 'mesh/g.yaml': doc('MeshGroup', 'g', 'spec:\n  type: federation\n  members: [alpha, beta, alpha]\n') },
+    [
+      "mesh/g.yaml:7:26 CONFIG_INVALID_VALUE spec.members[2]: found a repeat of item 0, expected each item once",
+    ]],
+  ['an unknown policy block type', { 'network/p.yaml': doc('PolicySet', 'p', 'targets:\n  all: true\nspec:\n  namespaces: [shop]\n  blocks:\n    - type: denyAll\n') },
+    [
+      "network/p.yaml:10:7 CONFIG_INVALID_VALUE spec.blocks[0].type: found \"denyAll\", expected one of \"defaultDeny\", \"allowDNS\", \"allowFromIngress\", \"allowToCIDR\", \"allowToFQDN\" or \"clusterwide\"",
+    ]],
+  ['a mistake inside one policy block', { 'network/p.yaml': doc('PolicySet', 'p', 'targets:\n  all: true\nspec:\n  namespaces: [shop]\n  blocks:\n    - type: allowToCIDR\n      name: db\n      cidrs: [10.0.0.0/33]\n') },
+    [
+      "network/p.yaml:12:15 CONFIG_INVALID_VALUE spec.blocks[0].cidrs[0]: found \"10.0.0.0/33\", expected a CIDR such as \"10.0.0.0/8\"",
+    ]],
+  ['namespaced blocks without namespaces', { 'network/p.yaml': doc('PolicySet', 'p', 'targets:\n  all: true\nspec:\n  blocks:\n    - type: defaultDeny\n') },
+    [
+      "network/p.yaml:8:3 CONFIG_MISSING_FIELD [cluster alpha] spec.namespaces: found nothing, expected field \"namespaces\" for the namespaced blocks",
+      "network/p.yaml:8:3 CONFIG_MISSING_FIELD [cluster beta] spec.namespaces: found nothing, expected field \"namespaces\" for the namespaced blocks",
+    ]],
+  ['an unknown inlet', { 'network/i.yaml': ingress('  inlet: NodePort\n') },
+    [
+      "network/i.yaml:8:3 CONFIG_INVALID_VALUE spec.inlet: found \"NodePort\", expected one of \"LoadBalancer\", \"LoadBalancerWithProxyProtocol\", \"LoadBalancerWithSSLPassthrough\", \"HostPort\", \"HostPortWithProxyProtocol\", \"HostPortWithSSLPassthrough\" or \"HostWithFailover\"",
+    ]],
+  ['load balancer settings on a host-port inlet', { 'network/i.yaml': ingress('  inlet: HostPort\n  loadBalancer:\n    sourceRanges: [10.0.0.0/8]\n') },
+    [
+      "network/i.yaml:9:3 CONFIG_INVALID_VALUE [cluster alpha] spec.loadBalancer: found loadBalancer settings with inlet HostPort, expected loadBalancer only with a LoadBalancer* inlet",
+      "network/i.yaml:9:3 CONFIG_INVALID_VALUE [cluster beta] spec.loadBalancer: found loadBalancer settings with inlet HostPort, expected loadBalancer only with a LoadBalancer* inlet",
+    ]],
+  ['an override that breaks a type', { 'network/i.yaml': `${ingress('  inlet: LoadBalancer\n  replicas:\n    min: 1\n    max: 2\n')}overrides:\n  - targets:\n      names: [beta]\n    spec:\n      replicas:\n        min: two\n` },
+    [
+      "network/i.yaml:17:9 CONFIG_WRONG_TYPE [cluster beta] overrides[0].spec.replicas.min: found \"two\", expected an integer",
+    ]],
+  ['a rollout wave with a bad duration and percentage', { 'rollout/r.yaml': doc('RolloutPolicy', 'r', 'spec:\n  waves:\n    - name: one\n      selector:\n        all: true\n      maxParallel: 150%\n      bakeTime: 1 hour\n  onFailure: pause\n  unselectedClusters: lastWave\n') },
+    [
+      "rollout/r.yaml:10:7 CONFIG_INVALID_VALUE spec.waves[0].maxParallel: found \"150%\", expected a count such as 2 or a percentage such as \"25%\"",
+      "rollout/r.yaml:11:7 CONFIG_INVALID_VALUE spec.waves[0].bakeTime: found \"1 hour\", expected a duration such as \"30m\", \"1h30m\" or \"45s\"",
+    ]],
+  ['a rollout policy with an unknown time zone and a reversed date range', { 'rollout/r.yaml': doc('RolloutPolicy', 'r', 'spec:\n  waves:\n    - name: one\n      selector:\n        all: true\n  onFailure: rollback\n  unselectedClusters: excluded\n  blackouts:\n    timeZone: Mars/Olympus\n    dates:\n      - from: "2026-12-24"\n        to: "2026-12-20"\n') },
+    [
+      "rollout/r.yaml:13:5 CONFIG_INVALID_VALUE spec.blackouts.timeZone: found \"Mars/Olympus\", expected an IANA time zone such as \"Europe/Berlin\" or \"UTC\"",
+      "rollout/r.yaml:16:9 CONFIG_INVALID_VALUE spec.blackouts.dates[0].to: found \"2026-12-20\", expected a date not before \"2026-12-24\"",
+    ]],
+  ['a rollout policy that leaves unselected clusters implicit', { 'rollout/r.yaml': doc('RolloutPolicy', 'r', 'spec:\n  waves:\n    - name: one\n      selector:\n        regions: [eu]\n  onFailure: retry\n') },
+    [
+      "rollout/r.yaml:6:3 CONFIG_MISSING_FIELD spec.unselectedClusters: found nothing, expected field \"unselectedClusters\"",
+      "rollout/r.yaml:10:3 CONFIG_INVALID_VALUE spec.onFailure: found \"retry\", expected one of \"pause\" or \"rollback\"",
+    ]],
+  ['a manifest no ManifestSet includes', { 'manifests/stray/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: default\n' },
+    [
+      "manifests/stray/cm.yaml:1:1 CONFIG_UNREFERENCED_MANIFEST (document): found a manifest file no ManifestSet includes, expected a ManifestSet whose spec.path contains this file",
+    ]],
+  ['a manifest without a name', { 'platform/sets.yaml': manifestSet('base', 'manifests/base'), 'manifests/base/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  namespace: default\n' },
+    [
+      "manifests/base/cm.yaml:4:3 CONFIG_INVALID_MANIFEST metadata.name: found nothing, expected a non-empty string",
+    ]],
+  ['a namespaced manifest without a namespace', { 'platform/sets.yaml': manifestSet('base', 'manifests/base'), 'manifests/base/svc.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec: {}\n' },
+    [
+      "manifests/base/svc.yaml:3:1 CONFIG_INVALID_MANIFEST [cluster alpha] metadata: found a Service without metadata.namespace, expected metadata.namespace (Service is namespaced)",
+      "manifests/base/svc.yaml:3:1 CONFIG_INVALID_MANIFEST [cluster beta] metadata: found a Service without metadata.namespace, expected metadata.namespace (Service is namespaced)",
+    ]],
+  ['two documents rendering one object', { 'platform/sets.yaml': `${manifestSet('base', 'manifests/base')}---\n${manifestSet('copy', 'manifests/base')}`, 'manifests/base/ns.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n' },
+    [
+      "manifests/base/ns.yaml:1:1 RENDER_DUPLICATE_OBJECT [cluster alpha] (document): found Namespace/shop from Namespace/shop (via ManifestSet/copy), also rendered from Namespace/shop (via ManifestSet/base) in manifests/base/ns.yaml, expected each object rendered by one document only",
+      "manifests/base/ns.yaml:1:1 RENDER_DUPLICATE_OBJECT [cluster beta] (document): found Namespace/shop from Namespace/shop (via ManifestSet/copy), also rendered from Namespace/shop (via ManifestSet/base) in manifests/base/ns.yaml, expected each object rendered by one document only",
+    ]],
+  ['two settings documents disagreeing', { 'platform/dns.yaml': `${doc('DNSSettings', 'a', 'targets:\n  all: true\nspec:\n  upstreamNameservers: [10.0.0.53]\n')}---\n${doc('DNSSettings', 'b', 'targets:\n  names: [alpha]\nspec:\n  upstreamNameservers: [10.9.9.53]\n')}` },
+    [
+      "platform/dns.yaml:10:1 RENDER_SETTINGS_CONFLICT [cluster alpha] (document): found kube-dns setting upstreamNameservers set differently, expected the value DNSSettings/a sets, or remove one of them",
+    ]],
+];
+
+
+describe('when the repository has a mistake', () => {
+  it.each(CASES)('reports %s with file, position, field, found and expected', async (_name, files, expected) => {
+    expect(await problemsOf(files)).toEqual(expected);
+  });
+
+  it('refuses an oversized file by its listed size without reading it', async () => {
+    const repo = new MemoryRepo({ ...BASE_FLEET, 'network/huge.yaml': { unreadableOfSize: 50 * 1024 * 1024 } });
+    await expect(loadFleet(repo)).rejects.toThrow(ConfigError);
+    expect(repo.reads).not.toContain('network/huge.yaml');
+  });
+
+  it('lists every problem of the repository at once, sorted by file and line', async () => {
+    const error = await loadFleet(
+      new MemoryRepo({
+        ...BASE_FLEET,
+        'network/z.yaml': '- a\n',
+        'clusters/gamma.yaml': CASES.find(([name]) => name === 'a number where a string belongs')![1]['clusters/gamma.yaml'] as string,
+      }),
+    ).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConfigError);
+    const { problems, code, message } = error as ConfigError;
+    expect(code).toBe('CONFIG_INVALID');
+    expect(problems.map((p) => `${p.file}:${p.line}`)).toEqual(['clusters/gamma.yaml:6', 'network/z.yaml:1']);
+    expect(message.split('\n')[0]).toBe('2 problems in the fleet repository:');
+  });
+
+  it('loads the base fleet without problems', async () => {
+    expect(await problemsOf({})).toEqual([]);
+  });
+});
