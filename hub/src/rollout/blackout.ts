@@ -1,4 +1,8 @@
-import type { Blackouts, DateWindow, WeeklyWindow, Weekday } from './policy.js';
+import type { DateWindow, RolloutPolicy, WeeklyWindow } from '@netfleet/shared';
+
+/** The blackout windows of a rollout policy, all in one time zone. */
+export type Blackouts = NonNullable<RolloutPolicy['blackouts']>;
+type Weekday = WeeklyWindow['days'][number];
 
 /** Whether an instant falls in a blackout window, and when the blackout ends. */
 export interface BlackoutStatus {
@@ -69,9 +73,10 @@ function datesEnd(window: DateWindow, timeZone: string, at: number): number | nu
 function weeklyEnd(window: WeeklyWindow, timeZone: string, at: number): number | null {
   const parts = zonedParts(at, timeZone);
   const now = parts.weekday * MINUTES_PER_DAY + parts.hour * 60 + parts.minute + (parts.second + (at % 1000) / 1000) / 60;
+  // `to` names the last minute covered, so `00:00`–`23:59` is the whole day.
   const start = parseClock(window.from);
-  let end = parseClock(window.to);
-  if (end <= start) end += MINUTES_PER_DAY;
+  const last = parseClock(window.to);
+  const end = last + 1 + (last < start ? MINUTES_PER_DAY : 0);
   for (const day of window.days) {
     const from = WEEKDAYS.indexOf(day) * MINUTES_PER_DAY + start;
     const until = from + (end - start);

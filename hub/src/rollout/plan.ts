@@ -1,5 +1,8 @@
 import { REPORTED_GATES, type ReportedGate } from './gates.js';
-import { selects, type ClusterInfo, type MaxParallel, type RolloutPolicy } from './policy.js';
+import { selects, type ClusterInfo, type MaxParallel, type RolloutPolicy } from '@netfleet/shared';
+
+/** What the planner reads of a cluster: the fields wave selectors match on. */
+export type PlanCluster = Pick<ClusterInfo, 'name' | 'region' | 'labels'>;
 
 /** One wave of a rollout plan: the clusters it updates and the limits it runs under. */
 export interface PlannedWave {
@@ -28,7 +31,7 @@ export interface RolloutPlan {
  * selector takes it; clusters no wave takes join the last wave or are excluded, as the
  * policy says. Percentages of maxParallel are taken of the wave's final size, rounded up.
  */
-export function planRollout(policy: RolloutPolicy, fleet: readonly ClusterInfo[]): RolloutPlan {
+export function planRollout(policy: RolloutPolicy, fleet: readonly PlanCluster[]): RolloutPlan {
   const members: string[][] = policy.waves.map(() => []);
   const unselected: string[] = [];
   for (const cluster of [...fleet].sort((a, b) => compare(a.name, b.name))) {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { planRollout, resolveMaxParallel } from '../../src/rollout/plan.js';
-import type { ClusterInfo, MaxParallel, RolloutPolicy, RolloutWave } from '../../src/rollout/policy.js';
+import { planRollout, resolveMaxParallel, type PlanCluster } from '../../src/rollout/plan.js';
+import type { MaxParallel, RolloutPolicy, RolloutWave } from '@netfleet/shared';
 
-const fleet: ClusterInfo[] = [
+const fleet: PlanCluster[] = [
   { name: 'eu-2', region: 'eu', labels: { tier: 'prod' } },
   { name: 'eu-1', region: 'eu', labels: { tier: 'prod', canary: 'true' } },
   { name: 'us-1', region: 'us', labels: { tier: 'prod' } },
@@ -17,7 +17,7 @@ function wave(name: string, selector: RolloutWave['selector'], maxParallel: MaxP
 }
 
 function policy(waves: RolloutWave[], unselectedClusters: RolloutPolicy['unselectedClusters'], gates = ALL_GATES): RolloutPolicy {
-  return { name: 'default', waves, gates, onFailure: 'pause', unselectedClusters, blackouts: undefined };
+  return { name: 'default', waves, gates, onFailure: 'pause', unselectedClusters, blackouts: undefined, source: { file: 'rollout/default.yaml', document: 'RolloutPolicy/default' } };
 }
 
 describe('planRollout', () => {
