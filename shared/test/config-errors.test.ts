@@ -133,12 +133,12 @@ export const CASES: [string, Record<string, MemoryFile>, string[]][] = [
     ]],
   ['an unknown variable in a document', { 'network/egress.yaml': doc('Egress', 'out', 'targets:\n  all: true\nspec:\n  nodeSelector:\n    role: egress\n  sourceIP:\n    virtualIPAddress:\n      ip: ${vars.vip}\n  policies:\n    - name: all\n      destinationCIDRs: [0.0.0.0/0]\n      selectors:\n        - namespace: shop\n') },
     [
-      "network/egress.yaml:12:7 CONFIG_UNKNOWN_VARIABLE [cluster beta] spec.sourceIP.virtualIPAddress.ip: found \${vars.vip}, expected a variable defined for cluster beta: cluster.name, cluster.region, cluster.publicDomain, cluster.clusterDomain, cluster.labels.env",
+      "network/egress.yaml:12:7 CONFIG_UNKNOWN_VARIABLE [cluster beta] spec.sourceIP.virtualIPAddress.ip: found ${vars.vip}, expected a variable defined for cluster beta: cluster.name, cluster.region, cluster.publicDomain, cluster.clusterDomain, cluster.labels.env",
     ]],
   ['an unknown variable in a manifest', { 'platform/sets.yaml': manifestSet('base', 'manifests/base'), 'manifests/base/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: info\n  namespace: default\ndata:\n  zone: ${cluster.labels.zone}\n' },
     [
-      "manifests/base/cm.yaml:7:3 CONFIG_UNKNOWN_VARIABLE [cluster alpha] data.zone: found \${cluster.labels.zone}, expected a variable defined for cluster alpha: cluster.name, cluster.region, cluster.publicDomain, cluster.clusterDomain, cluster.labels.env, vars.vip",
-      "manifests/base/cm.yaml:7:3 CONFIG_UNKNOWN_VARIABLE [cluster beta] data.zone: found \${cluster.labels.zone}, expected a variable defined for cluster beta: cluster.name, cluster.region, cluster.publicDomain, cluster.clusterDomain, cluster.labels.env",
+      "manifests/base/cm.yaml:7:3 CONFIG_UNKNOWN_VARIABLE [cluster alpha] data.zone: found ${cluster.labels.zone}, expected a variable defined for cluster alpha: cluster.name, cluster.region, cluster.publicDomain, cluster.clusterDomain, cluster.labels.env, vars.vip",
+      "manifests/base/cm.yaml:7:3 CONFIG_UNKNOWN_VARIABLE [cluster beta] data.zone: found ${cluster.labels.zone}, expected a variable defined for cluster beta: cluster.name, cluster.region, cluster.publicDomain, cluster.clusterDomain, cluster.labels.env",
     ]],
   ['a mesh group naming a missing cluster', { 'mesh/g.yaml': doc('MeshGroup', 'g', 'spec:\n  type: federation\n  members: [alpha, gamma]\n') },
     [
