@@ -1,0 +1,403 @@
+import {
+  LINK_RESOURCE_KIND, LinkFindingType, LinkState, PartitionScope, ProbeOutcome,
+  type LinkCell, type LinkCellState, type LinkFinding, type LinkKind, type LinkMatrixQuery,
+  type LinkMatrixResponse, type LinkObservation, type LinkReportBody, type MeshGroupMatrix,
+} from '@netfleet/shared/protocol/links';
+import type { ExpectedMeshGroup, LinkTopology } from './expected-links.js';
+import { withoutCovered, type LinkHealth, type PartitionAnalysis } from './partitions.js';
+
+/**
+ * The fleet link matrix: per mesh group, every declared directed link with what its source
+ * cluster last reported, and the findings that follow (missing on one side, asymmetric,
+ * stale, broken, certificate expiring, peer identity changed, undeclared). A report from
+ * one cluster touches only that cluster's row, the pairs it is part of and the targets it
+ * probes, so an update costs O(group size), not O(links).
+ */
+
+export interface LinkMatrixOptions {
+  /**
+   * A peer certificate with fewer days left raises a finding.
+   * @defaultValue 14
+   */
+  certificateWarningDays: number;
+  /**
+   * How long a peer identity change stays a finding after it was seen, in ms.
+   * @defaultValue 86400000 (24 hours)
+   */
+  identityChangeWindowMs: number;
+  /** @defaultValue () => new Date() */
+  now: () => Date;
+}
+
+export function defaultLinkMatrixOptions(): LinkMatrixOptions {
+  return { certificateWarningDays: 14, identityChangeWindowMs: 86_400_000, now: () => new Date() };
+}
+
+const ALL_CELL_STATES: LinkCellState[] = [...Object.values(LinkState), 'unknown'];
+
+/** States with nothing to say: working, or on the way. */
+function isFine(state: LinkCellState): boolean {
+  return state === LinkState.Healthy || state === LinkState.Pending || state === 'unknown';
+}
+
+/** A link that cannot carry traffic to its peer right now: what partitions are made of. */
+export function isReachabilityFailure(observation: LinkObservation | undefined): boolean {
+  if (!observation) return false;
+  if (observation.state === LinkState.Unreachable || observation.state === LinkState.Stale) return true;
+  if (observation.state === LinkState.Degraded) return true;
+  const outcome = observation.probe?.outcome;
+  return outcome === ProbeOutcome.ConnectionFailed || outcome === ProbeOutcome.Timeout;
+}
+
+/** One mesh group's cells and findings. */
+class GroupMatrix {
+  readonly size: number;
+  readonly index: Map<string, number>;
+  /** Row-major n×n: what member `from` reported about member `to`. */
+  readonly cells: (LinkObservation | undefined)[];
+  /** When each member's links were last reported; undefined until its first report. */
+  readonly reportedAt: (string | undefined)[];
+  readonly counts: Record<LinkCellState, number>;
+  readonly findings = new Map<string, LinkFinding>();
+  /** Finding ids per unordered pair (`min * size + max`). */
+  readonly pairFindings = new Map<number, string[]>();
+  /** Per target: reporter → days left on the target's certificate, when under the threshold. */
+  readonly expiring: Map<number, number>[];
+  /** Per target: reporter → description of an identity change it saw. */
+  readonly identityChanges: Map<number, string>[];
+
+  constructor(readonly group: ExpectedMeshGroup) {
+    this.size = group.members.length;
+    this.index = new Map(group.members.map((member, position) => [member, position]));
+    this.cells = new Array(this.size * this.size).fill(undefined);
+    this.reportedAt = new Array(this.size).fill(undefined);
+    this.counts = Object.fromEntries(ALL_CELL_STATES.map((state) => [state, 0])) as Record<LinkCellState, number>;
+    this.counts.unknown = this.size * (this.size - 1);
+    this.expiring = Array.from({ length: this.size }, () => new Map());
+    this.identityChanges = Array.from({ length: this.size }, () => new Map());
+  }
+
+  stateAt(from: number, to: number): LinkCellState {
+    if (this.reportedAt[from] === undefined) return 'unknown';
+    return this.cells[from * this.size + to]?.state ?? LinkState.Missing;
+  }
+}
+
+export class LinkMatrix {
+  readonly #options: LinkMatrixOptions;
+  readonly #topology: LinkTopology;
+  readonly #groups: GroupMatrix[];
+  readonly #groupsOf = new Map<string, GroupMatrix[]>();
+  /** Findings outside any group, per reporting cluster. */
+  readonly #undeclared = new Map<string, LinkFinding[]>();
+
+  constructor(topology: LinkTopology, options: Partial<LinkMatrixOptions> = {}) {
+    this.#options = { ...defaultLinkMatrixOptions(), ...options };
+    this.#topology = topology;
+    this.#groups = topology.groups.map((group) => new GroupMatrix(group));
+    for (const matrix of this.#groups) {
+      for (const member of matrix.group.members) {
+        this.#groupsOf.set(member, [...(this.#groupsOf.get(member) ?? []), matrix]);
+      }
+    }
+  }
+
+  /** Replaces everything `cluster` reported before with this report. */
+  applyReport(cluster: string, body: LinkReportBody, receivedAt: Date): void {
+    const byPeer = new Map<LinkKind, Map<string, LinkObservation>>();
+    const placed = new Set<LinkObservation>();
+    for (const observation of body.links) {
+      const peer = this.#topology.clusterByDomain.get(observation.peerDomain);
+      if (!peer) continue;
+      let peers = byPeer.get(observation.kind);
+      if (!peers) byPeer.set(observation.kind, (peers = new Map()));
+      peers.set(peer, observation);
+    }
+    const at = receivedAt.toISOString();
+    const identityNotBefore = this.#options.now().getTime() - this.#options.identityChangeWindowMs;
+    for (const matrix of this.#groupsOf.get(cluster) ?? []) {
+      const peers = byPeer.get(matrix.group.kind);
+      const from = matrix.index.get(cluster)!;
+      for (const observation of peers?.values() ?? []) {
+        const peer = this.#topology.clusterByDomain.get(observation.peerDomain)!;
+        if (matrix.index.has(peer) && peer !== cluster) placed.add(observation);
+      }
+      this.#updateRow(matrix, from, peers, at, identityNotBefore);
+    }
+    this.#undeclared.set(cluster, body.links.filter((observation) => !placed.has(observation)).map((observation) => undeclaredFinding(cluster, observation)));
+  }
+
+  #updateRow(matrix: GroupMatrix, from: number, peers: Map<string, LinkObservation> | undefined, at: string, identityNotBefore: number): void {
+    const { size, cells, counts, group } = matrix;
+    const wasReported = matrix.reportedAt[from] !== undefined;
+    const previous = cells.slice(from * size, from * size + size);
+    matrix.reportedAt[from] = at;
+    for (let to = 0; to < size; to += 1) {
+      if (to === from) continue;
+      const observation = peers?.get(group.members[to]!);
+      const oldState = wasReported ? previous[to]?.state ?? LinkState.Missing : 'unknown';
+      cells[from * size + to] = observation;
+      const newState = observation?.state ?? LinkState.Missing;
+      counts[oldState] -= 1;
+      counts[newState] += 1;
+      this.#updatePair(matrix, from, to);
+      this.#updateTarget(matrix, from, to, observation, identityNotBefore);
+    }
+  }
+
+  /** Recomputes the findings of the pair {a, b}. */
+  #updatePair(matrix: GroupMatrix, a: number, b: number): void {
+    const pair = Math.min(a, b) * matrix.size + Math.max(a, b);
+    for (const id of matrix.pairFindings.get(pair) ?? []) matrix.findings.delete(id);
+    const found = pairFindings(matrix, a, b);
+    if (found.length === 0) {
+      matrix.pairFindings.delete(pair);
+      return;
+    }
+    matrix.pairFindings.set(pair, found.map((finding) => finding.id));
+    for (const finding of found) matrix.findings.set(finding.id, finding);
+  }
+
+  /** Tracks what `from` saw of `to`'s endpoint and refreshes `to`'s target findings. */
+  #updateTarget(matrix: GroupMatrix, from: number, to: number, observation: LinkObservation | undefined, identityNotBefore: number): void {
+    const probe = observation?.probe;
+    const days = probe?.certificateDaysLeft;
+    const expiring = days !== undefined && days < this.#options.certificateWarningDays;
+    const expiringChanged = setOrDelete(matrix.expiring[to]!, from, expiring ? days : undefined);
+    const change = observation ? identityChange(observation, identityNotBefore) : undefined;
+    const identityChanged = setOrDelete(matrix.identityChanges[to]!, from, change);
+    if (expiringChanged) this.#refreshCertificateFinding(matrix, to);
+    if (identityChanged) this.#refreshIdentityFinding(matrix, to);
+  }
+
+  #refreshCertificateFinding(matrix: GroupMatrix, target: number): void {
+    const name = matrix.group.members[target]!;
+    const id = `${LinkFindingType.CertificateExpiring}:${matrix.group.name}:${name}`;
+    const seen = matrix.expiring[target]!;
+    if (seen.size === 0) {
+      matrix.findings.delete(id);
+      return;
+    }
+    const days = Math.min(...seen.values());
+    const reporters = [...seen.keys()].map((index) => matrix.group.members[index]!).sort();
+    const host = `istio.${this.#topology.domainOf.get(name) ?? name}`;
+    matrix.findings.set(id, {
+      id,
+      type: LinkFindingType.CertificateExpiring,
+      group: matrix.group.name,
+      clusters: [name],
+      links: reporters.map((reporter) => ({ from: reporter, to: name })),
+      message: `certificate of ${host} (${name}) ${days < 0 ? 'has expired' : `expires in ${days} day${days === 1 ? '' : 's'}`}, seen from ${plural(reporters.length, 'cluster')}`,
+    });
+  }
+
+  #refreshIdentityFinding(matrix: GroupMatrix, target: number): void {
+    const name = matrix.group.members[target]!;
+    const id = `${LinkFindingType.PeerIdentityChanged}:${matrix.group.name}:${name}`;
+    const seen = matrix.identityChanges[target]!;
+    if (seen.size === 0) {
+      matrix.findings.delete(id);
+      return;
+    }
+    const reporters = [...seen.keys()].map((index) => matrix.group.members[index]!).sort();
+    matrix.findings.set(id, {
+      id,
+      type: LinkFindingType.PeerIdentityChanged,
+      group: matrix.group.name,
+      clusters: [name],
+      links: reporters.map((reporter) => ({ from: reporter, to: name })),
+      message: `${name} ${[...new Set(seen.values())].sort().join('; ')}, seen from ${plural(reporters.length, 'cluster')}`,
+    });
+  }
+
+  /** Every current finding, group by group, then the undeclared links. */
+  findings(): LinkFinding[] {
+    return [...this.#groups.flatMap((matrix) => [...matrix.findings.values()]), ...[...this.#undeclared.values()].flat()];
+  }
+
+  /** Every declared link whose source reported, for partition analysis. */
+  *linkHealth(): Generator<LinkHealth> {
+    for (const matrix of this.#groups) {
+      const { size, cells, group } = matrix;
+      for (let from = 0; from < size; from += 1) {
+        if (matrix.reportedAt[from] === undefined) continue;
+        for (let to = 0; to < size; to += 1) {
+          if (to === from) continue;
+          yield { group: group.name, from: group.members[from]!, to: group.members[to]!, failed: isReachabilityFailure(cells[from * size + to]) };
+        }
+      }
+    }
+  }
+
+  /** The API view, filtered; per-link findings a partition explains are left out. */
+  view(query: LinkMatrixQuery = {}, partitions?: PartitionAnalysis): LinkMatrixResponse {
+    const covered = partitions?.covered ?? new Set<string>();
+    const regionOf = this.#topology.regionOf;
+    const inRegion = (cluster: string) => !query.region || regionOf.get(cluster) === query.region;
+    const groups: MeshGroupMatrix[] = [];
+    for (const matrix of this.#groups) {
+      if (query.group && matrix.group.name !== query.group) continue;
+      const members = matrix.group.members;
+      if (query.region && !members.some(inRegion)) continue;
+      groups.push(this.#groupView(matrix, query, inRegion, covered));
+    }
+    const outside = [...this.#undeclared.values()].flat()
+      .filter((finding) => !query.group && finding.clusters.some(inRegion))
+      .sort((a, b) => a.id.localeCompare(b.id));
+    // A partition concerns a region when it names the region, one of its clusters, or a peer in it.
+    const partitionFindings = (partitions?.findings ?? []).filter((finding) => !query.region || finding.subject === query.region
+      || (finding.scope === PartitionScope.Cluster && inRegion(finding.subject)) || finding.peers.some(inRegion));
+    return { groups, partitions: partitionFindings, findings: outside };
+  }
+
+  #groupView(matrix: GroupMatrix, query: LinkMatrixQuery, inRegion: (cluster: string) => boolean, covered: ReadonlySet<string>): MeshGroupMatrix {
+    const { size, cells, group } = matrix;
+    const filtered = Boolean(query.region || query.state);
+    const counts = filtered ? (Object.fromEntries(ALL_CELL_STATES.map((state) => [state, 0])) as Record<LinkCellState, number>) : { ...matrix.counts };
+    const out: LinkCell[] = [];
+    for (let from = 0; from < size; from += 1) {
+      const fromName = group.members[from]!;
+      const reportedAt = matrix.reportedAt[from];
+      for (let to = 0; to < size; to += 1) {
+        if (to === from) continue;
+        const toName = group.members[to]!;
+        if (query.region && !inRegion(fromName) && !inRegion(toName)) continue;
+        const state = matrix.stateAt(from, to);
+        if (query.state && state !== query.state) continue;
+        if (filtered) counts[state] += 1;
+        out.push(cellView(fromName, toName, state, cells[from * size + to], reportedAt));
+      }
+    }
+    const findings = withoutCovered([...matrix.findings.values()], covered)
+      .filter((finding) => !query.region || finding.clusters.some(inRegion))
+      .sort((a, b) => a.id.localeCompare(b.id));
+    return {
+      group: group.name,
+      kind: group.kind,
+      clusters: group.members.filter((member) => !query.region || inRegion(member)).map((name) => ({ name, region: this.#topology.regionOf.get(name) ?? '' })),
+      cells: out,
+      counts,
+      findings,
+    };
+  }
+}
+
+function cellView(from: string, to: string, state: LinkCellState, observation: LinkObservation | undefined, updatedAt: string | undefined): LinkCell {
+  const cell: LinkCell = { from, to, state, declared: true };
+  if (updatedAt) cell.updatedAt = updatedAt;
+  if (!observation) return cell;
+  cell.reason = observation.reason;
+  cell.managed = observation.managed;
+  cell.message = observation.message;
+  const probe = observation.probe;
+  if (probe) {
+    cell.probeOutcome = probe.outcome;
+    if (probe.latencyMs !== undefined) cell.latencyMs = probe.latencyMs;
+    if (probe.certificateDaysLeft !== undefined) cell.certificateDaysLeft = probe.certificateDaysLeft;
+  }
+  return cell;
+}
+
+/** Findings about the pair {a, b}, judged from both directions. */
+function pairFindings(matrix: GroupMatrix, a: number, b: number): LinkFinding[] {
+  const { group, size, cells } = matrix;
+  const [first, second] = a < b ? [a, b] : [b, a];
+  const names = [group.members[first]!, group.members[second]!] as const;
+  const states = [matrix.stateAt(first, second), matrix.stateAt(second, first)] as const;
+  const observations = [cells[first * size + second], cells[second * size + first]] as const;
+  const both = [{ from: names[0], to: names[1] }, { from: names[1], to: names[0] }];
+  const resource = LINK_RESOURCE_KIND[group.kind];
+  const base = (type: LinkFindingType, suffix: string) => ({ id: `${type}:${group.name}:${suffix}`, type, group: group.name });
+
+  if (states[0] === LinkState.Missing && states[1] === LinkState.Missing) {
+    return [{
+      ...base(LinkFindingType.MissingOnBothSides, `${names[0]}:${names[1]}`),
+      clusters: [...names],
+      links: both,
+      message: `the ${group.kind} link between ${names[0]} and ${names[1]} is declared, but neither has its ${resource}`,
+    }];
+  }
+  for (const side of [0, 1] as const) {
+    const other = side === 0 ? 1 : 0;
+    if (states[side] === LinkState.Missing && states[other] !== 'unknown') {
+      return [{
+        ...base(LinkFindingType.MissingOnOneSide, `${names[side]}:${names[other]}`),
+        clusters: [names[side], names[other]],
+        links: both,
+        message: `${names[other]} has its ${resource} for ${names[side]}, but ${names[side]} has none for ${names[other]}`,
+      }];
+    }
+  }
+  for (const side of [0, 1] as const) {
+    const other = side === 0 ? 1 : 0;
+    if (states[side] === LinkState.Healthy && !isFine(states[other])) {
+      return [{
+        ...base(LinkFindingType.Asymmetric, `${names[0]}:${names[1]}`),
+        clusters: [...names],
+        links: both,
+        message: `${names[side]}→${names[other]} is healthy but ${names[other]}→${names[side]} is ${states[other]}: ${observations[other]?.message ?? ''}`,
+      }];
+    }
+  }
+  const found: LinkFinding[] = [];
+  for (const side of [0, 1] as const) {
+    const other = side === 0 ? 1 : 0;
+    const state = states[side];
+    if (isFine(state)) continue;
+    if (state === LinkState.Missing) {
+      // The other side has not reported yet: only this side is known to lack its resource.
+      found.push({
+        ...base(LinkFindingType.MissingOnOneSide, `${names[side]}:${names[other]}`),
+        clusters: [names[side], names[other]],
+        links: [{ from: names[side], to: names[other] }],
+        message: `${names[side]} has no ${resource} for ${names[other]} although mesh group ${group.name} declares it`,
+      });
+      continue;
+    }
+    const type = state === LinkState.Stale ? LinkFindingType.Stale : LinkFindingType.LinkBroken;
+    found.push({
+      ...base(type, `${names[side]}:${names[other]}`),
+      clusters: [names[side], names[other]],
+      links: [{ from: names[side], to: names[other] }],
+      message: `${names[side]}→${names[other]} is ${state}: ${observations[side]?.message ?? ''}`,
+    });
+  }
+  return found;
+}
+
+/** What an observation says about its peer's identity changing, if it is recent enough. */
+function identityChange(observation: LinkObservation, notBefore: number): string | undefined {
+  const probe = observation.probe;
+  if (probe?.previousClusterUUID && probe.clusterUUIDChangedAt && Date.parse(probe.clusterUUIDChangedAt) >= notBefore) {
+    return `was rebuilt: clusterUUID changed from ${probe.previousClusterUUID} to ${probe.clusterUUID ?? '?'}`;
+  }
+  if (probe?.clusterUUID && observation.cachedClusterUUID && probe.clusterUUID !== observation.cachedClusterUUID) {
+    return `serves clusterUUID ${probe.clusterUUID} but DKP still trusts ${observation.cachedClusterUUID}`;
+  }
+  return undefined;
+}
+
+function undeclaredFinding(cluster: string, observation: LinkObservation): LinkFinding {
+  const resource = LINK_RESOURCE_KIND[observation.kind];
+  return {
+    id: `${LinkFindingType.Undeclared}:${cluster}:${observation.kind}:${observation.name}`,
+    type: LinkFindingType.Undeclared,
+    group: '',
+    clusters: [cluster],
+    links: [],
+    message: `${cluster} has ${resource} ${observation.name} (${observation.metadataEndpoint || 'no endpoint'}) that no mesh group declares${observation.managed ? '' : ' (not managed by netfleet)'}`,
+  };
+}
+
+/** Sets or deletes a map entry; true when the map changed. */
+function setOrDelete<V>(map: Map<number, V>, key: number, value: V | undefined): boolean {
+  if (value === undefined) return map.delete(key);
+  if (map.get(key) === value) return false;
+  map.set(key, value);
+  return true;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
