@@ -80,4 +80,39 @@ export class HubKeys {
   deliveries(): string {
     return `${this.prefix}:alert-deliveries`;
   }
+
+  /** Hash: version, phase, revision and the state JSON of one rollout. */
+  rollout(id: string): string {
+    return `${this.prefix}:rollout:${id}`;
+  }
+
+  /** List: capped notices of one rollout, newest first. */
+  rolloutEvents(id: string): string {
+    return `${this.prefix}:rollout:${id}:events`;
+  }
+
+  /** Sorted set: rollout ids by creation time (ms). */
+  rollouts(): string {
+    return `${this.prefix}:rollouts`;
+  }
+
+  /** String: id of the rollout in progress (absent when none is). */
+  activeRollout(): string {
+    return `${this.prefix}:rollout-active`;
+  }
+
+  /** Hash: cluster → its assignment JSON (the revision it must run). */
+  assignments(): string {
+    return `${this.prefix}:assignments`;
+  }
+
+  /** String: the last revision a rollout finished with every wave baked (the rollback target). */
+  lastGoodRevision(): string {
+    return `${this.prefix}:last-good-revision`;
+  }
+
+  /** Pub/sub channel: a cluster name each time its assignment changes. */
+  assignmentChannel(): string {
+    return `${this.prefix}:assignment-changed`;
+  }
 }

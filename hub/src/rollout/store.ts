@@ -1,51 +1,7 @@
-import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import type { HubKeys } from '../redis/keys.js';
+import { commandName, defineCommands } from '../redis/script-loader.js';
 import { isTerminal, RolloutPhase, type Assignment, type Notice, type Rollout, type Transition } from './machine.js';
-
-/**
- * Key names of the rollout state, under the hub's hash-tagged prefix (`{netfleet}`), so
- * every key lives in one Redis Cluster slot and one script may touch them all.
- */
-export class RolloutKeys {
-  constructor(readonly prefix: string) {
-    if (!/^\{[^{}]+\}$/.test(prefix)) throw new Error(`key prefix must be a Redis Cluster hash tag like {netfleet}, got ${prefix}`);
-  }
-
-  /** Hash: version, phase, revision and the state JSON of one rollout. */
-  rollout(id: string): string {
-    return `${this.prefix}:rollout:${id}`;
-  }
-
-  /** List: capped notices of one rollout, newest first. */
-  rolloutEvents(id: string): string {
-    return `${this.prefix}:rollout:${id}:events`;
-  }
-
-  /** Sorted set: rollout ids by creation time. */
-  rollouts(): string {
-    return `${this.prefix}:rollouts`;
-  }
-
-  /** String: id of the rollout in progress (absent when none is). */
-  activeRollout(): string {
-    return `${this.prefix}:rollout-active`;
-  }
-
-  /** Hash: cluster → its assignment JSON (the revision it must run). */
-  assignments(): string {
-    return `${this.prefix}:assignments`;
-  }
-
-  /** String: the last revision a rollout finished with every wave baked. */
-  lastGoodRevision(): string {
-    return `${this.prefix}:last-good-revision`;
-  }
-
-  /** Pub/sub channel: a cluster name each time its assignment changes. */
-  assignmentChannel(): string {
-    return `${this.prefix}:assignment-changed`;
-  }
-}
 
 /** A cluster's assignment as stored and served to its agent. */
 export interface StoredAssignment extends Assignment {
@@ -69,8 +25,6 @@ export enum CommitResult {
 }
 
 export interface RolloutStoreOptions {
-  /** Hash-tagged key prefix shared with the rest of the hub. @defaultValue `{netfleet}` */
-  prefix?: string;
   /** How many notices each rollout keeps. @defaultValue 200 */
   eventsCap?: number;
 }
@@ -80,10 +34,7 @@ export interface StoredNotice extends Notice {
   rolloutId: string;
 }
 
-const COMMIT_SCRIPT = 'rollout-commit';
-const COMMIT_LUA = readFileSync(new URL('../redis/commands/rollout-commit-6.lua', import.meta.url), 'utf8');
-const HUB_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-const COMMAND = `netfleet:${COMMIT_SCRIPT}:${HUB_VERSION}`;
+const COMMIT = commandName('rollout-commit');
 
 /**
  * Rollouts and per-cluster assignments in Redis. Every write is one Lua script run
@@ -91,13 +42,11 @@ const COMMAND = `netfleet:${COMMIT_SCRIPT}:${HUB_VERSION}`;
  * version, together with the assignments and notices of that transition.
  */
 export class RolloutStore {
-  readonly keys: RolloutKeys;
   private readonly eventsCap: number;
 
-  constructor(private readonly client: Redis, options: RolloutStoreOptions = {}) {
-    this.keys = new RolloutKeys(options.prefix ?? '{netfleet}');
+  constructor(private readonly client: Redis, readonly keys: HubKeys, options: RolloutStoreOptions = {}) {
     this.eventsCap = options.eventsCap ?? 200;
-    client.defineCommand(COMMAND, { numberOfKeys: 6, lua: COMMIT_LUA });
+    defineCommands(client);
   }
 
   /** Stores a new rollout (version 0); refused while another rollout is in progress. */
@@ -120,7 +69,7 @@ export class RolloutStore {
       notices.length, ...notices.map((notice) => JSON.stringify({ ...notice, at, rolloutId: rollout.id } satisfies StoredNotice)),
       assignments.length, ...assignments.flatMap((assignment) => [assignment.cluster, JSON.stringify({ ...assignment, assignedAt: at } satisfies StoredAssignment)]),
     ];
-    const run = (this.client as unknown as Record<string, (...values: (string | number)[]) => Promise<number>>)[COMMAND]!;
+    const run = (this.client as unknown as Record<string, (...values: (string | number)[]) => Promise<number>>)[COMMIT]!;
     return Number(await run.apply(this.client, args)) as CommitResult;
   }
 

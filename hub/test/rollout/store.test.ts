@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { sharedRedis } from '@netfleet/test';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRollout, reduce, type Rollout, type RolloutEvent } from '../../src/rollout/machine.js';
+import { HubKeys } from '../../src/redis/keys.js';
 import { CommitResult, RolloutStore, assignmentTag } from '../../src/rollout/store.js';
 import { T0, healthy, newRollout, plannedWave, type EventInput } from './fixtures.js';
 
@@ -23,7 +24,7 @@ describe('rollout store on Redis', () => {
     const redis = sharedRedis('rollout-store');
     prefix = `{${redis.prefix}}`;
     client = new Redis(redis.url);
-    store = new RolloutStore(client, { prefix, eventsCap: 5 });
+    store = new RolloutStore(client, new HubKeys(prefix), { eventsCap: 5 });
   });
 
   afterEach(async () => {
@@ -98,7 +99,7 @@ describe('rollout store on Redis', () => {
       const base = await drive(newRollout(), [{ type: 'tick' }]);
       const other = new Redis(client.options);
       try {
-        const otherStore = new RolloutStore(other, { prefix });
+        const otherStore = new RolloutStore(other, new HubKeys(prefix));
         const first = reduce(base, { type: 'pause', reason: 'leader A', at: T0 + 1 });
         const second = reduce(base, { type: 'abort', reason: 'leader B', at: T0 + 1 });
         const results = await Promise.all([store.commit(base.version, first), otherStore.commit(base.version, second)]);
