@@ -4,7 +4,7 @@ import type { ClusterInfo } from './model.js';
 import type { FieldPath } from './source.js';
 import type { SchemaViolation } from './validate.js';
 
-/** True when every field of the selector matches the cluster (fields AND, entries OR). */
+/** True when every field of the selector matches the cluster (fields AND, entries OR; `all` alone matches all). */
 export function selects(selector: ClusterSelector, cluster: Pick<ClusterInfo, 'name' | 'region' | 'labels'>): boolean {
   if (selector.names && !selector.names.includes(cluster.name)) return false;
   if (selector.regions && !selector.regions.includes(cluster.region)) return false;

@@ -32,7 +32,7 @@ export function mergePolicy(base: ApplyPolicy, fields: PolicyFields | undefined)
 /** True when the document's `targets` select the cluster (documents without targets apply everywhere). */
 export function targets(typed: TypedDocument, cluster: ClusterInfo): boolean {
   const selector = (typed.document as { targets?: Parameters<typeof selects>[0] }).targets;
-  return selector === undefined || selector.all === true || selects(selector, cluster);
+  return selector === undefined || selects(selector, cluster);
 }
 
 /**
@@ -43,7 +43,7 @@ export function effective<K extends KindName>(context: RenderContext, typed: Typ
   const document = typed.document as DocumentOf<K> & { overrides?: Override[]; policy?: PolicyFields };
   const matching = (document.overrides ?? [])
     .map((override, index) => ({ override, index }))
-    .filter(({ override }) => override.targets.all === true || selects(override.targets, context.cluster));
+    .filter(({ override }) => selects(override.targets, context.cluster));
   let spec: unknown = document.spec;
   let policy = mergePolicy(DEFAULT_APPLY_POLICY, document.policy);
   for (const { override } of matching) {
