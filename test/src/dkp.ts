@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadAll } from 'js-yaml';
 import { parseAllDocuments } from 'yaml';
 import { NetfleetError } from '@netfleet/shared';
 
@@ -43,7 +44,10 @@ export const DKP_CRDS_REJECTED_BY_KUBE_APISERVER: Readonly<Record<string, string
 export interface DkpCrdFile {
   file: string;
   crds: JsonObject[];
-  /** YAML syntax errors; the documents are still read leniently, as the files are upstream's. */
+  /**
+   * YAML syntax errors (only the files kube-apiserver rejects have any: multi-line flow
+   * scalars indented no deeper than their key); their documents are read leniently.
+   */
   yamlErrors: string[];
 }
 
@@ -113,19 +117,34 @@ export function listDkpCrdFiles(): string[] {
 
 const crdFileCache = new Map<string, DkpCrdFile>();
 
-/** Reads one CRD file (relative to `crds/`); parsed once per process, treat as read-only. */
+/**
+ * Reads one CRD file (relative to `crds/`); parsed once per process, treat as read-only.
+ * js-yaml is used for speed (the Cilium and Istio files are ~340 KB each); the two files
+ * kube-apiserver rejects are read with the `yaml` parser, which reports their syntax errors
+ * and yields what kube-apiserver refused (undeclared schema keys, items without properties).
+ */
 export function loadDkpCrdFile(file: string): DkpCrdFile {
   const path = join(dkpDir(), 'crds', file);
   const cached = crdFileCache.get(path);
   if (cached) return cached;
-  const documents = parseAllDocuments(readText(path));
-  const crds: JsonObject[] = [];
+  const text = readText(path);
   const yamlErrors: string[] = [];
-  for (const document of documents) {
-    yamlErrors.push(...document.errors.map((error) => `${file}: ${error.message.split('\n')[0]}`));
-    const value: unknown = document.toJS();
-    if (isObject(value) && value.kind === 'CustomResourceDefinition') crds.push(stripCrd(value));
+  let documents: unknown[];
+  if (file in DKP_CRDS_REJECTED_BY_KUBE_APISERVER) {
+    const parsed = parseAllDocuments(text);
+    for (const document of parsed) yamlErrors.push(...document.errors.map((error) => `${file}: ${error.message.split('\n')[0]}`));
+    documents = parsed.map((document) => document.toJS() as unknown);
+  } else {
+    try {
+      documents = loadAll(text);
+    } catch (cause) {
+      throw new NetfleetError('KUBE_DKP_SCHEMA_INVALID', `${file}: not valid YAML: ${(cause as Error).message.split('\n')[0]}`, {
+        hint: 'refresh the DKP reference files; they must be byte-for-byte upstream copies',
+        cause,
+      });
+    }
   }
+  const crds = documents.filter((value): value is JsonObject => isObject(value) && value.kind === 'CustomResourceDefinition').map(stripCrd);
   const loaded = { file, crds, yamlErrors };
   crdFileCache.set(path, loaded);
   return loaded;
@@ -147,11 +166,14 @@ export function loadModuleSettingsSchemas(): Map<string, ModuleSettingsSchema> {
     if (!entry.endsWith('.yaml')) continue;
     const path = join(root, entry);
     const file = `module-config/${entry}`;
-    const documents = parseAllDocuments(readText(path));
-    const errors = documents.flatMap((document) => document.errors);
-    const value: unknown = documents[0]?.toJS();
-    if (errors.length > 0 || !isObject(value)) {
-      throw new NetfleetError('KUBE_DKP_SCHEMA_INVALID', `${file}: not a YAML OpenAPI schema${errors[0] ? `: ${errors[0].message.split('\n')[0]}` : ''}`, {
+    let value: unknown;
+    try {
+      value = loadAll(readText(path))[0];
+    } catch {
+      value = undefined;
+    }
+    if (!isObject(value)) {
+      throw new NetfleetError('KUBE_DKP_SCHEMA_INVALID', `${file}: not a YAML OpenAPI schema`, {
         hint: 'refresh the DKP reference files; they must be byte-for-byte upstream copies',
       });
     }

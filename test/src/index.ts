@@ -11,3 +11,7 @@ export {
   type CommitSigner, type GpgSignerOptions, type SshSignerOptions,
 } from './git-signing.js';
 export { runGit, runTool, type RunGitOptions } from './git-cli.js';
+export { startKubeApiServer, DEFAULT_ADMIN_TOKEN, type KubeApiServer, type KubeApiServerOptions } from './kube/server.js';
+export type { AuditEntry, AuditLog } from './kube/audit.js';
+export type { ErrorFault } from './kube/faults.js';
+export type { TokenGrants } from './kube/auth.js';

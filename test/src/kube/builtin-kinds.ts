@@ -1,0 +1,188 @@
+/**
+ * The built-in kinds netfleet touches, with schemas covering what it writes (list types and
+ * map keys as kube-apiserver's OpenAPI declares them, so server-side apply merges alike)
+ * and the server-side defaulting kube-apiserver does for them.
+ */
+import { fieldErrors, type FieldError } from './status.js';
+import { isObject, metadataOf, objectAt, type JsonObject } from './json.js';
+import { objectSchema, type Schema } from './schema.js';
+import type { ResourceType } from './resource-type.js';
+import { CRD_SCHEMA, establishCrd, pruneUndeclaredSchemaKeys, validateCrd } from './crd.js';
+
+const str: Schema = { type: 'string' };
+const int: Schema = { type: 'integer' };
+const bool: Schema = { type: 'boolean' };
+const intOrString: Schema = { 'x-kubernetes-int-or-string': true };
+const anything: Schema = { 'x-kubernetes-preserve-unknown-fields': true };
+const stringMap: Schema = { type: 'object', additionalProperties: str };
+const obj = (properties: Record<string, Schema>, extra: Schema = {}): Schema => ({ type: 'object', properties, ...extra });
+const atomicList = (items: Schema): Schema => ({ type: 'array', items });
+const mapList = (items: Schema, keys: string[]): Schema => ({
+  type: 'array', items, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': keys,
+});
+
+const labelSelector = obj({
+  matchLabels: stringMap,
+  matchExpressions: atomicList(obj({ key: str, operator: str, values: atomicList(str) }, { required: ['key', 'operator'] })),
+}, { 'x-kubernetes-map-type': 'atomic' });
+
+const protocol: Schema = { type: 'string', enum: ['TCP', 'UDP', 'SCTP'], default: 'TCP' };
+
+const servicePort = obj({
+  name: str, protocol, appProtocol: str, port: { type: 'integer', minimum: 1, maximum: 65535 },
+  targetPort: intOrString, nodePort: int,
+}, { required: ['port'] });
+
+const serviceSchema = obj({
+  spec: obj({
+    type: { type: 'string', enum: ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'], default: 'ClusterIP' },
+    ports: mapList(servicePort, ['port', 'protocol']),
+    selector: { ...stringMap, 'x-kubernetes-map-type': 'atomic' },
+    clusterIP: str, clusterIPs: atomicList(str), externalIPs: atomicList(str), externalName: str,
+    loadBalancerIP: str, loadBalancerClass: str, loadBalancerSourceRanges: atomicList(str),
+    externalTrafficPolicy: { type: 'string', enum: ['Cluster', 'Local'] },
+    internalTrafficPolicy: { type: 'string', enum: ['Cluster', 'Local'] },
+    sessionAffinity: { type: 'string', enum: ['None', 'ClientIP'], default: 'None' },
+    sessionAffinityConfig: anything, ipFamilies: atomicList(str), ipFamilyPolicy: str,
+    allocateLoadBalancerNodePorts: bool, publishNotReadyAddresses: bool, healthCheckNodePort: int,
+  }),
+  status: obj({ loadBalancer: obj({ ingress: atomicList(anything) }), conditions: mapList(anything, ['type']) }),
+});
+
+const networkPolicyPeer = obj({ podSelector: labelSelector, namespaceSelector: labelSelector, ipBlock: obj({ cidr: str, except: atomicList(str) }, { required: ['cidr'] }) });
+const networkPolicyPort = obj({ protocol, port: intOrString, endPort: int });
+
+const networkPolicySchema = obj({
+  spec: obj({
+    podSelector: labelSelector,
+    policyTypes: atomicList({ type: 'string', enum: ['Ingress', 'Egress'] }),
+    ingress: atomicList(obj({ from: atomicList(networkPolicyPeer), ports: atomicList(networkPolicyPort) })),
+    egress: atomicList(obj({ to: atomicList(networkPolicyPeer), ports: atomicList(networkPolicyPort) })),
+  }, { required: ['podSelector'] }),
+});
+
+const leaseSchema = obj({
+  spec: obj({
+    holderIdentity: str, leaseDurationSeconds: int, acquireTime: str, renewTime: str, leaseTransitions: int,
+    strategy: str, preferredHolder: str,
+  }),
+});
+
+const eventSchema: Schema = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: {} };
+
+function builtin(fields: Omit<ResourceType, 'listKind' | 'singular' | 'shortNames' | 'categories'> & Partial<ResourceType>): ResourceType {
+  return { listKind: `${fields.kind}List`, singular: fields.kind.toLowerCase(), shortNames: [], categories: [], ...fields };
+}
+
+let nextClusterIp = 1;
+let nextNodePort = 30000;
+
+/** Cluster IPs, node ports and the policy fields kube-apiserver fills in for a Service. */
+function prepareService(service: JsonObject, previous: JsonObject | undefined): void {
+  const spec = objectAt(service, 'spec');
+  const before = previous && isObject(previous.spec) ? previous.spec : {};
+  if (spec.type === 'ExternalName') return;
+  if (!spec.clusterIP) {
+    spec.clusterIP = typeof before.clusterIP === 'string' ? before.clusterIP : `10.96.${Math.floor(nextClusterIp / 250)}.${(nextClusterIp % 250) + 1}`;
+    if (!before.clusterIP) nextClusterIp += 1;
+  }
+  spec.clusterIPs ??= [spec.clusterIP];
+  spec.ipFamilies ??= ['IPv4'];
+  spec.ipFamilyPolicy ??= 'SingleStack';
+  spec.internalTrafficPolicy ??= 'Cluster';
+  const external = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
+  if (external) spec.externalTrafficPolicy ??= 'Cluster';
+  if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
+  const previousPorts = Array.isArray(before.ports) ? before.ports.filter(isObject) : [];
+  for (const port of Array.isArray(spec.ports) ? spec.ports.filter(isObject) : []) {
+    port.targetPort ??= port.port;
+    if (external && port.nodePort === undefined) {
+      const kept = previousPorts.find((old) => old.port === port.port && old.protocol === port.protocol)?.nodePort;
+      port.nodePort = kept ?? nextNodePort++;
+    }
+  }
+  if (spec.type === 'LoadBalancer') objectAt(objectAt(service, 'status'), 'loadBalancer');
+}
+
+function prepareNetworkPolicy(policy: JsonObject): void {
+  const spec = objectAt(policy, 'spec');
+  if (!Array.isArray(spec.policyTypes) || spec.policyTypes.length === 0) {
+    spec.policyTypes = Array.isArray(spec.egress) && spec.egress.length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
+  }
+}
+
+/** `stringData` is write-only: kube-apiserver merges it into `data` (base64) and drops it. */
+function prepareSecret(secret: JsonObject): void {
+  secret.type ??= 'Opaque';
+  if (isObject(secret.stringData)) {
+    const data = objectAt(secret, 'data');
+    for (const [key, value] of Object.entries(secret.stringData)) data[key] = Buffer.from(String(value)).toString('base64');
+  }
+  delete secret.stringData;
+}
+
+function prepareNamespace(namespace: JsonObject): void {
+  const metadata = metadataOf(namespace);
+  const labels = isObject(metadata.labels) ? metadata.labels : (metadata.labels = {});
+  labels['kubernetes.io/metadata.name'] = metadata.name;
+  objectAt(namespace, 'spec').finalizers ??= ['kubernetes'];
+  const status = objectAt(namespace, 'status');
+  status.phase = metadata.deletionTimestamp ? 'Terminating' : 'Active';
+}
+
+function immutableData(object: JsonObject, previous: JsonObject | undefined): FieldError[] {
+  if (!previous || previous.immutable !== true) return [];
+  const changed = JSON.stringify(previous.data ?? {}) !== JSON.stringify(object.data ?? {})
+    || JSON.stringify(previous.binaryData ?? {}) !== JSON.stringify(object.binaryData ?? {});
+  const errors: FieldError[] = [];
+  if (changed) errors.push(fieldErrors.forbidden('data', 'field is immutable when `immutable` is set'));
+  if (object.immutable !== true) errors.push(fieldErrors.forbidden('immutable', 'field is immutable when `immutable` is set'));
+  return errors;
+}
+
+/** Every built-in resource the server serves. */
+export function builtinResourceTypes(): ResourceType[] {
+  return [
+    builtin({
+      group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', shortNames: ['ns'], namespaced: false, nameRule: 'label',
+      schema: objectSchema(obj({ spec: obj({ finalizers: atomicList(str) }), status: obj({ phase: str, conditions: atomicList(anything) }) })),
+      statusSubresource: true, tracksGeneration: false, prepare: prepareNamespace,
+    }),
+    builtin({
+      group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', shortNames: ['cm'], namespaced: true,
+      schema: objectSchema(obj({ data: stringMap, binaryData: { type: 'object', additionalProperties: { type: 'string', format: 'byte' } }, immutable: bool })),
+      statusSubresource: false, tracksGeneration: false, validate: immutableData,
+    }),
+    builtin({
+      group: '', version: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true,
+      schema: objectSchema(obj({ data: { type: 'object', additionalProperties: { type: 'string', format: 'byte' } }, stringData: stringMap, type: str, immutable: bool })),
+      statusSubresource: false, tracksGeneration: false, prepare: prepareSecret, validate: immutableData,
+    }),
+    builtin({
+      group: '', version: 'v1', kind: 'Service', plural: 'services', shortNames: ['svc'], namespaced: true, categories: ['all'], nameRule: 'dns1035',
+      schema: objectSchema(serviceSchema), statusSubresource: true, tracksGeneration: false, prepare: prepareService,
+    }),
+    builtin({
+      group: '', version: 'v1', kind: 'Event', plural: 'events', shortNames: ['ev'], namespaced: true,
+      schema: objectSchema(eventSchema), statusSubresource: false, tracksGeneration: false,
+    }),
+    builtin({
+      group: 'events.k8s.io', version: 'v1', kind: 'Event', plural: 'events', shortNames: ['ev'], namespaced: true,
+      schema: objectSchema(eventSchema), statusSubresource: false, tracksGeneration: false,
+    }),
+    builtin({
+      group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy', plural: 'networkpolicies', shortNames: ['netpol'], namespaced: true,
+      schema: objectSchema(networkPolicySchema), statusSubresource: false, tracksGeneration: true, prepare: prepareNetworkPolicy,
+    }),
+    builtin({
+      group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', namespaced: true,
+      schema: objectSchema(leaseSchema), statusSubresource: false, tracksGeneration: false,
+    }),
+    builtin({
+      group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions',
+      shortNames: ['crd', 'crds'], namespaced: false, categories: ['api-extensions'],
+      schema: objectSchema(CRD_SCHEMA), statusSubresource: true, tracksGeneration: true,
+      prepare: establishCrd, pruneUndeclared: pruneUndeclaredSchemaKeys, validate: validateCrd,
+    }),
+  ];
+}
