@@ -25,6 +25,8 @@ export interface AgentDaemonParts {
   client?: KubeClient;
   /** @defaultValue a logger named `agent` */
   logger?: Logger;
+  /** Where metrics go (shared with the source's git fetch timer). @defaultValue a new AgentMetrics */
+  metrics?: AgentMetrics;
   /** Serve `/healthz`, `/readyz`, `/metrics` on `options.listen`. @defaultValue true */
   serveHttp?: boolean;
 }
@@ -39,7 +41,7 @@ const STUCK_AFTER_INTERVALS = 5;
  */
 export class AgentDaemon {
   readonly events = new AgentEvents();
-  readonly metrics = new AgentMetrics();
+  readonly metrics: AgentMetrics;
   readonly client: KubeClient;
   readonly reconciler: Reconciler;
   readonly drift: DriftDetector;
@@ -57,6 +59,7 @@ export class AgentDaemon {
     const { options } = parts;
     this.#options = options;
     this.#source = parts.source;
+    this.metrics = parts.metrics ?? new AgentMetrics();
     this.#logger = (parts.logger ?? createLogger({ name: 'agent' })).child({ cluster: options.cluster });
     this.client = parts.client ?? new KubeClient({ kubeconfigPath: options.kubeconfig, inCluster: options.inCluster });
     const memo = new AppliedMemo();

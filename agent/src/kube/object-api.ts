@@ -33,7 +33,8 @@ export class RawObjectApi extends KubernetesObjectApi {
 
   /** Server-side apply. */
   async applyRaw(object: KubeObject, options: { fieldManager: string; force: boolean; dryRun: boolean }): Promise<KubeObject> {
-    const context = await this.context(object, 'patch', HttpMethod.PATCH);
+    const path = { apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name };
+    const context = await this.context(path, 'patch', HttpMethod.PATCH);
     context.setHeaderParam('Content-Type', PatchStrategy.ServerSideApply);
     context.setQueryParam('fieldManager', options.fieldManager);
     if (options.force) context.setQueryParam('force', 'true');

@@ -1,4 +1,4 @@
-import { ApiException } from '@kubernetes/client-node';
+import { ApiException, FetchError } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { KubeErrorCode } from '../errors.js';
 import { backoffDelay, toKubeError, withRetry } from './retry.js';
@@ -13,12 +13,13 @@ describe('toKubeError', () => {
     { name: 'a concurrent-write 409', error: status(409, { reason: 'Conflict', message: 'the object has been modified' }), code: KubeErrorCode.Busy, transient: true },
     {
       name: 'a field-manager 409', code: KubeErrorCode.FieldConflict, transient: false,
-      error: status(409, { reason: 'Conflict', message: 'Apply failed with 1 conflict', details: { causes: [{ type: 'FieldManagerConflict', field: '.spec.minReplicas', message: 'conflict with "kubectl"' }] } }),
+      error: status(409, { reason: 'Conflict', message: 'Apply failed with 1 conflict', details: { causes: [{ reason: 'FieldManagerConflict', field: '.spec.minReplicas', message: 'conflict with "kubectl"' }] } }),
     },
     { name: '404', error: status(404, { reason: 'NotFound', message: 'not found' }), code: KubeErrorCode.NotFound, transient: false },
     { name: '422', error: status(422, { reason: 'Invalid', message: 'spec.inlet: Required value' }), code: KubeErrorCode.Invalid, transient: false },
     { name: '403', error: status(403, { reason: 'Forbidden', message: 'no' }), code: KubeErrorCode.Forbidden, transient: false },
-    { name: 'a connection error', error: new Error('connect ECONNREFUSED 127.0.0.1:1'), code: KubeErrorCode.Unreachable, transient: true },
+    { name: 'a connection error', error: new FetchError('connect ECONNREFUSED 127.0.0.1:1', 'system'), code: KubeErrorCode.Unreachable, transient: true },
+    { name: 'a failure inside the client', error: new Error('Required spec property name is not set'), code: KubeErrorCode.Failed, transient: false },
   ])('classifies $name', ({ error, code, transient, retryAfter }) => {
     const kubeError = toKubeError(error);
     expect(kubeError.code).toBe(code);
@@ -27,7 +28,7 @@ describe('toKubeError', () => {
   });
 
   it('lists the conflicting fields of a field-manager conflict', () => {
-    const error = toKubeError(status(409, { details: { causes: [{ type: 'FieldManagerConflict', field: '.spec.a', message: 'conflict with "other"' }] } }));
+    const error = toKubeError(status(409, { details: { causes: [{ reason: 'FieldManagerConflict', field: '.spec.a', message: 'conflict with "other"' }] } }));
     expect(error.conflicts).toEqual([{ field: '.spec.a', message: 'conflict with "other"' }]);
   });
 });

@@ -1,4 +1,4 @@
-import { ApiException } from '@kubernetes/client-node';
+import { AbortError, ApiException, FetchError } from '@kubernetes/client-node';
 import { KubeApiError, KubeErrorCode, type FieldConflict } from '../errors.js';
 
 /** How requests to the cluster API are retried. */
@@ -54,7 +54,7 @@ interface StatusBody {
   kind?: string;
   message?: string;
   reason?: string;
-  details?: { causes?: { type?: string; message?: string; field?: string }[] };
+  details?: { causes?: { reason?: string; message?: string; field?: string }[] };
 }
 
 /** Turns whatever the client threw into a KubeApiError with a code. */
@@ -62,9 +62,12 @@ export function toKubeError(raw: unknown): KubeApiError {
   if (raw instanceof KubeApiError) return raw;
   if (!(raw instanceof ApiException)) {
     const message = raw instanceof Error ? raw.message : String(raw);
-    return new KubeApiError(KubeErrorCode.Unreachable, `cluster API unreachable: ${message}`, {
-      status: 0, cause: raw, hint: 'check the API server address and network; netfleet keeps retrying',
-    });
+    if (raw instanceof FetchError || raw instanceof AbortError) {
+      return new KubeApiError(KubeErrorCode.Unreachable, `cluster API unreachable: ${message}`, {
+        status: 0, cause: raw, hint: 'check the API server address and network; netfleet keeps retrying',
+      });
+    }
+    return new KubeApiError(KubeErrorCode.Failed, message, { status: 0, cause: raw });
   }
   const status = raw.code;
   const body: StatusBody = typeof raw.body === 'object' && raw.body !== null ? raw.body as StatusBody : { message: String(raw.body) };
@@ -98,7 +101,8 @@ export function toKubeError(raw: unknown): KubeApiError {
 
 function fieldConflicts(body: StatusBody): FieldConflict[] {
   return (body.details?.causes ?? [])
-    .filter((cause) => cause.type === 'FieldManagerConflict')
+    // StatusCause's Go field Type is serialised as `reason`.
+    .filter((cause) => cause.reason === 'FieldManagerConflict')
     .map((cause) => ({ field: cause.field ?? '', message: cause.message ?? '' }));
 }
 

@@ -1,0 +1,31 @@
+import { readFile } from 'node:fs/promises';
+import type { Logger } from '@netfleet/shared';
+import { GitSource } from '../source/index.js';
+import type { AgentMetrics } from './metrics.js';
+import type { AgentOptions } from './options.js';
+import { directoryFleetSource, gitFleetSource, type PolledSource } from './sources.js';
+
+/** True when `repo` names a git remote rather than a local directory. */
+export function isRemote(repo: string): boolean {
+  return /^https?:\/\//.test(repo);
+}
+
+/** The fleet source the options describe: a git remote or a local directory. */
+export async function buildSource(options: AgentOptions, logger: Logger, metrics?: AgentMetrics): Promise<{ source: PolledSource; close(): void }> {
+  if (!isRemote(options.repo)) return { source: directoryFleetSource(options.repo), close: () => undefined };
+  const keys = await Promise.all(options.trustedKeys.map((file) => readFile(file, 'utf8')));
+  const git = new GitSource({
+    url: options.repo,
+    branch: options.branch,
+    cacheDir: options.cacheDir,
+    ...(options.gitTokenFile ? { auth: { token: { file: options.gitTokenFile } } } : {}),
+    ...(options.gitCaFile ? { caFile: options.gitCaFile } : {}),
+    verification: {
+      mode: options.verify,
+      openpgpKeys: keys.filter((key) => key.includes('BEGIN PGP PUBLIC KEY')),
+      sshKeys: keys.filter((key) => !key.includes('BEGIN PGP PUBLIC KEY')).flatMap((key) => key.split('\n').filter((line) => line.trim())),
+    },
+    logger,
+  });
+  return { source: gitFleetSource(git, metrics), close: () => git.close() };
+}

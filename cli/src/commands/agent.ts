@@ -1,0 +1,83 @@
+import type { Command } from 'commander';
+import { Action, createLogger } from '@netfleet/shared';
+import { AgentDaemon, AgentMetrics, renderCluster, resolveAgentOptions, type SyncResult } from '@netfleet/agent';
+import { buildSource } from '@netfleet/agent/daemon/build';
+import { ExitCode, type CliCommand, type CliIO } from '../command.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** `netfleet agent`: the per-cluster daemon, or one sync with `--once`. */
+export const agentCommand: CliCommand = {
+  define(command: Command): Command {
+    return command
+      .name('agent')
+      .description('Pull the fleet repository, apply this cluster\'s objects, prune, and keep them from drifting')
+      .option('--config <file>', 'YAML file with any of the options below (camelCase keys)')
+      .option('--repo <url|dir>', 'fleet repository: https URL or local directory (NETFLEET_REPO)')
+      .option('--branch <name>', 'branch to follow (default main)')
+      .option('--cluster <name>', 'this cluster\'s name in the fleet (NETFLEET_CLUSTER)')
+      .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG / ~/.kube/config)')
+      .option('--in-cluster', 'use the pod\'s service account')
+      .option('--namespace <ns>', 'the agent\'s namespace, for its inventory (default POD_NAMESPACE or netfleet-system)')
+      .option('--cache-dir <dir>', 'git cache directory, kept across restarts')
+      .option('--interval <seconds>', 'seconds between repository polls (default 60)')
+      .option('--retry-interval <seconds>', 'seconds before retrying a sync that waits or failed transiently (default 15)')
+      .option('--resync-interval <seconds>', 'seconds between full drift resyncs (default 300)')
+      .option('--drift-mode <mode>', 'correct | alert, overriding each document\'s policy')
+      .option('--prune-limit <share>', 'largest share of the inventory one sync may delete, 0..1 (default 0.5)')
+      .option('--health-timeout <seconds>', 'seconds to wait for applied objects to become ready (default 0)')
+      .option('--listen <host:port>', 'address of /healthz, /readyz and /metrics (default 0.0.0.0:8080)')
+      .option('--git-token-file <file>', 'file holding the git access token')
+      .option('--git-ca-file <file>', 'PEM file of CA certificates for the git server')
+      .option('--verify <mode>', 'commit signature verification: off | warn | enforce (default off)')
+      .option('--trusted-key <file>', 'trusted OpenPGP or SSH public key file (repeatable)', collect)
+      .option('--once', 'run one full sync and exit: 0 when everything applied, 1 with the reasons otherwise')
+      .option('--override-prune-limit', 'with --once: allow this sync to delete more than the prune limit');
+  },
+
+  async run(flags: Record<string, unknown>, _args: string[], io: CliIO): Promise<number> {
+    const { config, once, overridePruneLimit, trustedKey, ...rest } = flags;
+    const options = await resolveAgentOptions({
+      flags: { ...rest, ...(trustedKey ? { trustedKeys: trustedKey } : {}) },
+      ...(typeof config === 'string' ? { configFile: config } : {}),
+    });
+    const logger = createLogger({ name: 'agent', ...(once ? { destination: io.stderr } : {}) });
+    const metrics = new AgentMetrics();
+    const built = await buildSource(options, logger, metrics);
+    const daemon = new AgentDaemon({ options, source: built.source, render: renderCluster, logger, metrics, serveHttp: !once });
+    try {
+      if (once) {
+        const result = await daemon.sync({ overridePruneLimit: overridePruneLimit === true });
+        io.stdout.write(formatResult(result));
+        return result.errorClass === undefined ? ExitCode.Ok : ExitCode.Findings;
+      }
+      await daemon.start();
+      await new Promise<void>((resolve) => {
+        process.once('SIGTERM', resolve);
+        process.once('SIGINT', resolve);
+      });
+      logger.info('stopping after the current step');
+      await daemon.stop();
+      return ExitCode.Ok;
+    } finally {
+      built.close();
+    }
+  },
+};
+
+/** A person-readable account of one sync, one line per object that did not stay unchanged. */
+export function formatResult(result: SyncResult): string {
+  const lines: string[] = [];
+  for (const entry of result.changeSet) {
+    if (entry.action === Action.Unchanged) continue;
+    const { kind, namespace, name } = entry.subject;
+    lines.push(`${entry.action.padEnd(10)} ${kind}/${namespace ? `${namespace}/` : ''}${name}${entry.message ? `: ${entry.message}` : ''}`);
+  }
+  const unchanged = result.changeSet.filter((entry) => entry.action === Action.Unchanged).length;
+  if (unchanged > 0) lines.push(`unchanged  ${unchanged} object(s)`);
+  const status = result.errorClass === undefined ? 'succeeded' : `failed (${result.errorClass})`;
+  lines.push(`sync ${status}: ${result.reason} at revision ${result.revision || '(none)'}; cluster at ${result.appliedRevision || '(nothing applied)'}`);
+  if (result.message) lines.push(`  ${result.message}`);
+  if (result.waitingFor.length > 0) lines.push(`  waiting for module(s): ${result.waitingFor.join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import { createLogger } from '@netfleet/shared';
+import { InventoryStore, KubeClient, renderCluster, resolveAgentOptions } from '@netfleet/agent';
+import { buildSource } from '@netfleet/agent/daemon/build';
+import { previewDiff } from '@netfleet/agent/reconcile/preview';
+import { ExitCode, type CliCommand, type CliIO } from '../command.js';
+
+/** `netfleet diff`: what a sync would change, as unified diffs; exit codes like `kubectl diff`. */
+export const diffCommand: CliCommand = {
+  define(command: Command): Command {
+    return command
+      .name('diff')
+      .description('Show, per object, how the cluster differs from the fleet repository (exit 0 none, 1 differences, 2 error)')
+      .requiredOption('--repo <url|dir>', 'fleet repository: https URL or local directory')
+      .requiredOption('--cluster <name>', 'the cluster\'s name in the fleet')
+      .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG / ~/.kube/config)')
+      .option('--branch <name>', 'branch (default main)')
+      .option('--namespace <ns>', 'the agent\'s namespace, to show what would be pruned (default netfleet-system)')
+      .option('--cache-dir <dir>', 'git cache directory')
+      .option('--git-token-file <file>', 'file holding the git access token')
+      .option('--git-ca-file <file>', 'PEM file of CA certificates for the git server');
+  },
+
+  async run(flags: Record<string, unknown>, _args: string[], io: CliIO): Promise<number> {
+    const options = await resolveAgentOptions({ flags, env: {} });
+    const logger = createLogger({ name: 'diff', level: 'warn', destination: io.stderr });
+    const { source, close } = await buildSource(options, logger);
+    try {
+      const fetched = await source.fetch();
+      const rendered = await renderCluster(fetched.reader, options.cluster);
+      const client = new KubeClient({ kubeconfigPath: options.kubeconfig });
+      const { inventory } = await new InventoryStore(client, { namespace: options.namespace, cluster: options.cluster }).load();
+      const diffs = await previewDiff(client, rendered.objects, inventory);
+      for (const diff of diffs) io.stdout.write(diff.text);
+      return diffs.length > 0 ? ExitCode.Findings : ExitCode.Ok;
+    } finally {
+      close();
+    }
+  },
+};
