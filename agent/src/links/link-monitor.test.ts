@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OWNER_LABEL, OWNER_VALUE, createLogger, type KubeObject } from '@netfleet/shared';
-import { LinkKind, LinkState, ProbeOutcome, type LinkReportBody } from '@netfleet/shared/protocol/links';
+import { LinkKind, LinkReportBodySchema, LinkState, ProbeOutcome, type LinkReportBody } from '@netfleet/shared/protocol/links';
+import { compileValidator } from '@netfleet/shared/protocol/validate';
 import { createTestCa, startMetadataPeer, type MetadataPeer } from '@netfleet/test/metadata-peer';
 import { LinkMonitor, type LinkSource } from './link-monitor.js';
 import { MetadataProber } from './probe.js';
@@ -155,6 +156,7 @@ describe('when peers are probed', () => {
     source.objects[LinkKind.Federation] = [federation('eu-2', { fetchedAt: start })];
     const { monitor, sent } = monitorWith(source, { prober });
     await monitor.check();
+    compileValidator('link report', LinkReportBodySchema).assert(sent[0]);
     expect(sent[0]!.links[0]!.probe).toMatchObject({ outcome: ProbeOutcome.Ok, clusterUUID: 'uuid-1' });
 
     expect((await monitor.check()).sent).toBe(false);

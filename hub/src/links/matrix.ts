@@ -1,6 +1,6 @@
 import {
   LINK_RESOURCE_KIND, LinkFindingType, LinkState, PartitionScope, ProbeOutcome,
-  type LinkCell, type LinkCellState, type LinkFinding, type LinkKind, type LinkMatrixQuery,
+  type LinkCell, type LinkCellCounts, type LinkCellState, type LinkFinding, type LinkKind, type LinkMatrixQuery,
   type LinkMatrixResponse, type LinkObservation, type LinkReportBody, type MeshGroupMatrix,
 } from '@netfleet/shared/protocol/links';
 import type { ExpectedMeshGroup, LinkTopology } from './expected-links.js';
@@ -57,7 +57,7 @@ class GroupMatrix {
   readonly cells: (LinkObservation | undefined)[];
   /** When each member's links were last reported; undefined until its first report. */
   readonly reportedAt: (string | undefined)[];
-  readonly counts: Record<LinkCellState, number>;
+  readonly counts: LinkCellCounts;
   readonly findings = new Map<string, LinkFinding>();
   /** Finding ids per unordered pair (`min * size + max`). */
   readonly pairFindings = new Map<number, string[]>();
@@ -71,7 +71,7 @@ class GroupMatrix {
     this.index = new Map(group.members.map((member, position) => [member, position]));
     this.cells = new Array(this.size * this.size).fill(undefined);
     this.reportedAt = new Array(this.size).fill(undefined);
-    this.counts = Object.fromEntries(ALL_CELL_STATES.map((state) => [state, 0])) as Record<LinkCellState, number>;
+    this.counts = Object.fromEntries(ALL_CELL_STATES.map((state) => [state, 0])) as LinkCellCounts;
     this.counts.unknown = this.size * (this.size - 1);
     this.expiring = Array.from({ length: this.size }, () => new Map());
     this.identityChanges = Array.from({ length: this.size }, () => new Map());
@@ -253,7 +253,7 @@ export class LinkMatrix {
   #groupView(matrix: GroupMatrix, query: LinkMatrixQuery, inRegion: (cluster: string) => boolean, covered: ReadonlySet<string>): MeshGroupMatrix {
     const { size, cells, group } = matrix;
     const filtered = Boolean(query.region || query.state);
-    const counts = filtered ? (Object.fromEntries(ALL_CELL_STATES.map((state) => [state, 0])) as Record<LinkCellState, number>) : { ...matrix.counts };
+    const counts = filtered ? (Object.fromEntries(ALL_CELL_STATES.map((state) => [state, 0])) as LinkCellCounts) : { ...matrix.counts };
     const out: LinkCell[] = [];
     for (let from = 0; from < size; from += 1) {
       const fromName = group.members[from]!;

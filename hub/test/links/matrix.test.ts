@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  LinkFindingType, LinkKind, LinkReason, LinkState, ProbeOutcome,
+  LinkFindingType, LinkKind, LinkMatrixResponseSchema, LinkReason, LinkState, ProbeOutcome,
   type LinkObservation, type ProbeResult,
 } from '@netfleet/shared/protocol/links';
+import { compileValidator } from '@netfleet/shared/protocol/validate';
 import { expectedLinks, linkTopology } from '../../src/links/expected-links.js';
 import { LinkMatrix } from '../../src/links/matrix.js';
 import { analysePartitions } from '../../src/links/partitions.js';
@@ -168,6 +169,18 @@ describe('when links into one region fail', () => {
 
     reportAll(matrix);
     expect(analysePartitions(matrix.linkHealth(), topology.regionOf).findings).toEqual([]);
+  });
+});
+
+describe('the API view', () => {
+  it('matches the response schema, with partitions and probe figures', () => {
+    const matrix = newMatrix();
+    reportAll(matrix, (from) => (from === 'us-2' ? LinkState.Unreachable : LinkState.Healthy), () => ({ probe: probe({ latencyMs: 12.5, certificateDaysLeft: 3 }) }));
+    matrix.applyReport('ap-1', { links: [observation('legacy', LinkState.Healthy)] }, now);
+    const view = matrix.view({}, analysePartitions(matrix.linkHealth(), topology.regionOf));
+    compileValidator('link matrix', LinkMatrixResponseSchema).assert(view);
+    expect(view.partitions.map((finding) => finding.message)).toEqual(['cluster us-2 cannot reach any peer']);
+    expect(view.findings).toHaveLength(1);
   });
 });
 

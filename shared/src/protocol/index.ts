@@ -3,3 +3,4 @@ export * from './schemas.js';
 export * from './signing.js';
 export * from './validate.js';
 export * from './secrets.js';
+export * from './links.js';

@@ -245,6 +245,24 @@ export const LinkCellSchema = Type.Object({
 }, { additionalProperties: false });
 export type LinkCell = Static<typeof LinkCellSchema>;
 
+const Count = Type.Integer({ minimum: 0 });
+
+/** Cells per state; every state is present. */
+export const LinkCellCountsSchema = Type.Object({
+  [LinkState.Healthy]: Count,
+  [LinkState.Pending]: Count,
+  [LinkState.Degraded]: Count,
+  [LinkState.Stale]: Count,
+  [LinkState.OneSided]: Count,
+  [LinkState.Unreachable]: Count,
+  [LinkState.Incomplete]: Count,
+  [LinkState.Misconfigured]: Count,
+  [LinkState.ModuleNotEnabled]: Count,
+  [LinkState.Missing]: Count,
+  unknown: Count,
+}, { additionalProperties: false });
+export type LinkCellCounts = Static<typeof LinkCellCountsSchema>;
+
 export const MeshGroupMatrixSchema = Type.Object({
   group: Type.String(),
   kind: Type.Enum(LinkKind),
@@ -252,7 +270,7 @@ export const MeshGroupMatrixSchema = Type.Object({
   clusters: Type.Array(Type.Object({ name: Type.String(), region: Type.String() }, { additionalProperties: false })),
   /** Directed cells, self links excluded. */
   cells: Type.Array(LinkCellSchema),
-  counts: Type.Record(LinkCellStateSchema, Type.Integer({ minimum: 0 })),
+  counts: LinkCellCountsSchema,
   findings: Type.Array(LinkFindingSchema),
 }, { additionalProperties: false });
 export type MeshGroupMatrix = Static<typeof MeshGroupMatrixSchema>;
