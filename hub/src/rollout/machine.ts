@@ -1,4 +1,5 @@
 import { HealthGate, REPORTED_GATES, type ReportedGate } from './gates.js';
+import type { Blackouts } from './blackout.js';
 import type { PlannedWave, RolloutPlan } from './plan.js';
 
 /**
@@ -76,6 +77,8 @@ export interface ClusterProgress {
   status: ClusterStatus;
   /** How often the revision was assigned to the cluster (a retry assigns it again). */
   attempt: number;
+  /** When the latest attempt was assigned; reports older than this are about an earlier attempt. */
+  assignedAt: number | null;
   /** The cluster applied this rollout's revision (of the latest attempt). */
   applied: boolean;
   /** The cluster reports its objects ready (only required when the policy checks applied+ready). */
@@ -99,6 +102,8 @@ export interface Rollout {
   /** The last fully rolled-out revision: what a rollback assigns. Null for the first rollout. */
   previousRevision: string | null;
   failurePolicy: 'pause' | 'rollback';
+  /** The policy the rollout was planned from: its name, and the blackout windows the controller checks. */
+  policy: { name: string; blackouts: Blackouts | undefined };
   plan: RolloutPlan;
   phase: RolloutPhase;
   /** Index of the current wave (equal to the number of waves once done). */
@@ -194,6 +199,7 @@ export interface NewRollout {
   revision: string;
   previousRevision: string | null;
   failurePolicy: 'pause' | 'rollback';
+  policy: Rollout['policy'];
   plan: RolloutPlan;
   carriedOver?: string[];
   at: number;
@@ -204,7 +210,7 @@ export function createRollout(input: NewRollout): Rollout {
   input.plan.waves.forEach((wave, index) => {
     for (const name of wave.clusters) {
       clusters[name] = {
-        wave: index, status: ClusterStatus.Pending, attempt: 0, applied: false, ready: false, online: true,
+        wave: index, status: ClusterStatus.Pending, attempt: 0, assignedAt: null, applied: false, ready: false, online: true,
         gates: Object.fromEntries(REPORTED_GATES.map((gate) => [gate, true])) as Record<ReportedGate, boolean>,
         reason: null,
       };
@@ -212,7 +218,7 @@ export function createRollout(input: NewRollout): Rollout {
   });
   return {
     id: input.id, revision: input.revision, previousRevision: input.previousRevision, failurePolicy: input.failurePolicy,
-    plan: input.plan, phase: RolloutPhase.Pending, wave: 0, clusters, carriedOver: [...(input.carriedOver ?? [])].sort(),
+    policy: input.policy, plan: input.plan, phase: RolloutPhase.Pending, wave: 0, clusters, carriedOver: [...(input.carriedOver ?? [])].sort(),
     waves: input.plan.waves.map(() => ({ startedAt: null, bakeStartedAt: null, completedAt: null })),
     deadlineAt: null, blackout: { active: false, endsAt: null }, pausedFrom: null, hold: null, reason: null,
     createdAt: input.at, updatedAt: input.at, version: 0,
@@ -542,6 +548,7 @@ class Draft {
       if (cluster.wave > rollout.wave || cluster.status !== ClusterStatus.Pending) continue;
       cluster.status = ClusterStatus.Updating;
       cluster.attempt += 1;
+      cluster.assignedAt = this.at;
       cluster.applied = false;
       cluster.ready = false;
       free -= 1;

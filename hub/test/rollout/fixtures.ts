@@ -17,7 +17,7 @@ export const threeWaves: RolloutPlan = {
 export function newRollout(options: { plan?: RolloutPlan; failurePolicy?: 'pause' | 'rollback'; previousRevision?: string | null; carriedOver?: string[] } = {}): Rollout {
   return createRollout({
     id: 'r1', revision: 'rev-new', previousRevision: options.previousRevision === undefined ? 'rev-old' : options.previousRevision,
-    failurePolicy: options.failurePolicy ?? 'pause', plan: options.plan ?? threeWaves, at: T0,
+    failurePolicy: options.failurePolicy ?? 'pause', policy: { name: 'default', blackouts: undefined }, plan: options.plan ?? threeWaves, at: T0,
     ...(options.carriedOver ? { carriedOver: options.carriedOver } : {}),
   });
 }

@@ -55,7 +55,7 @@ describe('rollout store on Redis', () => {
 
     it('refuses a second rollout while one is in progress', async () => {
       await store.create(newRollout());
-      const other = createRollout({ id: 'r2', revision: 'rev-2', previousRevision: null, failurePolicy: 'pause', plan: { waves: [], excluded: [] }, at: T0 });
+      const other = createRollout({ id: 'r2', revision: 'rev-2', previousRevision: null, failurePolicy: 'pause', policy: { name: 'default', blackouts: undefined }, plan: { waves: [], excluded: [] }, at: T0 });
       expect(await store.create(other)).toBe(CommitResult.OtherActive);
       expect(await store.get('r2')).toBeNull();
     });
