@@ -43,7 +43,7 @@ export const CASES: [string, Record<string, MemoryFile>, string[]][] = [
     ]],
   ['bytes that are not UTF-8', { 'network/latin1.yaml': new Uint8Array([...new TextEncoder().encode('a: 1\nname: caf'), 0xe9, 0x0a]) },
     [
-      "network/latin1.yaml:2:11 CONFIG_NOT_UTF8 (document): found byte 0x0a at offset 15, expected UTF-8 text",
+      "network/latin1.yaml:2:10 CONFIG_NOT_UTF8 (document): found byte 0xe9 at offset 14, expected UTF-8 text",
     ]],
   ['a symlink leading out of the repository', { 'network/link.yaml': { symlink: '../../etc/passwd' } },
     [

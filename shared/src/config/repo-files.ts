@@ -105,7 +105,9 @@ export function decodeUtf8(bytes: Uint8Array): string | { offset: number; byte: 
         bad = middle;
       }
     }
-    const offset = bad - 1;
+    // The bad sequence starts after the characters the good prefix completes.
+    const completed = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, good), { stream: true });
+    const offset = new TextEncoder().encode(completed).length;
     let lineStart = 0;
     let line = 1;
     for (let i = 0; i < offset; i += 1) {
