@@ -1,0 +1,5 @@
+export { Reporter, type ReporterOptions, type ReporterStats, type HeartbeatSummary } from './reporter.js';
+export { Spool } from './spool.js';
+export { SeqStore } from './seq-store.js';
+export { register, loadCredentials, saveCredentials, RegistrationError, type RegisterOptions } from './registration.js';
+export { reportAgentEvents, syncBodyOf } from './agent-events.js';

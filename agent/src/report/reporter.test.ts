@@ -1,0 +1,154 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Queue } from 'bullmq';
+import {
+  HIDDEN_VALUE, PROTOCOL_VERSION, REPORT_QUEUE, SyncReason, SyncStatus, createLogger, reportValidator, verifyReportSignature,
+  type Credentials, type DriftItem, type Report,
+} from '@netfleet/shared';
+import { freePort, sharedRedis } from '@netfleet/test';
+import { Reporter } from './reporter.js';
+
+const logger = createLogger({ name: 'reporter-test', level: 'silent' });
+const redis = sharedRedis('reporter');
+let dir: string;
+let prefix: string;
+let queue: Queue;
+const open: Reporter[] = [];
+
+const credentials = (): Credentials => ({
+  cluster: 'eu-1', reportKey: 'ab'.repeat(32), apiToken: 'nfc_eu-1_'.padEnd(41, 'x'), keyGeneration: 1,
+  protocolVersion: PROTOCOL_VERSION, queue: REPORT_QUEUE, prefix,
+});
+
+async function reporter(options: { redisUrl?: string; heartbeatIntervalMs?: number; spoolMaxEntries?: number } = {}): Promise<Reporter> {
+  const created = await Reporter.open({
+    credentials: credentials(), redisUrl: options.redisUrl ?? redis.url, spoolDir: dir, agentVersion: '1.2.3',
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 60_000, coalesceMs: 20, retryMinMs: 20, retryMaxMs: 200,
+    spoolMaxEntries: options.spoolMaxEntries, logger,
+  });
+  open.push(created);
+  created.start();
+  return created;
+}
+
+/** Reports on the queue (nothing consumes it in these tests), by seq. */
+async function queued(): Promise<Array<{ id: string; report: Report }>> {
+  const jobs = await queue.getJobs(['waiting']);
+  return jobs.map((job) => ({ id: job.id!, report: job.data as Report })).sort((a, b) => a.report.seq - b.report.seq);
+}
+
+const syncBody = (revision: string) => ({ revision, status: SyncStatus.Succeeded, reason: SyncReason.Succeeded, changes: [] });
+const summary = { revision: 'r1', objects: 3, driftCount: 0, readiness: { ready: 3, notReady: 0, waiting: 0 } };
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'netfleet-reporter-'));
+  prefix = `{${redis.prefix}-${Math.random().toString(36).slice(2, 8)}}`;
+  queue = new Queue(REPORT_QUEUE, { connection: { url: redis.url } as never, prefix });
+});
+
+afterEach(async () => {
+  for (const created of open.splice(0)) await created.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function until(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('when Redis is reachable', () => {
+  it('sends signed, valid reports with job ids <cluster>.<seq>', async () => {
+    const sender = await reporter();
+    sender.heartbeat(summary);
+    sender.sync(syncBody('r1'));
+    await until(async () => (await queued()).length === 2);
+    const jobs = await queued();
+    expect(jobs.map((job) => [job.id, job.report.kind])).toEqual([['eu-1.1', 'heartbeat'], ['eu-1.2', 'sync']]);
+    for (const { report } of jobs) {
+      expect(reportValidator.check(report)).toBe(true);
+      expect(verifyReportSignature(report, credentials().reportKey)).toBe(true);
+    }
+    expect(jobs[0]!.report.body).toMatchObject({ agentVersion: '1.2.3', revision: 'r1' });
+  });
+
+  it('coalesces a burst of sync results into the last one', async () => {
+    const sender = await reporter();
+    for (const revision of ['a', 'b', 'c', 'd']) sender.sync(syncBody(revision));
+    await sender.flush();
+    const jobs = await queued();
+    expect(jobs.map((job) => (job.report.body as { revision: string }).revision)).toEqual(['d']);
+  });
+
+  it('sends drift only when it changed, with Secret values hidden', async () => {
+    const sender = await reporter();
+    const secret: DriftItem = {
+      id: '_Secret_ns_creds', subject: { group: '', kind: 'Secret', namespace: 'ns', name: 'creds' }, type: 'changed', policy: 'alert',
+      fields: [{ path: '/data/password', desired: 'aHVudGVyMg==', live: 'b3RoZXI=' }],
+    };
+    sender.drift([secret], 'r1');
+    await sender.flush();
+    sender.drift([secret], 'r1');
+    await sender.flush();
+    sender.drift([], 'r1');
+    await sender.flush();
+    const jobs = await queued();
+    expect(jobs.map((job) => (job.report.body as { items: unknown[] }).items.length)).toEqual([1, 0]);
+    expect(JSON.stringify(jobs)).not.toContain('aHVudGVyMg==');
+    expect((jobs[0]!.report.body as { items: DriftItem[] }).items[0]!.fields[0]!.live).toBe(HIDDEN_VALUE);
+  });
+
+  it('sends heartbeats on its timer with the latest summary', async () => {
+    const sender = await reporter({ heartbeatIntervalMs: 50 });
+    sender.heartbeat(summary);
+    sender.heartbeat({ ...summary, revision: 'r2' });
+    await until(async () => (await queued()).length >= 3);
+    const revisions = (await queued()).map((job) => (job.report.body as { revision: string }).revision);
+    expect(revisions[0]).toBe('r1');
+    expect(revisions.slice(1).every((revision) => revision === 'r2')).toBe(true);
+  });
+});
+
+describe('when Redis is unreachable', () => {
+  it('keeps reports in the spool on disk and sends them in order from the next run', async () => {
+    const deadPort = await freePort();
+    const offline = await reporter({ redisUrl: `redis://127.0.0.1:${deadPort}` });
+    offline.sync(syncBody('s1'));
+    await offline.flush();
+    offline.drift([], 'd1');
+    await offline.flush();
+    offline.sync(syncBody('s2'));
+    await offline.flush();
+    expect(offline.stats).toMatchObject({ sent: 0, spooled: 3 });
+    expect((await readFile(join(dir, 'spool.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(3);
+    await offline.close();
+    open.splice(open.indexOf(offline), 1);
+
+    const online = await reporter();
+    online.sync(syncBody('s3'));
+    await online.flush();
+    await until(async () => (await queued()).length === 4);
+    const jobs = await queued();
+    expect(jobs.map((job) => `${job.report.kind}:${job.report.seq}`)).toEqual(['sync:1', 'drift:2', 'sync:3', `sync:${jobs[3]!.report.seq}`]);
+    expect(jobs[3]!.report.seq).toBeGreaterThan(3);
+    expect(online.stats.spooled).toBe(0);
+  });
+
+  it('drops the oldest heartbeats when the spool is full, never a sync', async () => {
+    const deadPort = await freePort();
+    const offline = await reporter({ redisUrl: `redis://127.0.0.1:${deadPort}`, spoolMaxEntries: 3, heartbeatIntervalMs: 20 });
+    offline.sync(syncBody('keep'));
+    await offline.flush();
+    offline.heartbeat(summary);
+    await until(() => offline.stats.dropped >= 3);
+    const kept = (await readFile(join(dir, 'spool.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Report);
+    expect(kept[0]).toMatchObject({ kind: 'sync', body: { revision: 'keep' } });
+    expect(kept.length).toBeLessThanOrEqual(3);
+  });
+});
