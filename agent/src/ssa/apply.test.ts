@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Action, type RenderedObject } from '@netfleet/shared';
+import type { KubeApiServer } from '@netfleet/test/kube/server';
+import { clientFor, configMap, ingressController, moduleConfig, namespace, rendered, startCluster, uniqueName } from '../../test/harness.js';
+import type { KubeClient } from '../kube/client.js';
+import { applyAllStaged, applyStage, discoverKinds, kindKey, listLive, planObject, PlanOutcome } from './apply.js';
+import { AppliedMemo } from './memo.js';
+
+let kube: KubeApiServer;
+let client: KubeClient;
+
+beforeAll(async () => {
+  kube = await startCluster({ crds: (file) => file.includes('ingress-nginx') || file.includes('deckhouse-controller') });
+  client = clientFor(kube);
+});
+afterAll(() => kube.stop());
+
+async function plan(object: RenderedObject, memo = new AppliedMemo()) {
+  const kinds = await discoverKinds(client, [object]);
+  const served = kinds.get(kindKey(object.object));
+  const live = served ? await listLive(client, [served]) : new Map();
+  return planObject(client, object, served, live.get(object.id), memo);
+}
+
+describe('when an object does not exist yet', () => {
+  it('plans to apply it and creates it', async () => {
+    const object = rendered(ingressController(uniqueName('create')));
+    const memo = new AppliedMemo();
+    const planned = await plan(object, memo);
+    expect(planned.outcome).toBe(PlanOutcome.Apply);
+    const [result] = await applyAllStaged(client, [planned], memo);
+    expect(result!.entry.action).toBe(Action.Created);
+    expect(await client.get({ apiVersion: 'deckhouse.io/v1', kind: 'IngressNginxController', name: object.object.metadata.name })).toBeDefined();
+  });
+});
+
+describe('when the cluster already matches', () => {
+  it('reports it unchanged even though the server added defaults', async () => {
+    const object = rendered(ingressController(uniqueName('same')));
+    await client.apply(object.object, { force: false });
+    const planned = await plan(object);
+    expect(planned.outcome).toBe(PlanOutcome.Unchanged);
+    expect(planned.fields).toEqual([]);
+  });
+
+  it('skips the dry run when the memo has seen this hash and resourceVersion', async () => {
+    const object = rendered(ingressController(uniqueName('memo')));
+    const memo = new AppliedMemo();
+    await applyAllStaged(client, [await plan(object, memo)], memo);
+    kube.audit.clear();
+    const planned = await plan(object, memo);
+    expect(planned.outcome).toBe(PlanOutcome.Unchanged);
+    expect(kube.audit.filter((entry) => entry.dryRun)).toEqual([]);
+  });
+});
+
+describe('when a managed field changed in git', () => {
+  it('lists the field and configures the object, leaving the resourceVersion of unchanged ones alone', async () => {
+    const name = uniqueName('change');
+    const memo = new AppliedMemo();
+    await applyAllStaged(client, [await plan(rendered(ingressController(name, { minReplicas: 1 })), memo)], memo);
+    const changed = rendered(ingressController(name, { minReplicas: 3 }));
+    const planned = await plan(changed, memo);
+    expect(planned.outcome).toBe(PlanOutcome.Apply);
+    expect(planned.fields).toEqual([{ path: '/spec/minReplicas', desired: 3, live: 1 }]);
+    const [result] = await applyAllStaged(client, [planned], memo);
+    expect(result!.entry.action).toBe(Action.Configured);
+  });
+});
+
+describe('when another field manager owns a field the document sets', () => {
+  it('reports a conflict with the field unless the policy forces, and takes it over when it does', async () => {
+    const name = uniqueName('conflict');
+    await clientFor(kube, 'other-tool').apply(ingressController(name, { minReplicas: 2 }), { force: false });
+    const planned = await plan(rendered(ingressController(name, { minReplicas: 4 })));
+    expect(planned.outcome).toBe(PlanOutcome.Conflict);
+    expect(planned.conflicts.map((conflict) => conflict.field)).toContain('.spec.minReplicas');
+    expect(planned.message).toContain('.spec.minReplicas');
+
+    const forced = rendered(ingressController(name, { minReplicas: 4 }), { force: true });
+    const memo = new AppliedMemo();
+    const [result] = await applyAllStaged(client, [await plan(forced, memo)], memo);
+    expect(result!.entry.action).toBe(Action.Configured);
+    const live = await client.get({ apiVersion: 'deckhouse.io/v1', kind: 'IngressNginxController', name });
+    expect((live!.spec as { minReplicas: number }).minReplicas).toBe(4);
+  });
+});
+
+describe('when the kind is not served', () => {
+  it('waits without a request for the object', async () => {
+    const object = rendered({ apiVersion: 'deckhouse.io/v1alpha1', kind: 'IstioFederation', metadata: { name: 'peer' }, spec: {} });
+    const planned = await plan(object);
+    expect(planned.outcome).toBe(PlanOutcome.Waiting);
+    const [result] = await applyAllStaged(client, [planned], new AppliedMemo());
+    expect(result!.entry.action).toBe(Action.Waiting);
+  });
+});
+
+describe('when the server refuses the object', () => {
+  it('plans it invalid with the server\'s message', async () => {
+    const planned = await plan(rendered(ingressController(uniqueName('bad'), { inlet: 'Teleport' })));
+    expect(planned.outcome).toBe(PlanOutcome.Invalid);
+    expect(planned.message).toMatch(/inlet/);
+  });
+});
+
+describe('applying in stages', () => {
+  it.each([
+    { object: moduleConfig('istio'), namespaced: false, stage: 0 },
+    { object: namespace('a'), namespaced: false, stage: 1 },
+    { object: ingressController('main'), namespaced: false, stage: 2 },
+    { object: configMap('a', 'b', {}), namespaced: true, stage: 3 },
+  ])('puts $object.kind in stage $stage', ({ object, namespaced, stage }) => {
+    expect(applyStage({ rendered: rendered(object), served: { apiVersion: object.apiVersion, kind: object.kind, resource: '', namespaced } })).toBe(stage);
+  });
+
+  it('creates a namespace before what lives in it, even when listed after it', async () => {
+    const ns = uniqueName('ns');
+    const objects = [rendered(configMap(ns, 'settings', { a: '1' })), rendered(namespace(ns)), rendered(moduleConfig('kube-dns'))];
+    const memo = new AppliedMemo();
+    const kinds = await discoverKinds(client, objects);
+    const live = await listLive(client, [...kinds.values()].filter((kind) => kind !== undefined));
+    const plans = await Promise.all(objects.map((object) => planObject(client, object, kinds.get(kindKey(object.object)), live.get(object.id), memo)));
+    expect(plans.map((planned) => planned.outcome)).toEqual([PlanOutcome.Deferred, PlanOutcome.Apply, PlanOutcome.Apply]);
+    kube.audit.clear();
+    const results = await applyAllStaged(client, plans, memo);
+    expect(results.map((result) => result.entry.action)).toEqual([Action.Created, Action.Created, Action.Created]);
+    const writes = kube.audit.filter((entry) => entry.verb === 'patch' && !entry.dryRun).map((entry) => entry.resource);
+    expect(writes).toEqual(['moduleconfigs', 'namespaces', 'configmaps']);
+  });
+});
