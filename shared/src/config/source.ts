@@ -65,7 +65,8 @@ export function parseYamlFile(file: string, text: string, options: ParseOptions)
       }
       continue;
     }
-    if (doc.contents === null) continue; // an empty document, e.g. a trailing `---`
+    // An empty document (a trailing `---`, or only comments) holds nothing to load.
+    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) continue;
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: options.maxAliasCount });
