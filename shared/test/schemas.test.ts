@@ -1,0 +1,45 @@
+import { readFile, readdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { FsRepoReader, KIND_NAMES, generateSchemaFiles } from '../src/index.js';
+import { EXAMPLE_FLEET_DIR } from './support/example-fleet.js';
+
+const SCHEMA_DIR = fileURLToPath(new URL('../schemas/', import.meta.url));
+
+async function shippedSchemas(): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for (const name of (await readdir(SCHEMA_DIR)).sort()) files.set(name, await readFile(`${SCHEMA_DIR}${name}`, 'utf8'));
+  return files;
+}
+
+describe('the shipped JSON Schemas', () => {
+  it('are exactly what the type definitions generate (run `pnpm --filter @netfleet/shared schemas`)', async () => {
+    expect(await shippedSchemas()).toEqual(generateSchemaFiles());
+  });
+
+  it('cover every document kind', async () => {
+    expect([...(await shippedSchemas()).keys()]).toEqual(KIND_NAMES.map((kind) => `${kind}.schema.json`).sort());
+  });
+
+  it('validate the example documents in an editor-style validator and reject unknown fields', async () => {
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    const validators = new Map([...(await shippedSchemas())].map(([name, text]) => [name.replace('.schema.json', ''), ajv.compile(JSON.parse(text))]));
+    const reader = new FsRepoReader(EXAMPLE_FLEET_DIR);
+    let checked = 0;
+    for (const entry of await reader.list()) {
+      if (!entry.path.endsWith('.yaml') || entry.path.startsWith('manifests/')) continue;
+      const text = new TextDecoder().decode(await reader.read(entry.path));
+      // Editors see `${...}` before substitution; netfleet checks those fields per cluster.
+      for (const document of parseAllDocuments(text).map((doc) => doc.toJS() as { kind: string })) {
+        if (JSON.stringify(document).includes('${')) continue;
+        const validate = validators.get(document.kind)!;
+        expect(validate(document), `${entry.path} ${JSON.stringify(validate.errors)}`).toBe(true);
+        expect(validate({ ...document, color: 'blue' })).toBe(false);
+        checked += 1;
+      }
+    }
+    expect(checked).toBeGreaterThan(15);
+  });
+});
