@@ -1,5 +1,5 @@
 import { ApiException, FetchError } from '@kubernetes/client-node';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KubeErrorCode } from '../errors.js';
 import { backoffDelay, toKubeError, withRetry } from './retry.js';
 
@@ -72,5 +72,26 @@ describe('withRetry', () => {
       throw status(429, {}, { 'retry-after': '0' });
     }, fast)).rejects.toMatchObject({ code: KubeErrorCode.Throttled });
     expect(calls).toBe(4);
+  });
+
+  describe('when the server answers 429 with Retry-After', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('waits the whole Retry-After before the next attempt, longer than its backoff bound', async () => {
+      vi.useFakeTimers();
+      let calls = 0;
+      const done = withRetry(async () => {
+        calls++;
+        if (calls === 1) throw status(429, {}, { 'retry-after': '3' });
+        return 'ok';
+      }, fast);
+      await vi.advanceTimersByTimeAsync(2_999);
+      expect(calls).toBe(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(calls).toBe(2);
+      await expect(done).resolves.toBe('ok');
+    });
   });
 });

@@ -14,11 +14,15 @@ export interface RetryOptions {
    */
   baseDelayMs: number;
   /**
-   * Upper bound of one delay, in milliseconds (a server's Retry-After is also capped by it).
+   * Upper bound of one backoff delay, in milliseconds. A server's Retry-After is waited
+   * out in full, up to {@link MAX_RETRY_AFTER_MS}.
    * @defaultValue 5000
    */
   maxDelayMs: number;
 }
+
+/** Longest Retry-After honoured; a server asking for more is retried after this. */
+export const MAX_RETRY_AFTER_MS = 60_000;
 
 export function defaultRetryOptions(): RetryOptions {
   return { retries: 5, baseDelayMs: 100, maxDelayMs: 5_000 };
@@ -43,7 +47,7 @@ export async function withRetry<T>(request: () => Promise<T>, options: RetryOpti
       const error = toKubeError(raw);
       if (!error.transient || attempt >= options.retries || signal?.aborted) throw error;
       const delay = error.retryAfterSeconds !== undefined
-        ? Math.min(error.retryAfterSeconds * 1000, options.maxDelayMs)
+        ? Math.min(error.retryAfterSeconds * 1000, MAX_RETRY_AFTER_MS)
         : backoffDelay(attempt, options);
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
