@@ -22,13 +22,18 @@ import { buildApi } from './api/app.js';
 export class Hub {
   readonly options: ResolvedHubOptions;
   readonly logger: Logger;
+  /** Connection of the API: fails requests quickly while Redis is away. */
   readonly redis: Redis;
+  /** Connection of ingest, sweeper and alerts: waits for Redis to come back and carries on. */
+  private readonly workRedis: Redis;
   readonly keys: HubKeys;
   readonly scripts: HubScripts;
   readonly registry: Registry;
   readonly metrics: HubMetrics;
   readonly fleet: FleetState;
   readonly alerts: AlertEngine;
+  /** The same alerts read over the API connection. */
+  private readonly alertsView: AlertEngine;
   readonly ingest: ReportIngest;
   readonly sweeper: Sweeper;
   private readonly reportQueue: Queue;
@@ -42,12 +47,15 @@ export class Hub {
     this.options = resolveHubOptions({ ...options, secret: assertSecret(options.secret) });
     const o = this.options;
     this.logger = (o.logger ?? createLogger({ name: 'netfleet-hub' })).child({ replica: o.replicaId });
-    this.redis = new Redis(o.redisUrl, { maxRetriesPerRequest: 3 });
-    this.redis.on('error', (error) => this.logger.warn({ err: error.message }, 'redis connection error'));
+    this.redis = new Redis(o.redisUrl, { maxRetriesPerRequest: 2 });
+    this.workRedis = new Redis(o.redisUrl, { maxRetriesPerRequest: null });
+    for (const client of [this.redis, this.workRedis]) {
+      client.on('error', (error) => this.logger.warn({ err: error.message }, 'redis connection error'));
+    }
     this.keys = new HubKeys(o.prefix);
-    this.scripts = new HubScripts(this.redis, this.keys, {
-      eventsCap: o.eventsCap, replayWindow: o.replayWindow, alertHistoryCap: o.alertHistoryCap,
-    });
+    const scriptOptions = { eventsCap: o.eventsCap, replayWindow: o.replayWindow, alertHistoryCap: o.alertHistoryCap };
+    this.scripts = new HubScripts(this.redis, this.keys, scriptOptions);
+    const workScripts = new HubScripts(this.workRedis, this.keys, scriptOptions);
     this.registry = new Registry(this.redis, this.scripts, { secret: o.secret, adminTokens: o.adminTokens, readTokens: o.readTokens });
     this.fleet = new FleetState(this.redis, this.keys);
     const connection: ConnectionOptions = { url: o.redisUrl } as ConnectionOptions;
@@ -60,20 +68,22 @@ export class Hub {
       queueDepth: () => this.queueDepth(),
       clustersByState: () => this.fleet.clustersByState(),
     });
-    this.alerts = new AlertEngine(this.redis, this.scripts, this.alertQueue, {
+    const alertOptions = {
       repeatIntervalMs: o.alertRepeatIntervalMs, rejectedResolveMs: o.rejectedAlertResolveMs,
       sinkNames: o.sinks.map((sink) => sink.name), deliveryAttempts: o.deliveryAttempts, deliveryBackoffMs: o.deliveryBackoffMs,
-    }, this.logger);
-    this.ingest = new ReportIngest(this.redis, this.scripts, this.registry, this.alerts, this.metrics,
+    };
+    this.alerts = new AlertEngine(this.workRedis, workScripts, this.alertQueue, alertOptions, this.logger);
+    this.alertsView = new AlertEngine(this.redis, this.scripts, this.alertQueue, alertOptions, this.logger);
+    this.ingest = new ReportIngest(this.workRedis, workScripts, this.registry, this.alerts, this.metrics,
       { maxReportBytes: o.maxReportBytes }, this.logger);
     this.ingestWorker = o.ingest
       ? new IngestWorker(this.ingest, { connection, prefix: o.prefix, concurrency: o.ingestConcurrency }, this.logger)
       : undefined;
-    this.deliveryWorker = new DeliveryWorker(this.redis, this.keys, this.metrics, {
+    this.deliveryWorker = new DeliveryWorker(this.workRedis, this.keys, this.metrics, {
       connection, prefix: o.prefix, sinks: o.sinks, publicUrl: o.publicUrl, timeoutMs: o.deliveryTimeoutMs,
       firingValidityMs: 2 * o.alertRepeatIntervalMs, historyCap: o.deliveryHistoryCap,
     }, this.logger);
-    this.sweeper = new Sweeper(this.redis, this.scripts, this.alerts, {
+    this.sweeper = new Sweeper(this.workRedis, workScripts, this.alerts, {
       offlineAfterMs: 2 * o.heartbeatIntervalMs, intervalMs: o.sweepIntervalMs, leaseTtlMs: o.leaseTtlMs, replicaId: o.replicaId,
     }, this.logger);
   }
@@ -81,7 +91,7 @@ export class Hub {
   /** The HTTP API (built on first use). */
   async api(): Promise<FastifyInstance> {
     this.apiInstance ??= await buildApi({
-      redis: this.redis, keys: this.keys, registry: this.registry, fleet: this.fleet, alerts: this.alerts,
+      redis: this.redis, keys: this.keys, registry: this.registry, fleet: this.fleet, alerts: this.alertsView,
       metrics: this.metrics, workersRunning: () => this.started && (this.ingestWorker?.running ?? true),
     }, this.logger);
     return this.apiInstance;
@@ -96,14 +106,27 @@ export class Hub {
     this.logger.info({ prefix: this.options.prefix }, 'hub started');
   }
 
-  /** Graceful stop: in-flight reports and deliveries finish, the lease is released. */
-  async close(): Promise<void> {
+  /**
+   * Graceful stop: in-flight reports and deliveries finish and the lease is released; when
+   * Redis is away that cannot finish, so after `timeoutMs` the connections are cut (jobs in
+   * flight are taken over by another replica as stalled jobs).
+   */
+  async close(timeoutMs = 10_000): Promise<void> {
     this.started = false;
-    await this.apiInstance?.close();
-    await this.sweeper.close();
-    await Promise.all([this.ingestWorker?.close(), this.deliveryWorker.close()]);
-    await Promise.all([this.reportQueue.close(), this.alertQueue.close()]);
+    const graceful = (async () => {
+      await this.apiInstance?.close();
+      await this.sweeper.close();
+      await Promise.all([this.ingestWorker?.close(), this.deliveryWorker.close()]);
+      await Promise.all([this.reportQueue.close(), this.alertQueue.close()]);
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    if ((await Promise.race([graceful, expired])) === 'timeout') this.logger.warn('graceful stop timed out; closing connections');
+    clearTimeout(timer);
     this.redis.disconnect();
+    this.workRedis.disconnect();
     this.logger.info('hub stopped');
   }
 
