@@ -17,15 +17,17 @@ export function formatError(error: unknown): string {
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
 export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
   let exitCode: number = ExitCode.Ok;
+  const output = {
+    writeOut: (text: string) => io.stdout.write(text),
+    writeErr: (text: string) => io.stderr.write(text),
+  };
   const program = new Command('netfleet')
     .description('GitOps for the network configuration of a fleet of Deckhouse Kubernetes Platform clusters')
     .exitOverride()
-    .configureOutput({
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
-    });
+    .configureOutput(output);
   for (const command of commands) {
-    const sub = command.define(new Command()).exitOverride();
+    // addCommand does not pass the output settings down; subcommand help must reach `io` too.
+    const sub = command.define(new Command()).exitOverride().configureOutput(output);
     sub.action(async (...params: unknown[]) => {
       const self = params[params.length - 1] as Command;
       exitCode = await command.run(self.opts(), self.args, io);

@@ -1,0 +1,117 @@
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/main.js';
+
+const EXAMPLE_FLEET = fileURLToPath(new URL('../../examples/fleet', import.meta.url));
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk) => (out += chunk));
+  stderr.on('data', (chunk) => (err += chunk));
+  const code = await main(argv, { stdout, stderr });
+  return { code, out, err };
+}
+
+let broken: string;
+
+beforeAll(async () => {
+  broken = await mkdtemp(join(tmpdir(), 'netfleet-cli-'));
+  await cp(EXAMPLE_FLEET, broken, { recursive: true });
+  await writeFile(join(broken, 'mesh', 'extra.yaml'), 'apiVersion: netfleet.io/v1alpha1\nkind: MeshGroup\nmetadata:\n  name: lost\nspec:\n  type: federation\n  members: [eu-fra-1, mars-1]\n');
+  await writeFile(join(broken, 'network', 'typo.yaml'), 'apiVersion: netfleet.io/v1alpha1\nkind: Egres\nmetadata:\n  name: x\n');
+});
+
+afterAll(async () => {
+  await rm(broken, { recursive: true, force: true });
+});
+
+describe('netfleet render', () => {
+  it('prints the objects of one cluster as YAML documents in apply order', async () => {
+    const { code, out } = await run('render', '--repo', EXAMPLE_FLEET, '--cluster', 'eu-fra-1');
+    expect(code).toBe(0);
+    const objects = parseAllDocuments(out).map((doc) => doc.toJS() as { kind: string; metadata: { labels: Record<string, string> } });
+    expect(objects).toHaveLength(28);
+    expect(objects[0]?.kind).toBe('ModuleConfig');
+    expect(objects.every((object) => object.metadata.labels['app.kubernetes.io/managed-by'] === 'netfleet')).toBe(true);
+  });
+
+  it('prints a List as JSON with -o json', async () => {
+    const { code, out } = await run('render', '--repo', EXAMPLE_FLEET, '--cluster', 'us-nyc-2', '-o', 'json');
+    expect(code).toBe(0);
+    const list = JSON.parse(out) as { kind: string; items: { kind: string }[] };
+    expect(list.kind).toBe('List');
+    expect(list.items.filter((item) => item.kind === 'IstioMulticluster')).toHaveLength(1);
+  });
+
+  it('summarises every cluster with --all', async () => {
+    const { code, out } = await run('render', '--repo', EXAMPLE_FLEET, '--all');
+    expect(code).toBe(0);
+    expect(out).toMatch(/^eu-fra-1\s+eu-central\s+28 objects {2}set [0-9a-f]{12}$/m);
+    expect(out).toContain('mesh federation global-prod: eu-fra-1, eu-ams-1, us-nyc-1, us-iad-1, ap-sin-1');
+    expect(out.match(/ objects {2}set /g)).toHaveLength(10);
+  });
+
+  it.each([[[]], [['--cluster', 'eu-fra-1', '--all']]])('exits 2 unless exactly one of --cluster and --all is given (%j)', async (extra) => {
+    const { code, err } = await run('render', '--repo', EXAMPLE_FLEET, ...extra);
+    expect(code).toBe(2);
+    expect(err).toContain('give exactly one of --cluster <name> or --all');
+  });
+
+  it('exits 2 for a cluster the inventory does not have', async () => {
+    const { code, err } = await run('render', '--repo', EXAMPLE_FLEET, '--cluster', 'mars-1');
+    expect(code).toBe(2);
+    expect(err).toContain('ERR RENDER_UNKNOWN_CLUSTER: cluster "mars-1" is not in the inventory');
+  });
+
+  it('exits 1 and lists the problems of a broken repository', async () => {
+    const { code, out, err } = await run('render', '--repo', broken, '--cluster', 'eu-fra-1');
+    expect(code).toBe(1);
+    expect(out).toBe('');
+    expect(err).toContain('CONFIG_UNKNOWN_CLUSTER spec.members[1]: found "mars-1"');
+  });
+
+  it('shows help', async () => {
+    const { code, out } = await run('render', '--help');
+    expect(code).toBe(0);
+    expect(out).toContain('Usage: netfleet render [options]');
+    expect(out).toContain('--cluster <name>');
+  });
+});
+
+describe('netfleet validate', () => {
+  it('exits 0 for the example fleet', async () => {
+    const { code, out } = await run('validate', '--repo', EXAMPLE_FLEET);
+    expect(code).toBe(0);
+    expect(out).toBe('valid: 10 clusters, 251 objects\n');
+  });
+
+  it('exits 1 listing every problem, not only the first', async () => {
+    const { code, err } = await run('validate', '--repo', broken);
+    expect(code).toBe(1);
+    expect(err.trimEnd().split('\n')).toEqual([
+      'mesh/extra.yaml:7:23 CONFIG_UNKNOWN_CLUSTER spec.members[1]: found "mars-1", expected the name of a cluster in the inventory',
+      'network/typo.yaml:2:1 CONFIG_UNKNOWN_KIND kind: found "Egres", expected one of "Cluster", "IngressProfile", "Egress", "PolicySet", "MeshGroup", "MeshSettings", "DNSSettings", "CNISettings", "ManifestSet" or "RolloutPolicy"',
+      '2 problems found',
+    ]);
+  });
+
+  it('exits 2 when the folder does not exist', async () => {
+    const { code, err } = await run('validate', '--repo', join(broken, 'nope'));
+    expect(code).toBe(2);
+    expect(err).toContain('ERR CONFIG_REPO_UNREADABLE');
+  });
+
+  it('shows help', async () => {
+    const { code, out } = await run('validate', '--help');
+    expect(code).toBe(0);
+    expect(out).toContain('Usage: netfleet validate [options]');
+  });
+});
