@@ -115,4 +115,9 @@ export class HubKeys {
   assignmentChannel(): string {
     return `${this.prefix}:assignment-changed`;
   }
+
+  /** String: JSON of the newest fleet repository head seen (revision, rollout policy, when). */
+  fleetHead(): string {
+    return `${this.prefix}:fleet-head`;
+  }
 }

@@ -1,0 +1,221 @@
+import type { Logger, RolloutPolicy } from '@netfleet/shared';
+import type { HubScripts } from '../redis/scripts.js';
+import { Lease } from '../sweeper/lease.js';
+import { blackoutAt } from './blackout.js';
+import type { ClusterObservation, FleetView } from './fleet-view.js';
+import { REPORTED_GATES, type ReportedGate } from './gates.js';
+import type { FleetHead, FleetHeads } from './heads.js';
+import {
+  ClusterStatus, createRollout, isTerminal, reduce, type ClusterProgress, type Notice, type Rollout, type RolloutEvent,
+} from './machine.js';
+import { planRollout } from './plan.js';
+import { CommitResult, type RolloutStore } from './store.js';
+
+export interface RolloutControllerOptions {
+  /** Identity of this replica in the lease. */
+  replicaId: string;
+  /** Time to live of the `rollout` lease; a dead leader is replaced after it. @defaultValue 15000 */
+  leaseTtlMs?: number;
+  /** How often the leader feeds the rollout in progress. @defaultValue 1000 */
+  intervalMs?: number;
+}
+
+type ResolvedOptions = Required<RolloutControllerOptions>;
+
+/** Used when the fleet repository has no RolloutPolicy: every cluster at once, paused on failure. */
+export const DEFAULT_ROLLOUT_POLICY: RolloutPolicy = {
+  name: 'default',
+  waves: [{ name: 'all', selector: { all: true }, maxParallel: undefined, bakeTimeSeconds: 0, deadlineSeconds: undefined }],
+  gates: { appliedAndReady: true, noNewDrift: true, noNewLinkFailures: true, noCriticalAlerts: true },
+  onFailure: 'pause',
+  unselectedClusters: 'lastWave',
+  blackouts: undefined,
+  source: { file: '', document: 'built-in default' },
+};
+
+/** The id of a revision's rollout: a revision is rolled out once. */
+export function rolloutIdOf(revision: string): string {
+  return revision.slice(0, 12);
+}
+
+/** What one controller tick did; for logs and tests. */
+export interface ControllerTick {
+  leader: boolean;
+  /** The rollout the tick worked on, as it left it (null when there was none). */
+  rollout: Rollout | null;
+  /** Transitions committed in this tick. */
+  committed: number;
+}
+
+/**
+ * The rollout loop, run by one replica at a time (the holder of the `rollout` lease): turns
+ * a new fleet head into a rollout (superseding the one in progress), then feeds the rollout
+ * with what the fleet reports and commits each transition by compare-and-set. A replica that
+ * lost the lease mid-tick gets a conflict on its next commit and stops; the new leader
+ * continues from what is stored, so no wave advances twice.
+ */
+export class RolloutController {
+  private readonly options: ResolvedOptions;
+  private readonly lease: Lease;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    scripts: HubScripts,
+    private readonly store: RolloutStore,
+    private readonly fleet: FleetView,
+    private readonly heads: FleetHeads,
+    options: RolloutControllerOptions,
+    private readonly logger: Logger,
+  ) {
+    this.options = { leaseTtlMs: 15_000, intervalMs: 1_000, ...options };
+    this.lease = new Lease(scripts, 'rollout', this.options.replicaId, this.options.leaseTtlMs);
+  }
+
+  get isLeader(): boolean {
+    return this.lease.isHeld;
+  }
+
+  start(): void {
+    const loop = () => {
+      this.running = this.tick().catch((error: unknown) => {
+        this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'rollout tick failed, retrying next tick');
+      }).finally(() => {
+        if (this.timer) this.timer = setTimeout(loop, this.options.intervalMs);
+      });
+    };
+    this.timer = setTimeout(loop, 0);
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+    await this.lease.release().catch(() => undefined);
+  }
+
+  async tick(now = Date.now()): Promise<ControllerTick> {
+    if (!(await this.lease.acquire())) return { leader: false, rollout: null, committed: 0 };
+    const counter = { committed: 0 };
+    let rollout = await this.store.active();
+    const head = await this.heads.latest();
+    if (head && head.revision !== rollout?.revision && !(await this.store.get(rolloutIdOf(head.revision)))) {
+      if (rollout) {
+        rollout = await this.apply(rollout, { type: 'superseded', byRevision: head.revision, at: now }, counter);
+        if (!rollout || !isTerminal(rollout.phase)) return { leader: true, rollout, committed: counter.committed };
+      }
+      rollout = await this.begin(head, now, counter);
+    }
+    if (!rollout || isTerminal(rollout.phase)) return { leader: true, rollout, committed: counter.committed };
+    for (const event of await this.eventsFor(rollout, now)) {
+      const next = await this.apply(rollout, event, counter);
+      if (!next) break;
+      rollout = next;
+    }
+    return { leader: true, rollout, committed: counter.committed };
+  }
+
+  /** Creates the head's rollout, unless its revision is what the fleet already runs. */
+  private async begin(head: FleetHead, now: number, counter: { committed: number }): Promise<Rollout | null> {
+    const previousRevision = await this.store.lastGoodRevision();
+    if (head.revision === previousRevision) return null;
+    const policy = head.policy ?? DEFAULT_ROLLOUT_POLICY;
+    const assignments = await this.store.assignments();
+    // Clusters running a revision of a superseded rollout: a rollback covers them too.
+    const carriedOver = [...assignments.values()]
+      .filter((assignment) => assignment.revision !== previousRevision && assignment.revision !== head.revision)
+      .map((assignment) => assignment.cluster);
+    const rollout = createRollout({
+      id: rolloutIdOf(head.revision), revision: head.revision, previousRevision, failurePolicy: policy.onFailure,
+      policy: { name: policy.name, blackouts: policy.blackouts }, plan: planRollout(policy, await this.fleet.clusters()), carriedOver, at: now,
+    });
+    const result = await this.store.create(rollout);
+    if (result !== CommitResult.Committed && result !== CommitResult.AlreadyCommitted) return null;
+    counter.committed += 1;
+    this.logger.info({ rollout: rollout.id, revision: rollout.revision, waves: rollout.plan.waves.length }, 'rollout created');
+    return rollout;
+  }
+
+  /** Reduces and commits one event; null when another replica moved the rollout meanwhile. */
+  private async apply(rollout: Rollout, event: RolloutEvent, counter: { committed: number }): Promise<Rollout | null> {
+    const transition = reduce(rollout, event);
+    if (!transition.changed) return rollout;
+    const result = await this.store.commit(rollout.version, transition);
+    if (result === CommitResult.Conflict) {
+      this.logger.info({ rollout: rollout.id, version: rollout.version }, 'rollout moved on elsewhere; reloading next tick');
+      return null;
+    }
+    counter.committed += 1;
+    for (const notice of transition.notices) this.logNotice(transition.rollout, notice);
+    return transition.rollout;
+  }
+
+  private logNotice(rollout: Rollout, notice: Notice): void {
+    const fields = { rollout: rollout.id, revision: rollout.revision, event: notice.kind, wave: notice.wave, cluster: notice.cluster };
+    if (notice.kind === 'paused' || notice.kind === 'failed' || notice.kind === 'rolledBack' || notice.kind === 'clusterFailed') {
+      this.logger.warn(fields, notice.message);
+    } else {
+      this.logger.info(fields, notice.message);
+    }
+  }
+
+  /** The events that bring the rollout up to date with the fleet and the clock. */
+  private async eventsFor(rollout: Rollout, now: number): Promise<RolloutEvent[]> {
+    const observations = await this.fleet.observe(Object.keys(rollout.clusters));
+    const events: RolloutEvent[] = [];
+    for (const [name, progress] of Object.entries(rollout.clusters)) {
+      events.push(...clusterEvents(rollout.revision, name, progress, observations.get(name), now));
+    }
+    const blackout = blackoutAt(rollout.policy.blackouts, now);
+    if (blackout.active !== rollout.blackout.active || blackout.endsAt !== rollout.blackout.endsAt) {
+      events.push({ type: 'blackout', active: blackout.active, endsAt: blackout.endsAt, at: now });
+    }
+    events.push({ type: 'tick', at: now });
+    return events;
+  }
+}
+
+/** The events that tell the reducer what changed for one cluster since it last heard. */
+export function clusterEvents(revision: string, cluster: string, progress: ClusterProgress, observation: ClusterObservation | undefined, at: number): RolloutEvent[] {
+  // A cluster that left the registry reports nothing any more: it counts as offline.
+  const online = observation?.online ?? false;
+  const events: RolloutEvent[] = [];
+  if (online !== progress.online) events.push({ type: 'clusterOnline', cluster, online, at });
+  if (!observation || (progress.status !== ClusterStatus.Updating && progress.status !== ClusterStatus.Ready)) return events;
+  const sync = observation.sync;
+  if (sync && !sync.succeeded && sync.revision === revision && sync.at >= (progress.assignedAt ?? 0)) {
+    return [...events, { type: 'clusterFailed', cluster, revision, reason: sync.error || 'sync failed', at }];
+  }
+  const applied = observation.appliedRevision === revision;
+  if (applied && !progress.applied) events.push({ type: 'clusterApplied', cluster, revision, at });
+  if (applied && observation.ready !== progress.ready) events.push({ type: 'clusterReady', cluster, revision, ready: observation.ready, at });
+  const passing: Record<ReportedGate, boolean | undefined> = {
+    noNewDrift: !(applied && observation.driftCount > 0),
+    noNewLinkFailures: observation.failingLinks === undefined ? undefined : observation.failingLinks === 0,
+    noCriticalAlerts: observation.criticalAlerts === 0,
+  };
+  for (const gate of REPORTED_GATES) {
+    const value = passing[gate];
+    if (value !== undefined && value !== progress.gates[gate]) events.push({ type: 'gate', cluster, gate, passing: value, at });
+  }
+  return events;
+}
+
+/** A person's control of a rollout, applied from the API on any replica. */
+export type RolloutControl = Extract<RolloutEvent, { type: 'pause' | 'resume' | 'abort' | 'rollback' | 'promote' | 'retry' }>;
+
+/**
+ * Applies a control by compare-and-set, reloading on a conflict with the controller.
+ * Returns the rollout after the control, or why it was refused; null when there is no such rollout.
+ */
+export async function applyControl(store: RolloutStore, id: string, control: RolloutControl, attempts = 5): Promise<{ rollout: Rollout; refused?: string } | null> {
+  for (let attempt = 1; ; attempt++) {
+    const rollout = await store.get(id);
+    if (!rollout) return null;
+    const transition = reduce(rollout, control);
+    if (!transition.changed) return { rollout, ...(transition.refused === undefined ? {} : { refused: transition.refused }) };
+    const result = await store.commit(rollout.version, transition);
+    if (result !== CommitResult.Conflict) return { rollout: transition.rollout };
+    if (attempt >= attempts) throw new Error(`rollout ${id} kept changing; control ${control.type} not applied after ${attempts} attempts`);
+  }
+}

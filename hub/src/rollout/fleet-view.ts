@@ -1,0 +1,79 @@
+import { AlertSeverity, ClusterState, SyncStatus } from '@netfleet/shared';
+import type { AlertEngine } from '../alerts/alert-engine.js';
+import { AlertRule } from '../alerts/rules.js';
+import type { FleetState } from '../state/fleet-state.js';
+import type { PlanCluster } from './plan.js';
+
+/** What the rollout controller reads of one cluster, from the hub's fleet state. */
+export interface ClusterObservation {
+  name: string;
+  /** False once the cluster missed two heartbeats. */
+  online: boolean;
+  /** The revision the agent last reported applied ('' before its first sync). */
+  appliedRevision: string;
+  /** The agent's last sync, if any. */
+  sync: { revision: string; succeeded: boolean; error: string; at: number } | null;
+  /** Every object the agent applied reports ready. */
+  ready: boolean;
+  /** Drift items reported against `appliedRevision`. */
+  driftCount: number;
+  /** Failing federation/multicluster links; undefined while the hub keeps no link state for the cluster. */
+  failingLinks?: number;
+  /** Firing critical alerts about the cluster, offline alerts aside (offline is its own hold). */
+  criticalAlerts: number;
+}
+
+/** The controller's read access to the fleet. */
+export interface FleetView {
+  /** Every registered cluster with the fields wave selectors match on. */
+  clusters(): Promise<PlanCluster[]>;
+  observe(names: readonly string[]): Promise<Map<string, ClusterObservation>>;
+}
+
+const PAGE = 500;
+
+/** The fleet as the hub's Redis state (FleetState) and alert engine hold it. */
+export class RedisFleetView implements FleetView {
+  constructor(private readonly fleet: FleetState, private readonly alerts: AlertEngine) {}
+
+  async clusters(): Promise<PlanCluster[]> {
+    const clusters: PlanCluster[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.fleet.list({ limit: PAGE, cursor });
+      for (const item of page.items) {
+        if (item.state !== ClusterState.Revoked) clusters.push({ name: item.name, region: item.region, labels: item.labels });
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return clusters;
+  }
+
+  async observe(names: readonly string[]): Promise<Map<string, ClusterObservation>> {
+    const critical = new Map<string, number>();
+    for (const alert of await this.alerts.list({ status: 'firing', limit: Number.MAX_SAFE_INTEGER })) {
+      const cluster = alert.labels.cluster;
+      if (!cluster || alert.severity !== AlertSeverity.Critical || alert.rule === AlertRule.ClusterOffline) continue;
+      critical.set(cluster, (critical.get(cluster) ?? 0) + 1);
+    }
+    const observations = new Map<string, ClusterObservation>();
+    for (const name of names) {
+      const detail = await this.fleet.detail(name);
+      if (!detail) continue;
+      const readiness = detail.readiness;
+      observations.set(name, {
+        name,
+        online: detail.state === ClusterState.Online,
+        appliedRevision: detail.revision,
+        sync: detail.sync && {
+          revision: detail.sync.revision, succeeded: detail.sync.status === SyncStatus.Succeeded,
+          error: detail.sync.error, at: Date.parse(detail.sync.at),
+        },
+        ready: readiness !== null && readiness.notReady === 0 && readiness.waiting === 0,
+        driftCount: detail.driftCount,
+        criticalAlerts: critical.get(name) ?? 0,
+      });
+    }
+    return observations;
+  }
+}

@@ -1,0 +1,166 @@
+import type { Credentials, RolloutPolicy } from '@netfleet/shared';
+import { ReportKind, SyncStatus } from '@netfleet/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Hub } from '../../src/index.js';
+import { RolloutController, clusterEvents, rolloutIdOf } from '../../src/rollout/controller.js';
+import { RedisFleetView, type ClusterObservation } from '../../src/rollout/fleet-view.js';
+import { FleetHeads } from '../../src/rollout/heads.js';
+import type { ClusterProgress } from '../../src/rollout/machine.js';
+import { RolloutStore } from '../../src/rollout/store.js';
+import { TestSender, eventually, heartbeatBody, quietLogger, registerCluster, report, syncBody, testHub, testKeySpace } from '../helpers.js';
+
+const REV_A = 'a'.repeat(40);
+const REV_B = 'b'.repeat(40);
+
+const policy: RolloutPolicy = {
+  name: 'regions',
+  waves: [
+    { name: 'canary', selector: { names: ['c1'] }, maxParallel: undefined, bakeTimeSeconds: 0, deadlineSeconds: 600 },
+    { name: 'eu', selector: { regions: ['eu'] }, maxParallel: { kind: 'count', count: 1 }, bakeTimeSeconds: 0, deadlineSeconds: 600 },
+    { name: 'us', selector: { regions: ['us'] }, maxParallel: undefined, bakeTimeSeconds: 0, deadlineSeconds: 600 },
+  ],
+  gates: { appliedAndReady: true, noNewDrift: true, noNewLinkFailures: true, noCriticalAlerts: true },
+  onFailure: 'rollback',
+  unselectedClusters: 'lastWave',
+  blackouts: undefined,
+  source: { file: 'rollout/regions.yaml', document: 'RolloutPolicy/regions' },
+};
+
+describe('rollout controller on a hub', () => {
+  const space = testKeySpace('rollout-ctl');
+  let hub: Hub;
+  let sender: TestSender;
+  let store: RolloutStore;
+  let heads: FleetHeads;
+  const credentials = new Map<string, Credentials>();
+  const seqs = new Map<string, number>();
+  const controllers: RolloutController[] = [];
+
+  function controller(replicaId: string, leaseTtlMs = 15_000): RolloutController {
+    const created = new RolloutController(hub.scripts, store, new RedisFleetView(hub.fleet, hub.alerts), heads, { replicaId, leaseTtlMs }, quietLogger());
+    controllers.push(created);
+    return created;
+  }
+
+  /** The agent of `cluster` reports a sync of `revision` and a heartbeat with everything ready. */
+  async function agentApplies(cluster: string, revision: string, status = SyncStatus.Succeeded): Promise<void> {
+    const seq = (seqs.get(cluster) ?? 0) + 1;
+    seqs.set(cluster, seq + 1);
+    const detail = await hub.fleet.detail(cluster);
+    const before = detail?.reports ?? 0;
+    // A failed sync leaves the agent on the revision it ran before.
+    const running = status === SyncStatus.Succeeded ? revision : (detail?.revision ?? '');
+    await sender.send(credentials.get(cluster)!, report(cluster, seq, ReportKind.Sync, syncBody(revision, status)));
+    await sender.send(credentials.get(cluster)!, report(cluster, seq + 1, ReportKind.Heartbeat, heartbeatBody(running)));
+    await eventually(async () => expect((await hub.fleet.detail(cluster))?.reports).toBe(before + 2));
+  }
+
+  const assigned = async (cluster: string) => (await store.assignment(cluster))?.revision ?? null;
+
+  beforeAll(async () => {
+    hub = testHub(space, { sweeper: false });
+    await hub.start();
+    sender = new TestSender(space);
+    store = new RolloutStore(hub.redis, hub.keys);
+    heads = new FleetHeads(hub.redis, hub.keys);
+    for (const [name, region] of [['c1', 'eu'], ['e1', 'eu'], ['e2', 'eu'], ['u1', 'us']] as const) {
+      credentials.set(name, await registerCluster(hub, name, region));
+    }
+  });
+
+  afterAll(async () => {
+    await Promise.all(controllers.map((created) => created.close()));
+    await sender.close();
+    await hub.close();
+    await space.cleanup();
+  });
+
+  it('rolls a revision out wave by wave, never past maxParallel, then rolls a bad one back from the canary', async () => {
+    const leader = controller('replica-a');
+    await heads.publish({ revision: REV_A, policy, seenAt: Date.now() });
+    const first = await leader.tick();
+    expect(first.rollout?.id).toBe(rolloutIdOf(REV_A));
+    expect(await assigned('c1')).toBe(REV_A);
+    expect(await assigned('e1')).toBeNull();
+
+    await agentApplies('c1', REV_A);
+    await leader.tick();
+    // The eu wave takes one cluster at a time.
+    expect([await assigned('e1'), await assigned('e2')]).toEqual([REV_A, null]);
+    await agentApplies('e1', REV_A);
+    await leader.tick();
+    expect(await assigned('e2')).toBe(REV_A);
+    await agentApplies('e2', REV_A);
+    await leader.tick();
+    await agentApplies('u1', REV_A);
+    expect((await leader.tick()).rollout?.phase).toBe('done');
+    expect(await store.active()).toBeNull();
+    expect(await store.lastGoodRevision()).toBe(REV_A);
+
+    await heads.publish({ revision: REV_B, policy, seenAt: Date.now() });
+    await leader.tick();
+    expect(await assigned('c1')).toBe(REV_B);
+    await agentApplies('c1', REV_B, SyncStatus.Failed);
+    await leader.tick();
+    const rolledBack = await store.get(rolloutIdOf(REV_B));
+    expect(rolledBack?.phase).toBe('rolledBack');
+    expect(rolledBack?.reason).toBe('cluster c1 failed to apply: apply refused');
+    expect(await store.assignment('c1')).toMatchObject({ revision: REV_A, reason: 'rollback: cluster c1 failed to apply: apply refused' });
+    // No cluster outside the canary wave ever received the bad revision.
+    expect([await assigned('e1'), await assigned('e2'), await assigned('u1')]).toEqual([REV_A, REV_A, REV_A]);
+  });
+
+  it('lets one replica lead, and another take over after the lease lapses without advancing a wave twice', async () => {
+    const REV_C = 'c'.repeat(40);
+    const first = controller('replica-1', 400);
+    const second = controller('replica-2', 400);
+    await heads.publish({ revision: REV_C, policy: { ...policy, onFailure: 'pause' }, seenAt: Date.now() });
+    // The lease of the first test's controller is still held: let it lapse by releasing it.
+    await controllers[0]!.close();
+    expect((await first.tick()).leader).toBe(true);
+    expect((await second.tick()).leader).toBe(false);
+    expect(await assigned('c1')).toBe(REV_C);
+
+    await agentApplies('c1', REV_C);
+    // The first replica dies without releasing its lease; the second takes over once it lapses.
+    await eventually(async () => expect((await second.tick()).leader).toBe(true), 5_000, 50);
+    expect(await assigned('e1')).toBe(REV_C);
+    expect((await first.tick()).leader).toBe(false);
+    const notices = await store.notices(rolloutIdOf(REV_C), 100);
+    expect(notices.filter((notice) => notice.kind === 'waveAdvanced').map((notice) => notice.wave)).toEqual([0]);
+    expect(notices.filter((notice) => notice.kind === 'waveStarted').map((notice) => notice.wave)).toEqual([1, 0]);
+  });
+});
+
+describe('clusterEvents', () => {
+  const REV = 'rev-new';
+  const updating: ClusterProgress = {
+    wave: 0, status: 'updating', attempt: 1, assignedAt: 1_000, applied: false, ready: false, online: true,
+    gates: { noNewDrift: true, noNewLinkFailures: true, noCriticalAlerts: true }, reason: null,
+  };
+  const observed = (fields: Partial<ClusterObservation>): ClusterObservation => ({
+    name: 'a', online: true, appliedRevision: 'rev-old', sync: null, ready: true, driftCount: 0, criticalAlerts: 0, ...fields,
+  });
+
+  it.each<[string, ClusterProgress, ClusterObservation | undefined, unknown[]]>([
+    ['nothing while the agent still runs the old revision', updating, observed({}), []],
+    ['applied and ready once the agent runs the revision', updating, observed({ appliedRevision: REV }), [
+      { type: 'clusterApplied', cluster: 'a', revision: REV, at: 5 }, { type: 'clusterReady', cluster: 'a', revision: REV, ready: true, at: 5 },
+    ]],
+    ['a failure for a sync of this attempt', updating, observed({ sync: { revision: REV, succeeded: false, error: 'denied', at: 2_000 } }), [
+      { type: 'clusterFailed', cluster: 'a', revision: REV, reason: 'denied', at: 5 },
+    ]],
+    ['no failure for a sync older than the attempt', updating, observed({ sync: { revision: REV, succeeded: false, error: 'denied', at: 500 } }), []],
+    ['offline when the cluster stops reporting', updating, observed({ online: false }), [{ type: 'clusterOnline', cluster: 'a', online: false, at: 5 }]],
+    ['offline when the cluster left the registry', updating, undefined, [{ type: 'clusterOnline', cluster: 'a', online: false, at: 5 }]],
+    ['drift against the new revision as a failing gate', { ...updating, applied: true, ready: true, status: 'ready' }, observed({ appliedRevision: REV, driftCount: 2 }), [
+      { type: 'gate', cluster: 'a', gate: 'noNewDrift', passing: false, at: 5 },
+    ]],
+    ['a critical alert and failing links as failing gates', updating, observed({ criticalAlerts: 1, failingLinks: 3 }), [
+      { type: 'gate', cluster: 'a', gate: 'noNewLinkFailures', passing: false, at: 5 }, { type: 'gate', cluster: 'a', gate: 'noCriticalAlerts', passing: false, at: 5 },
+    ]],
+    ['nothing about a cluster not given the revision yet', { ...updating, status: 'pending' }, observed({ appliedRevision: REV, criticalAlerts: 1 }), []],
+  ])('reports %s', (_name, progress, observation, want) => {
+    expect(clusterEvents(REV, 'a', progress, observation, 5)).toEqual(want);
+  });
+});
