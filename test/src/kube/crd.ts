@@ -88,37 +88,53 @@ function rootSchemaOf(version: JsonObject): unknown {
   return isObject(version.schema) ? version.schema.openAPIV3Schema : undefined;
 }
 
-function childSchemas(schema: JsonObject, path: string): Array<{ schema: unknown; path: string }> {
-  const children: Array<{ schema: unknown; path: string }> = [];
+interface ChildSchema {
+  schema: unknown;
+  path: string;
+  keyword: string;
+}
+
+function childSchemas(schema: JsonObject, path: string): ChildSchema[] {
+  const children: ChildSchema[] = [];
   for (const keyword of ['properties', 'patternProperties', 'definitions', 'dependencies']) {
     if (isObject(schema[keyword])) {
-      for (const [name, child] of Object.entries(schema[keyword])) children.push({ schema: child, path: `${path}.${keyword}[${name}]` });
+      for (const [name, child] of Object.entries(schema[keyword])) children.push({ schema: child, path: `${path}.${keyword}[${name}]`, keyword });
     }
   }
   for (const keyword of ['allOf', 'anyOf', 'oneOf']) {
-    if (Array.isArray(schema[keyword])) schema[keyword].forEach((child, index) => children.push({ schema: child, path: `${path}.${keyword}[${index}]` }));
+    if (Array.isArray(schema[keyword])) schema[keyword].forEach((child, index) => children.push({ schema: child, path: `${path}.${keyword}[${index}]`, keyword }));
   }
   for (const keyword of ['items', 'additionalProperties', 'additionalItems', 'not']) {
-    if (isObject(schema[keyword])) children.push({ schema: schema[keyword], path: `${path}.${keyword}` });
+    if (isObject(schema[keyword])) children.push({ schema: schema[keyword], path: `${path}.${keyword}`, keyword });
   }
   return children;
 }
 
-function pruneSchema(schema: unknown, path: string, unknown: string[]): void {
+/**
+ * JSONSchemaProps fields reached through `items`, `additionalProperties`, `additionalItems`
+ * and `dependencies` are decoded by custom unmarshallers (JSONSchemaPropsOrArray, ...) that
+ * ignore unknown keys, and structured-merge-diff types them as untyped: below those, unknown
+ * keys are dropped silently (the upstream ingress-nginx CRD relies on that with `items.name`).
+ */
+const LENIENT_KEYWORDS = new Set(['items', 'additionalProperties', 'additionalItems', 'dependencies']);
+
+function pruneSchema(schema: unknown, path: string, unknown: string[], report: boolean): void {
   if (!isObject(schema)) return;
   for (const key of Object.keys(schema)) {
     if (!DECLARED_SCHEMA_KEYS.has(key)) {
-      unknown.push(`${path}.${key}`);
+      if (report) unknown.push(`${path}.${key}`);
       delete schema[key];
     }
   }
-  for (const child of childSchemas(schema, path)) pruneSchema(child.schema, child.path, unknown);
+  for (const child of childSchemas(schema, path)) {
+    pruneSchema(child.schema, child.path, unknown, report && !LENIENT_KEYWORDS.has(child.keyword));
+  }
 }
 
 /** Removes keys JSONSchemaProps does not declare (in place); returns their paths. */
 export function pruneUndeclaredSchemaKeys(crd: JsonObject): string[] {
   const unknown: string[] = [];
-  versionsOf(crd).forEach((version, index) => pruneSchema(rootSchemaOf(version), `spec.versions[${index}].schema.openAPIV3Schema`, unknown));
+  versionsOf(crd).forEach((version, index) => pruneSchema(rootSchemaOf(version), `spec.versions[${index}].schema.openAPIV3Schema`, unknown, true));
   return unknown;
 }
 
@@ -142,7 +158,7 @@ function structuralErrors(schema: unknown, path: string, inValueValidation: bool
   }
   listMapErrors(schema, path, errors);
   for (const child of childSchemas(schema, path)) {
-    const valueValidation = inValueValidation || /\.(allOf|anyOf|oneOf)\[\d+\]$|\.not$/.test(child.path);
+    const valueValidation = inValueValidation || ['allOf', 'anyOf', 'oneOf', 'not'].includes(child.keyword);
     structuralErrors(child.schema, child.path, valueValidation, errors);
   }
 }

@@ -214,7 +214,9 @@ export class ResourceHandlers {
       throw statusErrors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
     const unknown = [...(type.pruneUndeclared?.(config) ?? []), ...pruneUnknownFields(config, type.schema)];
-    if (unknown.length > 0 && options.fieldValidation === 'Strict') {
+    // structured-merge-diff types built-in kinds strictly: only Ignore lets their unknown fields through.
+    const rejectUnknown = options.fieldValidation === 'Strict' || (type.crdName === undefined && options.fieldValidation === 'Warn');
+    if (unknown.length > 0 && rejectUnknown) {
       throw statusErrors.badRequest(`failed to create typed patch object (${apiVersionOf(type)}, Kind=${type.kind}): ${unknown.map((path) => `.${path}: field not declared in schema`).join(', ')}`);
     }
     if (options.fieldValidation === 'Warn') context.warnings.push(...unknown.map((path) => `unknown field "${path}"`));

@@ -1,0 +1,52 @@
+/** Helpers the Kubernetes API test server's own tests share (not part of the harness API). */
+import type { KubernetesObjectApi} from '@kubernetes/client-node';
+import { ApiException, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { isObject, type JsonObject } from './json.js';
+
+/** A manifest with a body: what tests apply. */
+export type Manifest = KubernetesObject & { spec?: unknown; data?: Record<string, string>; status?: unknown };
+
+/** Polls `check` until it stops throwing (or returns a truthy value); rethrows after the timeout. */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5000, intervalMs = 20): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const result = await check();
+      if (result !== false && result !== undefined && result !== null) return result;
+      if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** The Status object a client-node ApiException carries. */
+export function statusOf(error: unknown): JsonObject & { code: number; reason?: string; message: string; details?: JsonObject } {
+  if (!(error instanceof ApiException)) throw error;
+  const body: unknown = typeof error.body === 'string' ? JSON.parse(error.body) : error.body;
+  if (!isObject(body)) throw new Error(`not a Status: ${String(error.body)}`);
+  return { ...body, code: error.code } as JsonObject & { code: number; message: string };
+}
+
+/** Awaits a call expected to fail and returns the Status it failed with. */
+export async function rejection(call: Promise<unknown>): Promise<ReturnType<typeof statusOf>> {
+  try {
+    await call;
+  } catch (error) {
+    return statusOf(error);
+  }
+  throw new Error('the call succeeded, a failure was expected');
+}
+
+/** Server-side apply through client-node's KubernetesObjectApi. */
+export function apply<T extends KubernetesObject>(
+  client: KubernetesObjectApi, object: T, fieldManager: string, options: { force?: boolean; dryRun?: boolean } = {},
+): Promise<T> {
+  return client.patch(object, undefined, options.dryRun ? 'All' : undefined, fieldManager, options.force, PatchStrategy.ServerSideApply);
+}
+
+/** The fieldsV1 of one manager's entry. */
+export function managedBy(object: KubernetesObject, manager: string): unknown {
+  return object.metadata?.managedFields?.find((entry) => entry.manager === manager)?.fieldsV1;
+}
