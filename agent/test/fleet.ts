@@ -4,6 +4,8 @@ import { join, relative } from 'node:path';
 import { createLogger } from '@netfleet/shared';
 import { createWorkTree, startGitServer, type GitServer, type GitServerRepo, type WorkTree } from '@netfleet/test';
 import type { KubeApiServer } from '@netfleet/test/kube/server';
+import { AgentDaemon, type AgentDaemonParts } from '../src/daemon/daemon.js';
+import { resolveAgentOptions, type AgentOptions } from '../src/daemon/options.js';
 import { gitFleetSource, type PolledSource } from '../src/daemon/sources.js';
 import { InventoryStore } from '../src/inventory/index.js';
 import type { KubeClient } from '../src/kube/client.js';
@@ -79,4 +81,18 @@ export async function reconcilerFor(kube: KubeApiServer, source: PolledSource, o
     options: defaultReconcileOptions(options),
   });
   return { reconciler, client, memo, inventory };
+}
+
+/** Daemon options for tests: fast retries, no HTTP listener unless asked. */
+export async function daemonOptions(repo: string, overrides: Partial<AgentOptions> = {}): Promise<AgentOptions> {
+  return { ...await resolveAgentOptions({ flags: { repo, cluster: CLUSTER, namespace: AGENT_NAMESPACE, listen: '127.0.0.1:0' }, env: {} }), ...overrides };
+}
+
+/** A daemon for the example cluster on the API test server. */
+export async function daemonFor(kube: KubeApiServer, source: PolledSource, overrides: Partial<AgentOptions> = {}, parts: Partial<AgentDaemonParts> = {}): Promise<AgentDaemon> {
+  const client = parts.client ?? clientFor(kube);
+  await client.apply(namespace(AGENT_NAMESPACE), { force: false });
+  return new AgentDaemon({
+    options: await daemonOptions('unused', overrides), source, render: renderCluster, client, logger: quietLogger(), serveHttp: false, ...parts,
+  });
 }

@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Action, ErrorClass, SyncReason } from '@netfleet/shared';
+import type { KubeApiServer } from '@netfleet/test/kube/server';
+import { eventually, startCluster } from './harness.js';
+import { daemonFor, startFleetRepo, type FleetRepo } from './fleet.js';
+import type { AgentDaemon } from '../src/daemon/daemon.js';
+import type { SyncResult } from '../src/reconcile/result.js';
+
+const isIstio = (file: string) => file.startsWith('istio/');
+
+let kube: KubeApiServer;
+let fleet: FleetRepo;
+let daemon: AgentDaemon;
+const results: SyncResult[] = [];
+
+beforeAll(async () => {
+  [kube, fleet] = await Promise.all([startCluster({ crds: (file) => !isIstio(file) }), startFleetRepo()]);
+  daemon = await daemonFor(kube, await fleet.source(), { interval: 3600, retryInterval: 1 });
+  daemon.events.on('synced', (result) => results.push(result));
+  daemon.events.on('sync-failed', (result) => results.push(result));
+  await daemon.start();
+}, 60_000);
+afterAll(async () => {
+  await daemon?.stop();
+  await kube?.stop();
+  await fleet?.dispose();
+});
+
+describe('when a module\'s CRDs are not served yet', () => {
+  it('applies every other kind and reports the rest as waiting for the module, to retry later', async () => {
+    await eventually(() => expect(results.length).toBeGreaterThan(0), { timeoutMs: 20_000 });
+    const [first] = results;
+    expect(first!.reason).toBe(SyncReason.WaitingForModule);
+    expect(first!.errorClass).toBe(ErrorClass.RetryLater);
+    expect(first!.waitingFor).toEqual(['istio']);
+    const waiting = first!.changeSet.filter((entry) => entry.action === Action.Waiting);
+    expect(waiting.map((entry) => entry.subject.kind).sort()).toEqual(['IstioFederation', 'IstioFederation', 'IstioFederation', 'IstioFederation', 'PeerAuthentication']);
+    expect(first!.changeSet.filter((entry) => entry.action === Action.Created).length).toBe(first!.changeSet.length - waiting.length);
+    expect(await daemon.client.get({ apiVersion: 'deckhouse.io/v1', kind: 'IngressNginxController', name: 'public' })).toBeDefined();
+  });
+
+  it('applies the waiting objects once the CRDs are served', async () => {
+    await kube.installDkpCrds(isIstio);
+    await eventually(() => expect(daemon.lastResult?.reason).toBe(SyncReason.Succeeded), { timeoutMs: 20_000 });
+    const created = daemon.lastResult!.changeSet.filter((entry) => entry.action === Action.Created);
+    expect(created.map((entry) => entry.subject.kind).sort()).toEqual(['IstioFederation', 'IstioFederation', 'IstioFederation', 'IstioFederation', 'PeerAuthentication']);
+    expect(await daemon.client.get({ apiVersion: 'deckhouse.io/v1alpha1', kind: 'IstioFederation', name: 'us-iad-1' })).toBeDefined();
+  });
+});
