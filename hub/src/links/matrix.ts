@@ -257,7 +257,6 @@ export class LinkMatrix {
     const out: LinkCell[] = [];
     for (let from = 0; from < size; from += 1) {
       const fromName = group.members[from]!;
-      const reportedAt = matrix.reportedAt[from];
       for (let to = 0; to < size; to += 1) {
         if (to === from) continue;
         const toName = group.members[to]!;
@@ -265,7 +264,7 @@ export class LinkMatrix {
         const state = matrix.stateAt(from, to);
         if (query.state && state !== query.state) continue;
         if (filtered) counts[state] += 1;
-        out.push(cellView(fromName, toName, state, cells[from * size + to], reportedAt));
+        out.push(cellView(fromName, toName, state, cells[from * size + to]));
       }
     }
     const findings = withoutCovered([...matrix.findings.values()], covered)
@@ -274,7 +273,9 @@ export class LinkMatrix {
     return {
       group: group.name,
       kind: group.kind,
-      clusters: group.members.filter((member) => !query.region || inRegion(member)).map((name) => ({ name, region: this.#topology.regionOf.get(name) ?? '' })),
+      clusters: group.members.flatMap((name, position) => (!query.region || inRegion(name)
+        ? [{ name, region: this.#topology.regionOf.get(name) ?? '', reportedAt: matrix.reportedAt[position] ?? null }]
+        : [])),
       cells: out,
       counts,
       findings,
@@ -282,13 +283,12 @@ export class LinkMatrix {
   }
 }
 
-function cellView(from: string, to: string, state: LinkCellState, observation: LinkObservation | undefined, updatedAt: string | undefined): LinkCell {
-  const cell: LinkCell = { from, to, state, declared: true };
-  if (updatedAt) cell.updatedAt = updatedAt;
+function cellView(from: string, to: string, state: LinkCellState, observation: LinkObservation | undefined): LinkCell {
+  const cell: LinkCell = { from, to, state };
   if (!observation) return cell;
   cell.reason = observation.reason;
-  cell.managed = observation.managed;
-  cell.message = observation.message;
+  if (!observation.managed) cell.managed = false;
+  if (state !== LinkState.Healthy) cell.message = observation.message;
   const probe = observation.probe;
   if (probe) {
     cell.probeOutcome = probe.outcome;

@@ -48,106 +48,132 @@ export function linkKey(group: string, from: string, to: string): string {
   return `${group}|${from}|${to}`;
 }
 
-/** The links between two clusters across all mesh groups. */
-interface PairLinks {
-  keys: string[];
-  failed: number;
-}
-
-/** Cluster pairs, by source then target. */
-type Pairs = Map<string, Map<string, PairLinks>>;
-
 export function analysePartitions(
   links: Iterable<LinkHealth>,
   regionOf: ReadonlyMap<string, string>,
   options: Partial<PartitionOptions> = {},
 ): PartitionAnalysis {
   const settings = { ...defaultPartitionOptions(), ...options };
-  const pairs: Pairs = new Map();
-  for (const link of links) {
-    let row = pairs.get(link.from);
-    if (!row) pairs.set(link.from, (row = new Map()));
-    let pair = row.get(link.to);
-    if (!pair) row.set(link.to, (pair = { keys: [], failed: 0 }));
-    pair.keys.push(linkKey(link.group, link.from, link.to));
-    if (link.failed) pair.failed += 1;
-  }
+  const graph = buildGraph(links);
+  const { names, size } = graph;
 
-  const clusters = new Set<string>();
-  for (const [from, row] of pairs) {
-    clusters.add(from);
-    for (const to of row.keys()) clusters.add(to);
-  }
-  const byRegion = new Map<string, string[]>();
-  for (const cluster of [...clusters].sort()) {
-    const region = regionOf.get(cluster) ?? '';
-    if (region) byRegion.set(region, [...(byRegion.get(region) ?? []), cluster]);
-  }
+  const byRegion = new Map<string, number[]>();
+  names.forEach((name, index) => {
+    const region = regionOf.get(name) ?? '';
+    if (region) byRegion.set(region, [...(byRegion.get(region) ?? []), index]);
+  });
   const scopes: Scope[] = [
-    ...[...byRegion].filter(([, members]) => members.length >= 2)
-      .map(([region, members]) => ({ scope: PartitionScope.Region, subject: region, members: new Set(members) })),
-    ...[...clusters].map((cluster) => ({ scope: PartitionScope.Cluster, subject: cluster, members: new Set([cluster]) })),
-  ];
+    ...[...byRegion].filter(([, members]) => members.length >= 2).sort(([a], [b]) => a.localeCompare(b))
+      .map(([region, members]) => ({ scope: PartitionScope.Region, subject: region, members })),
+    ...names.map((name, index) => ({ scope: PartitionScope.Cluster, subject: name, members: [index] })),
+  ].filter((scope) => mayBeCut(scope, graph, settings));
 
   // The same failed links can be explained from either end ("eu unreachable from us" or
   // "us cannot reach eu", or one cluster of eu after another). Take the explanation that
   // covers the most failed links, then look again at what it leaves uncovered.
-  const failedPeers = countFailedPeers(pairs);
-  const worthJudging = (scope: Scope) => [...scope.members].some((member) => (failedPeers.get(member) ?? 0) >= (scope.members.size > 1 ? 1 : settings.minPeers));
-  const candidates = scopes.filter(worthJudging);
-
-  const covered = new Set<string>();
   const findings: PartitionFinding[] = [];
-  const named = new Set<string>();
+  const coveredPairs = new Uint8Array(size * size);
   for (;;) {
     let best: Candidate | undefined;
-    for (const scope of candidates) {
-      if (named.has(scope.subject + scope.scope)) continue;
-      const candidate = judgeScope(scope, pairs, covered, settings);
+    for (const scope of scopes) {
+      const candidate = judgeScope(scope, graph, settings);
       if (candidate && (!best || compareCandidates(candidate, best) < 0)) best = candidate;
     }
     if (!best) break;
-    for (const key of best.keys) covered.add(key);
-    named.add(best.finding.subject + best.finding.scope);
+    for (const pair of best.pairs) {
+      graph.uncovered[pair] = 0;
+      coveredPairs[pair] = 1;
+    }
+    scopes.splice(scopes.indexOf(best.scope), 1);
     findings.push(best.finding);
   }
+  const covered = new Set<string>();
+  graph.links.forEach((link, position) => {
+    if (coveredPairs[graph.pairOf[position]!]) covered.add(linkKey(link.group, link.from, link.to));
+  });
   findings.sort((a, b) => a.id.localeCompare(b.id));
   return { findings, covered };
 }
 
-/** Per cluster, the most peers it has failed links with in one direction (a cheap bound). */
-function countFailedPeers(pairs: Pairs): Map<string, number> {
-  const outbound = new Map<string, number>();
-  const inbound = new Map<string, number>();
-  for (const [from, row] of pairs) {
-    for (const [to, pair] of row) {
-      if (pair.failed === 0) continue;
-      outbound.set(from, (outbound.get(from) ?? 0) + 1);
-      inbound.set(to, (inbound.get(to) ?? 0) + 1);
-    }
+/**
+ * Links aggregated per ordered cluster pair across mesh groups, in flat n×n arrays (pair
+ * `from * size + to`). A pair fails only when all its links fail: one working group
+ * proves the path.
+ */
+interface Graph {
+  names: string[];
+  size: number;
+  links: LinkHealth[];
+  /** Pair of each link, by position in `links`. */
+  pairOf: Int32Array;
+  /** 1 when the pair has links and every one of them fails. */
+  pairFailed: Uint8Array;
+  /** Links of the pair not yet covered by a finding. */
+  uncovered: Int32Array;
+}
+
+function buildGraph(input: Iterable<LinkHealth>): Graph {
+  const index = new Map<string, number>();
+  const indexOf = (name: string) => {
+    let found = index.get(name);
+    if (found === undefined) index.set(name, (found = index.size));
+    return found;
+  };
+  const links: LinkHealth[] = [];
+  const ends: number[] = [];
+  for (const link of input) {
+    links.push(link);
+    ends.push(indexOf(link.from), indexOf(link.to));
   }
-  const most = new Map(outbound);
-  for (const [cluster, count] of inbound) most.set(cluster, Math.max(count, most.get(cluster) ?? 0));
-  return most;
+  const size = index.size;
+  const pairOf = new Int32Array(links.length);
+  const total = new Int32Array(size * size);
+  const failed = new Int32Array(size * size);
+  links.forEach((link, position) => {
+    const pair = ends[2 * position]! * size + ends[2 * position + 1]!;
+    pairOf[position] = pair;
+    total[pair]! += 1;
+    if (link.failed) failed[pair]! += 1;
+  });
+  const pairFailed = new Uint8Array(size * size);
+  for (let pair = 0; pair < size * size; pair += 1) pairFailed[pair] = total[pair]! > 0 && failed[pair] === total[pair] ? 1 : 0;
+  return { names: [...index.keys()], size, links, pairOf, pairFailed, uncovered: total };
 }
 
 interface Scope {
   scope: PartitionScope;
   subject: string;
-  members: ReadonlySet<string>;
+  /** Cluster indexes. */
+  members: number[];
+}
+
+/** Cheap bound: a scope can only be cut if its members have enough failed pairs. */
+function mayBeCut({ members }: Scope, { size, pairFailed }: Graph, options: PartitionOptions): boolean {
+  const needed = members.length > 1 ? 1 : options.minPeers;
+  return members.some((member) => {
+    let inbound = 0;
+    let outbound = 0;
+    for (let peer = 0; peer < size; peer += 1) {
+      inbound += pairFailed[peer * size + member]!;
+      outbound += pairFailed[member * size + peer]!;
+    }
+    return Math.max(inbound, outbound) >= needed;
+  });
 }
 
 interface Candidate {
+  scope: Scope;
   finding: PartitionFinding;
-  /** The failed links it would cover. */
-  keys: string[];
+  /** The failed pairs it would cover. */
+  pairs: number[];
+  links: number;
   /** Share of the subject's peers cut off. */
   share: number;
 }
 
 /** Most links first; then the larger share, regions before clusters, inbound first, by name. */
 function compareCandidates(a: Candidate, b: Candidate): number {
-  return b.keys.length - a.keys.length
+  return b.links - a.links
     || b.share - a.share
     || (a.finding.scope === b.finding.scope ? 0 : a.finding.scope === PartitionScope.Region ? -1 : 1)
     || (a.finding.direction === b.finding.direction ? 0 : a.finding.direction === PartitionDirection.Inbound ? -1 : 1)
@@ -155,36 +181,39 @@ function compareCandidates(a: Candidate, b: Candidate): number {
 }
 
 /** The scope as cut off, when enough peers fail to reach it or be reached by it. */
-function judgeScope({ scope, subject, members }: Scope, pairs: Pairs, covered: ReadonlySet<string>, options: PartitionOptions): Candidate | undefined {
-  const inbound = crossing(pairs, members, covered, 'inbound');
-  const outbound = crossing(pairs, members, covered, 'outbound');
+function judgeScope(scope: Scope, graph: Graph, options: PartitionOptions): Candidate | undefined {
+  const inbound = crossing(graph, scope.members, 'inbound');
+  const outbound = crossing(graph, scope.members, 'outbound');
   const inboundCut = isCut(inbound, options);
   const outboundCut = isCut(outbound, options);
   if (!inboundCut && !outboundCut) return undefined;
 
-  const keys: string[] = [];
+  const pairs: number[] = [];
   const peers = new Set<string>();
+  let links = 0;
   let share = 0;
   for (const [cut, side] of [[inboundCut, inbound], [outboundCut, outbound]] as const) {
     if (!cut) continue;
-    for (const [peer, peerKeys] of side.failedKeys) {
-      keys.push(...peerKeys);
-      peers.add(peer);
-    }
-    share = Math.max(share, side.failedKeys.size / side.peers);
+    pairs.push(...side.failedPairs);
+    links += side.failedLinks;
+    for (const peer of side.failedPeers) peers.add(graph.names[peer]!);
+    share = Math.max(share, side.failedPeers.length / side.peers);
   }
+  const { scope: kind, subject } = scope;
   const direction = inboundCut && outboundCut ? PartitionDirection.Isolated : inboundCut ? PartitionDirection.Inbound : PartitionDirection.Outbound;
   return {
-    keys,
+    scope,
+    pairs,
+    links,
     share,
     finding: {
-      id: `partition:${scope}:${subject}:${direction}`,
-      scope,
+      id: `partition:${kind}:${subject}:${direction}`,
+      scope: kind,
       subject,
       direction,
       peers: [...peers].sort(),
-      linkCount: keys.length,
-      message: describe(scope, subject, direction, inbound, outbound),
+      linkCount: links,
+      message: describe(kind, subject, direction, inbound, outbound),
     },
   };
 }
@@ -192,57 +221,57 @@ function judgeScope({ scope, subject, members }: Scope, pairs: Pairs, covered: R
 interface Crossing {
   /** Peers outside the scope with uncovered links across its border. */
   peers: number;
-  /** Peers all of whose uncovered links across the border fail, with those links' keys. */
-  failedKeys: Map<string, string[]>;
+  /** Peers all of whose uncovered links across the border fail. */
+  failedPeers: number[];
+  failedPairs: number[];
+  failedLinks: number;
 }
 
-/** The links crossing the scope's border in one direction, grouped by outside peer. */
-function crossing(pairs: Pairs, members: ReadonlySet<string>, covered: ReadonlySet<string>, direction: 'inbound' | 'outbound'): Crossing {
-  const byPeer = new Map<string, { keys: string[]; failed: boolean }>();
-  const add = (peer: string, pair: PairLinks) => {
-    const keys = pair.keys.filter((key) => !covered.has(key));
-    if (keys.length === 0) return;
-    const entry = byPeer.get(peer) ?? { keys: [], failed: true };
-    entry.keys.push(...keys);
-    // A pair counts as failed only when all its links fail (one working group proves the path).
-    entry.failed &&= pair.failed === pair.keys.length;
-    byPeer.set(peer, entry);
-  };
-  if (direction === 'outbound') {
+/** The uncovered links crossing the scope's border in one direction, judged per outside peer. */
+function crossing({ size, pairFailed, uncovered }: Graph, members: readonly number[], direction: 'inbound' | 'outbound'): Crossing {
+  const inside = new Set(members);
+  const result: Crossing = { peers: 0, failedPeers: [], failedPairs: [], failedLinks: 0 };
+  for (let peer = 0; peer < size; peer += 1) {
+    if (inside.has(peer)) continue;
+    let links = 0;
+    let allFailed = true;
     for (const member of members) {
-      for (const [to, pair] of pairs.get(member) ?? []) if (!members.has(to)) add(to, pair);
+      const pair = direction === 'inbound' ? peer * size + member : member * size + peer;
+      if (uncovered[pair] === 0) continue;
+      links += uncovered[pair]!;
+      if (!pairFailed[pair]) allFailed = false;
     }
-  } else {
-    for (const [from, row] of pairs) {
-      if (members.has(from)) continue;
-      for (const member of members) {
-        const pair = row.get(member);
-        if (pair) add(from, pair);
-      }
+    if (links === 0) continue;
+    result.peers += 1;
+    if (!allFailed) continue;
+    result.failedPeers.push(peer);
+    result.failedLinks += links;
+    for (const member of members) {
+      const pair = direction === 'inbound' ? peer * size + member : member * size + peer;
+      if (uncovered[pair]! > 0) result.failedPairs.push(pair);
     }
   }
-  const failedKeys = new Map<string, string[]>();
-  for (const [peer, entry] of byPeer) if (entry.failed) failedKeys.set(peer, entry.keys);
-  return { peers: byPeer.size, failedKeys };
+  return result;
 }
 
 function isCut(side: Crossing, options: PartitionOptions): boolean {
-  const failed = side.failedKeys.size;
+  const failed = side.failedPeers.length;
   return failed >= options.minPeers && failed >= options.minShare * side.peers;
 }
 
 function describe(scope: PartitionScope, subject: string, direction: PartitionDirection, inbound: Crossing, outbound: Crossing): string {
   const clusters = (count: number) => `${count} cluster${count === 1 ? '' : 's'}`;
-  const reach = outbound.failedKeys.size === outbound.peers
+  const failedOut = outbound.failedPeers.length;
+  const reach = failedOut === outbound.peers
     ? (scope === PartitionScope.Cluster ? 'cannot reach any peer' : `cannot reach ${clusters(outbound.peers)}`)
-    : `cannot reach ${outbound.failedKeys.size} of ${outbound.peers} peers`;
+    : `cannot reach ${failedOut} of ${outbound.peers} peers`;
   switch (direction) {
     case PartitionDirection.Inbound:
-      return `${scope} ${subject} unreachable from ${clusters(inbound.failedKeys.size)}`;
+      return `${scope} ${subject} unreachable from ${clusters(inbound.failedPeers.length)}`;
     case PartitionDirection.Outbound:
       return `${scope} ${subject} ${reach}`;
     case PartitionDirection.Isolated:
-      return `${scope} ${subject} isolated: ${reach} and unreachable from ${clusters(inbound.failedKeys.size)}`;
+      return `${scope} ${subject} isolated: ${reach} and unreachable from ${clusters(inbound.failedPeers.length)}`;
   }
 }
 

@@ -229,19 +229,19 @@ export const PartitionFindingSchema = Type.Object({
 }, { additionalProperties: false });
 export type PartitionFinding = Static<typeof PartitionFindingSchema>;
 
+/** One declared directed link. Kept small: a 200-cluster group has 39,800 of them. */
 export const LinkCellSchema = Type.Object({
   from: Type.String(),
   to: Type.String(),
   state: LinkCellStateSchema,
   reason: Type.Optional(Type.Enum(LinkReason)),
-  /** False for links observed but not declared by the group. */
-  declared: Type.Boolean(),
+  /** Present (false) only for a resource netfleet does not manage. */
   managed: Type.Optional(Type.Boolean()),
+  /** Present only when the link is not healthy. */
   message: Type.Optional(Type.String()),
   latencyMs: Type.Optional(Type.Number()),
   certificateDaysLeft: Type.Optional(Type.Integer()),
   probeOutcome: Type.Optional(Type.Enum(ProbeOutcome)),
-  updatedAt: Type.Optional(Timestamp),
 }, { additionalProperties: false });
 export type LinkCell = Static<typeof LinkCellSchema>;
 
@@ -266,8 +266,12 @@ export type LinkCellCounts = Static<typeof LinkCellCountsSchema>;
 export const MeshGroupMatrixSchema = Type.Object({
   group: Type.String(),
   kind: Type.Enum(LinkKind),
-  /** Members in display order (by region, then name). */
-  clusters: Type.Array(Type.Object({ name: Type.String(), region: Type.String() }, { additionalProperties: false })),
+  /** Members in display order (by region, then name), with when each last reported its links. */
+  clusters: Type.Array(Type.Object({
+    name: Type.String(),
+    region: Type.String(),
+    reportedAt: Type.Union([Timestamp, Type.Null()]),
+  }, { additionalProperties: false })),
   /** Directed cells, self links excluded. */
   cells: Type.Array(LinkCellSchema),
   counts: LinkCellCountsSchema,
