@@ -4,3 +4,4 @@ export * from './signing.js';
 export * from './validate.js';
 export * from './secrets.js';
 export * from './links.js';
+export * from './rollout.js';
