@@ -1,0 +1,103 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorClass, SyncReason } from '@netfleet/shared';
+import { createSshSigner, type CommitSigner } from '@netfleet/test';
+import type { KubeApiServer } from '@netfleet/test/kube/server';
+import { startCluster } from './harness.js';
+import { reconcilerFor, startFleetRepo, type FleetRepo } from './fleet.js';
+import type { KubeClient } from '../src/kube/client.js';
+import type { Reconciler } from '../src/reconcile/reconcile.js';
+
+let kube: KubeApiServer;
+let fleet: FleetRepo;
+let reconciler: Reconciler;
+let client: KubeClient;
+let lastGood: string;
+
+/** Writes the cluster received: none may happen when a sync fails before applying. */
+const clusterWrites = () => kube.audit.filter((entry) => !entry.dryRun && ['create', 'update', 'patch', 'delete'].includes(entry.verb));
+const ingressFile = () => readFile(join(fleet.tree.dir, 'network', 'ingress.yaml'), 'utf8');
+
+beforeAll(async () => {
+  [kube, fleet] = await Promise.all([startCluster(), startFleetRepo()]);
+  ({ reconciler, client } = await reconcilerFor(kube, await fleet.source()));
+  const first = await reconciler.reconcile();
+  expect(first.reason).toBe(SyncReason.Succeeded);
+  lastGood = first.appliedRevision;
+}, 60_000);
+afterAll(async () => {
+  await kube?.stop();
+  await fleet?.dispose();
+});
+
+describe('when the git server is down', () => {
+  it('applies and prunes nothing, reports FetchFailed to retry, and stays at the last good revision', async () => {
+    await fleet.tree.write({ 'network/ingress.yaml': (await ingressFile()).replace('proxy-body-size: 16m', 'proxy-body-size: 64m') });
+    await fleet.publish('a change the agent cannot fetch yet');
+    await fleet.server.stop();
+    kube.audit.clear();
+    try {
+      const result = await reconciler.reconcile();
+      expect(result.reason).toBe(SyncReason.FetchFailed);
+      expect(result.errorClass).toBe(ErrorClass.Transient);
+      expect(result.message).toMatch(/unreachable|connect/i);
+      expect(result.appliedRevision).toBe(lastGood);
+      expect(clusterWrites()).toEqual([]);
+    } finally {
+      await fleet.server.start();
+    }
+    const recovered = await reconciler.reconcile();
+    expect(recovered.reason).toBe(SyncReason.Succeeded);
+    lastGood = recovered.appliedRevision;
+  });
+});
+
+describe('when a commit has invalid configuration', () => {
+  it('applies and prunes nothing, reports RenderFailed naming the file, and stays at the last good revision', async () => {
+    await fleet.tree.write({ 'network/ingress.yaml': (await ingressFile()).replace('inlet: LoadBalancer', 'inlet: Teleport') });
+    // Also drop a document: a broken commit must not prune either.
+    await fleet.tree.remove('network/egress.yaml');
+    const broken = await fleet.publish('broken ingress');
+    kube.audit.clear();
+    const result = await reconciler.reconcile();
+    expect(result.reason).toBe(SyncReason.RenderFailed);
+    expect(result.errorClass).toBe(ErrorClass.Terminal);
+    expect(result.revision).toBe(broken);
+    expect(result.message).toContain('network/ingress.yaml');
+    expect(result.appliedRevision).toBe(lastGood);
+    expect(clusterWrites()).toEqual([]);
+    expect(await client.get({ apiVersion: 'network.deckhouse.io/v1alpha1', kind: 'EgressGateway', name: 'partners' })).toBeDefined();
+  });
+});
+
+describe('when signatures are enforced', () => {
+  let signer: CommitSigner;
+  let enforcing: Reconciler;
+
+  beforeAll(async () => {
+    signer = await createSshSigner();
+    ({ reconciler: enforcing } = await reconcilerFor(kube, await fleet.source({ verification: { mode: 'enforce', sshKeys: [signer.publicKey] } })));
+  });
+  afterAll(() => signer?.dispose());
+
+  it('applies a revision signed by a trusted key', async () => {
+    await fleet.tree.write({ 'network/ingress.yaml': (await ingressFile()).replace('inlet: Teleport', 'inlet: LoadBalancer') });
+    const signed = await fleet.publish('fix the ingress, signed', { signer });
+    const result = await enforcing.reconcile();
+    expect(result.message).toBeUndefined();
+    expect(result.appliedRevision).toBe(signed);
+    lastGood = signed;
+  });
+
+  it('refuses an unsigned revision: nothing applied or pruned, SignatureInvalid reported, last good revision kept', async () => {
+    await fleet.tree.write({ 'network/ingress.yaml': (await ingressFile()).replace('proxy-body-size: 64m', 'proxy-body-size: 1m') });
+    await fleet.publish('unsigned change');
+    kube.audit.clear();
+    const result = await enforcing.reconcile();
+    expect(result.reason).toBe(SyncReason.SignatureInvalid);
+    expect(result.errorClass).toBe(ErrorClass.Terminal);
+    expect(result.appliedRevision).toBe(lastGood);
+    expect(clusterWrites()).toEqual([]);
+  });
+});
