@@ -23,9 +23,14 @@ export function fieldElement(name: string): string {
   return `f:${name}`;
 }
 
-/** `k:{"name":"x"}` with the key fields sorted by name, as structured-merge-diff writes them. */
-export function keyElement(item: JsonObject, keys: string[]): string {
-  const fields = [...keys].sort().filter((key) => item[key] !== undefined).map((key) => [key, item[key]]);
+/**
+ * `k:{"name":"x"}` with the key fields sorted by name, as structured-merge-diff writes them;
+ * a missing key field takes its schema default (`protocol: TCP` of Service ports).
+ */
+export function keyElement(item: JsonObject, keys: string[], defaults: Record<string, unknown> = {}): string {
+  const fields = [...keys].sort()
+    .map((key) => [key, item[key] ?? defaults[key]] as const)
+    .filter(([, value]) => value !== undefined);
   return `k:${JSON.stringify(Object.fromEntries(fields))}`;
 }
 

@@ -131,7 +131,6 @@ export class ResourceHandlers {
     if (typeof metadata.name !== 'string' || metadata.name === '') {
       throw statusErrors.invalid(type.kind, type.group, '', [fieldErrors.required('metadata.name', 'name or generateName is required')]);
     }
-    if (type.statusSubresource) delete object.status;
     const writer = this.updateWriter(type, context);
     const created = this.commit(type, namespace, metadata.name, undefined, object, options, context, (candidate) =>
       recordUpdate(undefined, candidate, type.schema, writer, scopeOf(type, options), rfc3339Now()));
@@ -276,7 +275,10 @@ export class ResourceHandlers {
 
   /** The main endpoint keeps the stored status; `/status` keeps everything but status. */
   private resetIgnoredParts(type: ResourceType, live: JsonObject | undefined, candidate: JsonObject, subresource: string | undefined): JsonObject {
-    if (!live) return candidate;
+    if (!live) {
+      if (type.statusSubresource) delete candidate.status;
+      return candidate;
+    }
     if (subresource === 'status') {
       const reset = structuredClone(live);
       if (candidate.status === undefined) delete reset.status;

@@ -59,13 +59,17 @@ function childrenOf(node: TypedNode, value: unknown): Child[] {
   }
   if (node.kind === 'list' && Array.isArray(value)) {
     return value.map((item) => ({
-      element: node.listType === 'map' && isObject(item) ? keyElement(item, node.keys) : valueElement(item),
+      element: node.listType === 'map' && isObject(item) ? keyElement(item, node.keys, keyDefaults(node.items)) : valueElement(item),
       value: item,
       schema: node.items,
       undeclared: false,
     }));
   }
   return [];
+}
+
+function keyDefaults(items: Schema | undefined): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(schemaProperties(items)).map(([name, property]) => [name, property.default]));
 }
 
 /** The set an applied configuration owns (structured-merge-diff `ToFieldSet`). */
