@@ -5,7 +5,7 @@
  * and DKP's ModuleConfig webhook (settings against module-config/<module>.yaml).
  */
 import { fileURLToPath } from 'node:url';
-import { CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsRepoReader, MODULE_CONFIG_VERSIONS, groupOf, renderRepository, type KubeObject, type RenderResult } from '@netfleet/shared';
 import { loadModuleSettingsSchemas } from '../src/dkp.js';
@@ -36,9 +36,10 @@ async function strictApply(object: KubeObject, dryRun: boolean): Promise<unknown
     if (object.kind === 'ConfigMap') return core.patchNamespacedConfigMap({ ...common, namespace: namespace! }, contentType);
     throw new Error(`no strict apply path for core kind ${object.kind}`);
   }
-  const resource = await KubernetesObjectApi.makeApiClient(config).resource(object.apiVersion, object.kind);
-  if (!resource) throw new Error(`the server does not serve ${object.apiVersion} ${object.kind}`);
   const custom = config.makeApiClient(CustomObjectsApi);
+  const discovery = await custom.getAPIResources({ group: group!, version: version! });
+  const resource = discovery.resources.find((candidate) => candidate.kind === object.kind && !candidate.name.includes('/'));
+  if (!resource) throw new Error(`the server does not serve ${object.apiVersion} ${object.kind}`);
   const target = { group: group!, version: version!, plural: resource.name, name, body: object, fieldManager: FIELD_MANAGER, fieldValidation: 'Strict', dryRun: dry };
   return namespace === undefined
     ? custom.patchClusterCustomObject(target, contentType)
