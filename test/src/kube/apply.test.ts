@@ -152,7 +152,7 @@ describe('when a custom resource with a status subresource is applied', () => {
     const created = await apply(objects, federation('peer.local'), 'netfleet') as Manifest;
     expect(created.status).toBeUndefined();
     expect(created.metadata?.generation).toBe(1);
-    const relabelled = await apply(objects, { ...federation('peer.local'), metadata: { name: 'peer', labels: { tier: 'a' } } }, 'netfleet');
+    const relabelled = await apply(objects, { ...federation('peer.local'), metadata: { name: 'peer', labels: { tier: 'a' } } } as Manifest, 'netfleet');
     expect(relabelled.metadata?.generation).toBe(1);
     const changed = await apply(objects, federation('other.local'), 'netfleet');
     expect(changed.metadata?.generation).toBe(2);
