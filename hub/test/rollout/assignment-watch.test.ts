@@ -1,0 +1,64 @@
+import { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HubKeys } from '../../src/redis/keys.js';
+import { AssignmentWatch } from '../../src/rollout/assignment-watch.js';
+import { reduce } from '../../src/rollout/machine.js';
+import { RolloutStore, assignmentTag } from '../../src/rollout/store.js';
+import { quietLogger, testKeySpace } from '../helpers.js';
+import { T0, newRollout } from './fixtures.js';
+
+describe('assignment watch', () => {
+  let space: ReturnType<typeof testKeySpace>;
+  let client: Redis;
+  let store: RolloutStore;
+  let watch: AssignmentWatch;
+
+  beforeEach(async () => {
+    space = testKeySpace('assign-watch');
+    client = new Redis(space.url);
+    store = new RolloutStore(client, new HubKeys(space.prefix));
+    watch = new AssignmentWatch(client, store, quietLogger());
+    await store.create(newRollout());
+  });
+
+  afterEach(async () => {
+    await watch.close();
+    client.disconnect();
+    await space.cleanup();
+  });
+
+  /** Starts the rollout: c1 gets its assignment. */
+  const assignCanary = () => store.commit(0, reduce(newRollout(), { type: 'tick', at: T0 }));
+
+  it('answers at once when the agent does not have the current assignment', async () => {
+    await assignCanary();
+    const assignment = await watch.wait('c1', undefined, 10_000);
+    expect(assignment).toMatchObject({ revision: 'rev-new', attempt: 1 });
+  });
+
+  it('wakes a waiting agent when its assignment changes', async () => {
+    const started = Date.now();
+    const waiting = watch.wait('c1', undefined, 20_000);
+    await watch.start();
+    await assignCanary();
+    const assignment = await waiting;
+    expect(assignment && assignmentTag(assignment)).toBe('r1/1/rev-new');
+    // Woken by the change, long before its 20 s were up.
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('keeps waiting through changes to other clusters and returns the unchanged assignment when the time is up', async () => {
+    const waiting = watch.wait('e1', undefined, 300);
+    await assignCanary();
+    expect(await waiting).toBeNull();
+  });
+
+  it('returns the unchanged assignment when the agent goes away', async () => {
+    await assignCanary();
+    const tag = assignmentTag((await store.assignment('c1'))!);
+    const controller = new AbortController();
+    const waiting = watch.wait('c1', tag, 20_000, controller.signal);
+    controller.abort();
+    expect(await waiting).toMatchObject({ revision: 'rev-new' });
+  });
+});
