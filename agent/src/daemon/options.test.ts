@@ -1,0 +1,52 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveAgentOptions } from './options.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'netfleet-options-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+async function configFile(text: string): Promise<string> {
+  const path = join(dir, `config-${Math.random().toString(16).slice(2)}.yaml`);
+  await writeFile(path, text);
+  return path;
+}
+
+describe('resolveAgentOptions', () => {
+  it('applies the defaults to what is required', async () => {
+    const options = await resolveAgentOptions({ flags: { repo: '/fleet', cluster: 'eu-fra-1' }, env: {} });
+    expect(options).toMatchObject({ repo: '/fleet', cluster: 'eu-fra-1', branch: 'main', namespace: 'netfleet-system', interval: 60, pruneLimit: 0.5, verify: 'off' });
+    expect(options.driftMode).toBeUndefined();
+  });
+
+  it('lets flags beat the environment, and the environment beat the config file', async () => {
+    const file = await configFile('repo: https://git.example.com/fleet.git\ncluster: from-file\ninterval: 30\nbranch: file-branch\n');
+    const options = await resolveAgentOptions({
+      configFile: file, env: { NETFLEET_CLUSTER: 'from-env', NETFLEET_INTERVAL: '20', POD_NAMESPACE: 'agents' }, flags: { interval: '10' },
+    });
+    expect(options).toMatchObject({ repo: 'https://git.example.com/fleet.git', cluster: 'from-env', interval: 10, branch: 'file-branch', namespace: 'agents' });
+  });
+
+  it('takes KUBECONFIG when no kubeconfig option is given', async () => {
+    const options = await resolveAgentOptions({ flags: { repo: '/fleet', cluster: 'c' }, env: { KUBECONFIG: '/etc/kube.yaml' } });
+    expect(options.kubeconfig).toBe('/etc/kube.yaml');
+  });
+
+  it.each([
+    { name: 'a missing cluster', flags: { repo: '/fleet' }, message: /missing option cluster/ },
+    { name: 'a prune limit above 1', flags: { repo: '/fleet', cluster: 'c', pruneLimit: '1.5' }, message: /pruneLimit is "1.5"; expected a number from 0 to 1/ },
+    { name: 'an unknown drift mode', flags: { repo: '/fleet', cluster: 'c', driftMode: 'fix' }, message: /driftMode is "fix"; expected one of correct, alert/ },
+    { name: 'enforce without keys', flags: { repo: '/fleet', cluster: 'c', verify: 'enforce' }, message: /no trusted keys/ },
+  ])('refuses $name with AGENT_CONFIG', async ({ flags, message }) => {
+    await expect(resolveAgentOptions({ flags, env: {} })).rejects.toMatchObject({ code: 'AGENT_CONFIG', message: expect.stringMatching(message) });
+  });
+
+  it('refuses unknown keys in the config file, naming the file', async () => {
+    const file = await configFile('repo: /fleet\ncluster: c\nintervall: 5\n');
+    await expect(resolveAgentOptions({ configFile: file, env: {} })).rejects.toMatchObject({ code: 'AGENT_CONFIG', message: expect.stringContaining(`${file}: unknown option(s) intervall`) });
+  });
+});
