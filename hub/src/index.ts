@@ -9,3 +9,4 @@ export type { DeliveryRecord } from './alerts/delivery-worker.js';
 export { deriveReportKey } from './registry/credentials.js';
 export type { Principal } from './registry/registry.js';
 export { HUB_VERSION } from './version.js';
+export { resolveHubConfig, HubConfigSchema, type HubConfig, type HubConfigLayers } from './config.js';

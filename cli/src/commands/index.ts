@@ -1,8 +1,10 @@
 import type { CliCommand } from '../command.js';
 import { agentCommand } from './agent.js';
+import { clusterCommand, clustersCommand } from './clusters.js';
 import { diffCommand } from './diff.js';
+import { hubCommand } from './hub.js';
 import { renderCommand } from './render.js';
 import { validateCommand } from './validate.js';
 
 /** Every subcommand, in the order `netfleet --help` lists them. */
-export const commands: CliCommand[] = [renderCommand, validateCommand, diffCommand, agentCommand];
+export const commands: CliCommand[] = [renderCommand, validateCommand, diffCommand, agentCommand, hubCommand, clustersCommand, clusterCommand];

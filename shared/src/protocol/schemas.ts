@@ -297,5 +297,6 @@ export type ClusterDetail = Static<typeof ClusterDetailSchema>;
 export type ClusterList = Static<typeof ClusterListSchema>;
 export type DriftState = Static<typeof DriftStateSchema>;
 export type ClusterEvent = Static<typeof ClusterEventSchema>;
+export type EventList = Static<typeof EventListSchema>;
 export type Alert = Static<typeof AlertSchema>;
 export type ErrorResponse = Static<typeof ErrorResponseSchema>;

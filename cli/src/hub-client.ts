@@ -1,0 +1,59 @@
+import { readFile } from 'node:fs/promises';
+import { NetfleetError, type ErrorResponse } from '@netfleet/shared';
+
+/** Where the hub is and which token to use: flags, then NETFLEET_HUB_URL / NETFLEET_HUB_TOKEN(_FILE). */
+export interface HubClientOptions {
+  hubUrl?: string;
+  token?: string;
+  tokenFile?: string;
+}
+
+/** A small client of the hub API; errors in the hub's error format become NetfleetErrors. */
+export class HubClient {
+  private constructor(private readonly base: string, private readonly token: string) {}
+
+  static async create(options: HubClientOptions, env: NodeJS.ProcessEnv = process.env): Promise<HubClient> {
+    const base = options.hubUrl ?? env.NETFLEET_HUB_URL;
+    if (!base) throw new NetfleetError('CLI_HUB_URL_MISSING', 'no hub URL given', { hint: 'pass --hub-url or set NETFLEET_HUB_URL' });
+    const tokenFile = options.tokenFile ?? env.NETFLEET_HUB_TOKEN_FILE;
+    const token = options.token ?? env.NETFLEET_HUB_TOKEN ?? (tokenFile ? (await readFile(tokenFile, 'utf8')).trim() : undefined);
+    if (!token) throw new NetfleetError('CLI_HUB_TOKEN_MISSING', 'no hub token given', { hint: 'pass --token-file or set NETFLEET_HUB_TOKEN' });
+    return new HubClient(base, token);
+  }
+
+  async get<T>(path: string, query: Record<string, string | string[] | undefined> = {}): Promise<T> {
+    const url = new URL(path, this.base);
+    for (const [key, value] of Object.entries(query)) {
+      for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value]) url.searchParams.append(key, item);
+    }
+    let response: Response;
+    try {
+      response = await fetch(url, { headers: { authorization: `Bearer ${this.token}` }, signal: AbortSignal.timeout(15_000) });
+    } catch (error) {
+      throw new NetfleetError('CLI_HUB_UNREACHABLE', `cannot reach the hub at ${url.origin}`, { hint: 'check --hub-url and that the hub runs', cause: error });
+    }
+    const body = (await response.json().catch(() => undefined)) as unknown;
+    if (!response.ok) {
+      const error = (body as ErrorResponse | undefined)?.error;
+      throw new NetfleetError(error?.code ?? 'CLI_HUB_ERROR', error?.message ?? `the hub answered HTTP ${response.status}`, { hint: error?.hint });
+    }
+    return body as T;
+  }
+}
+
+/** Prints rows as aligned columns. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
+  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
+}
+
+/** `3m ago`-style age of an ISO time. */
+export function age(iso: string | null, now = Date.now()): string {
+  if (!iso) return '-';
+  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (seconds < 120) return `${seconds}s ago`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)}m ago`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)}h ago`;
+  return `${Math.round(seconds / 86_400)}d ago`;
+}

@@ -1,0 +1,115 @@
+import { readFile } from 'node:fs/promises';
+import { Type, type Static } from '@sinclair/typebox';
+import { compileValidator } from '@netfleet/shared';
+import { HubError, HubErrorCode } from './errors.js';
+import type { HubOptions } from './options.js';
+import type { SinkConfig } from './alerts/sinks.js';
+
+const SinkSchema = Type.Object({
+  type: Type.Union([Type.Literal('webhook'), Type.Literal('slack'), Type.Literal('alertmanager')]),
+  name: Type.String({ pattern: '^[a-z0-9][-a-z0-9]*$' }),
+  /** The URL, or `urlFile` holding it (Slack webhook URLs are secrets). */
+  url: Type.Optional(Type.String()),
+  urlFile: Type.Optional(Type.String()),
+  /** Webhook signing secret, or `secretFile` holding it. */
+  secret: Type.Optional(Type.String()),
+  secretFile: Type.Optional(Type.String()),
+}, { additionalProperties: false });
+
+/**
+ * The hub's config file (YAML or JSON), also the shape flags and env are merged into.
+ * Secrets are read from files so they stay out of the config and the process list.
+ */
+export const HubConfigSchema = Type.Object({
+  redisUrl: Type.Optional(Type.String()),
+  prefix: Type.Optional(Type.String()),
+  /** `host:port` of the API. */
+  listen: Type.Optional(Type.String()),
+  publicUrl: Type.Optional(Type.String()),
+  secretFile: Type.Optional(Type.String()),
+  /** Files with one token per line. */
+  adminTokensFile: Type.Optional(Type.String()),
+  readTokensFile: Type.Optional(Type.String()),
+  heartbeatIntervalMs: Type.Optional(Type.Integer({ minimum: 100 })),
+  sweepIntervalMs: Type.Optional(Type.Integer({ minimum: 10 })),
+  leaseTtlMs: Type.Optional(Type.Integer({ minimum: 100 })),
+  ingestConcurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  eventsCap: Type.Optional(Type.Integer({ minimum: 1 })),
+  alertRepeatIntervalMs: Type.Optional(Type.Integer({ minimum: 1000 })),
+  sinks: Type.Optional(Type.Array(SinkSchema)),
+}, { additionalProperties: false });
+
+export type HubConfig = Static<typeof HubConfigSchema>;
+
+const configValidator = compileValidator('hub config', HubConfigSchema);
+
+/** Where each layer comes from; later layers win: file < env < flags. */
+export interface HubConfigLayers {
+  /** Parsed config file content and its path (for error messages). */
+  file?: { path: string; content: unknown };
+  env: NodeJS.ProcessEnv;
+  flags: Partial<HubConfig>;
+}
+
+/** Reads `NETFLEET_HUB_*` variables; `NETFLEET_HUB_SECRET` may hold the secret itself. */
+function fromEnv(env: NodeJS.ProcessEnv): Partial<HubConfig> {
+  const pick = (name: string) => env[`NETFLEET_HUB_${name}`] || undefined;
+  const number = (name: string) => (pick(name) === undefined ? undefined : Number(pick(name)));
+  return Object.fromEntries(Object.entries({
+    redisUrl: pick('REDIS_URL'), prefix: pick('PREFIX'), listen: pick('LISTEN'), publicUrl: pick('PUBLIC_URL'),
+    secretFile: pick('SECRET_FILE'), adminTokensFile: pick('ADMIN_TOKENS_FILE'), readTokensFile: pick('READ_TOKENS_FILE'),
+    heartbeatIntervalMs: number('HEARTBEAT_INTERVAL_MS'),
+  }).filter(([, value]) => value !== undefined));
+}
+
+async function readSecret(path: string, what: string): Promise<string> {
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch (error) {
+    throw new HubError(HubErrorCode.Config, `cannot read the ${what} file ${path}`, { hint: 'check the path and its permissions', cause: error });
+  }
+}
+
+async function readTokens(path: string | undefined, what: string): Promise<string[]> {
+  if (!path) return [];
+  return (await readSecret(path, what)).split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
+}
+
+/** Merges file, env and flags, validates the result, and reads the secret files. */
+export async function resolveHubConfig(layers: HubConfigLayers): Promise<{ options: HubOptions; listen: { host: string; port: number } }> {
+  if (layers.file) {
+    try {
+      configValidator.assert(layers.file.content ?? {});
+    } catch (error) {
+      throw new HubError(HubErrorCode.Config, `${layers.file.path}: ${(error as Error).message}`, { hint: 'see docs/hub.md for the config keys' });
+    }
+  }
+  const flags = Object.fromEntries(Object.entries(layers.flags).filter(([, value]) => value !== undefined));
+  const merged = configValidator.assert({ ...(layers.file?.content as object | undefined), ...fromEnv(layers.env), ...flags });
+
+  const secret = layers.env.NETFLEET_HUB_SECRET
+    ?? (merged.secretFile ? await readSecret(merged.secretFile, 'hub secret') : undefined);
+  if (!secret) {
+    throw new HubError(HubErrorCode.Config, 'no hub secret configured', {
+      hint: 'set secretFile in the config, --secret-file, NETFLEET_HUB_SECRET_FILE or NETFLEET_HUB_SECRET (e.g. `openssl rand -hex 32`)',
+    });
+  }
+  const sinks: SinkConfig[] = [];
+  for (const sink of merged.sinks ?? []) {
+    const url = sink.url ?? (sink.urlFile ? await readSecret(sink.urlFile, `sink ${sink.name} URL`) : undefined);
+    if (!url) throw new HubError(HubErrorCode.Config, `sink ${sink.name} has neither url nor urlFile`);
+    const secretValue = sink.secret ?? (sink.secretFile ? await readSecret(sink.secretFile, `sink ${sink.name} secret`) : undefined);
+    sinks.push(sink.type === 'webhook' ? { type: 'webhook', name: sink.name, url, ...(secretValue ? { secret: secretValue } : {}) } : { type: sink.type, name: sink.name, url });
+  }
+  const listen = /^(.*):(\d+)$/.exec(merged.listen ?? '0.0.0.0:8080');
+  if (!listen) throw new HubError(HubErrorCode.Config, `listen must be host:port, got ${merged.listen}`);
+  const { listen: _listen, secretFile: _secretFile, adminTokensFile, readTokensFile, sinks: _sinks, ...rest } = merged;
+  return {
+    options: {
+      ...rest, secret, sinks,
+      adminTokens: await readTokens(adminTokensFile, 'admin tokens'),
+      readTokens: await readTokens(readTokensFile, 'read tokens'),
+    },
+    listen: { host: listen[1]!, port: Number(listen[2]) },
+  };
+}
