@@ -24,7 +24,7 @@ interface SeenEvent {
 }
 
 /** Collects watch events until the stream ends. */
-async function startWatch(path: string, query: Record<string, unknown>): Promise<{ events: SeenEvent[]; ended: Promise<unknown>; stop(): void }> {
+async function startWatch(path: string, query: Record<string, string | number | boolean | undefined>): Promise<{ events: SeenEvent[]; ended: Promise<unknown>; stop(): void }> {
   const events: SeenEvent[] = [];
   let finish: (error: unknown) => void = () => undefined;
   const ended = new Promise((resolve) => { finish = resolve; });
