@@ -1,5 +1,5 @@
 import type { KubeObject } from '@netfleet/shared';
-import { InventoryError } from '../errors.js';
+import { InventoryError, KubeApiError } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';
 import { Inventory } from './inventory.js';
 
@@ -40,7 +40,7 @@ export class InventoryStore {
     try {
       configMap = await this.client.get(this.#path());
     } catch (cause) {
-      throw new InventoryError(`cannot read the inventory ConfigMap ${this.options.namespace}/${this.#name}`, { cause });
+      throw this.#failure('read', cause);
     }
     if (!configMap) return { inventory: new Inventory(), revision: '' };
     const data = (configMap.data ?? {}) as Record<string, string>;
@@ -65,8 +65,15 @@ export class InventoryStore {
     try {
       await this.client.apply(configMap, { force: true });
     } catch (cause) {
-      throw new InventoryError(`cannot write the inventory ConfigMap ${this.options.namespace}/${this.#name}`, { cause });
+      throw this.#failure('write', cause);
     }
+  }
+
+  /** An unreachable cluster stays a KUBE_ error; anything else is the inventory's problem. */
+  #failure(verb: 'read' | 'write', cause: unknown): Error {
+    if (cause instanceof KubeApiError && cause.transient) return cause;
+    const detail = cause instanceof Error ? `: ${cause.message}` : '';
+    return new InventoryError(`cannot ${verb} the inventory ConfigMap ${this.options.namespace}/${this.#name}${detail}`, { cause });
   }
 
   #path() {

@@ -46,6 +46,10 @@ async function previewObject(client: KubeClient, rendered: RenderedObject): Prom
     return { id: rendered.id, text: unifiedDiff(name, dryRun, live, rendered.policy.ignore) };
   } catch (raw) {
     const error = toKubeError(raw);
+    if (error.code === KubeErrorCode.NotFound && rendered.object.metadata.namespace && !live) {
+      // Its namespace does not exist yet, so the server cannot dry-run it: show it as rendered.
+      return { id: rendered.id, text: unifiedDiff(name, rendered.object, undefined) };
+    }
     if (error.code === KubeErrorCode.FieldConflict) {
       return { id: rendered.id, text: `# ${name}: conflicts with another field manager on ${error.conflicts.map((conflict) => conflict.field).join(', ')}\n` };
     }

@@ -1,0 +1,95 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KubeClient } from '@netfleet/agent';
+import { startKubeApiServer, type KubeApiServer } from '@netfleet/test';
+import { main } from '../src/main.js';
+
+const EXAMPLE_FLEET = join(import.meta.dirname, '..', '..', 'examples', 'fleet');
+
+let kube: KubeApiServer;
+let dir: string;
+
+function capture() {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk) => (out += chunk));
+  stderr.on('data', (chunk) => (err += chunk));
+  return { io: { stdout, stderr }, text: () => ({ out, err }) };
+}
+
+async function run(...args: string[]) {
+  const { io, text } = capture();
+  const code = await main(args, io);
+  return { code, ...text() };
+}
+
+const target = () => ['--repo', dir, '--cluster', 'eu-fra-1', '--kubeconfig', kube.kubeconfigPath, '--namespace', 'netfleet-system'];
+
+beforeAll(async () => {
+  kube = await startKubeApiServer();
+  await kube.installDkpCrds();
+  await new KubeClient({ kubeConfig: kube.kubeConfig() }).apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'netfleet-system' } }, { force: false });
+  dir = await mkdtemp(join(tmpdir(), 'netfleet-cli-fleet-'));
+  await cp(EXAMPLE_FLEET, dir, { recursive: true });
+}, 60_000);
+afterAll(async () => {
+  await kube?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('netfleet diff, before anything was applied', () => {
+  it('shows every object as new and exits 1', async () => {
+    const { code, out } = await run('diff', ...target());
+    expect(code).toBe(1);
+    expect(out).toContain('+++ desired/IngressNginxController/public');
+    expect(out).toContain('+  inlet: LoadBalancer');
+  });
+});
+
+describe('netfleet agent --once', () => {
+  it('applies everything and exits 0', async () => {
+    const { code, out } = await run('agent', '--once', ...target());
+    expect(code).toBe(0);
+    expect(out).toMatch(/created +IngressNginxController\/public/);
+    expect(out).toMatch(/sync succeeded: Succeeded at revision dir-[0-9a-f]{40}/);
+  });
+
+  it('exits 1 with the reason when the sync fails', async () => {
+    const { code, out } = await run('agent', '--once', '--repo', dir, '--cluster', 'no-such-cluster', '--kubeconfig', kube.kubeconfigPath, '--namespace', 'netfleet-system');
+    expect(code).toBe(1);
+    expect(out).toMatch(/sync failed \(terminal\): RenderFailed/);
+    expect(out).toContain('no-such-cluster');
+  });
+});
+
+describe('netfleet diff, after a sync', () => {
+  it('exits 0 without output when the cluster matches the repository', async () => {
+    const { code, out } = await run('diff', ...target());
+    expect(out).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it('prints a unified diff of the changed field and exits 1 when the repository moved', async () => {
+    const file = join(dir, 'network', 'ingress.yaml');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('proxy-body-size: 16m', 'proxy-body-size: 32m'));
+    const { code, out } = await run('diff', ...target());
+    expect(code).toBe(1);
+    expect(out).toContain('--- live/IngressNginxController/public');
+    expect(out).toContain('-    proxy-body-size: 16m');
+    expect(out).toContain('+    proxy-body-size: 32m');
+    expect(out).not.toContain('IngressNginxController/internal');
+  });
+
+  it('exits 2 when the cluster cannot be reached', async () => {
+    const kubeconfig = join(dir, 'unreachable.kubeconfig');
+    await writeFile(kubeconfig, (await readFile(kube.kubeconfigPath, 'utf8')).replace(/server: .*/, 'server: http://127.0.0.1:1'));
+    const { code, err } = await run('diff', '--repo', dir, '--cluster', 'eu-fra-1', '--kubeconfig', kubeconfig);
+    expect(code).toBe(2);
+    expect(err).toContain('KUBE_UNREACHABLE');
+  });
+});
