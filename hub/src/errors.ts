@@ -16,6 +16,10 @@ export const HubErrorCode = {
   ClusterRevoked: 'HUB_CLUSTER_REVOKED',
   Config: 'HUB_CONFIG_INVALID',
   Redis: 'HUB_REDIS_UNAVAILABLE',
+  /** A rollout control that does not apply to the rollout's state (e.g. promote while not baking). */
+  RolloutRefused: 'HUB_ROLLOUT_REFUSED',
+  /** The rollout kept changing under a control; retry it. */
+  RolloutBusy: 'HUB_ROLLOUT_BUSY',
   Internal: 'HUB_INTERNAL',
 } as const;
 
@@ -33,6 +37,8 @@ const STATUS: Record<HubErrorCode, number> = {
   HUB_CLUSTER_REVOKED: 409,
   HUB_CONFIG_INVALID: 500,
   HUB_REDIS_UNAVAILABLE: 503,
+  HUB_ROLLOUT_REFUSED: 409,
+  HUB_ROLLOUT_BUSY: 409,
   HUB_INTERNAL: 500,
 };
 

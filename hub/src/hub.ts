@@ -14,6 +14,11 @@ import { IngestWorker } from './ingest/ingest-worker.js';
 import { Sweeper } from './sweeper/sweeper.js';
 import { FleetState } from './state/fleet-state.js';
 import { buildApi } from './api/app.js';
+import { RolloutStore } from './rollout/store.js';
+import { AssignmentWatch } from './rollout/assignment-watch.js';
+import { FleetHeads } from './rollout/heads.js';
+import { RolloutController } from './rollout/controller.js';
+import { RedisFleetView } from './rollout/fleet-view.js';
 
 /**
  * One hub replica: the ingest worker, the alert delivery worker, the sweeper (under a
@@ -26,6 +31,8 @@ export class Hub {
   readonly redis: Redis;
   /** Connection of ingest, sweeper and alerts: waits for Redis to come back and carries on. */
   private readonly workRedis: Redis;
+  /** Connection BullMQ queues share and workers duplicate. */
+  private readonly bullRedis: Redis;
   readonly keys: HubKeys;
   readonly scripts: HubScripts;
   readonly registry: Registry;
@@ -36,6 +43,8 @@ export class Hub {
   private readonly alertsView: AlertEngine;
   readonly ingest: ReportIngest;
   readonly sweeper: Sweeper;
+  /** Rollout state and the agents' assignment long-poll (API connection), and the controller (work connection). */
+  readonly rollouts: { store: RolloutStore; watch: AssignmentWatch; heads: FleetHeads; controller: RolloutController };
   private readonly reportQueue: Queue;
   private readonly alertQueue: Queue<DeliveryJob>;
   private readonly ingestWorker: IngestWorker | undefined;
@@ -58,7 +67,11 @@ export class Hub {
     const workScripts = new HubScripts(this.workRedis, this.keys, scriptOptions);
     this.registry = new Registry(this.redis, this.scripts, { secret: o.secret, adminTokens: o.adminTokens, readTokens: o.readTokens });
     this.fleet = new FleetState(this.redis, this.keys);
-    const connection: ConnectionOptions = { url: o.redisUrl } as ConnectionOptions;
+    // BullMQ gets a client instance: under native ESM it cannot load ioredis from options.
+    // Workers duplicate it for their blocking connections, hence no per-request retry limit.
+    this.bullRedis = new Redis(o.redisUrl, { maxRetriesPerRequest: null });
+    this.bullRedis.on('error', (error) => this.logger.warn({ err: error.message }, 'redis connection error'));
+    const connection: ConnectionOptions = this.bullRedis;
     this.reportQueue = new Queue(REPORT_QUEUE, { connection, prefix: o.prefix });
     this.alertQueue = new Queue<DeliveryJob>(ALERT_QUEUE, { connection, prefix: o.prefix });
     for (const queue of [this.reportQueue, this.alertQueue]) {
@@ -86,13 +99,24 @@ export class Hub {
     this.sweeper = new Sweeper(this.workRedis, workScripts, this.alerts, {
       offlineAfterMs: 2 * o.heartbeatIntervalMs, intervalMs: o.sweepIntervalMs, leaseTtlMs: o.leaseTtlMs, replicaId: o.replicaId,
     }, this.logger);
+    const rolloutStore = new RolloutStore(this.redis, this.keys, { eventsCap: o.eventsCap });
+    this.rollouts = {
+      store: rolloutStore,
+      heads: new FleetHeads(this.redis, this.keys),
+      watch: new AssignmentWatch(this.redis, rolloutStore, this.logger),
+      controller: new RolloutController(
+        workScripts, new RolloutStore(this.workRedis, this.keys, { eventsCap: o.eventsCap }),
+        new RedisFleetView(new FleetState(this.workRedis, this.keys), this.alerts), new FleetHeads(this.workRedis, this.keys),
+        { replicaId: o.replicaId, leaseTtlMs: o.leaseTtlMs, intervalMs: o.rolloutIntervalMs }, this.logger.child({ component: 'rollout' }),
+      ),
+    };
   }
 
   /** The HTTP API (built on first use). */
   async api(): Promise<FastifyInstance> {
     this.apiInstance ??= await buildApi({
       redis: this.redis, keys: this.keys, registry: this.registry, fleet: this.fleet, alerts: this.alertsView,
-      metrics: this.metrics, workersRunning: () => this.started && (this.ingestWorker?.running ?? true),
+      metrics: this.metrics, rollouts: this.rollouts, workersRunning: () => this.started && (this.ingestWorker?.running ?? true),
     }, this.logger);
     return this.apiInstance;
   }
@@ -102,6 +126,7 @@ export class Hub {
     this.ingestWorker?.start();
     this.deliveryWorker.start();
     if (this.options.sweeper) this.sweeper.start();
+    if (this.options.rollouts) this.rollouts.controller.start();
     this.started = true;
     this.logger.info({ prefix: this.options.prefix }, 'hub started');
   }
@@ -116,6 +141,8 @@ export class Hub {
     const graceful = (async () => {
       await this.apiInstance?.close();
       await this.sweeper.close();
+      await this.rollouts.controller.close();
+      await this.rollouts.watch.close();
       await Promise.all([this.ingestWorker?.close(), this.deliveryWorker.close()]);
       await Promise.all([this.reportQueue.close(), this.alertQueue.close()]);
     })();
@@ -127,6 +154,7 @@ export class Hub {
     clearTimeout(timer);
     this.redis.disconnect();
     this.workRedis.disconnect();
+    this.bullRedis.disconnect();
     this.logger.info('hub stopped');
   }
 

@@ -66,6 +66,10 @@ export interface HubOptions {
   ingest?: boolean;
   /** Take part in the sweeper lease. @defaultValue true */
   sweeper?: boolean;
+  /** Take part in the rollout controller lease. @defaultValue true */
+  rollouts?: boolean;
+  /** How often the rollout leader feeds the rollout in progress. @defaultValue 1000 */
+  rolloutIntervalMs?: number;
   /** Logger; one is created when absent. */
   logger?: Logger;
 }
@@ -98,6 +102,8 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     replicaId: options.replicaId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     ingest: options.ingest ?? true,
     sweeper: options.sweeper ?? true,
+    rollouts: options.rollouts ?? true,
+    rolloutIntervalMs: options.rolloutIntervalMs ?? 1_000,
     logger: options.logger,
   };
 }

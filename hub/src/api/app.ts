@@ -9,6 +9,7 @@ import clusters from './routes/clusters.js';
 import registration from './routes/registration.js';
 import alerts from './routes/alerts.js';
 import health from './routes/health.js';
+import rollouts from './routes/rollouts.js';
 
 /**
  * Builds the HTTP API in layers: external plugins (OpenAPI, error format), then app
@@ -26,6 +27,7 @@ export async function buildApi(hubServices: HubServices, logger?: Logger): Promi
   await app.register(registration);
   await app.register(clusters);
   await app.register(alerts);
+  await app.register(rollouts);
   await app.ready();
   return app as unknown as FastifyInstance;
 }

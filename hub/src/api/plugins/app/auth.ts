@@ -8,9 +8,10 @@ import type { Principal } from '../../../registry/registry.js';
  * - `admin`: admin tokens;
  * - `read`: admin and read-only tokens;
  * - `cluster`: those, and the token of the cluster named in the `:name` parameter;
+ * - `agent`: a cluster token only; the route serves the calling cluster;
  * - `bootstrap`: a bootstrap token (checked by the registration itself).
  */
-export type Access = 'admin' | 'read' | 'cluster' | 'bootstrap';
+export type Access = 'admin' | 'read' | 'cluster' | 'agent' | 'bootstrap';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -28,6 +29,7 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 }
 
 function allowed(access: Access, principal: Principal, request: FastifyRequest): boolean {
+  if (access === 'agent') return principal.role === 'cluster';
   if (principal.role === 'admin') return true;
   if (access === 'admin') return false;
   if (principal.role === 'reader') return true;
@@ -52,7 +54,7 @@ export default fp(async (app) => {
     if (!access || access === 'bootstrap' || !request.principal) return;
     if (!allowed(access, request.principal, request)) {
       throw new HubError(HubErrorCode.Forbidden, 'this token may not do that', {
-        hint: access === 'admin' ? 'use an admin token' : 'a cluster token reads only its own cluster',
+        hint: access === 'admin' ? 'use an admin token' : access === 'agent' ? 'use the cluster token of an agent' : 'a cluster token reads only its own cluster',
       });
     }
   });

@@ -5,6 +5,9 @@ import type { FleetState } from '../../../state/fleet-state.js';
 import type { AlertEngine } from '../../../alerts/alert-engine.js';
 import type { HubMetrics } from '../../../metrics.js';
 import type { HubKeys } from '../../../redis/keys.js';
+import type { RolloutStore } from '../../../rollout/store.js';
+import type { AssignmentWatch } from '../../../rollout/assignment-watch.js';
+import type { FleetHeads } from '../../../rollout/heads.js';
 
 /** The hub services routes use. */
 export interface HubServices {
@@ -14,6 +17,8 @@ export interface HubServices {
   fleet: FleetState;
   alerts: AlertEngine;
   metrics: HubMetrics;
+  /** Rollout state, the agents' assignment long-poll, and where new fleet heads are left. */
+  rollouts: { store: RolloutStore; watch: AssignmentWatch; heads: FleetHeads };
   /** True when this replica's workers run; /readyz reports it. */
   workersRunning(): boolean;
 }
