@@ -22,15 +22,22 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 500
 }
 
 /** The Status object a client-node ApiException carries. */
-export function statusOf(error: unknown): JsonObject & { code: number; reason?: string; message: string; details?: JsonObject } {
+export interface Status extends JsonObject {
+  code: number;
+  reason?: string;
+  message: string;
+  details?: { name?: string; kind?: string; causes?: Array<{ reason?: string; message: string; field?: string }>; retryAfterSeconds?: number };
+}
+
+export function statusOf(error: unknown): Status {
   if (!(error instanceof ApiException)) throw error;
   const body: unknown = typeof error.body === 'string' ? JSON.parse(error.body) : error.body;
   if (!isObject(body)) throw new Error(`not a Status: ${String(error.body)}`);
-  return { ...body, code: error.code } as JsonObject & { code: number; message: string };
+  return { ...body, code: error.code } as Status;
 }
 
 /** Awaits a call expected to fail and returns the Status it failed with. */
-export async function rejection(call: Promise<unknown>): Promise<ReturnType<typeof statusOf>> {
+export async function rejection(call: Promise<unknown>): Promise<Status> {
   try {
     await call;
   } catch (error) {
