@@ -8,8 +8,7 @@ import {
  * from several peers, the likely cause is that region or cluster, not each link. One
  * finding names it ("region eu unreachable from 4 clusters", "cluster us-2 cannot reach any
  * peer") and covers its links, so they raise no finding of their own. Findings exist only
- * while the failures do: recomputing after the links recover drops them (see
- * {@link diffPartitions}).
+ * while the failures do: recomputing after the links recover drops them.
  */
 
 /** One declared link and whether it currently fails to connect. */
@@ -285,14 +284,4 @@ export function withoutCovered(findings: readonly LinkFinding[], covered: Readon
   if (covered.size === 0) return [...findings];
   return findings.filter((finding) => !(REACHABILITY_FINDINGS.has(finding.type)
     && finding.links.some((link) => covered.has(linkKey(finding.group, link.from, link.to)))));
-}
-
-/** Which partition findings appeared and which resolved between two analyses. */
-export function diffPartitions(previous: readonly PartitionFinding[], next: readonly PartitionFinding[]): { raised: PartitionFinding[]; resolved: PartitionFinding[] } {
-  const before = new Set(previous.map((finding) => finding.id));
-  const after = new Set(next.map((finding) => finding.id));
-  return {
-    raised: next.filter((finding) => !before.has(finding.id)),
-    resolved: previous.filter((finding) => !after.has(finding.id)),
-  };
 }

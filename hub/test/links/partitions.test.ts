@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LinkFindingType, type LinkFinding } from '@netfleet/shared/protocol/links';
-import { analysePartitions, diffPartitions, linkKey, withoutCovered, type LinkHealth } from '../../src/links/partitions.js';
+import { analysePartitions, linkKey, withoutCovered, type LinkHealth } from '../../src/links/partitions.js';
 
 const regionOf = new Map([
   ['eu-1', 'eu'], ['eu-2', 'eu'], ['us-1', 'us'], ['us-2', 'us'], ['ap-1', 'ap'], ['ap-2', 'ap'],
@@ -61,17 +61,6 @@ describe('analysePartitions', () => {
     const links = fleet(({ from, to }) => region(to) === 'eu' && region(from) === 'us');
     expect(analysePartitions(links, regionOf).findings.map((finding) => finding.message)).toEqual(['region eu unreachable from 2 clusters']);
     expect(analysePartitions(links, regionOf, { minPeers: 3 }).findings).toEqual([]);
-  });
-});
-
-describe('when a partition comes and goes', () => {
-  it('raises it once and resolves it when the links recover', () => {
-    const healthy = analysePartitions(fleet(nothing), regionOf).findings;
-    const cut = analysePartitions(fleet(intoEu), regionOf).findings;
-    const recovered = analysePartitions(fleet(nothing), regionOf).findings;
-    expect(diffPartitions(healthy, cut).raised.map((finding) => finding.id)).toEqual(['partition:region:eu:inbound']);
-    expect(diffPartitions(cut, analysePartitions(fleet(intoEu), regionOf).findings)).toEqual({ raised: [], resolved: [] });
-    expect(diffPartitions(cut, recovered).resolved.map((finding) => finding.id)).toEqual(['partition:region:eu:inbound']);
   });
 });
 

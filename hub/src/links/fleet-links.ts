@@ -1,0 +1,134 @@
+import {
+  LinkState, type LinkFinding, type LinkMatrixQuery, type LinkMatrixResponse,
+  type LinkObservation, type LinkReportBody, type PartitionFinding,
+} from '@netfleet/shared/protocol/links';
+import type { LinkTopology } from './expected-links.js';
+import { LinkMatrix, type LinkMatrixOptions } from './matrix.js';
+import { analysePartitions, withoutCovered, type PartitionAnalysis, type PartitionOptions } from './partitions.js';
+
+/**
+ * The hub's link health: the matrix, the partition analysis after every report, and the
+ * alerts that follow. Alertable findings are the partition findings plus the per-link
+ * findings no partition explains, so a region cut off raises one alert, not one per link.
+ * A finding fires only after it has lasted `raiseAfterMs`: agents report within a minute of
+ * each other, and a partition becomes visible report by report, so its links must not
+ * fire alone in the meantime. A finding resolves as soon as it is gone.
+ * Pure and in memory: the caller persists the latest report per cluster and replays them
+ * at start (a 200-cluster fleet rebuilds in tens of ms).
+ */
+
+export interface FleetLinksOptions {
+  matrix?: Partial<LinkMatrixOptions>;
+  partitions?: Partial<PartitionOptions>;
+  /**
+   * How long a finding must last before it fires, in ms.
+   * @defaultValue 120000 (two report intervals)
+   */
+  raiseAfterMs?: number;
+}
+
+/** What one report changed in the alertable findings; alerts fire and resolve on these. */
+export interface LinkAlertChanges {
+  raised: (LinkFinding | PartitionFinding)[];
+  resolved: (LinkFinding | PartitionFinding)[];
+}
+
+/** One cluster's links as it last reported them. */
+export interface ClusterLinks {
+  cluster: string;
+  reportedAt: string | null;
+  links: LinkObservation[];
+}
+
+export class FleetLinks {
+  readonly #options: FleetLinksOptions;
+  #topology: LinkTopology;
+  #matrix: LinkMatrix;
+  #analysis: PartitionAnalysis = { findings: [], covered: new Set() };
+  /** Alertable findings not yet old enough to fire, with when they were first seen. */
+  #pending = new Map<string, { finding: LinkFinding | PartitionFinding; since: number }>();
+  #firing = new Map<string, LinkFinding | PartitionFinding>();
+  readonly #latest = new Map<string, { body: LinkReportBody; receivedAt: Date }>();
+
+  constructor(topology: LinkTopology, options: FleetLinksOptions = {}) {
+    this.#options = options;
+    this.#topology = topology;
+    this.#matrix = new LinkMatrix(topology, options.matrix);
+  }
+
+  /** Takes a cluster's link report; returns the alertable findings it raised and resolved. */
+  ingest(cluster: string, body: LinkReportBody, receivedAt: Date): LinkAlertChanges {
+    this.#latest.set(cluster, { body, receivedAt });
+    this.#matrix.applyReport(cluster, body, receivedAt);
+    return this.#reanalyse(receivedAt);
+  }
+
+  /** Fires findings that have lasted long enough; call it periodically. */
+  tick(now: Date): LinkAlertChanges {
+    return this.#evaluate(now);
+  }
+
+  /** Switches to the mesh groups and inventory of a new revision, replaying the latest reports. */
+  setTopology(topology: LinkTopology, now: Date): LinkAlertChanges {
+    this.#topology = topology;
+    this.#matrix = new LinkMatrix(topology, this.#options.matrix);
+    for (const [cluster, { body, receivedAt }] of this.#latest) this.#matrix.applyReport(cluster, body, receivedAt);
+    return this.#reanalyse(now);
+  }
+
+  /** The matrix API response. */
+  view(query: LinkMatrixQuery = {}): LinkMatrixResponse {
+    return this.#matrix.view(query, this.#analysis);
+  }
+
+  /** A cluster's links as last reported, or undefined for a cluster the topology does not know. */
+  clusterLinks(cluster: string): ClusterLinks | undefined {
+    const latest = this.#latest.get(cluster);
+    if (!latest && !this.#topology.regionOf.has(cluster)) return undefined;
+    return { cluster, reportedAt: latest?.receivedAt.toISOString() ?? null, links: latest?.body.links ?? [] };
+  }
+
+  /** Findings that fire now. */
+  firing(): (LinkFinding | PartitionFinding)[] {
+    return [...this.#firing.values()];
+  }
+
+  /** Reported links by state across the fleet, for the `links by state` metric. */
+  countsByState(): Record<LinkState, number> {
+    const counts = Object.fromEntries(Object.values(LinkState).map((state) => [state, 0])) as Record<LinkState, number>;
+    for (const { body } of this.#latest.values()) for (const link of body.links) counts[link.state] += 1;
+    return counts;
+  }
+
+  #reanalyse(now: Date): LinkAlertChanges {
+    this.#analysis = analysePartitions(this.#matrix.linkHealth(), this.#topology.regionOf, this.#options.partitions);
+    return this.#evaluate(now);
+  }
+
+  #evaluate(now: Date): LinkAlertChanges {
+    const current = new Map<string, LinkFinding | PartitionFinding>();
+    for (const finding of [...this.#analysis.findings, ...withoutCovered(this.#matrix.findings(), this.#analysis.covered)]) current.set(finding.id, finding);
+    const raiseAfterMs = this.#options.raiseAfterMs ?? 120_000;
+    const changes: LinkAlertChanges = { raised: [], resolved: [] };
+    for (const [id, finding] of this.#firing) {
+      if (current.has(id)) this.#firing.set(id, current.get(id)!);
+      else {
+        this.#firing.delete(id);
+        changes.resolved.push(finding);
+      }
+    }
+    for (const id of this.#pending.keys()) if (!current.has(id)) this.#pending.delete(id);
+    for (const [id, finding] of current) {
+      if (this.#firing.has(id)) continue;
+      const since = this.#pending.get(id)?.since ?? now.getTime();
+      if (now.getTime() - since >= raiseAfterMs) {
+        this.#pending.delete(id);
+        this.#firing.set(id, finding);
+        changes.raised.push(finding);
+      } else {
+        this.#pending.set(id, { finding, since });
+      }
+    }
+    return changes;
+  }
+}
