@@ -27,5 +27,7 @@ export type AuditLog = AuditEntry[] & { clear(): void };
 
 export function createAuditLog(): AuditLog {
   const entries: AuditEntry[] = [];
-  return Object.assign(entries, { clear: () => { entries.length = 0; } });
+  // Not enumerable, so the log compares and prints like a plain array of entries.
+  Object.defineProperty(entries, 'clear', { value: () => { entries.length = 0; }, enumerable: false });
+  return entries as AuditLog;
 }

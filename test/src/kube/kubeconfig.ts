@@ -17,11 +17,11 @@ export function serverCertificates(): Promise<ServerCertificates> {
   certificates ??= (async () => {
     const notAfterDate = new Date(Date.now() + 24 * 3600 * 1000);
     const ca = await generate([{ name: 'commonName', value: 'netfleet-test-ca' }], {
-      keyType: 'ec', curve: 'P-256', notAfterDate,
+      keyType: 'ec', curve: 'P-256', algorithm: 'sha256', notAfterDate,
       extensions: [{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true }],
     });
     const server = await generate([{ name: 'commonName', value: 'kube-apiserver' }], {
-      keyType: 'ec', curve: 'P-256', notAfterDate, ca: { key: ca.private, cert: ca.cert },
+      keyType: 'ec', curve: 'P-256', algorithm: 'sha256', notAfterDate, ca: { key: ca.private, cert: ca.cert },
       extensions: [
         { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] },
         { name: 'extKeyUsage', serverAuth: true },
