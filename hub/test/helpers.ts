@@ -85,8 +85,10 @@ export const driftItem = (name: string): DriftItem => ({
 /** Sends reports the way the agent does: one job per report, job id `<cluster>.<seq>`. */
 export class TestSender {
   readonly queue: Queue;
+  private readonly redis: Redis;
   constructor(space: { url: string; prefix: string }) {
-    this.queue = new Queue(REPORT_QUEUE, { connection: { url: space.url } as never, prefix: space.prefix });
+    this.redis = new Redis(space.url, { maxRetriesPerRequest: null });
+    this.queue = new Queue(REPORT_QUEUE, { connection: this.redis, prefix: space.prefix });
   }
 
   async send(credentials: Credentials, unsigned: UnsignedReport, options: { jobId?: string; key?: string } = {}): Promise<Report> {
@@ -101,7 +103,8 @@ export class TestSender {
     await this.queue.add('raw', data, { jobId, removeOnComplete: true, removeOnFail: true });
   }
 
-  close(): Promise<void> {
-    return this.queue.close();
+  async close(): Promise<void> {
+    await this.queue.close();
+    this.redis.disconnect();
   }
 }

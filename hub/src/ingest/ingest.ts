@@ -30,6 +30,9 @@ export interface IngestOptions {
   maxReportBytes: number;
 }
 
+/** Clusters whose key generation is cached; beyond it the cache starts over. */
+const GENERATION_CACHE_SIZE = 100_000;
+
 /**
  * Verifies and applies one report: size, schema, the job id's cluster, registration and
  * revocation, signature, then the Lua script that checks the seq window and writes state
@@ -45,6 +48,13 @@ export class ReportIngest {
     private readonly options: IngestOptions,
     private readonly logger: Logger,
   ) {}
+
+  /**
+   * Key generation per cluster, so verifying a report costs no Redis round trip. The ingest
+   * script checks the generation and revocation atomically; a stale entry (rotation) makes
+   * it answer KeyGenerationChanged, and the report is verified again with a fresh read.
+   */
+  private readonly generations = new Map<string, number>();
 
   /**
    * @param data the job payload as received
@@ -77,32 +87,43 @@ export class ReportIngest {
     const report = data;
     if (clusterOfJobId(jobId) !== report.cluster) return reject(RejectReason.CrossCluster);
 
-    const [generation, revoked] = await this.redis.hmget(this.scripts.keys.cluster(report.cluster), 'keyGeneration', 'revoked');
-    if (!generation) return reject(RejectReason.UnknownCluster);
-    if (revoked === '1') return reject(RejectReason.Revoked);
-    if (!verifyReportSignature(report, this.registry.reportKey(report.cluster, Number(generation)))) {
-      return reject(RejectReason.Signature);
-    }
-
     const now = Date.now();
     const effects = reportEffects(report, now);
-    const outcome = await this.scripts.ingestReport(report.cluster, report.seq, Number(generation), now, effects.event, effects.groups);
-    switch (outcome.code) {
-      case IngestCode.Applied:
-        await this.raiseAlerts(report, outcome);
-        return { result: 'applied', outcome };
-      case IngestCode.Duplicate: return { result: 'duplicate' };
-      case IngestCode.Replay: return reject(RejectReason.Replay);
-      case IngestCode.Revoked: return reject(RejectReason.Revoked);
-      case IngestCode.UnknownCluster: return reject(RejectReason.UnknownCluster);
-      // Credentials were rotated between the check and the script: the key is stale.
-      case IngestCode.KeyGenerationChanged: return reject(RejectReason.Signature);
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      let generation = this.generations.get(report.cluster);
+      if (generation === undefined || attempt > 0) {
+        const [stored, revoked] = await this.redis.hmget(this.scripts.keys.cluster(report.cluster), 'keyGeneration', 'revoked');
+        if (!stored) return reject(RejectReason.UnknownCluster);
+        if (revoked === '1') return reject(RejectReason.Revoked);
+        generation = Number(stored);
+        if (this.generations.size >= GENERATION_CACHE_SIZE) this.generations.clear();
+        this.generations.set(report.cluster, generation);
+      }
+      if (!verifyReportSignature(report, this.registry.reportKey(report.cluster, generation))) {
+        if (attempt === 0) continue;
+        return reject(RejectReason.Signature);
+      }
+      const outcome = await this.scripts.ingestReport(report.cluster, report.seq, generation, now, effects.event, effects.groups);
+      switch (outcome.code) {
+        case IngestCode.Applied:
+          await this.raiseAlerts(report, outcome);
+          return { result: 'applied', outcome };
+        case IngestCode.Duplicate: return { result: 'duplicate' };
+        case IngestCode.Replay: return reject(RejectReason.Replay);
+        case IngestCode.Revoked: return reject(RejectReason.Revoked);
+        case IngestCode.UnknownCluster:
+          this.generations.delete(report.cluster);
+          return reject(RejectReason.UnknownCluster);
+        // Rotated since the generation was cached: read it again and verify once more.
+        case IngestCode.KeyGenerationChanged: continue;
+      }
     }
+    return reject(RejectReason.Signature);
   }
 
   /** Alert rules on the transitions this report made. */
   private async raiseAlerts(report: Report, outcome: IngestOutcome): Promise<void> {
-    const target = { cluster: report.cluster, region: await this.region(report.cluster), revision: outcome.revision ?? '' };
+    const target = { cluster: report.cluster, region: outcome.region ?? '', revision: outcome.revision ?? '' };
     if (outcome.prevState === 'offline') await this.alerts.resolve(alertFingerprint(AlertRule.ClusterOffline, report.cluster));
     if (report.kind === ReportKind.Sync) {
       if (report.body.status === 'failed') {
@@ -128,10 +149,6 @@ export class ReportIngest {
     for (const fingerprint of await this.redis.smembers(this.scripts.keys.firingAlerts())) {
       if (fingerprint === prefix || fingerprint.startsWith(`${prefix}:`)) await this.alerts.resolve(fingerprint);
     }
-  }
-
-  private async region(cluster: string): Promise<string> {
-    return (await this.redis.hget(this.scripts.keys.cluster(cluster), 'region')) ?? '';
   }
 
   private async clusterLabels(cluster: string) {

@@ -33,6 +33,7 @@ export interface IngestOutcome {
   revision?: string;
   prevDrift?: number;
   drift?: number;
+  region?: string;
 }
 
 /** Alert script return codes (see update-alert-3.lua). */
@@ -88,9 +89,9 @@ export class HubScripts {
     const result = (await this.exec('ingest-report', this.ingestReportArgs(...params))) as Arg[];
     const code = Number(result[0]) as IngestCode;
     if (code !== IngestCode.Applied) return { code };
-    const [, prevState, state, prevSync, sync, prevRevision, revision, prevDrift, drift] = result.map(String);
+    const [, prevState, state, prevSync, sync, prevRevision, revision, prevDrift, drift, region] = result.map(String);
     return {
-      code, prevState, state, prevSync, sync, prevRevision, revision,
+      code, prevState, state, prevSync, sync, prevRevision, revision, region,
       prevDrift: Number(prevDrift), drift: Number(drift),
     };
   }

@@ -20,7 +20,7 @@
             A group is written only when seq is above the group's guard (its last seq),
             so a late report never overwrites newer state of the same kind.
 
-  Output: { code, prevState, state, prevSync, sync, prevRevision, revision, prevDrift, drift }
+  Output: { code, prevState, state, prevSync, sync, prevRevision, revision, prevDrift, drift, region }
     code  1  applied
          -1  unknown cluster
          -2  cluster revoked
@@ -37,7 +37,7 @@ local prefix, name = ARGV[1], ARGV[2]
 local seq, keyGen, now = tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5])
 local window, eventsCap = tonumber(ARGV[6]), tonumber(ARGV[7])
 
-local current = rcall('HMGET', clusterKey, 'keyGeneration', 'revoked', 'state', 'syncStatus', 'revision', 'driftCount', 'maxSeq')
+local current = rcall('HMGET', clusterKey, 'keyGeneration', 'revoked', 'state', 'syncStatus', 'revision', 'driftCount', 'maxSeq', 'region')
 if not current[1] then return { -1 } end
 if current[2] == '1' then return { -2 } end
 if current[1] ~= keyGen then return { -3 } end
@@ -85,4 +85,4 @@ if prevState == 'offline' then
   pushEvent(eventsKey, cjson.encode({ time = now, type = 'back', message = 'cluster reports again' }), eventsCap)
 end
 
-return { 1, prevState, 'online', prevSync, after[1] or '', prevRevision, after[2] or '', prevDrift, after[3] or '0' }
+return { 1, prevState, 'online', prevSync, after[1] or '', prevRevision, after[2] or '', prevDrift, after[3] or '0', current[8] or '' }
