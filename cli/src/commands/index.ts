@@ -3,8 +3,9 @@ import { agentCommand } from './agent.js';
 import { clusterCommand, clustersCommand } from './clusters.js';
 import { diffCommand } from './diff.js';
 import { hubCommand } from './hub.js';
+import { linksCommand } from './links.js';
 import { renderCommand } from './render.js';
 import { validateCommand } from './validate.js';
 
 /** Every subcommand, in the order `netfleet --help` lists them. */
-export const commands: CliCommand[] = [renderCommand, validateCommand, diffCommand, agentCommand, hubCommand, clustersCommand, clusterCommand];
+export const commands: CliCommand[] = [renderCommand, validateCommand, diffCommand, agentCommand, hubCommand, clustersCommand, clusterCommand, linksCommand];
