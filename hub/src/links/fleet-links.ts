@@ -1,6 +1,6 @@
 import {
-  LinkState, type LinkFinding, type LinkMatrixQuery, type LinkMatrixResponse,
-  type LinkObservation, type LinkReportBody, type PartitionFinding,
+  LinkState, type ClusterLinksResponse, type LinkFinding, type LinkMatrixQuery, type LinkMatrixResponse,
+  type LinkReportBody, type PartitionFinding,
 } from '@netfleet/shared/protocol/links';
 import type { LinkTopology } from './expected-links.js';
 import { LinkMatrix, type LinkMatrixOptions } from './matrix.js';
@@ -31,13 +31,6 @@ export interface FleetLinksOptions {
 export interface LinkAlertChanges {
   raised: (LinkFinding | PartitionFinding)[];
   resolved: (LinkFinding | PartitionFinding)[];
-}
-
-/** One cluster's links as it last reported them. */
-export interface ClusterLinks {
-  cluster: string;
-  reportedAt: string | null;
-  links: LinkObservation[];
 }
 
 export class FleetLinks {
@@ -82,7 +75,7 @@ export class FleetLinks {
   }
 
   /** A cluster's links as last reported, or undefined for a cluster the topology does not know. */
-  clusterLinks(cluster: string): ClusterLinks | undefined {
+  clusterLinks(cluster: string): ClusterLinksResponse | undefined {
     const latest = this.#latest.get(cluster);
     if (!latest && !this.#topology.regionOf.has(cluster)) return undefined;
     return { cluster, reportedAt: latest?.receivedAt.toISOString() ?? null, links: latest?.body.links ?? [] };

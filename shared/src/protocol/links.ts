@@ -294,3 +294,12 @@ export const LinkMatrixQuerySchema = Type.Object({
   state: Type.Optional(LinkCellStateSchema),
 }, { additionalProperties: false });
 export type LinkMatrixQuery = Static<typeof LinkMatrixQuerySchema>;
+
+/** `GET /api/v1/clusters/:name/links`: one cluster's links as it last reported them. */
+export const ClusterLinksResponseSchema = Type.Object({
+  cluster: Type.String(),
+  /** null until the cluster's first link report. */
+  reportedAt: Type.Union([Timestamp, Type.Null()]),
+  links: Type.Array(LinkObservationSchema),
+}, { additionalProperties: false });
+export type ClusterLinksResponse = Static<typeof ClusterLinksResponseSchema>;

@@ -1,0 +1,41 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  ClusterLinksResponseSchema, LinkMatrixQuerySchema, LinkMatrixResponseSchema,
+} from '@netfleet/shared/protocol/links';
+import { HubError, HubErrorCode } from '../../errors.js';
+import type { FleetLinks } from '../../links/fleet-links.js';
+import { ClusterParams, errorResponses } from './schemas.js';
+
+export interface LinkRoutesOptions {
+  /** The hub's link health; routes only read it. */
+  links: Pick<FleetLinks, 'view' | 'clusterLinks'>;
+}
+
+/** Federation and multicluster link health: the fleet matrix and one cluster's links. */
+const links: FastifyPluginAsyncTypebox<LinkRoutesOptions> = async (app, options) => {
+  app.get('/api/v1/links', {
+    config: { access: 'read' },
+    schema: {
+      summary: 'The link matrix per mesh group, with findings and partitions (filter by group, region, state)',
+      querystring: LinkMatrixQuerySchema,
+      response: { 200: LinkMatrixResponseSchema, ...errorResponses },
+    },
+  }, async (request) => options.links.view(request.query));
+
+  app.get('/api/v1/clusters/:name/links', {
+    config: { access: 'cluster' },
+    schema: {
+      summary: 'One cluster\'s links as it last reported them',
+      params: ClusterParams,
+      response: { 200: ClusterLinksResponseSchema, ...errorResponses },
+    },
+  }, async (request) => {
+    const found = options.links.clusterLinks(request.params.name);
+    if (!found) {
+      throw new HubError(HubErrorCode.NotFound, `cluster ${request.params.name} is in no mesh group and has reported no links`, { hint: 'list the matrix with GET /api/v1/links' });
+    }
+    return found;
+  });
+};
+
+export default links;
