@@ -37,7 +37,7 @@ describe('when the agent restarts', () => {
     expect(result.reason).toBe(SyncReason.Succeeded);
     expect(result.changeSet.filter((entry) => entry.action !== Action.Unchanged)).toEqual([]);
     const writes = kube.audit.filter((entry) => !entry.dryRun && ['create', 'update', 'patch', 'delete'].includes(entry.verb));
-    expect(writes.map((entry) => `${entry.resource}/${entry.name}`)).toEqual(['configmaps/netfleet-inventory']);
+    expect(writes.map((entry) => `${entry.resource}/${entry.name}`)).toEqual([]);
   });
 
   it('resumes drift detection', async () => {

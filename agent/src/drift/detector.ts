@@ -103,6 +103,11 @@ export class DriftDetector {
     await Promise.all([...this.#desired.keys()].map((id) => this.#check(id)));
   }
 
+  /** True once every managed kind has been listed by its watcher. */
+  get synced(): boolean {
+    return [...this.#watchers.values()].every((watcher) => watcher.synced);
+  }
+
   /** Resolves when every check scheduled so far has run. */
   idle(): Promise<void> {
     return this.#queue.idle();

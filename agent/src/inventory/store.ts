@@ -30,6 +30,8 @@ export interface StoredInventory {
  */
 export class InventoryStore {
   readonly #name: string;
+  /** The data last read or written, so an unchanged inventory is not written again. */
+  #stored: string | undefined;
 
   constructor(private readonly client: KubeClient, private readonly options: InventoryStoreOptions) {
     this.#name = options.name ?? 'netfleet-inventory';
@@ -45,13 +47,17 @@ export class InventoryStore {
     if (!configMap) return { inventory: new Inventory(), revision: '' };
     const data = (configMap.data ?? {}) as Record<string, string>;
     try {
-      return { inventory: Inventory.parse(data.entries ?? ''), revision: data.revision ?? '' };
+      const stored = { inventory: Inventory.parse(data.entries ?? ''), revision: data.revision ?? '' };
+      this.#stored = this.#key(stored);
+      return stored;
     } catch (cause) {
       throw new InventoryError(`the inventory ConfigMap ${this.options.namespace}/${this.#name} is malformed: ${(cause as Error).message}`, { cause });
     }
   }
 
   async save(stored: StoredInventory): Promise<void> {
+    const key = this.#key(stored);
+    if (key === this.#stored) return;
     const configMap: KubeObject = {
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -64,9 +70,14 @@ export class InventoryStore {
     };
     try {
       await this.client.apply(configMap, { force: true });
+      this.#stored = key;
     } catch (cause) {
       throw this.#failure('write', cause);
     }
+  }
+
+  #key(stored: StoredInventory): string {
+    return `${stored.revision}\n${stored.inventory.serialize()}`;
   }
 
   /** An unreachable cluster stays a KUBE_ error; anything else is the inventory's problem. */

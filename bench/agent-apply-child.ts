@@ -1,0 +1,137 @@
+/**
+ * The agent side of the apply/drift benchmark, in its own process so its memory is its
+ * own: syncs N synthetic managed objects, then runs the measured phases when the parent
+ * (which runs the API test server and reads its audit log) says so.
+ */
+import { once } from 'node:events';
+import { createHash } from 'node:crypto';
+import type { KubeObject, RenderedObject, RenderResult } from '../shared/src/index.js';
+import type { Reconciler as ReconcilerType } from '../agent/src/reconcile/reconcile.js';
+
+// Measured before the agent's modules load: the runtime (node and tsx) alone.
+const runtimeRssMb = process.memoryUsage().rss / 2 ** 20;
+const { OWNER_LABEL, OWNER_VALUE, objectId, refOf } = await import('../shared/src/index.js');
+const { createLogger } = await import('../shared/src/log.js');
+const { DriftDetector, defaultDriftOptions } = await import('../agent/src/drift/detector.js');
+const { AgentEvents } = await import('../agent/src/events.js');
+const { InventoryStore } = await import('../agent/src/inventory/index.js');
+const { KubeClient } = await import('../agent/src/kube/client.js');
+const { Reconciler, defaultReconcileOptions } = await import('../agent/src/reconcile/reconcile.js');
+const { AppliedMemo } = await import('../agent/src/ssa/memo.js');
+// And after: what the modules cost (mostly @kubernetes/client-node's generated models).
+const loadedRssMb = process.memoryUsage().rss / 2 ** 20;
+
+const [kubeconfigPath, countArg] = process.argv.slice(2);
+const logger = createLogger({ name: 'bench-agent', level: 'warn' });
+
+/** Sends a phase result to the parent and waits for it to finish counting. */
+async function report(phase: string, data: Record<string, unknown>): Promise<void> {
+  process.send!({ phase, ...data });
+  await once(process, 'message');
+}
+
+function rendered(object: KubeObject): RenderedObject {
+  object.metadata.labels = { ...object.metadata.labels, [OWNER_LABEL]: OWNER_VALUE };
+  return {
+    id: objectId(refOf(object)), object, hash: createHash('sha256').update(JSON.stringify(object)).digest('hex'),
+    source: { file: 'bench.yaml', document: '0' }, policy: { force: false, drift: 'correct', ignore: [], prune: true },
+  };
+}
+
+/** N objects over 6 kinds, in the proportions a large cluster's network config has. */
+function syntheticObjects(count: number): RenderedObject[] {
+  const objects: KubeObject[] = [];
+  const namespaces = 10;
+  for (let i = 0; i < namespaces; i++) objects.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `team-${i}` } });
+  for (const module of ['cni-cilium', 'kube-dns', 'ingress-nginx', 'istio']) {
+    objects.push({ apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name: module }, spec: { enabled: true } });
+  }
+  for (let i = 0; i < 4; i++) {
+    objects.push({ apiVersion: 'deckhouse.io/v1', kind: 'IngressNginxController', metadata: { name: `ingress-${i}` }, spec: { ingressClass: `class-${i}`, inlet: 'LoadBalancer', loadBalancer: {} } });
+  }
+  for (let i = 0; objects.length < count * 0.1; i++) {
+    objects.push({ apiVersion: 'deckhouse.io/v1alpha1', kind: 'IstioFederation', metadata: { name: `peer-${i}` }, spec: { trustDomain: `peer-${i}.cluster`, metadataEndpoint: `https://istio.peer-${i}.example.com/metadata/` } });
+  }
+  for (let i = 0; objects.length < count * 0.25; i++) {
+    objects.push({
+      apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: { name: `l7-${i}`, namespace: `team-${i % namespaces}` },
+      spec: { endpointSelector: { matchLabels: { app: `app-${i}` } }, egress: [{ toFQDNs: [{ matchName: `api-${i}.example.com` }] }] },
+    });
+  }
+  for (let i = 0; objects.length < count; i++) {
+    objects.push({
+      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: `allow-${i}`, namespace: `team-${i % namespaces}` },
+      spec: { podSelector: { matchLabels: { app: `app-${i}` } }, policyTypes: ['Ingress'], ingress: [{ ports: [{ port: 8000 + (i % 1000), protocol: 'TCP' }] }] },
+    });
+  }
+  return objects.map(rendered);
+}
+
+const objects = syntheticObjects(Number(countArg ?? 500));
+const result: RenderResult = { cluster: 'bench', objects, hash: '' };
+const source = { fetch: async () => ({ revision: 'bench', reader: { list: async () => [], read: async () => new Uint8Array() } }) };
+const client = new KubeClient({ kubeconfigPath });
+const inventory = new InventoryStore(client, { namespace: 'netfleet-system', cluster: 'bench' });
+const reconcilerWith = (memo: InstanceType<typeof AppliedMemo>): ReconcilerType => new Reconciler({
+  cluster: 'bench', client, source, render: async () => result, inventory, memo, logger, options: defaultReconcileOptions(),
+});
+const memo = new AppliedMemo();
+const reconciler = reconcilerWith(memo);
+const events = new AgentEvents();
+const detector = new DriftDetector(client, memo, events, logger, defaultDriftOptions({ resyncIntervalMs: 3_600_000 }));
+detector.start();
+
+const timed = async <T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> => {
+  const started = performance.now();
+  const value = await work();
+  return { ms: performance.now() - started, value };
+};
+const sync = (with_: ReconcilerType) => detector.exclusive(() => with_.reconcile(), () => with_.desired?.objects);
+
+const first = await timed(() => sync(reconciler));
+if (first.value.errorClass) throw new Error(`first sync failed: ${first.value.message}`);
+// Let the watchers finish their first lists, so they are not counted in the next phase.
+while (!detector.synced) await new Promise((resolve) => setTimeout(resolve, 10));
+await detector.idle();
+await report('first-sync', { ms: first.ms, objects: objects.length });
+
+const warm = await timed(() => sync(reconciler));
+await report('warm-noop-sync', { ms: warm.ms, reason: warm.value.reason });
+
+const resync = await timed(async () => {
+  await detector.resync();
+  await detector.idle();
+});
+await report('drift-resync', { ms: resync.ms, drift: detector.items.length });
+
+const cold = await timed(() => sync(reconcilerWith(new AppliedMemo())));
+await report('cold-noop-sync', { ms: cold.ms, reason: cold.value.reason });
+
+// Drift latency: another manager changes one NetworkPolicy port at a time; measured from
+// the write's answer to the correction (drift-corrected), and to a plain watch's event.
+const other = new KubeClient({ kubeconfigPath, fieldManager: 'kubectl' });
+const policies = objects.filter((object) => object.object.kind === 'NetworkPolicy');
+const latencies: number[] = [];
+for (let i = 0; i < 50; i++) {
+  const target = policies[(i * 37) % policies.length]!;
+  const corrected = new Promise<number>((resolve) => {
+    const listener = (item: { id: string }) => {
+      if (item.id !== target.id) return;
+      events.off('drift-corrected', listener);
+      resolve(performance.now());
+    };
+    events.on('drift-corrected', listener);
+  });
+  const spec = structuredClone(target.object.spec) as { ingress: { ports: { port: number }[] }[] };
+  spec.ingress[0]!.ports[0]!.port = 30_000 + i;
+  await other.apply({ ...target.object, metadata: { name: target.object.metadata.name, namespace: target.object.metadata.namespace }, spec }, { force: true });
+  const written = performance.now();
+  latencies.push((await corrected) - written);
+}
+await detector.idle();
+const usage = process.resourceUsage();
+await report('drift-latency', {
+  latencies, rssMb: process.memoryUsage().rss / 2 ** 20, maxRssMb: usage.maxRSS / 1024, runtimeRssMb, loadedRssMb, heapMb: process.memoryUsage().heapUsed / 2 ** 20,
+});
+detector.stop();
+process.exit(0);
