@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type V1CustomResourceDefinition,
+  ApiextensionsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
-import { startKubeApiServer, type KubeApiServer } from './server.js';
+import { DEFAULT_ADMIN_TOKEN, startKubeApiServer, type KubeApiServer } from './server.js';
 import { rejection } from './test-support.js';
 
 let kube: KubeApiServer;
@@ -249,6 +249,55 @@ describe('when built-in kinds are written', () => {
     expect(service.spec?.clusterIP).toMatch(/^10\.96\./);
     expect(service.spec?.ports?.[0]).toMatchObject({ port: 443, protocol: 'TCP', targetPort: 443 });
     expect(service.spec?.ports?.[0]?.nodePort).toBeGreaterThanOrEqual(30000);
+  });
+});
+
+describe('when leases and events are written (leader election, event recording)', () => {
+  it('updates a Lease with optimistic concurrency as leader election does', async () => {
+    const coordination = kube.kubeConfig().makeApiClient(CoordinationV1Api);
+    const lease = await coordination.createNamespacedLease({ namespace: 'crud', body: { metadata: { name: 'leader' }, spec: { holderIdentity: 'a', leaseDurationSeconds: 15 } } });
+    const renewed = await coordination.replaceNamespacedLease({ name: 'leader', namespace: 'crud', body: { ...lease, spec: { ...lease.spec, holderIdentity: 'b' } } });
+    expect(renewed.spec?.holderIdentity).toBe('b');
+    const status = await rejection(coordination.replaceNamespacedLease({ name: 'leader', namespace: 'crud', body: { ...lease, spec: { ...lease.spec, holderIdentity: 'c' } } }));
+    expect(status.code).toBe(409);
+  });
+
+  it('stores core/v1 Events', async () => {
+    await core.createNamespacedEvent({ namespace: 'crud', body: {
+      metadata: { name: 'drift.1' }, involvedObject: { kind: 'ConfigMap', name: 'cas', namespace: 'crud' }, reason: 'Drift', message: 'corrected', type: 'Normal',
+    } });
+    const events = await core.listNamespacedEvent({ namespace: 'crud' });
+    expect(events.items.map((event) => event.reason)).toEqual(['Drift']);
+  });
+});
+
+describe('when objects are deleted', () => {
+  it('deletes a collection matching a label selector', async () => {
+    for (const name of ['k1', 'k2', 'k3']) {
+      await core.createNamespacedConfigMap({ namespace: 'crud', body: { metadata: { name, labels: { batch: name === 'k3' ? 'keep' : 'drop' } } } });
+    }
+    await core.deleteCollectionNamespacedConfigMap({ namespace: 'crud', labelSelector: 'batch=drop' });
+    const left = await core.listNamespacedConfigMap({ namespace: 'crud', labelSelector: 'batch' });
+    expect(left.items.map((item) => item.metadata?.name)).toEqual(['k3']);
+  });
+
+  it('only marks an object with finalizers for deletion until the last finalizer goes', async () => {
+    await core.createNamespacedConfigMap({ namespace: 'crud', body: { metadata: { name: 'held', finalizers: ['netfleet.io/keep'] } } });
+    await core.deleteNamespacedConfigMap({ name: 'held', namespace: 'crud' });
+    const held = await core.readNamespacedConfigMap({ name: 'held', namespace: 'crud' });
+    expect(held.metadata?.deletionTimestamp).toBeDefined();
+    await core.patchNamespacedConfigMap({ name: 'held', namespace: 'crud', body: { metadata: { finalizers: null } } }, mergePatch);
+    expect((await rejection(core.readNamespacedConfigMap({ name: 'held', namespace: 'crud' }))).code).toBe(404);
+  });
+});
+
+describe('when a request is not one kube-apiserver serves', () => {
+  it('answers 405 for a method the resource does not allow and 415 for an unknown body format', async () => {
+    const headers = { authorization: `Bearer ${DEFAULT_ADMIN_TOKEN}` };
+    const post = await fetch(`${kube.url}/api/v1/namespaces/crud/configmaps/cas`, { method: 'POST', headers, body: '{}' });
+    expect(post.status).toBe(405);
+    const put = await fetch(`${kube.url}/api/v1/namespaces/crud/configmaps`, { method: 'POST', headers: { ...headers, 'content-type': 'application/xml' }, body: '<x/>' });
+    expect(await put.json()).toMatchObject({ code: 415, reason: 'UnsupportedMediaType' });
   });
 });
 

@@ -269,6 +269,11 @@ export class ResourceHandlers {
     candidate = trackFields(candidate);
     if (live && deepEqual(withoutVolatile(live), withoutVolatile(candidate))) return this.present(type, live);
     if (options.dryRun) return this.present(type, candidate);
+    const finalizers = metadataOf(candidate).finalizers;
+    if (live && metadataOf(live).deletionTimestamp && (!Array.isArray(finalizers) || finalizers.length === 0)) {
+      // The last finalizer is gone: kube-apiserver completes the pending deletion.
+      return this.present(type, this.store.remove(storageKey(type), candidate));
+    }
     this.afterWrite(type, candidate);
     return this.present(type, this.store.put(storageKey(type), candidate));
   }
