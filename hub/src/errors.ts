@@ -20,6 +20,10 @@ export const HubErrorCode = {
   RolloutRefused: 'HUB_ROLLOUT_REFUSED',
   /** The rollout kept changing under a control; retry it. */
   RolloutBusy: 'HUB_ROLLOUT_BUSY',
+  /** The fleet repository cannot be read (server away, credentials refused, branch missing). */
+  RepoUnreachable: 'HUB_REPO_UNREACHABLE',
+  /** A push webhook without a valid signature. */
+  WebhookRejected: 'HUB_WEBHOOK_REJECTED',
   Internal: 'HUB_INTERNAL',
 } as const;
 
@@ -39,6 +43,8 @@ const STATUS: Record<HubErrorCode, number> = {
   HUB_REDIS_UNAVAILABLE: 503,
   HUB_ROLLOUT_REFUSED: 409,
   HUB_ROLLOUT_BUSY: 409,
+  HUB_REPO_UNREACHABLE: 502,
+  HUB_WEBHOOK_REJECTED: 401,
   HUB_INTERNAL: 500,
 };
 

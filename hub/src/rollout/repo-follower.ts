@@ -1,0 +1,134 @@
+import * as fs from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import git, { type AuthCallback } from 'isomorphic-git';
+import http from 'isomorphic-git/http/node';
+import { FsRepoReader, loadFleet, type Logger, type RolloutPolicy } from '@netfleet/shared';
+import { HubError, HubErrorCode } from '../errors.js';
+
+/** Credentials for the fleet repository over HTTPS. */
+export type RepoAuth = { username: string; password: string } | { token: string };
+
+export interface RepoFollowerOptions {
+  /** Clone URL of the fleet repository (HTTP or HTTPS). */
+  url: string;
+  /** The branch rollouts follow. @defaultValue `main` */
+  branch?: string;
+  /** How often the branch head is polled; webhooks make a new commit known sooner. @defaultValue 30000 */
+  intervalMs?: number;
+  /** The longest wait between polls after failures (the wait doubles per failure). @defaultValue 300000 */
+  maxBackoffMs?: number;
+  auth?: RepoAuth;
+}
+
+type ResolvedOptions = Required<Omit<RepoFollowerOptions, 'auth'>> & Pick<RepoFollowerOptions, 'auth'>;
+
+function onAuth(auth: RepoAuth | undefined): AuthCallback | undefined {
+  if (!auth) return undefined;
+  return () => ('token' in auth ? { username: 'token', password: auth.token } : auth);
+}
+
+/**
+ * Follows the fleet repository's branch: polls its head with one ref listing (no fetch) and
+ * takes pushes from the webhook, and hands every new head to `onHead` once. Failures
+ * (server away, auth refused) are logged and retried with backoff; the follower never stops.
+ */
+export class RepoFollower {
+  private readonly options: ResolvedOptions;
+  private lastHead: string | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> = Promise.resolve();
+  private failures = 0;
+
+  constructor(options: RepoFollowerOptions, private readonly onHead: (revision: string) => Promise<void>, private readonly logger: Logger) {
+    this.options = { branch: 'main', intervalMs: 30_000, maxBackoffMs: 300_000, ...options };
+  }
+
+  get ref(): string {
+    return `refs/heads/${this.options.branch}`;
+  }
+
+  /** Reads the branch head; hands it on when it is new. Throws a HubError when the server cannot be read. */
+  async poll(): Promise<string> {
+    let refs: { ref: string; oid: string }[];
+    try {
+      refs = await git.listServerRefs({ http, url: this.options.url, prefix: this.ref, onAuth: onAuth(this.options.auth) });
+    } catch (error) {
+      throw new HubError(HubErrorCode.RepoUnreachable, `cannot list the refs of the fleet repository: ${(error as Error).message}`, {
+        cause: error, hint: 'check the repository URL, the credentials and that the server is up',
+      });
+    }
+    const head = refs.find((entry) => entry.ref === this.ref)?.oid;
+    if (!head) throw new HubError(HubErrorCode.RepoUnreachable, `the fleet repository has no branch ${this.options.branch}`, { hint: 'check the branch the hub follows' });
+    await this.seen(head);
+    return head;
+  }
+
+  /** A verified push webhook: hands on the new head when it is for the followed branch. */
+  async pushed(ref: string, after: string): Promise<boolean> {
+    if (ref !== this.ref) return false;
+    await this.seen(after);
+    return true;
+  }
+
+  start(): void {
+    const loop = () => {
+      this.running = this.poll().then(() => {
+        this.failures = 0;
+      }, (error: unknown) => {
+        this.failures += 1;
+        this.logger.warn({ err: error instanceof Error ? error.message : String(error), failures: this.failures }, 'polling the fleet repository failed');
+      }).finally(() => {
+        if (!this.timer) return;
+        const backoff = this.failures === 0 ? this.options.intervalMs : Math.min(this.options.maxBackoffMs, this.options.intervalMs * 2 ** this.failures);
+        this.timer = setTimeout(loop, backoff);
+      });
+    };
+    this.timer = setTimeout(loop, 0);
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  private async seen(head: string): Promise<void> {
+    if (head === this.lastHead) return;
+    await this.onHead(head);
+    this.lastHead = head;
+    this.logger.info({ revision: head, branch: this.options.branch }, 'new fleet repository head');
+  }
+}
+
+/**
+ * Reads the rollout policy of a revision: a shallow fetch into a cache directory, a checkout
+ * of the revision, and the fleet config loader. A repository with several policies uses the
+ * one named `default`, else the first by name; none gives null.
+ */
+export class PolicyReader {
+  constructor(private readonly options: Pick<RepoFollowerOptions, 'url' | 'branch' | 'auth'> & {
+    /** Directory for the checkout; reused across revisions. */
+    cacheDir: string;
+  }) {}
+
+  async policyAt(revision: string): Promise<RolloutPolicy | null> {
+    const dir = this.options.cacheDir;
+    await mkdir(dir, { recursive: true });
+    if (!fs.existsSync(`${dir}/.git`)) await git.init({ fs, dir, defaultBranch: 'main' });
+    await git.addRemote({ fs, dir, remote: 'origin', url: this.options.url, force: true });
+    try {
+      await git.fetch({
+        fs, http, dir, url: this.options.url, ref: this.options.branch ?? 'main', singleBranch: true, depth: 1, tags: false,
+        onAuth: onAuth(this.options.auth),
+      });
+      await git.checkout({ fs, dir, ref: revision, force: true });
+    } catch (error) {
+      throw new HubError(HubErrorCode.RepoUnreachable, `cannot fetch revision ${revision} of the fleet repository: ${(error as Error).message}`, {
+        cause: error, hint: 'check the repository URL and credentials; a revision no longer on the branch cannot be rolled out',
+      });
+    }
+    const fleet = await loadFleet(new FsRepoReader(dir));
+    const policies = fleet.rolloutPolicies;
+    return policies.find((policy) => policy.name === 'default') ?? policies[0] ?? null;
+  }
+}

@@ -1,0 +1,101 @@
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { createWorkTree, startGitServer, type GitServer, type GitServerRepo, type WorkTree } from '@netfleet/test';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PolicyReader, RepoFollower } from '../../src/rollout/repo-follower.js';
+import { eventually, quietLogger } from '../helpers.js';
+
+const EXAMPLE_FLEET = new URL('../../../examples/fleet/', import.meta.url).pathname;
+
+async function filesOf(root: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    files[relative(root, path)] = await readFile(path, 'utf8');
+  }
+  return files;
+}
+
+describe('repo follower on a git server', () => {
+  let server: GitServer;
+  let repo: GitServerRepo;
+  let tree: WorkTree;
+  let cacheDir: string;
+  const heads: string[] = [];
+  const auth = { username: 'fleet', password: 'fleet-password-123' };
+
+  beforeAll(async () => {
+    server = await startGitServer({ auth });
+    repo = await server.createRepo('fleet');
+    tree = await createWorkTree(repo.dir);
+    await tree.write(await filesOf(EXAMPLE_FLEET));
+    await tree.commit('the example fleet');
+    await tree.push();
+    cacheDir = await mkdtemp(join(tmpdir(), 'netfleet-policy-'));
+  });
+
+  afterAll(async () => {
+    await tree.dispose();
+    await server.dispose();
+    await rm(cacheDir, { recursive: true, force: true });
+  });
+
+  const follower = (options: { intervalMs?: number; maxBackoffMs?: number } = {}) =>
+    new RepoFollower({ url: repo.url, auth, ...options }, async (revision) => {
+      heads.push(revision);
+    }, quietLogger());
+
+  it('hands on each new head of the branch once', async () => {
+    heads.length = 0;
+    const following = follower();
+    const first = await following.poll();
+    expect(first).toBe(await tree.resolve('HEAD'));
+    await following.poll();
+    await tree.write({ 'README.md': 'changed\n' });
+    const second = await tree.commit('second');
+    await tree.push();
+    expect(await following.poll()).toBe(second);
+    expect(heads).toEqual([first, second]);
+  });
+
+  it('takes a push webhook for the followed branch and ignores other refs', async () => {
+    heads.length = 0;
+    const following = follower();
+    expect(await following.pushed('refs/heads/feature', 'f'.repeat(40))).toBe(false);
+    expect(await following.pushed('refs/heads/main', 'e'.repeat(40))).toBe(true);
+    expect(heads).toEqual(['e'.repeat(40)]);
+  });
+
+  it('fails with a typed error while the server is away, and catches up when it is back', async () => {
+    heads.length = 0;
+    const following = follower({ intervalMs: 20, maxBackoffMs: 100 });
+    server.failAll(503);
+    await expect(following.poll()).rejects.toMatchObject({ code: 'HUB_REPO_UNREACHABLE' });
+    following.start();
+    try {
+      await tree.write({ 'README.md': 'third\n' });
+      const third = await tree.commit('third');
+      await tree.push();
+      server.failAll(undefined);
+      await eventually(() => expect(heads).toContain(third));
+    } finally {
+      server.failAll(undefined);
+      await following.close();
+    }
+  });
+
+  it('reads the rollout policy at a revision', async () => {
+    const reader = new PolicyReader({ url: repo.url, auth, cacheDir });
+    const policy = await reader.policyAt(await tree.resolve('HEAD'));
+    expect(policy?.name).toBe('default');
+    expect(policy?.waves.map((wave) => wave.name)).toEqual(['staging', 'canary', 'europe', 'rest']);
+    expect(policy?.onFailure).toBe('pause');
+  });
+
+  it('fails with a typed error for a revision the branch does not have', async () => {
+    const reader = new PolicyReader({ url: repo.url, auth, cacheDir });
+    await expect(reader.policyAt('1'.repeat(40))).rejects.toMatchObject({ code: 'HUB_REPO_UNREACHABLE' });
+  });
+});
