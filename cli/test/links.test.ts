@@ -25,14 +25,17 @@ function matrixOf(names: string[], regionOf: (name: string) => string, stateOf: 
   const inventory = names.map((name) => ({ name, region: regionOf(name), publicDomain: `${name}.example.com` }));
   const topology = linkTopology([{ name: 'payments', type: 'federation', members: names }], inventory);
   const matrix = new LinkMatrix(topology, { now: () => now });
-  for (const from of names) {
-    const links = names.filter((to) => to !== from).flatMap((to) => {
+  for (const [from, body] of reportsOf(names, stateOf, extra)) matrix.applyReport(from, body, now);
+  return matrix.view({}, analysePartitions(matrix.linkHealth(), topology.regionOf));
+}
+
+function reportsOf(names: string[], stateOf: (from: string, to: string) => LinkState | undefined, extra: (from: string, to: string) => Partial<LinkObservation> = () => ({})) {
+  return names.map((from) => [from, {
+    links: names.filter((to) => to !== from).flatMap((to) => {
       const state = stateOf(from, to);
       return state ? [observation(to, state, extra(from, to))] : [];
-    });
-    if (from !== names[names.length - 1] || links.length > 0) matrix.applyReport(from, { links }, now);
-  }
-  return matrix.view({}, analysePartitions(matrix.linkHealth(), topology.regionOf));
+    }),
+  }] as const);
 }
 
 const region = (name: string) => name.slice(0, 2);
