@@ -1,5 +1,5 @@
 import {
-  ErrorClass, createLogger,
+  Action, ErrorClass, Readiness, createLogger,
   type Logger,
 } from '@netfleet/shared';
 import type { FastifyInstance } from 'fastify';
@@ -31,8 +31,8 @@ export interface AgentDaemonParts {
   serveHttp?: boolean;
 }
 
-/** Seconds without finishing a loop step after which `/healthz` reports the loop stuck. */
-const STUCK_AFTER_INTERVALS = 5;
+/** A loop step (poll and sync) running longer than this makes `/healthz` report the loop stuck. */
+const STUCK_AFTER_MS = 10 * 60_000;
 
 /**
  * `netfleet agent`: syncs on an interval (only when the source moved, or to retry),
@@ -51,6 +51,8 @@ export class AgentDaemon {
   readonly #http: FastifyInstance | undefined;
   readonly #stopping = new AbortController();
   #lastResult: SyncResult | undefined;
+  /** When the step in progress started; undefined between steps. */
+  #stepStartedAt: number | undefined;
   #lastStepAt = Date.now();
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
@@ -73,7 +75,7 @@ export class AgentDaemon {
     }));
     this.#wireMetrics();
     this.#http = parts.serveHttp === false ? undefined : buildHttpServer(this.metrics, {
-      live: () => Date.now() - this.#lastStepAt < STUCK_AFTER_INTERVALS * Math.max(this.#options.interval, this.#options.retryInterval) * 1000 || this.#loop !== undefined,
+      live: () => this.#live(),
       ready: () => !this.#stopping.signal.aborted && this.#lastResult !== undefined && this.#lastResult.appliedRevision !== '',
     });
   }
@@ -125,15 +127,43 @@ export class AgentDaemon {
 
   async #run(): Promise<void> {
     while (!this.#stopping.signal.aborted) {
+      this.#stepStartedAt = Date.now();
       try {
         if (await this.#due()) await this.sync();
       } catch (error) {
         // Every phase reports through SyncResult; reaching here is a bug, never a crash.
         this.#logger.error({ err: error instanceof Error ? error.message : String(error) }, 'sync loop step failed');
       }
+      this.#stepStartedAt = undefined;
       this.#lastStepAt = Date.now();
       await this.#sleep(this.#nextDelaySeconds() * 1000);
     }
+  }
+
+  /** Alive unless one step has been running, or no step has finished, for too long. */
+  #live(): boolean {
+    const since = this.#stepStartedAt ?? this.#lastStepAt;
+    const allowed = this.#stepStartedAt === undefined ? STUCK_AFTER_MS + Math.max(this.#options.interval, this.#options.retryInterval) * 1000 : STUCK_AFTER_MS;
+    return Date.now() - since < allowed;
+  }
+
+  /**
+   * What the hub's heartbeat carries: the applied revision, how many objects netfleet
+   * manages, the current drift and readiness counts.
+   */
+  summary(): { revision: string; objects: number; driftCount: number; readiness: { ready: number; notReady: number; waiting: number } } {
+    const result = this.#lastResult;
+    const ready = result?.readiness.filter((item) => item.readiness === Readiness.Ready || item.readiness === Readiness.Unknown).length ?? 0;
+    return {
+      revision: result?.appliedRevision ?? '',
+      objects: this.reconciler.desired?.objects.length ?? 0,
+      driftCount: this.drift.items.length,
+      readiness: {
+        ready,
+        notReady: (result?.readiness.length ?? 0) - ready,
+        waiting: result?.changeSet.filter((entry) => entry.action === Action.Waiting).length ?? 0,
+      },
+    };
   }
 
   /** A sync is due when the source moved, or the last one should be retried. */

@@ -120,7 +120,8 @@ export class DriftDetector {
     }
     const kinds = new Map<string, ServedKind>();
     for (const { object } of objects) {
-      const served = await this.client.discovery.find(object.apiVersion, object.kind);
+      // A kind that cannot be looked up now is watched after the next sync.
+      const served = await this.client.discovery.find(object.apiVersion, object.kind).catch(() => undefined);
       if (served) kinds.set(kindKey(object), served);
     }
     for (const [key, watcher] of this.#watchers) {

@@ -170,8 +170,7 @@ export async function validate(client: KubeClient, objects: RenderedObject[], me
     }
     return plans;
   } catch (error) {
-    if (error instanceof PhaseFailure) throw error;
-    throw new PhaseFailure(SyncReason.ClusterUnreachable, messageOf(error));
+    throw asPhaseFailure(error);
   }
 }
 
