@@ -40,8 +40,11 @@ export function alertFingerprint(rule: AlertRule, cluster: string, detail = ''):
   return detail ? `${rule}:${cluster}:${detail}` : `${rule}:${cluster}`;
 }
 
-export function condition(rule: AlertRule, target: ClusterLabels, summary: string, extra: Record<string, string> = {}): AlertCondition {
-  const detail = extra.reason ?? '';
+/**
+ * One alert condition. `detail` splits one rule into several alerts per cluster (report
+ * rejections are one alert per reason); other rules have one alert per cluster.
+ */
+export function condition(rule: AlertRule, target: ClusterLabels, summary: string, extra: Record<string, string> = {}, detail = ''): AlertCondition {
   return {
     rule,
     fingerprint: alertFingerprint(rule, target.cluster, detail),

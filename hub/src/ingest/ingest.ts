@@ -73,7 +73,7 @@ export class ReportIngest {
       const seq = (data as Report | undefined)?.seq;
       this.logger.warn({ cluster: claimed, kind, seq: typeof seq === 'number' ? seq : undefined, jobId, reason: result.reason }, 'report rejected');
       await this.alerts.fire(condition(AlertRule.ReportRejected, await this.clusterLabels(claimed),
-        `report from ${claimed || '(unnamed)'} rejected: ${result.reason}`, { reason: result.reason }));
+        `report from ${claimed || '(unnamed)'} rejected: ${result.reason}`, { reason: result.reason }, result.reason));
     } else if (result.result === 'duplicate') {
       this.logger.info({ cluster: claimed, kind, jobId }, 'duplicate report ignored');
     }
@@ -130,8 +130,8 @@ export class ReportIngest {
         await this.alerts.fire(condition(AlertRule.SyncFailed, { ...target, revision: report.body.revision },
           `sync of ${report.body.revision.slice(0, 12)} failed: ${report.body.reason}${report.body.error ? ` — ${report.body.error}` : ''}`,
           { reason: report.body.reason }));
-      } else if (report.body.status === 'succeeded') {
-        await this.resolveAll(AlertRule.SyncFailed, report.cluster);
+      } else if (outcome.sync === 'succeeded' && outcome.prevSync !== 'succeeded') {
+        await this.alerts.resolve(alertFingerprint(AlertRule.SyncFailed, report.cluster));
       }
     }
     if (report.kind === ReportKind.Drift && outcome.prevDrift !== outcome.drift) {
@@ -140,14 +140,6 @@ export class ReportIngest {
       } else {
         await this.alerts.resolve(alertFingerprint(AlertRule.DriftDetected, report.cluster));
       }
-    }
-  }
-
-  /** Sync failures are fingerprinted by reason; a success resolves every one of them. */
-  private async resolveAll(rule: AlertRule, cluster: string): Promise<void> {
-    const prefix = alertFingerprint(rule, cluster);
-    for (const fingerprint of await this.redis.smembers(this.scripts.keys.firingAlerts())) {
-      if (fingerprint === prefix || fingerprint.startsWith(`${prefix}:`)) await this.alerts.resolve(fingerprint);
     }
   }
 

@@ -1,6 +1,6 @@
 import { DEFAULT_KEY_PREFIX } from '@netfleet/shared';
 
-/** Index families kept as Redis sets of cluster names; see docs/hub-redis-keys.md. */
+/** Index families kept as sorted sets of cluster names (score 0: ordered by name); see docs/hub-redis-keys.md. */
 export type IndexKind = 'region' | 'state' | 'sync' | 'revision' | 'label';
 
 /**
@@ -41,7 +41,7 @@ export class HubKeys {
     return `${this.prefix}:last-seen`;
   }
 
-  /** Set: names of clusters whose `kind` equals `value` (labels: `value` is `key=value`). */
+  /** Sorted set (score 0): names of clusters whose `kind` equals `value` (labels: `value` is `key=value`). */
   index(kind: IndexKind, value: string): string {
     return `${this.prefix}:idx:${kind}:${value}`;
   }

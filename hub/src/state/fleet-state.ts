@@ -24,8 +24,8 @@ const SUMMARY_FIELDS = ['name', 'region', 'labels', 'state', 'revision', 'syncSt
 const iso = (ms: string | undefined | null) => (ms ? new Date(Number(ms)).toISOString() : null);
 
 /**
- * Read views of fleet state. Lists use the index sets (never a scan of every cluster) and
- * fetch only the page's hashes.
+ * Read views of fleet state. Lists read one index (or the intersection of several), never
+ * every cluster, and fetch only the page's hashes.
  */
 export class FleetState {
   constructor(private readonly redis: Redis, private readonly keys: HubKeys) {}
@@ -41,12 +41,19 @@ export class FleetState {
 
     let names: string[];
     let total: number;
-    if (indexes.length === 0) {
-      total = await this.redis.zcard(this.keys.clusters());
+    if (indexes.length <= 1) {
+      // One sorted set (all clusters or one index): page by name without reading the rest.
+      const key = indexes[0] ?? this.keys.clusters();
       const start = filter.cursor ? `(${filter.cursor}` : '-';
-      names = await this.redis.zrangebylex(this.keys.clusters(), start, '+', 'LIMIT', 0, filter.limit + 1);
+      const [[, count], [, range]] = (await this.redis.pipeline()
+        .zcard(key)
+        .zrangebylex(key, start, '+', 'LIMIT', 0, filter.limit + 1)
+        .exec()) as [[unknown, number], [unknown, string[]]];
+      total = count;
+      names = range;
     } else {
-      const matching = (await this.redis.sinter(...indexes)).sort();
+      // Scores are all 0, so the intersection comes back ordered by name.
+      const matching = await this.redis.zinter(indexes.length, ...indexes);
       total = matching.length;
       names = (filter.cursor ? matching.filter((name) => name > filter.cursor!) : matching).slice(0, filter.limit + 1);
     }
@@ -110,7 +117,7 @@ export class FleetState {
   async clustersByState(): Promise<Record<string, number>> {
     const states = Object.values(ClusterState);
     const pipeline = this.redis.pipeline();
-    for (const state of states) pipeline.scard(this.keys.index('state', state));
+    for (const state of states) pipeline.zcard(this.keys.index('state', state));
     const counts = (await pipeline.exec()) ?? [];
     return Object.fromEntries(states.map((state, index) => [state, Number(counts[index]?.[1] ?? 0)]));
   }

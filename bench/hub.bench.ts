@@ -1,0 +1,276 @@
+/**
+ * `pnpm bench:hub`: hub benchmarks on the machine's Redis (127.0.0.1:6379 or
+ * NETFLEET_REDIS_URL), each against a baseline measured in the same run.
+ *
+ * 1. Ingest throughput: raw BullMQ add+process of empty jobs (the baseline) vs the hub
+ *    ingesting realistic signed reports (verify, validate, Lua apply); prints both rates
+ *    and their ratio (target >= 0.5).
+ * 2. Fleet load: 10,000 simulated clusters heartbeating every 30 s for one minute (about
+ *    333 reports/s) against a hub replica in its own process: its CPU share, ingest lag,
+ *    and API p50/p99 for the cluster list and detail (target p99 < 100 ms).
+ *
+ * Options (env): BENCH_HUB_JOBS (default 10000 per round), BENCH_HUB_CLUSTERS (10000),
+ * BENCH_HUB_SECONDS (60), BENCH_HUB_PARTS (`ingest,fleet`).
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Queue, Worker } from '../hub/node_modules/bullmq/dist/esm/index.js';
+import { Redis } from '../hub/node_modules/ioredis/built/index.js';
+import {
+  Action, PROTOCOL_VERSION, REPORT_QUEUE, ReportKind, SyncReason, SyncStatus, createLogger, reportJobId, signReport,
+  type Credentials, type DriftItem, type Report, type UnsignedReport,
+} from '../shared/src/index.js';
+import { Hub } from '../hub/src/index.js';
+
+const REDIS_URL = process.env.NETFLEET_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const JOBS = Number(process.env.BENCH_HUB_JOBS ?? 10_000);
+const CLUSTERS = Number(process.env.BENCH_HUB_CLUSTERS ?? 10_000);
+const SECONDS = Number(process.env.BENCH_HUB_SECONDS ?? 60);
+const CONCURRENCY = 16;
+const SECRET = `bench-secret-${randomBytes(16).toString('hex')}`;
+const ADMIN = `bench-admin-${randomBytes(8).toString('hex')}`;
+const REGIONS = ['eu', 'us', 'ap', 'sa', 'af'];
+const logger = createLogger({ name: 'bench', level: 'warn' });
+// BullMQ under native ESM needs a client instance, not connection options.
+const bullRedis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+const connection = bullRedis;
+
+const newPrefix = (label: string) => `{nf-bench-${label}-${randomBytes(4).toString('hex')}}`;
+
+async function dropKeys(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix.replace(/[{}]/g, '\\$&')}*`, 'COUNT', 5000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
+  redis.disconnect();
+}
+
+async function registerFleet(hub: Hub, count: number): Promise<Credentials[]> {
+  const bootstrap = await hub.registry.createBootstrapToken({ ttlSeconds: 3600, maxUses: count });
+  const fleet: Credentials[] = [];
+  for (let start = 0; start < count; start += 200) {
+    const batch = Array.from({ length: Math.min(200, count - start) }, (_, offset) => start + offset);
+    fleet.push(...await Promise.all(batch.map((index) => hub.registry.register(bootstrap.token, {
+      cluster: `c-${String(index).padStart(5, '0')}`, region: REGIONS[index % REGIONS.length]!,
+      labels: { tier: index % 3 === 0 ? 'prod' : 'dev', team: `t${index % 7}` },
+    }))));
+  }
+  return fleet;
+}
+
+/** A realistic mix: mostly heartbeats, some sync results with changes, some drift. */
+function realisticReport(cluster: string, seq: number): UnsignedReport {
+  const base = { protocolVersion: PROTOCOL_VERSION as typeof PROTOCOL_VERSION, cluster, seq, time: new Date().toISOString() };
+  const roll = seq % 20;
+  if (roll < 16) {
+    return { ...base, kind: ReportKind.Heartbeat, body: { revision: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678', objects: 42, driftCount: 0, agentVersion: '0.1.0', readiness: { ready: 40, notReady: 1, waiting: 1 } } };
+  }
+  if (roll < 19) {
+    const changes = Array.from({ length: 20 }, (_, index) => ({
+      subject: { group: 'deckhouse.io', kind: 'IngressNginxController', namespace: '', name: `ingress-${index}` },
+      action: index % 5 === 0 ? Action.Configured : Action.Unchanged,
+    }));
+    return { ...base, kind: ReportKind.Sync, body: { revision: `rev-${seq}`, status: SyncStatus.Succeeded, reason: SyncReason.Succeeded, changes } };
+  }
+  const items: DriftItem[] = Array.from({ length: 3 }, (_, index) => ({
+    id: `deckhouse.io_IngressNginxController__ingress-${index}`,
+    subject: { group: 'deckhouse.io', kind: 'IngressNginxController', namespace: '', name: `ingress-${index}` },
+    type: 'changed', policy: 'alert', fields: [{ path: '/spec/minReplicas', desired: 2, live: 3 }, { path: '/spec/inlet', desired: 'LoadBalancer', live: 'HostPort' }],
+  }));
+  return { ...base, kind: ReportKind.Drift, body: { revision: `rev-${seq}`, items } };
+}
+
+function jobOf(report: Report) {
+  return { name: report.kind, data: report, opts: { jobId: reportJobId(report.cluster, report.seq), removeOnComplete: true, removeOnFail: true } };
+}
+
+async function rawBullmq(jobs: number): Promise<number> {
+  const prefix = newPrefix('raw');
+  const queue = new Queue('raw', { connection, prefix });
+  let done = 0;
+  let finished!: () => void;
+  const allDone = new Promise<void>((resolve) => (finished = resolve));
+  const worker = new Worker('raw', async () => {
+    done += 1;
+    if (done === jobs) finished();
+  }, { connection, prefix, concurrency: CONCURRENCY });
+  await worker.waitUntilReady();
+  const started = performance.now();
+  for (let start = 0; start < jobs; start += 500) {
+    await queue.addBulk(Array.from({ length: Math.min(500, jobs - start) }, (_, index) => ({
+      name: 'empty', data: {}, opts: { jobId: `j.${start + index}`, removeOnComplete: true },
+    })));
+  }
+  await allDone;
+  const rate = jobs / ((performance.now() - started) / 1000);
+  await worker.close();
+  await queue.close();
+  await dropKeys(prefix);
+  return rate;
+}
+
+async function hubIngest(jobs: number): Promise<{ rate: number; applied: number }> {
+  const prefix = newPrefix('ingest');
+  const hub = new Hub({ redisUrl: REDIS_URL, prefix, secret: SECRET, logger, sweeper: false, ingestConcurrency: CONCURRENCY });
+  const fleet = await registerFleet(hub, 1000);
+  const reports: Report[] = [];
+  for (let index = 0; index < jobs; index += 1) {
+    const credentials = fleet[index % fleet.length]!;
+    reports.push(signReport(realisticReport(credentials.cluster, Math.floor(index / fleet.length) + 1), credentials.reportKey) as Report);
+  }
+  const queue = new Queue(REPORT_QUEUE, { connection, prefix });
+  const processed = async () => (await hub.metrics.reports.get()).values.reduce((sum, value) => sum + value.value, 0);
+  await hub.start();
+  const started = performance.now();
+  for (let start = 0; start < jobs; start += 500) await queue.addBulk(reports.slice(start, start + 500).map(jobOf));
+  while ((await processed()) < jobs) await new Promise((resolve) => setTimeout(resolve, 5));
+  const rate = jobs / ((performance.now() - started) / 1000);
+  const applied = (await hub.metrics.reports.get()).values.filter((value) => value.labels.result === 'applied').reduce((sum, value) => sum + value.value, 0);
+  await queue.close();
+  await hub.close();
+  await dropKeys(prefix);
+  return { rate, applied };
+}
+
+/** utime + stime of a process in seconds (Linux /proc). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function fleetLoad(): Promise<void> {
+  const prefix = newPrefix('fleet');
+  const registrar = new Hub({ redisUrl: REDIS_URL, prefix, secret: SECRET, logger, ingest: false, sweeper: false });
+  const fleet = await registerFleet(registrar, CLUSTERS);
+  await registrar.close();
+
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./hub-replica.ts', import.meta.url).pathname, REDIS_URL, prefix, SECRET, ADMIN], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.startsWith('listening ')) resolve(line.slice('listening '.length));
+    });
+    child.once('exit', (code) => reject(new Error(`hub replica exited with ${code}`)));
+  });
+
+  const queue = new Queue(REPORT_QUEUE, { connection, prefix });
+  const seqs = new Map<string, number>();
+  const perSecond = CLUSTERS / 30;
+  const tickMs = 100;
+  const total = Math.round(perSecond * SECONDS);
+  let sent = 0;
+  const listLatencies: number[] = [];
+  const detailLatencies: number[] = [];
+  const headers = { authorization: `Bearer ${ADMIN}` };
+  const timed = async (path: string, into: number[]) => {
+    const started = performance.now();
+    const response = await fetch(`${url}${path}`, { headers });
+    await response.arrayBuffer();
+    if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+    into.push(performance.now() - started);
+  };
+
+  // Warm up the API (route compilation, JIT) before measuring.
+  for (let index = 0; index < 30; index += 1) {
+    await timed('/api/v1/clusters?limit=100', []);
+    await timed(`/api/v1/clusters/${fleet[index]!.cluster}`, []);
+  }
+  const cpuBefore = cpuSeconds(child.pid!);
+  const started = performance.now();
+  let apiRunning = true;
+  const apiLoad = (async () => {
+    let index = 0;
+    while (apiRunning) {
+      const name = fleet[(index * 7919) % fleet.length]!.cluster;
+      const region = REGIONS[index % REGIONS.length]!;
+      await timed(index % 2 === 0 ? `/api/v1/clusters?limit=100&region=${region}` : '/api/v1/clusters?limit=100', listLatencies);
+      await timed(`/api/v1/clusters/${name}`, detailLatencies);
+      index += 1;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  // Heartbeats spread evenly: every tick sends the clusters whose turn it is.
+  while (sent < total) {
+    const due = Math.min(total, Math.round(((performance.now() - started) / 1000) * perSecond));
+    const batch: Report[] = [];
+    for (; sent < due; sent += 1) {
+      const credentials = fleet[sent % fleet.length]!;
+      const seq = (seqs.get(credentials.cluster) ?? 0) + 1;
+      seqs.set(credentials.cluster, seq);
+      batch.push(signReport({
+        protocolVersion: PROTOCOL_VERSION, cluster: credentials.cluster, seq, time: new Date().toISOString(), kind: ReportKind.Heartbeat,
+        body: { revision: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678', objects: 42, driftCount: 0, agentVersion: '0.1.0', readiness: { ready: 42, notReady: 0, waiting: 0 } },
+      }, credentials.reportKey) as Report);
+    }
+    if (batch.length > 0) await queue.addBulk(batch.map(jobOf));
+    await new Promise((resolve) => setTimeout(resolve, tickMs));
+  }
+  const sendSeconds = (performance.now() - started) / 1000;
+  const redis = new Redis(REDIS_URL);
+  const waitingAtEnd = await queue.getWaitingCount();
+  // Ingest lag: how long after the last send until the queue is drained.
+  const drainStarted = performance.now();
+  while ((await queue.getWaitingCount()) + (await queue.getActiveCount()) > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  const drainMs = performance.now() - drainStarted;
+  const cpu = cpuSeconds(child.pid!) - cpuBefore;
+  const wall = (performance.now() - started) / 1000;
+  apiRunning = false;
+  await apiLoad;
+  let reports = 0;
+  const pipeline = redis.pipeline();
+  for (const credentials of fleet) pipeline.hget(`${prefix}:cluster:${credentials.cluster}`, 'reports');
+  for (const [, value] of (await pipeline.exec()) ?? []) reports += Number(value ?? 0);
+
+  if (process.env.BENCH_HUB_DEBUG) console.log('slowest list', [...listLatencies].sort((a, b) => b - a).slice(0, 5), 'slowest detail', [...detailLatencies].sort((a, b) => b - a).slice(0, 5));
+  console.log(`clusters                 ${CLUSTERS} (${REGIONS.length} regions), heartbeat every 30 s`);
+  console.log(`heartbeats sent          ${sent} in ${sendSeconds.toFixed(1)} s (${(sent / sendSeconds).toFixed(0)}/s)`);
+  console.log(`heartbeats applied       ${reports} (waiting at end of sending: ${waitingAtEnd}, drained ${drainMs.toFixed(0)} ms later)`);
+  console.log(`hub replica CPU          ${cpu.toFixed(1)} s over ${wall.toFixed(1)} s = ${((cpu / wall) * 100).toFixed(1)}% of one core (machine: 2 cores)`);
+  console.log(`API list  (100/page)     p50 ${percentile(listLatencies, 50).toFixed(1)} ms  p99 ${percentile(listLatencies, 99).toFixed(1)} ms  (${listLatencies.length} requests)  target p99 < 100 ms: ${percentile(listLatencies, 99) < 100 ? 'met' : 'NOT met'}`);
+  console.log(`API detail               p50 ${percentile(detailLatencies, 50).toFixed(1)} ms  p99 ${percentile(detailLatencies, 99).toFixed(1)} ms  (${detailLatencies.length} requests)  target p99 < 100 ms: ${percentile(detailLatencies, 99) < 100 ? 'met' : 'NOT met'}`);
+
+  redis.disconnect();
+  await queue.close();
+  child.stdin!.end();
+  await new Promise((resolve) => child.once('exit', resolve));
+  await dropKeys(prefix);
+}
+
+const PARTS = (process.env.BENCH_HUB_PARTS ?? 'ingest,fleet').split(',');
+const ROUNDS = 3;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+if (PARTS.includes('ingest')) {
+  console.log(`\n== ingest throughput: raw BullMQ vs hub ingest (${JOBS} jobs, concurrency ${CONCURRENCY}, same Redis, median of ${ROUNDS} interleaved rounds) ==`);
+  const raw: number[] = [];
+  const hub: number[] = [];
+  let applied = 0;
+  for (let round = 0; round < ROUNDS; round += 1) {
+    raw.push(await rawBullmq(JOBS));
+    const ingest = await hubIngest(JOBS);
+    hub.push(ingest.rate);
+    applied += ingest.applied;
+    console.log(`round ${round + 1}: raw ${raw[round]!.toFixed(0)} jobs/s, hub ${ingest.rate.toFixed(0)} reports/s`);
+  }
+  const ratio = median(hub) / median(raw);
+  console.log(`raw BullMQ add+process (empty jobs)      ${median(raw).toFixed(0)} jobs/s`);
+  console.log(`hub ingest (signed reports: 80% heartbeat, 15% sync, 5% drift)  ${median(hub).toFixed(0)} reports/s (${applied} of ${ROUNDS * JOBS} applied)`);
+  console.log(`ratio                                    ${ratio.toFixed(2)}  target >= 0.5: ${ratio >= 0.5 ? 'met' : 'NOT met'}`);
+}
+
+if (PARTS.includes('fleet')) {
+  console.log(`\n== fleet load: ${CLUSTERS} clusters for ${SECONDS} s against one hub replica process ==`);
+  await fleetLoad();
+}
+bullRedis.disconnect();
