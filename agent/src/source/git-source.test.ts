@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '@netfleet/shared';
-import { createWorkTree, startGitServer, type GitServer, type GitServerRepo, type StartGitServerOptions, type WorkTree } from '@netfleet/test';
+import { createWorkTree, runGit, startGitServer, type GitServer, type GitServerRepo, type StartGitServerOptions, type WorkTree } from '@netfleet/test';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GitErrorCode, GitSource, type GitSourceOptions } from './index.js';
 
@@ -86,6 +86,14 @@ describe('when the cache is empty', () => {
     expect((await readFile(join(cacheDir, 'shallow'), 'utf8')).trim()).toBe(second);
     await expect(readFile(join(cacheDir, 'fleet.yaml'))).rejects.toThrow(/ENOENT/);
   });
+
+  it('leaves a cache that native git reads as a sound shallow repository', async () => {
+    const { source, cacheDir, head } = await fixture();
+    await source().snapshot();
+    await runGit(['--git-dir', cacheDir, 'fsck', '--strict', '--no-dangling']);
+    expect((await runGit(['--git-dir', cacheDir, 'rev-parse', 'refs/remotes/origin/main'])).trim()).toBe(head);
+    expect(await runGit(['--git-dir', cacheDir, 'ls-tree', '-r', '--name-only', head])).toContain('clusters/a/deep/nested/policy.yaml');
+  });
 });
 
 describe('when polling', () => {
@@ -156,8 +164,8 @@ describe('when a revision older than the head is asked for', () => {
 
     expect(rollback.revision).toBe(head);
     expect(await readText(rollback.reader, 'fleet.yaml')).toBe('clusters: [a]\n');
-    // Head fetch, then two deepening steps (16, then 32 commits).
-    expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(3);
+    // The head is cached already: two deepening steps (16, then 32 commits).
+    expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
   });
 
   it('fails with AGENT_GIT_REVISION_NOT_FOUND when the revision left the branch', async () => {

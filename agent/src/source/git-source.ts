@@ -1,12 +1,10 @@
-import * as fs from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import git from 'isomorphic-git';
+import { rm } from 'node:fs/promises';
 import { createLogger, type Logger, type RepoReader } from '@netfleet/shared';
 import { loadCredentials } from './credentials.js';
 import { GitErrorCode, GitSourceError } from './errors.js';
 import { createGitHttpClient, type GitHttpClient } from './http-client.js';
 import { resolveGitSourceOptions, type GitSourceOptions, type ResolvedGitSourceOptions } from './options.js';
+import { ObjectStore } from './object-store.js';
 import { fetchBranch, remoteBranchHead, trackingRef, type RemoteContext } from './remote.js';
 import type { SignatureVerification } from './signature-types.js';
 import { SignatureVerifier } from './signature-verifier.js';
@@ -33,7 +31,7 @@ export interface Snapshot {
 const FULL_SHA = /^[0-9a-f]{40}$/;
 /** First deepening step when looking for an older revision; each next step doubles. */
 const FIRST_DEEPEN_STEP = 16;
-/** Each fetch leaves a pack; past this many the cache is rebuilt so reads stay fast. */
+/** Packs in the cache beyond which it is rebuilt. */
 const MAX_PACKS = 64;
 
 /**
@@ -53,7 +51,7 @@ export class GitSource {
   private readonly log: Logger;
   private readonly gitdir: string;
   private readonly verifier: SignatureVerifier | undefined;
-  private initialized: Promise<void> | undefined;
+  private store: Promise<ObjectStore> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: GitSourceOptions) {
@@ -68,9 +66,9 @@ export class GitSource {
   /** Where the remote branch points, and whether that moved since the last fetch. */
   poll(): Promise<PollResult> {
     return this.serialized(async () => {
-      await this.init();
+      const store = await this.openStore();
       const revision = await remoteBranchHead(await this.remote());
-      const changed = revision !== (await this.fetchedHead());
+      const changed = revision !== (await store.readRef(trackingRef(this.options.branch)));
       this.log.debug({ revision, changed }, 'polled branch head');
       return { revision, changed };
     });
@@ -86,7 +84,6 @@ export class GitSource {
    */
   snapshot(revision?: string): Promise<Snapshot> {
     return this.serialized(async () => {
-      await this.init();
       if (revision !== undefined && !FULL_SHA.test(revision)) {
         throw new GitSourceError(GitErrorCode.RevisionNotFound, `Revision "${revision}" is not a full commit sha`, {
           hint: 'Give the 40-character hexadecimal commit id.',
@@ -94,13 +91,17 @@ export class GitSource {
       }
       const started = performance.now();
       const remote = await this.remote();
-      const cache = {};
-      const target = revision ?? await remoteBranchHead(remote);
-      if (!(await this.hasCommit(target, cache))) await this.fetchUntilPresent(remote, target, cache);
-      const { commit } = await git.readCommit({ fs, gitdir: this.gitdir, oid: target, cache });
-      const signature = await this.checkSignature(target, cache);
+      const cached = revision !== undefined && (await this.openStore()).has(revision);
+      const target = cached ? revision : await this.fetchUntilPresent(remote, revision);
+      // A store of its own: the reader's memory goes when the snapshot is dropped.
+      const store = await ObjectStore.open(this.gitdir);
+      const raw = await store.read(target);
+      if (raw.type !== 'commit') {
+        throw new GitSourceError(GitErrorCode.RevisionNotFound, `${target} is a ${raw.type}, not a commit`, { hint: 'Give a commit id.' });
+      }
+      const signature = await this.checkSignature(target, raw.content);
       this.log.info({ revision: target, durationMs: Math.round(performance.now() - started) }, 'snapshot ready');
-      return { revision: target, reader: new TreeReader(this.gitdir, commit.tree, cache), signature };
+      return { revision: target, reader: new TreeReader(store, treeOf(raw.content)), signature };
     });
   }
 
@@ -109,52 +110,45 @@ export class GitSource {
     this.http.close();
   }
 
-  private async fetchUntilPresent(remote: RemoteContext, revision: string, cache: object): Promise<void> {
-    await this.compactIfFragmented();
-    const head = await fetchBranch(remote, this.gitdir, cache, { depth: this.options.depth, relative: false });
+  /** Fetch the branch head, then deepen until `revision` (default: that head) is present. */
+  private async fetchUntilPresent(remote: RemoteContext, revision: string | undefined): Promise<string> {
+    const store = await this.compactIfFragmented(await this.openStore());
+    const head = await fetchBranch(remote, store, { depth: this.options.depth, relative: false });
     this.log.info({ revision: head }, 'fetched branch head');
+    const target = revision ?? head;
     let depth = this.options.depth;
     let step = FIRST_DEEPEN_STEP;
-    while (!(await this.hasCommit(revision, cache))) {
-      if (depth >= this.options.maxDepth || !(await this.isShallow())) {
+    while (!store.has(target)) {
+      if (depth >= this.options.maxDepth || (await store.readShallow()).size === 0) {
         throw new GitSourceError(GitErrorCode.RevisionNotFound,
-          `Revision ${revision} is not among the ${depth} most recent commits of branch ${this.options.branch} in ${this.options.url}`, {
+          `Revision ${target} is not among the ${depth} most recent commits of branch ${this.options.branch} in ${this.options.url}`, {
             hint: 'The revision may have been force-pushed away or be on another branch; if it is older, raise maxDepth.',
           });
       }
       const deepenBy = Math.min(step, this.options.maxDepth - depth);
-      await fetchBranch(remote, this.gitdir, cache, { depth: deepenBy, relative: true });
+      await fetchBranch(remote, store, { depth: deepenBy, relative: true });
       depth += deepenBy;
       step *= 2;
-      this.log.info({ revision, depth }, 'deepened history to find revision');
+      this.log.info({ revision: target, depth }, 'deepened history to find revision');
     }
+    return target;
   }
 
-  private async checkSignature(revision: string, cache: object): Promise<SignatureVerification | undefined> {
+  private async checkSignature(revision: string, rawCommit: Buffer): Promise<SignatureVerification | undefined> {
     if (!this.verifier) return undefined;
-    const { object } = await git.readObject({ fs, gitdir: this.gitdir, oid: revision, format: 'content', cache });
-    const verification = await this.verifier.verify(object as Uint8Array);
+    const verification = await this.verifier.verify(rawCommit);
     this.verifier.admit(revision, verification, this.log);
     return verification;
   }
 
-  private async init(): Promise<void> {
-    this.initialized ??= (async () => {
-      try {
-        await mkdir(this.gitdir, { recursive: true });
-        await git.init({ fs, dir: this.gitdir, bare: true });
-        // fetch maps the remote branch to the tracking ref through this refspec.
-        const { url, branch } = this.options;
-        await git.setConfig({ fs, gitdir: this.gitdir, path: 'remote.origin.url', value: url });
-        await git.setConfig({ fs, gitdir: this.gitdir, path: 'remote.origin.fetch', value: `+refs/heads/${branch}:${trackingRef(branch)}` });
-      } catch (error) {
-        this.initialized = undefined;
-        throw new GitSourceError(GitErrorCode.Cache, `Cannot create the git cache in ${this.gitdir}`, {
-          hint: 'Check that the cache directory is writable.', cause: error,
-        });
-      }
-    })();
-    return this.initialized;
+  private openStore(): Promise<ObjectStore> {
+    this.store ??= ObjectStore.open(this.gitdir).catch((error: unknown) => {
+      this.store = undefined;
+      throw new GitSourceError(GitErrorCode.Cache, `Cannot open the git cache in ${this.gitdir}`, {
+        hint: 'Check that the cache directory is writable and not corrupted (deleting it is safe).', cause: error,
+      });
+    });
+    return this.store;
   }
 
   private async remote(): Promise<RemoteContext> {
@@ -166,39 +160,13 @@ export class GitSource {
     };
   }
 
-  private async fetchedHead(): Promise<string | undefined> {
-    try {
-      return await git.resolveRef({ fs, gitdir: this.gitdir, ref: trackingRef(this.options.branch) });
-    } catch {
-      return undefined;
-    }
-  }
-
-  private async hasCommit(oid: string, cache: object): Promise<boolean> {
-    try {
-      const { type } = await git.readObject({ fs, gitdir: this.gitdir, oid, format: 'parsed', cache });
-      return type === 'commit';
-    } catch {
-      return false;
-    }
-  }
-
-  private async isShallow(): Promise<boolean> {
-    try {
-      return (await fs.promises.readFile(join(this.gitdir, 'shallow'), 'utf8')).trim().length > 0;
-    } catch {
-      return false;
-    }
-  }
-
-  /** isomorphic-git cannot repack: when packs pile up, start the cache afresh. */
-  private async compactIfFragmented(): Promise<void> {
-    const packs = (await readdir(join(this.gitdir, 'objects', 'pack')).catch(() => [])).filter((name) => name.endsWith('.pack'));
-    if (packs.length < MAX_PACKS) return;
-    this.log.info({ packs: packs.length }, 'rebuilding fragmented git cache');
+  /** Each fetch leaves a pack; when they pile up, start the cache afresh so lookups stay fast. */
+  private async compactIfFragmented(store: ObjectStore): Promise<ObjectStore> {
+    if (store.packCount < MAX_PACKS) return store;
+    this.log.info({ packs: store.packCount }, 'rebuilding fragmented git cache');
     await rm(this.gitdir, { recursive: true, force: true });
-    this.initialized = undefined;
-    await this.init();
+    this.store = undefined;
+    return this.openStore();
   }
 
   private serialized<T>(operation: () => Promise<T>): Promise<T> {
@@ -206,4 +174,11 @@ export class GitSource {
     this.queue = result.catch(() => undefined);
     return result;
   }
+}
+
+/** The root tree of a raw commit object (its first header line). */
+function treeOf(rawCommit: Buffer): string {
+  const match = /^tree ([0-9a-f]{40})\n/.exec(rawCommit.toString('latin1', 0, 46));
+  if (!match?.[1]) throw new GitSourceError(GitErrorCode.Cache, 'A cached commit has no tree header', { hint: 'Delete the git cache directory.' });
+  return match[1];
 }

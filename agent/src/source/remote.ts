@@ -1,8 +1,9 @@
-import * as fs from 'node:fs';
 import git from 'isomorphic-git';
 import type { LoadedCredentials } from './credentials.js';
 import { GitErrorCode, GitSourceError } from './errors.js';
 import type { GitHttpClient } from './http-client.js';
+import type { ObjectStore } from './object-store.js';
+import { HttpStatusError, ProtocolError, requestPack } from './upload-pack.js';
 
 /** What every request to the remote needs. */
 export interface RemoteContext {
@@ -38,31 +39,45 @@ export async function remoteBranchHead(remote: RemoteContext): Promise<string> {
 
 /**
  * Fetch the branch head into the cache, `depth` commits deep, or deepen the history
- * already there by `depth` commits when `relative`. Returns the fetched head.
+ * already there by `depth` commits when `relative`. Two requests: the ref advertisement
+ * (isomorphic-git) and the pack, which is skipped when the cache holds the head already. The pack is indexed natively: isomorphic-git's
+ * JavaScript indexer made a fresh sync several times slower than `git clone`.
+ * @returns the fetched branch head
  */
-export async function fetchBranch(
-  remote: RemoteContext,
-  gitdir: string,
-  cache: object,
-  options: { depth: number; relative: boolean },
-): Promise<string> {
-  const result = await describeFailure(remote, () => git.fetch({
-    fs,
-    http: remote.http,
-    gitdir,
-    cache,
+export async function fetchBranch(remote: RemoteContext, store: ObjectStore, options: { depth: number; relative: boolean }): Promise<string> {
+  const fullRef = `refs/heads/${remote.branch}`;
+  const info = await describeFailure(remote, () => git.getRemoteInfo2({
+    http: remote.http, url: remote.url, headers: remote.credentials.headers, protocolVersion: 1,
+  }));
+  const head = info.refs?.find((ref) => ref.ref === fullRef)?.oid;
+  if (!head) throw branchMissing(remote);
+
+  if (!options.relative && store.has(head)) {
+    await store.writeRef(trackingRef(remote.branch), head);
+    return head;
+  }
+  const tracked = await store.readRef(trackingRef(remote.branch));
+  const shallows = await store.readShallow();
+  const result = await describeFailure(remote, () => requestPack(remote.http, {
     url: remote.url,
-    // The local tracking ref is named so its commit is offered as a "have": only new objects come.
-    ref: trackingRef(remote.branch),
-    remoteRef: remote.branch,
-    singleBranch: true,
-    tags: false,
+    headers: remote.credentials.headers,
+    serverCapabilities: new Set(Object.keys(info.capabilities)),
+    want: head,
+    // The last fetched head is offered as a "have": only objects new since then come.
+    haves: tracked && store.has(tracked) ? [tracked] : [],
+    shallows: [...shallows],
     depth: options.depth,
     relative: options.relative,
-    headers: remote.credentials.headers,
   }));
-  if (!result.fetchHead) throw branchMissing(remote);
-  return result.fetchHead;
+  if (result.pack) {
+    const pack = result.pack;
+    await describeFailure(remote, () => store.addPack(pack));
+  }
+  for (const oid of result.shallow) shallows.add(oid);
+  for (const oid of result.unshallow) shallows.delete(oid);
+  await store.writeShallow(shallows);
+  await store.writeRef(trackingRef(remote.branch), head);
+  return head;
 }
 
 function branchMissing(remote: RemoteContext): GitSourceError {
@@ -98,8 +113,8 @@ function classify(error: unknown, remote: RemoteContext): GitSourceError {
   const cause = new Error(detail);
   const repo = remote.url;
 
-  if (code === 'HttpError') {
-    const status = Number((error as { data?: { statusCode?: number } }).data?.statusCode ?? 0);
+  if (code === 'HttpError' || error instanceof HttpStatusError) {
+    const status = error instanceof HttpStatusError ? error.statusCode : Number((error as { data?: { statusCode?: number } }).data?.statusCode ?? 0);
     if (status === 401 || status === 403) {
       return new GitSourceError(GitErrorCode.AuthFailed, `${repo} refused the credentials (HTTP ${status})`, {
         status, cause, hint: 'Check the token or password the agent reads, and that it grants read access to the repository.',
@@ -115,7 +130,7 @@ function classify(error: unknown, remote: RemoteContext): GitSourceError {
     });
   }
   if (code === 'NotFoundError') return branchMissing(remote);
-  if (GARBAGE_CODES.has(code)) {
+  if (GARBAGE_CODES.has(code) || error instanceof ProtocolError) {
     return new GitSourceError(GitErrorCode.GarbageResponse, `${repo} did not answer with the git smart-HTTP protocol`, {
       cause, hint: 'Check that the URL points at a git repository and that no proxy or login page answers instead.',
     });

@@ -1,30 +1,24 @@
-import * as fs from 'node:fs';
-import git from 'isomorphic-git';
 import type { RepoEntry, RepoReader } from '@netfleet/shared';
 import { GitErrorCode, GitSourceError } from './errors.js';
+import type { ObjectStore } from './object-store.js';
 
 const MODE_SYMLINK = '120000';
-const MODE_TREE = '040000';
+const MODE_TREE = '40000';
 /** A submodule: a commit of another repository, which this one does not hold. */
 const MODE_GITLINK = '160000';
 
 /**
  * Read one revision's tree straight from the object store, without a work tree.
- * Blobs are read when asked for and not kept, so memory does not grow with the repository.
+ * Sizes come from pack headers; blobs are inflated only when read and not kept beyond
+ * the store's bounded cache, so memory does not grow with the repository.
  */
 export class TreeReader implements RepoReader {
   private entries: Promise<Map<string, { entry: RepoEntry; oid: string }>> | undefined;
 
-  /**
-   * @param gitdir the bare object store
-   * @param treeOid the revision's root tree
-   * @param cache isomorphic-git's cache, shared so pack indexes are parsed once
-   */
-  constructor(private readonly gitdir: string, private readonly treeOid: string, private readonly cache: object) {}
+  constructor(private readonly store: ObjectStore, private readonly treeOid: string) {}
 
   async list(): Promise<RepoEntry[]> {
-    const entries = await this.index();
-    return [...entries.values()].map(({ entry }) => entry);
+    return [...(await this.index()).values()].map(({ entry }) => entry);
   }
 
   async read(path: string): Promise<Uint8Array> {
@@ -34,7 +28,7 @@ export class TreeReader implements RepoReader {
         hint: 'Read only paths that list() returned.',
       });
     }
-    return this.blob(found.oid);
+    return (await this.store.read(found.oid)).content;
   }
 
   private index(): Promise<Map<string, { entry: RepoEntry; oid: string }>> {
@@ -47,13 +41,11 @@ export class TreeReader implements RepoReader {
     const pending: { oid: string; prefix: string }[] = [{ oid: this.treeOid, prefix: '' }];
     while (pending.length > 0) {
       const { oid, prefix } = pending.pop()!;
-      const { tree } = await git.readTree({ fs, gitdir: this.gitdir, oid, cache: this.cache });
-      for (const item of tree) {
-        const path = `${prefix}${item.path}`;
+      for (const item of parseTree((await this.store.read(oid)).content)) {
+        const path = `${prefix}${item.name}`;
         if (item.mode === MODE_TREE) pending.push({ oid: item.oid, prefix: `${path}/` });
         else if (item.mode !== MODE_GITLINK) {
-          // The size needs the object; it is read here once and dropped.
-          const size = (await this.blob(item.oid)).byteLength;
+          const { size } = await this.store.describe(item.oid);
           found.push({ oid: item.oid, entry: { path, kind: item.mode === MODE_SYMLINK ? 'symlink' : 'file', size } });
         }
       }
@@ -61,9 +53,21 @@ export class TreeReader implements RepoReader {
     found.sort((a, b) => (a.entry.path < b.entry.path ? -1 : a.entry.path > b.entry.path ? 1 : 0));
     return new Map(found.map((item) => [item.entry.path, item]));
   }
+}
 
-  private async blob(oid: string): Promise<Uint8Array> {
-    const { blob } = await git.readBlob({ fs, gitdir: this.gitdir, oid, cache: this.cache });
-    return blob;
+/** Entries of a raw tree object: `<mode> <name>\0<20-byte id>` each. */
+function parseTree(content: Buffer): { mode: string; name: string; oid: string }[] {
+  const entries: { mode: string; name: string; oid: string }[] = [];
+  let position = 0;
+  while (position < content.length) {
+    const space = content.indexOf(0x20, position);
+    const nul = content.indexOf(0, space);
+    entries.push({
+      mode: content.toString('latin1', position, space),
+      name: content.toString('utf8', space + 1, nul),
+      oid: content.toString('hex', nul + 1, nul + 21),
+    });
+    position = nul + 21;
   }
+  return entries;
 }

@@ -1,0 +1,193 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { indexPack } from './pack-indexer.js';
+import { PackFile, type GitObject, type PackBytes } from './pack-file.js';
+import type { ObjectType } from './pack-format.js';
+
+/** Packs up to this size are read into memory when first used; larger ones are read piecewise. */
+const IN_MEMORY_PACK_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A bare git repository on disk holding only packs, refs and the shallow list — the
+ * layout native git reads too. Objects are looked up through the pack indexes.
+ */
+export class ObjectStore {
+  private constructor(private readonly gitdir: string, private readonly packs: LoadedPack[]) {}
+
+  /** Open the store at `gitdir`, creating an empty bare repository when missing. */
+  static async open(gitdir: string): Promise<ObjectStore> {
+    await mkdir(join(gitdir, 'objects', 'pack'), { recursive: true });
+    await mkdir(join(gitdir, 'refs', 'heads'), { recursive: true });
+    await writeIfMissing(join(gitdir, 'HEAD'), 'ref: refs/heads/main\n');
+    await writeIfMissing(join(gitdir, 'config'), '[core]\n\trepositoryformatversion = 0\n\tbare = true\n');
+    const names = (await readdir(join(gitdir, 'objects', 'pack'))).filter((name) => /^pack-[0-9a-f]{40}\.idx$/.test(name)).sort();
+    const packs = await Promise.all(names.map((name) => LoadedPack.load(join(gitdir, 'objects', 'pack', name))));
+    return new ObjectStore(gitdir, packs);
+  }
+
+  get packCount(): number {
+    return this.packs.length;
+  }
+
+  has(oid: string): boolean {
+    return this.packs.some((pack) => pack.offsetOf(oid) !== undefined);
+  }
+
+  /** The object, inflated and resolved. @throws when the store does not hold it. */
+  async read(oid: string): Promise<GitObject> {
+    const { pack, offset } = this.locate(oid);
+    return pack.file().object(offset);
+  }
+
+  /** Type and size without inflating whole objects. */
+  async describe(oid: string): Promise<{ type: ObjectType; size: number }> {
+    const { pack, offset } = this.locate(oid);
+    return pack.file().describe(offset);
+  }
+
+  /** Check and index a received pack, then store it next to the others. */
+  async addPack(pack: Buffer): Promise<void> {
+    const { packSha, idx, objectCount } = await indexPack(pack);
+    if (objectCount === 0) return;
+    const base = join(this.gitdir, 'objects', 'pack', `pack-${packSha}`);
+    // The .idx appears last: a pack is only looked up once both files are complete.
+    await writeAtomically(`${base}.pack`, pack);
+    await writeAtomically(`${base}.idx`, idx);
+    if (!this.packs.some((loaded) => loaded.idxPath === `${base}.idx`)) this.packs.push(await LoadedPack.load(`${base}.idx`));
+  }
+
+  async readRef(name: string): Promise<string | undefined> {
+    try {
+      return (await readFile(join(this.gitdir, name), 'utf8')).trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async writeRef(name: string, oid: string): Promise<void> {
+    await writeAtomically(join(this.gitdir, name), `${oid}\n`);
+  }
+
+  /** The shallow boundary commits (`shallow` file). */
+  async readShallow(): Promise<Set<string>> {
+    const text = await readFile(join(this.gitdir, 'shallow'), 'utf8').catch(() => '');
+    return new Set(text.split('\n').filter(Boolean));
+  }
+
+  async writeShallow(oids: Set<string>): Promise<void> {
+    await writeAtomically(join(this.gitdir, 'shallow'), [...oids].sort().map((oid) => `${oid}\n`).join(''));
+  }
+
+  private locate(oid: string): { pack: LoadedPack; offset: number } {
+    for (const pack of this.packs) {
+      const offset = pack.offsetOf(oid);
+      if (offset !== undefined) return { pack, offset };
+    }
+    throw new Error(`object ${oid} is not in the cache`);
+  }
+}
+
+/** One pack's index in memory, and its objects read on demand. */
+class LoadedPack {
+  private reader: PackFile | undefined;
+
+  private constructor(
+    readonly idxPath: string,
+    private readonly packPath: string,
+    private readonly packSize: number,
+    /** Object ids, 20 bytes each, sorted. */
+    private readonly oids: Buffer,
+    /** Pack offset of each object, in the order of `oids`. */
+    private readonly offsets: number[],
+    /** Every object's offset, ascending, then the trailer's: the end of each object is the next offset. */
+    private readonly boundaries: number[],
+  ) {}
+
+  static async load(idxPath: string): Promise<LoadedPack> {
+    const idx = await readFile(idxPath);
+    if (idx.readUInt32BE(0) !== 0xff744f63 || idx.readUInt32BE(4) !== 2) throw new Error(`${idxPath} is not a version 2 pack index`);
+    const count = idx.readUInt32BE(8 + 255 * 4);
+    const oidsStart = 8 + 256 * 4;
+    const offsetsStart = oidsStart + count * 24;
+    const largeStart = offsetsStart + count * 4;
+    const offsets = Array.from({ length: count }, (_, i) => {
+      const small = idx.readUInt32BE(offsetsStart + i * 4);
+      return small & 0x80000000 ? Number(idx.readBigUInt64BE(largeStart + (small & 0x7fffffff) * 8)) : small;
+    });
+    const packPath = idxPath.replace(/\.idx$/, '.pack');
+    const packSize = (await stat(packPath)).size;
+    const boundaries = [...offsets].sort((a, b) => a - b);
+    boundaries.push(packSize - 20);
+    return new LoadedPack(idxPath, packPath, packSize, Buffer.from(idx.subarray(oidsStart, oidsStart + count * 20)), offsets, boundaries);
+  }
+
+  offsetOf(oid: string): number | undefined {
+    const wanted = Buffer.from(oid, 'hex');
+    let low = 0;
+    let high = this.offsets.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const order = this.oids.compare(wanted, 0, 20, middle * 20, middle * 20 + 20);
+      if (order === 0) return this.offsets[middle];
+      if (order < 0) low = middle + 1;
+      else high = middle - 1;
+    }
+    return undefined;
+  }
+
+  file(): PackFile {
+    this.reader ??= new PackFile(this.bytes(), (offset) => this.endOf(offset), (oid) => this.offsetOf(oid));
+    return this.reader;
+  }
+
+  private endOf(offset: number): number {
+    let low = 0;
+    let high = this.boundaries.length - 1;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.boundaries[middle]! <= offset) low = middle + 1;
+      else high = middle;
+    }
+    return this.boundaries[low]!;
+  }
+
+  private bytes(): PackBytes {
+    const path = this.packPath;
+    if (this.packSize <= IN_MEMORY_PACK_BYTES) {
+      let loaded: Promise<Buffer> | undefined;
+      return {
+        async read(start, end) {
+          loaded ??= readFile(path);
+          return (await loaded).subarray(start, end);
+        },
+      };
+    }
+    // Big packs: open, read and close per object, so no descriptor outlives a reader.
+    return {
+      async read(start, end) {
+        const handle = await open(path, 'r');
+        try {
+          const buffer = Buffer.allocUnsafe(end - start);
+          const { bytesRead } = await handle.read(buffer, 0, buffer.length, start);
+          return buffer.subarray(0, bytesRead);
+        } finally {
+          await handle.close();
+        }
+      },
+    };
+  }
+}
+
+async function writeIfMissing(path: string, content: string): Promise<void> {
+  await writeFile(path, content, { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error;
+  });
+}
+
+async function writeAtomically(path: string, content: string | Buffer): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.tmp-${randomBytes(4).toString('hex')}`;
+  await writeFile(temporary, content);
+  await rename(temporary, path);
+}

@@ -1,0 +1,149 @@
+import type { GitHttpClient } from './http-client.js';
+
+/** The server answered with an HTTP error status. */
+export class HttpStatusError extends Error {
+  constructor(readonly statusCode: number, statusMessage: string) {
+    super(`HTTP ${statusCode} ${statusMessage}`);
+  }
+}
+
+/** The server's answer is not the git protocol (or reports a protocol error). */
+export class ProtocolError extends Error {}
+
+/** One fetch request of protocol v0/v1 over stateless smart HTTP. */
+export interface UploadPackRequest {
+  url: string;
+  headers: Record<string, string>;
+  /** Capabilities the server advertised. */
+  serverCapabilities: ReadonlySet<string>;
+  want: string;
+  /** Commits the client has; the server leaves out what they reach. */
+  haves: string[];
+  /** The client's shallow commits (its history stops there). */
+  shallows: string[];
+  /** Commits of history wanted below `want`, or below the shallow commits when `relative`. */
+  depth: number;
+  relative: boolean;
+}
+
+export interface UploadPackResult {
+  /** The pack, or undefined when the server had nothing to send. */
+  pack: Buffer | undefined;
+  /** Commits that became shallow boundaries. */
+  shallow: string[];
+  /** Former shallow boundaries whose parents are now present. */
+  unshallow: string[];
+}
+
+const AGENT = 'agent=netfleet';
+
+/**
+ * POST one `git-upload-pack` request and collect the pack from the side-band stream.
+ * (gitprotocol-pack "Packfile Negotiation", gitprotocol-http "Smart Service git-upload-pack").
+ */
+export async function requestPack(http: GitHttpClient, request: UploadPackRequest): Promise<UploadPackResult> {
+  const wanted = ['side-band-64k', 'ofs-delta', 'shallow', 'no-progress', ...(request.relative ? ['deepen-relative'] : [])];
+  for (const capability of ['shallow', 'side-band-64k', ...(request.relative ? ['deepen-relative'] : [])]) {
+    if (!request.serverCapabilities.has(capability)) throw new ProtocolError(`the server does not support ${capability}`);
+  }
+  const capabilities = [...wanted.filter((name) => request.serverCapabilities.has(name)), AGENT].join(' ');
+  const body = Buffer.concat([
+    pktLine(`want ${request.want} ${capabilities}\n`),
+    ...request.shallows.map((oid) => pktLine(`shallow ${oid}\n`)),
+    pktLine(`deepen ${request.depth}\n`),
+    FLUSH,
+    ...request.haves.map((oid) => pktLine(`have ${oid}\n`)),
+    pktLine('done\n'),
+  ]);
+  const response = await http.request({
+    url: `${request.url.replace(/\/$/, '')}/git-upload-pack`,
+    method: 'POST',
+    headers: {
+      ...request.headers,
+      'Content-Type': 'application/x-git-upload-pack-request',
+      Accept: 'application/x-git-upload-pack-result',
+    },
+    body: [body][Symbol.iterator]() as unknown as AsyncIterableIterator<Uint8Array>,
+  });
+  if (response.statusCode !== 200) {
+    for await (const _chunk of response.body ?? []) { /* drain, so the connection can be reused */ }
+    throw new HttpStatusError(response.statusCode, response.statusMessage);
+  }
+  const contentType = response.headers?.['content-type'] ?? '';
+  if (contentType !== 'application/x-git-upload-pack-result') {
+    throw new ProtocolError(`unexpected content type "${contentType}" for git-upload-pack`);
+  }
+  return readResult(new PktLineReader(response.body ?? emptyBody()));
+}
+
+async function readResult(reader: PktLineReader): Promise<UploadPackResult> {
+  const result: UploadPackResult = { pack: undefined, shallow: [], unshallow: [] };
+  const packChunks: Buffer[] = [];
+  for (;;) {
+    const packet = await reader.next();
+    if (packet === undefined) break;
+    if (packet === FLUSH_PACKET) continue;
+    const band = packet[0];
+    if (band === 1) {
+      packChunks.push(packet.subarray(1));
+      continue;
+    }
+    if (band === 2) continue;
+    if (band === 3) throw new ProtocolError(`the server reported: ${packet.subarray(1).toString('utf8').trim()}`);
+    const line = packet.toString('utf8').trim();
+    if (line.startsWith('shallow ')) result.shallow.push(line.slice(8));
+    else if (line.startsWith('unshallow ')) result.unshallow.push(line.slice(10));
+    else if (line.startsWith('ERR ')) throw new ProtocolError(`the server reported: ${line.slice(4)}`);
+    else if (line !== 'NAK' && !line.startsWith('ACK ')) throw new ProtocolError(`unexpected line in the upload-pack response: ${line.slice(0, 80)}`);
+  }
+  if (packChunks.length > 0) result.pack = Buffer.concat(packChunks);
+  return result;
+}
+
+const FLUSH = Buffer.from('0000');
+const FLUSH_PACKET = Buffer.alloc(0);
+
+function pktLine(text: string): Buffer {
+  const payload = Buffer.from(text);
+  return Buffer.concat([Buffer.from((payload.length + 4).toString(16).padStart(4, '0')), payload]);
+}
+
+async function* emptyBody(): AsyncIterableIterator<Uint8Array> { /* no body */ }
+
+/** Splits a byte stream into pkt-lines; a flush-pkt comes out as an empty buffer. */
+class PktLineReader {
+  private buffer = Buffer.alloc(0);
+  private readonly iterator: AsyncIterator<Uint8Array>;
+
+  constructor(source: AsyncIterable<Uint8Array>) {
+    this.iterator = source[Symbol.asyncIterator]();
+  }
+
+  /** The next packet, or undefined at the end of the stream. */
+  async next(): Promise<Buffer | undefined> {
+    if (!(await this.fill(4))) {
+      if (this.buffer.length > 0) throw new ProtocolError('truncated pkt-line header');
+      return undefined;
+    }
+    const lengthText = this.buffer.toString('latin1', 0, 4);
+    const length = Number.parseInt(lengthText, 16);
+    if (!/^[0-9a-f]{4}$/i.test(lengthText) || (length > 0 && length < 4)) throw new ProtocolError(`invalid pkt-line length "${lengthText}"`);
+    if (length === 0) {
+      this.buffer = this.buffer.subarray(4);
+      return FLUSH_PACKET;
+    }
+    if (!(await this.fill(length))) throw new ProtocolError('truncated pkt-line');
+    const packet = this.buffer.subarray(4, length);
+    this.buffer = this.buffer.subarray(length);
+    return packet;
+  }
+
+  private async fill(length: number): Promise<boolean> {
+    while (this.buffer.length < length) {
+      const { value, done } = await this.iterator.next();
+      if (done) return false;
+      this.buffer = this.buffer.length === 0 ? Buffer.from(value) : Buffer.concat([this.buffer, value]);
+    }
+    return true;
+  }
+}
