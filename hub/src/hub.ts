@@ -19,6 +19,7 @@ import { AssignmentWatch } from './rollout/assignment-watch.js';
 import { FleetHeads } from './rollout/heads.js';
 import { RolloutController } from './rollout/controller.js';
 import { RedisFleetView } from './rollout/fleet-view.js';
+import { PolicyReader, RepoFollower } from './rollout/repo-follower.js';
 
 /**
  * One hub replica: the ingest worker, the alert delivery worker, the sweeper (under a
@@ -44,7 +45,10 @@ export class Hub {
   readonly ingest: ReportIngest;
   readonly sweeper: Sweeper;
   /** Rollout state and the agents' assignment long-poll (API connection), and the controller (work connection). */
-  readonly rollouts: { store: RolloutStore; watch: AssignmentWatch; heads: FleetHeads; controller: RolloutController };
+  readonly rollouts: {
+    store: RolloutStore; watch: AssignmentWatch; heads: FleetHeads; controller: RolloutController;
+    follower?: RepoFollower; webhookSecret?: string;
+  };
   private readonly reportQueue: Queue;
   private readonly alertQueue: Queue<DeliveryJob>;
   private readonly ingestWorker: IngestWorker | undefined;
@@ -109,6 +113,8 @@ export class Hub {
         new RedisFleetView(new FleetState(this.workRedis, this.keys), this.alerts), new FleetHeads(this.workRedis, this.keys),
         { replicaId: o.replicaId, leaseTtlMs: o.leaseTtlMs, intervalMs: o.rolloutIntervalMs }, this.logger.child({ component: 'rollout' }),
       ),
+      ...(o.fleetRepo ? { follower: this.repoFollower(o.fleetRepo) } : {}),
+      ...(o.webhookSecret ? { webhookSecret: o.webhookSecret } : {}),
     };
   }
 
@@ -127,6 +133,7 @@ export class Hub {
     this.deliveryWorker.start();
     if (this.options.sweeper) this.sweeper.start();
     if (this.options.rollouts) this.rollouts.controller.start();
+    this.rollouts.follower?.start();
     this.started = true;
     this.logger.info({ prefix: this.options.prefix }, 'hub started');
   }
@@ -142,6 +149,7 @@ export class Hub {
       await this.apiInstance?.close();
       await this.sweeper.close();
       await this.rollouts.controller.close();
+      await this.rollouts.follower?.close();
       await this.rollouts.watch.close();
       await Promise.all([this.ingestWorker?.close(), this.deliveryWorker.close()]);
       await Promise.all([this.reportQueue.close(), this.alertQueue.close()]);
@@ -156,6 +164,16 @@ export class Hub {
     this.workRedis.disconnect();
     this.bullRedis.disconnect();
     this.logger.info('hub stopped');
+  }
+
+  /** Every replica follows the repository; a new head is left in Redis with its rollout policy. */
+  private repoFollower(repo: NonNullable<ResolvedHubOptions['fleetRepo']>): RepoFollower {
+    const policies = new PolicyReader(repo);
+    const heads = new FleetHeads(this.workRedis, this.keys);
+    const logger = this.logger.child({ component: 'repo-follower' });
+    return new RepoFollower(repo, async (revision) => {
+      await heads.publish({ revision, policy: await policies.policyAt(revision), seenAt: Date.now() });
+    }, logger);
   }
 
   private async queueDepth() {

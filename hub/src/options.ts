@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_KEY_PREFIX, MAX_REPORT_BYTES, type Logger } from '@netfleet/shared';
 import type { SinkConfig } from './alerts/sinks.js';
+import type { RepoFollowerOptions } from './rollout/repo-follower.js';
 
 /** Everything the hub can be told; defaults are applied in `resolveHubOptions` only. */
 export interface HubOptions {
@@ -70,11 +71,20 @@ export interface HubOptions {
   rollouts?: boolean;
   /** How often the rollout leader feeds the rollout in progress. @defaultValue 1000 */
   rolloutIntervalMs?: number;
+  /**
+   * The fleet repository whose branch rollouts follow (ref polling, plus pushes when
+   * `webhookSecret` is set), with a directory for reading rollout policies.
+   * @defaultValue none: no rollouts are started
+   */
+  fleetRepo?: RepoFollowerOptions & { cacheDir: string };
+  /** Shared secret of the push webhook (`POST /api/v1/webhooks/git`). @defaultValue none: webhook off */
+  webhookSecret?: string;
   /** Logger; one is created when absent. */
   logger?: Logger;
 }
 
-export type ResolvedHubOptions = Required<Omit<HubOptions, 'logger'>> & { logger: Logger | undefined };
+export type ResolvedHubOptions = Required<Omit<HubOptions, 'logger' | 'fleetRepo' | 'webhookSecret'>>
+  & Pick<HubOptions, 'fleetRepo' | 'webhookSecret'> & { logger: Logger | undefined };
 
 export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
   return {
@@ -104,6 +114,8 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     sweeper: options.sweeper ?? true,
     rollouts: options.rollouts ?? true,
     rolloutIntervalMs: options.rolloutIntervalMs ?? 1_000,
+    fleetRepo: options.fleetRepo,
+    webhookSecret: options.webhookSecret,
     logger: options.logger,
   };
 }

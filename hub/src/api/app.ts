@@ -10,6 +10,7 @@ import registration from './routes/registration.js';
 import alerts from './routes/alerts.js';
 import health from './routes/health.js';
 import rollouts from './routes/rollouts.js';
+import webhooks from './routes/webhooks.js';
 
 /**
  * Builds the HTTP API in layers: external plugins (OpenAPI, error format), then app
@@ -28,6 +29,7 @@ export async function buildApi(hubServices: HubServices, logger?: Logger): Promi
   await app.register(clusters);
   await app.register(alerts);
   await app.register(rollouts);
+  await app.register(webhooks);
   await app.ready();
   return app as unknown as FastifyInstance;
 }

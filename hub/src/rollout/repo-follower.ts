@@ -38,6 +38,7 @@ export class RepoFollower {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> = Promise.resolve();
   private failures = 0;
+  private handingOn: Promise<void> = Promise.resolve();
 
   constructor(options: RepoFollowerOptions, private readonly onHead: (revision: string) => Promise<void>, private readonly logger: Logger) {
     this.options = { branch: 'main', intervalMs: 30_000, maxBackoffMs: 300_000, ...options };
@@ -92,11 +93,16 @@ export class RepoFollower {
     await this.running;
   }
 
-  private async seen(head: string): Promise<void> {
-    if (head === this.lastHead) return;
-    await this.onHead(head);
-    this.lastHead = head;
-    this.logger.info({ revision: head, branch: this.options.branch }, 'new fleet repository head');
+  /** One head at a time, in arrival order: a poll and a webhook may report heads together. */
+  private seen(head: string): Promise<void> {
+    const next = this.handingOn.then(async () => {
+      if (head === this.lastHead) return;
+      await this.onHead(head);
+      this.lastHead = head;
+      this.logger.info({ revision: head, branch: this.options.branch }, 'new fleet repository head');
+    });
+    this.handingOn = next.catch(() => undefined);
+    return next;
   }
 }
 

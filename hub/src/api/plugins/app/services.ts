@@ -8,6 +8,7 @@ import type { HubKeys } from '../../../redis/keys.js';
 import type { RolloutStore } from '../../../rollout/store.js';
 import type { AssignmentWatch } from '../../../rollout/assignment-watch.js';
 import type { FleetHeads } from '../../../rollout/heads.js';
+import type { RepoFollower } from '../../../rollout/repo-follower.js';
 
 /** The hub services routes use. */
 export interface HubServices {
@@ -18,7 +19,7 @@ export interface HubServices {
   alerts: AlertEngine;
   metrics: HubMetrics;
   /** Rollout state, the agents' assignment long-poll, and where new fleet heads are left. */
-  rollouts: { store: RolloutStore; watch: AssignmentWatch; heads: FleetHeads };
+  rollouts: { store: RolloutStore; watch: AssignmentWatch; heads: FleetHeads; follower?: RepoFollower; webhookSecret?: string };
   /** True when this replica's workers run; /readyz reports it. */
   workersRunning(): boolean;
 }

@@ -1,0 +1,119 @@
+import { createHmac } from 'node:crypto';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { AssignmentResponse, Credentials } from '@netfleet/shared';
+import { createWorkTree, startGitServer, type GitServer, type WorkTree } from '@netfleet/test';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Hub } from '../../src/index.js';
+import { rolloutIdOf } from '../../src/rollout/controller.js';
+import { eventually, registerCluster, testHub, testKeySpace } from '../helpers.js';
+
+const EXAMPLE_FLEET = new URL('../../../examples/fleet/', import.meta.url).pathname;
+const WEBHOOK_SECRET = 'webhook-secret-for-tests-0123456789';
+/** Canary first, then the rest; no blackout windows, so the test runs any day. */
+const POLICY = `apiVersion: netfleet.io/v1alpha1
+kind: RolloutPolicy
+metadata:
+  name: default
+spec:
+  waves:
+    - name: canary
+      selector:
+        names: [eu-fra-2]
+      bakeTime: 10m
+    - name: rest
+      selector:
+        regions: [eu-central]
+  onFailure: rollback
+  unselectedClusters: lastWave
+`;
+
+async function filesOf(root: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) files[relative(root, join(entry.parentPath, entry.name))] = await readFile(join(entry.parentPath, entry.name), 'utf8');
+  }
+  return files;
+}
+
+describe('when a commit is pushed to the fleet repository', () => {
+  const space = testKeySpace('rollout-follow');
+  let server: GitServer;
+  let tree: WorkTree;
+  let cacheDir: string;
+  let hub: Hub;
+  let api: FastifyInstance;
+  let canary: Credentials;
+
+  beforeAll(async () => {
+    server = await startGitServer();
+    const repo = await server.createRepo('fleet');
+    tree = await createWorkTree(repo.dir);
+    await tree.write({ ...(await filesOf(EXAMPLE_FLEET)), 'rollout/default.yaml': POLICY });
+    await tree.commit('the fleet');
+    await tree.push();
+    cacheDir = await mkdtemp(join(tmpdir(), 'netfleet-follow-'));
+    hub = testHub(space, {
+      sweeper: false, rolloutIntervalMs: 50, webhookSecret: WEBHOOK_SECRET,
+      // Polling is slow on purpose: after the first poll, only the webhook makes a commit known.
+      fleetRepo: { url: repo.url, cacheDir, intervalMs: 600_000 },
+    });
+    canary = await registerCluster(hub, 'eu-fra-2', 'eu-central');
+    await registerCluster(hub, 'eu-fra-1', 'eu-central');
+    await hub.start();
+    api = await hub.api();
+  });
+
+  afterAll(async () => {
+    await hub.close();
+    await tree.dispose();
+    await server.dispose();
+    await rm(cacheDir, { recursive: true, force: true });
+    await space.cleanup();
+  });
+
+  const assignment = (headers: Record<string, string> = {}, wait = '0s') => api.inject({
+    method: 'GET', url: `/api/v1/assignment?wait=${wait}`, headers: { authorization: `Bearer ${canary.apiToken}`, ...headers },
+  });
+
+  function webhook(body: string, signature: string) {
+    return api.inject({
+      method: 'POST', url: '/api/v1/webhooks/git', payload: body,
+      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': signature },
+    });
+  }
+
+  it('rolls the first head out to the canary, found by polling', async () => {
+    const first = await tree.resolve('HEAD');
+    await eventually(async () => expect((await assignment()).json<AssignmentResponse>().assignment?.revision).toBe(first));
+    expect((await hub.rollouts.store.assignment('eu-fra-1'))).toBeNull();
+  });
+
+  it('refuses a webhook with a bad signature', async () => {
+    const response = await webhook('{"ref":"refs/heads/main","after":"' + 'a'.repeat(40) + '"}', `sha256=${'0'.repeat(64)}`);
+    expect(response.statusCode).toBe(401);
+    expect(response.json()).toMatchObject({ error: { code: 'HUB_WEBHOOK_REJECTED' } });
+  });
+
+  it('supersedes the rollout in progress and wakes the canary agent waiting on its assignment', async () => {
+    const current = (await assignment()).json<AssignmentResponse>().assignment!;
+    const waiting = assignment({ 'if-none-match': `"${current.tag}"` }, '30s');
+    await tree.write({ 'README.md': 'a newer commit\n' });
+    const second = await tree.commit('second');
+    await tree.push();
+    const body = JSON.stringify({ ref: 'refs/heads/main', before: current.revision, after: second });
+    const signature = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}`;
+    const accepted = await webhook(body, signature);
+    expect(accepted.statusCode).toBe(202);
+    expect(accepted.json()).toEqual({ accepted: true });
+
+    const response = await waiting;
+    expect(response.statusCode).toBe(200);
+    expect(response.json<AssignmentResponse>().assignment).toMatchObject({ revision: second, rolloutId: rolloutIdOf(second), attempt: 1 });
+    const superseded = await hub.rollouts.store.get(rolloutIdOf(current.revision));
+    expect(superseded).toMatchObject({ phase: 'superseded', reason: `superseded by revision ${second}` });
+    expect((await hub.rollouts.store.get(rolloutIdOf(second)))?.carriedOver).toEqual(['eu-fra-2']);
+  });
+});
