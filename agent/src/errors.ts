@@ -1,4 +1,4 @@
-import { NetfleetError, type ObjectRef, describeRef } from '@netfleet/shared';
+import { NetfleetError } from '@netfleet/shared';
 
 /**
  * The agent's error catalogue. Every error the agent raises on purpose is one of these
@@ -94,10 +94,4 @@ export class AgentConfigError extends NetfleetError {
   constructor(message: string, hint: string) {
     super('AGENT_CONFIG', message, { hint });
   }
-}
-
-/** Attaches the object a failure is about, like Flux's DryRunErr. */
-export function describeFailure(subject: ObjectRef, error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return `${describeRef(subject)}: ${message}`;
 }

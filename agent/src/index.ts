@@ -11,7 +11,7 @@ export { AgentEvents, type AgentEventMap } from './events.js';
 export { Reconciler, defaultReconcileOptions, type ReconcileOptions, type DesiredState } from './reconcile/reconcile.js';
 export { renderCluster } from './reconcile/render.js';
 export { SourceError, type FleetSource, type FetchedRevision, type RenderFleet } from './reconcile/source.js';
-export { succeeded, type SyncResult } from './reconcile/result.js';
+export type { SyncResult } from './reconcile/result.js';
 export { DriftDetector, defaultDriftOptions, type DriftOptions } from './drift/detector.js';
 export { KubeClient, FIELD_MANAGER, loadKubeConfig, type KubeClientOptions } from './kube/client.js';
 export { Inventory, InventoryStore, type InventoryStoreOptions } from './inventory/index.js';

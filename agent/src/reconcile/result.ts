@@ -22,8 +22,3 @@ export interface SyncResult {
   startedAt: number;
   durationMs: number;
 }
-
-/** True when everything rendered is applied and nothing failed or waits. */
-export function succeeded(result: SyncResult): boolean {
-  return result.errorClass === undefined;
-}

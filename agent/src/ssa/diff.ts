@@ -112,17 +112,6 @@ function hideSecretValue(field: DriftField): DriftField {
   return hidden;
 }
 
-/** A copy of an object safe to print: Secret values replaced by a digest-free marker. */
-export function redactSecret(object: KubeObject): KubeObject {
-  if (!isSecret(object)) return object;
-  const copy = structuredClone(object);
-  for (const field of SECRET_VALUE_FIELDS) {
-    const values = copy[field];
-    if (isRecord(values)) copy[field] = Object.fromEntries(Object.keys(values).map((key) => [key, HIDDEN_VALUE]));
-  }
-  return copy;
-}
-
 /**
  * A unified diff (live → desired) of the comparable views, as `kubectl diff` prints it.
  * Secret values never appear; a changed value shows as the hidden marker on both sides

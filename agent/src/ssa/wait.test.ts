@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Readiness, type KubeObject } from '@netfleet/shared';
-import { readinessOf } from './wait.js';
+import { DEFAULT_ADMIN_TOKEN, type KubeApiServer } from '@netfleet/test/kube/server';
+import { clientFor, startCluster } from '../../test/harness.js';
+import type { KubeClient } from '../kube/client.js';
+import { readinessOf, waitForReady } from './wait.js';
 
 const withStatus = (status: unknown, generation = 2): KubeObject => ({
   apiVersion: 'network.deckhouse.io/v1alpha1', kind: 'EgressGateway', metadata: { name: 'egress', generation }, ...(status === undefined ? {} : { status }),
@@ -21,5 +24,49 @@ describe('readinessOf', () => {
     const result = readinessOf(withStatus(status));
     expect(result.readiness).toBe(want);
     if (message) expect(result.message).toBe(message);
+  });
+});
+
+describe('waitForReady', () => {
+  let kube: KubeApiServer;
+  let client: KubeClient;
+
+  beforeAll(async () => {
+    kube = await startCluster({ crds: (file) => file === 'cni-cilium/egressgateways.yaml' });
+    client = clientFor(kube);
+  });
+  afterAll(() => kube.stop());
+
+  const gateway = (name: string): KubeObject => ({
+    apiVersion: 'network.deckhouse.io/v1alpha1', kind: 'EgressGateway', metadata: { name },
+    spec: { nodeSelector: { 'node-role.deckhouse.io/egress': '' }, sourceIP: { mode: 'PrimaryIPFromEgressGatewayNodeInterface', primaryIPFromEgressGatewayNodeInterface: { interfaceName: 'eth1' } } },
+  });
+
+  const condition = (status: string, reason: string) => ({ type: 'Ready', status, reason, message: '', lastTransitionTime: '2026-01-01T00:00:00Z' });
+
+  /** Writes status as the module's controller would (merge patch on the status subresource). */
+  async function setStatus(name: string, status: unknown): Promise<void> {
+    const response = await fetch(`${kube.url}/apis/network.deckhouse.io/v1alpha1/egressgateways/${name}/status`, {
+      method: 'PATCH', body: JSON.stringify({ status }),
+      headers: { authorization: `Bearer ${DEFAULT_ADMIN_TOKEN}`, 'content-type': 'application/merge-patch+json' },
+    });
+    expect(response.status).toBe(200);
+  }
+
+  it('polls an object in progress until its controller reports it ready', async () => {
+    const applied = await client.apply(gateway('egress-a'), { force: false });
+    await setStatus('egress-a', { conditions: [condition('Unknown', 'Electing')] });
+    const inProgress = (await client.get({ apiVersion: applied.apiVersion, kind: applied.kind, name: 'egress-a' }))!;
+    const waiting = waitForReady(client, [inProgress], { timeoutMs: 10_000, intervalMs: 20 });
+    await setStatus('egress-a', { conditions: [condition('True', 'ElectionSucceed')] });
+    expect(await waiting).toEqual([{ id: 'network.deckhouse.io_EgressGateway__egress-a', readiness: Readiness.Ready }]);
+  });
+
+  it('gives up at the timeout and reports what is still in progress', async () => {
+    await client.apply(gateway('egress-b'), { force: false });
+    await setStatus('egress-b', { conditions: [condition('Unknown', 'Electing')] });
+    const live = (await client.get({ apiVersion: 'network.deckhouse.io/v1alpha1', kind: 'EgressGateway', name: 'egress-b' }))!;
+    const [result] = await waitForReady(client, [live], { timeoutMs: 100, intervalMs: 20 });
+    expect(result).toMatchObject({ readiness: Readiness.InProgress, message: 'Electing' });
   });
 });
