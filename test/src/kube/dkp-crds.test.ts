@@ -89,6 +89,16 @@ describe('when the DKP CRDs are installed (kube-apiserver accepts them once stri
     expect(status.message).toContain('spec.trustDomain');
   });
 
+  it.each([
+    ['hostPort.httpsPort 6443', { inlet: 'HostPort', hostPort: { httpPort: 80, httpsPort: 6443 } }, 'spec.hostPort.httpsPort', "can't be 6443"],
+    ['enableHTTP3 without controllerVersion 1.10', { inlet: 'LoadBalancer', loadBalancer: {}, enableHTTP3: true, controllerVersion: '1.9' }, 'spec', 'controllerVersion'],
+  ])('enforces the CRD x-kubernetes-validations (CEL) rule on %s', async (_case, spec, field, message) => {
+    const status = await rejection(apply(objects, { apiVersion: 'deckhouse.io/v1', kind: 'IngressNginxController', metadata: { name: 'cel' }, spec: { ingressClass: 'cel', ...spec } }, 'netfleet'));
+    expect(status.code).toBe(422);
+    const cause = status.details?.causes?.find((candidate) => candidate.field === field);
+    expect(cause?.message).toContain(message);
+  });
+
   it('rejects an unknown field under fieldValidation=Strict with the field path', async () => {
     const custom = kube.kubeConfig().makeApiClient(CustomObjectsApi);
     const body = { apiVersion: 'network.deckhouse.io/v1alpha1', kind: 'EgressGateway', metadata: { name: 'strict' }, spec: { nodeSelector: {}, sourceIP: { mode: 'VirtualIPAddress', virtualIPAddress: { ip: '10.0.0.6' } }, surprise: true } };

@@ -259,7 +259,7 @@ export class ResourceHandlers {
     this.setGeneration(type, live, candidate);
     const errors: FieldError[] = [
       ...validateObjectMeta(candidate, type.nameRule ?? 'subdomain'),
-      ...validateValue(candidate, type.schema),
+      ...validateValue(candidate, type.schema, '', live ? { oldValue: live } : {}),
       ...(type.validate?.(candidate, live) ?? []),
     ];
     if (errors.length > 0) throw statusErrors.invalid(type.kind, type.group, name, errors);

@@ -5,6 +5,7 @@
  */
 import { fieldErrors, type FieldError } from './status.js';
 import { clone, deepEqual, isObject, jsonTypeOf, type JsonObject } from './json.js';
+import { CelEvaluationError, UnsupportedCelError, evaluateCel, isTransitionRule } from './cel.js';
 
 /** A (stripped) OpenAPI v3 schema node, as found in a CRD's `openAPIV3Schema`. */
 export type Schema = JsonObject;
@@ -137,16 +138,18 @@ export function applyDefaults(value: unknown, schema: Schema | undefined): void 
 export interface ValidateOptions {
   /** Report keys the schema does not declare as errors (the DKP module-settings webhook does). */
   rejectUnknownFields?: boolean;
+  /** The stored version of the value, for `oldSelf` in transition rules (updates only). */
+  oldValue?: unknown;
 }
 
 /** Validates a value against an OpenAPI v3 schema; errors read like kube-apiserver's. */
 export function validateValue(value: unknown, schema: Schema | undefined, path = '', options: ValidateOptions = {}): FieldError[] {
   const errors: FieldError[] = [];
-  if (schema) validate(value, schema, path, options, errors);
+  if (schema) validate(value, schema, path, options, errors, options.oldValue);
   return errors;
 }
 
-function validate(value: unknown, schema: Schema, path: string, options: ValidateOptions, errors: FieldError[]): void {
+function validate(value: unknown, schema: Schema, path: string, options: ValidateOptions, errors: FieldError[], old: unknown): void {
   const field = path || '<root>';
   if (value === null) {
     if (schema.nullable === true || schema.type === undefined) return;
@@ -160,9 +163,34 @@ function validate(value: unknown, schema: Schema, path: string, options: Validat
   }
   if (typeof value === 'string') validateString(value, schema, field, errors);
   if (typeof value === 'number') validateNumber(value, schema, field, errors);
-  if (Array.isArray(value)) validateArray(value, schema, path, options, errors);
-  if (isObject(value)) validateObject(value, schema, path, options, errors);
-  validateCombinators(value, schema, path, options, errors);
+  if (Array.isArray(value)) validateArray(value, schema, path, options, errors, old);
+  if (isObject(value)) validateObject(value, schema, path, options, errors, old);
+  validateCombinators(value, schema, path, options, errors, old);
+  validateRules(value, schema, field, errors, old);
+}
+
+/**
+ * `x-kubernetes-validations` in the CEL subset cel.ts knows; rules outside it are not
+ * enforced. Transition rules (with `oldSelf`) apply only when there is a stored value.
+ */
+function validateRules(value: unknown, schema: Schema, field: string, errors: FieldError[], old: unknown): void {
+  const rules = schema['x-kubernetes-validations'];
+  if (!Array.isArray(rules)) return;
+  for (const rule of rules) {
+    if (!isObject(rule) || typeof rule.rule !== 'string') continue;
+    if (isTransitionRule(rule.rule) && old === undefined) continue;
+    let passed: boolean;
+    let detail = typeof rule.message === 'string' ? rule.message : `failed rule: ${rule.rule}`;
+    try {
+      passed = evaluateCel(rule.rule, value, old);
+    } catch (error) {
+      if (error instanceof UnsupportedCelError) continue;
+      if (!(error instanceof CelEvaluationError)) throw error;
+      passed = false;
+      detail = `${detail}: ${error.message}`;
+    }
+    if (!passed) errors.push(fieldErrors.invalid(field, jsonTypeOf(value), detail));
+  }
 }
 
 function checkType(value: unknown, schema: Schema, field: string, errors: FieldError[]): boolean {
@@ -216,7 +244,7 @@ function validateNumber(value: number, schema: Schema, field: string, errors: Fi
   }
 }
 
-function validateArray(value: unknown[], schema: Schema, path: string, options: ValidateOptions, errors: FieldError[]): void {
+function validateArray(value: unknown[], schema: Schema, path: string, options: ValidateOptions, errors: FieldError[], old: unknown): void {
   const field = path || '<root>';
   if (typeof schema.maxItems === 'number' && value.length > schema.maxItems) {
     errors.push(fieldErrors.tooMany(field, value.length, schema.maxItems));
@@ -225,15 +253,22 @@ function validateArray(value: unknown[], schema: Schema, path: string, options: 
     errors.push(fieldErrors.invalid(field, value.length, `${field} in body should have at least ${schema.minItems} items`));
   }
   const items = itemsSchema(schema);
-  if (items) value.forEach((item, index) => validate(item, items, `${path}[${index}]`, options, errors));
   const listType = schema['x-kubernetes-list-type'];
+  const keys = Array.isArray(schema['x-kubernetes-list-map-keys']) ? (schema['x-kubernetes-list-map-keys'] as string[]) : [];
+  const oldItems = Array.isArray(old) ? old : [];
+  // Old items correlate with new ones only in map lists (by key) and sets (by value).
+  const oldItemOf = (item: unknown): unknown => {
+    if (listType === 'set') return oldItems.find((candidate) => deepEqual(candidate, item));
+    if (listType !== 'map' || !isObject(item)) return undefined;
+    return oldItems.find((candidate) => isObject(candidate) && keys.every((key) => deepEqual(candidate[key], item[key])));
+  };
+  if (items) value.forEach((item, index) => validate(item, items, `${path}[${index}]`, options, errors, oldItemOf(item)));
   if (listType === 'set' || schema.uniqueItems === true) {
     value.forEach((item, index) => {
       if (value.findIndex((other) => deepEqual(other, item)) !== index) errors.push(fieldErrors.duplicate(`${path}[${index}]`, item));
     });
   }
-  if (listType === 'map' && Array.isArray(schema['x-kubernetes-list-map-keys'])) {
-    const keys = schema['x-kubernetes-list-map-keys'] as string[];
+  if (listType === 'map' && keys.length > 0) {
     const seen: unknown[] = [];
     value.forEach((item, index) => {
       if (!isObject(item)) return;
@@ -244,7 +279,7 @@ function validateArray(value: unknown[], schema: Schema, path: string, options: 
   }
 }
 
-function validateObject(value: JsonObject, schema: Schema, path: string, options: ValidateOptions, errors: FieldError[]): void {
+function validateObject(value: JsonObject, schema: Schema, path: string, options: ValidateOptions, errors: FieldError[], old: unknown): void {
   const field = path || '<root>';
   const properties = schemaProperties(schema);
   for (const name of Array.isArray(schema.required) ? (schema.required as string[]) : []) {
@@ -260,8 +295,9 @@ function validateObject(value: JsonObject, schema: Schema, path: string, options
   const additional = additionalPropertiesSchema(schema);
   for (const [key, item] of Object.entries(value)) {
     const child = joinField(path, key);
-    if (key in properties) validate(item, properties[key]!, child, options, errors);
-    else if (additional) validate(item, additional, child, options, errors);
+    const oldItem = isObject(old) ? old[key] : undefined;
+    if (key in properties) validate(item, properties[key]!, child, options, errors, oldItem);
+    else if (additional) validate(item, additional, child, options, errors, oldItem);
     else if (options.rejectUnknownFields && schema.additionalProperties !== true && !preservesUnknownFields(schema)
       && (Object.keys(properties).length > 0 || schema.additionalProperties === false)) {
       errors.push(fieldErrors.forbidden(child, 'is a forbidden property'));
@@ -270,12 +306,12 @@ function validateObject(value: JsonObject, schema: Schema, path: string, options
 }
 
 /** `allOf`/`anyOf`/`oneOf`/`not` branches only constrain the value; they never declare fields. */
-function validateCombinators(value: unknown, schema: Schema, path: string, options: ValidateOptions, errors: FieldError[]): void {
+function validateCombinators(value: unknown, schema: Schema, path: string, options: ValidateOptions, errors: FieldError[], old: unknown): void {
   const field = path || '<root>';
-  const branchOptions = { ...options, rejectUnknownFields: false };
+  const branchOptions = { ...options, rejectUnknownFields: false, oldValue: old };
   const passes = (branch: unknown) => isObject(branch) && validateValue(value, branch, path, branchOptions).length === 0;
   if (Array.isArray(schema.allOf)) {
-    for (const branch of schema.allOf) if (isObject(branch)) validate(value, branch, path, branchOptions, errors);
+    for (const branch of schema.allOf) if (isObject(branch)) validate(value, branch, path, branchOptions, errors, old);
   }
   if (Array.isArray(schema.anyOf) && !schema.anyOf.some(passes)) {
     errors.push(fieldErrors.invalid(field, jsonTypeOf(value), `${field} in body must validate at least one schema (anyOf)`));
