@@ -1,4 +1,4 @@
-import { SyncReason, SyncStatus, type DriftItem, type SyncBody } from '@netfleet/shared';
+import { Action, Readiness, SyncReason, SyncStatus, type DriftItem, type ReadinessSummary, type SyncBody } from '@netfleet/shared';
 import type { AgentEvents } from '../events.js';
 import type { SyncResult } from '../reconcile/result.js';
 import type { Reporter } from './reporter.js';
@@ -17,24 +17,47 @@ export function syncBodyOf(result: SyncResult): SyncBody {
   };
 }
 
+/** Readiness counts of one sync: waiting objects are those whose module is not enabled yet. */
+export function readinessOf(result: SyncResult): ReadinessSummary {
+  const ready = result.readiness.filter((object) => object.readiness === Readiness.Ready || object.readiness === Readiness.Unknown).length;
+  return {
+    ready,
+    notReady: result.readiness.length - ready,
+    waiting: result.changeSet.filter((entry) => entry.action === Action.Waiting).length,
+  };
+}
+
 /**
- * Sends the agent's events to the hub: sync results as they come, and the complete current
- * drift whenever it changes. Returns a function that detaches the listeners.
+ * Sends the agent's events to the hub: sync results as they come, the complete current
+ * drift whenever it changes, and keeps the heartbeat summary (applied revision, objects,
+ * drift count, readiness) up to date. Returns a function that detaches the listeners.
  */
 export function reportAgentEvents(events: AgentEvents, reporter: Reporter): () => void {
   let drift: DriftItem[] = [];
-  let revision = '';
+  let last: SyncResult | undefined;
+  const summarize = () => {
+    if (!last) return;
+    reporter.heartbeat({
+      revision: last.appliedRevision,
+      objects: last.changeSet.filter((entry) => entry.action !== Action.Deleted).length,
+      driftCount: drift.length,
+      readiness: readinessOf(last),
+    });
+  };
   const onSync = (result: SyncResult) => {
-    revision = result.appliedRevision;
+    last = result;
     reporter.sync(syncBodyOf(result));
+    summarize();
   };
   const onDrift = (items: DriftItem[]) => {
     drift = items;
-    reporter.drift(drift, revision);
+    reporter.drift(drift, last?.appliedRevision ?? '');
+    summarize();
   };
   const onResolved = (ids: string[]) => {
     drift = drift.filter((item) => !ids.includes(item.id));
-    reporter.drift(drift, revision);
+    reporter.drift(drift, last?.appliedRevision ?? '');
+    summarize();
   };
   events.on('synced', onSync);
   events.on('sync-failed', onSync);

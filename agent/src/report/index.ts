@@ -2,4 +2,4 @@ export { Reporter, type ReporterOptions, type ReporterStats, type HeartbeatSumma
 export { Spool } from './spool.js';
 export { SeqStore } from './seq-store.js';
 export { register, loadCredentials, saveCredentials, RegistrationError, type RegisterOptions } from './registration.js';
-export { reportAgentEvents, syncBodyOf } from './agent-events.js';
+export { reportAgentEvents, syncBodyOf, readinessOf } from './agent-events.js';
