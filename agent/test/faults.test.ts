@@ -49,4 +49,17 @@ describe('when the API server fails 10% of requests with 500, 429 and 409 and cu
       expect((live!.spec as { hostPort: { httpPort: number } }).hostPort.httpPort).toBe(8080);
     }, { timeoutMs: 20_000, intervalMs: 200 });
   });
+
+  it('rides out the API server going away and catches up when it is back', async () => {
+    await kube.faults.down(true);
+    // Down long enough for watches to fail and relists to back off a few times.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await kube.faults.down(false);
+    await clientFor(kube, 'kubectl').apply({ ...internalIngress, metadata: { name: 'internal' }, spec: { inlet: 'HostPort', hostPort: { httpPort: 9393, httpsPort: 8443 } } }, { force: true });
+    await eventually(async () => {
+      const live = await daemon.client.get(internalIngress);
+      expect((live!.spec as { hostPort: { httpPort: number } }).hostPort.httpPort).toBe(8080);
+    }, { timeoutMs: 20_000, intervalMs: 200 });
+  });
 });
+
