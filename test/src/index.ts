@@ -13,5 +13,5 @@ export {
 export { runGit, runTool, type RunGitOptions } from './git-cli.js';
 export { startKubeApiServer, DEFAULT_ADMIN_TOKEN, type KubeApiServer, type KubeApiServerOptions } from './kube/server.js';
 export type { AuditEntry, AuditLog } from './kube/audit.js';
-export type { ErrorFault } from './kube/faults.js';
+export type { ErrorFault, KubeFaults } from './kube/faults.js';
 export type { TokenGrants } from './kube/auth.js';

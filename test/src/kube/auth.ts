@@ -44,7 +44,3 @@ export function authorize(tokens: TokenGrants, user: string, attributes: Request
     { ...(attributes.name ? { name: attributes.name } : {}), group: attributes.group, kind: attributes.resource },
   );
 }
-
-export function unauthorized(): KubeStatusError {
-  return statusErrors.unauthorized();
-}

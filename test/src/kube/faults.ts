@@ -22,11 +22,25 @@ export interface FaultTargets {
   setDown(down: boolean): Promise<void>;
 }
 
+/** The fault switches tests use (`kube.faults`). */
+export interface KubeFaults {
+  /** Adds an error fault, replacing one set before for the same verbs. */
+  set(fault: ErrorFault): void;
+  /** Delays every request by this many milliseconds (0 turns it off). */
+  latency(ms: number): void;
+  /** Closes every open watch connection (clients see the stream end). */
+  cutWatches(): void;
+  /** Stops (true) or resumes (false) accepting connections on the same port; open ones are dropped. */
+  down(down: boolean): Promise<void>;
+  /** Removes error faults and latency and brings the server back up. */
+  clear(): Promise<void>;
+}
+
 interface ActiveFault extends ErrorFault {
   seen: number;
 }
 
-export class FaultInjector {
+export class FaultInjector implements KubeFaults {
   private errors: ActiveFault[] = [];
   private latencyMs = 0;
 

@@ -23,7 +23,7 @@ import {
   apiResourceList, apiVersions,
 } from './discovery.js';
 import { authenticate, authorize, type RequestAttributes, type TokenGrants } from './auth.js';
-import { FaultInjector } from './faults.js';
+import { FaultInjector, type KubeFaults } from './faults.js';
 import { createAuditLog, type AuditEntry, type AuditLog } from './audit.js';
 import { clientConfig, kubeconfigDocument, kubeconfigYaml, serverCertificates } from './kubeconfig.js';
 import { moduleConfigWebhook } from './module-config-webhook.js';
@@ -60,7 +60,7 @@ export interface KubeApiServer {
   /** Server-side-applies the DKP CRDs kube-apiserver accepts (stripped of non-standard x- keys). */
   installDkpCrds(filter?: (file: string) => boolean): Promise<void>;
   readonly audit: AuditLog;
-  readonly faults: FaultInjector;
+  readonly faults: KubeFaults;
   stop(): Promise<void>;
 }
 

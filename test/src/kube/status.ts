@@ -89,9 +89,6 @@ export const statusErrors = {
   methodNotAllowed(message: string): KubeStatusError {
     return new KubeStatusError(405, 'MethodNotAllowed', message);
   },
-  notAcceptable(message: string): KubeStatusError {
-    return new KubeStatusError(406, 'NotAcceptable', message);
-  },
   unsupportedMediaType(contentType: string): KubeStatusError {
     return new KubeStatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/apply-patch+yaml, application/json-patch+json, application/merge-patch+json (got ${contentType})`);
   },
