@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import type { FastifyInstance } from 'fastify';
 import type { Alert, ClusterDetail, Credentials, DriftState, KubeObject } from '@netfleet/shared';
 import type { KubeApiServer } from '../src/kube/server.js';
 import { Hub, AlertRule } from '../../hub/src/index.js';
@@ -34,7 +33,7 @@ describe('when an agent reports to the hub', () => {
   let kube: KubeApiServer;
   let fleet: FleetRepo;
   let hub: Hub;
-  let api: FastifyInstance;
+  let api: Awaited<ReturnType<Hub['api']>>;
   let hubUrl: string;
   let webhook: Awaited<ReturnType<typeof startReceiver>>;
   let alertmanager: Awaited<ReturnType<typeof startAlertmanager>> | undefined;

@@ -1,0 +1,95 @@
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { ReportKind, SyncReason, SyncStatus, createLogger, type Credentials } from '@netfleet/shared';
+import { Hub, RejectReason } from '../../hub/src/index.js';
+import { Reporter, RegistrationError, loadCredentials, register } from '../../agent/src/report/index.js';
+
+const REDIS_URL = process.env.NETFLEET_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const ADMIN = 'registration-admin-token-0123456789';
+const logger = createLogger({ name: 'registration-test', level: 'silent' });
+
+async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('when an agent registers over HTTP', () => {
+  const prefix = `{nf-reg-${randomBytes(4).toString('hex')}}`;
+  let hub: Hub;
+  let hubUrl: string;
+  let dir: string;
+
+  const bootstrap = async (maxUses = 1): Promise<string> => {
+    const response = await fetch(`${hubUrl}/api/v1/bootstrap-tokens`, {
+      method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ttlSeconds: 60, maxUses }),
+    });
+    return ((await response.json()) as { token: string }).token;
+  };
+
+  beforeAll(async () => {
+    hub = new Hub({ redisUrl: REDIS_URL, prefix, secret: 'registration-secret-0123456789abcdef', adminTokens: [ADMIN], logger, sweeper: false });
+    hubUrl = await (await hub.api()).listen({ host: '127.0.0.1', port: 0 });
+    await hub.start();
+    dir = await mkdtemp(join(tmpdir(), 'netfleet-registration-'));
+  });
+
+  afterAll(async () => {
+    await hub.close();
+    await rm(dir, { recursive: true, force: true });
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`${prefix.replace(/[{}]/g, '\\$&')}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('refuses a wrong bootstrap token with the hub\'s code and hint, without echoing the token', async () => {
+    const token = `nfb_000000000000_${'x'.repeat(32)}`;
+    const error = await register({ hubUrl, bootstrapToken: token, cluster: 'eu-1', region: 'eu', credentialsFile: join(dir, 'nope.json') })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RegistrationError);
+    expect(error).toMatchObject({ code: 'HUB_BOOTSTRAP_TOKEN_INVALID', hint: expect.stringContaining('bootstrap token') });
+    expect((error as Error).message).not.toContain(token);
+  });
+
+  it('refuses credentials other users can read', async () => {
+    const file = join(dir, 'eu-2.json');
+    await register({ hubUrl, bootstrapToken: await bootstrap(), cluster: 'eu-2', region: 'eu', credentialsFile: file });
+    await expect(loadCredentials(file)).resolves.toMatchObject({ cluster: 'eu-2' });
+    await chmod(file, 0o644);
+    await expect(loadCredentials(file)).rejects.toMatchObject({ code: 'AGENT_CREDENTIALS_EXPOSED' });
+    const broken = join(dir, 'broken.json');
+    await writeFile(broken, '{"cluster":"eu-2"}', { mode: 0o600 });
+    await expect(loadCredentials(broken)).rejects.toMatchObject({ code: 'AGENT_CREDENTIALS_INVALID', message: expect.stringContaining("field '/") });
+  });
+
+  it('keeps reporting after a rotation once the reporter has the new credentials', async () => {
+    const credentials = await register({ hubUrl, bootstrapToken: await bootstrap(), cluster: 'eu-3', region: 'eu', credentialsFile: join(dir, 'eu-3.json') });
+    const reporter = await Reporter.open({ credentials, redisUrl: REDIS_URL, spoolDir: join(dir, 'spool-eu-3'), agentVersion: '1', coalesceMs: 1, logger });
+    reporter.start();
+    const sync = (revision: string) => reporter.sync({ revision, status: SyncStatus.Succeeded, reason: SyncReason.Succeeded, changes: [] });
+    sync('before');
+    await reporter.flush();
+    await until(async () => (await hub.fleet.detail('eu-3'))?.revision === 'before');
+
+    const rotated = await fetch(`${hubUrl}/api/v1/clusters/eu-3/rotate`, { method: 'POST', headers: { authorization: `Bearer ${credentials.apiToken}` } })
+      .then((response) => response.json() as Promise<Credentials>);
+    sync('stale-key');
+    await reporter.flush();
+    await until(async () => ((await hub.metrics.reports.get()).values
+      .find((value) => value.labels.kind === ReportKind.Sync && value.labels.result === RejectReason.Signature)?.value ?? 0) === 1);
+
+    reporter.updateCredentials(rotated);
+    sync('after');
+    await reporter.flush();
+    await until(async () => (await hub.fleet.detail('eu-3'))?.revision === 'after');
+    await reporter.close();
+  });
+});
