@@ -147,7 +147,15 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       ...(requestUrl.searchParams.get('fieldManager') ? { fieldManager: requestUrl.searchParams.get('fieldManager')! } : {}),
     };
     const context: RequestContext = { query: requestUrl.searchParams, userAgent: String(request.headers['user-agent'] ?? ''), warnings: [] };
-    response.on('finish', () => audit.push({ ...entry, status: response.statusCode }));
+    // Watches are recorded when the stream starts (they may never finish); the rest on completion.
+    let recorded = false;
+    const record = () => {
+      if (recorded) return;
+      recorded = true;
+      audit.push({ ...entry, status: response.statusCode });
+    };
+    response.on('finish', record);
+    response.on('close', record);
     try {
       const latency = faults.currentLatency();
       if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
@@ -173,6 +181,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       const injected = faults.errorFor(attributes);
       if (injected) throw injected;
       handleResource(verb, route, body, String(request.headers['content-type'] ?? 'application/json'), context, response);
+      if (verb === 'watch') record();
     } catch (error) {
       writeError(response, error, context.warnings);
     }

@@ -68,6 +68,30 @@ describe('when an informer (client-node makeInformer) watches ConfigMaps', () =>
   });
 });
 
+describe('when an informer comes back after missing more events than the watch cache holds', () => {
+  it('gets 410 Expired on its resumed watch, relists and converges on the current state', async () => {
+    const informer = makeInformer(kube.kubeConfig(), '/api/v1/namespaces/watch/configmaps', () => core.listNamespacedConfigMap({ namespace: 'watch', labelSelector: 'app=late' }), 'app=late');
+    const errors: unknown[] = [];
+    informer.on('error', (error) => errors.push(error));
+    await apply(objects, configMap('late-a', { v: '0' }, { app: 'late' }), 'netfleet');
+    await informer.start();
+    await eventually(() => informer.list('watch').length === 1);
+    await kube.faults.down(true);
+    await eventually(() => errors.length > 0);
+    await kube.faults.down(false);
+    for (let index = 1; index <= 6; index += 1) await apply(objects, configMap('late-a', { v: String(index) }, { app: 'late' }), 'netfleet');
+    await apply(objects, configMap('late-b', { v: '1' }, { app: 'late' }), 'netfleet');
+    kube.audit.clear();
+    await informer.start();
+    try {
+      await eventually(() => informer.list('watch').map((object) => `${object.metadata?.name}=${(object as V1ConfigMap).data?.v}`).sort().join(',') === 'late-a=6,late-b=1');
+      expect(kube.audit.map((entry) => entry.verb)).toEqual(['watch', 'list', 'watch']);
+    } finally {
+      await informer.stop();
+    }
+  });
+});
+
 describe('when a watch starts from a resourceVersion', () => {
   it('replays the events after it from the watch cache, then streams new ones', async () => {
     const created = await apply(objects, configMap('resume', { v: '1' }), 'netfleet');
