@@ -26,9 +26,18 @@ export class HubClient {
     for (const [key, value] of Object.entries(query)) {
       for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value]) url.searchParams.append(key, item);
     }
+    return this.request<T>(url, { method: 'GET' });
+  }
+
+  /** POSTs a JSON body. */
+  async post<T>(path: string, body: unknown = {}): Promise<T> {
+    return this.request<T>(new URL(path, this.base), { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  }
+
+  private async request<T>(url: URL, init: { method: string; body?: string; headers?: Record<string, string> }): Promise<T> {
     let response: Response;
     try {
-      response = await fetch(url, { headers: { authorization: `Bearer ${this.token}` }, signal: AbortSignal.timeout(15_000) });
+      response = await fetch(url, { ...init, headers: { ...init.headers, authorization: `Bearer ${this.token}` }, signal: AbortSignal.timeout(15_000) });
     } catch (error) {
       throw new NetfleetError('CLI_HUB_UNREACHABLE', `cannot reach the hub at ${url.origin}`, { hint: 'check --hub-url and that the hub runs', cause: error });
     }
