@@ -3,7 +3,9 @@ import { OWNER_LABEL, OWNER_VALUE, createLogger, type KubeObject } from '@netfle
 import { LinkKind, LinkReportBodySchema, LinkState, ProbeOutcome, type LinkReportBody } from '@netfleet/shared/protocol/links';
 import { compileValidator } from '@netfleet/shared/protocol/validate';
 import { createTestCa, startMetadataPeer, type MetadataPeer } from '@netfleet/test/metadata-peer';
-import { LinkMonitor, type LinkSource } from './link-monitor.js';
+import { Registry } from 'prom-client';
+import { LinkMonitor, declaredLinkObjects, type LinkSource } from './link-monitor.js';
+import { LinkMetrics } from './metrics.js';
 import { MetadataProber } from './probe.js';
 
 /**
@@ -52,7 +54,7 @@ class MemorySource implements LinkSource {
   }
 }
 
-function monitorWith(source: LinkSource, options: { now?: () => Date; declared?: KubeObject[]; prober?: MetadataProber } = {}) {
+function monitorWith(source: LinkSource, options: { now?: () => Date; declared?: KubeObject[]; prober?: MetadataProber; metrics?: LinkMetrics } = {}) {
   const sent: LinkReportBody[] = [];
   let sendFails = false;
   const monitor = new LinkMonitor({
@@ -62,6 +64,7 @@ function monitorWith(source: LinkSource, options: { now?: () => Date; declared?:
     now: options.now ?? (() => start),
     declared: () => options.declared ?? [],
     prober: options.prober,
+    metrics: options.metrics,
     logger: silent,
     intervalMs: 20,
     send: async (body) => {
@@ -105,6 +108,15 @@ describe('when links change', () => {
     expect(monitor.summary()).toMatchObject({ total: 2, byState: { healthy: 1, stale: 1, unreachable: 0 } });
   });
 
+  it('records every pass in the metrics', async () => {
+    const source = new MemorySource();
+    source.objects[LinkKind.Federation] = [federation('eu-2', { fetchedAt: start })];
+    const registry = new Registry();
+    const { monitor } = monitorWith(source, { metrics: new LinkMetrics(registry) });
+    await monitor.check();
+    expect(await registry.metrics()).toContain('netfleet_links{kind="federation",state="healthy"} 1');
+  });
+
   it('keeps a report whose send failed and sends it on the next pass', async () => {
     const source = new MemorySource();
     source.objects[LinkKind.Federation] = [federation('eu-2', { fetchedAt: start })];
@@ -130,6 +142,11 @@ describe('when the repository declares links the cluster lacks', () => {
       [LinkKind.Federation, 'us-1', LinkState.Missing],
       [LinkKind.Multicluster, 'ap-1', LinkState.ModuleNotEnabled],
     ]);
+  });
+
+  it('takes the declared links from the rendered objects', () => {
+    const rendered = [federation('eu-2'), { ...federation('ap-1'), kind: 'IstioMulticluster' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x' } }];
+    expect(declaredLinkObjects(rendered.map((object) => ({ object }))).map((object) => object.metadata.name)).toEqual(['eu-2', 'ap-1']);
   });
 
   it('flags links netfleet does not manage', async () => {

@@ -6,6 +6,7 @@ import {
 import { KindNotServedError } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';
 import { LinkPresence, deriveLinkState, linkKindOf } from './link-state.js';
+import type { LinkMetrics } from './metrics.js';
 import type { MetadataProber, ProbeTarget } from './probe.js';
 
 /**
@@ -22,6 +23,11 @@ export const LINK_API_VERSION = 'deckhouse.io/v1alpha1';
 export interface LinkSource {
   /** Every object of the kind in the cluster, or undefined when the kind is not served. */
   list(kind: LinkKind): Promise<KubeObject[] | undefined>;
+}
+
+/** The link resources among rendered objects: what the fleet repository declares for this cluster. */
+export function declaredLinkObjects(objects: readonly { object: KubeObject }[]): KubeObject[] {
+  return objects.map((rendered) => rendered.object).filter((object) => linkKindOf(object.kind) !== undefined);
 }
 
 /** A LinkSource over the agent's cluster client (discovery decides whether a kind is served). */
@@ -56,6 +62,8 @@ export interface LinkMonitorOptions {
   declared?: () => readonly KubeObject[];
   /** Probes peers' public metadata endpoints; without it, no active probe runs. */
   prober?: MetadataProber;
+  /** Records every pass (links by state, probe latency, certificate days left). */
+  metrics?: LinkMetrics;
   /**
    * Age after which a successful exchange counts as stale, in ms.
    * @defaultValue 180000
@@ -77,7 +85,7 @@ export interface LinkMonitorOptions {
   logger?: Logger;
 }
 
-type ResolvedOptions = Required<Omit<LinkMonitorOptions, 'prober' | 'localPublicDomain'>> & Pick<LinkMonitorOptions, 'prober' | 'localPublicDomain'>;
+type ResolvedOptions = Required<Omit<LinkMonitorOptions, 'prober' | 'metrics' | 'localPublicDomain'>> & Pick<LinkMonitorOptions, 'prober' | 'metrics' | 'localPublicDomain'>;
 
 function resolveOptions(options: LinkMonitorOptions): ResolvedOptions {
   return {
@@ -125,6 +133,7 @@ export class LinkMonitor {
   async check(): Promise<LinkCheckResult> {
     const links = await this.observe();
     this.#lastObserved = links;
+    this.#options.metrics?.record(links);
     const body: LinkReportBody = { links };
     const fingerprint = fingerprintOf(links);
     if (fingerprint === this.#lastSentFingerprint) return { body, sent: false };
