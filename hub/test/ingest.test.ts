@@ -1,5 +1,6 @@
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClusterState, HIDDEN_VALUE, ReportKind, SyncStatus, type Credentials } from '@netfleet/shared';
+import { ClusterState, HIDDEN_VALUE, ReportKind, SyncStatus, createLogger, type Credentials } from '@netfleet/shared';
 import { RejectReason, type Hub } from '../src/index.js';
 import {
   TestSender, driftItem, eventually, heartbeatBody, registerCluster, report, syncBody, testHub, testKeySpace,
@@ -85,11 +86,18 @@ describe('when a registered cluster reports', () => {
     expect((await hub.fleet.detail('eu-1'))?.revision).toBe('bbb222');
   });
 
+  it('stores the latest link report (a reserved kind) without adding an event', async () => {
+    const events = (await hub.fleet.events('eu-1', 200)).length;
+    await sender.send(eu1, report('eu-1', 7, ReportKind.Link, { links: [{ peer: 'us-1', state: 'healthy' }] }));
+    await eventually(async () => expect(await hub.redis.hget(hub.keys.cluster('eu-1'), 'links')).toContain('us-1'));
+    expect((await hub.fleet.events('eu-1', 200)).length).toBe(events);
+  });
+
   it('ignores a resent report (same seq) and counts it as a duplicate', async () => {
     const before = await reportsCounted('heartbeat', 'duplicate');
     await sender.send(eu1, report('eu-1', 6, ReportKind.Heartbeat, heartbeatBody('bbb222')), { jobId: 'eu-1.6-resend' });
     await eventually(async () => expect(await reportsCounted('heartbeat', 'duplicate')).toBe(before + 1));
-    expect((await hub.fleet.detail('eu-1'))?.reports).toBe(6);
+    expect((await hub.fleet.detail('eu-1'))?.reports).toBe(7);
   });
 });
 
@@ -145,5 +153,36 @@ describe('when a report must not be trusted', () => {
   it('raises a report-rejected alert naming the reason', async () => {
     const alerts = await hub.alerts.list({ status: 'firing' });
     expect(alerts.map((alert) => alert.labels.reason)).toEqual(expect.arrayContaining(['signature', 'replay', 'malformed']));
+  });
+});
+
+describe('when a report is rejected', () => {
+  const logSpace = testKeySpace('ingest-log');
+  const lines: string[] = [];
+  let logged: Hub;
+  let logSender: TestSender;
+
+  beforeAll(async () => {
+    const destination = new PassThrough();
+    destination.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
+    logged = testHub(logSpace, { sweeper: false, logger: createLogger({ name: 'hub', level: 'info', destination }) });
+    await logged.start();
+    logSender = new TestSender(logSpace);
+  });
+
+  afterAll(async () => {
+    await logSender.close();
+    await logged.close();
+    await logSpace.cleanup();
+  });
+
+  it('logs the cluster, kind, seq and reason, never the body or the signature', async () => {
+    const credentials = await registerCluster(logged, 'eu-9', 'eu');
+    const sent = await logSender.send(credentials, report('eu-9', 3, ReportKind.Sync, { ...syncBody('r', SyncStatus.Failed), error: 'password=hunter2' }), { key: 'ee'.repeat(32) });
+    await eventually(() => expect(lines.some((line) => line.includes('report rejected'))).toBe(true));
+    const line = JSON.parse(lines.find((candidate) => candidate.includes('report rejected'))!);
+    expect(line).toMatchObject({ cluster: 'eu-9', kind: 'sync', seq: 3, reason: 'signature' });
+    expect(lines.join('\n')).not.toContain('hunter2');
+    expect(lines.join('\n')).not.toContain(sent.signature);
   });
 });
