@@ -120,10 +120,10 @@ export class ResourceHandlers {
 
   create(type: ResourceType, namespace: string, body: unknown, context: RequestContext): WriteResult {
     const options = writeOptions(context.query);
-    const object = this.decodeBody(type, body);
+    const object = this.decodeBody(type, body, namespace);
     const metadata = metadataOf(object);
-    if (namespace && metadata.namespace !== undefined && metadata.namespace !== namespace) {
-      throw statusErrors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    if (metadata.resourceVersion !== undefined && metadata.resourceVersion !== '') {
+      throw statusErrors.badRequest('resourceVersion should not be set on objects to be created');
     }
     if (metadata.name === undefined && typeof metadata.generateName === 'string') {
       metadata.name = `${metadata.generateName}${randomUUID().replace(/-/g, '').slice(0, 5)}`;
@@ -139,7 +139,7 @@ export class ResourceHandlers {
 
   update(type: ResourceType, namespace: string, name: string, body: unknown, subresource: string | undefined, context: RequestContext): WriteResult {
     const options = { ...writeOptions(context.query), subresource };
-    const object = this.decodeBody(type, body);
+    const object = this.decodeBody(type, body, namespace);
     const metadata = metadataOf(object);
     if (metadata.name !== name) {
       throw statusErrors.badRequest(`the name of the object (${String(metadata.name)}) does not match the name on the URL (${name})`);
@@ -209,9 +209,7 @@ export class ResourceHandlers {
       throw statusErrors.badRequest(`the name of the object (${String(metadata.name)}) does not match the name on the URL (${name})`);
     }
     if (metadata.managedFields !== undefined) throw statusErrors.badRequest('metadata.managedFields must be nil');
-    if (namespace && metadata.namespace !== undefined && metadata.namespace !== namespace) {
-      throw statusErrors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
-    }
+    this.checkNamespace(metadata, namespace);
     const unknown = [...(type.pruneUndeclared?.(config) ?? []), ...pruneUnknownFields(config, type.schema)];
     // structured-merge-diff types built-in kinds strictly: only Ignore lets their unknown fields through.
     const rejectUnknown = options.fieldValidation === 'Strict' || (type.crdName === undefined && options.fieldValidation === 'Warn');
@@ -433,10 +431,17 @@ export class ResourceHandlers {
     }
   }
 
-  private decodeBody(type: ResourceType, body: unknown): JsonObject {
+  private decodeBody(type: ResourceType, body: unknown, namespace: string): JsonObject {
     if (!isObject(body)) throw statusErrors.badRequest('the request body must be a JSON object');
     this.checkKind(type, body);
+    this.checkNamespace(metadataOf(body), namespace);
     return structuredClone(body);
+  }
+
+  private checkNamespace(metadata: JsonObject, namespace: string): void {
+    if (namespace && metadata.namespace !== undefined && metadata.namespace !== namespace) {
+      throw statusErrors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
   }
 }
 
