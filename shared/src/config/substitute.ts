@@ -37,14 +37,33 @@ function known(cluster: ClusterInfo): string {
  * parsed values, never on YAML text, so a value can never inject structure.
  */
 export function substitute(value: unknown, cluster: ClusterInfo, violations: SchemaViolation[], path: (string | number)[] = []): unknown {
+  return walk(value, cluster, violations, [...path]);
+}
+
+/** `path` is one stack pushed and popped on the way down; a violation copies it. */
+function walk(value: unknown, cluster: ClusterInfo, violations: SchemaViolation[], path: (string | number)[]): unknown {
   if (typeof value === 'string') return value.includes('$') ? substituteString(value, cluster, violations, path) : value;
-  if (Array.isArray(value)) return value.map((item, index) => substitute(item, cluster, violations, [...path, index]));
-  if (typeof value === 'object' && value !== null) {
-    const result: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) result[key] = substitute(item, cluster, violations, [...path, key]);
-    return result;
+  if (typeof value !== 'object' || value === null) return value;
+  // Unchanged subtrees are returned as they are, so most of a document is never copied.
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let index = 0; index < value.length; index += 1) {
+      path.push(index);
+      const replaced = walk(value[index], cluster, violations, path);
+      path.pop();
+      if (replaced !== value[index]) (copy ??= [...value])[index] = replaced;
+    }
+    return copy ?? value;
   }
-  return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(value)) {
+    const item = (value as Record<string, unknown>)[key];
+    path.push(key);
+    const replaced = walk(item, cluster, violations, path);
+    path.pop();
+    if (replaced !== item) (copy ??= { ...value })[key] = replaced;
+  }
+  return copy ?? value;
 }
 
 function substituteString(text: string, cluster: ClusterInfo, violations: SchemaViolation[], path: FieldPath): Scalar {
@@ -57,7 +76,7 @@ function substituteString(text: string, cluster: ClusterInfo, violations: Schema
     if (escaped) return match.slice(1);
     const found = lookup(reference, cluster);
     if (found === undefined) {
-      violations.push({ code: ProblemCode.UnknownVariable, path, found: `\${${reference}}`, expected: known(cluster) });
+      violations.push({ code: ProblemCode.UnknownVariable, path: [...path], found: `\${${reference}}`, expected: known(cluster) });
       return match;
     }
     return String(found);

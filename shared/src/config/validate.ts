@@ -1,4 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { ProblemCode, describeValue, oneOf } from './errors.js';
 import type { FieldPath } from './source.js';
@@ -17,8 +18,13 @@ ajv.addVocabulary(['expected']);
 
 const compiled = new WeakMap<TSchema, ValidateFunction>();
 
-/** Validates `value` against a TypeBox schema and explains every violation. */
+/**
+ * Validates `value` against a TypeBox schema and explains every violation. The common,
+ * valid case is checked by TypeBox's interpreter; ajv (slow to compile, precise in its
+ * errors) is compiled for a schema only when a value fails, to explain why.
+ */
 export function validateSchema(schema: TSchema, value: unknown): SchemaViolation[] {
+  if (Value.Check(schema, value)) return [];
   let validate = compiled.get(schema);
   if (!validate) {
     validate = ajv.compile(schema);

@@ -1,4 +1,5 @@
-import { Type, type Static, type TObject, type TProperties, type TSchema } from '@sinclair/typebox';
+import { Kind, Type, TypeRegistry, type Static, type TObject, type TProperties, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 
 /** The apiVersion of every netfleet document. */
 export const API_VERSION = 'netfleet.io/v1alpha1';
@@ -13,8 +14,18 @@ export function Strict<T extends TProperties>(properties: T, options: Record<str
  * is reported against that variant only, not against every alternative.
  */
 export function Tagged<T extends TObject[]>(tag: string, variants: [...T]) {
-  return Type.Unsafe<Static<T[number]>>({ type: 'object', discriminator: { propertyName: tag }, required: [tag], oneOf: variants });
+  return Type.Unsafe<Static<T[number]>>({ [Kind]: TAGGED_KIND, type: 'object', discriminator: { propertyName: tag }, required: [tag], oneOf: variants });
 }
+
+/** TypeBox's kind for {@link Tagged} schemas, so its own checker can pick the variant by tag. */
+export const TAGGED_KIND = 'NetfleetTagged';
+
+TypeRegistry.Set<{ discriminator: { propertyName: string }; oneOf: TObject[] }>(TAGGED_KIND, (schema, value) => {
+  if (typeof value !== 'object' || value === null) return false;
+  const tag = (value as Record<string, unknown>)[schema.discriminator.propertyName];
+  const variant = schema.oneOf.find((candidate) => (candidate.properties[schema.discriminator.propertyName] as { const?: unknown }).const === tag);
+  return variant !== undefined && Value.Check(variant, value);
+});
 
 export const DnsLabel = Type.String({
   pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
