@@ -91,7 +91,9 @@ export class KindWatcher {
 
   #store(id: string, object: KubeObject): void {
     const known = this.#objects.get(id);
-    this.#objects.set(id, object);
+    // managedFields are never compared and are often the largest part of an object.
+    const { managedFields: _managedFields, ...metadata } = object.metadata;
+    this.#objects.set(id, { ...object, metadata });
     if (known?.metadata.resourceVersion !== object.metadata.resourceVersion) this.onChange(id);
   }
 
