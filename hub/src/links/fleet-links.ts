@@ -56,6 +56,15 @@ export class FleetLinks {
     return this.#reanalyse(receivedAt);
   }
 
+  /** Takes many reports at once (a starting hub's stored reports), analysing once at the end. */
+  ingestAll(reports: Iterable<[cluster: string, body: LinkReportBody]>, receivedAt: Date): LinkAlertChanges {
+    for (const [cluster, body] of reports) {
+      this.#latest.set(cluster, { body, receivedAt });
+      this.#matrix.applyReport(cluster, body, receivedAt);
+    }
+    return this.#reanalyse(receivedAt);
+  }
+
   /** Fires findings that have lasted long enough; call it periodically. */
   tick(now: Date): LinkAlertChanges {
     return this.#evaluate(now);

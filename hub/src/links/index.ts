@@ -3,3 +3,4 @@ export { LinkMatrix, defaultLinkMatrixOptions, isReachabilityFailure, type LinkM
 export { analysePartitions, defaultPartitionOptions, linkKey, withoutCovered, type LinkHealth, type PartitionAnalysis, type PartitionOptions } from './partitions.js';
 export { FleetLinks, type FleetLinksOptions, type LinkAlertChanges } from './fleet-links.js';
 export { registerLinkMetrics } from './metrics.js';
+export { loadLinkReports } from './restore.js';
