@@ -20,6 +20,7 @@ import { FleetHeads } from './rollout/heads.js';
 import { RolloutController } from './rollout/controller.js';
 import { RedisFleetView } from './rollout/fleet-view.js';
 import { PolicyReader, RepoFollower } from './rollout/repo-follower.js';
+import { RolloutMetrics } from './rollout/metrics.js';
 
 /**
  * One hub replica: the ingest worker, the alert delivery worker, the sweeper (under a
@@ -112,6 +113,7 @@ export class Hub {
         workScripts, new RolloutStore(this.workRedis, this.keys, { eventsCap: o.eventsCap }),
         new RedisFleetView(new FleetState(this.workRedis, this.keys), this.alerts), new FleetHeads(this.workRedis, this.keys),
         { replicaId: o.replicaId, leaseTtlMs: o.leaseTtlMs, intervalMs: o.rolloutIntervalMs }, this.logger.child({ component: 'rollout' }),
+        new RolloutMetrics(this.metrics.registry, rolloutStore),
       ),
       ...(o.fleetRepo ? { follower: this.repoFollower(o.fleetRepo) } : {}),
       ...(o.webhookSecret ? { webhookSecret: o.webhookSecret } : {}),

@@ -8,6 +8,7 @@ import type { FleetHead, FleetHeads } from './heads.js';
 import {
   ClusterStatus, createRollout, isTerminal, reduce, type ClusterProgress, type Notice, type Rollout, type RolloutEvent,
 } from './machine.js';
+import type { RolloutMetrics } from './metrics.js';
 import { planRollout } from './plan.js';
 import { CommitResult, type RolloutStore } from './store.js';
 
@@ -67,6 +68,7 @@ export class RolloutController {
     private readonly heads: FleetHeads,
     options: RolloutControllerOptions,
     private readonly logger: Logger,
+    private readonly metrics?: RolloutMetrics,
   ) {
     this.options = { leaseTtlMs: 15_000, intervalMs: 1_000, ...options };
     this.lease = new Lease(scripts, 'rollout', this.options.replicaId, this.options.leaseTtlMs);
@@ -147,6 +149,7 @@ export class RolloutController {
     }
     counter.committed += 1;
     for (const notice of transition.notices) this.logNotice(transition.rollout, notice);
+    this.metrics?.wavesCompleted(rollout, transition.rollout);
     return transition.rollout;
   }
 

@@ -105,6 +105,11 @@ describe('rollout API', () => {
       expect((await control('resume')).json<RolloutDetail>().phase).toBe('progressing');
     });
 
+    it('counts rollouts by phase in the metrics', async () => {
+      const metrics = await api.inject({ method: 'GET', url: '/metrics' });
+      expect(metrics.body).toMatch(/^netfleet_hub_rollouts\{phase="progressing"\} 1$/m);
+    });
+
     it('refuses controls from a read-only token and about unknown rollouts', async () => {
       expect((await control('abort', READ_TOKEN)).statusCode).toBe(403);
       const missing = await control('abort', ADMIN_TOKEN, 'nope');

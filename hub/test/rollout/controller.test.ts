@@ -1,3 +1,4 @@
+import { Registry } from 'prom-client';
 import type { Credentials, RolloutPolicy } from '@netfleet/shared';
 import { ReportKind, SyncStatus } from '@netfleet/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import { RolloutController, clusterEvents, rolloutIdOf } from '../../src/rollout
 import { RedisFleetView, type ClusterObservation } from '../../src/rollout/fleet-view.js';
 import { FleetHeads } from '../../src/rollout/heads.js';
 import type { ClusterProgress } from '../../src/rollout/machine.js';
+import { RolloutMetrics } from '../../src/rollout/metrics.js';
 import { RolloutStore } from '../../src/rollout/store.js';
 import { TestSender, eventually, heartbeatBody, quietLogger, registerCluster, report, syncBody, testHub, testKeySpace } from '../helpers.js';
 
@@ -36,8 +38,11 @@ describe('rollout controller on a hub', () => {
   const seqs = new Map<string, number>();
   const controllers: RolloutController[] = [];
 
+  const registry = new Registry();
+  let metrics: RolloutMetrics;
+
   function controller(replicaId: string, leaseTtlMs = 15_000): RolloutController {
-    const created = new RolloutController(hub.scripts, store, new RedisFleetView(hub.fleet, hub.alerts), heads, { replicaId, leaseTtlMs }, quietLogger());
+    const created = new RolloutController(hub.scripts, store, new RedisFleetView(hub.fleet, hub.alerts), heads, { replicaId, leaseTtlMs }, quietLogger(), metrics);
     controllers.push(created);
     return created;
   }
@@ -64,6 +69,7 @@ describe('rollout controller on a hub', () => {
     sender = new TestSender(space);
     store = new RolloutStore(hub.redis, hub.keys);
     heads = new FleetHeads(hub.redis, hub.keys);
+    metrics = new RolloutMetrics(registry, store);
     for (const [name, region] of [['c1', 'eu'], ['e1', 'eu'], ['e2', 'eu'], ['u1', 'us']] as const) {
       credentials.set(name, await registerCluster(hub, name, region));
     }
@@ -97,6 +103,9 @@ describe('rollout controller on a hub', () => {
     expect((await leader.tick()).rollout?.phase).toBe('done');
     expect(await store.active()).toBeNull();
     expect(await store.lastGoodRevision()).toBe(REV_A);
+    const metricsText = await registry.metrics();
+    for (const wave of ['canary', 'eu', 'us']) expect(metricsText).toContain(`netfleet_hub_rollout_wave_duration_seconds_count{wave="${wave}"} 1`);
+    expect(metricsText).toContain('netfleet_hub_rollouts{phase="done"} 1');
 
     await heads.publish({ revision: REV_B, policy, seenAt: Date.now() });
     await leader.tick();
