@@ -1,13 +1,15 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '@netfleet/agent';
-import { startKubeApiServer, type KubeApiServer } from '@netfleet/test';
+import { freePort, startKubeApiServer, type KubeApiServer } from '@netfleet/test';
 import { main } from '../src/main.js';
 
 const EXAMPLE_FLEET = join(import.meta.dirname, '..', '..', 'examples', 'fleet');
+const BIN = join(import.meta.dirname, '..', 'bin', 'netfleet.js');
 
 let kube: KubeApiServer;
 let dir: string;
@@ -93,3 +95,33 @@ describe('netfleet diff, after a sync', () => {
     expect(err).toContain('KUBE_UNREACHABLE');
   });
 });
+
+describe('netfleet agent as a process', () => {
+  it('serves its probes, and on SIGTERM finishes and exits 0', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [BIN, 'agent', ...target(), '--listen', `127.0.0.1:${port}`, '--interval', '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let logs = '';
+    child.stdout.on('data', (chunk) => (logs += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      await eventually(async () => expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200), 30_000);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(logs).toContain('"msg":"stopping after the current step"');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 60_000);
+});
+
+async function eventually(check: () => Promise<void>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
