@@ -75,8 +75,8 @@ export function deriveLinkState(kind: LinkKind, object: KubeObject, context: Lin
     metadataEndpoint: endpointText,
     peerDomain: endpoint ? peerDomainOf(endpoint) : '',
   };
-  const verdict = judge(kind, object, endpoint, base.peerDomain, context);
   const status = readStatus(object.status);
+  const verdict = judge(kind, object, status, endpoint, base.peerDomain, context);
   const cachedClusterUUID = text(status.publicCache?.clusterUUID);
   const lastExchangeAt = latest([status.publicFetchedAt, status.privateFetchedAt]);
   return {
@@ -89,7 +89,7 @@ export function deriveLinkState(kind: LinkKind, object: KubeObject, context: Lin
 
 type Verdict = Pick<LinkObservation, 'state' | 'reason' | 'message' | 'upstreamReason'>;
 
-function judge(kind: LinkKind, object: KubeObject, endpoint: URL | undefined, peerDomain: string, context: LinkStateContext): Verdict {
+function judge(kind: LinkKind, object: KubeObject, status: LinkStatus, endpoint: URL | undefined, peerDomain: string, context: LinkStateContext): Verdict {
   const presence = context.presence ?? LinkPresence.Present;
   if (presence === LinkPresence.KindNotServed) {
     return verdict(LinkState.ModuleNotEnabled, LinkReason.KindNotServed,
@@ -101,7 +101,6 @@ function judge(kind: LinkKind, object: KubeObject, endpoint: URL | undefined, pe
   const misconfiguration = findMisconfiguration(kind, object, endpoint, peerDomain, context);
   if (misconfiguration) return misconfiguration;
 
-  const status = readStatus(object.status);
   const peer = endpoint?.hostname ?? 'the peer';
   const facts: Facts = {
     kind,

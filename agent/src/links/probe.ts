@@ -171,7 +171,6 @@ export class MetadataProber {
         resolve(notAfter ? { ...response, notAfter } : response);
       };
       const req = request(options, (res) => {
-        notAfter = certificateExpiry(res.socket as TLSSocket);
         const status = res.statusCode ?? 0;
         if (status < 200 || status > 299) {
           res.resume();
