@@ -83,7 +83,7 @@ function readTypedDocument(source: SourceDocument, problems: ConfigProblem[]): T
   }
   const kind: KindName = value.kind;
   // A `${...}` reference is checked once substituted, per cluster, at render time.
-  const violations = validateSchema(KINDS[kind].schema, value).filter((v) => !holdsReference(valueAt(value, v.path)));
+  const violations = validateSchema(KINDS[kind].schema, value, (path) => holdsReference(valueAt(value, path)));
   for (const v of violations) problems.push(problemAt(source, v.code, v.path, v.found, v.expected));
   if (violations.length > 0) return undefined;
   const name = (value.metadata as { name: string }).name;

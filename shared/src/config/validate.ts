@@ -19,19 +19,21 @@ ajv.addVocabulary(['expected']);
 const compiled = new WeakMap<TSchema, ValidateFunction>();
 
 /**
- * Validates `value` against a TypeBox schema and explains every violation. The common,
- * valid case is checked by TypeBox's interpreter; ajv (slow to compile, precise in its
- * errors) is compiled for a schema only when a value fails, to explain why.
+ * Validates `value` against a TypeBox schema and explains every violation not `excused`.
+ * The common, valid case is checked by TypeBox's interpreter; ajv (slow to compile,
+ * precise in its errors) is compiled for a schema only when a value fails, to explain why.
  */
-export function validateSchema(schema: TSchema, value: unknown): SchemaViolation[] {
+export function validateSchema(schema: TSchema, value: unknown, excused: (path: FieldPath) => boolean = () => false): SchemaViolation[] {
   if (Value.Check(schema, value)) return [];
+  // Failures only at excused paths (e.g. fields holding `${...}` references) need no explanation.
+  if ([...Value.Errors(schema, value)].every((error) => excused(pathOf(error.path)))) return [];
   let validate = compiled.get(schema);
   if (!validate) {
     validate = ajv.compile(schema);
     compiled.set(schema, validate);
   }
   if (validate(value)) return [];
-  return explain(validate.errors ?? []);
+  return explain(validate.errors ?? []).filter((violation) => !excused(violation.path));
 }
 
 function explain(errors: ErrorObject[]): SchemaViolation[] {
