@@ -118,8 +118,7 @@ export class LinkMatrix {
     for (const matrix of this.#groupsOf.get(cluster) ?? []) {
       const peers = byPeer.get(matrix.group.kind);
       const from = matrix.index.get(cluster)!;
-      for (const observation of peers?.values() ?? []) {
-        const peer = this.#topology.clusterByDomain.get(observation.peerDomain)!;
+      for (const [peer, observation] of peers ?? []) {
         if (matrix.index.has(peer) && peer !== cluster) placed.add(observation);
       }
       this.#updateRow(matrix, from, peers, at, identityNotBefore);
