@@ -1,7 +1,7 @@
 /**
  * DKP's ModuleConfig validating webhook: `spec.settings` must match the module's settings
  * schema (`module-config/<module>.yaml`, unknown keys are errors) and `spec.version` is
- * required when settings are given. Denials are 403 Statuses in the webhook's wording.
+ * required when settings are given. Denials read as kube-apiserver v1.28 relays them.
  */
 import { KubeStatusError, fieldErrors, type FieldError } from './status.js';
 import { isObject, metadataOf } from './json.js';
@@ -34,10 +34,8 @@ export function moduleConfigWebhook(schemas: () => Map<string, ModuleSettingsSch
       }
     }
     if (errors.length === 0) return;
+    // kube-apiserver v1.28 turns a denial without a code into 400 with no reason and no details.
     const rendered = errors.map((error) => `${error.field}: ${error.message}`).join('; ');
-    throw new KubeStatusError(403, 'Forbidden', `admission webhook "${MODULE_CONFIG_WEBHOOK}" denied the request: ModuleConfig "${name}": ${rendered}`, {
-      name, group: type.group, kind: type.plural,
-      causes: errors.map((error) => ({ reason: error.reason, message: error.message, field: error.field })),
-    });
+    throw new KubeStatusError(400, '', `admission webhook "${MODULE_CONFIG_WEBHOOK}" denied the request: ModuleConfig "${name}": ${rendered}`);
   };
 }
