@@ -114,9 +114,12 @@ describe('when alerts go to webhook and Slack receivers', () => {
     await sender.send(eu1, report('eu-1', ++seq, ReportKind.Sync, syncBody('def456', SyncStatus.Failed)));
     await eventually(() => expect(webhookAlerts().length).toBe(before + 1));
     expect(webhookAlerts().at(-1)).toMatchObject({ rule: AlertRule.SyncFailed, severity: 'critical' });
-    const history = (await hub.redis.lrange(hub.keys.deliveries(), 0, -1)).map((line) => JSON.parse(line))
-      .filter((record) => record.sink === 'hook' && record.fingerprint.startsWith(AlertRule.SyncFailed));
-    expect(history.map((record) => `${record.attempt}:${record.result}`).reverse()).toEqual(['1:failed', '2:failed', '3:delivered']);
+    // The receiver records the request before the worker records the attempt: wait for both.
+    await eventually(async () => {
+      const history = (await hub.redis.lrange(hub.keys.deliveries(), 0, -1)).map((line) => JSON.parse(line))
+        .filter((record) => record.sink === 'hook' && record.fingerprint.startsWith(AlertRule.SyncFailed));
+      expect(history.map((record) => `${record.attempt}:${record.result}`).reverse()).toEqual(['1:failed', '2:failed', '3:delivered']);
+    });
     const metric = await hub.metrics.alertDeliveries.get();
     expect(metric.values.find((value) => value.labels.sink === 'hook' && value.labels.result === 'failed')?.value).toBe(2);
   });

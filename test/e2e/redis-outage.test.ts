@@ -10,7 +10,7 @@ import { Reporter } from '../../agent/src/report/index.js';
 
 const logger = createLogger({ name: 'outage-test', level: process.env.NETFLEET_TEST_LOG ?? 'silent' });
 
-async function eventually(check: () => Promise<void> | void, timeoutMs = 30_000): Promise<void> {
+async function eventually(check: () => Promise<void> | void, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -54,7 +54,7 @@ describe('when Redis is killed mid-stream and restarted (AOF)', () => {
     await rm(spoolDir, { recursive: true, force: true });
   });
 
-  it('applies every report exactly once, and neither hub nor reporter crashes', async () => {
+  it('applies every report exactly once, and neither hub nor reporter crashes', { timeout: 90_000 }, async () => {
     const revisions: string[] = [];
     let spooledDuringOutage = 0;
     const sendOne = async () => {

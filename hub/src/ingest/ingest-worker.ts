@@ -23,9 +23,12 @@ export class IngestWorker {
       (job: Job<unknown, IngestResult>) => ingest.ingest(job.data, job.id ?? '', Buffer.byteLength(JSON.stringify(job.data ?? null))),
       {
         connection: options.connection, prefix: options.prefix, concurrency: options.concurrency, autorun: false,
-        // A Redis outage can leave jobs active without a lock; take them over rather than fail them.
+        // A Redis outage or a dead replica can leave jobs active without a live lock: take
+        // them over soon (reports are small) and never fail them for it (the seq check makes
+        // a second run harmless).
+        lockDuration: 10_000,
+        stalledInterval: 5_000,
         maxStalledCount: 100,
-        stalledInterval: 15_000,
       },
     );
     this.worker.on('error', (error) => this.logger.warn({ err: error.message }, 'report worker error'));
