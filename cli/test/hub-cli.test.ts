@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,6 +108,26 @@ describe('when the hub runs as `netfleet hub`', () => {
     } finally {
       process.env = old;
     }
+  });
+
+  it('`netfleet register` saves credentials privately and refuses a used-up bootstrap token', async () => {
+    const bootstrap = await fetch(`${url}/api/v1/bootstrap-tokens`, {
+      method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ ttlSeconds: 60, maxUses: 1 }),
+    }).then((response) => response.json() as Promise<{ token: string }>);
+    await writeFile(join(dir, 'bootstrap'), `${bootstrap.token}\n`);
+    const args = (cluster: string) => [
+      'register', '--hub-url', url, '--bootstrap-token-file', join(dir, 'bootstrap'), '--cluster', cluster, '--region', 'us',
+      '--label', 'tier=dev', '--credentials-file', join(dir, `${cluster}.json`),
+    ];
+    const first = capture();
+    expect(await main(args('us-1'), first.io)).toBe(0);
+    expect(first.text.out).toContain('registered us-1');
+    expect((await stat(join(dir, 'us-1.json'))).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(join(dir, 'us-1.json'), 'utf8'))).toMatchObject({ cluster: 'us-1', keyGeneration: 1 });
+    const second = capture();
+    expect(await main(args('us-2'), second.io)).toBe(2);
+    expect(second.text.err).toContain('ERR HUB_BOOTSTRAP_TOKEN_USED_UP');
+    expect(second.text.err).not.toContain(bootstrap.token);
   });
 
   it('stops gracefully when signalled', async () => {

@@ -15,7 +15,7 @@ import type { Alert, ClusterDetail, Credentials, DriftState, KubeObject } from '
 import type { KubeApiServer } from '../src/kube/server.js';
 import { Hub, AlertRule } from '../../hub/src/index.js';
 import { findAlertmanager, startAlertmanager, startReceiver } from '../../hub/test/receivers.js';
-import { Reporter, register, reportAgentEvents } from '../../agent/src/report/index.js';
+import { connectToHub, register, type Reporter } from '../../agent/src/report/index.js';
 import type { AgentDaemon } from '../../agent/src/daemon/daemon.js';
 import type { KubeClient } from '../../agent/src/kube/client.js';
 import { CLUSTER, daemonFor, quietLogger, startFleetRepo, type FleetRepo } from '../../agent/test/fleet.js';
@@ -78,13 +78,11 @@ describe('when an agent reports to the hub', () => {
     credentials = await register({
       hubUrl, bootstrapToken: bootstrap.token, cluster: CLUSTER, region: 'eu', labels: { tier: 'prod' }, credentialsFile: join(dir, 'credentials.json'),
     });
-    reporter = await Reporter.open({
-      credentials, redisUrl: REDIS_URL, spoolDir: join(dir, 'spool'), agentVersion: '0.1.0-e2e',
-      heartbeatIntervalMs: HEARTBEAT_MS, coalesceMs: 20, logger: quietLogger(),
-    });
     daemon = await daemonFor(kube, await fleet.source());
-    reportAgentEvents(daemon.events, reporter);
-    reporter.start();
+    ({ reporter } = await connectToHub(daemon.events, {
+      credentialsFile: join(dir, 'credentials.json'), redisUrl: REDIS_URL, spoolDir: join(dir, 'spool'), agentVersion: '0.1.0-e2e',
+      heartbeatIntervalMs: HEARTBEAT_MS, coalesceMs: 20, logger: quietLogger(),
+    }));
     await daemon.start();
     kubectl = clientFor(kube, 'kubectl');
   }, 60_000);

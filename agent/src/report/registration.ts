@@ -58,7 +58,7 @@ export async function saveCredentials(file: string, credentials: Credentials): P
 export async function loadCredentials(file: string): Promise<Credentials> {
   const info = await stat(file).catch((error: unknown) => {
     throw new RegistrationError('AGENT_CREDENTIALS_MISSING', `no credentials file at ${file}`, {
-      hint: 'register the cluster first (netfleet agent register)', cause: error,
+      hint: 'register the cluster first (netfleet register)', cause: error,
     });
   });
   if ((info.mode & 0o077) !== 0) {
