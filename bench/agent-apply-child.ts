@@ -73,7 +73,7 @@ const source = { fetch: async () => ({ revision: 'bench', reader: { list: async 
 const client = new KubeClient({ kubeconfigPath });
 const inventory = new InventoryStore(client, { namespace: 'netfleet-system', cluster: 'bench' });
 const reconcilerWith = (memo: InstanceType<typeof AppliedMemo>): ReconcilerType => new Reconciler({
-  cluster: 'bench', client, source, render: async () => result, inventory, memo, logger, options: defaultReconcileOptions(),
+  cluster: 'bench', namespace: 'netfleet-system', client, source, render: async () => result, inventory, memo, logger, options: defaultReconcileOptions(),
 });
 const memo = new AppliedMemo();
 const reconciler = reconcilerWith(memo);

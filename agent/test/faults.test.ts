@@ -43,7 +43,7 @@ describe('when the API server fails 10% of requests with 500, 429 and 409 and cu
 
   it('still detects and corrects drift', async () => {
     // The faults hit this writer too; its client retries like the agent's.
-    await clientFor(kube, 'kubectl').apply({ ...internalIngress, metadata: { name: 'internal' }, spec: { inlet: 'HostPort', hostPort: { httpPort: 9191, httpsPort: 8443 } } }, { force: true });
+    await clientFor(kube, 'kubectl').apply({ apiVersion: internalIngress.apiVersion, kind: internalIngress.kind, metadata: { name: 'internal' }, spec: { inlet: 'HostPort', hostPort: { httpPort: 9191, httpsPort: 8443 } } }, { force: true });
     await eventually(async () => {
       const live = await daemon.client.get(internalIngress);
       expect((live!.spec as { hostPort: { httpPort: number } }).hostPort.httpPort).toBe(8080);
@@ -55,7 +55,7 @@ describe('when the API server fails 10% of requests with 500, 429 and 409 and cu
     // Down long enough for watches to fail and relists to back off a few times.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     await kube.faults.down(false);
-    await clientFor(kube, 'kubectl').apply({ ...internalIngress, metadata: { name: 'internal' }, spec: { inlet: 'HostPort', hostPort: { httpPort: 9393, httpsPort: 8443 } } }, { force: true });
+    await clientFor(kube, 'kubectl').apply({ apiVersion: internalIngress.apiVersion, kind: internalIngress.kind, metadata: { name: 'internal' }, spec: { inlet: 'HostPort', hostPort: { httpPort: 9393, httpsPort: 8443 } } }, { force: true });
     await eventually(async () => {
       const live = await daemon.client.get(internalIngress);
       expect((live!.spec as { hostPort: { httpPort: number } }).hostPort.httpPort).toBe(8080);

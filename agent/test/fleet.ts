@@ -77,7 +77,7 @@ export async function reconcilerFor(kube: KubeApiServer, source: PolledSource, o
   const memo = new AppliedMemo();
   const inventory = new InventoryStore(client, { namespace: AGENT_NAMESPACE, cluster: CLUSTER });
   const reconciler = new Reconciler({
-    cluster: CLUSTER, client, source, render: renderCluster, inventory, memo, logger: quietLogger(),
+    cluster: CLUSTER, namespace: AGENT_NAMESPACE, client, source, render: renderCluster, inventory, memo, logger: quietLogger(),
     options: defaultReconcileOptions(options),
   });
   return { reconciler, client, memo, inventory };

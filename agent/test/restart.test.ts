@@ -42,7 +42,7 @@ describe('when the agent restarts', () => {
 
   it('resumes drift detection', async () => {
     await restarted!.start();
-    await clientFor(kube, 'kubectl').apply({ ...internalIngress, metadata: { name: 'internal' }, spec: { inlet: 'HostPort', hostPort: { httpPort: 9292, httpsPort: 8443 } } }, { force: true });
+    await clientFor(kube, 'kubectl').apply({ apiVersion: internalIngress.apiVersion, kind: internalIngress.kind, metadata: { name: 'internal' }, spec: { inlet: 'HostPort', hostPort: { httpPort: 9292, httpsPort: 8443 } } }, { force: true });
     await eventually(async () => {
       const live = await restarted!.client.get(internalIngress);
       expect((live!.spec as { hostPort: { httpPort: number } }).hostPort.httpPort).toBe(8080);

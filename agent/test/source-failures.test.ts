@@ -71,6 +71,28 @@ describe('when a commit has invalid configuration', () => {
   });
 });
 
+describe('when the API server refuses an object in a namespace the same commit creates', () => {
+  it('applies nothing, not even the namespace, and reports ValidationFailed naming the field', async () => {
+    await fleet.tree.write({
+      'network/ingress.yaml': (await ingressFile()).replace('inlet: Teleport', 'inlet: LoadBalancer'),
+      'manifests/base/analytics.yaml': [
+        'apiVersion: v1', 'kind: Namespace', 'metadata:', '  name: analytics', '---',
+        'apiVersion: networking.k8s.io/v1', 'kind: NetworkPolicy', 'metadata:', '  name: deny-all', '  namespace: analytics',
+        'spec:', '  podSelector: {}', '  policyTypes: [Ingress]', '  ingresss: []', '',
+      ].join('\n'),
+    });
+    await fleet.publish('analytics namespace with a typo');
+    kube.audit.clear();
+    const result = await reconciler.reconcile();
+    expect(result.reason).toBe(SyncReason.ValidationFailed);
+    expect(result.message).toContain('ingresss');
+    expect(result.appliedRevision).toBe(lastGood);
+    expect(clusterWrites()).toEqual([]);
+    expect(await client.get({ apiVersion: 'v1', kind: 'Namespace', name: 'analytics' })).toBeUndefined();
+    await fleet.tree.remove('manifests/base/analytics.yaml');
+  });
+});
+
 describe('when signatures are enforced', () => {
   let signer: CommitSigner;
   let enforcing: Reconciler;
@@ -82,7 +104,6 @@ describe('when signatures are enforced', () => {
   afterAll(() => signer?.dispose());
 
   it('applies a revision signed by a trusted key', async () => {
-    await fleet.tree.write({ 'network/ingress.yaml': (await ingressFile()).replace('inlet: Teleport', 'inlet: LoadBalancer') });
     const signed = await fleet.publish('fix the ingress, signed', { signer });
     const result = await enforcing.reconcile();
     expect(result.message).toBeUndefined();

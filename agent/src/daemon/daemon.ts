@@ -66,7 +66,7 @@ export class AgentDaemon {
     this.client = parts.client ?? new KubeClient({ kubeconfigPath: options.kubeconfig, inCluster: options.inCluster });
     const memo = new AppliedMemo();
     this.reconciler = new Reconciler({
-      cluster: options.cluster, client: this.client, source: parts.source, render: parts.render, memo, logger: this.#logger,
+      cluster: options.cluster, namespace: options.namespace, client: this.client, source: parts.source, render: parts.render, memo, logger: this.#logger,
       inventory: new InventoryStore(this.client, { namespace: options.namespace, cluster: options.cluster }),
       options: defaultReconcileOptions({ pruneLimit: options.pruneLimit, healthTimeoutMs: options.healthTimeout * 1000 }),
     });

@@ -37,6 +37,8 @@ export class RawObjectApi extends KubernetesObjectApi {
     const context = await this.context(path, 'patch', HttpMethod.PATCH);
     context.setHeaderParam('Content-Type', PatchStrategy.ServerSideApply);
     context.setQueryParam('fieldManager', options.fieldManager);
+    // A field the served schema does not know is a mistake in the repository, not something to drop.
+    context.setQueryParam('fieldValidation', 'Strict');
     if (options.force) context.setQueryParam('force', 'true');
     if (options.dryRun) context.setQueryParam('dryRun', 'All');
     context.setBody(JSON.stringify(object));

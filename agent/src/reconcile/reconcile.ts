@@ -6,7 +6,7 @@ import { PruneLimitError } from '../errors.js';
 import { Inventory, type InventoryStore, type StoredInventory } from '../inventory/index.js';
 import type { KubeClient } from '../kube/client.js';
 import { toKubeError } from '../kube/retry.js';
-import { applyAllStaged, discoverKinds, kindKey, listLive, planObject, PlanOutcome, type ObjectPlan } from '../ssa/apply.js';
+import { applyAllStaged, discoverKinds, kindKey, listLive, planObject, PlanOutcome, probeDeferred, type ObjectPlan } from '../ssa/apply.js';
 import { deleteAll, type DeleteResult } from '../ssa/delete.js';
 import type { AppliedMemo } from '../ssa/memo.js';
 import { waitForReady, type ObjectReadiness } from '../ssa/wait.js';
@@ -47,6 +47,8 @@ export function defaultReconcileOptions(overrides: Partial<ReconcileOptions> = {
 /** What the reconciler needs; built once by the daemon or the CLI. */
 export interface ReconcilerDeps {
   cluster: string;
+  /** The agent's namespace: objects of namespaces not created yet are validated there. */
+  namespace: string;
   client: KubeClient;
   source: FleetSource;
   render: RenderFleet;
@@ -105,7 +107,7 @@ export class Reconciler {
       revision = fetched.revision;
       const log = deps.logger.child({ cluster: deps.cluster, revision });
       const objects = await renderFleet(deps.render, fetched, deps.cluster);
-      const plans = await validate(deps.client, objects, deps.memo);
+      const plans = await validate(deps.client, objects, deps.memo, deps.namespace);
       const next = nextInventory(plans);
       const stale = deps.options.prune ? stored.inventory.staleAgainst(next) : [];
       checkPruneLimit(stale.length, stored.inventory.size, options.overridePruneLimit ? 1 : deps.options.pruneLimit);
@@ -153,16 +155,19 @@ export async function renderFleet(render: RenderFleet, fetched: FetchedRevision,
 
 /**
  * Phase 3: a server-side dry run of every object whose kind is served (skipped for
- * objects the memo knows are in sync). Any object the server refuses fails the sync
- * before anything is applied.
+ * objects the memo knows are in sync; objects of namespaces this sync creates are
+ * dry-run in the agent's namespace). Any object the server refuses fails the sync before
+ * anything is applied.
  */
-export async function validate(client: KubeClient, objects: RenderedObject[], memo: AppliedMemo): Promise<ObjectPlan[]> {
+export async function validate(client: KubeClient, objects: RenderedObject[], memo: AppliedMemo, probeNamespace: string): Promise<ObjectPlan[]> {
   try {
     client.discovery.forgetMissing();
     const kinds = await discoverKinds(client, objects);
     const served = [...kinds.values()].filter((kind) => kind !== undefined);
     const live = await listLive(client, served);
-    const plans = await Promise.all(objects.map((rendered) => planObject(client, rendered, kinds.get(kindKey(rendered.object)), live.get(rendered.id), memo)));
+    const plans = await Promise.all(objects.map(async (rendered) => probeDeferred(
+      client, await planObject(client, rendered, kinds.get(kindKey(rendered.object)), live.get(rendered.id), memo), probeNamespace,
+    )));
     const invalid = plans.filter((plan) => plan.outcome === PlanOutcome.Invalid);
     if (invalid.length > 0) {
       const changeSet = invalid.map((plan) => ({ subject: refOf(plan.rendered.object), action: Action.Failed, message: plan.message ?? 'invalid' }));

@@ -115,6 +115,25 @@ export async function planObject(
   }
 }
 
+/**
+ * Validates an object whose namespace does not exist yet (so it cannot be dry-run where it
+ * belongs) by a dry run of the same object in `probeNamespace`: schema, defaults and strict
+ * field validation do not depend on the namespace. Returns the plan unchanged when the
+ * server accepts it, or an `Invalid` plan.
+ */
+export async function probeDeferred(client: KubeClient, plan: ObjectPlan, probeNamespace: string): Promise<ObjectPlan> {
+  if (plan.outcome !== PlanOutcome.Deferred) return plan;
+  const probe = { ...plan.rendered.object, metadata: { ...plan.rendered.object.metadata, namespace: probeNamespace } };
+  try {
+    await client.apply(probe, { force: true, dryRun: true });
+    return plan;
+  } catch (raw) {
+    const error = toKubeError(raw);
+    if (error.code !== KubeErrorCode.Invalid) return plan;
+    return { ...plan, outcome: PlanOutcome.Invalid, message: error.message };
+  }
+}
+
 function failedPlan(rendered: RenderedObject, raw: unknown): Pick<ObjectPlan, 'outcome' | 'conflicts' | 'message'> {
   const error = toKubeError(raw);
   switch (error.code) {
