@@ -93,8 +93,7 @@ export class GitSource {
       const remote = await this.remote();
       const cached = revision !== undefined && (await this.openStore()).has(revision);
       const target = cached ? revision : await this.fetchUntilPresent(remote, revision);
-      // A store of its own: the reader's memory goes when the snapshot is dropped.
-      const store = await ObjectStore.open(this.gitdir);
+      const store = await this.openStore();
       const raw = await store.read(target);
       if (raw.type !== 'commit') {
         throw new GitSourceError(GitErrorCode.RevisionNotFound, `${target} is a ${raw.type}, not a commit`, { hint: 'Give a commit id.' });

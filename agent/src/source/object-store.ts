@@ -46,15 +46,23 @@ export class ObjectStore {
     return pack.file().describe(offset);
   }
 
-  /** Check and index a received pack, then store it next to the others. */
+  /**
+   * Check and index a received pack, then store it next to the others. The objects
+   * indexing inflated stay in memory until the next pack arrives, so reading the
+   * revision just fetched does not inflate them again.
+   */
   async addPack(pack: Buffer): Promise<void> {
-    const { packSha, idx, objectCount } = await indexPack(pack);
+    const { packSha, idx, objectCount, objects } = await indexPack(pack);
     if (objectCount === 0) return;
     const base = join(this.gitdir, 'objects', 'pack', `pack-${packSha}`);
     // The .idx appears last: a pack is only looked up once both files are complete.
     await writeAtomically(`${base}.pack`, pack);
     await writeAtomically(`${base}.idx`, idx);
-    if (!this.packs.some((loaded) => loaded.idxPath === `${base}.idx`)) this.packs.push(await LoadedPack.load(`${base}.idx`));
+    for (const loaded of this.packs) loaded.release();
+    const existing = this.packs.find((loaded) => loaded.idxPath === `${base}.idx`);
+    const added = existing ?? await LoadedPack.load(`${base}.idx`);
+    if (!existing) this.packs.push(added);
+    added.prime(objects);
   }
 
   async readRef(name: string): Promise<string | undefined> {
@@ -134,6 +142,16 @@ class LoadedPack {
       else high = middle - 1;
     }
     return undefined;
+  }
+
+  /** Serve reads from this reader (one made while indexing). */
+  prime(reader: PackFile): void {
+    this.reader = reader;
+  }
+
+  /** Drop the pack's bytes and cached objects; they are read again when needed. */
+  release(): void {
+    this.reader = undefined;
   }
 
   file(): PackFile {

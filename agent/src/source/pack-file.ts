@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
 import {
-  applyDelta, deltaTargetSize, MAX_HEADER_BYTES, OBJ_OFS_DELTA, OBJ_REF_DELTA, parseObjectHeader, typeName, type ObjectType,
+  applyDelta, deltaTargetSize, MAX_HEADER_BYTES, OBJ_OFS_DELTA, OBJ_REF_DELTA, parseObjectHeader, typeName,
+  type ObjectType, type PackObjectHeader,
 } from './pack-format.js';
 
 export interface GitObject {
@@ -34,6 +35,8 @@ export class PackFile {
     private readonly endOf: (offset: number) => number,
     /** Offset of an object of this pack by id, for ref-deltas. */
     private readonly offsetOf: (oid: string) => number | undefined,
+    /** Inflated data already at hand (the indexer's first pass), by offset. */
+    private readonly inflated: ReadonlyMap<number, Buffer> = new Map(),
   ) {}
 
   /** The object at `offset`, inflated and with deltas applied. */
@@ -53,19 +56,36 @@ export class PackFile {
     return result;
   }
 
-  /** The object's type and inflated size; whole objects are not inflated for it. */
+  /** The object's type and inflated size; whole objects and delta bases are not inflated for it. */
   async describe(offset: number): Promise<{ type: ObjectType; size: number }> {
     const cached = this.bases.get(offset);
     if (cached) return { type: cached.type, size: cached.content.length };
-    const head = await this.bytes.read(offset, offset + MAX_HEADER_BYTES);
-    const header = parseObjectHeader(head, offset, offset);
+    const header = await this.header(offset);
     if (header.typeCode !== OBJ_OFS_DELTA && header.typeCode !== OBJ_REF_DELTA) return { type: typeName(header.typeCode), size: header.size };
     const { data } = await this.raw(offset);
-    const base = await this.describe(this.baseOffset(offset, header.baseOffset, header.baseOid));
-    return { type: base.type, size: deltaTargetSize(data) };
+    return { type: await this.deltaType(offset, header), size: deltaTargetSize(data) };
   }
 
-  private async raw(offset: number): Promise<{ header: ReturnType<typeof parseObjectHeader>; data: Buffer }> {
+  /** A delta's type is its chain's root object's: found by walking headers only. */
+  private async deltaType(offset: number, header: PackObjectHeader): Promise<ObjectType> {
+    let current = header;
+    let at = offset;
+    while (current.typeCode === OBJ_OFS_DELTA || current.typeCode === OBJ_REF_DELTA) {
+      at = this.baseOffset(at, current.baseOffset, current.baseOid);
+      const cached = this.bases.get(at);
+      if (cached) return cached.type;
+      current = await this.header(at);
+    }
+    return typeName(current.typeCode);
+  }
+
+  private async header(offset: number): Promise<PackObjectHeader> {
+    return parseObjectHeader(await this.bytes.read(offset, Math.min(offset + MAX_HEADER_BYTES, this.endOf(offset))), offset, offset);
+  }
+
+  private async raw(offset: number): Promise<{ header: PackObjectHeader; data: Buffer }> {
+    const known = this.inflated.get(offset);
+    if (known) return { header: await this.header(offset), data: known };
     const compressed = await this.bytes.read(offset, this.endOf(offset));
     const header = parseObjectHeader(compressed, offset, offset);
     const data = inflateSync(compressed.subarray(header.dataOffset - offset), { chunkSize: outputChunk(header.size) });

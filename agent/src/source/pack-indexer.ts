@@ -3,6 +3,9 @@ import { crc32, inflateSync } from 'node:zlib';
 import { OBJ_OFS_DELTA, OBJ_REF_DELTA, parseObjectHeader, typeName } from './pack-format.js';
 import { objectId, outputChunk, PackFile, packInMemory } from './pack-file.js';
 
+/** Inflated objects kept from the first pass for delta resolution, at most this many bytes. */
+const KEEP_INFLATED_BYTES = 64 * 1024 * 1024;
+
 /** A pack checked and indexed: what `git index-pack` produces. */
 export interface IndexedPack {
   /** Hex SHA-1 of the pack, which names its files. */
@@ -10,6 +13,8 @@ export interface IndexedPack {
   /** The `.idx` file (version 2). */
   idx: Buffer;
   objectCount: number;
+  /** A reader over the pack, primed with the objects indexing inflated and resolved. */
+  objects: PackFile;
 }
 
 /**
@@ -26,6 +31,8 @@ export async function indexPack(pack: Buffer): Promise<IndexedPack> {
   if (packSha !== pack.subarray(trailer).toString('hex')) throw new Error('pack checksum mismatch (truncated or corrupted transfer)');
 
   const entries: { offset: number; end: number; crc: number; oid: string | undefined }[] = [];
+  const inflated = new Map<number, Buffer>();
+  let keptBytes = 0;
   let offset = 12;
   for (let i = 0; i < objectCount; i += 1) {
     const header = parseObjectHeader(pack, offset);
@@ -36,6 +43,11 @@ export async function indexPack(pack: Buffer): Promise<IndexedPack> {
     const isDelta = header.typeCode === OBJ_OFS_DELTA || header.typeCode === OBJ_REF_DELTA;
     const oid = isDelta ? undefined : objectId({ type: typeName(header.typeCode), content: buffer });
     entries.push({ offset, end, crc: crc32(pack.subarray(offset, end)), oid });
+    // Kept for resolving deltas without inflating again, up to a memory budget.
+    if (keptBytes + buffer.length <= KEEP_INFLATED_BYTES) {
+      inflated.set(offset, buffer);
+      keptBytes += buffer.length;
+    }
     offset = end;
   }
   if (offset !== trailer) throw new Error(`pack has ${trailer - offset} unexpected bytes after its ${objectCount} objects`);
@@ -43,7 +55,7 @@ export async function indexPack(pack: Buffer): Promise<IndexedPack> {
   const endOf = new Map(entries.map((entry) => [entry.offset, entry.end]));
   const offsetOf = new Map<string, number>();
   for (const entry of entries) if (entry.oid) offsetOf.set(entry.oid, entry.offset);
-  const reader = new PackFile(packInMemory(pack), (at) => endOf.get(at) ?? trailer, (oid) => offsetOf.get(oid));
+  const reader = new PackFile(packInMemory(pack), (at) => endOf.get(at) ?? trailer, (oid) => offsetOf.get(oid), inflated);
   // A ref-delta's base may itself be a delta further on: repeat until every id is known.
   let unresolved = entries.filter((entry) => !entry.oid);
   while (unresolved.length > 0) {
@@ -60,7 +72,7 @@ export async function indexPack(pack: Buffer): Promise<IndexedPack> {
     if (pending.length === unresolved.length) throw new Error(`${pending.length} deltas refer to objects that are not in the pack`);
     unresolved = pending;
   }
-  return { packSha, idx: writeIndex(entries as { offset: number; crc: number; oid: string }[], packSha), objectCount };
+  return { packSha, idx: writeIndex(entries as { offset: number; crc: number; oid: string }[], packSha), objectCount, objects: reader };
 }
 
 /** Serialize a version-2 pack index (gitformat-pack "pack-*.idx files have the following format"). */

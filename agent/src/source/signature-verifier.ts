@@ -1,10 +1,10 @@
 import type { Key } from 'openpgp';
+import type * as OpenPgpVerifier from './verify-openpgp.js';
 import type { Logger } from '@netfleet/shared';
 import { splitSignedCommit } from './commit-signature.js';
 import { GitErrorCode, GitSourceError } from './errors.js';
 import type { VerificationMode, VerificationOptions } from './options.js';
 import type { SignatureVerification } from './signature-types.js';
-import { readTrustedOpenPgpKeys, verifyOpenPgpSignature } from './verify-openpgp.js';
 import { parseTrustedSshKeys, verifySshSignature, type TrustedSshKey } from './verify-ssh.js';
 
 /** Under `enforce`, a revision whose signature is not trusted; the previous revision stays applied. */
@@ -41,7 +41,10 @@ export class SignatureVerifier {
     const { payload, signature } = splitSignedCommit(rawCommit);
     if (!signature) return { status: 'unsigned', reason: 'the commit has no signature' };
     switch (signature.format) {
-      case 'openpgp': return verifyOpenPgpSignature(payload, signature.armored, await this.trustedOpenPgpKeys());
+      case 'openpgp': {
+        const { verifyOpenPgpSignature } = await openpgpVerifier();
+        return verifyOpenPgpSignature(payload, signature.armored, await this.trustedOpenPgpKeys());
+      }
       case 'ssh': return verifySshSignature(payload, signature.armored, this.sshKeys);
       default: return { status: 'invalid', ...(signature.format ? { format: signature.format } : {}), reason: `${signature.format ?? 'unknown'} signatures are not supported` };
     }
@@ -61,7 +64,7 @@ export class SignatureVerifier {
   }
 
   private trustedOpenPgpKeys(): Promise<Key[]> {
-    this.openpgpKeys ??= readTrustedOpenPgpKeys(this.options.openpgpKeys).catch((error: unknown) => {
+    this.openpgpKeys ??= openpgpVerifier().then(({ readTrustedOpenPgpKeys }) => readTrustedOpenPgpKeys(this.options.openpgpKeys)).catch((error: unknown) => {
       this.openpgpKeys = undefined;
       throw new GitSourceError(GitErrorCode.Config, `Trusted OpenPGP keys cannot be read: ${(error as Error).message}`, {
         hint: 'Give ASCII-armored public keys (gpg --armor --export KEYID).',
@@ -69,6 +72,11 @@ export class SignatureVerifier {
     });
     return this.openpgpKeys;
   }
+}
+
+/** openpgp is large; agents that only meet SSH signatures never load it. */
+function openpgpVerifier(): Promise<typeof OpenPgpVerifier> {
+  return import('./verify-openpgp.js');
 }
 
 function describe(verification: SignatureVerification): string {

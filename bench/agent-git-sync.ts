@@ -1,0 +1,23 @@
+/**
+ * One fresh sync in its own process, so its peak RSS is measured alone:
+ * `agent-git-sync.ts URL CACHE_DIR` prints `{ syncMs, files, bytes, loadedRssMb, maxRssMb }`
+ * as JSON; `loadedRssMb` is the RSS once the modules are loaded, before the sync starts.
+ */
+import { createLogger } from '../shared/src/log.js';
+import { GitSource } from '../agent/src/source/index.js';
+
+const [url, cacheDir] = process.argv.slice(2);
+if (!url || !cacheDir) throw new Error('usage: agent-git-sync.ts URL CACHE_DIR');
+
+const loadedRssMb = process.memoryUsage().rss / 1024 / 1024;
+const started = performance.now();
+const source = new GitSource({ url, cacheDir, logger: createLogger({ name: 'bench', level: 'warn' }) });
+const snapshot = await source.snapshot();
+let bytes = 0;
+const entries = await snapshot.reader.list();
+// Read every file, as rendering does, so the work matches a checkout.
+for (const entry of entries) bytes += (await snapshot.reader.read(entry.path)).byteLength;
+const syncMs = performance.now() - started;
+source.close();
+
+process.stdout.write(JSON.stringify({ syncMs, files: entries.length, bytes, loadedRssMb, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
