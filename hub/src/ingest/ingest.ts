@@ -1,5 +1,5 @@
 import {
-  PROTOCOL_VERSION, ReportKind, clusterOfJobId, reportValidator, verifyReportSignature, type Logger, type Report,
+  CLUSTER_NAME_PATTERN, PROTOCOL_VERSION, ReportKind, clusterOfJobId, reportValidator, verifyReportSignature, type Logger, type Report,
 } from '@netfleet/shared';
 import type { Redis } from 'ioredis';
 import type { HubMetrics } from '../metrics.js';
@@ -63,7 +63,7 @@ export class ReportIngest {
    */
   async ingest(data: unknown, jobId: string, size: number): Promise<IngestResult> {
     const started = process.hrtime.bigint();
-    const claimed = typeof (data as Report | undefined)?.cluster === 'string' ? (data as Report).cluster : clusterOfJobId(jobId);
+    const claimed = claimedCluster(data, jobId);
     const kind = Object.values(ReportKind).includes((data as Report | undefined)?.kind as ReportKind) ? (data as Report).kind : 'unknown';
     const result = await this.verifyAndApply(data, jobId, size);
     this.metrics.ingestDuration.observe({ kind }, Number(process.hrtime.bigint() - started) / 1e9);
@@ -73,7 +73,7 @@ export class ReportIngest {
       const seq = (data as Report | undefined)?.seq;
       this.logger.warn({ cluster: claimed, kind, seq: typeof seq === 'number' ? seq : undefined, jobId, reason: result.reason }, 'report rejected');
       await this.alerts.fire(condition(AlertRule.ReportRejected, await this.clusterLabels(claimed),
-        `report from ${claimed || '(unnamed)'} rejected: ${result.reason}`, { reason: result.reason }, result.reason));
+        `report from ${claimed} rejected: ${result.reason}`, { reason: result.reason }, result.reason));
     } else if (result.result === 'duplicate') {
       this.logger.info({ cluster: claimed, kind, jobId }, 'duplicate report ignored');
     }
@@ -143,8 +143,23 @@ export class ReportIngest {
     }
   }
 
-  private async clusterLabels(cluster: string) {
-    const [region, revision] = cluster ? await this.redis.hmget(this.scripts.keys.cluster(cluster), 'region', 'revision') : [];
-    return { cluster, region: region ?? '', revision: revision ?? '' };
+  /**
+   * Labels of a rejection alert. Reports naming no registered cluster share one alert per
+   * reason, so forged names cannot create alerts without bound.
+   */
+  private async clusterLabels(claimed: string) {
+    const [region, revision] = await this.redis.hmget(this.scripts.keys.cluster(claimed), 'region', 'revision');
+    if (region === null || region === undefined) return { cluster: UNREGISTERED, region: '', revision: '' };
+    return { cluster: claimed, region, revision: revision ?? '' };
   }
+}
+
+const UNREGISTERED = '(unregistered)';
+const CLUSTER_NAME = new RegExp(CLUSTER_NAME_PATTERN);
+
+/** The cluster a report claims to come from, fit for logs and labels (never a long or odd string). */
+function claimedCluster(data: unknown, jobId: string): string {
+  const named = (data as Report | undefined)?.cluster;
+  const claimed = typeof named === 'string' ? named : clusterOfJobId(jobId);
+  return CLUSTER_NAME.test(claimed) ? claimed : UNREGISTERED;
 }
