@@ -68,6 +68,36 @@ describe('when the DKP CRDs are installed (kube-apiserver accepts them once stri
     expect(managedBy(read, 'netfleet')).toHaveProperty('f:spec');
   });
 
+  it.each([
+    ['EgressGateway', { ...RENDERED[2]!, spec: { sourceIP: { mode: 'Teleport' } } }, 'spec.sourceIP.mode'],
+    ['EgressGatewayPolicy', { ...RENDERED[3]!, spec: { destinationCIDRs: ['10.0.0.0/8'] } }, 'spec.egressGatewayName'],
+    ['MetalLoadBalancerClass', { ...RENDERED[1]!, spec: { addressPool: '10.42.0.0/24' } }, 'spec.addressPool'],
+    ['IstioMulticluster', { ...RENDERED[7]!, spec: { metadataEndpoint: 'http://insecure/metadata/' } }, 'spec.metadataEndpoint'],
+    ['CiliumNetworkPolicy', { ...RENDERED[4]!, spec: { endpointSelector: 'app=api' } }, 'spec.endpointSelector'],
+    ['CiliumClusterwideNetworkPolicy', { ...RENDERED[5]!, spec: { nodeSelector: { matchLabels: { a: 'b' } }, ingress: 'all' } }, 'spec.ingress'],
+    ['NetworkPolicy', { ...RENDERED[9]!, spec: { podSelector: {}, policyTypes: ['Sideways'] } }, 'spec.policyTypes[0]'],
+  ] as Array<[string, Manifest, string]>)('rejects an invalid %s with 422 naming %s', async (_kind, object, field) => {
+    const status = await rejection(apply(objects, { ...object, metadata: { ...object.metadata, name: 'invalid' } }, 'netfleet'));
+    expect(status.code).toBe(422);
+    expect(status.details?.causes?.map((cause) => cause.field)).toContain(field);
+  });
+
+  it.each(RENDERED.filter((object) => object.apiVersion.includes('.') && !object.apiVersion.startsWith('networking.k8s.io')).map((object) => [object.kind, object] as const))(
+    'rejects an unknown field in a %s under fieldValidation=Strict, naming it', async (_kind, object) => {
+      const custom = kube.kubeConfig().makeApiClient(CustomObjectsApi);
+      const [group, version] = object.apiVersion.split('/') as [string, string];
+      const plural = pluralOf(object.kind);
+      const namespace = object.metadata?.namespace;
+      const body = { ...object, metadata: { ...object.metadata, name: 'strict-kind' }, spec: { ...(object.spec as object), notInSchema: true } };
+      const request = { group, version, plural, body, fieldValidation: 'Strict' };
+      const status = await rejection(namespace
+        ? custom.createNamespacedCustomObject({ ...request, namespace })
+        : custom.createClusterCustomObject(request));
+      expect(status.code).toBe(400);
+      expect(status.message).toContain('unknown field "spec.notInSchema"');
+    },
+  );
+
   it('applies schema defaults on write, as kube-apiserver does for IngressNginxController', async () => {
     const read = await objects.read({ apiVersion: 'deckhouse.io/v1', kind: 'IngressNginxController', metadata: { name: 'main' } }) as KubernetesObject & { spec: Record<string, unknown> };
     expect(read.spec).toMatchObject({
@@ -188,3 +218,10 @@ describe('when a ModuleConfig is written (DKP validating webhook module-configs.
     }
   });
 });
+
+/** The plural resource name the DKP CRDs declare for a kind. */
+function pluralOf(kind: string): string {
+  const lower = kind.toLowerCase();
+  if (/[^aeiou]y$/.test(lower)) return `${lower.slice(0, -1)}ies`;
+  return lower.endsWith('s') ? `${lower}es` : `${lower}s`;
+}

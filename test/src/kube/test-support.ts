@@ -4,7 +4,7 @@ import { ApiException, PatchStrategy, type KubernetesObject } from '@kubernetes/
 import { isObject, type JsonObject } from './json.js';
 
 /** A manifest with a body: what tests apply. */
-export type Manifest = KubernetesObject & { spec?: unknown; data?: Record<string, string>; status?: unknown };
+export type Manifest = KubernetesObject & { apiVersion: string; kind: string; spec?: unknown; data?: Record<string, string>; status?: unknown };
 
 /** Polls `check` until it stops throwing (or returns a truthy value); rethrows after the timeout. */
 export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5000, intervalMs = 20): Promise<T> {
