@@ -1,5 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import type { Logger } from '@netfleet/shared';
+import type { AgentEvents } from '../events.js';
+import { connectToHub } from '../report/connect.js';
 import { GitSource } from '../source/index.js';
 import type { AgentMetrics } from './metrics.js';
 import type { AgentOptions } from './options.js';
@@ -28,4 +31,18 @@ export async function buildSource(options: AgentOptions, logger: Logger, metrics
     logger,
   });
   return { source: gitFleetSource(git, metrics), close: () => git.close() };
+}
+
+/** The agent's version, as reported in heartbeats. */
+export const AGENT_VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+/**
+ * Reports the daemon's events to the hub when the options name one; without a hub the
+ * agent runs the same and this returns undefined.
+ */
+export async function connectHub(options: AgentOptions, events: AgentEvents, logger: Logger): Promise<{ close(): Promise<void> } | undefined> {
+  if (!options.hubRedisUrl || !options.hubCredentials) return undefined;
+  return connectToHub(events, {
+    redisUrl: options.hubRedisUrl, credentialsFile: options.hubCredentials, spoolDir: options.spoolDir, agentVersion: AGENT_VERSION, logger,
+  });
 }

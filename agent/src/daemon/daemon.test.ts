@@ -46,14 +46,6 @@ describe('the daemon', () => {
     expect(synced[0]!.reason).toBe(SyncReason.Succeeded);
   });
 
-  it('sums up its state for the heartbeat', () => {
-    const summary = daemon.summary();
-    expect(summary.revision).toBe(synced.at(-1)!.appliedRevision);
-    expect(summary.objects).toBe(synced.at(-1)!.changeSet.length);
-    expect(summary.readiness).toEqual({ ready: summary.objects, notReady: 0, waiting: 0 });
-    expect(summary.driftCount).toBe(0);
-  });
-
   it('exports reconcile duration, objects by state, drift items, last sync time and git fetch duration', async () => {
     const text = await (await probe('/metrics')).text();
     expect(text).toMatch(/netfleet_reconcile_duration_seconds_count\{reason="Succeeded"\} [1-9]/);

@@ -1,7 +1,4 @@
-import {
-  Action, ErrorClass, Readiness, createLogger,
-  type Logger,
-} from '@netfleet/shared';
+import { ErrorClass, createLogger, type Logger } from '@netfleet/shared';
 import type { FastifyInstance } from 'fastify';
 import { DriftDetector, defaultDriftOptions } from '../drift/detector.js';
 import { AgentEvents } from '../events.js';
@@ -145,25 +142,6 @@ export class AgentDaemon {
     const since = this.#stepStartedAt ?? this.#lastStepAt;
     const allowed = this.#stepStartedAt === undefined ? STUCK_AFTER_MS + Math.max(this.#options.interval, this.#options.retryInterval) * 1000 : STUCK_AFTER_MS;
     return Date.now() - since < allowed;
-  }
-
-  /**
-   * What the hub's heartbeat carries: the applied revision, how many objects netfleet
-   * manages, the current drift and readiness counts.
-   */
-  summary(): { revision: string; objects: number; driftCount: number; readiness: { ready: number; notReady: number; waiting: number } } {
-    const result = this.#lastResult;
-    const ready = result?.readiness.filter((item) => item.readiness === Readiness.Ready || item.readiness === Readiness.Unknown).length ?? 0;
-    return {
-      revision: result?.appliedRevision ?? '',
-      objects: this.reconciler.desired?.objects.length ?? 0,
-      driftCount: this.drift.items.length,
-      readiness: {
-        ready,
-        notReady: (result?.readiness.length ?? 0) - ready,
-        waiting: result?.changeSet.filter((entry) => entry.action === Action.Waiting).length ?? 0,
-      },
-    };
   }
 
   /** A sync is due when the source moved, or the last one should be retried. */

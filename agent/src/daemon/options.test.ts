@@ -41,6 +41,7 @@ describe('resolveAgentOptions', () => {
     { name: 'a prune limit above 1', flags: { repo: '/fleet', cluster: 'c', pruneLimit: '1.5' }, message: /pruneLimit is "1.5"; expected a number from 0 to 1/ },
     { name: 'an unknown drift mode', flags: { repo: '/fleet', cluster: 'c', driftMode: 'fix' }, message: /driftMode is "fix"; expected one of correct, alert/ },
     { name: 'enforce without keys', flags: { repo: '/fleet', cluster: 'c', verify: 'enforce' }, message: /no trusted keys/ },
+    { name: 'a hub Redis URL without credentials', flags: { repo: '/fleet', cluster: 'c', hubRedisUrl: 'redis://hub:6379' }, message: /go together/ },
   ])('refuses $name with AGENT_CONFIG', async ({ flags, message }) => {
     await expect(resolveAgentOptions({ flags, env: {} })).rejects.toMatchObject({ code: 'AGENT_CONFIG', message: expect.stringMatching(message) });
   });

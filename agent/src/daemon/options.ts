@@ -75,6 +75,15 @@ export interface AgentOptions {
   verify: 'off' | 'warn' | 'enforce';
   /** Files of trusted signing keys: ASCII-armored OpenPGP keys or SSH public key lines. */
   trustedKeys: string[];
+  /** Redis URL of the hub; with `hubCredentials`, the agent reports to the hub. Unset: no hub. */
+  hubRedisUrl?: string;
+  /** The credentials file `netfleet register` wrote for this cluster. */
+  hubCredentials?: string;
+  /**
+   * Directory of the report spool and sequence file (keep it on a persistent volume).
+   * @defaultValue '~/.local/state/netfleet/spool'
+   */
+  spoolDir: string;
 }
 
 /** Where each option came from; flags beat the environment, which beats the file. */
@@ -92,7 +101,8 @@ export const ENV_NAMES: Record<keyof AgentOptions, string> = {
   interval: 'NETFLEET_INTERVAL', retryInterval: 'NETFLEET_RETRY_INTERVAL', resyncInterval: 'NETFLEET_RESYNC_INTERVAL',
   driftMode: 'NETFLEET_DRIFT_MODE', pruneLimit: 'NETFLEET_PRUNE_LIMIT', healthTimeout: 'NETFLEET_HEALTH_TIMEOUT',
   listen: 'NETFLEET_LISTEN', gitTokenFile: 'NETFLEET_GIT_TOKEN_FILE', gitCaFile: 'NETFLEET_GIT_CA_FILE',
-  verify: 'NETFLEET_VERIFY', trustedKeys: 'NETFLEET_TRUSTED_KEYS',
+  verify: 'NETFLEET_VERIFY', trustedKeys: 'NETFLEET_TRUSTED_KEYS', hubRedisUrl: 'NETFLEET_HUB_REDIS_URL',
+  hubCredentials: 'NETFLEET_HUB_CREDENTIALS', spoolDir: 'NETFLEET_SPOOL_DIR',
 };
 
 /** Every default, in one place. */
@@ -101,6 +111,7 @@ export function defaultAgentOptions(env: NodeJS.ProcessEnv = process.env): Omit<
     branch: 'main', inCluster: false, namespace: env.POD_NAMESPACE || 'netfleet-system',
     cacheDir: join(homedir(), '.cache', 'netfleet', 'git'), interval: 60, retryInterval: 15, resyncInterval: 300,
     pruneLimit: 0.5, healthTimeout: 0, listen: '0.0.0.0:8080', verify: 'off', trustedKeys: [],
+    spoolDir: join(homedir(), '.local', 'state', 'netfleet', 'spool'),
   };
 }
 
@@ -175,6 +186,7 @@ function checkOptions(raw: Record<string, unknown>): AgentOptions {
     listen: text('listen')!,
     verify: oneOf('verify', ['off', 'warn', 'enforce'] as const)!,
     trustedKeys: Array.isArray(raw.trustedKeys) ? raw.trustedKeys.map(String) : [],
+    spoolDir: '',
   };
   const kubeconfig = text('kubeconfig');
   if (kubeconfig) options.kubeconfig = kubeconfig;
@@ -184,6 +196,13 @@ function checkOptions(raw: Record<string, unknown>): AgentOptions {
   if (gitTokenFile) options.gitTokenFile = gitTokenFile;
   const gitCaFile = text('gitCaFile');
   if (gitCaFile) options.gitCaFile = gitCaFile;
+  options.spoolDir = text('spoolDir')!;
+  const hubRedisUrl = text('hubRedisUrl');
+  const hubCredentials = text('hubCredentials');
+  if ((hubRedisUrl === undefined) !== (hubCredentials === undefined)) {
+    throw new AgentConfigError('hubRedisUrl and hubCredentials go together', 'pass both --hub-redis-url and --hub-credentials to report to a hub, or neither');
+  }
+  if (hubRedisUrl && hubCredentials) Object.assign(options, { hubRedisUrl, hubCredentials });
   if (options.verify === 'enforce' && options.trustedKeys.length === 0) {
     throw new AgentConfigError('verify is enforce but no trusted keys are given', 'pass --trusted-key FILE (repeatable)');
   }
