@@ -10,9 +10,11 @@ import { analysePartitions, withoutCovered, type PartitionAnalysis, type Partiti
  * The hub's link health: the matrix, the partition analysis after every report, and the
  * alerts that follow. Alertable findings are the partition findings plus the per-link
  * findings no partition explains, so a region cut off raises one alert, not one per link.
- * A finding fires only after it has lasted `raiseAfterMs`: agents report within a minute of
- * each other, and a partition becomes visible report by report, so its links must not
- * fire alone in the meantime. A finding resolves as soon as it is gone.
+ * A finding fires only after it has lasted `raiseAfterMs`, and resolves only after it has
+ * been gone for `resolveAfterMs`: agents report within a minute of each other, so a
+ * partition appears and heals report by report, and the explanation that covers the failed
+ * links may shift on the way (a cluster briefly looks isolated before its whole region
+ * does). The holds keep those passing shapes from firing or resolving.
  * Pure and in memory: the caller persists the latest report per cluster and replays them
  * at start (a 200-cluster fleet rebuilds in tens of ms).
  */
@@ -25,6 +27,11 @@ export interface FleetLinksOptions {
    * @defaultValue 120000 (two report intervals)
    */
   raiseAfterMs?: number;
+  /**
+   * How long a firing finding must be gone before it resolves, in ms.
+   * @defaultValue 60000 (one report interval)
+   */
+  resolveAfterMs?: number;
 }
 
 /** What one report changed in the alertable findings; alerts fire and resolve on these. */
@@ -41,6 +48,8 @@ export class FleetLinks {
   /** Alertable findings not yet old enough to fire, with when they were first seen. */
   #pending = new Map<string, { finding: LinkFinding | PartitionFinding; since: number }>();
   #firing = new Map<string, LinkFinding | PartitionFinding>();
+  /** Firing findings currently gone, with since when. */
+  #goneSince = new Map<string, number>();
   readonly #latest = new Map<string, { body: LinkReportBody; receivedAt: Date }>();
 
   constructor(topology: LinkTopology, options: FleetLinksOptions = {}) {
@@ -111,12 +120,21 @@ export class FleetLinks {
     const current = new Map<string, LinkFinding | PartitionFinding>();
     for (const finding of [...this.#analysis.findings, ...withoutCovered(this.#matrix.findings(), this.#analysis.covered)]) current.set(finding.id, finding);
     const raiseAfterMs = this.#options.raiseAfterMs ?? 120_000;
+    const resolveAfterMs = this.#options.resolveAfterMs ?? 60_000;
     const changes: LinkAlertChanges = { raised: [], resolved: [] };
     for (const [id, finding] of this.#firing) {
-      if (current.has(id)) this.#firing.set(id, current.get(id)!);
-      else {
+      if (current.has(id)) {
+        this.#firing.set(id, current.get(id)!);
+        this.#goneSince.delete(id);
+        continue;
+      }
+      const since = this.#goneSince.get(id) ?? now.getTime();
+      if (now.getTime() - since >= resolveAfterMs) {
         this.#firing.delete(id);
+        this.#goneSince.delete(id);
         changes.resolved.push(finding);
+      } else {
+        this.#goneSince.set(id, since);
       }
     }
     for (const id of this.#pending.keys()) if (!current.has(id)) this.#pending.delete(id);

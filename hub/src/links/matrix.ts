@@ -307,6 +307,9 @@ function pairFindings(matrix: GroupMatrix, a: number, b: number): LinkFinding[] 
   const both = [{ from: names[0], to: names[1] }, { from: names[1], to: names[0] }];
   const resource = LINK_RESOURCE_KIND[group.kind];
   const base = (type: LinkFindingType, suffix: string) => ({ id: `${type}:${group.name}:${suffix}`, type, group: group.name });
+  // One identity per broken direction, whatever the finding says about it: when the other
+  // direction changes, an asymmetric link becomes a broken one without a new alert.
+  const broken = (type: LinkFindingType, from: string, to: string) => ({ id: `link:${group.name}:${from}:${to}`, type, group: group.name });
 
   if (states[0] === LinkState.Missing && states[1] === LinkState.Missing) {
     return [{
@@ -331,7 +334,7 @@ function pairFindings(matrix: GroupMatrix, a: number, b: number): LinkFinding[] 
     const other = side === 0 ? 1 : 0;
     if (states[side] === LinkState.Healthy && !isFine(states[other])) {
       return [{
-        ...base(LinkFindingType.Asymmetric, `${names[0]}:${names[1]}`),
+        ...broken(LinkFindingType.Asymmetric, names[other], names[side]),
         clusters: [...names],
         links: both,
         message: `${names[side]}→${names[other]} is healthy but ${names[other]}→${names[side]} is ${states[other]}: ${observations[other]?.message ?? ''}`,
@@ -355,7 +358,7 @@ function pairFindings(matrix: GroupMatrix, a: number, b: number): LinkFinding[] 
     }
     const type = state === LinkState.Stale ? LinkFindingType.Stale : LinkFindingType.LinkBroken;
     found.push({
-      ...base(type, `${names[side]}:${names[other]}`),
+      ...broken(type, names[side], names[other]),
       clusters: [names[side], names[other]],
       links: [{ from: names[side], to: names[other] }],
       message: `${names[side]}→${names[other]} is ${state}: ${observations[side]?.message ?? ''}`,

@@ -57,9 +57,10 @@ describe('when every link into one region is cut', () => {
     expect(view.partitions).toHaveLength(1);
     expect(view.groups.flatMap((group) => group.findings)).toEqual([]);
 
-    // The alert carries its latest wording while sources recover one by one.
-    const back = reportRound(links, 900, healthy);
-    expect(back).toEqual({ raised: [], resolved: ['region eu unreachable from 2 clusters'] });
+    // Resolution waits one report interval; the alert carries its latest wording.
+    expect(reportRound(links, 900, healthy)).toEqual({ raised: [], resolved: [] });
+    expect(links.tick(at(930)).resolved).toEqual([]);
+    expect(links.tick(at(970)).resolved.map((finding) => finding.message)).toEqual(['region eu unreachable from 2 clusters']);
     expect(links.firing()).toEqual([]);
     expect(links.tick(at(2000))).toEqual({ raised: [], resolved: [] });
   });
@@ -77,7 +78,7 @@ describe('when one link breaks', () => {
     links.ingest('us-1', reportOf('us-1', (to) => (to === 'eu-1' ? LinkState.Unreachable : LinkState.Healthy)), at(500));
     const fired = links.tick(at(700)).raised;
     expect(fired.map((finding) => ('type' in finding ? finding.type : ''))).toEqual([LinkFindingType.Asymmetric, LinkFindingType.Asymmetric]);
-    expect(fired.map((finding) => finding.id).sort()).toEqual(['asymmetric:core:eu-1:us-1', 'asymmetric:payments:eu-1:us-1']);
+    expect(fired.map((finding) => finding.id).sort()).toEqual(['link:core:us-1:eu-1', 'link:payments:us-1:eu-1']);
   });
 });
 

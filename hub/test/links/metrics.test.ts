@@ -10,7 +10,7 @@ const inventory = names.map((name) => ({ name, region: name.slice(0, 2), publicD
 
 describe('when the fleet link metrics are scraped', () => {
   it('exports reported links by state and firing link alerts by type', async () => {
-    const links = new FleetLinks(linkTopology([{ name: 'payments', type: 'federation', members: names }], inventory), { raiseAfterMs: 0 });
+    const links = new FleetLinks(linkTopology([{ name: 'payments', type: 'federation', members: names }], inventory), { raiseAfterMs: 0, resolveAfterMs: 0 });
     const registry = new Registry();
     registerLinkMetrics(registry, links);
     const at = new Date('2026-11-26T12:00:00Z');

@@ -54,7 +54,7 @@ describe('when a hub starts after agents sent link reports', () => {
     links.ingestAll(reports, new Date());
     const payments = links.view().groups[0]!;
     expect(payments.counts).toMatchObject({ healthy: 5, 'one-sided': 1, unknown: 0 });
-    expect(payments.findings.map((finding) => finding.id)).toEqual(['asymmetric:payments:ap-1:eu-1']);
+    expect(payments.findings.map((finding) => finding.id)).toEqual(['link:payments:ap-1:eu-1']);
   });
 
   it('leaves out a stored body that is not a link report, and names its cluster', async () => {

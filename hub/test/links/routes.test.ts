@@ -66,7 +66,7 @@ describe('GET /api/v1/links', () => {
 
   it('names the broken pair in the payments group', async () => {
     const body = (await app.inject({ method: 'GET', url: '/api/v1/links?group=payments' })).json<LinkMatrixResponse>();
-    expect(body.groups[0]!.findings.map((finding) => finding.id)).toEqual(['asymmetric:payments:ap-1:eu-1']);
+    expect(body.groups[0]!.findings.map((finding) => finding.id)).toEqual(['link:payments:ap-1:eu-1']);
   });
 
   it('refuses an unknown state filter with the field named', async () => {
