@@ -51,6 +51,16 @@ describe('netfleet render', () => {
     expect(list.items.filter((item) => item.kind === 'IstioMulticluster')).toHaveLength(1);
   });
 
+  it('prints every cluster\'s List and set hash as JSON with --all -o json', async () => {
+    const { code, out } = await run('render', '--repo', EXAMPLE_FLEET, '--all', '-o', 'json');
+    expect(code).toBe(0);
+    const clusters = JSON.parse(out) as Record<string, { hash: string; kind: string; items: unknown[] }>;
+    expect(Object.keys(clusters)).toHaveLength(10);
+    expect(clusters['eu-fra-1']?.kind).toBe('List');
+    expect(clusters['eu-fra-1']?.items).toHaveLength(28);
+    expect(clusters['eu-fra-1']?.hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
   it('summarises every cluster with --all', async () => {
     const { code, out } = await run('render', '--repo', EXAMPLE_FLEET, '--all');
     expect(code).toBe(0);

@@ -58,9 +58,11 @@ function writeResults(io: CliIO, results: RenderResult[], output: Output, fleet?
     io.stdout.write(summary(results, fleet));
     return;
   }
-  const objects = results.flatMap((result) => result.objects.map((rendered) => rendered.object));
   if (output === 'json') {
-    io.stdout.write(`${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`);
+    const list = (result: RenderResult) => ({ apiVersion: 'v1', kind: 'List', items: result.objects.map((rendered) => rendered.object) });
+    // One cluster: a List kubectl can read. Several: each cluster's List and set hash, by name.
+    const value = fleet ? Object.fromEntries(results.map((result) => [result.cluster, { hash: result.hash, ...list(result) }])) : list(results[0]!);
+    io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
     return;
   }
   const documents = results.flatMap((result) => [
