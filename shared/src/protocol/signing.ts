@@ -1,23 +1,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { canonicalJson } from '../render/hash.js';
 import type { Report, UnsignedReport } from './schemas.js';
 
 /**
- * The canonical serialization signatures are computed over: JSON with object keys sorted
- * (by UTF-16 code unit), no whitespace, `undefined` members left out. Arrays keep their
- * order. Both ends must produce byte-identical text for the same value.
+ * Signatures are computed over the canonical serialization of `render/hash.ts` (the one
+ * content hashes use): JSON with object keys sorted by UTF-16 code unit, no whitespace,
+ * `undefined` members left out, arrays in order. Both ends must produce byte-identical text.
  */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') {
-    const text = JSON.stringify(value);
-    return text === undefined ? 'null' : text;
-  }
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(',')}]`;
-  const entries = Object.keys(value as Record<string, unknown>)
-    .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
-    .sort()
-    .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
-  return `{${entries.join(',')}}`;
-}
+export { canonicalJson };
 
 function hmacHex(key: string, report: UnsignedReport | Report): string {
   const { signature: _ignored, ...unsigned } = report as Report;
