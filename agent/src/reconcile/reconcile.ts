@@ -120,7 +120,7 @@ export class Reconciler {
 
       const changeSet = [...applied.changeSet, ...pruned.changeSet];
       for (const entry of changeSet) {
-        if (entry.action !== Action.Unchanged) log.info({ object: entry.subject, action: entry.action, message: entry.message }, `object ${entry.action}`);
+        if (entry.action !== Action.Unchanged) log.info({ object: objectId(entry.subject), action: entry.action, message: entry.message }, `object ${entry.action}`);
       }
       const outcome = summarize(changeSet, plans, readiness);
       return finish({ appliedRevision: revision, changeSet, waitingFor: waitingModules(plans), readiness, ...outcome });
@@ -139,7 +139,7 @@ export async function fetchSource(source: FleetSource, signal?: AbortSignal): Pr
   try {
     return await source.fetch(signal);
   } catch (error) {
-    if (error instanceof SourceError) throw new PhaseFailure(error.reason, error.message);
+    if (error instanceof SourceError) throw new PhaseFailure(error.reason, messageOf(error));
     throw new PhaseFailure(SyncReason.FetchFailed, `fetching the fleet repository failed: ${messageOf(error)}`);
   }
 }
