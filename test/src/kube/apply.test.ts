@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoreV1Api, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type V1ConfigMap, type V1Service } from '@kubernetes/client-node';
-import { startKubeApiServer, type KubeApiServer } from './server.js';
+import { DEFAULT_ADMIN_TOKEN, startKubeApiServer, type KubeApiServer } from './server.js';
 import { apply, managedBy, rejection, type Manifest } from './test-support.js';
 
 let kube: KubeApiServer;
@@ -54,6 +54,15 @@ describe('when a manager applies an object', () => {
     const applied = await apply(objects, configMap('shared', { mine: '1' }), 'netfleet') as V1ConfigMap;
     expect(applied.data).toEqual({ both: 'x', mine: '1' });
     expect(managedBy(applied, 'operator')).toEqual({ 'f:data': { 'f:both': {} } });
+  });
+
+  it('requires apiVersion and kind in the applied configuration (400), as unstructured decoding does', async () => {
+    const response = await fetch(`${kube.url}/api/v1/namespaces/apply/configmaps/typeless?fieldManager=netfleet`, {
+      method: 'PATCH', headers: { authorization: `Bearer ${DEFAULT_ADMIN_TOKEN}`, 'content-type': 'application/apply-patch+yaml' },
+      body: 'metadata:\n  name: typeless\ndata:\n  a: "1"\n',
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ reason: 'BadRequest', message: expect.stringContaining("Object 'Kind' is missing") });
   });
 
   it('requires fieldManager, answering 422 like kube-apiserver', async () => {

@@ -203,6 +203,7 @@ export class ResourceHandlers {
       throw statusErrors.badRequest(`error decoding YAML: ${(error as Error).message.split('\n')[0]}`);
     }
     if (!isObject(config)) throw statusErrors.badRequest('apply patch must be an object');
+    requireTypeMeta(config, true);
     this.checkKind(type, config);
     const metadata = metadataOf(config);
     if (metadata.name !== undefined && metadata.name !== name) {
@@ -433,6 +434,8 @@ export class ResourceHandlers {
 
   private decodeBody(type: ResourceType, body: unknown, namespace: string): JsonObject {
     if (!isObject(body)) throw statusErrors.badRequest('the request body must be a JSON object');
+    // Custom resources decode as unstructured objects, which need their type; built-ins default it from the URL.
+    requireTypeMeta(body, type.crdName !== undefined);
     this.checkKind(type, body);
     this.checkNamespace(metadataOf(body), namespace);
     return structuredClone(body);
@@ -443,6 +446,13 @@ export class ResourceHandlers {
       throw statusErrors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
   }
+}
+
+function requireTypeMeta(object: JsonObject, required: boolean): void {
+  if (!required) return;
+  const text = JSON.stringify(object);
+  if (typeof object.kind !== 'string' || object.kind === '') throw statusErrors.badRequest(`Object 'Kind' is missing in '${text}'`);
+  if (typeof object.apiVersion !== 'string' || object.apiVersion === '') throw statusErrors.badRequest(`Object 'apiVersion' is missing in '${text}'`);
 }
 
 /** A context whose query lacks some parameters (deletecollection lists everything it matches). */
