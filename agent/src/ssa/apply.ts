@@ -18,7 +18,7 @@ export enum PlanOutcome {
   Apply = 'apply',
   /** The kind is not served yet. */
   Waiting = 'waiting',
-  /** Its namespace does not exist yet: dry run again once it is applied. */
+  /** Its namespace does not exist yet: validated in another namespace, created after the namespace stage. */
   Deferred = 'deferred',
   /** Another field manager owns fields this object sets, and the policy does not force. */
   Conflict = 'conflict',
@@ -168,8 +168,8 @@ export interface ApplyResult {
 }
 
 /**
- * Carries out one plan: applies `Apply` (and re-plans `Deferred`, whose namespace now
- * exists), and turns every outcome into a ChangeSet entry.
+ * Carries out one plan: applies `Apply` and `Deferred` (whose namespace now exists), and
+ * turns every outcome into a ChangeSet entry.
  */
 export async function applyPlan(client: KubeClient, plan: ObjectPlan, memo: AppliedMemo): Promise<ApplyResult> {
   const subject = refOf(plan.rendered.object);
@@ -179,11 +179,10 @@ export async function applyPlan(client: KubeClient, plan: ObjectPlan, memo: Appl
       return { entry: entry(Action.Unchanged), object: plan.live };
     case PlanOutcome.Waiting:
       return { entry: entry(Action.Waiting, plan.message) };
-    case PlanOutcome.Deferred: {
-      const replanned = await planObject(client, plan.rendered, plan.served, plan.live, memo);
-      if (replanned.outcome === PlanOutcome.Deferred) return { entry: entry(Action.Failed, replanned.message) };
-      return applyPlan(client, replanned, memo);
-    }
+    case PlanOutcome.Deferred:
+      // Its namespace did not exist, so neither did it: create it now that the namespace
+      // stage has run (validation already passed in another namespace).
+      return applyPlan(client, { ...plan, outcome: PlanOutcome.Apply }, memo);
     case PlanOutcome.Conflict:
     case PlanOutcome.Invalid:
     case PlanOutcome.Failed:
