@@ -112,6 +112,15 @@ describe('when a fault is switched on', () => {
     expect(await lsRemote(repo.url)).toContain(head);
   });
 
+  it('fails only the next request of the given method, so ref discovery passes and the pack request fails', async () => {
+    const { server, repo, head } = await serverWithRepo();
+    const dir = await tempDir();
+    server.failNext(500, 'POST');
+    expect(mainOf(await git.getRemoteInfo2({ http, protocolVersion: 1, url: repo.url }))).toBe(head);
+    await expect(git.clone({ fs, http, dir, url: repo.url, singleBranch: true, depth: 1 })).rejects.toMatchObject({ data: { statusCode: 500 } });
+    expect(server.requests.map((r) => `${r.method} ${r.status}`)).toEqual(['GET 200', 'GET 200', 'POST 500']);
+  });
+
   it('answers every request with the status under failAll until it is cleared', async () => {
     const { server, repo, head } = await serverWithRepo();
     server.failAll(502);

@@ -56,12 +56,15 @@ export interface GitServer {
   stop(): Promise<void>;
   /** Listen again on the same port. */
   start(): Promise<void>;
-  /** Answer the next request with this status instead of serving it. */
-  failNext(status: number): void;
+  /**
+   * Answer the next request with this status instead of serving it; with `method`, the
+   * next request of that method (e.g. `POST`: the pack request, after ref discovery).
+   */
+  failNext(status: number, method?: string): void;
   /** Answer every request with this status until called with `undefined`. */
   failAll(status: number | undefined): void;
-  /** While on, answer every request with 200 and a body that is not git protocol data. */
-  garbage(enabled: boolean): void;
+  /** While on, answer every request (of `method`, when given) with 200 and a body that is not git protocol data. */
+  garbage(enabled: boolean, method?: string): void;
   /** Stop the server and delete every repository. */
   dispose(): Promise<void>;
 }
@@ -77,9 +80,13 @@ export async function startGitServer(options: StartGitServerOptions = {}): Promi
   const projectRoot = await mkdtemp(join(tmpdir(), 'netfleet-git-'));
   const tls = options.tls ? await selfSignedCertificate() : undefined;
   const requests: GitRequestLogEntry[] = [];
-  const faults: { next: number | undefined; all: number | undefined; garbage: boolean } = {
-    next: undefined, all: undefined, garbage: false,
-  };
+  const faults: {
+    next: { status: number; method: string | undefined } | undefined;
+    all: number | undefined;
+    garbage: { method: string | undefined } | undefined;
+  } = { next: undefined, all: undefined, garbage: undefined };
+  const applies = (fault: { method: string | undefined } | undefined, method: string) =>
+    fault !== undefined && (fault.method === undefined || fault.method === method);
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://git.invalid');
@@ -93,14 +100,17 @@ export async function startGitServer(options: StartGitServerOptions = {}): Promi
     requests.push(entry);
     res.on('finish', () => { entry.status = res.statusCode; });
 
-    const injected = faults.next ?? faults.all;
-    faults.next = undefined;
+    let injected = faults.all;
+    if (faults.next && applies(faults.next, entry.method)) {
+      injected = faults.next.status;
+      faults.next = undefined;
+    }
     if (injected !== undefined) {
       req.resume();
       res.writeHead(injected, { 'Content-Type': 'text/plain' }).end(`injected failure ${injected}\n`);
       return;
     }
-    if (faults.garbage) {
+    if (applies(faults.garbage, entry.method)) {
       req.resume();
       res.writeHead(200, { 'Content-Type': 'text/html' }).end(GARBAGE_BODY);
       return;
@@ -152,9 +162,9 @@ export async function startGitServer(options: StartGitServerOptions = {}): Promi
     },
     stop,
     start: async () => { if (!server.listening) await listen(server, port); },
-    failNext: (status) => { faults.next = status; },
+    failNext: (status, method) => { faults.next = { status, method }; },
     failAll: (status) => { faults.all = status; },
-    garbage: (enabled) => { faults.garbage = enabled; },
+    garbage: (enabled, method) => { faults.garbage = enabled ? { method } : undefined; },
     async dispose() {
       await stop();
       await rm(projectRoot, { recursive: true, force: true });

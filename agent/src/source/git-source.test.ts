@@ -1,4 +1,6 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -212,6 +214,30 @@ describe('when the server fails', () => {
     // snapshot(revision) skips the ref request, so the fetch's discovery request gets the 503.
     await expect(agent.snapshot(ref.revision)).rejects.toMatchObject({ code: GitErrorCode.ServerError, status: 503, transient: true });
     expect((await agent.snapshot(ref.revision)).revision).toBe(head);
+  });
+
+  it.each([
+    { fault: 'an error status', inject: (s: GitServer) => s.failNext(500, 'POST'), code: GitErrorCode.ServerError },
+    { fault: 'non-git data', inject: (s: GitServer) => s.garbage(true, 'POST'), code: GitErrorCode.GarbageResponse },
+  ])('raises $code when only the pack request gets $fault, and stores nothing', async ({ inject, code }) => {
+    const { source, server, cacheDir } = await fixture();
+    inject(server);
+    await expect(source().snapshot()).rejects.toMatchObject({ code });
+    expect(server.requests.map((r) => r.method)).toEqual(['GET', 'POST']);
+    expect(await readdir(join(cacheDir, 'objects', 'pack'))).toEqual([]);
+  });
+
+  it('gives up on a server that accepts the connection but never answers, as unreachable', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => { silent.closeAllConnections(); silent.close(() => resolve()); }));
+    const { port } = silent.address() as AddressInfo;
+    const agent = new GitSource({
+      url: `http://127.0.0.1:${port}/fleet.git`, cacheDir: await tempDir('netfleet-cache-'), timeoutMs: 200,
+      logger: createLogger({ name: 'test', level: 'silent' }),
+    });
+    cleanups.push(() => agent.close());
+    await expect(agent.poll()).rejects.toMatchObject({ code: GitErrorCode.Unreachable, transient: true });
   });
 
   it('names a missing branch and a missing repository as not found', async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { GitErrorCode, GitSourceError } from './errors.js';
 import { indexPack } from './pack-indexer.js';
 import { PackFile, type GitObject, type PackBytes } from './pack-file.js';
 import type { ObjectType } from './pack-format.js';
@@ -92,7 +93,9 @@ export class ObjectStore {
       const offset = pack.offsetOf(oid);
       if (offset !== undefined) return { pack, offset };
     }
-    throw new Error(`object ${oid} is not in the cache`);
+    throw new GitSourceError(GitErrorCode.Cache, `Object ${oid} is not in the git cache ${this.gitdir}`, {
+      hint: 'The cache lost objects it listed; delete the cache directory so it is fetched afresh.',
+    });
   }
 }
 
