@@ -39,7 +39,8 @@ export interface ReporterOptions {
 
 type ResolvedOptions = Required<Omit<ReporterOptions, 'logger'>> & { logger: Logger };
 
-function resolve(options: ReporterOptions): ResolvedOptions {
+/** The one place reporter defaults are applied. */
+function resolveReporterOptions(options: ReporterOptions): ResolvedOptions {
   return {
     heartbeatIntervalMs: 30_000, coalesceMs: 250, spoolMaxEntries: 10_000, sendTimeoutMs: 5_000,
     retryMinMs: 500, retryMaxMs: 30_000, maxReportBytes: MAX_REPORT_BYTES,
@@ -89,8 +90,8 @@ export class Reporter {
   private closed = false;
   private sent = 0;
 
-  private constructor(options: ReporterOptions, private readonly spool: Spool, private readonly seqs: SeqStore) {
-    this.options = resolve(options);
+  private constructor(options: ResolvedOptions, private readonly spool: Spool, private readonly seqs: SeqStore) {
+    this.options = options;
     this.credentials = options.credentials;
     this.logger = this.options.logger.child({ cluster: options.credentials.cluster });
     this.retryDelay = this.options.retryMinMs;
@@ -98,10 +99,10 @@ export class Reporter {
 
   /** Opens the spool and sequence file (reports left from a previous run are sent first). */
   static async open(options: ReporterOptions): Promise<Reporter> {
-    const logger = options.logger ?? createLogger({ name: 'netfleet-reporter' });
-    const spool = await Spool.open(options.spoolDir, options.spoolMaxEntries ?? 10_000, logger);
-    const seqs = await SeqStore.open(options.spoolDir);
-    return new Reporter({ ...options, logger }, spool, seqs);
+    const resolved = resolveReporterOptions(options);
+    const spool = await Spool.open(resolved.spoolDir, resolved.spoolMaxEntries, resolved.logger);
+    const seqs = await SeqStore.open(resolved.spoolDir);
+    return new Reporter(resolved, spool, seqs);
   }
 
   /** Connects to Redis, sends what the spool holds, and starts the heartbeat timer. */
