@@ -1,6 +1,5 @@
 import type { ApplyPolicy, KubeObject } from '../objects.js';
-import type { ProblemCode} from '../config/errors.js';
-import { type ConfigProblem } from '../config/errors.js';
+import type { ConfigProblem, ProblemCode } from '../config/errors.js';
 import type { ClusterInfo, Fleet } from '../config/model.js';
 import { problemAt, type FieldPath, type SourceDocument } from '../config/source.js';
 
@@ -64,6 +63,7 @@ export function compact<T extends Record<string, unknown>>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as T;
 }
 
+/** Metadata with a name and, for namespaced objects, a namespace. */
 export function metadataOf(name: string, namespace?: string): KubeObject['metadata'] {
   return namespace === undefined ? { name } : { name, namespace };
 }

@@ -1,14 +1,12 @@
 import type { ApplyPolicy } from '../objects.js';
-import type { SchemaViolation } from '../config/validate.js';
-import { validateSchema } from '../config/validate.js';
-import { KINDS, type KindName, type Override, type PolicyFields } from '../config/kinds/index.js';
+import { KINDS, type DocumentOf, type KindName, type Override, type PolicyFields } from '../config/kinds/index.js';
 import { deepMerge } from '../config/merge.js';
 import { DEFAULT_APPLY_POLICY, type ClusterInfo, type TypedDocument } from '../config/model.js';
 import { selects } from '../config/selectors.js';
+import { problemAt } from '../config/source.js';
 import { substitute } from '../config/substitute.js';
+import { validateSchema, type SchemaViolation } from '../config/validate.js';
 import type { Origin, RenderContext } from './context.js';
-import type { DocumentOf } from '../config/kinds/index.js';
-import { formatPath } from '../config/source.js';
 
 type SpecOf<K extends KindName> = DocumentOf<K>['spec'];
 
@@ -19,6 +17,7 @@ export interface Effective<K extends KindName> {
   origin: Origin;
 }
 
+/** `fields` over `base`, field by field. */
 export function mergePolicy(base: ApplyPolicy, fields: PolicyFields | undefined): ApplyPolicy {
   if (!fields) return base;
   return {
@@ -57,20 +56,12 @@ export function effective<K extends KindName>(context: RenderContext, typed: Typ
   };
   const violations: SchemaViolation[] = [];
   spec = substitute(spec, context.cluster, violations, []);
-  if (matching.length > 0 || violations.length === 0) violations.push(...validateSchema(KINDS[typed.kind].spec, spec));
+  // Fields holding an unknown variable would only fail their type check again.
+  if (violations.length === 0) violations.push(...validateSchema(KINDS[typed.kind].spec, spec));
   for (const v of violations) {
-    const path = [...v.path];
-    const setBy = [...matching].reverse().find(({ index }) => typed.source.has(['overrides', index, 'spec', ...path]));
-    const located = setBy ? ['overrides', setBy.index, 'spec', ...path] : ['spec', ...path];
-    context.problems.push({
-      code: v.code,
-      file: typed.source.file,
-      ...typed.source.locate(located),
-      path: formatPath(located),
-      found: v.found,
-      expected: v.expected,
-      cluster: context.cluster.name,
-    });
+    const setBy = [...matching].reverse().find(({ index }) => typed.source.has(['overrides', index, 'spec', ...v.path]));
+    const located = setBy ? ['overrides', setBy.index, 'spec', ...v.path] : ['spec', ...v.path];
+    context.problems.push({ ...problemAt(typed.source, v.code, located, v.found, v.expected), cluster: context.cluster.name });
   }
   if (violations.length > 0) return undefined;
   return { name: typed.name, spec: spec as SpecOf<K>, origin };
