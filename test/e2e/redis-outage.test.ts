@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { SyncReason, SyncStatus, createLogger } from '@netfleet/shared';
+import { SyncReason, SyncStatus, createLogger, type Credentials } from '@netfleet/shared';
 import { startRedis, type PrivateRedis } from '../src/index.js';
 import { Hub } from '../../hub/src/index.js';
 import { Reporter } from '../../agent/src/report/index.js';
@@ -28,6 +28,7 @@ describe('when Redis is killed mid-stream and restarted (AOF)', () => {
   let hub: Hub;
   let reporter: Reporter;
   let spoolDir: string;
+  let credentials: Credentials;
 
   beforeAll(async () => {
     redis = await startRedis({ aof: true });
@@ -38,7 +39,7 @@ describe('when Redis is killed mid-stream and restarted (AOF)', () => {
     hub = new Hub({ redisUrl: redis.url, secret: 'outage-test-secret-0123456789abcdef', logger, sweeper: false });
     await hub.start();
     const bootstrap = await hub.registry.createBootstrapToken({ ttlSeconds: 60, maxUses: 1 });
-    const credentials = await hub.registry.register(bootstrap.token, { cluster: 'eu-1', region: 'eu' });
+    credentials = await hub.registry.register(bootstrap.token, { cluster: 'eu-1', region: 'eu' });
     spoolDir = await mkdtemp(join(tmpdir(), 'netfleet-outage-'));
     reporter = await Reporter.open({
       credentials, redisUrl: redis.url, spoolDir, agentVersion: '0.1.0', coalesceMs: 1,
@@ -98,5 +99,16 @@ describe('when Redis is killed mid-stream and restarted (AOF)', () => {
     // The hub keeps serving.
     const api = await hub.api();
     expect((await api.inject({ url: '/readyz' })).statusCode).toBe(200);
+  });
+
+  it('lets the reporter close while Redis is down, keeping what it could not send', async () => {
+    await redis.kill();
+    reporter.sync({ revision: 'while-down', status: SyncStatus.Succeeded, reason: SyncReason.Succeeded, changes: [] });
+    await reporter.close();
+    expect(reporter.stats.spooled).toBe(1);
+    const reopened = await Reporter.open({ credentials: credentials, redisUrl: redis.url, spoolDir, agentVersion: '0.1.0', logger });
+    expect(reopened.stats.spooled).toBe(1);
+    await reopened.close();
+    await redis.restart();
   });
 });

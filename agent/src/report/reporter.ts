@@ -173,7 +173,8 @@ export class Reporter {
     clearTimeout(this.retryTimer);
     await this.writes;
     await this.draining;
-    await this.queue?.close().catch(() => undefined);
+    // With Redis away BullMQ's close could wait for it; the spool already holds everything.
+    if (this.queue) await withTimeout(this.queue.close(), this.options.sendTimeoutMs).catch(() => undefined);
     this.redis?.disconnect();
     await this.spool.close();
   }
