@@ -22,7 +22,11 @@ export interface PollResult {
 export interface Snapshot {
   /** Full commit sha. */
   revision: string;
-  /** The revision's files, read from the object store on demand. */
+  /**
+   * The revision's files, read from the object store on demand. It stays usable while
+   * the cache holds the revision (the cache is only rebuilt when fetches have piled up
+   * many packs).
+   */
   reader: RepoReader;
   /** The commit signature check; undefined when verification is off. */
   signature: SignatureVerification | undefined;
@@ -36,7 +40,8 @@ const MAX_PACKS = 64;
 
 /**
  * The agent's view of the fleet repository: a shallow, single-branch copy in an on-disk
- * cache, fetched over HTTP(S) with isomorphic-git.
+ * cache (a bare repository of packs), fetched over smart HTTP(S): refs are discovered
+ * with isomorphic-git, packs are requested and indexed natively (see `remote.ts`).
  *
  * - {@link poll} asks the server where the branch is: one HTTP request, no fetch.
  * - {@link snapshot} makes a revision (the branch head or a given commit) available locally,
@@ -90,9 +95,8 @@ export class GitSource {
         });
       }
       const started = performance.now();
-      const remote = await this.remote();
       const cached = revision !== undefined && (await this.openStore()).has(revision);
-      const target = cached ? revision : await this.fetchUntilPresent(remote, revision);
+      const target = cached ? revision : await this.fetchUntilPresent(await this.remote(), revision);
       const store = await this.openStore();
       const raw = await store.read(target);
       if (raw.type !== 'commit') {

@@ -40,8 +40,9 @@ export async function remoteBranchHead(remote: RemoteContext): Promise<string> {
 /**
  * Fetch the branch head into the cache, `depth` commits deep, or deepen the history
  * already there by `depth` commits when `relative`. Two requests: the ref advertisement
- * (isomorphic-git) and the pack, which is skipped when the cache holds the head already. The pack is indexed natively: isomorphic-git's
- * JavaScript indexer made a fresh sync several times slower than `git clone`.
+ * (isomorphic-git), then the pack, skipped when the cache holds the head already.
+ * The pack is indexed natively: isomorphic-git's JavaScript indexer made a fresh sync
+ * several times slower than `git clone`.
  * @returns the fetched branch head
  */
 export async function fetchBranch(remote: RemoteContext, store: ObjectStore, options: { depth: number; relative: boolean }): Promise<string> {
