@@ -186,3 +186,20 @@ describe('when probing the service', () => {
     ]));
   });
 });
+
+describe('when checking the key layout', () => {
+  it('keeps every key it wrote (BullMQ queues included) under the hash-tagged prefix, so all share one Redis Cluster slot', async () => {
+    const tag = space.prefix.slice(1, -1);
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await hub.redis.scan(cursor, 'MATCH', `*${tag}*`, 'COUNT', 1000);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+    expect(keys.length).toBeGreaterThan(20);
+    expect(keys.filter((key) => !key.startsWith(`${space.prefix}:`))).toEqual([]);
+    expect(keys.some((key) => key.startsWith(`${space.prefix}:reports:`))).toBe(true);
+    expect(keys.some((key) => key.startsWith(`${space.prefix}:idx:`))).toBe(true);
+  });
+});
