@@ -156,7 +156,7 @@ describe('when a report must not be trusted', () => {
   });
 });
 
-describe('when a report is rejected', () => {
+describe('when a hub keeps few events (eventsCap 3) and logs at info', () => {
   const logSpace = testKeySpace('ingest-log');
   const lines: string[] = [];
   let logged: Hub;
@@ -165,7 +165,7 @@ describe('when a report is rejected', () => {
   beforeAll(async () => {
     const destination = new PassThrough();
     destination.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
-    logged = testHub(logSpace, { sweeper: false, logger: createLogger({ name: 'hub', level: 'info', destination }) });
+    logged = testHub(logSpace, { sweeper: false, eventsCap: 3, logger: createLogger({ name: 'hub', level: 'info', destination }) });
     await logged.start();
     logSender = new TestSender(logSpace);
   });
@@ -184,5 +184,12 @@ describe('when a report is rejected', () => {
     expect(line).toMatchObject({ cluster: 'eu-9', kind: 'sync', seq: 3, reason: 'signature' });
     expect(lines.join('\n')).not.toContain('hunter2');
     expect(lines.join('\n')).not.toContain(sent.signature);
+  });
+
+  it('keeps only the newest events of a cluster', async () => {
+    const credentials = await registerCluster(logged, 'eu-8', 'eu');
+    for (let seq = 1; seq <= 5; seq += 1) await logSender.send(credentials, report('eu-8', seq, ReportKind.Sync, syncBody(`r${seq}`)));
+    await eventually(async () => expect((await logged.fleet.detail('eu-8'))?.reports).toBe(5));
+    expect((await logged.fleet.events('eu-8', 100)).map((event) => event.seq)).toEqual([5, 4, 3]);
   });
 });
