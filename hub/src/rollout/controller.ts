@@ -6,7 +6,7 @@ import type { ClusterObservation, FleetView } from './fleet-view.js';
 import { REPORTED_GATES, type ReportedGate } from './gates.js';
 import type { FleetHead, FleetHeads } from './heads.js';
 import {
-  ClusterStatus, createRollout, isTerminal, reduce, type ClusterProgress, type Notice, type Rollout, type RolloutEvent,
+  ClusterStatus, createRollout, isTerminal, reduce, reduceAll, type ClusterProgress, type Notice, type Rollout, type RolloutEvent,
 } from './machine.js';
 import type { RolloutMetrics } from './metrics.js';
 import { planRollout } from './plan.js';
@@ -44,7 +44,7 @@ export interface ControllerTick {
   leader: boolean;
   /** The rollout the tick worked on, as it left it (null when there was none). */
   rollout: Rollout | null;
-  /** Transitions committed in this tick. */
+  /** Transitions committed in this tick (a tick's cluster reports and clock make one). */
   committed: number;
 }
 
@@ -103,18 +103,14 @@ export class RolloutController {
     const head = await this.heads.latest();
     if (head && head.revision !== rollout?.revision && !(await this.store.get(rolloutIdOf(head.revision)))) {
       if (rollout) {
-        rollout = await this.apply(rollout, { type: 'superseded', byRevision: head.revision, at: now }, counter);
+        rollout = await this.apply(rollout, [{ type: 'superseded', byRevision: head.revision, at: now }], counter);
         if (!rollout || !isTerminal(rollout.phase)) return { leader: true, rollout, committed: counter.committed };
       }
       rollout = await this.begin(head, now, counter);
     }
     if (!rollout || isTerminal(rollout.phase)) return { leader: true, rollout, committed: counter.committed };
-    for (const event of await this.eventsFor(rollout, now)) {
-      const next = await this.apply(rollout, event, counter);
-      if (!next) break;
-      rollout = next;
-    }
-    return { leader: true, rollout, committed: counter.committed };
+    const next = await this.apply(rollout, await this.eventsFor(rollout, now), counter);
+    return { leader: true, rollout: next ?? rollout, committed: counter.committed };
   }
 
   /** Creates the head's rollout, unless its revision is what the fleet already runs. */
@@ -138,9 +134,9 @@ export class RolloutController {
     return rollout;
   }
 
-  /** Reduces and commits one event; null when another replica moved the rollout meanwhile. */
-  private async apply(rollout: Rollout, event: RolloutEvent, counter: { committed: number }): Promise<Rollout | null> {
-    const transition = reduce(rollout, event);
+  /** Reduces the events and commits them as one transition; null when another replica moved the rollout meanwhile. */
+  private async apply(rollout: Rollout, events: RolloutEvent[], counter: { committed: number }): Promise<Rollout | null> {
+    const transition = reduceAll(rollout, events);
     if (!transition.changed) return rollout;
     const result = await this.store.commit(rollout.version, transition);
     if (result === CommitResult.Conflict) {

@@ -108,6 +108,7 @@ export interface Rollout {
   phase: RolloutPhase;
   /** Index of the current wave (equal to the number of waves once done). */
   wave: number;
+  /** In plan order (wave by wave, as planned): slots are given and holds listed in this order. */
   clusters: Record<string, ClusterProgress>;
   /**
    * Clusters that received a revision of a rollout this one superseded; a rollback gives
@@ -227,13 +228,29 @@ export function createRollout(input: NewRollout): Rollout {
 
 /** Applies one event. Never mutates `rollout`; an event that changes nothing returns it as is. */
 export function reduce(rollout: Rollout, event: RolloutEvent): Transition {
-  const draft = new Draft(structuredClone(rollout), event.at);
-  const refused = isTerminal(rollout.phase) ? `the rollout is ${rollout.phase}` : draft.handle(event);
-  if (refused === undefined && !isTerminal(draft.rollout.phase)) draft.settle();
+  const draft = new Draft(structuredClone(rollout));
+  const refused = draft.apply(event);
   const changed = refused === undefined && !sameState(rollout, draft.rollout);
   if (!changed) return { rollout, changed: false, assignments: [], notices: [], ...(refused === undefined ? {} : { refused }) };
   draft.rollout.version = rollout.version + 1;
   draft.rollout.updatedAt = event.at;
+  return { rollout: draft.rollout, changed: true, assignments: draft.assignments, notices: draft.notices };
+}
+
+/**
+ * Applies events in order, with the same result as `reduce` one event after the other,
+ * as one transition: one copy, one comparison and one version for the batch (the
+ * controller's events of one tick). Refused events change nothing and are skipped.
+ */
+export function reduceAll(rollout: Rollout, events: readonly RolloutEvent[]): Transition {
+  const draft = new Draft(structuredClone(rollout));
+  for (const event of events) draft.apply(event);
+  const last = events.at(-1);
+  // Effects without a net change (a pause undone in the same batch) still count.
+  const effects = draft.assignments.length + draft.notices.length;
+  if (!last || (effects === 0 && sameState(rollout, draft.rollout))) return { rollout, changed: false, assignments: [], notices: [] };
+  draft.rollout.version = rollout.version + 1;
+  draft.rollout.updatedAt = last.at;
   return { rollout: draft.rollout, changed: true, assignments: draft.assignments, notices: draft.notices };
 }
 
@@ -251,10 +268,22 @@ class Draft {
   readonly assignments: Assignment[] = [];
   readonly notices: Notice[] = [];
 
-  constructor(readonly rollout: Rollout, private readonly at: number) {}
+  /** The time of the event being applied. */
+  private at = 0;
+
+  constructor(readonly rollout: Rollout) {}
+
+  /** Applies one event and moves the rollout as far as it can; returns why a control is refused. */
+  apply(event: RolloutEvent): string | undefined {
+    if (isTerminal(this.rollout.phase)) return `the rollout is ${this.rollout.phase}`;
+    this.at = event.at;
+    const refused = this.handle(event);
+    if (refused === undefined && !isTerminal(this.rollout.phase)) this.settle();
+    return refused;
+  }
 
   /** Applies the event; returns why a control is refused, or undefined. */
-  handle(event: RolloutEvent): string | undefined {
+  private handle(event: RolloutEvent): string | undefined {
     const rollout = this.rollout;
     switch (event.type) {
       case 'tick':
@@ -440,7 +469,7 @@ class Draft {
   }
 
   /** Moves a running rollout as far as the current facts allow. */
-  settle(): void {
+  private settle(): void {
     const rollout = this.rollout;
     for (let guard = 0; guard <= rollout.plan.waves.length + 1; guard++) {
       if (rollout.phase === RolloutPhase.Pending) {
@@ -543,7 +572,7 @@ class Draft {
   private assignFreeSlots(maxParallel: number): void {
     const rollout = this.rollout;
     let free = maxParallel - updatingCount(rollout);
-    for (const [name, cluster] of Object.entries(rollout.clusters).sort(byWaveThenName)) {
+    for (const [name, cluster] of Object.entries(rollout.clusters)) {
       if (free <= 0) return;
       if (cluster.wave > rollout.wave || cluster.status !== ClusterStatus.Pending) continue;
       cluster.status = ClusterStatus.Updating;
@@ -566,8 +595,7 @@ class Draft {
   private waveHold(): Hold | null {
     const rollout = this.rollout;
     const members = Object.entries(rollout.clusters)
-      .filter(([, cluster]) => cluster.wave === rollout.wave || (cluster.wave < rollout.wave && cluster.status !== ClusterStatus.Ready))
-      .sort(byWaveThenName);
+      .filter(([, cluster]) => cluster.wave === rollout.wave || (cluster.wave < rollout.wave && cluster.status !== ClusterStatus.Ready));
     const where = (predicate: (cluster: ClusterProgress) => boolean) => members.filter(([, cluster]) => predicate(cluster)).map(([name]) => name);
     const gateOf = (cluster: ClusterProgress) => rollout.plan.waves[cluster.wave]!.gates;
     const checks: [HoldReason, string[]][] = [
@@ -606,8 +634,4 @@ function failingGate(cluster: ClusterProgress, wave: PlannedWave): HealthGate | 
 
 function deadlineOf(wave: PlannedWave, at: number): number | null {
   return wave.deadlineMs === null ? null : at + wave.deadlineMs;
-}
-
-function byWaveThenName([nameA, a]: [string, ClusterProgress], [nameB, b]: [string, ClusterProgress]): number {
-  return a.wave - b.wave || (nameA < nameB ? -1 : nameA > nameB ? 1 : 0);
 }

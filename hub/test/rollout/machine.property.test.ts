@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isTerminal, reduce, updatingCount, type Rollout, type RolloutEvent } from '../../src/rollout/machine.js';
+import { isTerminal, reduce, reduceAll, updatingCount, type Rollout, type RolloutEvent } from '../../src/rollout/machine.js';
 import type { RolloutPlan } from '../../src/rollout/plan.js';
 import { REPORTED_GATES } from '../../src/rollout/gates.js';
 import { MINUTE, T0, newRollout, plannedWave } from './fixtures.js';
@@ -93,6 +93,43 @@ describe('rollout state machine, over random event sequences', () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+
+  it('gives the same rollout, assignments and notices for a batch as for its events one by one', () => {
+    fc.assert(
+      fc.property(planArbitrary, fc.constantFrom('pause' as const, 'rollback' as const), fc.array(eventArbitrary, { minLength: 20, maxLength: 150 }), fc.integer({ min: 1, max: 12 }),
+        (plan, failurePolicy, steps, batchSize) => {
+          let at = T0;
+          let single = newRollout({ plan, failurePolicy });
+          const events: RolloutEvent[] = [];
+          for (const [elapsed, step] of steps) {
+            at += elapsed;
+            events.push(...eventsOf(step, single, at));
+            for (const event of events.slice(-2)) single = reduce(single, event).rollout;
+          }
+          // Replay the same events one by one and in batches.
+          let oneByOne = newRollout({ plan, failurePolicy });
+          const singleEffects: { assignments: unknown[]; notices: unknown[] } = { assignments: [], notices: [] };
+          for (const event of events) {
+            const transition = reduce(oneByOne, event);
+            oneByOne = transition.rollout;
+            singleEffects.assignments.push(...transition.assignments);
+            singleEffects.notices.push(...transition.notices);
+          }
+          let batched = newRollout({ plan, failurePolicy });
+          const batchEffects: { assignments: unknown[]; notices: unknown[] } = { assignments: [], notices: [] };
+          for (let index = 0; index < events.length; index += batchSize) {
+            const transition = reduceAll(batched, events.slice(index, index + batchSize));
+            batched = transition.rollout;
+            batchEffects.assignments.push(...transition.assignments);
+            batchEffects.notices.push(...transition.notices);
+          }
+          const comparable = (rollout: Rollout) => ({ ...rollout, version: 0, updatedAt: 0 });
+          expect(comparable(batched)).toEqual(comparable(oneByOne));
+          expect(batchEffects).toEqual(singleEffects);
+        }),
+      { numRuns: 100 },
     );
   });
 

@@ -1,0 +1,285 @@
+/**
+ * `pnpm bench:rollout`: rollout benchmarks on the machine's Redis (127.0.0.1:6379 or
+ * NETFLEET_REDIS_URL), each against a baseline measured in the same run.
+ *
+ * 1. Commit to canary: a commit pushed to a git server (`git http-backend`), its push webhook
+ *    to the hub, and a lightweight canary agent long-polling its assignment over HTTP that
+ *    reports the sync as applied through the report queue. Times webhook → assignment
+ *    received and webhook → applied in the hub's state, p50/p95 over BENCH_ROLLOUT_COMMITS
+ *    commits (each supersedes the previous rollout). Baseline: an assignment written to the
+ *    store directly → the same agent woken (the notification path alone).
+ * 2. Fleet rollout: BENCH_ROLLOUT_CLUSTERS simulated clusters in 4 regions through a 4-wave
+ *    rollout (25% at a time, zero bake), agents applying instantly by sending sync and
+ *    heartbeat reports; total time and this process's CPU (hub and simulated agents share
+ *    it). Baseline: the state machine alone driving the same rollout in memory.
+ *
+ * Options (env): BENCH_ROLLOUT_COMMITS (20), BENCH_ROLLOUT_CLUSTERS (1000), BENCH_ROLLOUT_PARTS (`canary,fleet`).
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { Queue } from '../hub/node_modules/bullmq/dist/esm/index.js';
+import { Redis } from '../hub/node_modules/ioredis/built/index.js';
+import {
+  PROTOCOL_VERSION, REPORT_QUEUE, ReportKind, SyncReason, SyncStatus, createLogger, reportJobId, signReport,
+  type AssignmentResponse, type Credentials, type RolloutPolicy, type UnsignedReport,
+} from '../shared/src/index.js';
+import { Hub } from '../hub/src/index.js';
+import { createRollout, reduceAll, ClusterStatus, type Rollout, type RolloutEvent } from '../hub/src/rollout/machine.js';
+import { planRollout } from '../hub/src/rollout/plan.js';
+import { rolloutIdOf } from '../hub/src/rollout/controller.js';
+import { startGitServer } from '../test/src/git-server.js';
+import { createWorkTree } from '../test/src/git-repo.js';
+
+const REDIS_URL = process.env.NETFLEET_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const COMMITS = Number(process.env.BENCH_ROLLOUT_COMMITS ?? 20);
+const CLUSTERS = Number(process.env.BENCH_ROLLOUT_CLUSTERS ?? 1000);
+const PARTS = (process.env.BENCH_ROLLOUT_PARTS ?? 'canary,fleet').split(',');
+const SECRET = `bench-secret-${randomBytes(16).toString('hex')}`;
+const ADMIN = `bench-admin-${randomBytes(8).toString('hex')}`;
+const WEBHOOK_SECRET = `bench-webhook-${randomBytes(8).toString('hex')}`;
+const logger = createLogger({ name: 'bench', level: 'warn' });
+const bullRedis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+
+const newPrefix = (label: string) => `{nf-bench-${label}-${randomBytes(4).toString('hex')}}`;
+const ms = (value: number) => `${value.toFixed(0)} ms`;
+const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
+
+async function dropKeys(prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await bullRedis.scan(cursor, 'MATCH', `${prefix.replace(/[{}]/g, '\\$&')}*`, 'COUNT', 5000);
+    cursor = next;
+    if (keys.length > 0) await bullRedis.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+function newHub(prefix: string, extra: Partial<ConstructorParameters<typeof Hub>[0]> = {}): Hub {
+  return new Hub({ redisUrl: REDIS_URL, prefix, secret: SECRET, adminTokens: [ADMIN], logger, sweeper: false, ...extra });
+}
+
+/** Sends an agent's reports: a sync of `revision` and a heartbeat with everything ready. */
+class ReportSender {
+  private readonly queue: Queue;
+  private readonly seqs = new Map<string, number>();
+  constructor(prefix: string) {
+    this.queue = new Queue(REPORT_QUEUE, { connection: bullRedis, prefix });
+  }
+  async applied(credentials: Credentials, revision: string): Promise<void> {
+    const cluster = credentials.cluster;
+    const seq = (this.seqs.get(cluster) ?? 0) + 1;
+    this.seqs.set(cluster, seq + 1);
+    const time = new Date().toISOString();
+    const reports: UnsignedReport[] = [
+      { protocolVersion: PROTOCOL_VERSION, cluster, seq, time, kind: ReportKind.Sync, body: { revision, status: SyncStatus.Succeeded, reason: SyncReason.Succeeded, changes: [] } } as UnsignedReport,
+      { protocolVersion: PROTOCOL_VERSION, cluster, seq: seq + 1, time, kind: ReportKind.Heartbeat, body: { revision, objects: 5, driftCount: 0, agentVersion: 'bench', readiness: { ready: 5, notReady: 0, waiting: 0 } } } as UnsignedReport,
+    ];
+    await this.queue.addBulk(reports.map((unsigned) => {
+      const signed = signReport(unsigned, credentials.reportKey);
+      return { name: signed.kind, data: signed, opts: { jobId: reportJobId(signed.cluster, signed.seq), removeOnComplete: true, removeOnFail: true } };
+    }));
+  }
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+}
+
+async function filesOf(root: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) files[relative(root, join(entry.parentPath, entry.name))] = await readFile(join(entry.parentPath, entry.name), 'utf8');
+  }
+  return files;
+}
+
+const CANARY_POLICY = `apiVersion: netfleet.io/v1alpha1
+kind: RolloutPolicy
+metadata:
+  name: default
+spec:
+  waves:
+    - name: canary
+      selector:
+        names: [eu-fra-2]
+      bakeTime: 1h
+    - name: rest
+      selector:
+        regions: [eu-central, us-east, ap-south]
+  onFailure: pause
+  unselectedClusters: lastWave
+`;
+
+async function benchCanary(): Promise<void> {
+  const prefix = newPrefix('canary');
+  const server = await startGitServer();
+  const repo = await server.createRepo('fleet');
+  const tree = await createWorkTree(repo.dir);
+  await tree.write({ ...(await filesOf(new URL('../examples/fleet/', import.meta.url).pathname)), 'rollout/default.yaml': CANARY_POLICY });
+  await tree.commit('the fleet');
+  await tree.push();
+  const cacheDir = await mkdtemp(join(tmpdir(), 'netfleet-bench-'));
+  const hub = newHub(prefix, { webhookSecret: WEBHOOK_SECRET, fleetRepo: { url: repo.url, cacheDir, intervalMs: 3_600_000 } });
+  const bootstrap = await hub.registry.createBootstrapToken({ ttlSeconds: 600, maxUses: 2 });
+  const canary = await hub.registry.register(bootstrap.token, { cluster: 'eu-fra-2', region: 'eu-central', labels: {} });
+  await hub.registry.register(bootstrap.token, { cluster: 'eu-fra-1', region: 'eu-central', labels: {} });
+  await hub.start();
+  const api = await hub.api();
+  const base = await api.listen({ host: '127.0.0.1', port: 0 });
+  const sender = new ReportSender(prefix);
+
+  // The lightweight canary agent: long-polls, and reports each new assignment applied.
+  const received = new Map<string, number>();
+  let stop = false;
+  let tag: string | undefined;
+  const agent = (async () => {
+    while (!stop) {
+      const response = await fetch(`${base}/api/v1/assignment?wait=5s`, {
+        headers: { authorization: `Bearer ${canary.apiToken}`, ...(tag ? { 'if-none-match': `"${tag}"` } : {}) },
+      });
+      if (response.status !== 200) continue;
+      const assignment = ((await response.json()) as AssignmentResponse).assignment;
+      if (!assignment) continue;
+      tag = assignment.tag;
+      received.set(assignment.revision, performance.now());
+      await sender.applied(canary, assignment.revision);
+    }
+  })();
+  const appliedIn = async (revision: string) => {
+    for (;;) {
+      if ((await hub.fleet.detail('eu-fra-2'))?.revision === revision) return performance.now();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+  const receivedIn = async (revision: string) => {
+    for (;;) {
+      const at = received.get(revision);
+      if (at !== undefined) return at;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  };
+  await appliedIn(await tree.resolve('HEAD'));
+
+  // Baseline: an assignment written straight to the store, to the agent woken.
+  const baseline: number[] = [];
+  for (let index = 0; index < COMMITS; index++) {
+    const revision = randomBytes(20).toString('hex');
+    const current = (await hub.rollouts.store.active())!;
+    const started = performance.now();
+    await hub.redis.hset(hub.keys.assignments(), 'eu-fra-2', JSON.stringify({
+      cluster: 'eu-fra-2', revision, rolloutId: current.id, attempt: 100 + index, reason: 'baseline', assignedAt: Date.now(),
+    }));
+    await hub.redis.publish(hub.keys.assignmentChannel(), 'eu-fra-2');
+    baseline.push((await receivedIn(revision)) - started);
+  }
+
+  const toAssignment: number[] = [];
+  const toApplied: number[] = [];
+  for (let index = 0; index < COMMITS; index++) {
+    await tree.write({ 'README.md': `commit ${index}\n` });
+    const before = await tree.resolve('HEAD');
+    const revision = await tree.commit(`commit ${index}`);
+    await tree.push();
+    const body = JSON.stringify({ ref: 'refs/heads/main', before, after: revision });
+    const started = performance.now();
+    await fetch(`${base}/api/v1/webhooks/git`, {
+      method: 'POST', body,
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}` },
+    });
+    const [assignedAt, appliedAt] = await Promise.all([receivedIn(revision), appliedIn(revision)]);
+    toAssignment.push(assignedAt - started);
+    toApplied.push(appliedAt - started);
+  }
+  stop = true;
+  await agent;
+  console.log(`\n1. Commit to canary (${COMMITS} commits, controller tick ${hub.options.rolloutIntervalMs} ms)`);
+  console.log(`   baseline, assignment written → agent woken:     p50 ${ms(percentile(baseline, 50))}  p95 ${ms(percentile(baseline, 95))}`);
+  console.log(`   webhook → canary agent has its assignment:      p50 ${ms(percentile(toAssignment, 50))}  p95 ${ms(percentile(toAssignment, 95))}`);
+  console.log(`   webhook → canary applied in the hub's state:    p50 ${ms(percentile(toApplied, 50))}  p95 ${ms(percentile(toApplied, 95))}  (target p50 < 5000 ms)`);
+  await sender.close();
+  await hub.close();
+  await tree.dispose();
+  await server.dispose();
+  await rm(cacheDir, { recursive: true, force: true });
+  await dropKeys(prefix);
+}
+
+const REGIONS = ['eu', 'us', 'ap', 'sa'];
+const fleetPolicy: RolloutPolicy = {
+  name: 'regions',
+  waves: REGIONS.map((region) => ({ name: region, selector: { regions: [region] }, maxParallel: { kind: 'percent', percent: 25 }, bakeTimeSeconds: 0, deadlineSeconds: undefined })),
+  gates: { appliedAndReady: true, noNewDrift: true, noNewLinkFailures: true, noCriticalAlerts: true },
+  onFailure: 'pause', unselectedClusters: 'lastWave', blackouts: undefined, source: { file: 'bench', document: 'RolloutPolicy/regions' },
+};
+
+/** The state machine alone: the same rollout driven in memory, a batch per round as the controller does, every assigned cluster applying at once. */
+function reducerBaseline(names: string[]): { ms: number; events: number } {
+  const started = performance.now();
+  const plan = planRollout(fleetPolicy, names.map((name, index) => ({ name, region: REGIONS[index % 4]!, labels: {} })));
+  let rollout: Rollout = createRollout({ id: 'baseline', revision: 'r', previousRevision: null, failurePolicy: 'pause', policy: { name: 'regions', blackouts: undefined }, plan, at: 0 });
+  let events = 0;
+  for (let at = 1; rollout.phase !== 'done'; at++) {
+    const batch: RolloutEvent[] = [];
+    for (const [name, cluster] of Object.entries(rollout.clusters)) {
+      if (cluster.status !== ClusterStatus.Updating) continue;
+      batch.push({ type: 'clusterApplied', cluster: name, revision: 'r', at }, { type: 'clusterReady', cluster: name, revision: 'r', ready: true, at });
+    }
+    batch.push({ type: 'tick', at });
+    events += batch.length;
+    rollout = reduceAll(rollout, batch).rollout;
+  }
+  return { ms: performance.now() - started, events };
+}
+
+async function benchFleet(): Promise<void> {
+  const prefix = newPrefix('fleet');
+  const hub = newHub(prefix, { rolloutIntervalMs: 200 });
+  const bootstrap = await hub.registry.createBootstrapToken({ ttlSeconds: 3600, maxUses: CLUSTERS });
+  const credentials = new Map<string, Credentials>();
+  for (let index = 0; index < CLUSTERS; index += 50) {
+    const batch = Array.from({ length: Math.min(50, CLUSTERS - index) }, (_, offset) => index + offset);
+    for (const created of await Promise.all(batch.map((n) => hub.registry.register(bootstrap.token, { cluster: `c-${String(n).padStart(5, '0')}`, region: REGIONS[n % 4]!, labels: {} })))) {
+      credentials.set(created.cluster, created);
+    }
+  }
+  const sender = new ReportSender(prefix);
+  // Every cluster says hello once, so the hub sees it online before the rollout.
+  await Promise.all([...credentials.values()].map((created) => sender.applied(created, '')));
+  await hub.start();
+  for (;;) {
+    const online = (await hub.fleet.clustersByState()).online ?? 0;
+    if (online >= CLUSTERS) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const revision = randomBytes(20).toString('hex');
+  const applied = new Set<string>();
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  await hub.rollouts.heads.publish({ revision, policy: fleetPolicy, seenAt: Date.now() });
+  // Simulated agents: whatever is assigned the revision is applied at once.
+  for (;;) {
+    const rollout = await hub.rollouts.store.get(rolloutIdOf(revision));
+    if (rollout?.phase === 'done') break;
+    const assignments = await hub.rollouts.store.assignments();
+    const fresh = [...assignments.values()].filter((assignment) => assignment.revision === revision && !applied.has(assignment.cluster));
+    for (const assignment of fresh) applied.add(assignment.cluster);
+    await Promise.all(fresh.map((assignment) => sender.applied(credentials.get(assignment.cluster)!, revision)));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const elapsed = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  const baseline = reducerBaseline([...credentials.keys()]);
+  const rollout = (await hub.rollouts.store.get(rolloutIdOf(revision)))!;
+  console.log(`\n2. Fleet rollout: ${CLUSTERS} clusters, 4 waves of ${CLUSTERS / 4}, 25% at a time, zero bake (controller tick ${hub.options.rolloutIntervalMs} ms)`);
+  console.log(`   baseline, state machine alone in memory:  ${ms(baseline.ms)} for ${baseline.events} events`);
+  console.log(`   hub with ingest, Redis and controller:     ${ms(elapsed)} total, ${rollout.version} committed transitions`);
+  console.log(`   CPU of this process (hub + simulated agents): ${ms((cpu.user + cpu.system) / 1000)} (${((cpu.user + cpu.system) / 1000 / elapsed * 100).toFixed(0)}% of one core)`);
+  console.log(`   wave durations: ${rollout.waves.map((wave, index) => `${rollout.plan.waves[index]!.name} ${ms(wave.completedAt! - wave.startedAt!)}`).join(', ')}`);
+  await sender.close();
+  await hub.close();
+  await dropKeys(prefix);
+}
+
+if (PARTS.includes('canary')) await benchCanary();
+if (PARTS.includes('fleet')) await benchFleet();
+bullRedis.disconnect();
