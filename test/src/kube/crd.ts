@@ -259,5 +259,12 @@ export function crdResourceTypes(crd: JsonObject): ResourceType[] {
     statusSubresource: isObject(version.subresources) && isObject(version.subresources.status),
     tracksGeneration: true,
     crdName: String(metadataOf(crd).name),
+    ...(version.deprecated === true ? { deprecationWarning: deprecationWarningOf(spec, version, kind) } : {}),
   }));
+}
+
+/** The CRD's own warning text, or apiextensions' default one. */
+function deprecationWarningOf(spec: JsonObject, version: JsonObject, kind: string): string {
+  if (typeof version.deprecationWarning === 'string') return version.deprecationWarning;
+  return `${String(spec.group)}/${String(version.name)} ${kind} is deprecated`;
 }

@@ -325,6 +325,19 @@ describe('when a CustomResourceDefinition changes', () => {
   });
 });
 
+describe('when a deprecated CRD version or the wrong scope is used', () => {
+  it('answers requests to a deprecated version with its deprecationWarning (IngressNginxController v1alpha1)', async () => {
+    await kube.installDkpCrds((file) => file.startsWith('ingress-nginx/'));
+    const response = await custom.listClusterCustomObjectWithHttpInfo({ group: 'deckhouse.io', version: 'v1alpha1', plural: 'ingressnginxcontrollers' });
+    expect(response.headers.warning).toBe('299 - "v1alpha1 is deprecated, please use deckhouse.io/v1 instead"');
+  });
+
+  it('answers 404 for a cluster-scoped kind addressed inside a namespace', async () => {
+    const response = await fetch(`${kube.url}/apis/deckhouse.io/v1/namespaces/crud/ingressnginxcontrollers`, { headers: { authorization: `Bearer ${DEFAULT_ADMIN_TOKEN}` } });
+    expect(response.status).toBe(404);
+  });
+});
+
 describe('when a namespace is deleted', () => {
   it('deletes the objects in it (at once; kube-apiserver goes through Terminating first)', async () => {
     await core.createNamespace({ body: { metadata: { name: 'doomed' } } });

@@ -22,6 +22,8 @@ export interface ResourceType {
   tracksGeneration: boolean;
   /** The rule `metadata.name` follows; a DNS subdomain when absent. */
   nameRule?: NameRule;
+  /** Sent as a `Warning` on every request to this version (CRD versions marked deprecated). */
+  deprecationWarning?: string;
   /** The CRD serving this type, if any. */
   crdName?: string;
   /** Server-side defaulting beyond the schema (cluster IP allocation, ...); runs on every write. */

@@ -253,6 +253,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     const { type, name, subresource } = route;
     const namespace = route.namespace ?? '';
     const decode = () => decodeBody(body, contentType);
+    if (type.deprecationWarning) context.warnings.push(type.deprecationWarning);
     switch (verb) {
       case 'get': return writeJson(response, 200, handlers.get(type, namespace, name!), context.warnings);
       case 'list': return writeJson(response, 200, handlers.list(type, route.namespace, context), context.warnings);
