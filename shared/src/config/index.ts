@@ -1,4 +1,5 @@
-export { loadFleet, MANIFESTS_DIR } from './load.js';
+export { loadFleet } from './load.js';
+export { MANIFESTS_DIR } from './manifests.js';
 export { ConfigError, ProblemCode, UnknownClusterError, formatProblem, type ConfigProblem } from './errors.js';
 export { defaultLoadOptions, type LoadOptions } from './options.js';
 export { selects } from './selectors.js';

@@ -3,16 +3,15 @@ import { ConfigError, ProblemCode, describeValue, oneOf, type ConfigProblem } fr
 import { buildInventory } from './inventory.js';
 import { API_VERSION, KINDS, KIND_NAMES, isKindName, type KindName } from './kinds/index.js';
 import { isMapping } from './merge.js';
-import type { ClusterInfo, DocumentsByKind, Fleet, ManifestDocument, MeshGroup, TypedDocument } from './model.js';
+import type { ClusterInfo, DocumentsByKind, Fleet, ManifestDocument, TypedDocument } from './model.js';
 import { defaultLoadOptions, type LoadOptions } from './options.js';
 import { readRepoFiles } from './repo-files.js';
 import { buildRolloutPolicy } from './rollout.js';
 import { checkSelector } from './selectors.js';
 import { parseYamlFile, problemAt, type SourceDocument } from './source.js';
 import { validateSchema } from './validate.js';
-
-/** Plain Kubernetes manifests live below this folder; everything else is netfleet documents. */
-export const MANIFESTS_DIR = 'manifests/';
+import { MANIFESTS_DIR, collectManifestSets, readManifest } from './manifests.js';
+import { checkMeshGroup, meshGroupValue } from './mesh-groups.js';
 
 /**
  * Reads and validates a whole fleet repository. Throws a ConfigError listing every problem
@@ -103,34 +102,6 @@ function holdsReference(value: unknown): boolean {
   return typeof value === 'string' && /\$\{[^}]*\}/.test(value.replace(/\$\$\{/g, ''));
 }
 
-function readManifest(source: SourceDocument, problems: ConfigProblem[]): ManifestDocument[] {
-  const object = source.value;
-  if (!isMapping(object)) {
-    problems.push(problemAt(source, ProblemCode.NotAMapping, [], describeValue(object), 'a Kubernetes object (a mapping with apiVersion, kind, metadata.name)'));
-    return [];
-  }
-  const metadata = object.metadata;
-  const checks: [path: string[], value: unknown][] = [
-    [['apiVersion'], object.apiVersion],
-    [['kind'], object.kind],
-    [['metadata', 'name'], isMapping(metadata) ? metadata.name : undefined],
-  ];
-  let valid = true;
-  for (const [path, value] of checks) {
-    if (typeof value !== 'string' || value === '') {
-      problems.push(problemAt(source, ProblemCode.InvalidManifest, path, describeValue(value), 'a non-empty string'));
-      valid = false;
-    }
-  }
-  if (isMapping(metadata) && metadata.namespace !== undefined && typeof metadata.namespace !== 'string') {
-    problems.push(problemAt(source, ProblemCode.InvalidManifest, ['metadata', 'namespace'], describeValue(metadata.namespace), 'a string'));
-    valid = false;
-  }
-  if (!valid || !isMapping(metadata)) return [];
-  const namespace = typeof metadata.namespace === 'string' ? `${metadata.namespace}/` : '';
-  return [{ source, object, label: `${String(object.kind)}/${namespace}${String(metadata.name)}` }];
-}
-
 function duplicateNames(documents: TypedDocument[]): ConfigProblem[] {
   if (documents[0]?.kind === 'Cluster') return []; // the inventory reports its own duplicates
   const problems: ConfigProblem[] = [];
@@ -149,68 +120,4 @@ function checkTargets(typed: TypedDocument, clusters: Map<string, ClusterInfo>, 
   const violations = document.targets ? checkSelector(document.targets, ['targets'], clusters, regions) : [];
   document.overrides?.forEach((override, index) => violations.push(...checkSelector(override.targets, ['overrides', index, 'targets'], clusters, regions)));
   return violations.map((v) => problemAt(typed.source, v.code, v.path, v.found, v.expected));
-}
-
-/**
- * Mesh rules from the DKP docs: every member must exist; federation needs a distinct
- * clusterDomain per member (it is the trust domain); multicluster needs the same one.
- */
-function checkMeshGroup({ source, document }: TypedDocument<'MeshGroup'>, clusters: Map<string, ClusterInfo>): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  const members = document.spec.members;
-  const seenDomains = new Map<string, string>();
-  members.forEach((name, index) => {
-    const cluster = clusters.get(name);
-    const at = ['spec', 'members', index];
-    if (!cluster) {
-      problems.push(problemAt(source, ProblemCode.UnknownCluster, at, JSON.stringify(name), 'the name of a cluster in the inventory'));
-      return;
-    }
-    if (document.spec.type === 'federation') {
-      const other = seenDomains.get(cluster.clusterDomain);
-      if (other) {
-        problems.push(problemAt(source, ProblemCode.MeshDomain, at, `clusterDomain ${JSON.stringify(cluster.clusterDomain)} also used by member ${other}`, 'federation members with distinct clusterDomains'));
-      }
-      seenDomains.set(cluster.clusterDomain, name);
-    } else {
-      const first = clusters.get(members[0]!);
-      if (first && first.clusterDomain !== cluster.clusterDomain) {
-        problems.push(problemAt(source, ProblemCode.MeshDomain, at, `clusterDomain ${JSON.stringify(cluster.clusterDomain)}`, `the clusterDomain of ${first.name}, ${JSON.stringify(first.clusterDomain)} (multicluster members share one)`));
-      }
-    }
-  });
-  if (document.spec.enableIngressGateway !== undefined && document.spec.type !== 'multicluster') {
-    problems.push(problemAt(source, ProblemCode.InvalidValue, ['spec', 'enableIngressGateway'], 'enableIngressGateway in a federation group', 'enableIngressGateway only with type: multicluster'));
-  }
-  return problems;
-}
-
-function meshGroupValue({ source, document }: TypedDocument<'MeshGroup'>): MeshGroup {
-  return {
-    name: document.metadata.name,
-    type: document.spec.type,
-    members: [...document.spec.members],
-    source: { file: source.file, document: `MeshGroup/${document.metadata.name}` },
-  };
-}
-
-/** Assigns manifest files to the ManifestSets whose folder holds them; a file no set claims is an error. */
-function collectManifestSets(sets: TypedDocument<'ManifestSet'>[], files: Map<string, ManifestDocument[]>, problems: ConfigProblem[]): Map<string, ManifestDocument[]> {
-  const claimed = new Set<string>();
-  const result = new Map<string, ManifestDocument[]>();
-  for (const { source, document } of sets) {
-    const folder = `${document.spec.path}/`;
-    const paths = [...files.keys()].filter((path) => path.startsWith(folder));
-    if (paths.length === 0) {
-      problems.push(problemAt(source, ProblemCode.InvalidValue, ['spec', 'path'], JSON.stringify(document.spec.path), 'a folder that holds at least one .yaml manifest'));
-    }
-    paths.forEach((path) => claimed.add(path));
-    result.set(document.metadata.name, paths.flatMap((path) => files.get(path) ?? []));
-  }
-  for (const path of files.keys()) {
-    if (!claimed.has(path)) {
-      problems.push({ code: ProblemCode.UnreferencedManifest, file: path, line: 1, column: 1, path: '', found: 'a manifest file no ManifestSet includes', expected: 'a ManifestSet whose spec.path contains this file' });
-    }
-  }
-  return result;
 }
