@@ -21,6 +21,12 @@ export interface ClusterFilter {
 
 const SUMMARY_FIELDS = ['name', 'region', 'labels', 'state', 'revision', 'syncStatus', 'driftCount', 'lastSeen', 'offlineSince'] as const;
 
+/** Detail fields: everything but the drift and link bodies, which can be large. */
+const DETAIL_FIELDS = [
+  ...SUMMARY_FIELDS, 'registeredAt', 'keyGeneration', 'agentVersion', 'objects', 'readiness',
+  'syncRevision', 'syncReason', 'syncError', 'syncAt', 'syncChanges', 'maxSeq', 'reports',
+] as const;
+
 const iso = (ms: string | undefined | null) => (ms ? new Date(Number(ms)).toISOString() : null);
 
 /**
@@ -74,7 +80,11 @@ export class FleetState {
   }
 
   async detail(name: string): Promise<ClusterDetail | undefined> {
-    const hash = await this.redis.hgetall(this.keys.cluster(name));
+    const values = await this.redis.hmget(this.keys.cluster(name), ...DETAIL_FIELDS);
+    const hash: Partial<Record<(typeof DETAIL_FIELDS)[number], string>> = {};
+    DETAIL_FIELDS.forEach((field, index) => {
+      if (values[index] !== null && values[index] !== undefined) hash[field] = values[index];
+    });
     if (!hash.name) return undefined;
     const summary = toSummary(SUMMARY_FIELDS.map((field) => hash[field] ?? null));
     return {
