@@ -248,6 +248,14 @@ describe('when the repository has a mistake', () => {
     expect(message.split('\n')[0]).toBe('2 problems in the fleet repository:');
   });
 
+  it('survives runaway nesting and lists a cascade of syntax errors briefly', async () => {
+    // Where the parser runs out of stack depends on the machine, so only the shape is fixed here.
+    const problems = await problemsOf({ 'network/deep.yaml': `a: ${'['.repeat(100000)}` });
+    expect(problems).toHaveLength(6);
+    expect(problems[0]).toMatch(/^network\/deep\.yaml:1:\d+ CONFIG_YAML_SYNTAX \(document\): found RESOURCE_EXHAUSTION: Maximum call stack size exceeded, expected valid YAML$/);
+    expect(problems[5]).toMatch(/found \d+ more YAML errors in this document, expected valid YAML$/);
+  });
+
   it('loads the base fleet without problems', async () => {
     expect(await problemsOf({})).toEqual([]);
   });

@@ -39,6 +39,9 @@ export interface ParseOptions {
   maxAliasCount: number;
 }
 
+/** Past this many, the syntax errors of one document are counted, not listed: one mistake can cascade. */
+const MAX_SYNTAX_ERRORS = 5;
+
 /** Parses every document of one file; YAML errors become problems, never exceptions. */
 export function parseYamlFile(file: string, text: string, options: ParseOptions): { documents: SourceDocument[]; problems: ConfigProblem[] } {
   const lineCounter = new LineCounter();
@@ -52,7 +55,7 @@ export function parseYamlFile(file: string, text: string, options: ParseOptions)
   };
   for (const doc of docs) {
     if (doc.errors.length > 0) {
-      for (const error of doc.errors) {
+      for (const error of doc.errors.slice(0, MAX_SYNTAX_ERRORS)) {
         const at = position(error.pos[0]);
         problems.push({
           code: ProblemCode.YamlSyntax,
@@ -60,6 +63,16 @@ export function parseYamlFile(file: string, text: string, options: ParseOptions)
           ...at,
           path: '',
           found: `${error.code}: ${firstLine(error.message)}`,
+          expected: 'valid YAML',
+        });
+      }
+      if (doc.errors.length > MAX_SYNTAX_ERRORS) {
+        problems.push({
+          code: ProblemCode.YamlSyntax,
+          file,
+          ...position(doc.errors[MAX_SYNTAX_ERRORS]!.pos[0]),
+          path: '',
+          found: `${doc.errors.length - MAX_SYNTAX_ERRORS} more YAML errors in this document`,
           expected: 'valid YAML',
         });
       }
