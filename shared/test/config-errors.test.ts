@@ -57,6 +57,10 @@ export const CASES: [string, Record<string, MemoryFile>, string[]][] = [
     [
       "network/link.yaml:1:1 CONFIG_SYMLINK_BROKEN (document): found a link to \"missing.yaml\", which is not a file, expected a link to a file inside the repository",
     ]],
+  ['a symlink loop', { 'network/a.yaml': { symlink: 'b.yaml' }, 'network/b.yaml': { symlink: 'a.yaml' } }, [
+      'network/a.yaml:1:1 CONFIG_SYMLINK_BROKEN (document): found more than 8 chained links, expected a link that ends at a file',
+      'network/b.yaml:1:1 CONFIG_SYMLINK_BROKEN (document): found more than 8 chained links, expected a link that ends at a file',
+    ]],
   ['a document that is a list', { 'network/x.yaml': '- a\n- b\n' },
     [
       "network/x.yaml:1:1 CONFIG_NOT_A_MAPPING (document): found a list, expected a mapping with apiVersion: netfleet.io/v1alpha1",
