@@ -1,4 +1,5 @@
-import { NetfleetError } from '@netfleet/shared';
+// Subpath imports keep the agent's git source free of the shared package's schema modules.
+import { NetfleetError } from '@netfleet/shared/errors';
 
 /** Stable codes of the git source's errors. */
 export enum GitErrorCode {

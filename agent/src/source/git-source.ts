@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
-import { createLogger, type Logger, type RepoReader } from '@netfleet/shared';
+import { createLogger, type Logger } from '@netfleet/shared/log';
+import type { RepoReader } from '@netfleet/shared/repo-reader';
 import { loadCredentials } from './credentials.js';
 import { GitErrorCode, GitSourceError } from './errors.js';
 import { createGitHttpClient, type GitHttpClient } from './http-client.js';

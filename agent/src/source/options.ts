@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Logger } from '@netfleet/shared';
+import type { Logger } from '@netfleet/shared/log';
 import type { GitAuthOptions } from './credentials.js';
 import { GitErrorCode, GitSourceError } from './errors.js';
 

@@ -1,6 +1,6 @@
 import type { Key } from 'openpgp';
 import type * as OpenPgpVerifier from './verify-openpgp.js';
-import type { Logger } from '@netfleet/shared';
+import type { Logger } from '@netfleet/shared/log';
 import { splitSignedCommit } from './commit-signature.js';
 import { GitErrorCode, GitSourceError } from './errors.js';
 import type { VerificationMode, VerificationOptions } from './options.js';

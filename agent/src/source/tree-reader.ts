@@ -1,4 +1,4 @@
-import type { RepoEntry, RepoReader } from '@netfleet/shared';
+import type { RepoEntry, RepoReader } from '@netfleet/shared/repo-reader';
 import { GitErrorCode, GitSourceError } from './errors.js';
 import type { ObjectStore } from './object-store.js';
 
