@@ -64,6 +64,7 @@ describe('netfleet render', () => {
   it('summarises every cluster with --all', async () => {
     const { code, out } = await run('render', '--repo', EXAMPLE_FLEET, '--all');
     expect(code).toBe(0);
+    expect(out.split('\n')[0]).toBe('10 of 10 clusters rendered, 3 regions, 251 objects');
     expect(out).toMatch(/^eu-fra-1\s+eu-central\s+28 objects {2}set [0-9a-f]{12}$/m);
     expect(out).toContain('mesh federation global-prod: eu-fra-1, eu-ams-1, us-nyc-1, us-iad-1, ap-sin-1');
     expect(out.match(/ objects {2}set /g)).toHaveLength(10);

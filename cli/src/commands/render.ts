@@ -75,6 +75,11 @@ function writeResults(io: CliIO, results: RenderResult[], output: Output, fleet?
 /** One block per cluster: region, object count, set hash, and objects by kind. */
 function summary(results: RenderResult[], fleet?: Fleet): string {
   const lines: string[] = [];
+  if (fleet) {
+    const regions = new Set([...fleet.clusters.values()].map((cluster) => cluster.region));
+    const objects = results.reduce((sum, result) => sum + result.objects.length, 0);
+    lines.push(`${results.length} of ${fleet.clusters.size} clusters rendered, ${regions.size} regions, ${objects} objects`, '');
+  }
   for (const result of results) {
     const region = fleet?.clusters.get(result.cluster)?.region ?? '';
     lines.push(`${result.cluster.padEnd(14)} ${region.padEnd(12)} ${String(result.objects.length).padStart(3)} objects  set ${result.hash.slice(0, 12)}`);
