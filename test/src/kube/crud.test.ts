@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ApiextensionsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type V1CustomResourceDefinition,
+  ApiextensionsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, setHeaderOptions,
+  type V1CustomResourceDefinition, type V1Service,
 } from '@kubernetes/client-node';
 import { DEFAULT_ADMIN_TOKEN, startKubeApiServer, type KubeApiServer } from './server.js';
 import { rejection } from './test-support.js';
@@ -242,6 +243,13 @@ describe('when built-in kinds are written', () => {
     const secret = await core.createNamespacedSecret({ namespace: 'crud', body: { metadata: { name: 'token' }, stringData: { token: 'hunter2' } } });
     expect(secret.data).toEqual({ token: Buffer.from('hunter2').toString('base64') });
     expect(secret.type).toBe('Opaque');
+  });
+
+  it('merges Service ports by port under a strategic merge patch (client-node\'s default patch)', async () => {
+    await core.createNamespacedService({ namespace: 'crud', body: { metadata: { name: 'smp' }, spec: { ports: [{ name: 'http', port: 80 }] } } });
+    const objects = KubernetesObjectApi.makeApiClient(kube.kubeConfig());
+    const patched = await objects.patch({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'smp', namespace: 'crud' }, spec: { ports: [{ name: 'metrics', port: 9090 }] } } as V1Service);
+    expect(patched.spec?.ports?.map((port) => port.port)).toEqual([80, 9090]);
   });
 
   it('allocates a cluster IP and node ports for a LoadBalancer Service', async () => {

@@ -11,7 +11,7 @@ import { deepEqual, isObject, metadataOf, rfc3339Now, type JsonObject } from './
 import { applyDefaults, pruneUnknownFields, validateValue } from './schema.js';
 import { validateObjectMeta } from './object-meta.js';
 import { recordApply, recordUpdate, type WriterIdentity, type WriteScope } from './managed-fields.js';
-import { applyJsonPatch, applyMergePatch } from './patch.js';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from './patch.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { apiVersionOf, storageKey, type ResourceType } from './resource-type.js';
 import type { ObjectStore } from './store.js';
@@ -179,7 +179,9 @@ export class ResourceHandlers {
     if (!live) throw statusErrors.notFound(type.plural, type.group, name);
     const patch = parseJson(body);
     const current = this.present(type, live);
-    const patched = mediaType === 'application/json-patch+json' ? applyJsonPatch(current, patch) : applyMergePatch(current, patch);
+    const patched = mediaType === 'application/json-patch+json' ? applyJsonPatch(current, patch)
+      : mediaType === 'application/strategic-merge-patch+json' ? applyStrategicMergePatch(current, patch, type.schema)
+        : applyMergePatch(current, patch);
     if (!isObject(patched)) throw statusErrors.badRequest('the patch did not produce an object');
     const sent = metadataOf(patched).resourceVersion;
     if (sent !== undefined && sent !== metadataOf(live).resourceVersion) throw this.staleConflict(type, name);

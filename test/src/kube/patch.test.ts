@@ -1,6 +1,7 @@
-/** JSON merge patch (RFC 7386) and JSON patch (RFC 6902) as kube-apiserver applies them. */
+/** JSON merge patch (RFC 7386), JSON patch (RFC 6902) and strategic merge patch as kube-apiserver applies them. */
 import { describe, expect, it } from 'vitest';
-import { applyJsonPatch, applyMergePatch } from './patch.js';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from './patch.js';
+import type { Schema } from './schema.js';
 import { KubeStatusError } from './status.js';
 
 describe('when a JSON merge patch is applied', () => {
@@ -39,5 +40,40 @@ describe('when a JSON patch is applied', () => {
     } catch (error) {
       expect((error as KubeStatusError).code).toBe(422);
     }
+  });
+});
+
+describe('when a strategic merge patch is applied to a built-in kind', () => {
+  const service: Schema = {
+    type: 'object',
+    properties: {
+      metadata: { type: 'object', properties: { finalizers: { type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' } } } },
+      spec: {
+        type: 'object',
+        properties: {
+          ports: {
+            type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['port', 'protocol'],
+            items: { type: 'object', properties: { port: { type: 'integer' }, name: { type: 'string' } } },
+          },
+          externalIPs: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
+  };
+  const live = { metadata: { finalizers: ['a', 'b'] }, spec: { ports: [{ port: 80, name: 'http' }, { port: 443, name: 'https' }], externalIPs: ['1.1.1.1'] } };
+
+  it.each([
+    ['merges map-list items by their merge key', { spec: { ports: [{ port: 80, name: 'web' }] } },
+      { ...live, spec: { ...live.spec, ports: [{ port: 80, name: 'web' }, { port: 443, name: 'https' }] } }],
+    ['appends new map-list items', { spec: { ports: [{ port: 8080 }] } },
+      { ...live, spec: { ...live.spec, ports: [...live.spec.ports, { port: 8080 }] } }],
+    ['deletes an item with $patch: delete', { spec: { ports: [{ port: 443, $patch: 'delete' }] } },
+      { ...live, spec: { ...live.spec, ports: [{ port: 80, name: 'http' }] } }],
+    ['replaces atomic lists', { spec: { externalIPs: ['2.2.2.2'] } }, { ...live, spec: { ...live.spec, externalIPs: ['2.2.2.2'] } }],
+    ['merges set lists by value', { metadata: { finalizers: ['c'] } }, { ...live, metadata: { finalizers: ['a', 'b', 'c'] } }],
+    ['removes values with $deleteFromPrimitiveList', { metadata: { '$deleteFromPrimitiveList/finalizers': ['a'] } }, { ...live, metadata: { finalizers: ['b'] } }],
+    ['replaces a map with $patch: replace', { spec: { $patch: 'replace', externalIPs: [] } }, { ...live, spec: { externalIPs: [] } }],
+  ])('%s', (_case, patch, expected) => {
+    expect(applyStrategicMergePatch(live, patch, service)).toEqual(expected);
   });
 });

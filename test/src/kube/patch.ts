@@ -1,6 +1,7 @@
-/** JSON merge patch (RFC 7386) and JSON patch (RFC 6902), as kube-apiserver applies them. */
+/** JSON merge patch (RFC 7386), JSON patch (RFC 6902) and strategic merge patch, as kube-apiserver applies them. */
 import { KubeStatusError } from './status.js';
 import { deepEqual, isObject } from './json.js';
+import { additionalPropertiesSchema, itemsSchema, schemaProperties, type Schema } from './schema.js';
 
 export function applyMergePatch(target: unknown, patch: unknown): unknown {
   if (!isObject(patch)) return structuredClone(patch);
@@ -89,4 +90,73 @@ export function applyJsonPatch(target: unknown, operations: unknown): unknown {
     }
   }
   return document;
+}
+
+/**
+ * Strategic merge patch for built-in kinds, driven by the kind's schema: lists of type `map`
+ * merge by their first key (the patchMergeKey kube-apiserver uses: Service port, condition
+ * type, ownerReference uid), `set` lists merge by value, other lists are replaced. Directives:
+ * `$patch: delete|replace|merge`, `$deleteFromPrimitiveList/<field>`, `$retainKeys`,
+ * `$setElementOrder/<field>` (accepted, order not enforced).
+ */
+export function applyStrategicMergePatch(target: unknown, patch: unknown, schema: Schema | undefined): unknown {
+  if (!isObject(patch)) return structuredClone(patch);
+  if (patch.$patch === 'replace') {
+    const { $patch: _directive, ...rest } = patch;
+    return structuredClone(rest);
+  }
+  if (patch.$patch === 'delete') return undefined;
+  const result = isObject(target) ? structuredClone(target) : {};
+  const properties = schemaProperties(schema);
+  const additional = additionalPropertiesSchema(schema);
+  for (const [key, value] of Object.entries(patch)) {
+    if (key === '$patch' || key === '$retainKeys' || key.startsWith('$setElementOrder/')) continue;
+    if (key.startsWith('$deleteFromPrimitiveList/')) {
+      const field = key.slice('$deleteFromPrimitiveList/'.length);
+      const remove = Array.isArray(value) ? value : [];
+      if (Array.isArray(result[field])) result[field] = (result[field] as unknown[]).filter((item) => !remove.some((gone) => deepEqual(gone, item)));
+      continue;
+    }
+    const child = properties[key] ?? additional;
+    if (value === null) delete result[key];
+    else if (Array.isArray(value)) result[key] = mergeList(result[key], value, child);
+    else {
+      const merged = applyStrategicMergePatch(result[key], value, child);
+      if (merged === undefined) delete result[key];
+      else result[key] = merged;
+    }
+  }
+  if (Array.isArray(patch.$retainKeys)) {
+    const retained = new Set(patch.$retainKeys.map(String));
+    for (const key of Object.keys(result)) if (!retained.has(key)) delete result[key];
+  }
+  return result;
+}
+
+function mergeList(current: unknown, patch: unknown[], schema: Schema | undefined): unknown[] {
+  const listType = schema?.['x-kubernetes-list-type'];
+  const existing = Array.isArray(current) ? structuredClone(current) : [];
+  if (patch.some((item) => isObject(item) && item.$patch === 'replace')) {
+    return patch.filter((item) => !(isObject(item) && item.$patch === 'replace'));
+  }
+  if (listType === 'set') {
+    for (const item of patch) if (!existing.some((old) => deepEqual(old, item))) existing.push(structuredClone(item));
+    return existing;
+  }
+  const keys = schema?.['x-kubernetes-list-map-keys'];
+  if (listType !== 'map' || !Array.isArray(keys) || keys.length === 0) return structuredClone(patch);
+  const mergeKey = String(keys[0]);
+  const items = itemsSchema(schema);
+  for (const item of patch) {
+    if (!isObject(item)) continue;
+    const index = existing.findIndex((old) => isObject(old) && deepEqual(old[mergeKey], item[mergeKey]));
+    if (item.$patch === 'delete') {
+      if (index !== -1) existing.splice(index, 1);
+    } else if (index === -1) {
+      existing.push(applyStrategicMergePatch(undefined, item, items));
+    } else {
+      existing[index] = applyStrategicMergePatch(existing[index], item, items);
+    }
+  }
+  return existing;
 }
