@@ -1,15 +1,16 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '@netfleet/shared';
 import {
-  configArgs, createGpgSigner, createSshSigner, createWorkTree, startGitServer, type CommitSigner, type GitServer, type WorkTree,
+  configArgs, createGpgSigner, createSshSigner, createWorkTree, runTool, startGitServer, type CommitSigner, type GitServer, type WorkTree,
 } from '@netfleet/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { splitSignedCommit } from './commit-signature.js';
 import { GitErrorCode, GitSource, SignatureRefusedError, type VerificationOptions } from './index.js';
 import { SignatureVerifier } from './signature-verifier.js';
+import { parseTrustedSshKeys, verifySshSignature, type TrustedSshKey } from './verify-ssh.js';
 
 let server: GitServer;
 let tree: WorkTree;
@@ -146,6 +147,39 @@ describe('when a commit is not signed by a trusted key', () => {
     expect(result.status).toBe('untrusted');
   });
 });
+
+describe('when an SSH signature is made outside git', () => {
+  /** `ssh-keygen -Y sign` over `payload`, as git runs it, with extra options. */
+  async function sshSign(key: CommitSigner, payload: string, args: string[]): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'netfleet-sshsig-'));
+    try {
+      const file = join(dir, 'payload');
+      await writeFile(file, payload);
+      await runTool('ssh-keygen', ['-Y', 'sign', '-f', key.gitConfig['user.signingkey']!, ...args, file]);
+      return await readFile(`${file}.sig`, 'utf8');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it.each([
+    { hash: 'sha512', args: ['-n', 'git'], status: 'trusted' },
+    { hash: 'sha256', args: ['-n', 'git', '-O', 'hashalg=sha256'], status: 'trusted' },
+    { hash: 'sha512 in namespace file', args: ['-n', 'file'], status: 'invalid' },
+  ])('verifies $hash signatures as $status', async ({ args, status }) => {
+    const key = signer('sshEcdsa');
+    const armored = await sshSign(key, 'tree abc\n\nmessage\n', args);
+    const result = verifySshSignature(Buffer.from('tree abc\n\nmessage\n'), armored, parseTrusted([key.publicKey]));
+    expect(result.status).toBe(status);
+    expect(verifySshSignature(Buffer.from('tree abc\n\nother\n'), armored, parseTrusted([key.publicKey])).status).toBe('invalid');
+  });
+});
+
+function parseTrusted(lines: string[]): TrustedSshKey[] {
+  const parsed = parseTrustedSshKeys(lines);
+  if (!('keys' in parsed)) throw new Error('bad key line');
+  return parsed.keys;
+}
 
 describe('when trusted keys are misconfigured', () => {
   it('refuses an SSH key line without a key with AGENT_GIT_CONFIG and its line number', () => {
