@@ -1,17 +1,19 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SyncReason, type DriftItem, type KubeObject } from '@netfleet/shared';
+import { Action, SyncReason, type DriftItem, type KubeObject } from '@netfleet/shared';
 import type { KubeApiServer } from '@netfleet/test/kube/server';
 import { clientFor, eventually, startCluster } from './harness.js';
 import { quietLogger, reconcilerFor, startFleetRepo, type FleetRepo } from './fleet.js';
 import { DriftDetector, defaultDriftOptions } from '../src/drift/detector.js';
 import { AgentEvents } from '../src/events.js';
 import type { KubeClient } from '../src/kube/client.js';
+import type { Reconciler } from '../src/reconcile/reconcile.js';
 
 let kube: KubeApiServer;
 let fleet: FleetRepo;
 let client: KubeClient;
 let other: KubeClient;
 let detector: DriftDetector;
+let reconciler: Reconciler;
 let events: AgentEvents;
 let detected: DriftItem[][];
 let corrected: DriftItem[];
@@ -37,7 +39,8 @@ beforeAll(async () => {
   events.on('drift-corrected', (item) => corrected.push(item));
   detector = new DriftDetector(client, built.memo, events, quietLogger(), defaultDriftOptions({ resyncIntervalMs: 3_600_000 }));
   detector.start();
-  const result = await detector.exclusive(() => built.reconciler.reconcile(), () => built.reconciler.desired?.objects);
+  reconciler = built.reconciler;
+  const result = await detector.exclusive(() => reconciler.reconcile(), () => reconciler.desired?.objects);
   expect(result.reason).toBe(SyncReason.Succeeded);
 }, 60_000);
 afterAll(async () => {
@@ -111,4 +114,16 @@ describe('when another field manager sets fields netfleet does not manage', () =
     expect(detected.flat().map((item) => item.id)).not.toContain('deckhouse.io_IngressNginxController__public');
     expect(((await client.get(publicIngress))!.spec as { minReplicas: number }).minReplicas).toBe(7);
   });
+
+  it('does not fight over an ignored field on the next sync: no conflict, no revert', async () => {
+    const result = await detector.exclusive(() => reconciler.reconcile(), () => reconciler.desired?.objects);
+    const entry = result.changeSet.find((candidate) => candidate.subject.kind === 'IngressNginxController' && candidate.subject.name === 'public');
+    expect(entry).toEqual({ subject: expect.anything(), action: Action.Unchanged });
+    expect(result.message ?? '').not.toContain('IngressNginxController__public');
+    expect(((await client.get(publicIngress))!.spec as { minReplicas: number }).minReplicas).toBe(7);
+    // The alert-policy policy changed by another manager is a conflict the sync reports.
+    expect(result.reason).toBe(SyncReason.ConflictDetected);
+    expect(result.message).toContain('payments-external-hsm');
+  });
 });
+

@@ -7,7 +7,7 @@ import type { KubeClient } from '../kube/client.js';
 import type { ServedKind } from '../kube/discovery.js';
 import { defaultRetryOptions } from '../kube/retry.js';
 import { kindKey } from '../ssa/apply.js';
-import { driftedFields } from '../ssa/diff.js';
+import { alignIgnored, driftedFields } from '../ssa/diff.js';
 import type { AppliedMemo } from '../ssa/memo.js';
 import { KeyedQueue } from './key-queue.js';
 import { KindWatcher } from './watcher.js';
@@ -176,22 +176,23 @@ export class DriftDetector {
     }
     // Forced, like Flux: shows the object as netfleet's apply would leave it, even where
     // another manager has taken a field over.
-    const dryRun = await this.client.apply(desired.object, { force: true, dryRun: true });
+    const object = alignIgnored(desired.object, live, desired.policy.ignore);
+    const dryRun = await this.client.apply(object, { force: true, dryRun: true });
     const fields = driftedFields(dryRun, live, desired.policy.ignore);
     if (fields.length === 0) {
       this.memo.remember(id, desired.hash, resourceVersion);
       this.#resolve(id);
       return;
     }
-    await this.#drifted({ id, subject, type: 'changed', fields, policy }, desired);
+    await this.#drifted({ id, subject, type: 'changed', fields, policy }, desired, object);
   }
 
-  async #drifted(item: DriftItem, desired: RenderedObject): Promise<void> {
+  async #drifted(item: DriftItem, desired: RenderedObject, object: KubeObject = desired.object): Promise<void> {
     const log = this.logger.child({ object: item.id });
     if (item.policy === 'correct') {
       log.info({ type: item.type, fields: item.fields.map((field) => field.path) }, 'drift detected, correcting');
       this.#record(item);
-      const applied = await this.client.apply(desired.object, { force: true });
+      const applied = await this.client.apply(object, { force: true });
       this.memo.remember(item.id, desired.hash, applied.metadata.resourceVersion as string | undefined);
       this.events.emit('drift-corrected', item);
       this.#resolve(item.id);

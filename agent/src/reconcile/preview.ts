@@ -2,7 +2,7 @@ import { describeRef, refOf, type RenderedObject } from '@netfleet/shared';
 import type { Inventory } from '../inventory/index.js';
 import type { KubeClient } from '../kube/client.js';
 import { pathOf } from '../ssa/apply.js';
-import { driftedFields, unifiedDiff } from '../ssa/diff.js';
+import { alignIgnored, driftedFields, unifiedDiff } from '../ssa/diff.js';
 import { moduleOf } from './modules.js';
 import { toKubeError } from '../kube/retry.js';
 import { KubeErrorCode } from '../errors.js';
@@ -41,7 +41,7 @@ async function previewObject(client: KubeClient, rendered: RenderedObject): Prom
   }
   const live = await client.get(pathOf(rendered.object));
   try {
-    const dryRun = await client.apply(rendered.object, { force: rendered.policy.force, dryRun: true });
+    const dryRun = await client.apply(alignIgnored(rendered.object, live, rendered.policy.ignore), { force: rendered.policy.force, dryRun: true });
     if (live && driftedFields(dryRun, live, rendered.policy.ignore).length === 0) return undefined;
     return { id: rendered.id, text: unifiedDiff(name, dryRun, live, rendered.policy.ignore) };
   } catch (raw) {

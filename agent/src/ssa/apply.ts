@@ -7,7 +7,7 @@ import { KubeErrorCode, type FieldConflict } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';
 import type { ServedKind } from '../kube/discovery.js';
 import { toKubeError } from '../kube/retry.js';
-import { driftedFields } from './diff.js';
+import { alignIgnored, driftedFields } from './diff.js';
 import type { AppliedMemo } from './memo.js';
 
 /** What a dry run decided for one object. */
@@ -31,6 +31,8 @@ export enum PlanOutcome {
 /** The dry-run verdict for one rendered object. */
 export interface ObjectPlan {
   rendered: RenderedObject;
+  /** What to apply: the rendered object, with live values at its ignored paths. */
+  object: KubeObject;
   outcome: PlanOutcome;
   /** The kind as served; absent while waiting. */
   served?: ServedKind;
@@ -92,7 +94,7 @@ export async function planObject(
   live: KubeObject | undefined,
   memo: AppliedMemo,
 ): Promise<ObjectPlan> {
-  const base = { rendered, fields: [], conflicts: [] };
+  const base = { rendered, object: rendered.object, fields: [], conflicts: [] };
   if (!served) return { ...base, outcome: PlanOutcome.Waiting, message: `${rendered.object.kind} is not served` };
   const plan = { ...base, served, live };
   if (live && memo.inSync(rendered.id, rendered.hash, live.metadata.resourceVersion as string | undefined)) {
@@ -102,14 +104,15 @@ export async function planObject(
     // Not in the owner-label list: it may still exist (created by someone else, or our
     // label removed), so look it up before calling the apply a creation.
     const current = live ?? await client.get(pathOf(rendered.object));
-    const dryRun = await client.apply(rendered.object, { force: rendered.policy.force, dryRun: true });
+    const object = alignIgnored(rendered.object, current, rendered.policy.ignore);
+    const dryRun = await client.apply(object, { force: rendered.policy.force, dryRun: true });
     if (!current) return { ...plan, outcome: PlanOutcome.Apply };
     const fields = driftedFields(dryRun, current);
     if (fields.length === 0) {
       memo.remember(rendered.id, rendered.hash, current.metadata.resourceVersion as string | undefined);
-      return { ...plan, live: current, outcome: PlanOutcome.Unchanged };
+      return { ...plan, object, live: current, outcome: PlanOutcome.Unchanged };
     }
-    return { ...plan, live: current, outcome: PlanOutcome.Apply, fields };
+    return { ...plan, object, live: current, outcome: PlanOutcome.Apply, fields };
   } catch (raw) {
     return { ...plan, ...failedPlan(rendered, raw) };
   }
@@ -189,7 +192,7 @@ export async function applyPlan(client: KubeClient, plan: ObjectPlan, memo: Appl
       return { entry: entry(Action.Failed, plan.message) };
     case PlanOutcome.Apply:
       try {
-        const applied = await client.apply(plan.rendered.object, { force: plan.rendered.policy.force });
+        const applied = await client.apply(plan.object, { force: plan.rendered.policy.force });
         memo.remember(plan.rendered.id, plan.rendered.hash, applied.metadata.resourceVersion as string | undefined);
         return { entry: entry(plan.live ? Action.Configured : Action.Created), object: applied };
       } catch (raw) {

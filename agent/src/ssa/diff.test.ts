@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HIDDEN_VALUE, type KubeObject } from '@netfleet/shared';
-import { comparable, diffFields, driftedFields, jsonEqual, removePointer, unifiedDiff } from './diff.js';
+import { alignIgnored, comparable, diffFields, driftedFields, jsonEqual, removePointer, unifiedDiff } from './diff.js';
 
 const controller = (spec: Record<string, unknown>, metadata: Record<string, unknown> = {}): KubeObject => ({
   apiVersion: 'deckhouse.io/v1',
@@ -96,5 +96,24 @@ describe('unifiedDiff', () => {
     expect(text).toContain(`+  token: (${HIDDEN_VALUE})`);
     expect(text).not.toMatch(/bmV3|b2xk|eA==/);
     expect(text).not.toMatch(/[-+] {2}same/);
+  });
+});
+
+describe('alignIgnored', () => {
+  const live = controller({ inlet: 'LoadBalancer', minReplicas: 7, loadBalancer: { realIPHeader: 'X-Real-IP' } });
+  it.each([
+    { name: 'takes the live value at an ignored path', ignore: ['/spec/minReplicas'], want: { inlet: 'LoadBalancer', minReplicas: 7, maxReplicas: 3 } },
+    { name: 'leaves out an ignored field live does not have', ignore: ['/spec/maxReplicas'], want: { inlet: 'LoadBalancer', minReplicas: 2 } },
+    { name: 'creates parents for a nested ignored path', ignore: ['/spec/loadBalancer/realIPHeader'], want: { inlet: 'LoadBalancer', minReplicas: 2, maxReplicas: 3, loadBalancer: { realIPHeader: 'X-Real-IP' } } },
+    { name: 'changes nothing without ignore rules', ignore: [], want: { inlet: 'LoadBalancer', minReplicas: 2, maxReplicas: 3 } },
+  ])('$name', ({ ignore, want }) => {
+    const desired = controller({ inlet: 'LoadBalancer', minReplicas: 2, maxReplicas: 3 });
+    expect(alignIgnored(desired, live, ignore).spec).toEqual(want);
+    expect(desired.spec).toEqual({ inlet: 'LoadBalancer', minReplicas: 2, maxReplicas: 3 });
+  });
+
+  it('keeps the rendered values for an object that does not exist yet', () => {
+    const desired = controller({ minReplicas: 2 });
+    expect(alignIgnored(desired, undefined, ['/spec/minReplicas'])).toBe(desired);
   });
 });

@@ -32,10 +32,61 @@ export function comparable(object: KubeObject, ignore: readonly string[] = []): 
   return view;
 }
 
+function tokensOf(pointer: string): string[] | undefined {
+  if (pointer === '' || !pointer.startsWith('/')) return undefined;
+  return pointer.slice(1).split('/').map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** The value at an RFC 6901 JSON pointer, or undefined. */
+export function getPointer(root: Json, pointer: string): Json | undefined {
+  const tokens = tokensOf(pointer);
+  if (!tokens) return undefined;
+  let node: Json | undefined = root;
+  for (const token of tokens) node = child(node, token);
+  return node;
+}
+
+/** Sets the value at a JSON pointer, creating missing parent objects. */
+function setPointer(root: Json, pointer: string, value: Json): void {
+  const tokens = tokensOf(pointer);
+  if (!tokens) return;
+  let node: Json = root;
+  for (const token of tokens.slice(0, -1)) {
+    let next = child(node, token);
+    if (next === undefined && isRecord(node)) {
+      next = {};
+      node[token] = next;
+    }
+    if (next === undefined) return;
+    node = next;
+  }
+  const last = tokens[tokens.length - 1]!;
+  if (Array.isArray(node)) node[Number(last)] = value;
+  else if (isRecord(node)) node[last] = value;
+}
+
+/**
+ * The object to apply over a live one when some paths are ignored: at each ignored path
+ * it takes the live value (or leaves the field out when live has none). Applying a value
+ * equal to the live one changes nothing and never conflicts with the manager that set it,
+ * so netfleet neither reverts nor fights over ignored fields; a new object gets the
+ * rendered values.
+ */
+export function alignIgnored(object: KubeObject, live: KubeObject | undefined, ignore: readonly string[]): KubeObject {
+  if (!live || ignore.length === 0) return object;
+  const aligned = structuredClone(object) as unknown as Json;
+  for (const pointer of ignore) {
+    const value = getPointer(live as unknown as Json, pointer);
+    if (value === undefined) removePointer(aligned, pointer);
+    else setPointer(aligned, pointer, structuredClone(value));
+  }
+  return aligned as unknown as KubeObject;
+}
+
 /** Removes the value at an RFC 6901 JSON pointer, if present. */
 export function removePointer(root: Json, pointer: string): void {
-  if (pointer === '' || !pointer.startsWith('/')) return;
-  const tokens = pointer.slice(1).split('/').map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const tokens = tokensOf(pointer);
+  if (!tokens) return;
   let node: Json | undefined = root;
   for (const token of tokens.slice(0, -1)) {
     node = child(node, token);
