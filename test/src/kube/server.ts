@@ -187,42 +187,37 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     }
   }
 
+  /** Health and discovery endpoints; false when the path is a resource path. */
   function handleNonResource(path: string, request: IncomingMessage, response: ServerResponse): boolean {
-    const accept = request.headers.accept;
-    const aggregated = aggregatedDiscoveryVersion(accept);
     const trimmed = path.replace(/\/+$/, '') || '/';
-    if (trimmed === '/version') return writeJson(response, 200, SERVER_VERSION), true;
     if (['/healthz', '/livez', '/readyz'].includes(trimmed)) {
       response.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
       response.end('ok');
       return true;
     }
-    if (trimmed === '/api' || trimmed === '/apis') {
-      if (aggregated) {
-        writeJson(response, 200, aggregatedDiscovery(registry, trimmed === '/api', aggregated), [], aggregatedContentType(aggregated));
-      } else {
-        writeJson(response, 200, trimmed === '/api' ? apiVersions(`127.0.0.1:${port}`) : apiGroupList(registry));
-      }
+    const aggregated = aggregatedDiscoveryVersion(request.headers.accept);
+    if (aggregated && (trimmed === '/api' || trimmed === '/apis')) {
+      writeJson(response, 200, aggregatedDiscovery(registry, trimmed === '/api', aggregated), [], aggregatedContentType(aggregated));
       return true;
     }
-    const segments = trimmed.split('/').filter(Boolean);
-    if (segments[0] === 'api' && segments.length === 2) {
-      const list = apiResourceList(registry, '', segments[1]!);
-      if (!list) throw statusErrors.pageNotFound();
-      return writeJson(response, 200, list), true;
-    }
-    if (segments[0] === 'apis' && segments.length === 2) {
-      const group = apiGroupDocument(registry, segments[1]!);
-      if (!group) throw statusErrors.pageNotFound();
-      return writeJson(response, 200, group), true;
-    }
-    if (segments[0] === 'apis' && segments.length === 3) {
-      const list = apiResourceList(registry, segments[1]!, segments[2]!);
-      if (!list) throw statusErrors.pageNotFound();
-      return writeJson(response, 200, list), true;
-    }
+    const document = discoveryDocument(trimmed);
+    if (document) writeJson(response, 200, document);
+    return document !== undefined;
+  }
+
+  function discoveryDocument(path: string): JsonObject | undefined {
+    if (path === '/version') return SERVER_VERSION;
+    if (path === '/api') return apiVersions(`127.0.0.1:${port}`);
+    if (path === '/apis') return apiGroupList(registry);
+    const segments = path.split('/').filter(Boolean);
     if (segments[0] !== 'api' && segments[0] !== 'apis') throw statusErrors.pageNotFound();
-    return false;
+    let document: JsonObject | undefined;
+    if (segments[0] === 'api' && segments.length === 2) document = apiResourceList(registry, '', segments[1]!);
+    else if (segments[0] === 'apis' && segments.length === 2) document = apiGroupDocument(registry, segments[1]!);
+    else if (segments[0] === 'apis' && segments.length === 3) document = apiResourceList(registry, segments[1]!, segments[2]!);
+    else return undefined;
+    if (!document) throw statusErrors.pageNotFound();
+    return document;
   }
 
   function resolveRoute(path: string): Route {
