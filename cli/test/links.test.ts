@@ -89,9 +89,9 @@ describe('when the matrix is printed wide', () => {
     const response = matrixOf(['eu-1', 'us-1'], region, (from) => (from === 'eu-1' ? LinkState.Healthy : LinkState.Stale),
       (from) => ({ probe: { url: 'u', outcome: ProbeOutcome.Ok, probedAt: now.toISOString(), latencyMs: 12.5, certificateDaysLeft: from === 'eu-1' ? 3 : 90 } }));
     const lines = formatLinks(response, 'wide').split('\n');
-    expect(lines).toContain('  FROM  TO    STATE    REASON             PROBE  LATENCY  CERT DAYS  MESSAGE');
-    expect(lines).toContain('  eu-1  us-1  healthy  ExchangeSucceeded  ok     12.5ms   3');
-    expect(lines).toContain('  us-1  eu-1  stale    NeverFetched       ok     12.5ms   90         stale link to eu-1');
+    expect(lines).toContain('  FROM  TO    STATE    REASON        PROBE  LATENCY  CERT DAYS  MESSAGE');
+    expect(lines).toContain('  eu-1  us-1  healthy                ok     12.5ms   3');
+    expect(lines).toContain('  us-1  eu-1  stale    NeverFetched  ok     12.5ms   90         stale link to eu-1');
   });
 });
 

@@ -4,7 +4,7 @@ import {
 } from '@netfleet/shared/protocol/links';
 import type { LinkTopology } from './expected-links.js';
 import { LinkMatrix, type LinkMatrixOptions } from './matrix.js';
-import { analysePartitions, withoutCovered, type PartitionAnalysis, type PartitionOptions } from './partitions.js';
+import { analysePairGraph, withoutCovered, type PartitionAnalysis, type PartitionOptions } from './partitions.js';
 
 /**
  * The hub's link health: the matrix, the partition analysis after every report, and the
@@ -61,8 +61,9 @@ export class FleetLinks {
   /** Takes a cluster's link report; returns the alertable findings it raised and resolved. */
   ingest(cluster: string, body: LinkReportBody, receivedAt: Date): LinkAlertChanges {
     this.#latest.set(cluster, { body, receivedAt });
-    this.#matrix.applyReport(cluster, body, receivedAt);
-    return this.#reanalyse(receivedAt);
+    // Partitions depend only on which links fail; most reports change figures, not that.
+    if (this.#matrix.applyReport(cluster, body, receivedAt)) return this.#reanalyse(receivedAt);
+    return this.#evaluate(receivedAt);
   }
 
   /** Takes many reports at once (a starting hub's stored reports), analysing once at the end. */
@@ -112,7 +113,7 @@ export class FleetLinks {
   }
 
   #reanalyse(now: Date): LinkAlertChanges {
-    this.#analysis = analysePartitions(this.#matrix.linkHealth(), this.#topology.regionOf, this.#options.partitions);
+    this.#analysis = analysePairGraph(this.#matrix.pairGraph(), this.#topology.regionOf, this.#options.partitions);
     return this.#evaluate(now);
   }
 

@@ -1,6 +1,9 @@
 export { expectedLinks, linkTopology, type ExpectedMeshGroup, type InventoryClusterInput, type LinkTopology, type MeshGroupInput } from './expected-links.js';
 export { LinkMatrix, defaultLinkMatrixOptions, isReachabilityFailure, type LinkMatrixOptions } from './matrix.js';
-export { analysePartitions, defaultPartitionOptions, linkKey, withoutCovered, type LinkHealth, type PartitionAnalysis, type PartitionOptions } from './partitions.js';
+export {
+  analysePairGraph, analysePartitions, defaultPartitionOptions, linkKey, withoutCovered,
+  type LinkHealth, type PairGraph, type PartitionAnalysis, type PartitionOptions,
+} from './partitions.js';
 export { FleetLinks, type FleetLinksOptions, type LinkAlertChanges } from './fleet-links.js';
 export { registerLinkMetrics } from './metrics.js';
 export { loadLinkReports } from './restore.js';

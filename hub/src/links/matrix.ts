@@ -4,7 +4,7 @@ import {
   type LinkMatrixResponse, type LinkObservation, type LinkReportBody, type MeshGroupMatrix,
 } from '@netfleet/shared/protocol/links';
 import type { ExpectedMeshGroup, LinkTopology } from './expected-links.js';
-import { withoutCovered, type LinkHealth, type PartitionAnalysis } from './partitions.js';
+import { linkKey, withoutCovered, type LinkHealth, type PairGraph, type PartitionAnalysis } from './partitions.js';
 
 /**
  * The fleet link matrix: per mesh group, every declared directed link with what its source
@@ -88,6 +88,11 @@ export class LinkMatrix {
   readonly #topology: LinkTopology;
   readonly #groups: GroupMatrix[];
   readonly #groupsOf = new Map<string, GroupMatrix[]>();
+  /** Every cluster of the topology, by index, and the fleet-wide pair counts partitions read. */
+  readonly #clusters: string[];
+  readonly #clusterIndex: Map<string, number>;
+  readonly #pairTotal: Int32Array;
+  readonly #pairFailed: Int32Array;
   /** Findings outside any group, per reporting cluster. */
   readonly #undeclared = new Map<string, LinkFinding[]>();
 
@@ -95,6 +100,10 @@ export class LinkMatrix {
     this.#options = { ...defaultLinkMatrixOptions(), ...options };
     this.#topology = topology;
     this.#groups = topology.groups.map((group) => new GroupMatrix(group));
+    this.#clusters = [...new Set(this.#groups.flatMap((matrix) => matrix.group.members))].sort();
+    this.#clusterIndex = new Map(this.#clusters.map((name, index) => [name, index]));
+    this.#pairTotal = new Int32Array(this.#clusters.length ** 2);
+    this.#pairFailed = new Int32Array(this.#clusters.length ** 2);
     for (const matrix of this.#groups) {
       for (const member of matrix.group.members) {
         this.#groupsOf.set(member, [...(this.#groupsOf.get(member) ?? []), matrix]);
@@ -102,8 +111,12 @@ export class LinkMatrix {
     }
   }
 
-  /** Replaces everything `cluster` reported before with this report. */
-  applyReport(cluster: string, body: LinkReportBody, receivedAt: Date): void {
+  /**
+   * Replaces everything `cluster` reported before with this report. Returns whether the
+   * input of partition analysis ({@link linkHealth}) changed: a first report, or a link
+   * that started or stopped failing.
+   */
+  applyReport(cluster: string, body: LinkReportBody, receivedAt: Date): boolean {
     const byPeer = new Map<LinkKind, Map<string, LinkObservation>>();
     const placed = new Set<LinkObservation>();
     for (const observation of body.links) {
@@ -115,33 +128,48 @@ export class LinkMatrix {
     }
     const at = receivedAt.toISOString();
     const identityNotBefore = this.#options.now().getTime() - this.#options.identityChangeWindowMs;
+    let reachabilityChanged = false;
     for (const matrix of this.#groupsOf.get(cluster) ?? []) {
       const peers = byPeer.get(matrix.group.kind);
       const from = matrix.index.get(cluster)!;
       for (const [peer, observation] of peers ?? []) {
         if (matrix.index.has(peer) && peer !== cluster) placed.add(observation);
       }
-      this.#updateRow(matrix, from, peers, at, identityNotBefore);
+      if (this.#updateRow(matrix, from, peers, at, identityNotBefore)) reachabilityChanged = true;
     }
     this.#undeclared.set(cluster, body.links.filter((observation) => !placed.has(observation)).map((observation) => undeclaredFinding(cluster, observation)));
+    return reachabilityChanged;
   }
 
-  #updateRow(matrix: GroupMatrix, from: number, peers: Map<string, LinkObservation> | undefined, at: string, identityNotBefore: number): void {
+  /** Replaces one row; true when the row is new or a link's failure flag flipped. */
+  #updateRow(matrix: GroupMatrix, from: number, peers: Map<string, LinkObservation> | undefined, at: string, identityNotBefore: number): boolean {
     const { size, cells, counts, group } = matrix;
     const wasReported = matrix.reportedAt[from] !== undefined;
+    let reachabilityChanged = !wasReported;
     const previous = cells.slice(from * size, from * size + size);
     matrix.reportedAt[from] = at;
+    const clusters = this.#clusters.length;
+    const fromCluster = this.#clusterIndex.get(group.members[from]!)!;
     for (let to = 0; to < size; to += 1) {
       if (to === from) continue;
       const observation = peers?.get(group.members[to]!);
       const oldState = wasReported ? previous[to]?.state ?? LinkState.Missing : 'unknown';
       cells[from * size + to] = observation;
+      const pair = fromCluster * clusters + this.#clusterIndex.get(group.members[to]!)!;
+      if (!wasReported) this.#pairTotal[pair]! += 1;
+      const failedBefore = isReachabilityFailure(previous[to]);
+      const failedNow = isReachabilityFailure(observation);
+      if (failedBefore !== failedNow) {
+        this.#pairFailed[pair]! += failedNow ? 1 : -1;
+        reachabilityChanged = true;
+      }
       const newState = observation?.state ?? LinkState.Missing;
       counts[oldState] -= 1;
       counts[newState] += 1;
       this.#updatePair(matrix, from, to);
       this.#updateTarget(matrix, from, to, observation, identityNotBefore);
     }
+    return reachabilityChanged;
   }
 
   /** Recomputes the findings of the pair {a, b}. */
@@ -214,7 +242,24 @@ export class LinkMatrix {
     return [...this.#groups.flatMap((matrix) => [...matrix.findings.values()]), ...[...this.#undeclared.values()].flat()];
   }
 
-  /** Every declared link whose source reported, for partition analysis. */
+  /** The pair counts partition analysis reads, kept up to date report by report. */
+  pairGraph(): PairGraph {
+    const names = this.#clusters;
+    return {
+      names,
+      total: this.#pairTotal,
+      failed: this.#pairFailed,
+      keysOf: (pair) => {
+        const from = names[Math.floor(pair / names.length)]!;
+        const to = names[pair % names.length]!;
+        return (this.#groupsOf.get(from) ?? [])
+          .filter((matrix) => matrix.index.has(to) && matrix.reportedAt[matrix.index.get(from)!] !== undefined)
+          .map((matrix) => linkKey(matrix.group.name, from, to));
+      },
+    };
+  }
+
+  /** Every declared link whose source reported, as a list (the pair graph, link by link). */
   *linkHealth(): Generator<LinkHealth> {
     for (const matrix of this.#groups) {
       const { size, cells, group } = matrix;
@@ -285,9 +330,12 @@ export class LinkMatrix {
 function cellView(from: string, to: string, state: LinkCellState, observation: LinkObservation | undefined): LinkCell {
   const cell: LinkCell = { from, to, state };
   if (!observation) return cell;
-  cell.reason = observation.reason;
   if (!observation.managed) cell.managed = false;
-  if (state !== LinkState.Healthy) cell.message = observation.message;
+  // A healthy link's reason and message say nothing more than its state.
+  if (state !== LinkState.Healthy) {
+    cell.reason = observation.reason;
+    cell.message = observation.message;
+  }
   const probe = observation.probe;
   if (probe) {
     cell.probeOutcome = probe.outcome;

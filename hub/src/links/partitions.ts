@@ -47,31 +47,55 @@ export function linkKey(group: string, from: string, to: string): string {
   return `${group}|${from}|${to}`;
 }
 
+/**
+ * Declared links aggregated per ordered cluster pair across mesh groups, in flat n×n arrays
+ * (pair `from * names.length + to`). The hub's matrix keeps one up to date report by
+ * report; {@link analysePartitions} builds one from a list of links.
+ */
+export interface PairGraph {
+  /** Cluster names by index. */
+  names: readonly string[];
+  /** Links per pair (only those whose source cluster has reported). */
+  total: Int32Array;
+  /** Failing links per pair. */
+  failed: Int32Array;
+  /** The keys ({@link linkKey}) of a pair's links. */
+  keysOf(pair: number): string[];
+}
+
 export function analysePartitions(
   links: Iterable<LinkHealth>,
   regionOf: ReadonlyMap<string, string>,
   options: Partial<PartitionOptions> = {},
 ): PartitionAnalysis {
+  return analysePairGraph(pairGraphOf(links), regionOf, options);
+}
+
+export function analysePairGraph(
+  input: PairGraph,
+  regionOf: ReadonlyMap<string, string>,
+  options: Partial<PartitionOptions> = {},
+): PartitionAnalysis {
   const settings = { ...defaultPartitionOptions(), ...options };
-  const graph = buildGraph(links);
-  const { names, size } = graph;
+  const graph = judgingGraph(input);
+  const { names } = graph;
 
   const byRegion = new Map<string, number[]>();
   names.forEach((name, index) => {
     const region = regionOf.get(name) ?? '';
-    if (region) byRegion.set(region, [...(byRegion.get(region) ?? []), index]);
+    if (region && graph.linked[index]) byRegion.set(region, [...(byRegion.get(region) ?? []), index]);
   });
   const scopes: Scope[] = [
     ...[...byRegion].filter(([, members]) => members.length >= 2).sort(([a], [b]) => a.localeCompare(b))
       .map(([region, members]) => ({ scope: PartitionScope.Region, subject: region, members })),
-    ...names.map((name, index) => ({ scope: PartitionScope.Cluster, subject: name, members: [index] })),
+    ...names.flatMap((name, index) => (graph.linked[index] ? [{ scope: PartitionScope.Cluster, subject: name, members: [index] }] : [])),
   ].filter((scope) => mayBeCut(scope, graph, settings));
 
   // The same failed links can be explained from either end ("eu unreachable from us" or
   // "us cannot reach eu", or one cluster of eu after another). Take the explanation that
   // covers the most failed links, then look again at what it leaves uncovered.
   const findings: PartitionFinding[] = [];
-  const coveredPairs = new Uint8Array(size * size);
+  const covered = new Set<string>();
   for (;;) {
     let best: Candidate | undefined;
     for (const scope of scopes) {
@@ -81,62 +105,64 @@ export function analysePartitions(
     if (!best) break;
     for (const pair of best.pairs) {
       graph.uncovered[pair] = 0;
-      coveredPairs[pair] = 1;
+      for (const key of input.keysOf(pair)) covered.add(key);
     }
     scopes.splice(scopes.indexOf(best.scope), 1);
     findings.push(best.finding);
   }
-  const covered = new Set<string>();
-  graph.links.forEach((link, position) => {
-    if (coveredPairs[graph.pairOf[position]!]) covered.add(linkKey(link.group, link.from, link.to));
-  });
   findings.sort((a, b) => a.id.localeCompare(b.id));
   return { findings, covered };
 }
 
-/**
- * Links aggregated per ordered cluster pair across mesh groups, in flat n×n arrays (pair
- * `from * size + to`). A pair fails only when all its links fail: one working group
- * proves the path.
- */
-interface Graph {
-  names: string[];
-  size: number;
-  links: LinkHealth[];
-  /** Pair of each link, by position in `links`. */
-  pairOf: Int32Array;
-  /** 1 when the pair has links and every one of them fails. */
-  pairFailed: Uint8Array;
-  /** Links of the pair not yet covered by a finding. */
-  uncovered: Int32Array;
-}
-
-function buildGraph(input: Iterable<LinkHealth>): Graph {
+function pairGraphOf(links: Iterable<LinkHealth>): PairGraph {
   const index = new Map<string, number>();
   const indexOf = (name: string) => {
     let found = index.get(name);
     if (found === undefined) index.set(name, (found = index.size));
     return found;
   };
-  const links: LinkHealth[] = [];
-  const ends: number[] = [];
-  for (const link of input) {
-    links.push(link);
-    ends.push(indexOf(link.from), indexOf(link.to));
-  }
+  const collected: { pair: [number, number]; link: LinkHealth }[] = [];
+  for (const link of links) collected.push({ pair: [indexOf(link.from), indexOf(link.to)], link });
   const size = index.size;
-  const pairOf = new Int32Array(links.length);
   const total = new Int32Array(size * size);
   const failed = new Int32Array(size * size);
-  links.forEach((link, position) => {
-    const pair = ends[2 * position]! * size + ends[2 * position + 1]!;
-    pairOf[position] = pair;
+  const keys = new Map<number, string[]>();
+  for (const { pair: [from, to], link } of collected) {
+    const pair = from * size + to;
     total[pair]! += 1;
     if (link.failed) failed[pair]! += 1;
-  });
+    keys.set(pair, [...(keys.get(pair) ?? []), linkKey(link.group, link.from, link.to)]);
+  }
+  return { names: [...index.keys()], total, failed, keysOf: (pair) => keys.get(pair) ?? [] };
+}
+
+/** What judging needs: which pairs fail outright, and how many links each still has uncovered. */
+interface Graph {
+  names: readonly string[];
+  size: number;
+  /** 1 when the cluster has any link, in or out. */
+  linked: Uint8Array;
+  /** 1 when the pair has links and every one of them fails (one working group proves the path). */
+  pairFailed: Uint8Array;
+  /** Links of the pair not yet covered by a finding. */
+  uncovered: Int32Array;
+}
+
+function judgingGraph(input: PairGraph): Graph {
+  const size = input.names.length;
   const pairFailed = new Uint8Array(size * size);
-  for (let pair = 0; pair < size * size; pair += 1) pairFailed[pair] = total[pair]! > 0 && failed[pair] === total[pair] ? 1 : 0;
-  return { names: [...index.keys()], size, links, pairOf, pairFailed, uncovered: total };
+  const linked = new Uint8Array(size);
+  for (let from = 0; from < size; from += 1) {
+    for (let to = 0; to < size; to += 1) {
+      const pair = from * size + to;
+      const total = input.total[pair]!;
+      if (total === 0) continue;
+      linked[from] = 1;
+      linked[to] = 1;
+      if (input.failed[pair] === total) pairFailed[pair] = 1;
+    }
+  }
+  return { names: input.names, size, linked, pairFailed, uncovered: Int32Array.from(input.total) };
 }
 
 interface Scope {

@@ -7,7 +7,7 @@ import {
 import { compileValidator } from '@netfleet/shared/protocol/validate';
 import { expectedLinks, linkTopology } from '../../src/links/expected-links.js';
 import { LinkMatrix } from '../../src/links/matrix.js';
-import { analysePartitions } from '../../src/links/partitions.js';
+import { analysePairGraph, analysePartitions } from '../../src/links/partitions.js';
 
 const now = new Date('2026-11-26T12:00:00Z');
 const inventory = [
@@ -86,7 +86,7 @@ describe('when a cluster reports a link in a given state', () => {
   it.each(Object.values(LinkState))('shows %s in the cell', (state) => {
     const matrix = newMatrix();
     reportAll(matrix, (from, to) => (from === 'eu-1' && to === 'us-1' ? state : LinkState.Healthy));
-    expect(cell(matrix, 'eu-1', 'us-1')).toMatchObject({ state, reason: expect.any(String) });
+    expect(cell(matrix, 'eu-1', 'us-1')).toMatchObject(state === LinkState.Healthy ? { state } : { state, reason: expect.any(String), message: `${state} link to us-1` });
     expect(payments(matrix).counts[state]).toBe(state === LinkState.Healthy ? 30 : 1);
   });
 });
@@ -199,6 +199,18 @@ describe('view filters', () => {
   });
 });
 
+describe('what a report changes for partition analysis', () => {
+  it('says whether the links that fail changed', () => {
+    const matrix = newMatrix();
+    const body = (state: LinkState, latencyMs: number) => ({ links: allNames.filter((to) => to !== 'eu-1').map((to) => observation(to, state, { probe: probe({ latencyMs }) })) });
+    expect(matrix.applyReport('eu-1', body(LinkState.Healthy, 10), now)).toBe(true);
+    expect(matrix.applyReport('eu-1', body(LinkState.Healthy, 20), now)).toBe(false);
+    expect(matrix.applyReport('eu-1', body(LinkState.Incomplete, 20), now)).toBe(false);
+    expect(matrix.applyReport('eu-1', body(LinkState.Stale, 20), now)).toBe(true);
+    expect(matrix.applyReport('eu-1', body(LinkState.Unreachable, 20), now)).toBe(false);
+  });
+});
+
 describe('when reports arrive in any order', () => {
   it('ends as a matrix built from each cluster’s latest report alone', () => {
     const states = [LinkState.Healthy, LinkState.Stale, LinkState.Unreachable, LinkState.OneSided, LinkState.Pending];
@@ -219,6 +231,11 @@ describe('when reports arrive in any order', () => {
       const sortFindings = (matrix: LinkMatrix) => matrix.findings().map((finding) => finding.id).sort();
       expect(incremental.view()).toEqual(fresh.view());
       expect(sortFindings(incremental)).toEqual(sortFindings(fresh));
-    }), { numRuns: 60 });
+      // The pair counts kept report by report give the partitions the link list gives.
+      const kept = analysePairGraph(incremental.pairGraph(), topology.regionOf);
+      const listed = analysePartitions(fresh.linkHealth(), topology.regionOf);
+      expect(kept.findings).toEqual(listed.findings);
+      expect([...kept.covered].sort()).toEqual([...listed.covered].sort());
+    }), { numRuns: 80 });
   });
 });

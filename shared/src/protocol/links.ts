@@ -234,6 +234,7 @@ export const LinkCellSchema = Type.Object({
   from: Type.String(),
   to: Type.String(),
   state: LinkCellStateSchema,
+  /** Present only when the link is not healthy. */
   reason: Type.Optional(Type.Enum(LinkReason)),
   /** Present (false) only for a resource netfleet does not manage. */
   managed: Type.Optional(Type.Boolean()),
