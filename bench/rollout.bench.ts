@@ -28,7 +28,7 @@ import {
 import { Hub } from '../hub/src/index.js';
 import { createRollout, reduceAll, ClusterStatus, type Rollout, type RolloutEvent } from '../hub/src/rollout/machine.js';
 import { planRollout } from '../hub/src/rollout/plan.js';
-import { rolloutIdOf } from '../hub/src/rollout/controller.js';
+import { rolloutIdOf } from '../hub/src/rollout/ids.js';
 import { startGitServer } from '../test/src/git-server.js';
 import { createWorkTree } from '../test/src/git-repo.js';
 

@@ -21,6 +21,7 @@ import { RolloutController } from './rollout/controller.js';
 import { RedisFleetView } from './rollout/fleet-view.js';
 import { PolicyReader, RepoFollower } from './rollout/repo-follower.js';
 import { RolloutMetrics } from './rollout/metrics.js';
+import { RolloutAlerts } from './rollout/alerts.js';
 
 /**
  * One hub replica: the ingest worker, the alert delivery worker, the sweeper (under a
@@ -105,15 +106,16 @@ export class Hub {
       offlineAfterMs: 2 * o.heartbeatIntervalMs, intervalMs: o.sweepIntervalMs, leaseTtlMs: o.leaseTtlMs, replicaId: o.replicaId,
     }, this.logger);
     const rolloutStore = new RolloutStore(this.redis, this.keys, { eventsCap: o.eventsCap });
+    const controllerStore = new RolloutStore(this.workRedis, this.keys, { eventsCap: o.eventsCap });
     this.rollouts = {
       store: rolloutStore,
       heads: new FleetHeads(this.redis, this.keys),
       watch: new AssignmentWatch(this.redis, rolloutStore, this.logger),
       controller: new RolloutController(
-        workScripts, new RolloutStore(this.workRedis, this.keys, { eventsCap: o.eventsCap }),
+        workScripts, controllerStore,
         new RedisFleetView(new FleetState(this.workRedis, this.keys), this.alerts), new FleetHeads(this.workRedis, this.keys),
         { replicaId: o.replicaId, leaseTtlMs: o.leaseTtlMs, intervalMs: o.rolloutIntervalMs }, this.logger.child({ component: 'rollout' }),
-        new RolloutMetrics(this.metrics.registry, rolloutStore),
+        new RolloutMetrics(this.metrics.registry, rolloutStore), new RolloutAlerts(this.alerts, controllerStore),
       ),
       ...(o.fleetRepo ? { follower: this.repoFollower(o.fleetRepo) } : {}),
       ...(o.webhookSecret ? { webhookSecret: o.webhookSecret } : {}),

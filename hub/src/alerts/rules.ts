@@ -10,6 +10,12 @@ export enum AlertRule {
   ClusterOffline = 'NetfleetClusterOffline',
   /** A report was refused (bad signature, replay, unknown or revoked cluster, bad body). */
   ReportRejected = 'NetfleetReportRejected',
+  /** A rollout is paused (by a person or its failure policy); resolved when it leaves the pause. */
+  RolloutPaused = 'NetfleetRolloutPaused',
+  /** A rollout failed and its policy could not handle it; resolved when it leaves that state. */
+  RolloutFailed = 'NetfleetRolloutFailed',
+  /** A rollout was rolled back; resolved when a later rollout finishes. */
+  RolloutRolledBack = 'NetfleetRolloutRolledBack',
 }
 
 const SEVERITY: Record<AlertRule, AlertSeverity> = {
@@ -17,7 +23,15 @@ const SEVERITY: Record<AlertRule, AlertSeverity> = {
   [AlertRule.SyncFailed]: AlertSeverity.Critical,
   [AlertRule.ClusterOffline]: AlertSeverity.Critical,
   [AlertRule.ReportRejected]: AlertSeverity.Warning,
+  [AlertRule.RolloutPaused]: AlertSeverity.Warning,
+  [AlertRule.RolloutFailed]: AlertSeverity.Critical,
+  [AlertRule.RolloutRolledBack]: AlertSeverity.Critical,
 };
+
+/** The severity a rule's alerts carry. */
+export function severityOf(rule: AlertRule): AlertSeverity {
+  return SEVERITY[rule];
+}
 
 /** One alert condition as the engine fires or resolves it. */
 export interface AlertCondition {

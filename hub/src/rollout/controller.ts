@@ -5,9 +5,11 @@ import { blackoutAt } from './blackout.js';
 import type { ClusterObservation, FleetView } from './fleet-view.js';
 import { REPORTED_GATES, type ReportedGate } from './gates.js';
 import type { FleetHead, FleetHeads } from './heads.js';
+import { rolloutIdOf } from './ids.js';
 import {
   ClusterStatus, createRollout, isTerminal, reduce, reduceAll, type ClusterProgress, type Notice, type Rollout, type RolloutEvent,
 } from './machine.js';
+import type { RolloutAlerts } from './alerts.js';
 import type { RolloutMetrics } from './metrics.js';
 import { planRollout } from './plan.js';
 import { CommitResult, type RolloutStore } from './store.js';
@@ -33,11 +35,6 @@ export const DEFAULT_ROLLOUT_POLICY: RolloutPolicy = {
   blackouts: undefined,
   source: { file: '', document: 'built-in default' },
 };
-
-/** The id of a revision's rollout: a revision is rolled out once. */
-export function rolloutIdOf(revision: string): string {
-  return revision.slice(0, 12);
-}
 
 /** What one controller tick did; for logs and tests. */
 export interface ControllerTick {
@@ -69,6 +66,7 @@ export class RolloutController {
     options: RolloutControllerOptions,
     private readonly logger: Logger,
     private readonly metrics?: RolloutMetrics,
+    private readonly alerts?: RolloutAlerts,
   ) {
     this.options = { leaseTtlMs: 15_000, intervalMs: 1_000, ...options };
     this.lease = new Lease(scripts, 'rollout', this.options.replicaId, this.options.leaseTtlMs);
@@ -98,6 +96,12 @@ export class RolloutController {
 
   async tick(now = Date.now()): Promise<ControllerTick> {
     if (!(await this.lease.acquire())) return { leader: false, rollout: null, committed: 0 };
+    const result = await this.advance(now);
+    await this.alerts?.reconcile(result.rollout, now);
+    return result;
+  }
+
+  private async advance(now: number): Promise<ControllerTick> {
     const counter = { committed: 0 };
     let rollout = await this.store.active();
     const head = await this.heads.latest();

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AssignmentResponse, Credentials, RolloutDetail, RolloutList, RolloutPolicy } from '@netfleet/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../../src/index.js';
-import { rolloutIdOf } from '../../src/rollout/controller.js';
+import { rolloutIdOf } from '../../src/rollout/ids.js';
 import { ADMIN_TOKEN, READ_TOKEN, registerCluster, testHub, testKeySpace } from '../helpers.js';
 
 const REVISION = '0123456789abcdef0123456789abcdef01234567';
@@ -95,14 +95,21 @@ describe('rollout API', () => {
       expect(detail.notices.map((notice) => notice.kind)).toEqual(['waveStarted', 'started']);
     });
 
-    it('pauses and resumes, and refuses a promote that does not apply', async () => {
+    const firingRolloutAlerts = async () => (await hub.alerts.list({ status: 'firing' }))
+      .filter((alert) => alert.rule.startsWith('NetfleetRollout')).map((alert) => [alert.rule, alert.labels.rollout, alert.summary]);
+
+    it('pauses and resumes, raising an alert while paused, and refuses a promote that does not apply', async () => {
       const paused = await control('pause');
       expect(paused.statusCode).toBe(200);
       expect(paused.json<RolloutDetail>()).toMatchObject({ phase: 'paused', reason: 'checking dashboards' });
+      await hub.rollouts.controller.tick();
+      expect(await firingRolloutAlerts()).toEqual([['NetfleetRolloutPaused', ID, `rollout ${ID} of revision ${ID} paused: checking dashboards`]]);
       const promote = await control('promote');
       expect(promote.statusCode).toBe(409);
       expect(promote.json()).toMatchObject({ error: { code: 'HUB_ROLLOUT_REFUSED', message: `rollout ${ID}: only a baking wave can be promoted, the rollout is paused` } });
       expect((await control('resume')).json<RolloutDetail>().phase).toBe('progressing');
+      await hub.rollouts.controller.tick();
+      expect(await firingRolloutAlerts()).toEqual([]);
     });
 
     it('counts rollouts by phase in the metrics', async () => {

@@ -3,10 +3,12 @@ import type { Credentials, RolloutPolicy } from '@netfleet/shared';
 import { ReportKind, SyncStatus } from '@netfleet/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../../src/index.js';
-import { RolloutController, clusterEvents, rolloutIdOf } from '../../src/rollout/controller.js';
+import { RolloutController, clusterEvents } from '../../src/rollout/controller.js';
+import { rolloutIdOf } from '../../src/rollout/ids.js';
 import { RedisFleetView, type ClusterObservation } from '../../src/rollout/fleet-view.js';
 import { FleetHeads } from '../../src/rollout/heads.js';
 import type { ClusterProgress } from '../../src/rollout/machine.js';
+import { RolloutAlerts } from '../../src/rollout/alerts.js';
 import { RolloutMetrics } from '../../src/rollout/metrics.js';
 import { RolloutStore } from '../../src/rollout/store.js';
 import { TestSender, eventually, heartbeatBody, quietLogger, registerCluster, report, syncBody, testHub, testKeySpace } from '../helpers.js';
@@ -42,7 +44,7 @@ describe('rollout controller on a hub', () => {
   let metrics: RolloutMetrics;
 
   function controller(replicaId: string, leaseTtlMs = 15_000): RolloutController {
-    const created = new RolloutController(hub.scripts, store, new RedisFleetView(hub.fleet, hub.alerts), heads, { replicaId, leaseTtlMs }, quietLogger(), metrics);
+    const created = new RolloutController(hub.scripts, store, new RedisFleetView(hub.fleet, hub.alerts), heads, { replicaId, leaseTtlMs }, quietLogger(), metrics, new RolloutAlerts(hub.alerts, store));
     controllers.push(created);
     return created;
   }
@@ -116,6 +118,8 @@ describe('rollout controller on a hub', () => {
     expect(rolledBack?.phase).toBe('rolledBack');
     expect(rolledBack?.reason).toBe('cluster c1 failed to apply: apply refused');
     expect(await store.assignment('c1')).toMatchObject({ revision: REV_A, reason: 'rollback: cluster c1 failed to apply: apply refused' });
+    const alerts = await hub.alerts.list({ status: 'firing' });
+    expect(alerts.filter((alert) => alert.rule === 'NetfleetRolloutRolledBack').map((alert) => alert.labels.rollout)).toEqual([rolloutIdOf(REV_B)]);
     // No cluster outside the canary wave ever received the bad revision.
     expect([await assigned('e1'), await assigned('e2'), await assigned('u1')]).toEqual([REV_A, REV_A, REV_A]);
   });

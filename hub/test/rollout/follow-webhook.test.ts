@@ -7,7 +7,7 @@ import type { AssignmentResponse, Credentials } from '@netfleet/shared';
 import { createWorkTree, startGitServer, type GitServer, type WorkTree } from '@netfleet/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../../src/index.js';
-import { rolloutIdOf } from '../../src/rollout/controller.js';
+import { rolloutIdOf } from '../../src/rollout/ids.js';
 import { eventually, registerCluster, testHub, testKeySpace } from '../helpers.js';
 
 const EXAMPLE_FLEET = new URL('../../../examples/fleet/', import.meta.url).pathname;
