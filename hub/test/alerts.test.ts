@@ -132,7 +132,9 @@ describe('when alerts go to webhook and Slack receivers', () => {
 
 const alertmanagerBinary = await findAlertmanager();
 
-describe.skipIf(!alertmanagerBinary)('when alerts go to a real Alertmanager', () => {
+const skipReason = alertmanagerBinary ? '' : ' (skipped: no prometheus-alertmanager binary; apt-get install prometheus-alertmanager)';
+
+describe.skipIf(!alertmanagerBinary)(`when alerts go to a real Alertmanager${skipReason}`, () => {
   const space = testKeySpace('alertmanager');
   let hub: Hub;
   let sender: TestSender;

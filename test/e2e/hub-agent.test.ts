@@ -28,7 +28,9 @@ const HSM_POLICY = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', 
 const HSM_ID = 'networking.k8s.io_NetworkPolicy_payments_payments-external-hsm';
 const alertmanagerBinary = await findAlertmanager();
 
-describe('when an agent reports to the hub', () => {
+const alertmanagerNote = alertmanagerBinary ? 'and a real Alertmanager' : '(Alertmanager part skipped: no prometheus-alertmanager binary)';
+
+describe(`when an agent reports to the hub ${alertmanagerNote}`, () => {
   const prefix = `{nf-e2e-${randomBytes(4).toString('hex')}}`;
   let kube: KubeApiServer;
   let fleet: FleetRepo;
