@@ -263,4 +263,8 @@ describe('when the repository has a mistake', () => {
   it('loads the base fleet without problems', async () => {
     expect(await problemsOf({})).toEqual([]);
   });
+
+  it('ignores hidden folders and files that are not YAML', async () => {
+    expect(await problemsOf({ '.github/workflows/ci.yaml': 'on: [push]\njobs: {}\n', 'README.md': '# fleet\n', 'clusters/.draft.yaml': '- nope\n' })).toEqual([]);
+  });
 });
