@@ -166,12 +166,13 @@ export class RolloutController {
   private async eventsFor(rollout: Rollout, now: number): Promise<RolloutEvent[]> {
     const observations = await this.fleet.observe(Object.keys(rollout.clusters));
     const events: RolloutEvent[] = [];
-    for (const [name, progress] of Object.entries(rollout.clusters)) {
-      events.push(...clusterEvents(rollout.revision, name, progress, observations.get(name), now));
-    }
+    // The window first: no report of this tick may start or widen a wave inside it.
     const blackout = blackoutAt(rollout.policy.blackouts, now);
     if (blackout.active !== rollout.blackout.active || blackout.endsAt !== rollout.blackout.endsAt) {
       events.push({ type: 'blackout', active: blackout.active, endsAt: blackout.endsAt, at: now });
+    }
+    for (const [name, progress] of Object.entries(rollout.clusters)) {
+      events.push(...clusterEvents(rollout.revision, name, progress, observations.get(name), now));
     }
     events.push({ type: 'tick', at: now });
     return events;
