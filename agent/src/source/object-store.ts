@@ -107,6 +107,8 @@ class LoadedPack {
     readonly idxPath: string,
     private readonly packPath: string,
     private readonly packSize: number,
+    /** fanout[b]: how many ids start with a byte <= b (from the index). */
+    private readonly fanout: Uint32Array,
     /** Object ids, 20 bytes each, sorted. */
     private readonly oids: Buffer,
     /** Pack offset of each object, in the order of `oids`. */
@@ -130,13 +132,16 @@ class LoadedPack {
     const packSize = (await stat(packPath)).size;
     const boundaries = [...offsets].sort((a, b) => a - b);
     boundaries.push(packSize - 20);
-    return new LoadedPack(idxPath, packPath, packSize, Buffer.from(idx.subarray(oidsStart, oidsStart + count * 20)), offsets, boundaries);
+    const fanout = Uint32Array.from({ length: 256 }, (_, i) => idx.readUInt32BE(8 + i * 4));
+    return new LoadedPack(idxPath, packPath, packSize, fanout, Buffer.from(idx.subarray(oidsStart, oidsStart + count * 20)), offsets, boundaries);
   }
 
   offsetOf(oid: string): number | undefined {
     const wanted = Buffer.from(oid, 'hex');
-    let low = 0;
-    let high = this.offsets.length - 1;
+    // The fan-out table narrows the search to ids sharing the first byte.
+    const first = wanted[0]!;
+    let low = first === 0 ? 0 : this.fanout[first - 1]!;
+    let high = this.fanout[first]! - 1;
     while (low <= high) {
       const middle = (low + high) >>> 1;
       const order = this.oids.compare(wanted, 0, 20, middle * 20, middle * 20 + 20);

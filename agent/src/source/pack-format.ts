@@ -95,10 +95,10 @@ export function applyDelta(base: Buffer, delta: Buffer): Buffer {
       for (let bit = 0; bit < 4; bit += 1) if (op & (1 << bit)) copyOffset += delta[position++]! * 2 ** (8 * bit);
       for (let bit = 0; bit < 3; bit += 1) if (op & (0x10 << bit)) copySize += delta[position++]! * 2 ** (8 * bit);
       if (copySize === 0) copySize = 0x10000;
-      base.copy(target, out, copyOffset, copyOffset + copySize);
+      copyBytes(base, copyOffset, target, out, copySize);
       out += copySize;
     } else if (op > 0) {
-      delta.copy(target, out, position, position + op);
+      copyBytes(delta, position, target, out, op);
       out += op;
       position += op;
     } else {
@@ -107,4 +107,14 @@ export function applyDelta(base: Buffer, delta: Buffer): Buffer {
   }
   if (out !== targetSize) throw new Error(`delta produced ${out} bytes, expected ${targetSize}`);
   return target;
+}
+
+/** Buffer.copy costs a native call; deltas of text make many short copies, done faster inline. */
+function copyBytes(source: Buffer, from: number, target: Buffer, to: number, length: number): void {
+  if (length > 64) {
+    source.copy(target, to, from, from + length);
+    return;
+  }
+  if (from + length > source.length) throw new Error('delta copies past the end of its source');
+  for (let i = 0; i < length; i += 1) target[to + i] = source[from + i]!;
 }
