@@ -83,7 +83,8 @@ export class DeliveryWorker {
       record.result = 'delivered';
     } catch (error) {
       // The URL may hold a secret (Slack webhooks do): log the sink name, never the URL.
-      record.error = error instanceof Error ? error.message : String(error);
+      const code = (error as { cause?: { code?: unknown } }).cause?.code;
+      record.error = `${error instanceof Error ? error.message : String(error)}${typeof code === 'string' ? ` (${code})` : ''}`;
       throw new Error(`delivery to sink ${name} failed: ${record.error}`);
     } finally {
       this.metrics.alertDeliveries.inc({ sink: name, result: record.result });
