@@ -19,6 +19,9 @@ import { analysePairGraph, withoutCovered, type PartitionAnalysis, type Partitio
  * at start (a 200-cluster fleet rebuilds in tens of ms).
  */
 
+/** Distinct queries whose responses are kept at once. */
+const MAX_CACHED_VIEWS = 16;
+
 export interface FleetLinksOptions {
   matrix?: Partial<LinkMatrixOptions>;
   partitions?: Partial<PartitionOptions>;
@@ -51,6 +54,8 @@ export class FleetLinks {
   /** Firing findings currently gone, with since when. */
   #goneSince = new Map<string, number>();
   readonly #latest = new Map<string, { body: LinkReportBody; receivedAt: Date }>();
+  /** Built responses by query, dropped whenever the matrix changes. */
+  readonly #views = new Map<string, LinkMatrixResponse>();
 
   constructor(topology: LinkTopology, options: FleetLinksOptions = {}) {
     this.#options = options;
@@ -61,6 +66,7 @@ export class FleetLinks {
   /** Takes a cluster's link report; returns the alertable findings it raised and resolved. */
   ingest(cluster: string, body: LinkReportBody, receivedAt: Date): LinkAlertChanges {
     this.#latest.set(cluster, { body, receivedAt });
+    this.#views.clear();
     // Partitions depend only on which links fail; most reports change figures, not that.
     if (this.#matrix.applyReport(cluster, body, receivedAt)) return this.#reanalyse(receivedAt);
     return this.#evaluate(receivedAt);
@@ -68,6 +74,7 @@ export class FleetLinks {
 
   /** Takes many reports at once (a starting hub's stored reports), analysing once at the end. */
   ingestAll(reports: Iterable<[cluster: string, body: LinkReportBody]>, receivedAt: Date): LinkAlertChanges {
+    this.#views.clear();
     for (const [cluster, body] of reports) {
       this.#latest.set(cluster, { body, receivedAt });
       this.#matrix.applyReport(cluster, body, receivedAt);
@@ -84,13 +91,24 @@ export class FleetLinks {
   setTopology(topology: LinkTopology, now: Date): LinkAlertChanges {
     this.#topology = topology;
     this.#matrix = new LinkMatrix(topology, this.#options.matrix);
+    this.#views.clear();
     for (const [cluster, { body, receivedAt }] of this.#latest) this.#matrix.applyReport(cluster, body, receivedAt);
     return this.#reanalyse(now);
   }
 
-  /** The matrix API response. */
+  /**
+   * The matrix API response. Responses are kept until the next report or topology change:
+   * dashboards poll the same view, and a 200-cluster matrix takes tens of ms to build.
+   */
   view(query: LinkMatrixQuery = {}): LinkMatrixResponse {
-    return this.#matrix.view(query, this.#analysis);
+    const key = JSON.stringify([query.group ?? '', query.region ?? '', query.state ?? '']);
+    let response = this.#views.get(key);
+    if (!response) {
+      if (this.#views.size >= MAX_CACHED_VIEWS) this.#views.clear();
+      response = this.#matrix.view(query, this.#analysis);
+      this.#views.set(key, response);
+    }
+    return response;
   }
 
   /** A cluster's links as last reported, or undefined for a cluster the topology does not know. */

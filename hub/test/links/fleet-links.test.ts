@@ -105,6 +105,18 @@ describe('when the topology changes', () => {
     expect(view.findings.map((finding) => finding.type)).toEqual(Array(12).fill(LinkFindingType.Undeclared));
   });
 
+  it('keeps a built view until the next report', () => {
+    const links = new FleetLinks(topology);
+    reportRound(links, 0, healthy);
+    const first = links.view({ group: 'core' });
+    expect(links.view({ group: 'core' })).toBe(first);
+    expect(links.view({ group: 'payments' })).not.toBe(first);
+    links.ingest('us-1', reportOf('us-1', (to) => (to === 'eu-1' ? LinkState.Unreachable : LinkState.Healthy)), at(10));
+    const next = links.view({ group: 'core' });
+    expect(next).not.toBe(first);
+    expect(next.groups[0]!.counts.unreachable).toBe(1);
+  });
+
   it('lists one cluster’s links and counts links by state', () => {
     const links = new FleetLinks(topology);
     reportRound(links, 0, intoEuCut);
