@@ -73,7 +73,7 @@ export interface HubOptions {
   rolloutIntervalMs?: number;
   /**
    * The fleet repository whose branch rollouts follow (ref polling, plus pushes when
-   * `webhookSecret` is set), with a directory for reading rollout policies.
+   * `webhookSecret` is set), with a directory for reading rollout policies (one per replica).
    * @defaultValue none: no rollouts are started
    */
   fleetRepo?: RepoFollowerOptions & { cacheDir: string };

@@ -23,7 +23,11 @@ export class AssignmentWatch {
 
   /** Subscribes to assignment changes; `wait` calls it on first use. */
   start(): Promise<unknown> {
-    this.started ??= this.subscriber.subscribe(this.store.keys.assignmentChannel());
+    this.started ??= this.subscriber.subscribe(this.store.keys.assignmentChannel()).catch((error: unknown) => {
+      // Not subscribed: the next wait tries again.
+      this.started = undefined;
+      throw error;
+    });
     return this.started;
   }
 

@@ -1,4 +1,5 @@
 import type { Logger, RolloutPolicy } from '@netfleet/shared';
+import { HubError, HubErrorCode } from '../errors.js';
 import type { HubScripts } from '../redis/scripts.js';
 import { Lease } from '../sweeper/lease.js';
 import { blackoutAt } from './blackout.js';
@@ -220,6 +221,8 @@ export async function applyControl(store: RolloutStore, id: string, control: Rol
     if (!transition.changed) return { rollout, ...(transition.refused === undefined ? {} : { refused: transition.refused }) };
     const result = await store.commit(rollout.version, transition);
     if (result !== CommitResult.Conflict) return { rollout: transition.rollout };
-    if (attempt >= attempts) throw new Error(`rollout ${id} kept changing; control ${control.type} not applied after ${attempts} attempts`);
+    if (attempt >= attempts) {
+      throw new HubError(HubErrorCode.RolloutBusy, `rollout ${id} kept changing; ${control.type} not applied after ${attempts} attempts`, { hint: 'try again' });
+    }
   }
 }
