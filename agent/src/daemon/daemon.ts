@@ -1,6 +1,7 @@
 import { ErrorClass, createLogger, type Logger } from '@netfleet/shared';
 import type { FastifyInstance } from 'fastify';
 import { DriftDetector, defaultDriftOptions } from '../drift/detector.js';
+import { AgentConfigError } from '../errors.js';
 import { AgentEvents } from '../events.js';
 import { InventoryStore } from '../inventory/index.js';
 import { KubeClient } from '../kube/client.js';
@@ -53,6 +54,10 @@ export class AgentDaemon {
   #lastStepAt = Date.now();
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
+  /** Set by `assign(..., { again: true })`: sync at the next step even if nothing moved. */
+  #syncRequested = false;
+  /** A wake-up that arrived while no sleep was in progress. */
+  #wakeRequested = false;
 
   constructor(parts: AgentDaemonParts) {
     const { options } = parts;
@@ -113,10 +118,23 @@ export class AgentDaemon {
     return result;
   }
 
+  /**
+   * Applies `revision` from now on instead of the branch head (the hub's assignment; an
+   * older one is a rollback), or follows the head again with undefined. `again` syncs even
+   * when the revision is the one applied (the hub retries a cluster). Wakes the loop.
+   */
+  assign(revision: string | undefined, options: { again?: boolean } = {}): void {
+    const source = this.#source as Partial<PolledSource>;
+    if (!source.pin) throw new AgentConfigError('this fleet source cannot apply a given revision', 'use a git repository URL for --repo to follow hub assignments');
+    source.pin(revision);
+    if (options.again) this.#syncRequested = true;
+    this.#wakeUp();
+  }
+
   /** Finishes the step in progress, then stops everything. */
   async stop(): Promise<void> {
     this.#stopping.abort();
-    this.#wake?.();
+    this.#wakeUp();
     await this.#loop;
     this.drift.stop();
     await this.#http?.close();
@@ -147,6 +165,10 @@ export class AgentDaemon {
   /** A sync is due when the source moved, or the last one should be retried. */
   async #due(): Promise<boolean> {
     const last = this.#lastResult;
+    if (this.#syncRequested) {
+      this.#syncRequested = false;
+      return true;
+    }
     if (!last || !('head' in this.#source)) return true;
     if (last.errorClass === ErrorClass.Transient || last.errorClass === ErrorClass.RetryLater) return true;
     try {
@@ -163,15 +185,26 @@ export class AgentDaemon {
     return errorClass === ErrorClass.Transient || errorClass === ErrorClass.RetryLater ? this.#options.retryInterval : this.#options.interval;
   }
 
+  /** Waits `ms`, or less when woken (during the wait or the step before it). */
   #sleep(ms: number): Promise<void> {
+    if (this.#wakeRequested || this.#stopping.signal.aborted) {
+      this.#wakeRequested = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
+        this.#wake = undefined;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.#wake = done;
     });
+  }
+
+  #wakeUp(): void {
+    if (this.#wake) this.#wake();
+    else this.#wakeRequested = true;
   }
 
   #wireMetrics(): void {

@@ -9,22 +9,31 @@ import type { AgentMetrics } from './metrics.js';
 export interface PolledSource extends FleetSource {
   /** The revision a fetch would return now, or undefined when that cannot be known cheaply. */
   head(): Promise<string | undefined>;
+  /**
+   * Fetch this revision instead of the branch head (a hub assignment, possibly a rollback);
+   * undefined follows the head again. Absent when the source has no history (a directory).
+   */
+  pin?(revision: string | undefined): void;
 }
 
 /**
- * The git source as the reconciler sees it: the branch head, or the revision `pinned`
- * returns (the hub's assignment). Fetch time goes to the git metric; a signature refused
- * under enforce is a SignatureInvalid sync, anything else a FetchFailed one.
+ * The git source as the reconciler sees it: the branch head, or the pinned revision.
+ * Fetch time goes to the git metric; a signature refused under enforce is a
+ * SignatureInvalid sync, anything else a FetchFailed one.
  */
-export function gitFleetSource(git: GitSource, metrics?: AgentMetrics, pinned: () => string | undefined = () => undefined): PolledSource {
+export function gitFleetSource(git: GitSource, metrics?: AgentMetrics): PolledSource {
+  let pinned: string | undefined;
   return {
+    pin(revision) {
+      pinned = revision;
+    },
     async head() {
-      return pinned() ?? (await git.poll()).revision;
+      return pinned ?? (await git.poll()).revision;
     },
     async fetch(): Promise<FetchedRevision> {
       const stop = metrics?.gitFetchDuration.startTimer();
       try {
-        const snapshot = await git.snapshot(pinned());
+        const snapshot = await git.snapshot(pinned);
         return { revision: snapshot.revision, reader: snapshot.reader };
       } catch (error) {
         if (error instanceof GitSourceError) {
