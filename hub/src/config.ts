@@ -16,6 +16,19 @@ const SinkSchema = Type.Object({
   secretFile: Type.Optional(Type.String()),
 }, { additionalProperties: false });
 
+/** The fleet repository rollouts follow; credentials come from files. */
+const FleetRepoSchema = Type.Object({
+  url: Type.String(),
+  branch: Type.Optional(Type.String()),
+  intervalMs: Type.Optional(Type.Integer({ minimum: 1000 })),
+  /** Directory (one per replica) where rollout policies are read from a checkout. */
+  cacheDir: Type.String(),
+  /** A token (sent as the basic-auth password), or a username with a password file. */
+  tokenFile: Type.Optional(Type.String()),
+  username: Type.Optional(Type.String()),
+  passwordFile: Type.Optional(Type.String()),
+}, { additionalProperties: false });
+
 /**
  * The hub's config file (YAML or JSON), also the shape flags and env are merged into.
  * Secrets are read from files so they stay out of the config and the process list.
@@ -37,6 +50,9 @@ export const HubConfigSchema = Type.Object({
   eventsCap: Type.Optional(Type.Integer({ minimum: 1 })),
   alertRepeatIntervalMs: Type.Optional(Type.Integer({ minimum: 1000 })),
   sinks: Type.Optional(Type.Array(SinkSchema)),
+  fleetRepo: Type.Optional(FleetRepoSchema),
+  /** File with the shared secret of the push webhook (`POST /api/v1/webhooks/git`). */
+  webhookSecretFile: Type.Optional(Type.String()),
 }, { additionalProperties: false });
 
 export type HubConfig = Static<typeof HubConfigSchema>;
@@ -103,13 +119,23 @@ export async function resolveHubConfig(layers: HubConfigLayers): Promise<{ optio
   }
   const listen = /^(.*):(\d+)$/.exec(merged.listen ?? '0.0.0.0:8080');
   if (!listen) throw new HubError(HubErrorCode.Config, `listen must be host:port, got ${merged.listen}`);
-  const { listen: _listen, secretFile: _secretFile, adminTokensFile, readTokensFile, sinks: _sinks, ...rest } = merged;
+  const { listen: _listen, secretFile: _secretFile, adminTokensFile, readTokensFile, sinks: _sinks, fleetRepo, webhookSecretFile, ...rest } = merged;
   return {
     options: {
       ...rest, secret, sinks,
+      ...(fleetRepo ? { fleetRepo: await fleetRepoOptions(fleetRepo) } : {}),
+      ...(webhookSecretFile ? { webhookSecret: await readSecret(webhookSecretFile, 'webhook secret') } : {}),
       adminTokens: await readTokens(adminTokensFile, 'admin tokens'),
       readTokens: await readTokens(readTokensFile, 'read tokens'),
     },
     listen: { host: listen[1]!, port: Number(listen[2]) },
   };
+}
+
+async function fleetRepoOptions(repo: Static<typeof FleetRepoSchema>): Promise<NonNullable<HubOptions['fleetRepo']>> {
+  const { tokenFile, username, passwordFile, ...rest } = repo;
+  if (tokenFile) return { ...rest, auth: { token: await readSecret(tokenFile, 'fleet repository token') } };
+  if (username && passwordFile) return { ...rest, auth: { username, password: await readSecret(passwordFile, 'fleet repository password') } };
+  if (username || passwordFile) throw new HubError(HubErrorCode.Config, 'fleetRepo needs both username and passwordFile, or tokenFile');
+  return rest;
 }
