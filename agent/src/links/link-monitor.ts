@@ -5,7 +5,7 @@ import {
 } from '@netfleet/shared/protocol/links';
 import { KindNotServedError } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';
-import { LinkPresence, deriveLinkState, linkKindOf } from './link-state.js';
+import { DEFAULT_STALE_AFTER_MS, LinkPresence, deriveLinkState, linkKindOf } from './link-state.js';
 import type { LinkMetrics } from './metrics.js';
 import type { MetadataProber, ProbeTarget } from './probe.js';
 
@@ -90,7 +90,7 @@ type ResolvedOptions = Required<Omit<LinkMonitorOptions, 'prober' | 'metrics' | 
 function resolveOptions(options: LinkMonitorOptions): ResolvedOptions {
   return {
     declared: () => [],
-    staleAfterMs: 180_000,
+    staleAfterMs: DEFAULT_STALE_AFTER_MS,
     intervalMs: 60_000,
     maxBackoffMs: 300_000,
     now: () => new Date(),

@@ -102,13 +102,15 @@ function judge(kind: LinkKind, object: KubeObject, status: LinkStatus, endpoint:
   if (misconfiguration) return misconfiguration;
 
   const peer = endpoint?.hostname ?? 'the peer';
+  const staleAfterMs = context.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+  const created = date(object.metadata.creationTimestamp);
   const facts: Facts = {
     kind,
     peer,
     status,
-    staleAfterMs: context.staleAfterMs ?? DEFAULT_STALE_AFTER_MS,
+    staleAfterMs,
     now: context.now.getTime(),
-    recentlyCreated: isRecent(object.metadata.creationTimestamp, context),
+    recentlyCreated: created !== undefined && context.now.getTime() - created.getTime() <= staleAfterMs,
     // DKP's CRD defaults it to true.
     enableIngressGateway: record(object.spec).enableIngressGateway !== false,
   };
@@ -312,11 +314,6 @@ function parseEndpoint(value: string): URL | undefined {
   } catch {
     return undefined;
   }
-}
-
-function isRecent(creationTimestamp: unknown, context: LinkStateContext): boolean {
-  const created = date(creationTimestamp);
-  return created !== undefined && context.now.getTime() - created.getTime() <= (context.staleAfterMs ?? DEFAULT_STALE_AFTER_MS);
 }
 
 function latest(dates: (Date | undefined)[]): Date | undefined {

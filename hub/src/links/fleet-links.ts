@@ -43,8 +43,10 @@ export interface LinkAlertChanges {
   resolved: (LinkFinding | PartitionFinding)[];
 }
 
+type ResolvedOptions = FleetLinksOptions & Required<Pick<FleetLinksOptions, 'raiseAfterMs' | 'resolveAfterMs'>>;
+
 export class FleetLinks {
-  readonly #options: FleetLinksOptions;
+  readonly #options: ResolvedOptions;
   #topology: LinkTopology;
   #matrix: LinkMatrix;
   #analysis: PartitionAnalysis = { findings: [], covered: new Set() };
@@ -58,7 +60,7 @@ export class FleetLinks {
   readonly #views = new Map<string, LinkMatrixResponse>();
 
   constructor(topology: LinkTopology, options: FleetLinksOptions = {}) {
-    this.#options = options;
+    this.#options = { raiseAfterMs: 120_000, resolveAfterMs: 60_000, ...options };
     this.#topology = topology;
     this.#matrix = new LinkMatrix(topology, options.matrix);
   }
@@ -138,8 +140,7 @@ export class FleetLinks {
   #evaluate(now: Date): LinkAlertChanges {
     const current = new Map<string, LinkFinding | PartitionFinding>();
     for (const finding of [...this.#analysis.findings, ...withoutCovered(this.#matrix.findings(), this.#analysis.covered)]) current.set(finding.id, finding);
-    const raiseAfterMs = this.#options.raiseAfterMs ?? 120_000;
-    const resolveAfterMs = this.#options.resolveAfterMs ?? 60_000;
+    const { raiseAfterMs, resolveAfterMs } = this.#options;
     const changes: LinkAlertChanges = { raised: [], resolved: [] };
     for (const [id, finding] of this.#firing) {
       if (current.has(id)) {
