@@ -99,6 +99,10 @@ export const CASES: [string, Record<string, MemoryFile>, string[]][] = [
       "clusters/gamma.yaml:4:3 CONFIG_INVALID_VALUE metadata.name: found \"Gamma_1\", expected a DNS-1123 label (lowercase letters, digits and \"-\", at most 63 characters)",
       "clusters/gamma.yaml:8:3 CONFIG_INVALID_VALUE spec.clusterDomain: found \"Gamma_1.cluster\", expected a DNS name such as \"k8s.example.com\"",
     ]],
+  ['a label key with a space and a variable name with a dash', { 'clusters/gamma.yaml': doc('Cluster', 'gamma', '  labels:\n    team name: web\nspec:\n  region: eu\n  publicDomain: gamma.example.com\n  clusterDomain: gamma.cluster\n  vars:\n    egress-ip: 10.0.0.9\n') }, [
+      'clusters/gamma.yaml:6:5 CONFIG_INVALID_VALUE metadata.labels["team name"]: found key "team name", expected a label key such as "tier" or "example.com/tier"',
+      'clusters/gamma.yaml:12:5 CONFIG_INVALID_VALUE spec.vars.egress-ip: found key "egress-ip", expected a variable name (letters, digits, "_")',
+    ]],
   ['two clusters with one name', { 'clusters/alpha-again.yaml': cluster('alpha', 'eu', 'alpha2.example.com') },
     [
       "clusters/alpha.yaml:4:3 CONFIG_DUPLICATE_NAME metadata.name: found \"alpha\", expected a name not already used by the Cluster in clusters/alpha-again.yaml:4",

@@ -86,6 +86,10 @@ function explainOne(error: ErrorObject): SchemaViolation | undefined {
   switch (error.keyword) {
     case 'additionalProperties': {
       const field = String(params.additionalProperty);
+      if ((error.parentSchema as { patternProperties?: object }).patternProperties) {
+        // A map whose keys follow a rule (labels, variables): the key is the mistake.
+        return { code: ProblemCode.InvalidValue, path: [...path, field], found: `key ${JSON.stringify(field)}`, expected: expectedText(error, 'a key of the documented form') };
+      }
       const known = Object.keys((error.parentSchema as { properties?: object }).properties ?? {});
       return {
         code: ProblemCode.UnknownField,

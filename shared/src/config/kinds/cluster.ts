@@ -11,7 +11,7 @@ export const ClusterSpec = Strict({
     Type.Record(
       Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', expected: 'a variable name (letters, digits, "_")' }),
       Type.Union([Type.String(), Type.Number(), Type.Boolean()]),
-      { description: 'Free variables, used as `${vars.<name>}` in documents and manifests.' },
+      { additionalProperties: false, expected: 'a variable name (letters, digits, "_")', description: 'Free variables, used as `${vars.<name>}` in documents and manifests.' },
     ),
   ),
 });

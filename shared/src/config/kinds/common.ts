@@ -51,7 +51,7 @@ export const LabelValue = Type.String({
   expected: 'a label value (letters, digits, "-", "_", ".", at most 63 characters)',
 });
 
-export const Labels = Type.Record(LabelKey, LabelValue);
+export const Labels = Type.Record(LabelKey, LabelValue, { additionalProperties: false, expected: 'a label key such as "tier" or "example.com/tier"' });
 /** Free-form string map (annotations, node selectors, nginx config). */
 export const StringMap = Type.Record(Type.String(), Type.String());
 
