@@ -150,6 +150,34 @@ describe('when the agent restarts on the same cache directory', () => {
   });
 });
 
+describe('when the cache on disk is damaged', () => {
+  async function packFile(cacheDir: string): Promise<string> {
+    const names = await readdir(join(cacheDir, 'objects', 'pack'));
+    return join(cacheDir, 'objects', 'pack', names.find((name) => name.endsWith('.pack'))!);
+  }
+
+  it.each([
+    { damage: 'a deleted pack', harm: async (pack: string) => rm(pack) },
+    { damage: 'overwritten pack bytes', harm: async (pack: string) => {
+      const bytes = await readFile(pack);
+      bytes.fill(0x42, 12, bytes.length - 20);
+      await writeFile(pack, bytes);
+    } },
+  ])('fetches afresh after $damage and still returns the revision', async ({ harm }) => {
+    const { source, server, cacheDir, head } = await fixture();
+    const first = source();
+    await first.snapshot();
+    first.close();
+    await harm(await packFile(cacheDir));
+    server.clearLog();
+
+    const snapshot = await source().snapshot(head);
+
+    expect(await readText(snapshot.reader, 'fleet.yaml')).toBe('clusters: [a]\n');
+    expect(server.requests.map((r) => r.method)).toEqual(['GET', 'POST']);
+  });
+});
+
 describe('when a revision older than the head is asked for', () => {
   it('deepens the shallow history step by step until the revision is there', async () => {
     const { source, server, tree, head } = await fixture();

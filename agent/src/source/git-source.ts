@@ -95,23 +95,38 @@ export class GitSource {
           hint: 'Give the 40-character hexadecimal commit id.',
         });
       }
-      const started = performance.now();
-      const cached = revision !== undefined && (await this.openStore()).has(revision);
-      const target = cached ? revision : await this.fetchUntilPresent(await this.remote(), revision);
-      const store = await this.openStore();
-      const raw = await store.read(target);
-      if (raw.type !== 'commit') {
-        throw new GitSourceError(GitErrorCode.RevisionNotFound, `${target} is a ${raw.type}, not a commit`, { hint: 'Give a commit id.' });
+      try {
+        return await this.takeSnapshot(revision);
+      } catch (error) {
+        if (!(error instanceof GitSourceError) || error.code !== GitErrorCode.Cache) throw error;
+        // The cache is only a copy of the remote: drop a damaged one and fetch again, once.
+        this.log.warn({ err: error.message }, 'git cache damaged; fetching afresh');
+        await this.resetCache().catch(() => { throw error; });
+        return await this.takeSnapshot(revision);
       }
-      const signature = await this.checkSignature(target, raw.content);
-      this.log.info({ revision: target, durationMs: Math.round(performance.now() - started) }, 'snapshot ready');
-      return { revision: target, reader: new TreeReader(store, treeOf(raw.content)), signature };
     });
   }
 
   /** Free pooled connections. The cache stays on disk for the next GitSource. */
   close(): void {
     this.http.close();
+  }
+
+  private async takeSnapshot(revision: string | undefined): Promise<Snapshot> {
+    const started = performance.now();
+    const cached = revision !== undefined && (await this.openStore()).has(revision);
+    const target = cached ? revision : await this.fetchUntilPresent(await this.remote(), revision);
+    const store = await this.openStore();
+    const raw = await store.read(target);
+    if (raw.type !== 'commit') {
+      throw new GitSourceError(GitErrorCode.RevisionNotFound, `${target} is a ${raw.type}, not a commit`, { hint: 'Give a commit id.' });
+    }
+    const signature = await this.checkSignature(target, raw.content);
+    const reader = new TreeReader(store, treeOf(raw.content));
+    // Walking the tree now surfaces a damaged cache here, where it is repaired.
+    await reader.list();
+    this.log.info({ revision: target, durationMs: Math.round(performance.now() - started) }, 'snapshot ready');
+    return { revision: target, reader, signature };
   }
 
   /** Fetch the branch head, then deepen until `revision` (default: that head) is present. */
@@ -168,9 +183,13 @@ export class GitSource {
   private async compactIfFragmented(store: ObjectStore): Promise<ObjectStore> {
     if (store.packCount < MAX_PACKS) return store;
     this.log.info({ packs: store.packCount }, 'rebuilding fragmented git cache');
-    await rm(this.gitdir, { recursive: true, force: true });
-    this.store = undefined;
+    await this.resetCache();
     return this.openStore();
+  }
+
+  private async resetCache(): Promise<void> {
+    this.store = undefined;
+    await rm(this.gitdir, { recursive: true, force: true });
   }
 
   private serialized<T>(operation: () => Promise<T>): Promise<T> {

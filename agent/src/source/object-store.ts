@@ -35,16 +35,16 @@ export class ObjectStore {
     return this.packs.some((pack) => pack.offsetOf(oid) !== undefined);
   }
 
-  /** The object, inflated and resolved. @throws when the store does not hold it. */
+  /** The object, inflated and resolved. @throws GitSourceError `AGENT_GIT_CACHE` when missing or unreadable. */
   async read(oid: string): Promise<GitObject> {
     const { pack, offset } = this.locate(oid);
-    return pack.file().object(offset);
+    return this.damaged(oid, () => pack.file().object(offset));
   }
 
   /** Type and size without inflating whole objects. */
   async describe(oid: string): Promise<{ type: ObjectType; size: number }> {
     const { pack, offset } = this.locate(oid);
-    return pack.file().describe(offset);
+    return this.damaged(oid, () => pack.file().describe(offset));
   }
 
   /**
@@ -86,6 +86,17 @@ export class ObjectStore {
 
   async writeShallow(oids: Set<string>): Promise<void> {
     await writeAtomically(join(this.gitdir, 'shallow'), [...oids].sort().map((oid) => `${oid}\n`).join(''));
+  }
+
+  /** A pack that cannot be read or inflated is a damaged cache, not a bug. */
+  private async damaged<T>(oid: string, read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (error) {
+      throw new GitSourceError(GitErrorCode.Cache, `Object ${oid} cannot be read from the git cache ${this.gitdir}: ${(error as Error).message}`, {
+        hint: 'The cache is damaged; delete the cache directory so it is fetched afresh.', cause: error,
+      });
+    }
   }
 
   private locate(oid: string): { pack: LoadedPack; offset: number } {
