@@ -144,7 +144,7 @@ beforeAll(async () => {
       localClusterDomain: info.clusterDomain,
       localPublicDomain: info.publicDomain,
       declared: () => declared,
-      prober: new MetadataProber({ caBundle: ca.cert, timeoutMs: 2_000, connectTo }),
+      prober: new MetadataProber({ caBundle: ca.cert, timeoutMs: 10_000, connectTo }),
       now: () => judgedAt,
       logger: silent,
     });

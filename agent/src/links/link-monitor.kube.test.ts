@@ -50,7 +50,7 @@ afterAll(async () => {
 function prober(): MetadataProber {
   return new MetadataProber({
     caBundle: ca.cert,
-    timeoutMs: 2_000,
+    timeoutMs: 10_000,
     connectTo: new Map(Object.values(peers).map((peer) => [peer.hostname, { address: peer.address, port: peer.port }])),
   });
 }
