@@ -67,6 +67,7 @@ function monitorWith(source: LinkSource, options: { now?: () => Date; declared?:
     metrics: options.metrics,
     logger: silent,
     intervalMs: 20,
+    maxBackoffMs: 100,
     send: async (body) => {
       if (sendFails) throw new Error('Redis unreachable');
       sent.push(body);
