@@ -473,7 +473,10 @@ class Draft {
     const rollout = this.rollout;
     for (let guard = 0; guard <= rollout.plan.waves.length + 1; guard++) {
       if (rollout.phase === RolloutPhase.Pending) {
-        if (rollout.blackout.active) return this.holdFor(HoldReason.Blackout, []);
+        if (rollout.blackout.active) {
+          rollout.hold = blackoutHold(rollout);
+          return;
+        }
         this.notices.push({ kind: RolloutNotice.Started, message: `rollout of ${rollout.revision} started` });
         this.startWave(0);
         continue;
@@ -511,7 +514,7 @@ class Draft {
     const held = this.waveHold();
     if (!held) {
       if (rollout.blackout.active) {
-        this.holdFor(HoldReason.Blackout, []);
+        rollout.hold = blackoutHold(rollout);
         return false;
       }
       rollout.hold = null;
@@ -552,7 +555,7 @@ class Draft {
       return false;
     }
     if (rollout.blackout.active) {
-      this.holdFor(HoldReason.Blackout, []);
+      rollout.hold = blackoutHold(rollout);
       return false;
     }
     this.advance('baked');
@@ -608,10 +611,6 @@ class Draft {
     ];
     const found = checks.find(([, clusters]) => clusters.length > 0);
     return found ? { reason: found[0], clusters: found[1], until: null } : null;
-  }
-
-  private holdFor(reason: HoldReason, clusters: string[]): void {
-    this.rollout.hold = reason === HoldReason.Blackout ? blackoutHold(this.rollout) : { reason, clusters, until: null };
   }
 }
 
