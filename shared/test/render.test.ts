@@ -9,6 +9,7 @@ import {
   contentHash,
   loadFleet,
   render,
+  renderClusterFromRepository,
   renderFleet,
   setHash,
   type Fleet,
@@ -165,6 +166,10 @@ describe('when rendering the example fleet', () => {
 
   it('renders the same result through render() for one cluster', () => {
     expect(render(fleet, 'us-nyc-1')).toEqual(results.get('us-nyc-1'));
+  });
+
+  it('renders one cluster straight from a repository reader, as an agent does', async () => {
+    expect(await renderClusterFromRepository(new FsRepoReader(EXAMPLE_FLEET_DIR), 'ap-sin-1')).toEqual(results.get('ap-sin-1'));
   });
 
   it('refuses a cluster the inventory does not have', () => {

@@ -132,3 +132,11 @@ export async function renderRepository(
   const fleet = await loadFleet(reader, options);
   return { fleet, ...renderFleet(fleet) };
 }
+
+/**
+ * Loads a repository and renders one cluster, as an agent does for itself: throws a
+ * ConfigError (load or render problems) or an UnknownClusterError, never a partial result.
+ */
+export async function renderClusterFromRepository(reader: RepoReader, cluster: string, options: Partial<LoadOptions> = {}): Promise<RenderResult> {
+  return render(await loadFleet(reader, options), cluster);
+}
