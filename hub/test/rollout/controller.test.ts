@@ -144,6 +144,20 @@ describe('rollout controller on a hub', () => {
     expect(notices.filter((notice) => notice.kind === 'waveAdvanced').map((notice) => notice.wave)).toEqual([0]);
     expect(notices.filter((notice) => notice.kind === 'waveStarted').map((notice) => notice.wave)).toEqual([1, 0]);
   });
+
+  it('resolves the rollback alert once a later rollout is done', async () => {
+    const REV_C = 'c'.repeat(40);
+    const leader = controllers.find((created) => created.isLeader)!;
+    // eu takes one cluster at a time: each one applied makes room for the next.
+    for (const cluster of ['e1', 'e2', 'u1']) {
+      expect(await assigned(cluster)).toBe(REV_C);
+      await agentApplies(cluster, REV_C);
+      await leader.tick();
+    }
+    expect((await store.get(rolloutIdOf(REV_C)))?.phase).toBe('done');
+    const rollbackAlerts = (await hub.alerts.list()).filter((alert) => alert.rule === 'NetfleetRolloutRolledBack');
+    expect(rollbackAlerts.map((alert) => [alert.labels.rollout, alert.status])).toEqual([[rolloutIdOf(REV_B), 'resolved']]);
+  });
 });
 
 describe('clusterEvents', () => {
