@@ -7,6 +7,7 @@
  * - serving the matrix API: building the response and serializing it.
  * Figures are medians; targets are from the link health issue (< 50 ms, < 100 ms).
  */
+import { availableParallelism, loadavg } from 'node:os';
 import {
   LinkKind, LinkReason, LinkState, ProbeOutcome,
   type LinkObservation, type LinkReportBody,
@@ -128,6 +129,8 @@ const rows: [string, number, number | undefined][] = [
   ['matrix API response, region eu', regionViewMs, 100],
 ];
 console.log(`link matrix: ${CLUSTERS} clusters, ${linkCount.toLocaleString('en')} directed links, median of ${RUNS} updates`);
+// Figures scale with contention: a load far above the core count inflates them all alike.
+console.log(`  machine: ${availableParallelism()} cores, load average ${loadavg().map((value) => value.toFixed(1)).join(' ')}`);
 for (const [label, ms, target] of rows) {
   const verdict = target === undefined ? '' : ms < target ? `  ok (< ${target} ms)` : `  OVER TARGET (${target} ms)`;
   console.log(`  ${label.padEnd(42)} ${ms.toFixed(2).padStart(9)} ms${verdict}`);
