@@ -16,6 +16,7 @@ import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { apiVersionOf, storageKey, type ResourceType } from './resource-type.js';
 import type { ObjectStore } from './store.js';
 import type { ResourceRegistry } from './registry.js';
+import { ObjectRemover, deletedStatus, isCrd } from './deletion.js';
 
 /** The parts of a request the verbs need. */
 export interface RequestContext {
@@ -51,11 +52,15 @@ const APPLY_CONTENT_TYPES = ['application/apply-patch+yaml', 'application/apply-
 const PATCH_CONTENT_TYPES = ['application/merge-patch+json', 'application/json-patch+json', 'application/strategic-merge-patch+json', ...APPLY_CONTENT_TYPES];
 
 export class ResourceHandlers {
+  private readonly remover: ObjectRemover;
+
   constructor(
     private readonly registry: ResourceRegistry,
     private readonly store: ObjectStore,
     private readonly admission: ValidatingAdmission[],
-  ) {}
+  ) {
+    this.remover = new ObjectRemover(registry, store);
+  }
 
   /** An object as served at the requested version. */
   present(type: ResourceType, object: JsonObject): JsonObject {
@@ -273,7 +278,7 @@ export class ResourceHandlers {
     const finalizers = metadataOf(candidate).finalizers;
     if (live && metadataOf(live).deletionTimestamp && (!Array.isArray(finalizers) || finalizers.length === 0)) {
       // The last finalizer is gone: kube-apiserver completes the pending deletion.
-      return this.present(type, this.store.remove(storageKey(type), candidate));
+      return this.present(type, this.remover.remove(type, candidate));
     }
     this.afterWrite(type, candidate);
     return this.present(type, this.store.put(storageKey(type), candidate));
@@ -332,7 +337,7 @@ export class ResourceHandlers {
   }
 
   private afterWrite(type: ResourceType, object: JsonObject): void {
-    if (type.kind === 'CustomResourceDefinition' && type.group === 'apiextensions.k8s.io') {
+    if (isCrd(type)) {
       this.registry.setCrd(String(metadataOf(object).name), object);
     }
   }
@@ -351,64 +356,24 @@ export class ResourceHandlers {
     }
     const isNamespace = type.group === '' && type.kind === 'Namespace';
     const finalizers = Array.isArray(metadata.finalizers) ? metadata.finalizers : [];
-    if (options.dryRun) return { status: 200, body: this.deletedStatus(type, live) };
+    if (options.dryRun) return { status: 200, body: deletedStatus(type, live) };
     if (finalizers.length > 0 && !isNamespace) {
       const terminating = structuredClone(live);
       metadataOf(terminating).deletionTimestamp ??= rfc3339Now();
       metadataOf(terminating).deletionGracePeriodSeconds ??= 0;
       return { status: 200, body: this.present(type, this.store.put(storageKey(type), terminating)) };
     }
-    if (isNamespace) return { status: 200, body: this.deleteNamespace(type, live) };
-    this.removeObject(type, live);
-    return { status: 200, body: this.deletedStatus(type, live) };
+    if (isNamespace) return { status: 200, body: this.present(type, this.remover.removeNamespace(type, live)) };
+    this.remover.remove(type, live);
+    return { status: 200, body: deletedStatus(type, live) };
   }
 
   deleteCollection(type: ResourceType, namespace: string | undefined, context: RequestContext): WriteResult {
     const listed = this.list(type, namespace, new RequestContextWithout(context, ['limit', 'continue']));
     const items = (listed.items as JsonObject[]).map((item) => this.store.get(storageKey(type), String(metadataOf(item).namespace ?? ''), String(metadataOf(item).name))!);
     const dryRun = writeOptions(context.query).dryRun;
-    if (!dryRun) for (const item of items) this.removeObject(type, item);
+    if (!dryRun) for (const item of items) this.remover.remove(type, item);
     return { status: 200, body: { ...listed, items: items.map((item) => this.present(type, item)) } };
-  }
-
-  /**
-   * Namespace deletion, simplified: kube-apiserver marks the namespace Terminating and the
-   * namespace controller deletes its contents; here both happen at once.
-   */
-  private deleteNamespace(type: ResourceType, namespace: JsonObject): JsonObject {
-    const name = String(metadataOf(namespace).name);
-    for (const resource of this.uniqueResources().filter((candidate) => candidate.namespaced)) {
-      for (const object of this.store.list(storageKey(resource), name)) this.removeObject(resource, object);
-    }
-    const terminating = structuredClone(namespace);
-    metadataOf(terminating).deletionTimestamp = rfc3339Now();
-    objectOf(terminating, 'status').phase = 'Terminating';
-    this.store.remove(storageKey(type), namespace);
-    return this.present(type, terminating);
-  }
-
-  private removeObject(type: ResourceType, object: JsonObject): void {
-    this.store.remove(storageKey(type), object);
-    if (type.kind === 'CustomResourceDefinition' && type.group === 'apiextensions.k8s.io') {
-      const crdName = String(metadataOf(object).name);
-      for (const resource of this.uniqueResources().filter((candidate) => candidate.crdName === crdName)) {
-        for (const instance of this.store.list(storageKey(resource))) this.store.remove(storageKey(resource), instance);
-      }
-      this.registry.setCrd(crdName, undefined);
-    }
-  }
-
-  private uniqueResources(): ResourceType[] {
-    const seen = new Set<string>();
-    return this.registry.all().filter((type) => !seen.has(storageKey(type)) && seen.add(storageKey(type)));
-  }
-
-  private deletedStatus(type: ResourceType, object: JsonObject): JsonObject {
-    const metadata = metadataOf(object);
-    return {
-      kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success',
-      details: { name: metadata.name, group: type.group, kind: type.plural, uid: metadata.uid },
-    };
   }
 
   private namespaceExists(namespace: string): boolean {
@@ -508,11 +473,6 @@ function withoutVolatile(object: JsonObject): JsonObject {
 function listKey(object: JsonObject): string {
   const metadata = metadataOf(object);
   return `${String(metadata.namespace ?? '')}/${String(metadata.name)}`;
-}
-
-function objectOf(object: JsonObject, key: string): JsonObject {
-  if (!isObject(object[key])) object[key] = {};
-  return object[key] as JsonObject;
 }
 
 /** kube-apiserver's default field manager: the User-Agent up to the first `/`. */
