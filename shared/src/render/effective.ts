@@ -56,8 +56,10 @@ export function effective<K extends KindName>(context: RenderContext, typed: Typ
   };
   const violations: SchemaViolation[] = [];
   spec = substitute(spec, context.cluster, violations, []);
+  // The loader validated the document's own spec; only a spec that overrides or variables
+  // changed (a new object: substitution copies only what it changes) needs checking again.
   // Fields holding an unknown variable would only fail their type check again.
-  if (violations.length === 0) violations.push(...validateSchema(KINDS[typed.kind].spec, spec));
+  if (violations.length === 0 && spec !== document.spec) violations.push(...validateSchema(KINDS[typed.kind].spec, spec));
   for (const v of violations) {
     const setBy = [...matching].reverse().find(({ index }) => typed.source.has(['overrides', index, 'spec', ...v.path]));
     const located = setBy ? ['overrides', setBy.index, 'spec', ...v.path] : ['spec', ...v.path];
