@@ -10,6 +10,8 @@ export interface GitHttpClientOptions {
   timeoutMs: number;
 }
 
+const USER_AGENT = 'git/netfleet';
+
 /** isomorphic-git's HTTP transport plus a way to free its pooled connections. */
 export interface GitHttpClient extends HttpClient {
   close(): void;
@@ -32,7 +34,8 @@ export function createGitHttpClient(options: GitHttpClientOptions): GitHttpClien
     const payload = body ? await collect(body) : undefined;
     const https = url.startsWith('https:');
     const send = https ? httpsRequest : httpRequest;
-    const requestHeaders = payload ? { ...headers, 'Content-Length': String(payload.byteLength) } : headers;
+    // Hosting services recognise git clients by a `git/` user agent.
+    const requestHeaders = { 'User-Agent': USER_AGENT, ...headers, ...(payload ? { 'Content-Length': String(payload.byteLength) } : {}) };
 
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
       const req = send(url, { method, headers: requestHeaders, agent: https ? httpsAgent : httpAgent }, resolve);
