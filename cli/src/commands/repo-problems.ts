@@ -1,9 +1,8 @@
-import { ConfigError, formatProblem, type ConfigProblem } from '@netfleet/shared';
+import { formatProblem, sortProblems, type ConfigProblem } from '@netfleet/shared';
 import type { CliIO } from '../command.js';
 
-/** Prints config problems one per line, then the count and what to do. */
+/** Prints config problems one per line in file order, then the count. */
 export function printProblems(io: CliIO, problems: ConfigProblem[]): void {
-  const sorted = new ConfigError(problems).problems;
-  for (const problem of sorted) io.stderr.write(`${formatProblem(problem)}\n`);
-  io.stderr.write(`${sorted.length === 1 ? '1 problem' : `${sorted.length} problems`} found\n`);
+  for (const problem of sortProblems(problems)) io.stderr.write(`${formatProblem(problem)}\n`);
+  io.stderr.write(`${problems.length === 1 ? '1 problem' : `${problems.length} problems`} found\n`);
 }
