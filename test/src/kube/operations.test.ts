@@ -5,8 +5,15 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CoreV1Api, KubeConfig, Watch, makeInformer } from '@kubernetes/client-node';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { startKubeApiServer, type KubeApiServer } from './server.js';
 import { eventually, rejection } from './test-support.js';
+
+const exec = promisify(execFile);
 
 describe('when requests carry bearer tokens (authentication and authorization)', () => {
   let kube: KubeApiServer;
@@ -56,6 +63,26 @@ describe('when the server runs with TLS', () => {
       expect(namespaces.items).toEqual([]);
     } finally {
       await kube.stop();
+    }
+  });
+});
+
+describe('when kubectl uses the written kubeconfig (TLS; kubectl sends no bearer token over plain http)', () => {
+  it('lists, creates and server-side-applies (with --validate=false: /openapi is not served)', async () => {
+    const kube = await startKubeApiServer({ tls: true });
+    const directory = await mkdtemp(join(tmpdir(), 'netfleet-kubectl-'));
+    try {
+      const kubectl = async (...args: string[]) => (await exec('kubectl', ['--kubeconfig', kube.kubeconfigPath, '--request-timeout=10s', ...args])).stdout;
+      expect(await kubectl('create', 'namespace', 'shell')).toContain('namespace/shell created');
+      const manifest = join(directory, 'cm.yaml');
+      await writeFile(manifest, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-kubectl\n  namespace: shell\ndata:\n  a: "1"\n');
+      expect(await kubectl('apply', '--server-side', '--validate=false', '-f', manifest)).toContain('configmap/from-kubectl serverside-applied');
+      const read = await kube.kubeConfig().makeApiClient(CoreV1Api).readNamespacedConfigMap({ name: 'from-kubectl', namespace: 'shell' });
+      expect(read.metadata?.managedFields?.map((entry) => `${entry.manager} ${entry.operation}`)).toEqual(['kubectl Apply']);
+      expect(await kubectl('get', 'configmaps', '-n', 'shell', '-o', 'name')).toBe('configmap/from-kubectl\n');
+    } finally {
+      await kube.stop();
+      await rm(directory, { recursive: true, force: true });
     }
   });
 });
