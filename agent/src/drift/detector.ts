@@ -47,7 +47,8 @@ export class DriftDetector {
   readonly #watchers = new Map<string, KindWatcher>();
   readonly #drift = new Map<string, DriftItem>();
   #desired = new Map<string, RenderedObject>();
-  #paused: Promise<void> | undefined;
+  /** True while a sync runs: checks are skipped, and all run again after it. */
+  #paused = false;
   #resyncTimer: NodeJS.Timeout | undefined;
   #stopped = false;
 
@@ -69,8 +70,7 @@ export class DriftDetector {
    * desired (`undefined` keeps the previous desired state, e.g. after a failed fetch).
    */
   async exclusive<T>(sync: () => Promise<T>, desiredAfter: (result: T) => RenderedObject[] | undefined): Promise<T> {
-    let resume!: () => void;
-    this.#paused = new Promise((resolve) => { resume = resolve; });
+    this.#paused = true;
     try {
       await this.#queue.idle();
       const result = await sync();
@@ -78,8 +78,7 @@ export class DriftDetector {
       if (desired) await this.#setDesired(desired);
       return result;
     } finally {
-      this.#paused = undefined;
-      resume();
+      this.#paused = false;
       // Watch events that arrived during the sync were skipped; the memo makes this cheap.
       for (const id of this.#desired.keys()) void this.#check(id);
     }
