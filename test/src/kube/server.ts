@@ -105,6 +105,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
 
   let port = 0;
   let isDown = false;
+  let stopped = false;
   const listen = () => new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
@@ -126,7 +127,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       for (const end of [...watches]) end();
     },
     setDown: async (down) => {
-      if (down === isDown) return;
+      if (down === isDown || stopped) return;
       isDown = down;
       if (down) {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -311,7 +312,8 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     audit,
     faults,
     async stop() {
-      isDown = true;
+      if (stopped) return;
+      stopped = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       dropConnections();
       await closed;
