@@ -104,6 +104,7 @@ export class Hub {
     }, this.logger);
     this.sweeper = new Sweeper(this.workRedis, workScripts, this.alerts, {
       offlineAfterMs: 2 * o.heartbeatIntervalMs, intervalMs: o.sweepIntervalMs, leaseTtlMs: o.leaseTtlMs, replicaId: o.replicaId,
+      repeatPassIntervalMs: Math.min(30_000, o.alertRepeatIntervalMs / 4),
     }, this.logger);
     const rolloutStore = new RolloutStore(this.redis, this.keys, { eventsCap: o.eventsCap });
     const controllerStore = new RolloutStore(this.workRedis, this.keys, { eventsCap: o.eventsCap });

@@ -85,6 +85,7 @@ export class Reporter {
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelay: number;
   private draining: Promise<void> | undefined;
+  private drainRequested = false;
   /** Serializes spool writes so reports keep their seq order. */
   private writes: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -215,7 +216,17 @@ export class Reporter {
 
   /** Sends spooled reports in order until the spool is empty or Redis fails; then retries with backoff. */
   private drain(): Promise<void> {
-    this.draining ??= this.drainOnce().finally(() => {
+    if (this.draining) {
+      // Reports spooled while a pass runs may come after its last look: run once more.
+      this.drainRequested = true;
+      return this.draining;
+    }
+    this.draining = (async () => {
+      do {
+        this.drainRequested = false;
+        await this.drainOnce();
+      } while (this.drainRequested && !this.closed);
+    })().finally(() => {
       this.draining = undefined;
     });
     return this.draining;
@@ -232,7 +243,7 @@ export class Reporter {
         this.logger.warn({ err: error instanceof Error ? error.message : String(error), spooled: this.spool.size }, 'sending reports failed; kept in the spool');
         return this.retryLater();
       }
-      await this.spool.remove(batch.length);
+      await this.spool.remove(batch);
       this.sent += batch.length;
       this.retryDelay = this.options.retryMinMs;
     }

@@ -48,11 +48,42 @@ describe('when the spool is full', () => {
   });
 });
 
+describe('when reports are sent while others are spooled', () => {
+  it('removes exactly the sent reports, even if the bound dropped one of them meanwhile', async () => {
+    const spool = await Spool.open(dir, 3, logger);
+    await spool.append(entry(1, ReportKind.Heartbeat));
+    await spool.append(entry(2, ReportKind.Sync));
+    const inFlight = spool.peek(2);
+    await spool.append(entry(3, ReportKind.Drift));
+    await spool.append(entry(4, ReportKind.Sync));
+    expect(describeSpool(spool)).toEqual(['s2', 'd3', 's4']);
+    await spool.remove(inFlight);
+    expect(describeSpool(spool)).toEqual(['d3', 's4']);
+    await spool.close();
+  });
+
+  it('keeps the file equal to the spool under concurrent appends and removals', async () => {
+    const spool = await Spool.open(dir, 1000, logger);
+    const work: Promise<void>[] = [];
+    for (let seq = 1; seq <= 60; seq += 1) {
+      work.push(spool.append(entry(seq, ReportKind.Sync)));
+      if (seq % 10 === 0) work.push(spool.remove(spool.peek(5)));
+    }
+    await Promise.all(work);
+    const expected = describeSpool(spool);
+    await spool.close();
+    const reopened = await Spool.open(dir, 1000, logger);
+    expect(describeSpool(reopened)).toEqual(expected);
+    expect(new Set(expected).size).toBe(expected.length);
+    await reopened.close();
+  });
+});
+
 describe('when the agent restarts', () => {
   it('finds every unsent report on disk, in order', async () => {
     const spool = await Spool.open(dir, 10, logger);
     for (const seq of [1, 2, 3]) await spool.append(entry(seq, ReportKind.Sync));
-    await spool.remove(1);
+    await spool.remove(spool.peek(1));
     await spool.close();
     const reopened = await Spool.open(dir, 10, logger);
     expect(describeSpool(reopened)).toEqual(['s2', 's3']);

@@ -15,6 +15,8 @@ import { writeFileDurably } from './durable-file.js';
 export class Spool {
   private entries: UnsignedReport[] = [];
   private handle: FileHandle | undefined;
+  /** File operations run one at a time: an append must never meet a rewrite. */
+  private operations: Promise<unknown> = Promise.resolve();
   /** Heartbeats dropped to stay within the bound, since the spool was opened. */
   dropped = 0;
 
@@ -54,8 +56,18 @@ export class Spool {
     return this.entries.slice(0, count);
   }
 
+  private exclusive<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.operations.then(operation);
+    this.operations = result.catch(() => undefined);
+    return result;
+  }
+
   /** Appends a report durably (fsync) before returning. */
-  async append(report: UnsignedReport): Promise<void> {
+  append(report: UnsignedReport): Promise<void> {
+    return this.exclusive(() => this.appendNow(report));
+  }
+
+  private async appendNow(report: UnsignedReport): Promise<void> {
     if (this.entries.length >= this.maxEntries) {
       const oldestHeartbeat = this.entries.findIndex((entry) => entry.kind === ReportKind.Heartbeat);
       if (oldestHeartbeat >= 0) {
@@ -73,16 +85,24 @@ export class Spool {
     await this.handle.datasync();
   }
 
-  /** Removes the oldest `count` reports (sent) and rewrites the file. */
-  async remove(count: number): Promise<void> {
-    if (count <= 0) return;
-    this.entries.splice(0, count);
-    await this.rewrite();
+  /**
+   * Removes sent reports (by seq: a heartbeat of the batch may have been dropped meanwhile)
+   * and rewrites the file.
+   */
+  remove(sent: readonly UnsignedReport[]): Promise<void> {
+    const seqs = new Set(sent.map((report) => report.seq));
+    return this.exclusive(async () => {
+      if (seqs.size === 0) return;
+      this.entries = this.entries.filter((entry) => !seqs.has(entry.seq));
+      await this.rewrite();
+    });
   }
 
-  async close(): Promise<void> {
-    await this.handle?.close();
-    this.handle = undefined;
+  close(): Promise<void> {
+    return this.exclusive(async () => {
+      await this.handle?.close();
+      this.handle = undefined;
+    });
   }
 
   private async rewrite(): Promise<void> {

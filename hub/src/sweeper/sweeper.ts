@@ -13,6 +13,8 @@ export interface SweeperOptions {
   replicaId: string;
   /** Clusters marked offline per script call. */
   batchSize?: number;
+  /** How often the alert repeat pass runs (it reads every firing alert). */
+  repeatPassIntervalMs: number;
 }
 
 /** What the sweeper did in one tick; for logs and tests. */
@@ -32,6 +34,7 @@ export class Sweeper {
   private running: Promise<unknown> = Promise.resolve();
   /** Ticks that ran as leader; tests compare replicas with it. */
   leaderTicks = 0;
+  private lastRepeatPass = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -80,7 +83,10 @@ export class Sweeper {
       await this.alerts.fire(condition(AlertRule.ClusterOffline, { cluster, region: region ?? '', revision: revision ?? '' },
         `cluster ${cluster} missed 2 heartbeats`), now);
     }
-    await this.alerts.repeatPass(now);
+    if (now - this.lastRepeatPass >= this.options.repeatPassIntervalMs) {
+      await this.alerts.repeatPass(now);
+      this.lastRepeatPass = now;
+    }
     return { leader: true, offline };
   }
 }
