@@ -8,12 +8,11 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsRepoReader, renderRepository } from '@netfleet/shared';
 import { KubeClient } from '@netfleet/agent';
-import { main } from '../src/main.js';
+import { runCli } from './io.js';
 import { startKubeApiServer, type KubeApiServer, type TokenGrants } from '@netfleet/test';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -56,13 +55,8 @@ async function clustersCoveringAllKinds(): Promise<{ clusters: string[]; kinds: 
   return { clusters, kinds: all };
 }
 
-async function agentOnce(cluster: string, kubeconfig: string) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  stdout.on('data', (chunk) => (out += chunk));
-  const code = await main(['agent', '--once', '--repo', EXAMPLE_FLEET, '--cluster', cluster, '--kubeconfig', kubeconfig, '--namespace', AGENT_NAMESPACE], { stdout, stderr });
-  return { code, out };
+function agentOnce(cluster: string, kubeconfig: string) {
+  return runCli('agent', '--once', '--repo', EXAMPLE_FLEET, '--cluster', cluster, '--kubeconfig', kubeconfig, '--namespace', AGENT_NAMESPACE);
 }
 
 let kube: KubeApiServer;
@@ -95,7 +89,7 @@ describe('the agent RBAC in deploy/agent/rbac.yaml', () => {
     const kubeconfig = await kubeconfigFor('agent');
     for (const cluster of clusters) {
       const { code, out } = await agentOnce(cluster, kubeconfig);
-      expect({ cluster, code, out }).toEqual({ cluster, code: 0, out: expect.any(String) });
+      expect({ cluster, code, out }).toEqual({ cluster, code: 0, out: expect.any(String) as string });
     }
     expect(kube.audit.filter((entry) => entry.user === 'agent' && entry.status === 403)).toEqual([]);
   }, 120_000);

@@ -1,4 +1,3 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
   LinkKind, LinkReason, LinkState, ProbeOutcome,
@@ -8,7 +7,7 @@ import { linkTopology } from '@netfleet/hub/links/expected-links';
 import { LinkMatrix } from '@netfleet/hub/links/matrix';
 import { analysePartitions } from '@netfleet/hub/links/partitions';
 import { CELL_SYMBOLS, formatLinks } from '../src/commands/links.js';
-import { main } from '../src/main.js';
+import { runCli } from './io.js';
 
 const now = new Date('2026-11-26T12:00:00Z');
 
@@ -103,30 +102,23 @@ describe('when the matrix is printed as JSON', () => {
 });
 
 describe('netfleet links usage', () => {
-  function capture() {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let err = '';
-    stderr.on('data', (chunk) => (err += chunk));
-    return { io: { stdout, stderr }, err: () => err };
-  }
-
   it('refuses an unknown output format with exit 2', async () => {
-    const { io, err } = capture();
-    expect(await main(['links', '-o', 'yaml', '--hub-url', 'http://127.0.0.1:9'], io)).toBe(2);
-    expect(err()).toContain("argument 'yaml' is invalid");
+    const { code, err } = await runCli('links', '-o', 'yaml', '--hub-url', 'http://127.0.0.1:9');
+    expect(code).toBe(2);
+    expect(err).toContain("argument 'yaml' is invalid");
   });
 
   it('says the hub is unreachable with a hint', async () => {
-    const { io, err } = capture();
     const saved = process.env.NETFLEET_HUB_TOKEN;
     process.env.NETFLEET_HUB_TOKEN = 'token-for-an-absent-hub';
+    let result: Awaited<ReturnType<typeof runCli>>;
     try {
-      expect(await main(['links', '--hub-url', 'http://127.0.0.1:9'], io)).toBe(2);
+      result = await runCli('links', '--hub-url', 'http://127.0.0.1:9');
     } finally {
       if (saved === undefined) delete process.env.NETFLEET_HUB_TOKEN;
       else process.env.NETFLEET_HUB_TOKEN = saved;
     }
-    expect(err()).toContain('ERR CLI_HUB_UNREACHABLE: cannot reach the hub at http://127.0.0.1:9');
+    expect(result.code).toBe(2);
+    expect(result.err).toContain('ERR CLI_HUB_UNREACHABLE: cannot reach the hub at http://127.0.0.1:9');
   });
 });

@@ -1,24 +1,12 @@
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../src/main.js';
+import { runCli } from './io.js';
 
 const EXAMPLE_FLEET = fileURLToPath(new URL('../../examples/fleet', import.meta.url));
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk) => (out += chunk));
-  stderr.on('data', (chunk) => (err += chunk));
-  const code = await main(argv, { stdout, stderr });
-  return { code, out, err };
-}
 
 let broken: string;
 
@@ -35,7 +23,7 @@ afterAll(async () => {
 
 describe('netfleet render', () => {
   it('prints the objects of one cluster as YAML documents in apply order', async () => {
-    const { code, out } = await run('render', '--repo', EXAMPLE_FLEET, '--cluster', 'eu-fra-1');
+    const { code, out } = await runCli('render', '--repo', EXAMPLE_FLEET, '--cluster', 'eu-fra-1');
     expect(code).toBe(0);
     const objects = parseAllDocuments(out).map((doc) => doc.toJS() as { kind: string; metadata: { labels: Record<string, string> } });
     expect(objects).toHaveLength(28);
@@ -44,7 +32,7 @@ describe('netfleet render', () => {
   });
 
   it('prints a List as JSON with -o json', async () => {
-    const { code, out } = await run('render', '--repo', EXAMPLE_FLEET, '--cluster', 'us-nyc-2', '-o', 'json');
+    const { code, out } = await runCli('render', '--repo', EXAMPLE_FLEET, '--cluster', 'us-nyc-2', '-o', 'json');
     expect(code).toBe(0);
     const list = JSON.parse(out) as { kind: string; items: { kind: string }[] };
     expect(list.kind).toBe('List');
@@ -52,7 +40,7 @@ describe('netfleet render', () => {
   });
 
   it('prints every cluster\'s List and set hash as JSON with --all -o json', async () => {
-    const { code, out } = await run('render', '--repo', EXAMPLE_FLEET, '--all', '-o', 'json');
+    const { code, out } = await runCli('render', '--repo', EXAMPLE_FLEET, '--all', '-o', 'json');
     expect(code).toBe(0);
     const clusters = JSON.parse(out) as Record<string, { hash: string; kind: string; items: unknown[] }>;
     expect(Object.keys(clusters)).toHaveLength(10);
@@ -62,7 +50,7 @@ describe('netfleet render', () => {
   });
 
   it('summarises every cluster with --all', async () => {
-    const { code, out } = await run('render', '--repo', EXAMPLE_FLEET, '--all');
+    const { code, out } = await runCli('render', '--repo', EXAMPLE_FLEET, '--all');
     expect(code).toBe(0);
     expect(out.split('\n')[0]).toBe('10 of 10 clusters rendered, 3 regions, 251 objects');
     expect(out).toMatch(/^eu-fra-1\s+eu-central\s+28 objects {2}set [0-9a-f]{12}$/m);
@@ -71,26 +59,26 @@ describe('netfleet render', () => {
   });
 
   it.each([[[]], [['--cluster', 'eu-fra-1', '--all']]])('exits 2 unless exactly one of --cluster and --all is given (%j)', async (extra) => {
-    const { code, err } = await run('render', '--repo', EXAMPLE_FLEET, ...extra);
+    const { code, err } = await runCli('render', '--repo', EXAMPLE_FLEET, ...extra);
     expect(code).toBe(2);
     expect(err).toContain('give exactly one of --cluster <name> or --all');
   });
 
   it('exits 2 for a cluster the inventory does not have', async () => {
-    const { code, err } = await run('render', '--repo', EXAMPLE_FLEET, '--cluster', 'mars-1');
+    const { code, err } = await runCli('render', '--repo', EXAMPLE_FLEET, '--cluster', 'mars-1');
     expect(code).toBe(2);
     expect(err).toContain('ERR RENDER_UNKNOWN_CLUSTER: cluster "mars-1" is not in the inventory');
   });
 
   it('exits 1 and lists the problems of a broken repository', async () => {
-    const { code, out, err } = await run('render', '--repo', broken, '--cluster', 'eu-fra-1');
+    const { code, out, err } = await runCli('render', '--repo', broken, '--cluster', 'eu-fra-1');
     expect(code).toBe(1);
     expect(out).toBe('');
     expect(err).toContain('CONFIG_UNKNOWN_CLUSTER spec.members[1]: found "mars-1"');
   });
 
   it('shows help', async () => {
-    const { code, out } = await run('render', '--help');
+    const { code, out } = await runCli('render', '--help');
     expect(code).toBe(0);
     expect(out).toContain('Usage: netfleet render [options]');
     expect(out).toContain('--cluster <name>');
@@ -99,13 +87,13 @@ describe('netfleet render', () => {
 
 describe('netfleet validate', () => {
   it('exits 0 for the example fleet', async () => {
-    const { code, out } = await run('validate', '--repo', EXAMPLE_FLEET);
+    const { code, out } = await runCli('validate', '--repo', EXAMPLE_FLEET);
     expect(code).toBe(0);
     expect(out).toBe('valid: 10 clusters, 251 objects\n');
   });
 
   it('exits 1 listing every problem, not only the first', async () => {
-    const { code, err } = await run('validate', '--repo', broken);
+    const { code, err } = await runCli('validate', '--repo', broken);
     expect(code).toBe(1);
     expect(err.trimEnd().split('\n')).toEqual([
       'mesh/extra.yaml:7:23 CONFIG_UNKNOWN_CLUSTER spec.members[1]: found "mars-1", expected the name of a cluster in the inventory',
@@ -115,13 +103,13 @@ describe('netfleet validate', () => {
   });
 
   it('exits 2 when the folder does not exist', async () => {
-    const { code, err } = await run('validate', '--repo', join(broken, 'nope'));
+    const { code, err } = await runCli('validate', '--repo', join(broken, 'nope'));
     expect(code).toBe(2);
     expect(err).toContain('ERR CONFIG_REPO_UNREADABLE');
   });
 
   it('shows help', async () => {
-    const { code, out } = await run('validate', '--help');
+    const { code, out } = await runCli('validate', '--help');
     expect(code).toBe(0);
     expect(out).toContain('Usage: netfleet validate [options]');
   });
