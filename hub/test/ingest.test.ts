@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClusterState, HIDDEN_VALUE, ReportKind, SyncStatus, createLogger, type Credentials } from '@netfleet/shared';
+import { ClusterState, HIDDEN_VALUE, LinkKind, LinkReason, LinkState, ReportKind, SyncStatus, createLogger, type Credentials } from '@netfleet/shared';
 import { RejectReason, type Hub } from '../src/index.js';
 import {
   TestSender, driftItem, eventually, heartbeatBody, registerCluster, report, syncBody, testHub, testKeySpace,
@@ -86,9 +86,13 @@ describe('when a registered cluster reports', () => {
     expect((await hub.fleet.detail('eu-1'))?.revision).toBe('bbb222');
   });
 
-  it('stores the latest link report (a reserved kind) without adding an event', async () => {
+  it('stores the latest link report without adding an event', async () => {
     const events = (await hub.fleet.events('eu-1', 200)).length;
-    await sender.send(eu1, report('eu-1', 7, ReportKind.Link, { links: [{ peer: 'us-1', state: 'healthy' }] }));
+    const link = {
+      kind: LinkKind.Federation, name: 'us-1', managed: true, metadataEndpoint: 'https://istio.us-1.example.com/metadata/', peerDomain: 'us-1.example.com',
+      state: LinkState.Healthy, reason: LinkReason.ExchangeSucceeded, message: 'metadata exchanged',
+    };
+    await sender.send(eu1, report('eu-1', 7, ReportKind.Link, { links: [link] }));
     await eventually(async () => expect(await hub.redis.hget(hub.keys.cluster('eu-1'), 'links')).toContain('us-1'));
     expect((await hub.fleet.events('eu-1', 200)).length).toBe(events);
   });

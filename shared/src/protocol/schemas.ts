@@ -3,6 +3,7 @@ import { Action } from '../changeset.js';
 import { SyncReason } from '../reasons.js';
 import type { DriftItem } from '../drift.js';
 import { CLUSTER_NAME_PATTERN, PROTOCOL_VERSION } from './constants.js';
+import { LinkReportBodySchema, LinkSummarySchema } from './links.js';
 
 /**
  * The report protocol: TypeBox schemas are the single definition; the TypeScript types are
@@ -59,6 +60,8 @@ export const HeartbeatBodySchema = Type.Object({
   driftCount: Type.Integer({ minimum: 0 }),
   agentVersion: Type.String({ maxLength: 64 }),
   readiness: ReadinessSummarySchema,
+  /** Federation and multicluster links by state, as of the last link check. */
+  links: Type.Optional(LinkSummarySchema),
 }, { additionalProperties: false });
 
 export const SyncBodySchema = Type.Object({
@@ -97,10 +100,8 @@ export const DriftBodySchema = Type.Object({
   truncated: Type.Optional(Type.Boolean()),
 }, { additionalProperties: false });
 
-/** Reserved: link health reports; the content is defined with link health. */
-export const LinkBodySchema = Type.Object({
-  links: Type.Array(Type.Unknown(), { maxItems: 2000 }),
-});
+/** Link health reports: every federation and multicluster link of the cluster (links.ts). */
+export const LinkBodySchema = LinkReportBodySchema;
 
 export const ReportBodySchemas = {
   [ReportKind.Heartbeat]: HeartbeatBodySchema,
