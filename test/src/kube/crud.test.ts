@@ -207,6 +207,21 @@ describe('when listing with selectors and pages', () => {
     expect((await rejection(names({ labelSelector: 'tier in (a' }))).code).toBe(400);
   });
 
+  it('serves every page from the first page\'s resourceVersion, as etcd does', async () => {
+    const first = await custom.listNamespacedCustomObject({ ...WIDGETS, namespace: 'lists', limit: 3 }) as { metadata: { continue: string; resourceVersion: string } };
+    await custom.createNamespacedCustomObject({ ...WIDGETS, namespace: 'lists', body: widget('w9', { size: 1 }) });
+    await custom.deleteNamespacedCustomObject({ ...WIDGETS, namespace: 'lists', name: 'w5' });
+    const second = await custom.listNamespacedCustomObject({ ...WIDGETS, namespace: 'lists', limit: 3, _continue: first.metadata.continue }) as {
+      items: Array<{ metadata: { name: string } }>; metadata: { resourceVersion: string };
+    };
+    expect(second.items.map((item) => item.metadata.name)).toEqual(['w4', 'w5']);
+    expect(second.metadata.resourceVersion).toBe(first.metadata.resourceVersion);
+    const fresh = await custom.listNamespacedCustomObject({ ...WIDGETS, namespace: 'lists' }) as { items: Array<{ metadata: { name: string } }> };
+    expect(fresh.items.map((item) => item.metadata.name)).toEqual(['w1', 'w2', 'w3', 'w4', 'w9']);
+    await custom.deleteNamespacedCustomObject({ ...WIDGETS, namespace: 'lists', name: 'w9' });
+    await custom.createNamespacedCustomObject({ ...WIDGETS, namespace: 'lists', body: widget('w5', { size: 1 }) });
+  });
+
   it('pages with limit and continue, counting what remains', async () => {
     const seen: string[] = [];
     let token: string | undefined;

@@ -51,8 +51,12 @@ interface WriteOptions {
 const APPLY_CONTENT_TYPES = ['application/apply-patch+yaml', 'application/apply-patch+cbor'];
 const PATCH_CONTENT_TYPES = ['application/merge-patch+json', 'application/json-patch+json', 'application/strategic-merge-patch+json', ...APPLY_CONTENT_TYPES];
 
+/** How many paginated lists keep their snapshot for the following pages. */
+const LIST_SNAPSHOTS = 32;
+
 export class ResourceHandlers {
   private readonly remover: ObjectRemover;
+  private readonly listSnapshots = new Map<string, JsonObject[]>();
 
   constructor(
     private readonly registry: ResourceRegistry,
@@ -73,16 +77,21 @@ export class ResourceHandlers {
     return this.present(type, object);
   }
 
+  /**
+   * Lists like etcd: a paginated list serves every page from the state at its first page's
+   * resourceVersion (kept for the last {@link LIST_SNAPSHOTS} paginated lists).
+   */
   list(type: ResourceType, namespace: string | undefined, context: RequestContext): JsonObject {
     const labels = parseLabelSelector(context.query.get('labelSelector'));
     const fields = parseFieldSelector(context.query.get('fieldSelector'));
-    let items = this.store.list(storageKey(type), namespace).filter((object) => labels(object) && fields(object));
-    const revision = this.store.currentRevision();
     const token = context.query.get('continue');
-    if (token) {
-      const start = this.decodeContinue(type, token);
-      items = items.filter((object) => listKey(object) > start);
-    }
+    const position = token ? this.decodeContinue(type, token) : undefined;
+    const snapshotKey = (revision: number) => `${storageKey(type)}|${namespace ?? ''}|${revision}`;
+    const snapshot = position ? this.listSnapshots.get(snapshotKey(position.revision)) : undefined;
+    const revision = snapshot && position ? position.revision : this.store.currentRevision();
+    const all = snapshot ?? this.store.list(storageKey(type), namespace);
+    let items = all.filter((object) => labels(object) && fields(object));
+    if (position) items = items.filter((object) => listKey(object) > position.start);
     const limit = Number(context.query.get('limit') ?? 0);
     const metadata: JsonObject = { resourceVersion: String(revision) };
     if (limit > 0 && items.length > limit) {
@@ -90,6 +99,7 @@ export class ResourceHandlers {
       items = items.slice(0, limit);
       metadata.continue = Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: revision, start: `${listKey(items[items.length - 1]!)}\u0000` })).toString('base64');
       if (!context.query.get('labelSelector') && !context.query.get('fieldSelector')) metadata.remainingItemCount = remaining;
+      this.keepSnapshot(snapshotKey(revision), all);
     }
     const builtin = type.crdName === undefined;
     return {
@@ -107,7 +117,16 @@ export class ResourceHandlers {
     };
   }
 
-  private decodeContinue(type: ResourceType, token: string): string {
+  private keepSnapshot(key: string, objects: JsonObject[]): void {
+    this.listSnapshots.delete(key);
+    this.listSnapshots.set(key, objects);
+    for (const oldest of this.listSnapshots.keys()) {
+      if (this.listSnapshots.size <= LIST_SNAPSHOTS) break;
+      this.listSnapshots.delete(oldest);
+    }
+  }
+
+  private decodeContinue(type: ResourceType, token: string): { revision: number; start: string } {
     let decoded: unknown;
     try {
       decoded = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
@@ -120,7 +139,8 @@ export class ResourceHandlers {
     if (decoded.rv < this.store.oldestResumable(storageKey(type))) {
       throw statusErrors.expired('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
     }
-    return decoded.start.endsWith('\u0000') ? decoded.start.slice(0, -1) : decoded.start;
+    const start = decoded.start.endsWith('\u0000') ? decoded.start.slice(0, -1) : decoded.start;
+    return { revision: decoded.rv, start };
   }
 
   create(type: ResourceType, namespace: string, body: unknown, context: RequestContext): WriteResult {
