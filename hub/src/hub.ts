@@ -19,9 +19,11 @@ import { AssignmentWatch } from './rollout/assignment-watch.js';
 import { FleetHeads } from './rollout/heads.js';
 import { RolloutController } from './rollout/controller.js';
 import { RedisFleetView } from './rollout/fleet-view.js';
-import { PolicyReader, RepoFollower } from './rollout/repo-follower.js';
+import { PolicyReader, RepoFollower, rolloutPolicyOf } from './rollout/repo-follower.js';
 import { RolloutMetrics } from './rollout/metrics.js';
 import { RolloutAlerts } from './rollout/alerts.js';
+import { LinkService } from './links/link-service.js';
+import { registerLinkMetrics } from './links/metrics.js';
 
 /**
  * One hub replica: the ingest worker, the alert delivery worker, the sweeper (under a
@@ -46,6 +48,8 @@ export class Hub {
   private readonly alertsView: AlertEngine;
   readonly ingest: ReportIngest;
   readonly sweeper: Sweeper;
+  /** Federation and multicluster link health, rebuilt by every replica from the stored link reports. */
+  readonly linkHealth: LinkService;
   /** Rollout state and the agents' assignment long-poll (API connection), and the controller (work connection). */
   readonly rollouts: {
     store: RolloutStore; watch: AssignmentWatch; heads: FleetHeads; controller: RolloutController;
@@ -106,6 +110,10 @@ export class Hub {
       offlineAfterMs: 2 * o.heartbeatIntervalMs, intervalMs: o.sweepIntervalMs, leaseTtlMs: o.leaseTtlMs, replicaId: o.replicaId,
       repeatPassIntervalMs: Math.min(30_000, o.alertRepeatIntervalMs / 4),
     }, this.logger);
+    this.linkHealth = new LinkService(this.workRedis, this.keys, this.alerts, {
+      intervalMs: o.sweepIntervalMs, isLeader: () => this.sweeper.isLeader, fleetLinks: o.links,
+    }, this.logger.child({ component: 'links' }));
+    registerLinkMetrics(this.metrics.registry, this.linkHealth.links);
     const rolloutStore = new RolloutStore(this.redis, this.keys, { eventsCap: o.eventsCap });
     const controllerStore = new RolloutStore(this.workRedis, this.keys, { eventsCap: o.eventsCap });
     this.rollouts = {
@@ -127,7 +135,7 @@ export class Hub {
   async api(): Promise<FastifyInstance> {
     this.apiInstance ??= await buildApi({
       redis: this.redis, keys: this.keys, registry: this.registry, fleet: this.fleet, alerts: this.alertsView,
-      metrics: this.metrics, rollouts: this.rollouts, workersRunning: () => this.started && (this.ingestWorker?.running ?? true),
+      metrics: this.metrics, rollouts: this.rollouts, links: this.linkHealth.links, workersRunning: () => this.started && (this.ingestWorker?.running ?? true),
     }, this.logger);
     return this.apiInstance;
   }
@@ -137,6 +145,7 @@ export class Hub {
     this.ingestWorker?.start();
     this.deliveryWorker.start();
     if (this.options.sweeper) this.sweeper.start();
+    this.linkHealth.start();
     if (this.options.rollouts) this.rollouts.controller.start();
     this.rollouts.follower?.start();
     this.started = true;
@@ -153,6 +162,7 @@ export class Hub {
     const graceful = (async () => {
       await this.apiInstance?.close();
       await this.sweeper.close();
+      await this.linkHealth.close();
       await this.rollouts.controller.close();
       await this.rollouts.follower?.close();
       await this.rollouts.watch.close();
@@ -171,13 +181,18 @@ export class Hub {
     this.logger.info('hub stopped');
   }
 
-  /** Every replica follows the repository; a new head is left in Redis with its rollout policy. */
+  /**
+   * Every replica follows the repository; a new head is left in Redis with its rollout
+   * policy, and its mesh groups and inventory become the expected links.
+   */
   private repoFollower(repo: NonNullable<ResolvedHubOptions['fleetRepo']>): RepoFollower {
     const policies = new PolicyReader(repo);
     const heads = new FleetHeads(this.workRedis, this.keys);
     const logger = this.logger.child({ component: 'repo-follower' });
     return new RepoFollower(repo, async (revision) => {
-      await heads.publish({ revision, policy: await policies.policyAt(revision), seenAt: Date.now() });
+      const fleet = await policies.fleetAt(revision);
+      await heads.publish({ revision, policy: rolloutPolicyOf(fleet), seenAt: Date.now() });
+      this.linkHealth.setFleet(fleet, revision);
     }, logger);
   }
 

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULT_KEY_PREFIX, MAX_REPORT_BYTES, type Logger } from '@netfleet/shared';
 import type { SinkConfig } from './alerts/sinks.js';
 import type { RepoFollowerOptions } from './rollout/repo-follower.js';
+import type { FleetLinksOptions } from './links/fleet-links.js';
 
 /** Everything the hub can be told; defaults are applied in `resolveHubOptions` only. */
 export interface HubOptions {
@@ -79,6 +80,12 @@ export interface HubOptions {
   fleetRepo?: RepoFollowerOptions & { cacheDir: string };
   /** Shared secret of the push webhook (`POST /api/v1/webhooks/git`). @defaultValue none: webhook off */
   webhookSecret?: string;
+  /**
+   * Link health: how long a link finding lasts before it fires or is gone before it
+   * resolves, and the matrix and partition thresholds. Expected links come from `fleetRepo`.
+   * @defaultValue the FleetLinks defaults (fire after 2 min, resolve after 1 min)
+   */
+  links?: FleetLinksOptions;
   /** Logger; one is created when absent. */
   logger?: Logger;
 }
@@ -116,6 +123,7 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     rolloutIntervalMs: options.rolloutIntervalMs ?? 1_000,
     fleetRepo: options.fleetRepo,
     webhookSecret: options.webhookSecret,
+    links: options.links ?? {},
     logger: options.logger,
   };
 }

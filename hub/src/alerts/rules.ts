@@ -16,6 +16,10 @@ export enum AlertRule {
   RolloutFailed = 'NetfleetRolloutFailed',
   /** A rollout was rolled back; resolved when a later rollout finishes. */
   RolloutRolledBack = 'NetfleetRolloutRolledBack',
+  /** Links into or out of a region or cluster fail from several peers; resolved when they recover. */
+  LinkPartition = 'NetfleetLinkPartition',
+  /** A link finding no partition explains (asymmetric, stale, broken, missing, expiring certificate, ...). */
+  LinkProblem = 'NetfleetLinkProblem',
 }
 
 const SEVERITY: Record<AlertRule, AlertSeverity> = {
@@ -26,6 +30,8 @@ const SEVERITY: Record<AlertRule, AlertSeverity> = {
   [AlertRule.RolloutPaused]: AlertSeverity.Warning,
   [AlertRule.RolloutFailed]: AlertSeverity.Critical,
   [AlertRule.RolloutRolledBack]: AlertSeverity.Critical,
+  [AlertRule.LinkPartition]: AlertSeverity.Critical,
+  [AlertRule.LinkProblem]: AlertSeverity.Warning,
 };
 
 /** The severity a rule's alerts carry. */

@@ -11,6 +11,7 @@ import alerts from './routes/alerts.js';
 import health from './routes/health.js';
 import rollouts from './routes/rollouts.js';
 import webhooks from './routes/webhooks.js';
+import links from './routes/links.js';
 
 /**
  * Builds the HTTP API in layers: external plugins (OpenAPI, error format), then app
@@ -34,6 +35,7 @@ export async function buildApi(hubServices: HubServices, logger?: Logger): Promi
   await app.register(alerts);
   await app.register(rollouts);
   await app.register(webhooks);
+  await app.register(links, { links: hubServices.links });
   await app.ready();
   return app as unknown as FastifyInstance;
 }

@@ -120,6 +120,11 @@ export class FleetLinks {
     return { cluster, reportedAt: latest?.receivedAt.toISOString() ?? null, links: latest?.body.links ?? [] };
   }
 
+  /** A cluster's region in the current topology, or undefined for a cluster it does not know. */
+  clusterRegion(cluster: string): string | undefined {
+    return this.#topology.regionOf.get(cluster);
+  }
+
   /** Findings that fire now. */
   firing(): (LinkFinding | PartitionFinding)[] {
     return [...this.#firing.values()];

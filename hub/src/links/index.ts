@@ -7,3 +7,4 @@ export {
 export { FleetLinks, type FleetLinksOptions, type LinkAlertChanges } from './fleet-links.js';
 export { registerLinkMetrics } from './metrics.js';
 export { loadLinkReports } from './restore.js';
+export { LinkService, type FleetTopologyInput, type LinkServiceOptions } from './link-service.js';

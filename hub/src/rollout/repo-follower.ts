@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import git, { type AuthCallback } from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
-import { FsRepoReader, loadFleet, type Logger, type RolloutPolicy } from '@netfleet/shared';
+import { FsRepoReader, loadFleet, type Fleet, type Logger, type RolloutPolicy } from '@netfleet/shared';
 import { HubError, HubErrorCode } from '../errors.js';
 
 /** Credentials for the fleet repository over HTTPS. */
@@ -118,6 +118,11 @@ export class PolicyReader {
   }) {}
 
   async policyAt(revision: string): Promise<RolloutPolicy | null> {
+    return rolloutPolicyOf(await this.fleetAt(revision));
+  }
+
+  /** The loaded fleet repository at `revision` (mesh groups and inventory feed link health). */
+  async fleetAt(revision: string): Promise<Fleet> {
     const dir = this.options.cacheDir;
     await mkdir(dir, { recursive: true });
     if (!fs.existsSync(`${dir}/.git`)) await git.init({ fs, dir, defaultBranch: 'main' });
@@ -133,8 +138,12 @@ export class PolicyReader {
         cause: error, hint: 'check the repository URL and credentials; a revision no longer on the branch cannot be rolled out',
       });
     }
-    const fleet = await loadFleet(new FsRepoReader(dir));
-    const policies = fleet.rolloutPolicies;
-    return policies.find((policy) => policy.name === 'default') ?? policies[0] ?? null;
+    return loadFleet(new FsRepoReader(dir));
   }
+}
+
+/** The rollout policy of a fleet: the one named `default`, else the first by name; none gives null. */
+export function rolloutPolicyOf(fleet: Pick<Fleet, 'rolloutPolicies'>): RolloutPolicy | null {
+  const policies = fleet.rolloutPolicies;
+  return policies.find((policy) => policy.name === 'default') ?? policies[0] ?? null;
 }

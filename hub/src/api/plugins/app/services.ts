@@ -9,6 +9,7 @@ import type { RolloutStore } from '../../../rollout/store.js';
 import type { AssignmentWatch } from '../../../rollout/assignment-watch.js';
 import type { FleetHeads } from '../../../rollout/heads.js';
 import type { RepoFollower } from '../../../rollout/repo-follower.js';
+import type { FleetLinks } from '../../../links/fleet-links.js';
 
 /** The hub services routes use. */
 export interface HubServices {
@@ -20,6 +21,8 @@ export interface HubServices {
   metrics: HubMetrics;
   /** Rollout state, the agents' assignment long-poll, and where new fleet heads are left. */
   rollouts: { store: RolloutStore; watch: AssignmentWatch; heads: FleetHeads; follower?: RepoFollower; webhookSecret?: string };
+  /** Link health: the fleet link matrix and each cluster's last link report. */
+  links: Pick<FleetLinks, 'view' | 'clusterLinks'>;
   /** True when this replica's workers run; /readyz reports it. */
   workersRunning(): boolean;
 }
