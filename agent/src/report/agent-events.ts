@@ -1,4 +1,5 @@
 import { Action, Readiness, SyncReason, SyncStatus, type DriftItem, type ReadinessSummary, type SyncBody } from '@netfleet/shared';
+import { summarizeLinks, type LinkReportBody, type LinkSummary } from '@netfleet/shared/protocol/links';
 import type { AgentEvents } from '../events.js';
 import type { SyncResult } from '../reconcile/result.js';
 import type { Reporter } from './reporter.js';
@@ -29,11 +30,13 @@ export function readinessOf(result: SyncResult): ReadinessSummary {
 
 /**
  * Sends the agent's events to the hub: sync results as they come, the complete current
- * drift whenever it changes, and keeps the heartbeat summary (applied revision, objects,
- * drift count, readiness) up to date. Returns a function that detaches the listeners.
+ * drift and the links whenever they change, and keeps the heartbeat summary (applied
+ * revision, objects, drift count, readiness, links by state) up to date. Returns a
+ * function that detaches the listeners.
  */
 export function reportAgentEvents(events: AgentEvents, reporter: Reporter): () => void {
   let drift: DriftItem[] = [];
+  let links: LinkSummary | undefined;
   let last: SyncResult | undefined;
   const summarize = () => {
     if (!last) return;
@@ -42,6 +45,7 @@ export function reportAgentEvents(events: AgentEvents, reporter: Reporter): () =
       objects: last.changeSet.filter((entry) => entry.action !== Action.Deleted).length,
       driftCount: drift.length,
       readiness: readinessOf(last),
+      ...(links ? { links } : {}),
     });
   };
   const onSync = (result: SyncResult) => {
@@ -59,14 +63,21 @@ export function reportAgentEvents(events: AgentEvents, reporter: Reporter): () =
     reporter.drift(drift, last?.appliedRevision ?? '');
     summarize();
   };
+  const onLinks = (body: LinkReportBody) => {
+    links = summarizeLinks(body.links);
+    reporter.link(body);
+    summarize();
+  };
   events.on('synced', onSync);
   events.on('sync-failed', onSync);
   events.on('drift-detected', onDrift);
   events.on('drift-resolved', onResolved);
+  events.on('links-changed', onLinks);
   return () => {
     events.off('synced', onSync);
     events.off('sync-failed', onSync);
     events.off('drift-detected', onDrift);
     events.off('drift-resolved', onResolved);
+    events.off('links-changed', onLinks);
   };
 }

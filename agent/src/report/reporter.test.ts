@@ -22,10 +22,10 @@ const credentials = (): Credentials => ({
   protocolVersion: PROTOCOL_VERSION, queue: REPORT_QUEUE, prefix,
 });
 
-async function reporter(options: { redisUrl?: string; heartbeatIntervalMs?: number; spoolMaxEntries?: number } = {}): Promise<Reporter> {
+async function reporter(options: { redisUrl?: string; heartbeatIntervalMs?: number; spoolMaxEntries?: number; sendTimeoutMs?: number } = {}): Promise<Reporter> {
   const created = await Reporter.open({
     credentials: credentials(), redisUrl: options.redisUrl ?? redis.url, spoolDir: dir, agentVersion: '1.2.3',
-    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 60_000, coalesceMs: 20, retryMinMs: 20, retryMaxMs: 200,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 60_000, coalesceMs: 20, retryMinMs: 20, retryMaxMs: 200, sendTimeoutMs: options.sendTimeoutMs ?? 500,
     spoolMaxEntries: options.spoolMaxEntries, logger,
   });
   open.push(created);
@@ -76,6 +76,14 @@ describe('when Redis is reachable', () => {
       expect(verifyReportSignature(report, credentials().reportKey)).toBe(true);
     }
     expect(jobs[0]!.report.body).toMatchObject({ agentVersion: '1.2.3', revision: 'r1' });
+  });
+
+  it('sends a report given right after start once flushed, without waiting for a retry', async () => {
+    const sender = await reporter({ sendTimeoutMs: 10_000 });
+    sender.sync(syncBody('first'));
+    await sender.flush();
+    expect((await queued()).map((job) => job.id)).toEqual(['eu-1.1']);
+    expect(sender.stats.spooled).toBe(0);
   });
 
   it('coalesces a burst of sync results into the last one', async () => {

@@ -86,6 +86,8 @@ export class Reporter {
   private retryDelay: number;
   private draining: Promise<void> | undefined;
   private drainRequested = false;
+  /** The first drain waits for the connection being made; later ones do not wait. */
+  private waitedForConnection = false;
   /** Serializes spool writes so reports keep their seq order. */
   private writes: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -222,31 +224,59 @@ export class Reporter {
       return this.draining;
     }
     this.draining = (async () => {
+      let emptied: boolean;
       do {
         this.drainRequested = false;
-        await this.drainOnce();
-      } while (this.drainRequested && !this.closed);
+        emptied = await this.drainOnce();
+        // After a failure the retry timer drains again; looping here would spin.
+      } while (this.drainRequested && emptied && !this.closed);
     })().finally(() => {
       this.draining = undefined;
     });
     return this.draining;
   }
 
-  private async drainOnce(): Promise<void> {
+  /** One pass; true when it emptied the spool, false when it gave up until the retry. */
+  private async drainOnce(): Promise<boolean> {
+    if (this.spool.size > 0) await this.firstConnection();
     while (this.spool.size > 0 && !this.closed) {
       const queue = this.readyQueue();
-      if (!queue) return this.retryLater();
+      if (!queue) {
+        this.retryLater();
+        return false;
+      }
       const batch = this.spool.peek(100);
       try {
         await withTimeout(queue.addBulk(batch.map((report) => this.job(report))), this.options.sendTimeoutMs);
       } catch (error) {
         this.logger.warn({ err: error instanceof Error ? error.message : String(error), spooled: this.spool.size }, 'sending reports failed; kept in the spool');
-        return this.retryLater();
+        this.retryLater();
+        return false;
       }
       await this.spool.remove(batch);
       this.sent += batch.length;
       this.retryDelay = this.options.retryMinMs;
     }
+    return true;
+  }
+
+  /**
+   * Right after `start()` the connection is still being made: the first drain gives it up
+   * to the send timeout, so a report sent at once (and `flush()`) does not wait for a retry.
+   */
+  private firstConnection(): Promise<void> {
+    const redis = this.redis;
+    if (!redis || this.waitedForConnection || redis.status === 'ready') return Promise.resolve();
+    this.waitedForConnection = true;
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        redis.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.options.sendTimeoutMs);
+      redis.once('ready', done);
+    });
   }
 
   private readyQueue(): Queue | undefined {
