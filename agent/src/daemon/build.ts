@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type { Logger } from '@netfleet/shared';
+import { AssignmentClient, type AssignmentTarget } from '../assignment/index.js';
 import type { AgentEvents } from '../events.js';
 import { connectToHub } from '../report/connect.js';
 import { GitSource } from '../source/index.js';
@@ -45,4 +47,18 @@ export async function connectHub(options: AgentOptions, events: AgentEvents, log
   return connectToHub(events, {
     redisUrl: options.hubRedisUrl, credentialsFile: options.hubCredentials, spoolDir: options.spoolDir, agentVersion: AGENT_VERSION, logger,
   });
+}
+
+/**
+ * Makes the daemon apply the revision the hub assigns when the options name a hub URL:
+ * restores the saved assignment before the first sync, then follows the hub. Undefined
+ * without a hub URL (the daemon follows the branch head).
+ */
+export async function followAssignments(options: AgentOptions, daemon: AssignmentTarget, logger: Logger): Promise<AssignmentClient | undefined> {
+  if (!options.hubUrl || !options.hubCredentials) return undefined;
+  const client = new AssignmentClient(daemon, {
+    hubUrl: options.hubUrl, credentialsFile: options.hubCredentials, stateFile: join(options.spoolDir, 'assignment.json'), logger,
+  });
+  await client.start();
+  return client;
 }

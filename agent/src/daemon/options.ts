@@ -80,10 +80,42 @@ export interface AgentOptions {
   /** The credentials file `netfleet register` wrote for this cluster. */
   hubCredentials?: string;
   /**
+   * Base URL of the hub API. With `hubCredentials`, the agent applies the revision the hub
+   * assigns this cluster (rollouts) instead of the branch head. Unset: follows the branch.
+   */
+  hubUrl?: string;
+  /**
    * Directory of the report spool and sequence file (keep it on a persistent volume).
    * @defaultValue '~/.local/state/netfleet/spool'
    */
   spoolDir: string;
+  /**
+   * Seconds between link checks (IstioFederation / IstioMulticluster states and peer probes).
+   * @defaultValue 60
+   */
+  linkInterval: number;
+  /**
+   * Seconds after which a link's last successful metadata exchange counts as stale (DKP refreshes every minute).
+   * @defaultValue 180
+   */
+  linkStaleAfter: number;
+  /**
+   * Probe each peer's public metadata endpoint (status, latency, certificate expiry, identity).
+   * @defaultValue true
+   */
+  linkProbes: boolean;
+  /**
+   * Seconds one peer probe may take, connection to last byte.
+   * @defaultValue 5
+   */
+  linkProbeTimeout: number;
+  /**
+   * Peer probes in flight at once.
+   * @defaultValue 8
+   */
+  linkProbeConcurrency: number;
+  /** PEM file of extra CA certificates trusted for peers' metadata endpoints. */
+  linkProbeCaFile?: string;
 }
 
 /** Where each option came from; flags beat the environment, which beats the file. */
@@ -102,7 +134,9 @@ export const ENV_NAMES: Record<keyof AgentOptions, string> = {
   driftMode: 'NETFLEET_DRIFT_MODE', pruneLimit: 'NETFLEET_PRUNE_LIMIT', healthTimeout: 'NETFLEET_HEALTH_TIMEOUT',
   listen: 'NETFLEET_LISTEN', gitTokenFile: 'NETFLEET_GIT_TOKEN_FILE', gitCaFile: 'NETFLEET_GIT_CA_FILE',
   verify: 'NETFLEET_VERIFY', trustedKeys: 'NETFLEET_TRUSTED_KEYS', hubRedisUrl: 'NETFLEET_HUB_REDIS_URL',
-  hubCredentials: 'NETFLEET_HUB_CREDENTIALS', spoolDir: 'NETFLEET_SPOOL_DIR',
+  hubCredentials: 'NETFLEET_HUB_CREDENTIALS', hubUrl: 'NETFLEET_HUB_URL', spoolDir: 'NETFLEET_SPOOL_DIR',
+  linkInterval: 'NETFLEET_LINK_INTERVAL', linkStaleAfter: 'NETFLEET_LINK_STALE_AFTER', linkProbes: 'NETFLEET_LINK_PROBES',
+  linkProbeTimeout: 'NETFLEET_LINK_PROBE_TIMEOUT', linkProbeConcurrency: 'NETFLEET_LINK_PROBE_CONCURRENCY', linkProbeCaFile: 'NETFLEET_LINK_PROBE_CA_FILE',
 };
 
 /** Every default, in one place. */
@@ -112,6 +146,7 @@ export function defaultAgentOptions(env: NodeJS.ProcessEnv = process.env): Omit<
     cacheDir: join(homedir(), '.cache', 'netfleet', 'git'), interval: 60, retryInterval: 15, resyncInterval: 300,
     pruneLimit: 0.5, healthTimeout: 0, listen: '0.0.0.0:8080', verify: 'off', trustedKeys: [],
     spoolDir: join(homedir(), '.local', 'state', 'netfleet', 'spool'),
+    linkInterval: 60, linkStaleAfter: 180, linkProbes: true, linkProbeTimeout: 5, linkProbeConcurrency: 8,
   };
 }
 
@@ -187,6 +222,11 @@ function checkOptions(raw: Record<string, unknown>): AgentOptions {
     verify: oneOf('verify', ['off', 'warn', 'enforce'] as const)!,
     trustedKeys: Array.isArray(raw.trustedKeys) ? raw.trustedKeys.map(String) : [],
     spoolDir: '',
+    linkInterval: number('linkInterval', 1),
+    linkStaleAfter: number('linkStaleAfter', 1),
+    linkProbes: raw.linkProbes !== false && raw.linkProbes !== 'false',
+    linkProbeTimeout: number('linkProbeTimeout', 0.1, 300),
+    linkProbeConcurrency: Math.floor(number('linkProbeConcurrency', 1, 256)),
   };
   const kubeconfig = text('kubeconfig');
   if (kubeconfig) options.kubeconfig = kubeconfig;
@@ -196,6 +236,8 @@ function checkOptions(raw: Record<string, unknown>): AgentOptions {
   if (gitTokenFile) options.gitTokenFile = gitTokenFile;
   const gitCaFile = text('gitCaFile');
   if (gitCaFile) options.gitCaFile = gitCaFile;
+  const linkProbeCaFile = text('linkProbeCaFile');
+  if (linkProbeCaFile) options.linkProbeCaFile = linkProbeCaFile;
   options.spoolDir = text('spoolDir')!;
   const hubRedisUrl = text('hubRedisUrl');
   const hubCredentials = text('hubCredentials');
@@ -203,6 +245,13 @@ function checkOptions(raw: Record<string, unknown>): AgentOptions {
     throw new AgentConfigError('hubRedisUrl and hubCredentials go together', 'pass both --hub-redis-url and --hub-credentials to report to a hub, or neither');
   }
   if (hubRedisUrl && hubCredentials) Object.assign(options, { hubRedisUrl, hubCredentials });
+  const hubUrl = text('hubUrl');
+  if (hubUrl) {
+    if (!hubCredentials) throw new AgentConfigError('hubUrl needs the cluster\'s credentials', 'pass --hub-credentials (and --hub-redis-url) with --hub-url');
+    if (!/^https?:\/\//.test(hubUrl)) throw new AgentConfigError(`option hubUrl is "${hubUrl}"; expected an http:// or https:// URL`, `fix --hub-url or ${ENV_NAMES.hubUrl}`);
+    if (!/^https?:\/\//.test(options.repo)) throw new AgentConfigError('hubUrl needs a git repository URL for repo: a local directory cannot apply an assigned revision', 'pass an https:// URL with --repo, or drop --hub-url');
+    options.hubUrl = hubUrl;
+  }
   if (options.verify === 'enforce' && options.trustedKeys.length === 0) {
     throw new AgentConfigError('verify is enforce but no trusted keys are given', 'pass --trusted-key FILE (repeatable)');
   }

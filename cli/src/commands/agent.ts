@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { Action, createLogger } from '@netfleet/shared';
 import { AgentDaemon, AgentMetrics, renderCluster, resolveAgentOptions, type SyncResult } from '@netfleet/agent';
-import { buildSource, connectHub } from '@netfleet/agent/daemon/build';
+import { buildSource, connectHub, followAssignments } from '@netfleet/agent/daemon/build';
 import { ExitCode, type CliCommand, type CliIO } from '../command.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -33,6 +33,7 @@ export const agentCommand: CliCommand = {
       .option('--trusted-key <file>', 'trusted OpenPGP or SSH public key file (repeatable)', collect)
       .option('--hub-redis-url <url>', 'Redis URL of the hub; with --hub-credentials, report to the hub')
       .option('--hub-credentials <file>', 'credentials file written by netfleet register')
+      .option('--hub-url <url>', 'hub API URL; with --hub-credentials, apply the revision the hub assigns (rollouts)')
       .option('--spool-dir <dir>', 'directory of the report spool, kept across restarts')
       .option('--once', 'run one full sync and exit: 0 when everything applied, 1 with the reasons otherwise')
       .option('--override-prune-limit', 'with --once: allow this sync to delete more than the prune limit');
@@ -49,6 +50,7 @@ export const agentCommand: CliCommand = {
     const built = await buildSource(options, logger, metrics);
     const daemon = new AgentDaemon({ options, source: built.source, render: renderCluster, logger, metrics, serveHttp: !once });
     const hub = await connectHub(options, daemon.events, logger);
+    const assignments = await followAssignments(options, daemon, logger);
     try {
       if (once) {
         const result = await daemon.sync({ overridePruneLimit: overridePruneLimit === true });
@@ -64,6 +66,7 @@ export const agentCommand: CliCommand = {
       await daemon.stop();
       return ExitCode.Ok;
     } finally {
+      await assignments?.close();
       await hub?.close();
       built.close();
     }

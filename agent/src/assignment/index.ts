@@ -1,0 +1,2 @@
+export { AssignmentClient, AssignmentError, backoffDelay, type AssignmentClientOptions, type AssignmentTarget } from './client.js';
+export { SavedAssignment } from './saved.js';
