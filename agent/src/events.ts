@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { DriftItem } from '@netfleet/shared';
+import type { LinkReportBody } from '@netfleet/shared/protocol/links';
 import type { SyncResult } from './reconcile/result.js';
 
 /**
@@ -18,6 +19,8 @@ export interface AgentEventMap {
   'drift-resolved': [ids: string[]];
   /** A drifted object was re-applied under `correct`. */
   'drift-corrected': [item: DriftItem];
+  /** The federation and multicluster links changed (a state, reason or probe outcome): every link of the cluster. */
+  'links-changed': [body: LinkReportBody];
 }
 
 export class AgentEvents extends EventEmitter<AgentEventMap> {}

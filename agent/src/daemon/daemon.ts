@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ErrorClass, createLogger, type Logger } from '@netfleet/shared';
 import type { FastifyInstance } from 'fastify';
 import { DriftDetector, defaultDriftOptions } from '../drift/detector.js';
@@ -5,9 +6,10 @@ import { AgentConfigError } from '../errors.js';
 import { AgentEvents } from '../events.js';
 import { InventoryStore } from '../inventory/index.js';
 import { KubeClient } from '../kube/client.js';
+import { LinkMetrics, LinkMonitor, MetadataProber, declaredLinkObjects, kubeLinkSource } from '../links/index.js';
 import { Reconciler, defaultReconcileOptions } from '../reconcile/reconcile.js';
 import type { SyncResult } from '../reconcile/result.js';
-import type { FleetSource, RenderFleet } from '../reconcile/source.js';
+import type { FleetSource, RenderFleet, RenderedCluster } from '../reconcile/source.js';
 import { AppliedMemo } from '../ssa/memo.js';
 import { buildHttpServer, parseListen } from './http.js';
 import { AgentMetrics } from './metrics.js';
@@ -27,6 +29,11 @@ export interface AgentDaemonParts {
   metrics?: AgentMetrics;
   /** Serve `/healthz`, `/readyz`, `/metrics` on `options.listen`. @defaultValue true */
   serveHttp?: boolean;
+  /**
+   * Probes the link peers' metadata endpoints.
+   * @defaultValue one built from the `linkProbe*` options; none when `linkProbes` is false
+   */
+  linkProber?: MetadataProber;
 }
 
 /** A loop step (poll and sync) running longer than this makes `/healthz` report the loop stuck. */
@@ -43,12 +50,17 @@ export class AgentDaemon {
   readonly client: KubeClient;
   readonly reconciler: Reconciler;
   readonly drift: DriftDetector;
+  /** Federation and multicluster link health; its reports go out as `links-changed` events. */
+  readonly links: LinkMonitor;
   readonly #options: AgentOptions;
   readonly #source: FleetSource | PolledSource;
   readonly #logger: Logger;
   readonly #http: FastifyInstance | undefined;
   readonly #stopping = new AbortController();
   #lastResult: SyncResult | undefined;
+  /** The render of the sync in progress, and the one of the revision applied last. */
+  #rendered: RenderedCluster | undefined;
+  #applied: RenderedCluster | undefined;
   /** When the step in progress started; undefined between steps. */
   #stepStartedAt: number | undefined;
   #lastStepAt = Date.now();
@@ -68,13 +80,14 @@ export class AgentDaemon {
     this.client = parts.client ?? new KubeClient({ kubeconfigPath: options.kubeconfig, inCluster: options.inCluster });
     const memo = new AppliedMemo();
     this.reconciler = new Reconciler({
-      cluster: options.cluster, namespace: options.namespace, client: this.client, source: parts.source, render: parts.render, memo, logger: this.#logger,
+      cluster: options.cluster, namespace: options.namespace, client: this.client, source: parts.source, render: this.#keepRender(parts.render), memo, logger: this.#logger,
       inventory: new InventoryStore(this.client, { namespace: options.namespace, cluster: options.cluster }),
       options: defaultReconcileOptions({ pruneLimit: options.pruneLimit, healthTimeoutMs: options.healthTimeout * 1000 }),
     });
     this.drift = new DriftDetector(this.client, memo, this.events, this.#logger, defaultDriftOptions({
       resyncIntervalMs: options.resyncInterval * 1000, mode: options.driftMode,
     }));
+    this.links = this.#linkMonitor(parts.linkProber);
     this.#wireMetrics();
     this.#http = parts.serveHttp === false ? undefined : buildHttpServer(this.metrics, {
       live: () => this.#live(),
@@ -107,6 +120,7 @@ export class AgentDaemon {
       () => this.reconciler.desired?.objects,
     );
     this.#lastResult = result;
+    this.#adoptRender(result);
     const log = this.#logger.child({ revision: result.revision });
     if (result.errorClass === undefined) {
       log.info({ durationMs: result.durationMs, reason: result.reason }, 'sync succeeded');
@@ -136,6 +150,7 @@ export class AgentDaemon {
     this.#stopping.abort();
     this.#wakeUp();
     await this.#loop;
+    await this.links.stop();
     this.drift.stop();
     await this.#http?.close();
   }
@@ -151,6 +166,8 @@ export class AgentDaemon {
       }
       this.#stepStartedAt = undefined;
       this.#lastStepAt = Date.now();
+      // After the first sync, so the first link report already knows the declared links.
+      this.links.start();
       await this.#sleep(this.#nextDelaySeconds() * 1000);
     }
   }
@@ -207,11 +224,58 @@ export class AgentDaemon {
     else this.#wakeRequested = true;
   }
 
+  /** Wraps the renderer to keep the render of the sync in progress. */
+  #keepRender(render: RenderFleet): RenderFleet {
+    return async (reader, cluster) => {
+      this.#rendered = await render(reader, cluster);
+      return this.#rendered;
+    };
+  }
+
+  /** Once a revision is applied, its link resources are the declared ones and its inventory entry names this cluster. */
+  #adoptRender(result: SyncResult): void {
+    const rendered = this.#rendered;
+    this.#rendered = undefined;
+    if (!rendered || result.revision === '' || result.appliedRevision !== result.revision) return;
+    this.#applied = rendered;
+    if (rendered.identity) this.links.setLocalDomains(rendered.identity.clusterDomain, rendered.identity.publicDomain);
+    this.links.refresh();
+  }
+
+  #linkMonitor(prober: MetadataProber | undefined): LinkMonitor {
+    const options = this.#options;
+    const caBundle = options.linkProbeCaFile ? readCaBundle(options.linkProbeCaFile) : undefined;
+    const linkProber = prober ?? (options.linkProbes ? new MetadataProber({
+      timeoutMs: options.linkProbeTimeout * 1000, concurrency: options.linkProbeConcurrency, ...(caBundle ? { caBundle } : {}),
+    }) : undefined);
+    return new LinkMonitor({
+      source: kubeLinkSource(this.client),
+      send: async (body) => {
+        this.events.emit('links-changed', body);
+      },
+      localClusterDomain: '',
+      declared: () => declaredLinkObjects(this.#applied?.objects ?? []),
+      ...(linkProber ? { prober: linkProber } : {}),
+      metrics: new LinkMetrics(this.metrics.registry),
+      staleAfterMs: options.linkStaleAfter * 1000,
+      intervalMs: options.linkInterval * 1000,
+      logger: this.#logger.child({ component: 'links' }),
+    });
+  }
+
   #wireMetrics(): void {
     this.events.on('synced', (result) => this.metrics.recordSync(result));
     this.events.on('sync-failed', (result) => this.metrics.recordSync(result));
     this.events.on('drift-detected', (items) => this.metrics.recordDrift(items));
     this.events.on('drift-resolved', () => this.metrics.recordDrift(this.drift.items));
     this.events.on('drift-corrected', () => this.metrics.driftCorrections.inc());
+  }
+}
+
+function readCaBundle(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new AgentConfigError(`cannot read the link probe CA bundle ${file}: ${(cause as Error).message}`, 'pass an existing PEM file with --link-probe-ca-file');
   }
 }

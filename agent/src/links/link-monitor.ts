@@ -50,7 +50,7 @@ export interface LinkMonitorOptions {
   source: LinkSource;
   /** Sends one link report; a rejection keeps the report pending for the next pass. */
   send: (body: LinkReportBody) => Promise<void>;
-  /** This cluster's `clusterDomain`. */
+  /** This cluster's `clusterDomain` ('' until known; see `setLocalDomains`). */
   localClusterDomain: string;
   /** This cluster's public domain, when known (detects links pointing at this cluster). */
   localPublicDomain?: string;
@@ -114,9 +114,29 @@ export class LinkMonitor {
   #failures = 0;
   #running: Promise<void> | undefined;
   #stopped = true;
+  /** A pass was asked for while one ran: run again right after it. */
+  #refreshRequested = false;
+  #local: { clusterDomain: string; publicDomain?: string };
 
   constructor(options: LinkMonitorOptions) {
     this.#options = resolveOptions(options);
+    this.#local = { clusterDomain: options.localClusterDomain, ...(options.localPublicDomain ? { publicDomain: options.localPublicDomain } : {}) };
+  }
+
+  /** This cluster's domains from now on (the agent learns them from the fleet inventory at the applied revision). */
+  setLocalDomains(clusterDomain: string, publicDomain?: string): void {
+    this.#local = { clusterDomain, ...(publicDomain ? { publicDomain } : {}) };
+  }
+
+  /** Runs a pass now, or right after the one in progress (the declared links or domains changed). */
+  refresh(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#refreshRequested = true;
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#schedule(0);
   }
 
   /** Link counts per state from the last pass, for heartbeats. */
@@ -153,8 +173,8 @@ export class LinkMonitor {
       const live = await this.#options.source.list(kind);
       const declaredOfKind = declared.filter((object) => linkKindOf(object.kind) === kind);
       const context = {
-        localClusterDomain: this.#options.localClusterDomain,
-        localPublicDomain: this.#options.localPublicDomain,
+        localClusterDomain: this.#local.clusterDomain,
+        localPublicDomain: this.#local.publicDomain,
         staleAfterMs: this.#options.staleAfterMs,
         now,
       };
@@ -211,6 +231,7 @@ export class LinkMonitor {
 
   async #pass(): Promise<void> {
     let delay = this.#options.intervalMs;
+    this.#refreshRequested = false;
     try {
       await this.check();
       this.#failures = 0;
@@ -219,7 +240,7 @@ export class LinkMonitor {
       delay = Math.min(this.#options.maxBackoffMs, (this.#options.intervalMs / 8) * 2 ** (this.#failures - 1));
       this.#options.logger.warn({ err: error, failures: this.#failures, retryInMs: delay }, 'link check failed');
     }
-    if (!this.#stopped) this.#schedule(delay);
+    if (!this.#stopped) this.#schedule(this.#refreshRequested ? 0 : delay);
   }
 }
 

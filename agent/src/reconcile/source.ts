@@ -16,8 +16,20 @@ export interface FleetSource {
   fetch(signal?: AbortSignal): Promise<FetchedRevision>;
 }
 
+/** This cluster's entry in the fleet inventory: its domains name it to link peers. */
+export interface ClusterIdentity {
+  region: string;
+  publicDomain: string;
+  clusterDomain: string;
+}
+
+/** What the cluster should contain at a revision, with its inventory entry when the renderer knows it. */
+export interface RenderedCluster extends RenderResult {
+  identity?: ClusterIdentity;
+}
+
 /** Renders the fleet in one revision for one cluster; throws ConfigError on invalid config. */
-export type RenderFleet = (reader: RepoReader, cluster: string) => Promise<RenderResult>;
+export type RenderFleet = (reader: RepoReader, cluster: string) => Promise<RenderedCluster>;
 
 /** A failed fetch: unreachable remote, missing revision, or a signature refused under enforce. */
 export class SourceError extends NetfleetError {
