@@ -1,0 +1,248 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { mkdtemp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import {
+  FsRepoReader, createLogger, renderRepository,
+  type Alert, type ClusterInfo, type Fleet, type KubeObject, type Logger, type RenderResult,
+} from '@netfleet/shared';
+import { startRedis, type PrivateRedis } from '../redis.js';
+import { startGitServer, type GitServer, type GitServerRepo } from '../git-server.js';
+import { createWorkTree, type WorkTree } from '../git-repo.js';
+import { startKubeApiServer, type KubeApiServer } from '../kube/server.js';
+import { Hub } from '../../../hub/src/index.js';
+import { AgentDaemon } from '../../../agent/src/daemon/daemon.js';
+import { resolveAgentOptions } from '../../../agent/src/daemon/options.js';
+import { gitFleetSource } from '../../../agent/src/daemon/sources.js';
+import { KubeClient } from '../../../agent/src/kube/client.js';
+import { renderCluster } from '../../../agent/src/reconcile/render.js';
+import type { SyncResult } from '../../../agent/src/reconcile/result.js';
+import { GitSource } from '../../../agent/src/source/index.js';
+import { connectToHub, register } from '../../../agent/src/report/index.js';
+
+/**
+ * A simulated fleet built from harness parts: a private Redis, the example fleet committed
+ * to a git repository served over smart HTTP, one Kubernetes API test server (DKP CRDs
+ * installed) and one agent daemon per cluster, and the hub they register with and report to.
+ */
+
+export const EXAMPLE_FLEET = join(import.meta.dirname, '..', '..', '..', 'examples', 'fleet');
+export const AGENT_NAMESPACE = 'netfleet-system';
+const AGENT_VERSION = '0.1.0-demo';
+
+export interface SimulatedFleetOptions {
+  /** Clusters of the example fleet that get an API server and an agent. @defaultValue every cluster */
+  clusters?: readonly string[];
+  /** Where the parts write their warnings (JSON logs). @defaultValue process.stderr */
+  logDestination?: NodeJS.WritableStream;
+  /** Agents' heartbeat interval; the hub marks a cluster offline after two. @defaultValue 2000 */
+  heartbeatIntervalMs?: number;
+}
+
+/** One simulated cluster: its API server and the agent syncing it. */
+export interface SimulatedCluster {
+  info: ClusterInfo;
+  kube: KubeApiServer;
+  /** A client as netfleet's own field manager (reads, status writes). */
+  client: KubeClient;
+  daemon: AgentDaemon;
+  /** Every sync result the agent emitted, oldest first. */
+  syncs: SyncResult[];
+}
+
+/** An alert notification the hub's webhook sink delivered. */
+export interface ReceivedAlert {
+  receivedAt: number;
+  alert: Alert;
+}
+
+export interface SimulatedFleet {
+  fleet: Fleet;
+  /** The example fleet rendered per cluster, at the first commit. */
+  rendered: Map<string, RenderResult>;
+  clusters: Map<string, SimulatedCluster>;
+  hub: Hub;
+  hubUrl: string;
+  adminToken: string;
+  repo: GitServerRepo;
+  tree: WorkTree;
+  /** Every alert notification received by the hub's webhook sink, oldest first. */
+  alerts: ReceivedAlert[];
+  /** Commits the work tree and pushes it; returns the commit sha. */
+  publish(message: string): Promise<string>;
+  /** Stops every part, newest first, and removes the temp dirs. */
+  close(): Promise<void>;
+}
+
+/** Starts the whole simulated fleet; on a failure everything started so far is stopped. */
+export async function startSimulatedFleet(options: SimulatedFleetOptions = {}): Promise<SimulatedFleet> {
+  const cleanup: Array<() => Promise<unknown> | unknown> = [];
+  const close = async () => {
+    for (const step of cleanup.reverse()) {
+      await Promise.resolve().then(step).catch(() => undefined);
+    }
+    cleanup.length = 0;
+  };
+  try {
+    return await start(options, cleanup, close);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function start(options: SimulatedFleetOptions, cleanup: Array<() => Promise<unknown> | unknown>, close: () => Promise<void>): Promise<SimulatedFleet> {
+  const logger = createLogger({ name: 'demo', level: 'warn', destination: options.logDestination ?? process.stderr });
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 2_000;
+  const { fleet, results: rendered } = await renderRepository(new FsRepoReader(EXAMPLE_FLEET));
+  const names = options.clusters ?? [...fleet.clusters.keys()].sort();
+  for (const name of names) {
+    if (!fleet.clusters.has(name)) throw new Error(`cluster ${name} is not in the example fleet (${[...fleet.clusters.keys()].join(', ')})`);
+  }
+
+  const dir = await mkdtemp(join(tmpdir(), 'netfleet-demo-'));
+  cleanup.push(() => rm(dir, { recursive: true, force: true }));
+
+  const redis: PrivateRedis = await startRedis();
+  cleanup.push(() => redis.dispose());
+
+  const git: GitServer = await startGitServer();
+  cleanup.push(() => git.dispose());
+  const repo = await git.createRepo('fleet');
+  const tree = await createWorkTree(repo.dir);
+  cleanup.push(() => tree.dispose());
+  await tree.write(await readTree(EXAMPLE_FLEET));
+  const publish = async (message: string) => {
+    const sha = await tree.commit(message);
+    await tree.push();
+    return sha;
+  };
+  await publish('example fleet');
+
+  const alerts: ReceivedAlert[] = [];
+  const receiver = await startAlertReceiver(alerts);
+  cleanup.push(() => new Promise((resolve) => receiver.close(resolve)));
+
+  const adminToken = randomBytes(24).toString('hex');
+  const hub = new Hub({
+    redisUrl: redis.url, secret: randomBytes(32).toString('hex'), adminTokens: [adminToken], logger: logger.child({ part: 'hub' }),
+    heartbeatIntervalMs, sweepIntervalMs: 500, leaseTtlMs: 5_000, deliveryBackoffMs: 100,
+    sinks: [{ type: 'webhook', name: 'demo-receiver', url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/alerts` }],
+  });
+  cleanup.push(() => hub.close(5_000));
+  const api = await hub.api();
+  const hubUrl = await api.listen({ host: '127.0.0.1', port: 0 });
+  await hub.start();
+
+  const bootstrap = await adminRequest<{ token: string }>(hubUrl, adminToken, '/api/v1/bootstrap-tokens', { ttlSeconds: 600, maxUses: names.length });
+
+  const clusters = new Map<string, SimulatedCluster>();
+  // Clusters start one after the other: installing the CRDs is CPU-bound, and an agent
+  // started early syncs while the next server installs.
+  for (const name of names) {
+    const cluster = await startCluster(fleet.clusters.get(name)!, {
+      dir: join(dir, name), repo, hubUrl, bootstrapToken: bootstrap.token, redisUrl: redis.url, heartbeatIntervalMs, logger,
+    }, cleanup);
+    clusters.set(name, cluster);
+  }
+
+  return { fleet, rendered, clusters, hub, hubUrl, adminToken, repo, tree, alerts, publish, close };
+}
+
+interface ClusterParts {
+  dir: string;
+  repo: GitServerRepo;
+  hubUrl: string;
+  bootstrapToken: string;
+  redisUrl: string;
+  heartbeatIntervalMs: number;
+  logger: Logger;
+}
+
+async function startCluster(info: ClusterInfo, parts: ClusterParts, cleanup: Array<() => Promise<unknown> | unknown>): Promise<SimulatedCluster> {
+  const logger = parts.logger.child({ cluster: info.name });
+  await mkdir(parts.dir, { recursive: true });
+  const kube = await startKubeApiServer();
+  cleanup.push(() => kube.stop());
+  await kube.installDkpCrds();
+  const client = new KubeClient({ kubeConfig: kube.kubeConfig(), retry: { baseDelayMs: 50, maxDelayMs: 1_000 } });
+  await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: AGENT_NAMESPACE } } as KubeObject, { force: false });
+
+  const credentialsFile = join(parts.dir, 'credentials.json');
+  await register({
+    hubUrl: parts.hubUrl, bootstrapToken: parts.bootstrapToken, cluster: info.name, region: info.region, labels: info.labels, credentialsFile,
+  });
+
+  const git = new GitSource({ url: parts.repo.url, cacheDir: join(parts.dir, 'git'), logger });
+  cleanup.push(() => git.close());
+  const agentOptions = await resolveAgentOptions({
+    flags: {
+      repo: parts.repo.url, cluster: info.name, namespace: AGENT_NAMESPACE, cacheDir: join(parts.dir, 'git'),
+      listen: '127.0.0.1:0', interval: 1, retryInterval: 1,
+    },
+    env: {},
+  });
+  const daemon = new AgentDaemon({ options: agentOptions, source: gitFleetSource(git), render: renderCluster, client, logger, serveHttp: false });
+  const syncs: SyncResult[] = [];
+  daemon.events.on('synced', (result) => syncs.push(result));
+  daemon.events.on('sync-failed', (result) => syncs.push(result));
+
+  const connection = await connectToHub(daemon.events, {
+    credentialsFile, redisUrl: parts.redisUrl, spoolDir: join(parts.dir, 'spool'), agentVersion: AGENT_VERSION,
+    heartbeatIntervalMs: parts.heartbeatIntervalMs,
+    // Sent as they happen: a drift that is corrected at once still reaches the hub.
+    coalesceMs: 0,
+    logger,
+  });
+  cleanup.push(() => connection.close());
+  await daemon.start();
+  cleanup.push(() => daemon.stop());
+  return { info, kube, client, daemon, syncs };
+}
+
+/** An HTTP endpoint standing in for an alert webhook (a pager, a chat bridge). */
+async function startAlertReceiver(received: ReceivedAlert[]): Promise<Server> {
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      try {
+        received.push({ receivedAt: Date.now(), alert: (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { alert: Alert }).alert });
+        response.writeHead(204).end();
+      } catch {
+        response.writeHead(400).end();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+/** A POST to the hub API with the admin token. */
+export async function adminRequest<T>(hubUrl: string, token: string, path: string, body: unknown): Promise<T> {
+  const response = await fetch(new URL(path, hubUrl), {
+    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`hub answered ${response.status} to POST ${path}: ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/** A GET from the hub API with the admin token. */
+export async function hubGet<T>(fleet: Pick<SimulatedFleet, 'hubUrl' | 'adminToken'>, path: string): Promise<T> {
+  const response = await fetch(new URL(path, fleet.hubUrl), { headers: { authorization: `Bearer ${fleet.adminToken}` } });
+  if (!response.ok) throw new Error(`hub answered ${response.status} to GET ${path}: ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/** Every file under `root`, keyed by its path relative to it. */
+async function readTree(root: string): Promise<Record<string, string>> {
+  const entries = await readdir(root, { withFileTypes: true, recursive: true });
+  const files: Record<string, string> = {};
+  for (const entry of entries.filter((found) => found.isFile())) {
+    const path = join(entry.parentPath, entry.name);
+    files[relative(root, path)] = await readFile(path, 'utf8');
+  }
+  return files;
+}
