@@ -12,7 +12,8 @@
     ARGV[3] seq
     ARGV[4] key generation the signature was verified with
     ARGV[5] now (ms)
-    ARGV[6] replay window (how many seqs below the highest are still accepted once)
+    ARGV[6] replay window (how many seqs below the highest are still accepted once;
+            the seen set is trimmed every 64 seqs, so it holds up to window + 64)
     ARGV[7] events cap
     ARGV[8] event JSON ('' for none)
     ARGV[9] number of field groups, then per group:
@@ -37,7 +38,18 @@ local prefix, name = ARGV[1], ARGV[2]
 local seq, keyGen, now = tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5])
 local window, eventsCap = tonumber(ARGV[6]), tonumber(ARGV[7])
 
-local current = rcall('HMGET', clusterKey, 'keyGeneration', 'revoked', 'state', 'syncStatus', 'revision', 'driftCount', 'maxSeq', 'region')
+-- Parse the field groups first, so one HMGET reads the cluster and every guard.
+local groups = {}
+local fields = { 'keyGeneration', 'revoked', 'state', 'syncStatus', 'revision', 'driftCount', 'maxSeq', 'region' }
+local i = 10
+for g = 1, tonumber(ARGV[9]) do
+  local count = tonumber(ARGV[i + 1])
+  groups[g] = { guard = ARGV[i], first = i + 2, count = count }
+  fields[#fields + 1] = ARGV[i]
+  i = i + 2 + 2 * count
+end
+
+local current = rcall('HMGET', clusterKey, unpack(fields))
 if not current[1] then return { -1 } end
 if current[2] == '1' then return { -2 } end
 if current[1] ~= keyGen then return { -3 } end
@@ -47,42 +59,40 @@ if seq <= maxSeq - window then return { -4 } end
 if rcall('ZSCORE', seenKey, seq) then return { -5 } end
 
 rcall('ZADD', seenKey, seq, seq)
+local writes = { 'state', 'online', 'lastSeen', now, 'offlineSince', '' }
 if seq > maxSeq then
   maxSeq = seq
-  rcall('HSET', clusterKey, 'maxSeq', seq)
-  rcall('ZREMRANGEBYSCORE', seenKey, '-inf', '(' .. (maxSeq - window))
+  writes[#writes + 1] = 'maxSeq'
+  writes[#writes + 1] = seq
+  -- Trim the replay window now and then rather than on every report.
+  if seq % 64 == 0 then rcall('ZREMRANGEBYSCORE', seenKey, '-inf', '(' .. (maxSeq - window)) end
 end
 
 local prevState, prevSync, prevRevision, prevDrift = current[3], current[4] or '', current[5] or '', current[6] or '0'
-
-local i = 10
-for _ = 1, tonumber(ARGV[9]) do
-  local guard, count = ARGV[i], tonumber(ARGV[i + 1])
-  i = i + 2
-  local last = tonumber(rcall('HGET', clusterKey, guard) or '0')
-  if seq > last then
-    local args = { guard, seq }
-    for j = 0, count - 1 do
-      args[#args + 1] = ARGV[i + 2 * j]
-      args[#args + 1] = ARGV[i + 2 * j + 1]
+local after = { syncStatus = prevSync, revision = prevRevision, driftCount = prevDrift }
+for g, group in ipairs(groups) do
+  if seq > tonumber(current[8 + g] or '0') then
+    writes[#writes + 1] = group.guard
+    writes[#writes + 1] = seq
+    for j = 0, group.count - 1 do
+      local field, value = ARGV[group.first + 2 * j], ARGV[group.first + 2 * j + 1]
+      writes[#writes + 1] = field
+      writes[#writes + 1] = value
+      if after[field] ~= nil then after[field] = value end
     end
-    rcall('HSET', clusterKey, unpack(args))
   end
-  i = i + 2 * count
 end
-
-rcall('HSET', clusterKey, 'state', 'online', 'lastSeen', now, 'offlineSince', '')
+rcall('HSET', clusterKey, unpack(writes))
 rcall('HINCRBY', clusterKey, 'reports', 1)
 rcall('ZADD', lastSeenKey, now, name)
 
-local after = rcall('HMGET', clusterKey, 'syncStatus', 'revision', 'driftCount')
 moveIndex(prefix, 'state', name, prevState, 'online')
-moveIndex(prefix, 'sync', name, prevSync, after[1] or '')
-moveIndex(prefix, 'revision', name, prevRevision, after[2] or '')
+moveIndex(prefix, 'sync', name, prevSync, after.syncStatus)
+moveIndex(prefix, 'revision', name, prevRevision, after.revision)
 
 if ARGV[8] ~= '' then pushEvent(eventsKey, ARGV[8], eventsCap) end
 if prevState == 'offline' then
   pushEvent(eventsKey, cjson.encode({ time = now, type = 'back', message = 'cluster reports again' }), eventsCap)
 end
 
-return { 1, prevState, 'online', prevSync, after[1] or '', prevRevision, after[2] or '', prevDrift, after[3] or '0', current[8] or '' }
+return { 1, prevState, 'online', prevSync, after.syncStatus, prevRevision, after.revision, prevDrift, tostring(after.driftCount), current[8] or '' }
