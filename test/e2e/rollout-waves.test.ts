@@ -1,0 +1,96 @@
+/**
+ * Acceptance of rollouts (issue 7) with the real agent daemon on 12 clusters in 3 regions:
+ * a commit moves canary → region 1 → region 2 → the rest, never updating more clusters at
+ * once than a wave allows (sampled all along), and a commit the canary's API server refuses
+ * is rolled back automatically before any other cluster gets it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REFUSED_MANIFEST, RolloutFleet, eventually, withinMaxParallel } from './rollout-fleet.js';
+
+const POLICY = `apiVersion: netfleet.io/v1alpha1
+kind: RolloutPolicy
+metadata:
+  name: default
+spec:
+  waves:
+    - name: canary
+      selector:
+        names: [eu-1]
+      bakeTime: 1s
+      deadline: 60s
+    - name: region-1
+      selector:
+        regions: [eu]
+      maxParallel: 2
+      bakeTime: 1s
+      deadline: 60s
+    - name: region-2
+      selector:
+        regions: [us]
+      maxParallel: 50%
+      bakeTime: 1s
+      deadline: 60s
+    - name: rest
+      selector:
+        all: true
+      maxParallel: 1
+      deadline: 60s
+  onFailure: rollback
+  unselectedClusters: lastWave
+`;
+
+describe('when a commit is pushed to a fleet of 12 clusters in 3 regions', () => {
+  const fleet = new RolloutFleet({ policy: POLICY });
+  let first: string;
+
+  beforeAll(async () => {
+    first = await fleet.start();
+  }, 120_000);
+
+  afterAll(() => fleet.close(), 60_000);
+
+  it('rolls it out canary → region 1 → region 2 → the rest, never more clusters updating at once than the wave allows', async () => {
+    const revision = await fleet.commit({});
+    const sampler = fleet.sample(revision, withinMaxParallel);
+    const rollout = await fleet.waitForPhase(revision, 'done', 60_000);
+    expect(await sampler.stop()).toBeGreaterThan(20);
+
+    expect(rollout.plan.waves.map((wave) => [wave.name, wave.clusters.sort(), wave.maxParallel])).toEqual([
+      ['canary', ['eu-1'], 1],
+      ['region-1', ['eu-2', 'eu-3', 'eu-4'], 2],
+      ['region-2', ['us-1', 'us-2', 'us-3', 'us-4'], 2],
+      ['rest', ['ap-1', 'ap-2', 'ap-3', 'ap-4'], 1],
+    ]);
+    // Each wave started after the one before it was done, and assigned only its own clusters meanwhile.
+    rollout.waves.forEach((wave, index) => {
+      const previous = rollout.waves[index - 1];
+      if (previous) expect(wave.startedAt!).toBeGreaterThanOrEqual(previous.completedAt!);
+      for (const cluster of rollout.plan.waves[index]!.clusters) {
+        expect(rollout.clusters[cluster]!.assignedAt!).toBeGreaterThanOrEqual(wave.startedAt!);
+        expect(rollout.clusters[cluster]!.assignedAt!).toBeLessThanOrEqual(wave.completedAt!);
+      }
+    });
+    await eventually(() => {
+      for (const agent of fleet.agents) expect(agent.applied.slice(-2), agent.name).toEqual([first, revision]);
+    });
+  });
+
+  it('rolls back a commit the canary cannot apply, and no cluster outside the canary wave ever receives it', async () => {
+    const good = await fleet.tree.resolve('HEAD');
+    const bad = await fleet.commit(REFUSED_MANIFEST);
+    const rollout = await fleet.waitForPhase(bad, 'rolledBack', 30_000);
+    expect(rollout.clusters['eu-1']).toMatchObject({ status: 'rolledBack' });
+    const status = await fleet.status(bad);
+    expect(status.reason).toMatch(/eu-1/);
+
+    // The canary got the bad revision, failed to apply it, and was given the good one back.
+    expect(fleet.agent('eu-1').failed).toContain(bad);
+    await eventually(() => expect(fleet.agent('eu-1').daemon.lastResult).toMatchObject({ revision: good, appliedRevision: good }), { timeoutMs: 20_000 });
+    const assignments = await fleet.store.assignments();
+    for (const agent of fleet.agents) {
+      expect(agent.applied, agent.name).not.toContain(bad);
+      expect(assignments.get(agent.name)?.revision, agent.name).toBe(good);
+      if (agent.name !== 'eu-1') expect(agent.revision, agent.name).toBe(good);
+    }
+  });
+});
