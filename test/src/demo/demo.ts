@@ -38,7 +38,7 @@ const DRIFT_ID = `deckhouse.io_IngressNginxController__${DRIFT_TARGET.name}`;
 export async function runDemo(options: DemoOptions = {}): Promise<number> {
   const say = new Narrator(options.output ?? process.stdout);
   const timeoutMs = options.waitTimeoutMs ?? 60_000;
-  const wait = <T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false) => {
+  const wait = <T>(what: string | (() => string), check: () => Promise<T | undefined | false> | T | undefined | false) => {
     if (options.signal?.aborted) throw new DemoError('interrupted');
     return waitFor(what, timeoutMs, () => {
       if (options.signal?.aborted) throw new DemoError('interrupted');
@@ -54,6 +54,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
     sim = await startSimulatedFleet({
       ...(options.clusters ? { clusters: options.clusters } : {}),
       ...(options.logDestination ? { logDestination: options.logDestination } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     const fleet = sim;
     const head = await fleet.tree.resolve('HEAD');
@@ -86,20 +87,21 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
     failure ??= error;
   }
   if (failure !== undefined) {
-    say.raw(`\ndemo failed: ${failure instanceof Error ? failure.message : String(failure)}\n`);
+    const reason = options.signal?.aborted ? 'interrupted' : failure instanceof Error ? failure.message : String(failure);
+    say.raw(`\ndemo failed: ${reason}\n`);
     return 1;
   }
   say.raw(`\ndemo finished in ${say.elapsed()}\n`);
   return 0;
 }
 
-type Wait = <T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false) => Promise<T>;
+type Wait = <T>(what: string | (() => string), check: () => Promise<T | undefined | false> | T | undefined | false) => Promise<T>;
 
 /** Step 1: every agent's first successful sync, with what it applied. */
 async function firstSync(fleet: SimulatedFleet, say: Narrator, wait: Wait): Promise<void> {
   const width = Math.max(...[...fleet.clusters.keys()].map((name) => name.length));
   const clusters = [...fleet.clusters.values()];
-  const synced = await Promise.all(clusters.map((cluster) => wait(`the first successful sync of ${cluster.info.name} (${lastFailure(cluster)})`,
+  const synced = await Promise.all(clusters.map((cluster) => wait(() => `the first successful sync of ${cluster.info.name} (${lastFailure(cluster)})`,
     () => cluster.syncs.find((result) => result.errorClass === undefined))));
   for (const [index, result] of synced.entries()) {
     const cluster = clusters[index]!;

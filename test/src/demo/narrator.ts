@@ -43,10 +43,10 @@ export const seconds = (ms: number): string => (ms < 1000 ? `${Math.round(ms)} m
 
 /**
  * Polls `check` every `intervalMs` until it returns a value other than undefined or false;
- * fails with `what` once `timeoutMs` has passed, naming the last error seen.
+ * fails with `what` (worked out at that moment) once `timeoutMs` has passed, naming the last error seen.
  */
 export async function waitFor<T>(
-  what: string, timeoutMs: number, check: () => Promise<T | undefined | false> | T | undefined | false, intervalMs = 100,
+  what: string | (() => string), timeoutMs: number, check: () => Promise<T | undefined | false> | T | undefined | false, intervalMs = 100,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -59,7 +59,7 @@ export async function waitFor<T>(
     }
     if (Date.now() > deadline) {
       const detail = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
-      throw new DemoError(`timed out after ${seconds(timeoutMs)} waiting for ${what}${detail}`);
+      throw new DemoError(`timed out after ${seconds(timeoutMs)} waiting for ${typeof what === 'string' ? what : what()}${detail}`);
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }

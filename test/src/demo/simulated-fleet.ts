@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { mkdtemp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import {
@@ -39,6 +40,8 @@ export interface SimulatedFleetOptions {
   logDestination?: NodeJS.WritableStream;
   /** Agents' heartbeat interval; the hub marks a cluster offline after two. @defaultValue 2000 */
   heartbeatIntervalMs?: number;
+  /** Stops starting clusters (what started is stopped). */
+  signal?: AbortSignal;
 }
 
 /** One simulated cluster: its API server and the agent syncing it. */
@@ -79,22 +82,31 @@ export interface SimulatedFleet {
 /** Starts the whole simulated fleet; on a failure everything started so far is stopped. */
 export async function startSimulatedFleet(options: SimulatedFleetOptions = {}): Promise<SimulatedFleet> {
   const cleanup: Array<() => Promise<unknown> | unknown> = [];
+  const logs = new MutableStream(options.logDestination ?? process.stderr);
+  // Ctrl-C reaches Redis too: what follows is the fleet losing its parts, not news.
+  options.signal?.addEventListener('abort', () => {
+    logs.muted = true;
+  }, { once: true });
   const close = async () => {
+    // Parts losing one another while stopping (Redis gone before the hub) is expected too.
+    logs.muted = true;
     for (const step of cleanup.reverse()) {
       await Promise.resolve().then(step).catch(() => undefined);
     }
     cleanup.length = 0;
   };
   try {
-    return await start(options, cleanup, close);
+    return await start(options, logs, cleanup, close);
   } catch (error) {
     await close();
     throw error;
   }
 }
 
-async function start(options: SimulatedFleetOptions, cleanup: Array<() => Promise<unknown> | unknown>, close: () => Promise<void>): Promise<SimulatedFleet> {
-  const logger = createLogger({ name: 'demo', level: 'warn', destination: options.logDestination ?? process.stderr });
+async function start(
+  options: SimulatedFleetOptions, logs: NodeJS.WritableStream, cleanup: Array<() => Promise<unknown> | unknown>, close: () => Promise<void>,
+): Promise<SimulatedFleet> {
+  const logger = createLogger({ name: 'demo', level: 'warn', destination: logs });
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 2_000;
   const { fleet, results: rendered } = await renderRepository(new FsRepoReader(EXAMPLE_FLEET));
   const names = options.clusters ?? [...fleet.clusters.keys()].sort();
@@ -131,7 +143,7 @@ async function start(options: SimulatedFleetOptions, cleanup: Array<() => Promis
     heartbeatIntervalMs, sweepIntervalMs: 500, leaseTtlMs: 5_000, deliveryBackoffMs: 100,
     sinks: [{ type: 'webhook', name: 'demo-receiver', url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/alerts` }],
   });
-  cleanup.push(() => hub.close(5_000));
+  cleanup.push(() => hub.close(3_000));
   const api = await hub.api();
   const hubUrl = await api.listen({ host: '127.0.0.1', port: 0 });
   await hub.start();
@@ -142,6 +154,7 @@ async function start(options: SimulatedFleetOptions, cleanup: Array<() => Promis
   // Clusters start one after the other: installing the CRDs is CPU-bound, and an agent
   // started early syncs while the next server installs.
   for (const name of names) {
+    if (options.signal?.aborted) throw new Error('interrupted');
     const cluster = await startCluster(fleet.clusters.get(name)!, {
       dir: join(dir, name), repo, hubUrl, bootstrapToken: bootstrap.token, redisUrl: redis.url, heartbeatIntervalMs, logger,
     }, cleanup);
@@ -200,6 +213,20 @@ async function startCluster(info: ClusterInfo, parts: ClusterParts, cleanup: Arr
   await daemon.start();
   cleanup.push(() => daemon.stop());
   return { info, kube, client, daemon, syncs };
+}
+
+/** Passes writes on to `target` until muted. */
+class MutableStream extends Writable {
+  muted = false;
+
+  constructor(private readonly target: NodeJS.WritableStream) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (this.muted) callback();
+    else this.target.write(chunk, () => callback());
+  }
 }
 
 /** An HTTP endpoint standing in for an alert webhook (a pager, a chat bridge). */
