@@ -35,14 +35,21 @@ export const agentCommand: CliCommand = {
       .option('--hub-credentials <file>', 'credentials file written by netfleet register')
       .option('--hub-url <url>', 'hub API URL; with --hub-credentials, apply the revision the hub assigns (rollouts)')
       .option('--spool-dir <dir>', 'directory of the report spool, kept across restarts')
+      .option('--link-interval <seconds>', 'seconds between checks of the federation and multicluster links (default 60)')
+      .option('--link-stale-after <seconds>', 'seconds after which a link\'s last metadata exchange counts as stale (default 180)')
+      .option('--no-link-probes', 'do not probe the link peers\' public metadata endpoints')
+      .option('--link-probe-timeout <seconds>', 'seconds one peer probe may take (default 5)')
+      .option('--link-probe-concurrency <n>', 'peer probes in flight at once (default 8)')
+      .option('--link-probe-ca-file <file>', 'PEM file of extra CA certificates for the peers\' metadata endpoints')
       .option('--once', 'run one full sync and exit: 0 when everything applied, 1 with the reasons otherwise')
       .option('--override-prune-limit', 'with --once: allow this sync to delete more than the prune limit');
   },
 
   async run(flags: Record<string, unknown>, _args: string[], io: CliIO): Promise<number> {
-    const { config, once, overridePruneLimit, trustedKey, ...rest } = flags;
+    const { config, once, overridePruneLimit, trustedKey, linkProbes, ...rest } = flags;
     const options = await resolveAgentOptions({
-      flags: { ...rest, ...(trustedKey ? { trustedKeys: trustedKey } : {}) },
+      // --no-link-probes defaults to true: pass only the opt-out, so the environment and the file still count.
+      flags: { ...rest, ...(trustedKey ? { trustedKeys: trustedKey } : {}), ...(linkProbes === false ? { linkProbes: false } : {}) },
       ...(typeof config === 'string' ? { configFile: config } : {}),
     });
     const logger = createLogger({ name: 'agent', ...(once ? { destination: io.stderr } : {}) });
