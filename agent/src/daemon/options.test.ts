@@ -31,6 +31,16 @@ describe('resolveAgentOptions', () => {
     expect(options).toMatchObject({ repo: 'https://git.example.com/fleet.git', cluster: 'from-env', interval: 10, branch: 'file-branch', namespace: 'agents' });
   });
 
+  it('checks links every minute, stale after 3 minutes, with probes, unless told otherwise', async () => {
+    expect(await resolveAgentOptions({ flags: { repo: '/fleet', cluster: 'c' }, env: {} })).toMatchObject({
+      linkInterval: 60, linkStaleAfter: 180, linkProbes: true, linkProbeTimeout: 5, linkProbeConcurrency: 8,
+    });
+    const file = await configFile('repo: /fleet\ncluster: c\nlinkProbes: false\nlinkProbeCaFile: /etc/peers.pem\n');
+    const options = await resolveAgentOptions({ configFile: file, env: { NETFLEET_LINK_STALE_AFTER: '300' }, flags: { linkInterval: '15' } });
+    expect(options).toMatchObject({ linkInterval: 15, linkStaleAfter: 300, linkProbes: false, linkProbeCaFile: '/etc/peers.pem' });
+    expect((await resolveAgentOptions({ flags: { repo: '/fleet', cluster: 'c' }, env: { NETFLEET_LINK_PROBES: 'false' } })).linkProbes).toBe(false);
+  });
+
   it('takes KUBECONFIG when no kubeconfig option is given', async () => {
     const options = await resolveAgentOptions({ flags: { repo: '/fleet', cluster: 'c' }, env: { KUBECONFIG: '/etc/kube.yaml' } });
     expect(options.kubeconfig).toBe('/etc/kube.yaml');
@@ -42,6 +52,8 @@ describe('resolveAgentOptions', () => {
     { name: 'an unknown drift mode', flags: { repo: '/fleet', cluster: 'c', driftMode: 'fix' }, message: /driftMode is "fix"; expected one of correct, alert/ },
     { name: 'enforce without keys', flags: { repo: '/fleet', cluster: 'c', verify: 'enforce' }, message: /no trusted keys/ },
     { name: 'a hub Redis URL without credentials', flags: { repo: '/fleet', cluster: 'c', hubRedisUrl: 'redis://hub:6379' }, message: /go together/ },
+    { name: 'a link probe timeout of 0', flags: { repo: '/fleet', cluster: 'c', linkProbeTimeout: '0' }, message: /linkProbeTimeout is "0"; expected a number from 0.1 to 300/ },
+    { name: 'no probes in flight', flags: { repo: '/fleet', cluster: 'c', linkProbeConcurrency: '0' }, message: /linkProbeConcurrency is "0"; expected a number from 1 to 256/ },
   ])('refuses $name with AGENT_CONFIG', async ({ flags, message }) => {
     await expect(resolveAgentOptions({ flags, env: {} })).rejects.toMatchObject({ code: 'AGENT_CONFIG', message: expect.stringMatching(message) });
   });
