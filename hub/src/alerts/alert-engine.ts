@@ -80,8 +80,9 @@ export class AlertEngine {
   }
 
   private async notify(fingerprint: string, code: AlertCode): Promise<void> {
+    if (this.options.sinkNames.length === 0) return;
     const alert = await this.get(fingerprint);
-    if (!alert || this.options.sinkNames.length === 0) return;
+    if (!alert) return;
     this.logger.info({ alert: alert.fingerprint, status: alert.status, repeat: code === AlertCode.Repeated, cluster: alert.labels.cluster }, 'alert notification');
     await this.deliveries.addBulk(this.options.sinkNames.map((sink) => ({
       name: `${sink}:${alert.status}`,
