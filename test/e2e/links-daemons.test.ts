@@ -16,7 +16,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import { FsRepoReader, loadFleet, type Alert, type KubeObject } from '@netfleet/shared';
+import { FsRepoReader, loadFleet, type Alert, type ClusterDetail, type KubeObject } from '@netfleet/shared';
 import { LinkState, type LinkMatrixResponse } from '@netfleet/shared/protocol/links';
 import type { KubeApiServer } from '../src/kube/server.js';
 import { createTestCa, startMetadataPeer, type MetadataPeer } from '../src/metadata-peer.js';
@@ -182,6 +182,8 @@ describe('when agent daemons report their federation and multicluster links to t
     expect(matrix.partitions).toEqual([]);
     expect(matrix.groups.flatMap((group) => group.cells).every((cell) => cell.probeOutcome === 'ok')).toBe(true);
 
+    // Heartbeats carry the link counts by state.
+    await eventually(async () => expect((await get<ClusterDetail>('/api/v1/clusters/eu-fra-1')).links?.byState.healthy).toBe(4), { timeoutMs: 5_000 });
     const detail = await get<{ cluster: string; links: { name: string; state: string }[] }>('/api/v1/clusters/eu-fra-1/links');
     expect(detail.links.map((link) => [link.name, link.state])).toEqual(['ap-sin-1', 'eu-ams-1', 'us-iad-1', 'us-nyc-1'].map((peer) => [peer, LinkState.Healthy]));
     const metrics = await fetch(`${hubUrl}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } }).then((response) => response.text());
@@ -203,7 +205,7 @@ describe('when agent daemons report their federation and multicluster links to t
   it('raises one partition alert when every link into eu-central fails, and resolves it when they recover', async () => {
     // Alerts of the start (links pending before DKP wrote their status) are behind us.
     await eventually(async () => expect((await get<{ items: Alert[] }>('/api/v1/alerts?status=firing')).items
-      .filter((alert) => alert.rule === AlertRule.LinkPartition || alert.rule === AlertRule.LinkProblem)).toEqual([]), { timeoutMs: 15_000, intervalMs: 200 });
+      .filter((alert) => alert.rule === AlertRule.LinkPartition || alert.rule === AlertRule.LinkProblem)).toEqual([]), { timeoutMs: 30_000, intervalMs: 200 });
     const from = webhook.received.length;
     for (const name of CUT_FROM) await writeStatuses(name, EU, 'stale');
 

@@ -23,7 +23,13 @@ export function reportEffects(report: Report, receivedAt: number): ReportEffects
       const body = report.body;
       return {
         groups: [
-          { guard: 'heartbeatSeq', fields: { objects: body.objects, agentVersion: body.agentVersion, readiness: JSON.stringify(body.readiness) } },
+          {
+            guard: 'heartbeatSeq',
+            fields: {
+              objects: body.objects, agentVersion: body.agentVersion, readiness: JSON.stringify(body.readiness),
+              ...(body.links ? { linkSummary: JSON.stringify(body.links) } : {}),
+            },
+          },
           { guard: 'revisionSeq', fields: { revision: body.revision } },
         ],
         event: '',

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import {
   ClusterState, type ClusterDetail, type ClusterEvent, type ClusterList, type ClusterSummary, type DriftState,
-  type ReadinessSummary, type SyncReason, type SyncStatus,
+  type LinkSummary, type ReadinessSummary, type SyncReason, type SyncStatus,
 } from '@netfleet/shared';
 import type { HubKeys } from '../redis/keys.js';
 
@@ -24,7 +24,7 @@ const SUMMARY_FIELDS = ['name', 'region', 'labels', 'state', 'revision', 'syncSt
 /** Detail fields: everything but the drift and link bodies, which can be large. */
 const DETAIL_FIELDS = [
   ...SUMMARY_FIELDS, 'registeredAt', 'keyGeneration', 'agentVersion', 'objects', 'readiness',
-  'syncRevision', 'syncReason', 'syncError', 'syncAt', 'syncChanges', 'maxSeq', 'reports',
+  'syncRevision', 'syncReason', 'syncError', 'syncAt', 'syncChanges', 'maxSeq', 'reports', 'linkSummary',
 ] as const;
 
 const iso = (ms: string | undefined | null) => (ms ? new Date(Number(ms)).toISOString() : null);
@@ -104,6 +104,7 @@ export class FleetState {
       } : null,
       lastSeq: Number(hash.maxSeq ?? 0),
       reports: Number(hash.reports ?? 0),
+      ...(hash.linkSummary ? { links: JSON.parse(hash.linkSummary) as LinkSummary } : {}),
     };
   }
 

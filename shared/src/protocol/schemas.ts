@@ -238,6 +238,8 @@ export const ClusterDetailSchema = Type.Intersect([
     })]),
     lastSeq: Type.Integer(),
     reports: Type.Integer(),
+    /** Links by state from the last heartbeat that carried them. */
+    links: Type.Optional(LinkSummarySchema),
   }),
 ]);
 
