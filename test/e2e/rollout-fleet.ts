@@ -349,3 +349,43 @@ export function withinMaxParallel(rollout: Rollout): void {
   const wave = rollout.plan.waves[rollout.wave];
   if (wave) expect(updatingCount(rollout), `wave ${wave.name}`).toBeLessThanOrEqual(wave.maxParallel);
 }
+
+/** canary (eu-1) → eu, 2 at a time → us, 2 at a time → the rest; 1 s bakes; pause on failure; an optional blackout window ending at `blackoutUntil`. */
+export const wavePolicy = (options: { deadline?: string; blackoutUntil?: Date } = {}) => `apiVersion: netfleet.io/v1alpha1
+kind: RolloutPolicy
+metadata:
+  name: default
+spec:
+  waves:
+    - name: canary
+      selector:
+        names: [eu-1]
+      deadline: ${options.deadline ?? '60s'}
+    - name: region-1
+      selector:
+        regions: [eu]
+      maxParallel: 2
+      bakeTime: 1s
+      deadline: ${options.deadline ?? '60s'}
+    - name: region-2
+      selector:
+        regions: [us]
+      maxParallel: 2
+      bakeTime: 1s
+      deadline: ${options.deadline ?? '60s'}
+    - name: rest
+      selector:
+        all: true
+      maxParallel: 2
+      deadline: ${options.deadline ?? '60s'}
+  onFailure: pause
+  unselectedClusters: lastWave
+${options.blackoutUntil ? `  blackouts:
+    timeZone: UTC
+    dates:
+      - from: "${localTime(new Date(options.blackoutUntil.getTime() - 3_600_000))}"
+        to: "${localTime(options.blackoutUntil)}"
+` : ''}`;
+
+/** `YYYY-MM-DDTHH:MM:SS` in UTC. */
+const localTime = (date: Date) => date.toISOString().slice(0, 19);
