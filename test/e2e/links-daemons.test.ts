@@ -6,7 +6,8 @@
  * real hub that follows the same repository for the expected links. The test plays DKP by
  * writing link statuses through the status subresource. The matrix shows in the hub API
  * and in `netfleet links`; cutting every link into region eu-central raises one partition
- * alert at a webhook, and no per-link alert, resolved once the links are back.
+ * alert at a webhook, and no per-link alert, resolved once the links are back; a declared
+ * link whose resource is deleted on one peer shows as missing.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -141,7 +142,8 @@ describe('when agent daemons report their federation and multicluster links to t
       const kube = await startCluster();
       const credentialsFile = join(dir, `${name}.json`);
       await register({ hubUrl, bootstrapToken: bootstrap.token, cluster: name, region: inventory.get(name)!.region, credentialsFile });
-      const daemon = await daemonFor(kube, await fleet.source(), { cluster: name, linkInterval: 1 }, {
+      // us-iad-1 only reports drift, so a link resource deleted there stays deleted.
+      const daemon = await daemonFor(kube, await fleet.source(), { cluster: name, linkInterval: 1, ...(name === 'us-iad-1' ? { driftMode: 'alert' as const } : {}) }, {
         linkProber: new MetadataProber({ caBundle: ca.cert, connectTo, timeoutMs: 5_000 }),
       });
       const { reporter } = await connectToHub(daemon.events, {
@@ -224,5 +226,15 @@ describe('when agent daemons report their federation and multicluster links to t
       [AlertRule.LinkPartition, 'firing'], [AlertRule.LinkPartition, 'resolved'],
     ]), { timeoutMs: 20_000, intervalMs: 200 });
     expect((await get<LinkMatrixResponse>('/api/v1/links')).partitions).toEqual([]);
+  });
+
+  it('reports a link the repository declares but whose resource is gone from one peer as missing', async () => {
+    await members.get('us-iad-1')!.client.delete({ apiVersion: LINK_API_VERSION, kind: 'IstioFederation', name: 'ap-sin-1' });
+    const group = await eventually(async () => {
+      const found = (await get<LinkMatrixResponse>('/api/v1/links?group=global-prod')).groups[0]!;
+      expect(found.cells.find((cell) => cell.from === 'us-iad-1' && cell.to === 'ap-sin-1')).toMatchObject({ state: LinkState.Missing, reason: 'ResourceAbsent' });
+      return found;
+    }, { timeoutMs: 15_000, intervalMs: 200 });
+    expect(group.findings.map((finding) => [finding.type, finding.clusters])).toContainEqual(['missing-on-one-side', ['us-iad-1', 'ap-sin-1']]);
   });
 });
