@@ -1,13 +1,17 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { Action, type ClusterList, type DriftItem, type KubeObject } from '@netfleet/shared';
-import { LinkState } from '@netfleet/shared/protocol/links';
+import { parse, stringify } from 'yaml';
+import { Action, type ClusterList, type DriftItem, type KubeObject, type RolloutDetail } from '@netfleet/shared';
+import { LinkState, type LinkMatrixResponse } from '@netfleet/shared/protocol/links';
 import { KubeClient } from '../../../agent/src/kube/client.js';
 import { AlertRule } from '../../../hub/src/index.js';
 import { clustersCommand } from '../../../cli/src/commands/clusters.js';
 import { formatLinks } from '../../../cli/src/commands/links.js';
+import { formatRolloutStatus } from '../../../cli/src/commands/rollout.js';
 import { DemoError, Narrator, seconds, waitFor } from './narrator.js';
-import { hubGet, startSimulatedFleet, type ReceivedAlert, type SimulatedCluster, type SimulatedFleet } from './simulated-fleet.js';
-import { runLinkHealth } from './link-health.js';
+import { EXAMPLE_FLEET, hubGet, startSimulatedFleet, type ReceivedAlert, type SimulatedCluster, type SimulatedFleet } from './simulated-fleet.js';
+import { FRESH_MS, STALE_MS, writeLinkStatuses } from './link-health.js';
 
 /**
  * The demo fleet: netfleet at work on a simulated fleet of the example repository's
@@ -33,6 +37,8 @@ const STEPS = 6;
 /** The object another field manager edits in step 3, and the field it changes. */
 const DRIFT_TARGET = { apiVersion: 'deckhouse.io/v1', kind: 'IngressNginxController', name: 'public' } as const;
 const DRIFT_ID = `deckhouse.io_IngressNginxController__${DRIFT_TARGET.name}`;
+/** Bake time of every wave in the demo: seconds instead of the example's hours. */
+const DEMO_BAKE_TIME = '1s';
 
 /** Runs the demo; resolves to the exit code: 0 when every step did what it shows, 1 otherwise. */
 export async function runDemo(options: DemoOptions = {}): Promise<number> {
@@ -52,6 +58,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
   try {
     say.step(1, STEPS, 'Starting the fleet: Redis, the git server, one Kubernetes API server and agent per cluster, the hub');
     sim = await startSimulatedFleet({
+      rolloutPolicy: await demoRolloutPolicy(),
       ...(options.clusters ? { clusters: options.clusters } : {}),
       ...(options.logDestination ? { logDestination: options.logDestination } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
@@ -59,8 +66,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
     const fleet = sim;
     const head = await fleet.tree.resolve('HEAD');
     say.line(`fleet repository ${fleet.repo.url} at ${head.slice(0, 12)}; hub API at ${fleet.hubUrl}`);
+    say.line(`rollout policy: the example's waves, with ${DEMO_BAKE_TIME} bake times and no blackout windows so they fit in the demo`);
     say.line(`${fleet.clusters.size} clusters registered with bootstrap tokens, agents started (${say.elapsed()})`);
     await firstSync(fleet, say, wait);
+    let written = 0;
+    for (const cluster of fleet.clusters.values()) written += await writeLinkStatuses(cluster, () => FRESH_MS);
+    say.line(`playing DKP: Istio metadata exchanged on the ${written} federation and multicluster links the agents applied`);
 
     say.step(2, STEPS, 'The fleet as the hub sees it (netfleet clusters)');
     await fleetView(fleet, say, wait, head);
@@ -69,11 +80,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
     await drift(fleet, say, wait);
 
     say.step(4, STEPS, 'Link health: Istio federation and multicluster links (netfleet links)');
-    await linkHealth(fleet, say);
+    await linkHealth(fleet, say, wait);
 
-    say.step(5, STEPS, 'Rollout of a new commit, wave by wave');
-    say.line('skipped: the agents do not take rollout assignments from the hub yet, so a new commit would reach');
-    say.line('every cluster at its next poll instead of wave by wave');
+    say.step(5, STEPS, 'Rollout of a new commit, wave by wave (netfleet rollout status)');
+    await rollout(fleet, say, wait, head);
   } catch (error) {
     failure = error;
   }
@@ -179,31 +189,86 @@ async function drift(fleet: SimulatedFleet, say: Narrator, wait: Wait): Promise<
   }
 }
 
-function alertLine(received: ReceivedAlert, since: number): string {
+function alertLine(received: ReceivedAlert, since?: number): string {
   const { alert } = received;
-  return `hub alert ${alert.status.toUpperCase().padEnd(8)} ${alert.rule} (${alert.severity}) ${alert.summary} · webhook received ${seconds(received.receivedAt - since)} after the edit`;
+  const when = since === undefined ? '' : ` · webhook received ${seconds(received.receivedAt - since)} after the edit`;
+  return `hub alert ${alert.status.toUpperCase().padEnd(8)} ${alert.rule} (${alert.severity}) ${alert.summary}${when}`;
 }
 
-/** Step 4: DKP's link statuses played on every mesh member, the agents' link reports, the hub's matrix. */
-async function linkHealth(fleet: SimulatedFleet, say: Narrator): Promise<void> {
+/** Step 4: one peer's metadata goes stale; the hub's matrix and partition alert show it, and clear when DKP catches up. */
+async function linkHealth(fleet: SimulatedFleet, say: Narrator, wait: Wait): Promise<void> {
   const members = [...new Set(fleet.fleet.meshGroups.flatMap((group) => group.members))].filter((name) => fleet.clusters.has(name)).sort();
   if (members.length < 2) {
     say.line('skipped: fewer than two mesh-group members are running in this fleet');
     return;
   }
   const stalePeer = members.includes('ap-sin-1') ? 'ap-sin-1' : members.at(-1)!;
-  say.line(`playing DKP: fresh metadata exchanges on every link, except that ${stalePeer}'s metadata was last fetched 12 minutes ago`);
-  const run = await runLinkHealth(fleet, stalePeer);
-  try {
-    say.line(`agents' link reports (each peer's metadata endpoint probed over TLS): ${[...run.reported].map(([name, count]) => `${name} ${count}`).join(', ')} links`);
-    say.line('the hub\'s link matrix from those reports:');
-    const cells = run.view.groups.flatMap((group) => group.cells);
-    const healthy = cells.filter((cell) => cell.state === LinkState.Healthy).length;
-    const stale = cells.filter((cell) => cell.state === LinkState.Stale).length;
-    if (healthy === 0 || stale === 0) throw new DemoError(`expected healthy and stale links, the matrix has ${healthy} healthy and ${stale} stale`);
-    say.block(formatLinks(run.view, 'grid'));
-    for (const finding of run.changes.raised) say.line(`hub link alert raised: ${finding.message}`);
-  } finally {
-    await run.stop();
+  const alertsBefore = fleet.alerts.length;
+  const linkAlerts = () => fleet.alerts.slice(alertsBefore)
+    .filter((received) => received.alert.rule === AlertRule.LinkPartition || received.alert.rule === AlertRule.LinkProblem);
+  const cells = (matrix: LinkMatrixResponse) => matrix.groups.flatMap((group) => group.cells);
+  await wait('every link healthy in the hub\'s matrix', async () => {
+    const matrix = await hubGet<LinkMatrixResponse>(fleet, '/api/v1/links');
+    return cells(matrix).length > 0 && cells(matrix).every((cell) => cell.state === LinkState.Healthy || !fleet.clusters.has(cell.from));
+  });
+  say.line(`every link healthy; now DKP stops refreshing ${stalePeer}'s metadata (last fetched 12 minutes ago on its peers)`);
+  for (const name of members.filter((member) => member !== stalePeer)) {
+    await writeLinkStatuses(fleet.clusters.get(name)!, (peer) => (peer === stalePeer ? STALE_MS : undefined));
   }
+  const firing = await wait(`a link alert about ${stalePeer} to fire`, () => linkAlerts().find((received) => received.alert.status === 'firing'));
+  const matrix = await hubGet<LinkMatrixResponse>(fleet, '/api/v1/links');
+  if (!cells(matrix).some((cell) => cell.state === LinkState.Stale)) throw new DemoError('the hub\'s matrix shows no stale link');
+  say.block(formatLinks(matrix, 'grid'));
+  say.line(alertLine(firing));
+
+  for (const name of members.filter((member) => member !== stalePeer)) {
+    await writeLinkStatuses(fleet.clusters.get(name)!, (peer) => (peer === stalePeer ? FRESH_MS : undefined));
+  }
+  const resolved = await wait(`the link alert about ${stalePeer} to resolve`,
+    () => linkAlerts().find((received) => received.alert.status === 'resolved' && received.alert.fingerprint === firing.alert.fingerprint));
+  say.line(`DKP refreshes ${stalePeer}'s metadata again:`);
+  say.line(alertLine(resolved));
+}
+
+/** Step 5: the first commit's rollout finishes, then a new commit moves through the policy's waves. */
+async function rollout(fleet: SimulatedFleet, say: Narrator, wait: Wait, first: string): Promise<void> {
+  const rolloutOf = (revision: string) => hubGet<RolloutDetail>(fleet, `/api/v1/rollouts/${revision.slice(0, 12)}`);
+  await wait(`the rollout of the first commit to finish (${first.slice(0, 12)})`, async () => (await rolloutOf(first)).phase === 'done');
+  say.line(`the first commit's rollout is done: every cluster is assigned ${first.slice(0, 12)}`);
+
+  const ingress = await readFile(join(EXAMPLE_FLEET, 'network', 'ingress.yaml'), 'utf8');
+  await fleet.tree.write({ 'network/ingress.yaml': ingress.replace('proxy-body-size: 16m', 'proxy-body-size: 32m') });
+  const pushedAt = Date.now();
+  const revision = await fleet.publish('ingress: allow request bodies up to 32m');
+  say.line(`pushed ${revision.slice(0, 12)} (ingress: proxy-body-size 16m → 32m); the hub sees it and rolls it out:`);
+
+  const seen = new Set<string>();
+  const detail = await wait(`the rollout of ${revision.slice(0, 12)} to finish`, async () => {
+    const found = await rolloutOf(revision).catch(() => undefined);
+    if (!found) return undefined;
+    for (const notice of [...found.notices].reverse()) {
+      const key = `${notice.at} ${notice.kind} ${notice.message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const wave = notice.kind === 'waveStarted' ? found.waves.find((candidate) => notice.message.includes(`wave ${candidate.name} `)) : undefined;
+      const clusters = wave ? `: ${wave.clusters.map((cluster) => cluster.name).join(', ')} (${wave.maxParallel} at a time)` : '';
+      say.line(`  +${seconds(Date.parse(notice.at) - pushedAt).padStart(7)}  ${notice.kind.padEnd(13)} ${notice.message}${clusters}`);
+    }
+    if (['paused', 'failed', 'rolledBack', 'aborted'].includes(found.phase)) {
+      throw new DemoError(`the rollout of ${revision.slice(0, 12)} ended ${found.phase}: ${found.reason ?? 'no reason given'}`);
+    }
+    return found.phase === 'done' ? found : undefined;
+  });
+  const behind = [...fleet.clusters.values()].filter((cluster) => cluster.daemon.lastResult?.appliedRevision !== revision).map((cluster) => cluster.info.name);
+  if (behind.length > 0) throw new DemoError(`the rollout is done but ${behind.join(', ')} did not apply ${revision.slice(0, 12)}`);
+  say.line(`every cluster applied ${revision.slice(0, 12)}, ${seconds(Date.now() - pushedAt)} after the push; netfleet rollout status ${detail.id}:`);
+  say.block(formatRolloutStatus(detail));
+}
+
+/** The example's rollout policy with bake times of seconds and no blackout windows. */
+async function demoRolloutPolicy(): Promise<string> {
+  const policy = parse(await readFile(join(EXAMPLE_FLEET, 'rollout', 'default.yaml'), 'utf8')) as { spec: { waves: { bakeTime?: string }[]; blackouts?: unknown } };
+  for (const wave of policy.spec.waves) wave.bakeTime = DEMO_BAKE_TIME;
+  delete policy.spec.blackouts;
+  return stringify(policy);
 }

@@ -13,6 +13,7 @@ import { startRedis, type PrivateRedis } from '../redis.js';
 import { startGitServer, type GitServer, type GitServerRepo } from '../git-server.js';
 import { createWorkTree, type WorkTree } from '../git-repo.js';
 import { startKubeApiServer, type KubeApiServer } from '../kube/server.js';
+import { createTestCa, startMetadataPeer, type MetadataPeer } from '../metadata-peer.js';
 import { Hub } from '../../../hub/src/index.js';
 import { AgentDaemon } from '../../../agent/src/daemon/daemon.js';
 import { resolveAgentOptions } from '../../../agent/src/daemon/options.js';
@@ -22,11 +23,15 @@ import { renderCluster } from '../../../agent/src/reconcile/render.js';
 import type { SyncResult } from '../../../agent/src/reconcile/result.js';
 import { GitSource } from '../../../agent/src/source/index.js';
 import { connectToHub, register } from '../../../agent/src/report/index.js';
+import { AssignmentClient } from '../../../agent/src/assignment/index.js';
+import { MetadataProber } from '../../../agent/src/links/probe.js';
 
 /**
  * A simulated fleet built from harness parts: a private Redis, the example fleet committed
  * to a git repository served over smart HTTP, one Kubernetes API test server (DKP CRDs
- * installed) and one agent daemon per cluster, and the hub they register with and report to.
+ * installed), one Istio metadata endpoint and one agent daemon per cluster, and the hub
+ * that follows the repository, takes the agents' registrations and reports, and assigns
+ * them revisions as rollouts go.
  */
 
 export const EXAMPLE_FLEET = join(import.meta.dirname, '..', '..', '..', 'examples', 'fleet');
@@ -38,8 +43,10 @@ export interface SimulatedFleetOptions {
   clusters?: readonly string[];
   /** Where the parts write their warnings (JSON logs). @defaultValue process.stderr */
   logDestination?: NodeJS.WritableStream;
-  /** Agents' heartbeat interval; the hub marks a cluster offline after two. @defaultValue 2000 */
+  /** Agents' heartbeat interval; the hub marks a cluster offline after two. @defaultValue 5000 */
   heartbeatIntervalMs?: number;
+  /** Replaces the repository's `rollout/default.yaml`. @defaultValue the example's policy */
+  rolloutPolicy?: string;
   /** Stops starting clusters (what started is stopped). */
   signal?: AbortSignal;
 }
@@ -73,6 +80,8 @@ export interface SimulatedFleet {
   tree: WorkTree;
   /** Every alert notification received by the hub's webhook sink, oldest first. */
   alerts: ReceivedAlert[];
+  /** Each example cluster's Istio metadata endpoint (`https://istio.<publicDomain>/metadata/`), on its own loopback address. */
+  peers: Map<string, MetadataPeer>;
   /** Commits the work tree and pushes it; returns the commit sha. */
   publish(message: string): Promise<string>;
   /** Stops every part, newest first, and removes the temp dirs. */
@@ -107,7 +116,7 @@ async function start(
   options: SimulatedFleetOptions, logs: NodeJS.WritableStream, cleanup: Array<() => Promise<unknown> | unknown>, close: () => Promise<void>,
 ): Promise<SimulatedFleet> {
   const logger = createLogger({ name: 'demo', level: 'warn', destination: logs });
-  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 2_000;
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 5_000;
   const { fleet, results: rendered } = await renderRepository(new FsRepoReader(EXAMPLE_FLEET));
   const names = options.clusters ?? [...fleet.clusters.keys()].sort();
   for (const name of names) {
@@ -125,13 +134,25 @@ async function start(
   const repo = await git.createRepo('fleet');
   const tree = await createWorkTree(repo.dir);
   cleanup.push(() => tree.dispose());
-  await tree.write(await readTree(EXAMPLE_FLEET));
+  await tree.write({ ...await readTree(EXAMPLE_FLEET), ...(options.rolloutPolicy ? { 'rollout/default.yaml': options.rolloutPolicy } : {}) });
   const publish = async (message: string) => {
     const sha = await tree.commit(message);
     await tree.push();
     return sha;
   };
   await publish('example fleet');
+
+  const ca = await createTestCa('netfleet demo CA');
+  const peers = new Map<string, MetadataPeer>();
+  // Every cluster of the fleet serves its metadata, so links to clusters left out of a smaller fleet still work.
+  for (const [index, name] of [...fleet.clusters.keys()].sort().entries()) {
+    const peer = await startMetadataPeer({ ca, domain: fleet.clusters.get(name)!.publicDomain, address: `127.0.0.${90 + index}`, clusterUUID: `uuid-${name}` });
+    cleanup.push(() => peer.stop());
+    peers.set(name, peer);
+  }
+  const prober = () => new MetadataProber({
+    caBundle: ca.cert, timeoutMs: 5_000, connectTo: new Map([...peers.values()].map((peer) => [peer.hostname, { address: peer.address, port: peer.port }])),
+  });
 
   const alerts: ReceivedAlert[] = [];
   const receiver = await startAlertReceiver(alerts);
@@ -140,15 +161,24 @@ async function start(
   const adminToken = randomBytes(24).toString('hex');
   const hub = new Hub({
     redisUrl: redis.url, secret: randomBytes(32).toString('hex'), adminTokens: [adminToken], logger: logger.child({ part: 'hub' }),
-    heartbeatIntervalMs, sweepIntervalMs: 500, leaseTtlMs: 5_000, deliveryBackoffMs: 100,
+    heartbeatIntervalMs, sweepIntervalMs: 500, leaseTtlMs: 5_000, deliveryBackoffMs: 100, rolloutIntervalMs: 200,
+    fleetRepo: { url: repo.url, intervalMs: 1_000, cacheDir: join(dir, 'hub-repo') },
+    // Agents check their links every 2 s: a finding lasting 3 s is no passing one.
+    links: { raiseAfterMs: 3_000, resolveAfterMs: 3_000 },
     sinks: [{ type: 'webhook', name: 'demo-receiver', url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/alerts` }],
   });
   cleanup.push(() => hub.close(3_000));
   const api = await hub.api();
   const hubUrl = await api.listen({ host: '127.0.0.1', port: 0 });
-  await hub.start();
 
+  // Every cluster registers before the hub starts, so the first rollout plans the whole fleet.
   const bootstrap = await adminRequest<{ token: string }>(hubUrl, adminToken, '/api/v1/bootstrap-tokens', { ttlSeconds: 600, maxUses: names.length });
+  for (const name of names) {
+    const info = fleet.clusters.get(name)!;
+    await mkdir(join(dir, name), { recursive: true });
+    await register({ hubUrl, bootstrapToken: bootstrap.token, cluster: name, region: info.region, labels: info.labels, credentialsFile: join(dir, name, 'credentials.json') });
+  }
+  await hub.start();
 
   const clusters = new Map<string, SimulatedCluster>();
   // Clusters start one after the other: installing the CRDs is CPU-bound, and an agent
@@ -156,27 +186,26 @@ async function start(
   for (const name of names) {
     if (options.signal?.aborted) throw new Error('interrupted');
     const cluster = await startCluster(fleet.clusters.get(name)!, {
-      dir: join(dir, name), repo, hubUrl, bootstrapToken: bootstrap.token, redisUrl: redis.url, heartbeatIntervalMs, logger,
+      dir: join(dir, name), repo, hubUrl, redisUrl: redis.url, heartbeatIntervalMs, logger, prober: prober(),
     }, cleanup);
     clusters.set(name, cluster);
   }
 
-  return { fleet, rendered, clusters, hub, hubUrl, adminToken, repo, tree, alerts, publish, close };
+  return { fleet, rendered, clusters, hub, hubUrl, adminToken, repo, tree, alerts, peers, publish, close };
 }
 
 interface ClusterParts {
   dir: string;
   repo: GitServerRepo;
   hubUrl: string;
-  bootstrapToken: string;
   redisUrl: string;
   heartbeatIntervalMs: number;
   logger: Logger;
+  prober: MetadataProber;
 }
 
 async function startCluster(info: ClusterInfo, parts: ClusterParts, cleanup: Array<() => Promise<unknown> | unknown>): Promise<SimulatedCluster> {
   const logger = parts.logger.child({ cluster: info.name });
-  await mkdir(parts.dir, { recursive: true });
   const kube = await startKubeApiServer();
   cleanup.push(() => kube.stop());
   await kube.installDkpCrds();
@@ -184,20 +213,19 @@ async function startCluster(info: ClusterInfo, parts: ClusterParts, cleanup: Arr
   await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: AGENT_NAMESPACE } } as KubeObject, { force: false });
 
   const credentialsFile = join(parts.dir, 'credentials.json');
-  await register({
-    hubUrl: parts.hubUrl, bootstrapToken: parts.bootstrapToken, cluster: info.name, region: info.region, labels: info.labels, credentialsFile,
-  });
 
   const git = new GitSource({ url: parts.repo.url, cacheDir: join(parts.dir, 'git'), logger });
   cleanup.push(() => git.close());
   const agentOptions = await resolveAgentOptions({
     flags: {
       repo: parts.repo.url, cluster: info.name, namespace: AGENT_NAMESPACE, cacheDir: join(parts.dir, 'git'),
-      listen: '127.0.0.1:0', interval: 1, retryInterval: 1,
+      listen: '127.0.0.1:0', interval: 5, retryInterval: 1, linkInterval: 2,
     },
     env: {},
   });
-  const daemon = new AgentDaemon({ options: agentOptions, source: gitFleetSource(git), render: renderCluster, client, logger, serveHttp: false });
+  const daemon = new AgentDaemon({
+    options: agentOptions, source: gitFleetSource(git), render: renderCluster, client, logger, serveHttp: false, linkProber: parts.prober,
+  });
   const syncs: SyncResult[] = [];
   daemon.events.on('synced', (result) => syncs.push(result));
   daemon.events.on('sync-failed', (result) => syncs.push(result));
@@ -210,8 +238,18 @@ async function startCluster(info: ClusterInfo, parts: ClusterParts, cleanup: Arr
     logger,
   });
   cleanup.push(() => connection.close());
+  const assignments = new AssignmentClient(daemon, {
+    hubUrl: parts.hubUrl, credentialsFile, stateFile: join(parts.dir, 'assignment.json'), waitSeconds: 20, retryBaseMs: 100, retryMaxMs: 1_000, logger,
+  });
+  await assignments.start();
+  let daemonStarted = false;
+  // The assignment long-poll stops first, so no assignment wakes a stopping daemon.
+  cleanup.push(async () => {
+    await assignments.close();
+    if (daemonStarted) await daemon.stop();
+  });
   await daemon.start();
-  cleanup.push(() => daemon.stop());
+  daemonStarted = true;
   return { info, kube, client, daemon, syncs };
 }
 
