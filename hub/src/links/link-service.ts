@@ -88,15 +88,15 @@ export class LinkService {
     const names = await this.redis.zrange(this.keys.clusters(), 0, -1);
     const pipeline = this.redis.pipeline();
     for (const name of names) pipeline.hget(this.keys.cluster(name), 'linkSeq');
-    const seqs = ((await pipeline.exec()) ?? []).map(([error, seq]) => {
+    const seqs = new Map(((await pipeline.exec()) ?? []).map(([error, seq], index) => {
       if (error) throw error;
-      return typeof seq === 'string' ? seq : '';
-    });
-    const changed = names.filter((name, index) => seqs[index] !== '' && this.#seqs.get(name) !== seqs[index]);
+      return [names[index]!, typeof seq === 'string' ? seq : ''];
+    }));
+    const changed = names.filter((name) => seqs.get(name) !== '' && this.#seqs.get(name) !== seqs.get(name));
     if (changed.length === 0) return;
     const first = this.#seqs.size === 0;
     const { reports, invalid } = await loadLinkReports(this.redis, this.keys, changed);
-    for (const name of changed) this.#seqs.set(name, seqs[names.indexOf(name)]!);
+    for (const name of changed) this.#seqs.set(name, seqs.get(name)!);
     if (invalid.length > 0) this.logger.warn({ clusters: invalid }, 'stored link reports that do not match the link report schema were left out');
     if (first) {
       this.#log(this.links.ingestAll(reports, now));
