@@ -22,6 +22,7 @@ export interface LinkServiceOptions {
   intervalMs: number;
   /** True while this replica publishes alerts (the sweeper lease holder). */
   isLeader: () => boolean;
+  /** Hold times and thresholds of the matrix and partitions. @defaultValue the FleetLinks defaults */
   fleetLinks?: FleetLinksOptions;
 }
 
