@@ -226,7 +226,7 @@ describe('when agent daemons report their federation and multicluster links to t
       [AlertRule.LinkPartition, 'firing'], [AlertRule.LinkPartition, 'resolved'],
     ]), { timeoutMs: 20_000, intervalMs: 200 });
     expect((await get<LinkMatrixResponse>('/api/v1/links')).partitions).toEqual([]);
-  });
+  }, 90_000);
 
   it('reports a link the repository declares but whose resource is gone from one peer as missing', async () => {
     await members.get('us-iad-1')!.client.delete({ apiVersion: LINK_API_VERSION, kind: 'IstioFederation', name: 'ap-sin-1' });
