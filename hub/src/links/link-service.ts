@@ -7,6 +7,7 @@ import type { HubKeys } from '../redis/keys.js';
 import { linkTopology, type InventoryClusterInput, type MeshGroupInput } from './expected-links.js';
 import { FleetLinks, type FleetLinksOptions, type LinkAlertChanges } from './fleet-links.js';
 import { loadLinkReports } from './restore.js';
+import { PeriodicTask } from '../periodic-task.js';
 
 /**
  * The hub replica's link health. Every replica keeps its own {@link FleetLinks}, built from
@@ -40,8 +41,7 @@ export class LinkService {
   readonly #seqs = new Map<string, string>();
   /** Until a fleet revision is read, every link would look undeclared: no alerts before that. */
   #topologyKnown = false;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<unknown> = Promise.resolve();
+  readonly #loop: PeriodicTask;
 
   constructor(
     private readonly redis: Redis,
@@ -51,6 +51,10 @@ export class LinkService {
     private readonly logger: Logger,
   ) {
     this.links = new FleetLinks(linkTopology([], []), options.fleetLinks);
+    this.#loop = new PeriodicTask(() => this.pass(), {
+      intervalMs: options.intervalMs,
+      onError: (error) => this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'link health pass failed, retrying next pass'),
+    });
   }
 
   /** Expected links from now on: the mesh groups and inventory of a fleet repository revision. */
@@ -68,20 +72,11 @@ export class LinkService {
   }
 
   start(): void {
-    const loop = () => {
-      this.#running = this.pass().catch((error: unknown) => {
-        this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'link health pass failed, retrying next pass');
-      }).finally(() => {
-        if (this.#timer) this.#timer = setTimeout(loop, this.options.intervalMs);
-      });
-    };
-    this.#timer = setTimeout(loop, 0);
+    this.#loop.start();
   }
 
-  async close(): Promise<void> {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    await this.#running;
+  close(): Promise<void> {
+    return this.#loop.stop();
   }
 
   /** Loads the reports whose `linkSeq` moved; the first pass loads them all at once. */

@@ -1,6 +1,7 @@
 import type { Logger, RolloutPolicy } from '@netfleet/shared';
 import { HubError, HubErrorCode } from '../errors.js';
 import type { HubScripts } from '../redis/scripts.js';
+import { PeriodicTask } from '../periodic-task.js';
 import { Lease } from '../sweeper/lease.js';
 import { blackoutAt } from './blackout.js';
 import type { ClusterObservation, FleetView } from './fleet-view.js';
@@ -56,8 +57,7 @@ export interface ControllerTick {
 export class RolloutController {
   private readonly options: ResolvedOptions;
   private readonly lease: Lease;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> = Promise.resolve();
+  private readonly loop: PeriodicTask;
 
   constructor(
     scripts: HubScripts,
@@ -71,6 +71,10 @@ export class RolloutController {
   ) {
     this.options = { leaseTtlMs: 15_000, intervalMs: 1_000, ...options };
     this.lease = new Lease(scripts, 'rollout', this.options.replicaId, this.options.leaseTtlMs);
+    this.loop = new PeriodicTask(() => this.tick(), {
+      intervalMs: this.options.intervalMs,
+      onError: (error) => this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'rollout tick failed, retrying next tick'),
+    });
   }
 
   get isLeader(): boolean {
@@ -78,20 +82,11 @@ export class RolloutController {
   }
 
   start(): void {
-    const loop = () => {
-      this.running = this.tick().catch((error: unknown) => {
-        this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'rollout tick failed, retrying next tick');
-      }).finally(() => {
-        if (this.timer) this.timer = setTimeout(loop, this.options.intervalMs);
-      });
-    };
-    this.timer = setTimeout(loop, 0);
+    this.loop.start();
   }
 
   async close(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+    await this.loop.stop();
     await this.lease.release().catch(() => undefined);
   }
 

@@ -4,6 +4,7 @@ import git, { type AuthCallback } from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { FsRepoReader, loadFleet, type Fleet, type Logger, type RolloutPolicy } from '@netfleet/shared';
 import { HubError, HubErrorCode } from '../errors.js';
+import { PeriodicTask } from '../periodic-task.js';
 
 /** Credentials for the fleet repository over HTTPS. */
 export type RepoAuth = { username: string; password: string } | { token: string };
@@ -35,13 +36,16 @@ function onAuth(auth: RepoAuth | undefined): AuthCallback | undefined {
 export class RepoFollower {
   private readonly options: ResolvedOptions;
   private lastHead: string | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> = Promise.resolve();
-  private failures = 0;
+  private readonly loop: PeriodicTask;
   private handingOn: Promise<void> = Promise.resolve();
 
   constructor(options: RepoFollowerOptions, private readonly onHead: (revision: string) => Promise<void>, private readonly logger: Logger) {
     this.options = { branch: 'main', intervalMs: 30_000, maxBackoffMs: 300_000, ...options };
+    this.loop = new PeriodicTask(() => this.poll(), {
+      intervalMs: this.options.intervalMs,
+      maxBackoffMs: this.options.maxBackoffMs,
+      onError: (error, failures) => this.logger.warn({ err: error instanceof Error ? error.message : String(error), failures }, 'polling the fleet repository failed'),
+    });
   }
 
   get ref(): string {
@@ -72,25 +76,11 @@ export class RepoFollower {
   }
 
   start(): void {
-    const loop = () => {
-      this.running = this.poll().then(() => {
-        this.failures = 0;
-      }, (error: unknown) => {
-        this.failures += 1;
-        this.logger.warn({ err: error instanceof Error ? error.message : String(error), failures: this.failures }, 'polling the fleet repository failed');
-      }).finally(() => {
-        if (!this.timer) return;
-        const backoff = this.failures === 0 ? this.options.intervalMs : Math.min(this.options.maxBackoffMs, this.options.intervalMs * 2 ** this.failures);
-        this.timer = setTimeout(loop, backoff);
-      });
-    };
-    this.timer = setTimeout(loop, 0);
+    this.loop.start();
   }
 
-  async close(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+  close(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One head at a time, in arrival order: a poll and a webhook may report heads together. */

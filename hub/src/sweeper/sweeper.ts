@@ -3,6 +3,7 @@ import type { Logger } from '@netfleet/shared';
 import type { HubScripts } from '../redis/scripts.js';
 import type { AlertEngine } from '../alerts/alert-engine.js';
 import { AlertRule, condition } from '../alerts/rules.js';
+import { PeriodicTask } from '../periodic-task.js';
 import { Lease } from './lease.js';
 
 export interface SweeperOptions {
@@ -30,8 +31,7 @@ export interface SweepResult {
  */
 export class Sweeper {
   private readonly lease: Lease;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> = Promise.resolve();
+  private readonly loop: PeriodicTask;
   /** Ticks that ran as leader; tests compare replicas with it. */
   leaderTicks = 0;
   private lastRepeatPass = 0;
@@ -44,6 +44,10 @@ export class Sweeper {
     private readonly logger: Logger,
   ) {
     this.lease = new Lease(scripts, 'sweeper', options.replicaId, options.leaseTtlMs);
+    this.loop = new PeriodicTask(() => this.tick(), {
+      intervalMs: options.intervalMs,
+      onError: (error) => this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'sweep failed, retrying next tick'),
+    });
   }
 
   get isLeader(): boolean {
@@ -51,20 +55,11 @@ export class Sweeper {
   }
 
   start(): void {
-    const loop = () => {
-      this.running = this.tick().catch((error: unknown) => {
-        this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'sweep failed, retrying next tick');
-      }).finally(() => {
-        if (this.timer) this.timer = setTimeout(loop, this.options.intervalMs);
-      });
-    };
-    this.timer = setTimeout(loop, 0);
+    this.loop.start();
   }
 
   async close(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+    await this.loop.stop();
     await this.lease.release().catch(() => undefined);
   }
 
