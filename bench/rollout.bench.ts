@@ -13,7 +13,10 @@
  *    heartbeat reports; total time and this process's CPU (hub and simulated agents share
  *    it). Baseline: the state machine alone driving the same rollout in memory.
  *
- * Options (env): BENCH_ROLLOUT_COMMITS (20), BENCH_ROLLOUT_CLUSTERS (1000), BENCH_ROLLOUT_PARTS (`canary,fleet`).
+ * 1b. The same with a real canary: the agent daemon, its AssignmentClient and Reporter, syncing
+ *    the example fleet into a Kubernetes API test server; webhook → applied, p50/p95.
+ *
+ * Options (env): BENCH_ROLLOUT_COMMITS (20), BENCH_ROLLOUT_CLUSTERS (1000), BENCH_ROLLOUT_PARTS (`canary,agent,fleet`).
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
@@ -30,12 +33,18 @@ import { createRollout, reduceAll, ClusterStatus, type Rollout, type RolloutEven
 import { planRollout } from '../hub/src/rollout/plan.js';
 import { rolloutIdOf } from '../hub/src/rollout/ids.js';
 import { startGitServer } from '../test/src/git-server.js';
+import { AssignmentClient } from '../agent/src/assignment/index.js';
+import { gitFleetSource } from '../agent/src/daemon/sources.js';
+import { connectToHub, saveCredentials } from '../agent/src/report/index.js';
+import { GitSource } from '../agent/src/source/index.js';
+import { daemonFor } from '../agent/test/fleet.js';
+import { startCluster } from '../agent/test/harness.js';
 import { createWorkTree } from '../test/src/git-repo.js';
 
 const REDIS_URL = process.env.NETFLEET_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const COMMITS = Number(process.env.BENCH_ROLLOUT_COMMITS ?? 20);
 const CLUSTERS = Number(process.env.BENCH_ROLLOUT_CLUSTERS ?? 1000);
-const PARTS = (process.env.BENCH_ROLLOUT_PARTS ?? 'canary,fleet').split(',');
+const PARTS = (process.env.BENCH_ROLLOUT_PARTS ?? 'canary,agent,fleet').split(',');
 const SECRET = `bench-secret-${randomBytes(16).toString('hex')}`;
 const ADMIN = `bench-admin-${randomBytes(8).toString('hex')}`;
 const WEBHOOK_SECRET = `bench-webhook-${randomBytes(8).toString('hex')}`;
@@ -204,6 +213,86 @@ async function benchCanary(): Promise<void> {
   await dropKeys(prefix);
 }
 
+/**
+ * The same commits to a real canary: the agent daemon syncing the example fleet into a
+ * Kubernetes API test server, following its assignment with the AssignmentClient and
+ * reporting through the Reporter. Times webhook → the agent applied the revision and
+ * webhook → applied in the hub's state.
+ */
+async function benchRealCanary(): Promise<void> {
+  const prefix = newPrefix('agent');
+  const server = await startGitServer();
+  const repo = await server.createRepo('fleet');
+  const tree = await createWorkTree(repo.dir);
+  await tree.write({ ...(await filesOf(new URL('../examples/fleet/', import.meta.url).pathname)), 'rollout/default.yaml': CANARY_POLICY });
+  await tree.commit('the fleet');
+  await tree.push();
+  const dir = await mkdtemp(join(tmpdir(), 'netfleet-bench-agent-'));
+  const hub = newHub(prefix, { webhookSecret: WEBHOOK_SECRET, heartbeatIntervalMs: 1_000, fleetRepo: { url: repo.url, cacheDir: join(dir, 'hub'), intervalMs: 3_600_000 } });
+  const bootstrap = await hub.registry.createBootstrapToken({ ttlSeconds: 600, maxUses: 2 });
+  await saveCredentials(join(dir, 'credentials.json'), await hub.registry.register(bootstrap.token, { cluster: 'eu-fra-2', region: 'eu-central', labels: {} }));
+  await hub.registry.register(bootstrap.token, { cluster: 'eu-fra-1', region: 'eu-central', labels: {} });
+  await hub.start();
+  const api = await hub.api();
+  const base = await api.listen({ host: '127.0.0.1', port: 0 });
+
+  const kube = await startCluster();
+  const git = new GitSource({ url: repo.url, cacheDir: join(dir, 'git'), logger });
+  const daemon = await daemonFor(kube, gitFleetSource(git), { cluster: 'eu-fra-2', interval: 3_600, retryInterval: 1 }, { logger });
+  const applied = new Map<string, number>();
+  daemon.events.on('synced', (result) => applied.set(result.appliedRevision, performance.now()));
+  const reporting = await connectToHub(daemon.events, {
+    credentialsFile: join(dir, 'credentials.json'), redisUrl: REDIS_URL, spoolDir: join(dir, 'spool'), agentVersion: 'bench', heartbeatIntervalMs: 1_000, coalesceMs: 20, logger,
+  });
+  const assignments = new AssignmentClient(daemon, { hubUrl: base, credentialsFile: join(dir, 'credentials.json'), stateFile: join(dir, 'assignment.json'), logger });
+  await assignments.start();
+  await daemon.start();
+  const until = async <T>(read: () => T | undefined | Promise<T | undefined>): Promise<T> => {
+    for (;;) {
+      const value = await read();
+      if (value !== undefined) return value;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+  const hubHas = (revision: string) => until(async () => ((await hub.fleet.detail('eu-fra-2'))?.revision === revision ? performance.now() : undefined));
+  await hubHas(await tree.resolve('HEAD'));
+
+  const toAgentApplied: number[] = [];
+  const toHubApplied: number[] = [];
+  for (let index = 0; index < COMMITS; index++) {
+    await tree.write({ 'README.md': `agent commit ${index}\n` });
+    const before = await tree.resolve('HEAD');
+    const revision = await tree.commit(`agent commit ${index}`);
+    await tree.push();
+    const body = JSON.stringify({ ref: 'refs/heads/main', before, after: revision });
+    const started = performance.now();
+    await fetch(`${base}/api/v1/webhooks/git`, {
+      method: 'POST', body,
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}` },
+    });
+    const [agentAt, hubAt] = await Promise.all([until(() => applied.get(revision)), hubHas(revision)]);
+    toAgentApplied.push(agentAt - started);
+    toHubApplied.push(hubAt - started);
+  }
+  console.log(`\n1b. Commit to a real canary agent (${COMMITS} commits; the example fleet synced into an API test server)`);
+  console.log(`   webhook → the agent applied the revision:       p50 ${ms(percentile(toAgentApplied, 50))}  p95 ${ms(percentile(toAgentApplied, 95))}`);
+  console.log(`   webhook → applied in the hub's state:           p50 ${ms(percentile(toHubApplied, 50))}  p95 ${ms(percentile(toHubApplied, 95))}  (target p50 < 5000 ms)`);
+  await assignments.close();
+  await daemon.stop();
+  await reporting.close();
+  git.close();
+  await kube.stop();
+  // The API's close waits for every open connection; the agent's cancelled long poll may leave one.
+  const closing = api.close();
+  api.server.closeAllConnections();
+  await closing;
+  await hub.close();
+  await tree.dispose();
+  await server.dispose();
+  await rm(dir, { recursive: true, force: true });
+  await dropKeys(prefix);
+}
+
 const REGIONS = ['eu', 'us', 'ap', 'sa'];
 const fleetPolicy: RolloutPolicy = {
   name: 'regions',
@@ -281,5 +370,6 @@ async function benchFleet(): Promise<void> {
 }
 
 if (PARTS.includes('canary')) await benchCanary();
+if (PARTS.includes('agent')) await benchRealCanary();
 if (PARTS.includes('fleet')) await benchFleet();
 bullRedis.disconnect();
