@@ -17,7 +17,7 @@ import { FRESH_MS, STALE_MS, writeLinkStatuses } from './link-health.js';
  * The demo fleet: netfleet at work on a simulated fleet of the example repository's
  * clusters, narrated step by step. Every part is real (Redis, git over smart HTTP, the
  * Kubernetes API test servers, the agent daemons and the hub); nothing but this repository,
- * redis-server and git is needed.
+ * redis-server, git and the DKP reference files beside the checkout is needed.
  */
 
 export interface DemoOptions {
@@ -33,6 +33,9 @@ export interface DemoOptions {
   signal?: AbortSignal;
 }
 
+/** A bounded wait for something the demo expects (see `waitFor`). */
+type Wait = <T>(what: string | (() => string), check: () => Promise<T | undefined | false> | T | undefined | false) => Promise<T>;
+
 const STEPS = 6;
 /** The object another field manager edits in step 3, and the field it changes. */
 const DRIFT_TARGET = { apiVersion: 'deckhouse.io/v1', kind: 'IngressNginxController', name: 'public' } as const;
@@ -44,7 +47,7 @@ const DEMO_BAKE_TIME = '1s';
 export async function runDemo(options: DemoOptions = {}): Promise<number> {
   const say = new Narrator(options.output ?? process.stdout);
   const timeoutMs = options.waitTimeoutMs ?? 60_000;
-  const wait = <T>(what: string | (() => string), check: () => Promise<T | undefined | false> | T | undefined | false) => {
+  const wait: Wait = (what, check) => {
     if (options.signal?.aborted) throw new DemoError('interrupted');
     return waitFor(what, timeoutMs, () => {
       if (options.signal?.aborted) throw new DemoError('interrupted');
@@ -104,8 +107,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
   say.raw(`\ndemo finished in ${say.elapsed()}\n`);
   return 0;
 }
-
-type Wait = <T>(what: string | (() => string), check: () => Promise<T | undefined | false> | T | undefined | false) => Promise<T>;
 
 /** Step 1: every agent's first successful sync, with what it applied. */
 async function firstSync(fleet: SimulatedFleet, say: Narrator, wait: Wait): Promise<void> {

@@ -6,8 +6,8 @@ import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import {
-  FsRepoReader, createLogger, renderRepository,
-  type Alert, type ClusterInfo, type Fleet, type KubeObject, type Logger, type RenderResult,
+  FsRepoReader, createLogger, loadFleet,
+  type Alert, type ClusterInfo, type Fleet, type KubeObject, type Logger,
 } from '@netfleet/shared';
 import { startRedis, type PrivateRedis } from '../redis.js';
 import { startGitServer, type GitServer, type GitServerRepo } from '../git-server.js';
@@ -70,8 +70,6 @@ export interface ReceivedAlert {
 
 export interface SimulatedFleet {
   fleet: Fleet;
-  /** The example fleet rendered per cluster, at the first commit. */
-  rendered: Map<string, RenderResult>;
   clusters: Map<string, SimulatedCluster>;
   hub: Hub;
   hubUrl: string;
@@ -80,8 +78,6 @@ export interface SimulatedFleet {
   tree: WorkTree;
   /** Every alert notification received by the hub's webhook sink, oldest first. */
   alerts: ReceivedAlert[];
-  /** Each example cluster's Istio metadata endpoint (`https://istio.<publicDomain>/metadata/`), on its own loopback address. */
-  peers: Map<string, MetadataPeer>;
   /** Commits the work tree and pushes it; returns the commit sha. */
   publish(message: string): Promise<string>;
   /** Stops every part, newest first, and removes the temp dirs. */
@@ -117,7 +113,7 @@ async function start(
 ): Promise<SimulatedFleet> {
   const logger = createLogger({ name: 'demo', level: 'warn', destination: logs });
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 5_000;
-  const { fleet, results: rendered } = await renderRepository(new FsRepoReader(EXAMPLE_FLEET));
+  const fleet = await loadFleet(new FsRepoReader(EXAMPLE_FLEET));
   const names = options.clusters ?? [...fleet.clusters.keys()].sort();
   for (const name of names) {
     if (!fleet.clusters.has(name)) throw new Error(`cluster ${name} is not in the example fleet (${[...fleet.clusters.keys()].join(', ')})`);
@@ -143,15 +139,15 @@ async function start(
   await publish('example fleet');
 
   const ca = await createTestCa('netfleet demo CA');
-  const peers = new Map<string, MetadataPeer>();
+  const peers: MetadataPeer[] = [];
   // Every cluster of the fleet serves its metadata, so links to clusters left out of a smaller fleet still work.
   for (const [index, name] of [...fleet.clusters.keys()].sort().entries()) {
     const peer = await startMetadataPeer({ ca, domain: fleet.clusters.get(name)!.publicDomain, address: `127.0.0.${90 + index}`, clusterUUID: `uuid-${name}` });
     cleanup.push(() => peer.stop());
-    peers.set(name, peer);
+    peers.push(peer);
   }
   const prober = () => new MetadataProber({
-    caBundle: ca.cert, timeoutMs: 5_000, connectTo: new Map([...peers.values()].map((peer) => [peer.hostname, { address: peer.address, port: peer.port }])),
+    caBundle: ca.cert, timeoutMs: 5_000, connectTo: new Map(peers.map((peer) => [peer.hostname, { address: peer.address, port: peer.port }])),
   });
 
   const alerts: ReceivedAlert[] = [];
@@ -191,7 +187,7 @@ async function start(
     clusters.set(name, cluster);
   }
 
-  return { fleet, rendered, clusters, hub, hubUrl, adminToken, repo, tree, alerts, peers, publish, close };
+  return { fleet, clusters, hub, hubUrl, adminToken, repo, tree, alerts, publish, close };
 }
 
 interface ClusterParts {
