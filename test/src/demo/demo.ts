@@ -86,7 +86,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
     await linkHealth(fleet, say, wait);
 
     say.step(5, STEPS, 'Rollout of a new commit, wave by wave (netfleet rollout status)');
-    await rollout(fleet, say, wait, head);
+    await rollout(fleet, say, wait);
   } catch (error) {
     failure = error;
   }
@@ -130,12 +130,15 @@ function lastFailure(cluster: SimulatedCluster): string {
   return last ? `last sync: ${last.reason}${last.message ? `, ${last.message}` : ''}` : 'no sync finished yet';
 }
 
-/** Step 2: the hub's fleet list once every cluster reported its sync, printed by the CLI's formatter. */
+/** Step 2: the hub's fleet list once every cluster reported its sync and the first rollout is done, printed by the CLI's formatter. */
 async function fleetView(fleet: SimulatedFleet, say: Narrator, wait: Wait, head: string): Promise<void> {
   await wait('every cluster online and in sync at the hub', async () => {
     const list = await hubGet<ClusterList>(fleet, '/api/v1/clusters?limit=500');
     return list.items.length === fleet.clusters.size && list.items.every((item) => item.state === 'online' && item.syncStatus === 'succeeded' && item.revision === head);
   });
+  // The hub rolls the first commit out too; drift and link failures while it runs would hold it.
+  await wait(`the hub's rollout of the first commit (${head.slice(0, 12)}) to finish`,
+    async () => (await hubGet<RolloutDetail>(fleet, `/api/v1/rollouts/${head.slice(0, 12)}`)).phase === 'done');
   const printed: string[] = [];
   const stdout = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -146,6 +149,7 @@ async function fleetView(fleet: SimulatedFleet, say: Narrator, wait: Wait, head:
   const code = await clustersCommand.run({ hubUrl: fleet.hubUrl, token: fleet.adminToken, output: 'table' }, [], { stdout, stderr: stdout });
   if (code !== 0) throw new DemoError(`netfleet clusters exited ${code}: ${printed.join('')}`);
   say.block(printed.join(''));
+  say.line(`the hub rolled the first commit out through the policy's waves: every cluster is assigned ${head.slice(0, 12)}`);
 }
 
 /** Step 3: a hand edit of a managed field, detected and corrected by the agent; the hub's alert fires and resolves. */
@@ -231,12 +235,9 @@ async function linkHealth(fleet: SimulatedFleet, say: Narrator, wait: Wait): Pro
   say.line(alertLine(resolved));
 }
 
-/** Step 5: the first commit's rollout finishes, then a new commit moves through the policy's waves. */
-async function rollout(fleet: SimulatedFleet, say: Narrator, wait: Wait, first: string): Promise<void> {
+/** Step 5: a new commit moves through the policy's waves. */
+async function rollout(fleet: SimulatedFleet, say: Narrator, wait: Wait): Promise<void> {
   const rolloutOf = (revision: string) => hubGet<RolloutDetail>(fleet, `/api/v1/rollouts/${revision.slice(0, 12)}`);
-  await wait(`the rollout of the first commit to finish (${first.slice(0, 12)})`, async () => (await rolloutOf(first)).phase === 'done');
-  say.line(`the first commit's rollout is done: every cluster is assigned ${first.slice(0, 12)}`);
-
   const ingress = await readFile(join(EXAMPLE_FLEET, 'network', 'ingress.yaml'), 'utf8');
   await fleet.tree.write({ 'network/ingress.yaml': ingress.replace('proxy-body-size: 16m', 'proxy-body-size: 32m') });
   const pushedAt = Date.now();
