@@ -108,7 +108,7 @@ describe('when the agent follows the hub\'s assignment', () => {
   afterAll(async () => {
     await client?.close();
     await daemon?.stop();
-    await api?.close();
+    if (api) await stopApi();
     await replica?.close();
     await hub?.close();
     await kube?.stop();
@@ -118,7 +118,7 @@ describe('when the agent follows the hub\'s assignment', () => {
     const keys = await redis.keys(`${prefix.replace(/[{}]/g, '\\$&')}*`);
     if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
-  });
+  }, 60_000);
 
   it('receives a new assignment within about a second and applies it instead of the branch head', async () => {
     await eventually(() => expect(daemon.lastResult?.appliedRevision).toBeTruthy(), { timeoutMs: 20_000 });
@@ -126,7 +126,7 @@ describe('when the agent follows the hub\'s assignment', () => {
     await assign(revisionA, 'r-a');
     await eventually(() => expect(client.current?.revision).toBe(revisionA), { timeoutMs: 10_000, intervalMs: 10 });
     // The long poll waits 30 s; only the hub's wake-up on the change answers this soon.
-    expect(Date.now() - written).toBeLessThan(3_000);
+    expect(Date.now() - written).toBeLessThan(5_000);
     await eventually(() => expect(daemon.lastResult?.appliedRevision).toBe(revisionA), { timeoutMs: 20_000 });
   });
 
