@@ -40,7 +40,8 @@ local window, eventsCap = tonumber(ARGV[6]), tonumber(ARGV[7])
 
 -- Parse the field groups first, so one HMGET reads the cluster and every guard.
 local groups = {}
-local fields = { 'keyGeneration', 'revoked', 'state', 'syncStatus', 'revision', 'driftCount', 'maxSeq', 'region' }
+local fields = { 'keyGeneration', 'revoked', 'state', 'syncStatus', 'revision', 'driftCount', 'maxSeq', 'region', 'reports' }
+local fixedFields = #fields
 local i = 10
 for g = 1, tonumber(ARGV[9]) do
   local count = tonumber(ARGV[i + 1])
@@ -56,10 +57,10 @@ if current[1] ~= keyGen then return { -3 } end
 
 local maxSeq = tonumber(current[7] or '0')
 if seq <= maxSeq - window then return { -4 } end
-if rcall('ZSCORE', seenKey, seq) then return { -5 } end
+-- ZADD NX both checks and records the seq: 0 added means it was applied before.
+if rcall('ZADD', seenKey, 'NX', seq, seq) == 0 then return { -5 } end
 
-rcall('ZADD', seenKey, seq, seq)
-local writes = { 'state', 'online', 'lastSeen', now, 'offlineSince', '' }
+local writes = { 'state', 'online', 'lastSeen', now, 'offlineSince', '', 'reports', tonumber(current[9] or '0') + 1 }
 if seq > maxSeq then
   maxSeq = seq
   writes[#writes + 1] = 'maxSeq'
@@ -71,7 +72,7 @@ end
 local prevState, prevSync, prevRevision, prevDrift = current[3], current[4] or '', current[5] or '', current[6] or '0'
 local after = { syncStatus = prevSync, revision = prevRevision, driftCount = prevDrift }
 for g, group in ipairs(groups) do
-  if seq > tonumber(current[8 + g] or '0') then
+  if seq > tonumber(current[fixedFields + g] or '0') then
     writes[#writes + 1] = group.guard
     writes[#writes + 1] = seq
     for j = 0, group.count - 1 do
@@ -83,7 +84,6 @@ for g, group in ipairs(groups) do
   end
 end
 rcall('HSET', clusterKey, unpack(writes))
-rcall('HINCRBY', clusterKey, 'reports', 1)
 rcall('ZADD', lastSeenKey, now, name)
 
 moveIndex(prefix, 'state', name, prevState, 'online')
