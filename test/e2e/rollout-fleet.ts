@@ -182,6 +182,8 @@ export class RolloutFleet {
   hubUrl!: string;
   #dirs: string[] = [];
   #release = 0;
+  /** Files the last commit added beyond the fleet's own. */
+  #extraFiles = new Set<string>();
 
   constructor(readonly options: RolloutFleetOptions) {}
 
@@ -252,12 +254,18 @@ export class RolloutFleet {
     return head;
   }
 
-  /** Commits the fleet with a new release number (plus `extra` files), pushes, returns the sha. */
-  async commit(extra: Record<string, string>, remove: string[] = []): Promise<string> {
+  /**
+   * Commits the fleet with a new release number plus `extra` files (which last for this
+   * commit only), pushes, and returns the sha.
+   */
+  async commit(extra: Record<string, string>): Promise<string> {
     this.#release += 1;
     const policy = this.#release === 1 ? SETUP_POLICY : this.options.policy;
-    await this.tree.write({ ...fleetFiles(policy, String(this.#release)), ...extra });
-    if (remove.length > 0) await this.tree.remove(...remove);
+    const files = { ...fleetFiles(policy, String(this.#release)), ...extra };
+    const stale = [...this.#extraFiles].filter((file) => !(file in files));
+    if (stale.length > 0) await this.tree.remove(...stale);
+    this.#extraFiles = new Set(Object.keys(extra));
+    await this.tree.write(files);
     const sha = await this.tree.commit(`release ${this.#release}`);
     await this.tree.push({ force: true });
     return sha;

@@ -2,9 +2,11 @@
  * Acceptance of rollouts (issue 7) with the real agent daemon on 12 clusters in 3 regions:
  * a commit moves canary → region 1 → region 2 → the rest, never updating more clusters at
  * once than a wave allows (sampled all along), and a commit the canary's API server refuses
- * is rolled back automatically before any other cluster gets it.
+ * is rolled back automatically before any other cluster gets it, and so is one that drifts
+ * on the canary while it bakes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientFor } from '../../agent/test/harness.js';
 import { REFUSED_MANIFEST, RolloutFleet, eventually, withinMaxParallel } from './rollout-fleet.js';
 
 const POLICY = `apiVersion: netfleet.io/v1alpha1
@@ -93,4 +95,27 @@ describe('when a commit is pushed to a fleet of 12 clusters in 3 regions', () =>
       if (agent.name !== 'eu-1') expect(agent.revision, agent.name).toBe(good);
     }
   });
+
+  it('rolls back a commit that drifts on the canary while it bakes, before any other cluster gets it', async () => {
+    // The last fully rolled-out revision: the rollback's target.
+    const good = (await fleet.store.lastGoodRevision())!;
+    const longCanaryBake = POLICY.replace('bakeTime: 1s', 'bakeTime: 10m');
+    // Drift is only reported (not corrected), so the cluster keeps it until the rollback.
+    const alertOnly = { 'platform/manifest-sets.yaml': 'apiVersion: netfleet.io/v1alpha1\nkind: ManifestSet\nmetadata:\n  name: base\ntargets:\n  all: true\npolicy:\n  drift: alert\nspec:\n  path: manifests/base\n' };
+    const drifting = await fleet.commit({ 'rollout/default.yaml': longCanaryBake, ...alertOnly });
+    await fleet.waitForPhase(drifting, 'baking', 20_000);
+    const canary = fleet.agent('eu-1');
+    const release = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'release' };
+    expect(await clientFor(canary.kube, 'kubectl').delete(release)).toBe(true);
+
+    const rollout = await fleet.waitForPhase(drifting, 'rolledBack', 20_000);
+    expect(rollout.clusters['eu-1']).toMatchObject({ status: 'rolledBack' });
+    expect(rollout.reason).toMatch(/drift/i);
+    // The rollback sync of the good revision puts the deleted object back.
+    await eventually(async () => {
+      expect(canary.daemon.lastResult).toMatchObject({ revision: good, appliedRevision: good });
+      expect(await clientFor(canary.kube).get(release)).toBeDefined();
+    }, { timeoutMs: 20_000 });
+    for (const agent of fleet.agents.filter((agent) => agent.name !== 'eu-1')) expect(agent.applied, agent.name).not.toContain(drifting);
+  }, 60_000);
 });
