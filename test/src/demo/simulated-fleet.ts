@@ -84,9 +84,19 @@ export interface SimulatedFleet {
   close(): Promise<void>;
 }
 
+/** One step of stopping what was started. */
+type Cleanup = () => Promise<unknown> | unknown;
+
+/** Runs cleanup steps newest first; a failing step does not stop the others. */
+async function runCleanup(steps: Cleanup[]): Promise<void> {
+  for (const step of steps.splice(0).reverse()) {
+    await Promise.resolve().then(step).catch(() => undefined);
+  }
+}
+
 /** Starts the whole simulated fleet; on a failure everything started so far is stopped. */
 export async function startSimulatedFleet(options: SimulatedFleetOptions = {}): Promise<SimulatedFleet> {
-  const cleanup: Array<() => Promise<unknown> | unknown> = [];
+  const cleanup: Cleanup[] = [];
   const logs = new MutableStream(options.logDestination ?? process.stderr);
   // Ctrl-C reaches Redis too: what follows is the fleet losing its parts, not news.
   options.signal?.addEventListener('abort', () => {
@@ -95,10 +105,7 @@ export async function startSimulatedFleet(options: SimulatedFleetOptions = {}): 
   const close = async () => {
     // Parts losing one another while stopping (Redis gone before the hub) is expected too.
     logs.muted = true;
-    for (const step of cleanup.reverse()) {
-      await Promise.resolve().then(step).catch(() => undefined);
-    }
-    cleanup.length = 0;
+    await runCleanup(cleanup);
   };
   try {
     return await start(options, logs, cleanup, close);
@@ -109,7 +116,7 @@ export async function startSimulatedFleet(options: SimulatedFleetOptions = {}): 
 }
 
 async function start(
-  options: SimulatedFleetOptions, logs: NodeJS.WritableStream, cleanup: Array<() => Promise<unknown> | unknown>, close: () => Promise<void>,
+  options: SimulatedFleetOptions, logs: NodeJS.WritableStream, cleanup: Cleanup[], close: () => Promise<void>,
 ): Promise<SimulatedFleet> {
   const logger = createLogger({ name: 'demo', level: 'warn', destination: logs });
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 5_000;
@@ -177,13 +184,17 @@ async function start(
   await hub.start();
 
   const clusters = new Map<string, SimulatedCluster>();
-  // Clusters start one after the other: installing the CRDs is CPU-bound, and an agent
-  // started early syncs while the next server installs.
+  // Clusters stop side by side (each waits for its own agent), start one after the other:
+  // installing the CRDs is CPU-bound, and an agent started early syncs while the next installs.
+  const clusterCleanups: Cleanup[][] = [];
+  cleanup.push(() => Promise.all(clusterCleanups.map(runCleanup)));
   for (const name of names) {
     if (options.signal?.aborted) throw new Error('interrupted');
+    const steps: Cleanup[] = [];
+    clusterCleanups.push(steps);
     const cluster = await startCluster(fleet.clusters.get(name)!, {
       dir: join(dir, name), repo, hubUrl, redisUrl: redis.url, heartbeatIntervalMs, logger, prober: prober(),
-    }, cleanup);
+    }, steps);
     clusters.set(name, cluster);
   }
 
@@ -200,7 +211,7 @@ interface ClusterParts {
   prober: MetadataProber;
 }
 
-async function startCluster(info: ClusterInfo, parts: ClusterParts, cleanup: Array<() => Promise<unknown> | unknown>): Promise<SimulatedCluster> {
+async function startCluster(info: ClusterInfo, parts: ClusterParts, cleanup: Cleanup[]): Promise<SimulatedCluster> {
   const logger = parts.logger.child({ cluster: info.name });
   const kube = await startKubeApiServer();
   cleanup.push(() => kube.stop());
