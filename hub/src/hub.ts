@@ -160,12 +160,13 @@ export class Hub {
   async close(timeoutMs = 10_000): Promise<void> {
     this.started = false;
     const graceful = (async () => {
+      // Answer the agents' long-polls now, or the API close waits out each of them.
+      await this.rollouts.watch.close();
       await this.apiInstance?.close();
       await this.sweeper.close();
       await this.linkHealth.close();
       await this.rollouts.controller.close();
       await this.rollouts.follower?.close();
-      await this.rollouts.watch.close();
       await Promise.all([this.ingestWorker?.close(), this.deliveryWorker.close()]);
       await Promise.all([this.reportQueue.close(), this.alertQueue.close()]);
     })();

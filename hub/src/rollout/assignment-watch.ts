@@ -12,6 +12,7 @@ export class AssignmentWatch {
   private readonly subscriber: Redis;
   private readonly wakers = new Map<string, Set<() => void>>();
   private started: Promise<unknown> | undefined;
+  private closed = false;
 
   constructor(client: Redis, private readonly store: RolloutStore, private readonly logger: Logger) {
     this.subscriber = client.duplicate();
@@ -36,6 +37,7 @@ export class AssignmentWatch {
    * (whatever it is then). `signal` ends the wait early (the client went away).
    */
   async wait(cluster: string, knownTag: string | undefined, timeoutMs: number, signal?: AbortSignal): Promise<StoredAssignment | null> {
+    if (this.closed) return this.store.assignment(cluster);
     await this.start();
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -43,7 +45,7 @@ export class AssignmentWatch {
       const woken = this.nextWake(cluster);
       const current = await this.store.assignment(cluster);
       const remaining = deadline - Date.now();
-      if ((current ? assignmentTag(current) : undefined) !== knownTag || remaining <= 0 || signal?.aborted) {
+      if ((current ? assignmentTag(current) : undefined) !== knownTag || remaining <= 0 || signal?.aborted || this.closed) {
         woken.cancel();
         return current;
       }
@@ -52,7 +54,9 @@ export class AssignmentWatch {
     }
   }
 
+  /** Ends every wait with the current assignment (the hub is stopping) and any later one at once. */
   async close(): Promise<void> {
+    this.closed = true;
     this.wakeAll();
     this.subscriber.disconnect();
   }

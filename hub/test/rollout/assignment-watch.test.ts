@@ -53,6 +53,18 @@ describe('assignment watch', () => {
     expect(await waiting).toBeNull();
   });
 
+  it('ends every wait with the unchanged assignment when the hub stops, and answers later waits at once', async () => {
+    await assignCanary();
+    const tag = assignmentTag((await store.assignment('c1'))!);
+    const started = Date.now();
+    const waiting = watch.wait('c1', tag, 20_000);
+    await watch.start();
+    await watch.close();
+    expect(await waiting).toMatchObject({ revision: 'rev-new' });
+    expect(await watch.wait('c1', tag, 20_000)).toMatchObject({ revision: 'rev-new' });
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('returns the unchanged assignment when the agent goes away', async () => {
     await assignCanary();
     const tag = assignmentTag((await store.assignment('c1'))!);
