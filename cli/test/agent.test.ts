@@ -2,11 +2,10 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '@netfleet/agent';
 import { freePort, startKubeApiServer, type KubeApiServer } from '@netfleet/test';
-import { main } from '../src/main.js';
+import { runCli } from './io.js';
 
 const EXAMPLE_FLEET = join(import.meta.dirname, '..', '..', 'examples', 'fleet');
 const BIN = join(import.meta.dirname, '..', 'bin', 'netfleet.js');
@@ -14,21 +13,6 @@ const BIN = join(import.meta.dirname, '..', 'bin', 'netfleet.js');
 let kube: KubeApiServer;
 let dir: string;
 
-function capture() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk) => (out += chunk));
-  stderr.on('data', (chunk) => (err += chunk));
-  return { io: { stdout, stderr }, text: () => ({ out, err }) };
-}
-
-async function run(...args: string[]) {
-  const { io, text } = capture();
-  const code = await main(args, io);
-  return { code, ...text() };
-}
 
 const target = () => ['--repo', dir, '--cluster', 'eu-fra-1', '--kubeconfig', kube.kubeconfigPath, '--namespace', 'netfleet-system'];
 
@@ -46,7 +30,7 @@ afterAll(async () => {
 
 describe('netfleet diff, before anything was applied', () => {
   it('shows every object as new and exits 1', async () => {
-    const { code, out } = await run('diff', ...target());
+    const { code, out } = await runCli('diff', ...target());
     expect(code).toBe(1);
     expect(out).toContain('+++ desired/IngressNginxController/public');
     expect(out).toContain('+  inlet: LoadBalancer');
@@ -55,14 +39,14 @@ describe('netfleet diff, before anything was applied', () => {
 
 describe('netfleet agent --once', () => {
   it('applies everything and exits 0', async () => {
-    const { code, out } = await run('agent', '--once', ...target());
+    const { code, out } = await runCli('agent', '--once', ...target());
     expect(code).toBe(0);
     expect(out).toMatch(/created +IngressNginxController\/public/);
     expect(out).toMatch(/sync succeeded: Succeeded at revision dir-[0-9a-f]{40}/);
   });
 
   it('exits 1 with the reason when the sync fails', async () => {
-    const { code, out } = await run('agent', '--once', '--repo', dir, '--cluster', 'no-such-cluster', '--kubeconfig', kube.kubeconfigPath, '--namespace', 'netfleet-system');
+    const { code, out } = await runCli('agent', '--once', '--repo', dir, '--cluster', 'no-such-cluster', '--kubeconfig', kube.kubeconfigPath, '--namespace', 'netfleet-system');
     expect(code).toBe(1);
     expect(out).toMatch(/sync failed \(terminal\): RenderFailed/);
     expect(out).toContain('no-such-cluster');
@@ -71,7 +55,7 @@ describe('netfleet agent --once', () => {
 
 describe('netfleet diff, after a sync', () => {
   it('exits 0 without output when the cluster matches the repository', async () => {
-    const { code, out } = await run('diff', ...target());
+    const { code, out } = await runCli('diff', ...target());
     expect(out).toBe('');
     expect(code).toBe(0);
   });
@@ -79,7 +63,7 @@ describe('netfleet diff, after a sync', () => {
   it('prints a unified diff of the changed field and exits 1 when the repository moved', async () => {
     const file = join(dir, 'network', 'ingress.yaml');
     await writeFile(file, (await readFile(file, 'utf8')).replace('proxy-body-size: 16m', 'proxy-body-size: 32m'));
-    const { code, out } = await run('diff', ...target());
+    const { code, out } = await runCli('diff', ...target());
     expect(code).toBe(1);
     expect(out).toContain('--- live/IngressNginxController/public');
     expect(out).toContain('-    proxy-body-size: 16m');
@@ -90,7 +74,7 @@ describe('netfleet diff, after a sync', () => {
   it('exits 2 when the cluster cannot be reached', async () => {
     const kubeconfig = join(dir, 'unreachable.kubeconfig');
     await writeFile(kubeconfig, (await readFile(kube.kubeconfigPath, 'utf8')).replace(/server: .*/, 'server: http://127.0.0.1:1'));
-    const { code, err } = await run('diff', '--repo', dir, '--cluster', 'eu-fra-1', '--kubeconfig', kubeconfig);
+    const { code, err } = await runCli('diff', '--repo', dir, '--cluster', 'eu-fra-1', '--kubeconfig', kubeconfig);
     expect(code).toBe(2);
     expect(err).toContain('KUBE_UNREACHABLE');
   });

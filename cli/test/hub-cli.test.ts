@@ -1,5 +1,4 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -9,19 +8,12 @@ import { promisify } from 'node:util';
 import { SyncReason, SyncStatus, createLogger, type Credentials } from '@netfleet/shared';
 import { Reporter } from '@netfleet/agent/report/index';
 import { main } from '../src/main.js';
+import { captureIO } from './io.js';
 import { runHub } from '../src/commands/hub.js';
 
 const ADMIN = 'cli-admin-token-0123456789';
 const REDIS_URL = process.env.NETFLEET_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-function capture() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const text = { out: '', err: '' };
-  stdout.on('data', (chunk) => (text.out += chunk));
-  stderr.on('data', (chunk) => (text.err += chunk));
-  return { io: { stdout, stderr }, text };
-}
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -34,7 +26,7 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000
 describe('when the hub runs as `netfleet hub`', () => {
   const prefix = `{nf-cli-${randomBytes(4).toString('hex')}}`;
   const controller = new AbortController();
-  const daemon = capture();
+  const daemon = captureIO();
   let dir: string;
   let url: string;
   let exited: Promise<number>;
@@ -83,26 +75,26 @@ describe('when the hub runs as `netfleet hub`', () => {
     Object.assign(process.env, env);
     try {
       await until(async () => {
-        const listed = capture();
+        const listed = captureIO();
         await main(['clusters', '--sync', 'failed'], listed.io);
         return listed.text.out.includes('eu-fra-1');
       });
-      const listed = capture();
+      const listed = captureIO();
       expect(await main(['clusters', '--region', 'eu'], listed.io)).toBe(0);
       expect(listed.text.out.split('\n')[0]).toMatch(/^NAME\s+REGION\s+STATE\s+REVISION\s+SYNC\s+DRIFT\s+LAST SEEN$/);
       expect(listed.text.out).toMatch(/eu-fra-1\s+eu\s+online\s+-\s+failed\s+0\s+\d+s ago/);
 
-      const shown = capture();
+      const shown = captureIO();
       expect(await main(['cluster', 'eu-fra-1'], shown.io)).toBe(0);
       expect(shown.text.out).toContain('Labels:       tier=prod');
       expect(shown.text.out).toContain('Last sync:    failed (ApplyFailed) at 0123456789ab');
       expect(shown.text.out).toContain('apply refused');
 
-      const json = capture();
+      const json = captureIO();
       expect(await main(['cluster', 'eu-fra-1', '-o', 'json'], json.io)).toBe(0);
       expect(JSON.parse(json.text.out)).toMatchObject({ name: 'eu-fra-1', sync: { status: 'failed' }, drift: { items: [] } });
 
-      const missing = capture();
+      const missing = captureIO();
       expect(await main(['cluster', 'nope'], missing.io)).toBe(2);
       expect(missing.text.err).toContain('ERR HUB_NOT_FOUND: cluster nope is not registered');
     } finally {
@@ -119,12 +111,12 @@ describe('when the hub runs as `netfleet hub`', () => {
       'register', '--hub-url', url, '--bootstrap-token-file', join(dir, 'bootstrap'), '--cluster', cluster, '--region', 'us',
       '--label', 'tier=dev', '--credentials-file', join(dir, `${cluster}.json`),
     ];
-    const first = capture();
+    const first = captureIO();
     expect(await main(args('us-1'), first.io)).toBe(0);
     expect(first.text.out).toContain('registered us-1');
     expect((await stat(join(dir, 'us-1.json'))).mode & 0o777).toBe(0o600);
     expect(JSON.parse(await readFile(join(dir, 'us-1.json'), 'utf8'))).toMatchObject({ cluster: 'us-1', keyGeneration: 1 });
-    const second = capture();
+    const second = captureIO();
     expect(await main(args('us-2'), second.io)).toBe(2);
     expect(second.text.err).toContain('ERR HUB_BOOTSTRAP_TOKEN_USED_UP');
     expect(second.text.err).not.toContain(bootstrap.token);
@@ -141,19 +133,19 @@ describe('when the hub configuration is wrong', () => {
   it('names the file and the field', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'netfleet-hub-cli-'));
     await writeFile(join(dir, 'hub.yaml'), 'heartbeatIntervalMs: soon\n');
-    const { io } = capture();
+    const { io } = captureIO();
     await expect(runHub({ config: join(dir, 'hub.yaml') }, io, AbortSignal.abort(), {}))
       .rejects.toThrow(`${join(dir, 'hub.yaml')}: invalid hub config: field '/heartbeatIntervalMs'`);
     await rm(dir, { recursive: true, force: true });
   });
 
   it('refuses to start without a secret', async () => {
-    const { io } = capture();
+    const { io } = captureIO();
     await expect(runHub({}, io, AbortSignal.abort(), {})).rejects.toMatchObject({ code: 'HUB_CONFIG_INVALID', message: 'no hub secret configured' });
   });
 
   it('`netfleet clusters` without a hub URL exits 2 with a hint', async () => {
-    const { io, text } = capture();
+    const { io, text } = captureIO();
     const saved = process.env.NETFLEET_HUB_URL;
     delete process.env.NETFLEET_HUB_URL;
     expect(await main(['clusters'], io)).toBe(2);

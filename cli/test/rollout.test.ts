@@ -2,23 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { createLogger, type RolloutDetail, type RolloutPolicy, type RolloutSummary } from '@netfleet/shared';
 import { Hub } from '@netfleet/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatRolloutList, formatRolloutStatus, formatSeconds } from '../src/commands/rollout.js';
 import { main } from '../src/main.js';
+import { captureIO } from './io.js';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
 
-function capture() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const text = { out: '', err: '' };
-  stdout.on('data', (chunk) => (text.out += chunk));
-  stderr.on('data', (chunk) => (text.err += chunk));
-  return { io: { stdout, stderr }, text };
-}
 
 const summary: RolloutSummary = {
   id: '3f2a9c1d0b7e', revision: '3f2a9c1d0b7e44556677889900aabbccddeeff00', previousRevision: '1111111111112222222222223333333333334444',
@@ -138,22 +130,22 @@ describe('when `netfleet rollout` talks to a hub', () => {
   });
 
   it('lists the rollouts', async () => {
-    const { io, text } = capture();
+    const { io, text } = captureIO();
     expect(await main(['rollout', 'list', ...flags], io)).toBe(0);
     expect(text.out).toMatch(/^ID\s+REVISION\s+POLICY\s+PHASE\s+WAVE\s+HELD BY\s+UPDATED\nabcdefabcdef\s+abcdefabcdef\s+canary-first\s+progressing\s+1\/2\s+online: c1/);
   });
 
   it('pauses with a reason and shows the result, then refuses a promote with the hub\'s reason', async () => {
-    const paused = capture();
+    const paused = captureIO();
     expect(await main(['rollout', 'pause', 'abcdefabcdef', '--reason', 'checking dashboards', ...flags], paused.io)).toBe(0);
     expect(paused.text.out).toContain('Phase:       paused — checking dashboards\n');
-    const refused = capture();
+    const refused = captureIO();
     expect(await main(['rollout', 'promote', 'abcdefabcdef', ...flags], refused.io)).toBe(2);
     expect(refused.text.err).toBe('ERR HUB_ROLLOUT_REFUSED: rollout abcdefabcdef: only a baking wave can be promoted, the rollout is paused\n  hint: see GET /api/v1/rollouts/abcdefabcdef\n');
   });
 
   it('shows one rollout as JSON', async () => {
-    const { io, text } = capture();
+    const { io, text } = captureIO();
     expect(await main(['rollout', 'status', 'abcdefabcdef', '-o', 'json', ...flags], io)).toBe(0);
     expect(JSON.parse(text.out)).toMatchObject({ id: 'abcdefabcdef', phase: 'paused', waves: [{ name: 'canary' }, { name: 'rest' }] });
   });
@@ -163,7 +155,7 @@ describe('when `netfleet rollout` talks to a hub', () => {
     ['a control without an id', ['rollout', 'pause'], /ERR CLI_USAGE: rollout pause needs a rollout id/],
     ['an unknown rollout', ['rollout', 'status', 'nope'], /ERR HUB_NOT_FOUND: rollout nope does not exist/],
   ])('exits 2 on %s', async (_name, argv, message) => {
-    const { io, text } = capture();
+    const { io, text } = captureIO();
     expect(await main([...argv, ...flags], io)).toBe(2);
     expect(text.err).toMatch(message);
   });
