@@ -1,8 +1,7 @@
 import type { Logger, RolloutPolicy } from '@netfleet/shared';
 import { HubError, HubErrorCode } from '../errors.js';
 import type { HubScripts } from '../redis/scripts.js';
-import { PeriodicTask } from '../periodic-task.js';
-import { Lease } from '../sweeper/lease.js';
+import { LeaderLoop } from '../sweeper/leader-loop.js';
 import { blackoutAt } from './blackout.js';
 import type { ClusterObservation, FleetView } from './fleet-view.js';
 import { REPORTED_GATES, type ReportedGate } from './gates.js';
@@ -25,7 +24,6 @@ export interface RolloutControllerOptions {
   intervalMs?: number;
 }
 
-type ResolvedOptions = Required<RolloutControllerOptions>;
 
 /** Used when the fleet repository has no RolloutPolicy: every cluster at once, paused on failure. */
 export const DEFAULT_ROLLOUT_POLICY: RolloutPolicy = {
@@ -54,10 +52,7 @@ export interface ControllerTick {
  * lost the lease mid-tick gets a conflict on its next commit and stops; the new leader
  * continues from what is stored, so no wave advances twice.
  */
-export class RolloutController {
-  private readonly options: ResolvedOptions;
-  private readonly lease: Lease;
-  private readonly loop: PeriodicTask;
+export class RolloutController extends LeaderLoop<ControllerTick> {
 
   constructor(
     scripts: HubScripts,
@@ -69,29 +64,11 @@ export class RolloutController {
     private readonly metrics?: RolloutMetrics,
     private readonly alerts?: RolloutAlerts,
   ) {
-    this.options = { leaseTtlMs: 15_000, intervalMs: 1_000, ...options };
-    this.lease = new Lease(scripts, 'rollout', this.options.replicaId, this.options.leaseTtlMs);
-    this.loop = new PeriodicTask(() => this.tick(), {
-      intervalMs: this.options.intervalMs,
-      onError: (error) => this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'rollout tick failed, retrying next tick'),
-    });
-  }
-
-  get isLeader(): boolean {
-    return this.lease.isHeld;
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  async close(): Promise<void> {
-    await this.loop.stop();
-    await this.lease.release().catch(() => undefined);
+    super(scripts, 'rollout', { leaseTtlMs: 15_000, intervalMs: 1_000, ...options }, logger);
   }
 
   async tick(now = Date.now()): Promise<ControllerTick> {
-    if (!(await this.lease.acquire())) return { leader: false, rollout: null, committed: 0 };
+    if (!(await this.lead())) return { leader: false, rollout: null, committed: 0 };
     const result = await this.advance(now);
     await this.alerts?.reconcile(result.rollout, now);
     return result;

@@ -3,8 +3,7 @@ import type { Logger } from '@netfleet/shared';
 import type { HubScripts } from '../redis/scripts.js';
 import type { AlertEngine } from '../alerts/alert-engine.js';
 import { AlertRule, condition } from '../alerts/rules.js';
-import { PeriodicTask } from '../periodic-task.js';
-import { Lease } from './lease.js';
+import { LeaderLoop } from './leader-loop.js';
 
 export interface SweeperOptions {
   /** A cluster whose last report is older than this is offline (two heartbeat intervals). */
@@ -29,9 +28,7 @@ export interface SweepResult {
  * lease): marks silent clusters offline and raises their alerts, and runs the alert repeat
  * pass. Errors (Redis away) are logged and the next tick tries again.
  */
-export class Sweeper {
-  private readonly lease: Lease;
-  private readonly loop: PeriodicTask;
+export class Sweeper extends LeaderLoop<SweepResult> {
   /** Ticks that ran as leader; tests compare replicas with it. */
   leaderTicks = 0;
   private lastRepeatPass = 0;
@@ -43,28 +40,11 @@ export class Sweeper {
     private readonly options: SweeperOptions,
     private readonly logger: Logger,
   ) {
-    this.lease = new Lease(scripts, 'sweeper', options.replicaId, options.leaseTtlMs);
-    this.loop = new PeriodicTask(() => this.tick(), {
-      intervalMs: options.intervalMs,
-      onError: (error) => this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'sweep failed, retrying next tick'),
-    });
-  }
-
-  get isLeader(): boolean {
-    return this.lease.isHeld;
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  async close(): Promise<void> {
-    await this.loop.stop();
-    await this.lease.release().catch(() => undefined);
+    super(scripts, 'sweeper', options, logger);
   }
 
   async tick(now = Date.now()): Promise<SweepResult> {
-    if (!(await this.lease.acquire())) return { leader: false, offline: [] };
+    if (!(await this.lead())) return { leader: false, offline: [] };
     this.leaderTicks += 1;
     const offline: string[] = [];
     for (;;) {
