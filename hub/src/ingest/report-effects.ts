@@ -1,5 +1,6 @@
 import type { Action} from '@netfleet/shared';
 import { ReportKind, hideSecretValues, type Report } from '@netfleet/shared';
+import { isWorkingLinkState, linkResourceKey } from '@netfleet/shared/protocol/links';
 import type { GuardedFields } from '../redis/scripts.js';
 
 /** What one verified report writes: field groups (each guarded by its kind's last seq) and an event. */
@@ -67,7 +68,13 @@ export function reportEffects(report: Report, receivedAt: number): ReportEffects
         }),
       };
     }
-    case ReportKind.Link:
-      return { groups: [{ guard: 'linkSeq', fields: { links: JSON.stringify(report.body) } }], event: '' };
+    case ReportKind.Link: {
+      // Since when each link fails, in the hub's clock, so rollouts tell new failures from old ones.
+      const failing = report.body.links.filter((link) => !isWorkingLinkState(link.state)).map(linkResourceKey);
+      return {
+        groups: [{ guard: 'linkSeq', fields: { links: JSON.stringify(report.body) }, firstSeen: { field: 'linkFailingSince', keys: failing } }],
+        event: '',
+      };
+    }
   }
 }

@@ -3,7 +3,9 @@ import {
   type LinkReportBody, type PartitionFinding,
 } from '@netfleet/shared/protocol/links';
 import type { LinkTopology } from './expected-links.js';
+import { LinkFailures, type LinkFailure } from './link-failures.js';
 import { LinkMatrix, type LinkMatrixOptions } from './matrix.js';
+import type { FailingSince } from './restore.js';
 import { analysePairGraph, withoutCovered, type PartitionAnalysis, type PartitionOptions } from './partitions.js';
 
 /**
@@ -58,6 +60,7 @@ export class FleetLinks {
   readonly #latest = new Map<string, { body: LinkReportBody; receivedAt: Date }>();
   /** Built responses by query, dropped whenever the matrix changes. */
   readonly #views = new Map<string, LinkMatrixResponse>();
+  readonly #failures = new LinkFailures();
 
   constructor(topology: LinkTopology, options: FleetLinksOptions = {}) {
     this.#options = { raiseAfterMs: 120_000, resolveAfterMs: 60_000, ...options };
@@ -65,9 +68,14 @@ export class FleetLinks {
     this.#matrix = new LinkMatrix(topology, options.matrix);
   }
 
-  /** Takes a cluster's link report; returns the alertable findings it raised and resolved. */
-  ingest(cluster: string, body: LinkReportBody, receivedAt: Date): LinkAlertChanges {
+  /**
+   * Takes a cluster's link report, with since when its failing links fail (missing ones
+   * count as failing since before the hub kept time); returns the alertable findings it
+   * raised and resolved.
+   */
+  ingest(cluster: string, body: LinkReportBody, receivedAt: Date, failingSince: FailingSince = {}): LinkAlertChanges {
     this.#latest.set(cluster, { body, receivedAt });
+    this.#failures.set(cluster, body, failingSince);
     this.#views.clear();
     // Partitions depend only on which links fail; most reports change figures, not that.
     if (this.#matrix.applyReport(cluster, body, receivedAt)) return this.#reanalyse(receivedAt);
@@ -75,10 +83,11 @@ export class FleetLinks {
   }
 
   /** Takes many reports at once (a starting hub's stored reports), analysing once at the end. */
-  ingestAll(reports: Iterable<[cluster: string, body: LinkReportBody]>, receivedAt: Date): LinkAlertChanges {
+  ingestAll(reports: Iterable<[cluster: string, body: LinkReportBody]>, receivedAt: Date, failingSince: ReadonlyMap<string, FailingSince> = new Map()): LinkAlertChanges {
     this.#views.clear();
     for (const [cluster, body] of reports) {
       this.#latest.set(cluster, { body, receivedAt });
+      this.#failures.set(cluster, body, failingSince.get(cluster) ?? {});
       this.#matrix.applyReport(cluster, body, receivedAt);
     }
     return this.#reanalyse(receivedAt);
@@ -87,6 +96,13 @@ export class FleetLinks {
   /** Fires findings that have lasted long enough; call it periodically. */
   tick(now: Date): LinkAlertChanges {
     return this.#evaluate(now);
+  }
+
+  /** Drops a cluster that left the fleet: its report no longer counts anywhere. */
+  forget(cluster: string, now: Date): LinkAlertChanges {
+    if (!this.#latest.delete(cluster)) return { raised: [], resolved: [] };
+    this.#failures.forget(cluster);
+    return this.setTopology(this.#topology, now);
   }
 
   /** Switches to the mesh groups and inventory of a new revision, replaying the latest reports. */
@@ -118,6 +134,11 @@ export class FleetLinks {
     const latest = this.#latest.get(cluster);
     if (!latest && !this.#topology.regionOf.has(cluster)) return undefined;
     return { cluster, reportedAt: latest?.receivedAt.toISOString() ?? null, links: latest?.body.links ?? [] };
+  }
+
+  /** The failing links of a cluster and of its peers towards it, with since when they fail. */
+  linkFailures(cluster: string): LinkFailure[] {
+    return this.#failures.touching(cluster, this.#topology.domainOf.get(cluster), this.#topology.clusterByDomain);
   }
 
   /** A cluster's region in the current topology, or undefined for a cluster it does not know. */

@@ -79,26 +79,34 @@ export class LinkService {
     return this.#loop.stop();
   }
 
-  /** Loads the reports whose `linkSeq` moved; the first pass loads them all at once. */
+  /** Loads the reports whose `linkSeq` moved (the first pass loads them all at once) and forgets revoked clusters. */
   async #pull(now: Date): Promise<void> {
-    const names = await this.redis.zrange(this.keys.clusters(), 0, -1);
+    const registered = await this.redis.zrange(this.keys.clusters(), 0, -1);
     const pipeline = this.redis.pipeline();
-    for (const name of names) pipeline.hget(this.keys.cluster(name), 'linkSeq');
-    const seqs = new Map(((await pipeline.exec()) ?? []).map(([error, seq], index) => {
+    for (const name of registered) pipeline.hmget(this.keys.cluster(name), 'linkSeq', 'revoked');
+    const seqs = new Map<string, string>();
+    ((await pipeline.exec()) ?? []).forEach(([error, fields], index) => {
       if (error) throw error;
-      return [names[index]!, typeof seq === 'string' ? seq : ''];
-    }));
+      const [seq, revoked] = fields as (string | null)[];
+      if (revoked !== '1') seqs.set(registered[index]!, seq ?? '');
+    });
+    for (const name of [...this.#seqs.keys()].filter((known) => !seqs.has(known))) {
+      this.#seqs.delete(name);
+      this.#log(this.links.forget(name, now));
+      this.logger.info({ cluster: name }, 'cluster left the fleet; its links no longer count');
+    }
+    const names = [...seqs.keys()];
     const changed = names.filter((name) => seqs.get(name) !== '' && this.#seqs.get(name) !== seqs.get(name));
     if (changed.length === 0) return;
     const first = this.#seqs.size === 0;
-    const { reports, invalid } = await loadLinkReports(this.redis, this.keys, changed);
+    const { reports, failingSince, invalid } = await loadLinkReports(this.redis, this.keys, changed);
     for (const name of changed) this.#seqs.set(name, seqs.get(name)!);
     if (invalid.length > 0) this.logger.warn({ clusters: invalid }, 'stored link reports that do not match the link report schema were left out');
     if (first) {
-      this.#log(this.links.ingestAll(reports, now));
+      this.#log(this.links.ingestAll(reports, now, failingSince));
       return;
     }
-    for (const [cluster, body] of reports) this.#log(this.links.ingest(cluster, body, now));
+    for (const [cluster, body] of reports) this.#log(this.links.ingest(cluster, body, now, failingSince.get(cluster)));
   }
 
   /** Makes the firing link alerts match the findings that fire now. */

@@ -1,5 +1,5 @@
 import {
-  LINK_RESOURCE_KIND, LinkFindingType, LinkState, PartitionScope, ProbeOutcome,
+  LINK_RESOURCE_KIND, LinkFindingType, isWorkingLinkState, LinkState, PartitionScope, ProbeOutcome,
   type LinkCell, type LinkCellCounts, type LinkCellState, type LinkFinding, type LinkKind, type LinkMatrixQuery,
   type LinkMatrixResponse, type LinkObservation, type LinkReportBody, type MeshGroupMatrix,
 } from '@netfleet/shared/protocol/links';
@@ -35,9 +35,9 @@ export function defaultLinkMatrixOptions(): LinkMatrixOptions {
 
 const ALL_CELL_STATES: LinkCellState[] = [...Object.values(LinkState), 'unknown'];
 
-/** States with nothing to say: working, or on the way. */
+/** States with nothing to say: working, on the way, or not reported yet. */
 function isFine(state: LinkCellState): boolean {
-  return state === LinkState.Healthy || state === LinkState.Pending || state === 'unknown';
+  return state === 'unknown' || isWorkingLinkState(state);
 }
 
 /** A link that cannot carry traffic to its peer right now: what partitions are made of. */

@@ -5,24 +5,30 @@ import type { HubKeys } from '../redis/keys.js';
 
 const validator = compileValidator('stored link report', LinkReportBodySchema);
 
+/** Resource key → since when the link fails (ms), as the ingest keeps it next to the report. */
+export type FailingSince = Record<string, number>;
+
 /**
  * The latest link report of every registered cluster (or of the `only` ones), as the ingest
- * stored it (the `links` field of the cluster hash), so a starting hub rebuilds its link
- * matrix. A stored body that no longer matches the link report schema (written by an older
- * agent) is left out and named.
+ * stored it (the `links` field of the cluster hash), with since when each of its failing
+ * links fails (the `linkFailingSince` field), so a starting hub rebuilds its link matrix.
+ * A stored body that no longer matches the link report schema (written by an older agent)
+ * is left out and named.
  */
 export async function loadLinkReports(
   redis: Redis, keys: HubKeys, only?: readonly string[],
-): Promise<{ reports: Map<string, LinkReportBody>; invalid: string[] }> {
+): Promise<{ reports: Map<string, LinkReportBody>; failingSince: Map<string, FailingSince>; invalid: string[] }> {
   const names = only ?? await redis.zrange(keys.clusters(), 0, -1);
   const reports = new Map<string, LinkReportBody>();
+  const failingSince = new Map<string, FailingSince>();
   const invalid: string[] = [];
   const pipeline = redis.pipeline();
-  for (const name of names) pipeline.hget(keys.cluster(name), 'links');
+  for (const name of names) pipeline.hmget(keys.cluster(name), 'links', 'linkFailingSince');
   const results = (await pipeline.exec()) ?? [];
   names.forEach((name, index) => {
-    const [error, raw] = results[index] ?? [null, null];
+    const [error, fields] = results[index] ?? [null, null];
     if (error) throw error;
+    const [raw, since] = (fields ?? []) as (string | null)[];
     if (typeof raw !== 'string' || raw === '') return;
     let body: unknown;
     try {
@@ -31,8 +37,12 @@ export async function loadLinkReports(
       invalid.push(name);
       return;
     }
-    if (validator.check(body)) reports.set(name, body);
-    else invalid.push(name);
+    if (!validator.check(body)) {
+      invalid.push(name);
+      return;
+    }
+    reports.set(name, body);
+    failingSince.set(name, since ? (JSON.parse(since) as FailingSince) : {});
   });
-  return { reports, invalid };
+  return { reports, failingSince, invalid };
 }

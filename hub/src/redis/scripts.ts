@@ -10,6 +10,11 @@ export interface GuardedFields {
   /** Hash field holding the seq that last wrote this group. */
   guard: string;
   fields: Record<string, string | number>;
+  /**
+   * A hash field kept as a JSON object of key → ms since the key was first listed by a
+   * report of this group: written with the group, it keeps the time of keys listed again.
+   */
+  firstSeen?: { field: string; keys: readonly string[] };
 }
 
 /** Ingest script return codes (see ingest-report-4.lua). */
@@ -76,7 +81,7 @@ export class HubScripts {
     const packed: Arg[] = [groups.length];
     for (const group of groups) {
       const entries = Object.entries(group.fields);
-      packed.push(group.guard, entries.length, ...entries.flat());
+      packed.push(group.guard, entries.length, ...entries.flat(), group.firstSeen?.field ?? '', group.firstSeen?.keys.length ?? 0, ...(group.firstSeen?.keys ?? []));
     }
     return [
       this.keys.cluster(cluster), this.keys.seen(cluster), this.keys.events(cluster), this.keys.lastSeen(),

@@ -126,3 +126,35 @@ describe('when the topology changes', () => {
     expect(links.countsByState()).toMatchObject({ healthy: 30, stale: 12 });
   });
 });
+
+describe('when the rollout gate asks which links touching a cluster fail', () => {
+  it('lists the cluster\'s own failing links and its peers\' links towards it, with since when they fail', () => {
+    const links = new FleetLinks(topology);
+    reportRound(links, 0, healthy);
+    links.ingest('eu-1', reportOf('eu-1', (to) => (to === 'us-1' ? LinkState.Unreachable : LinkState.Healthy)), at(10), { 'federation/us-1': 1_000, 'multicluster/us-1': 2_000 });
+    links.ingest('ap-2', reportOf('ap-2', (to) => (to === 'eu-1' ? LinkState.OneSided : LinkState.Healthy)), at(11), { 'federation/eu-1': 3_000 });
+
+    const simplified = (cluster: string) => links.linkFailures(cluster).map(({ from, to, kind, state, since }) => [from, to, kind, state, since]);
+    expect(simplified('eu-1')).toEqual([
+      ['eu-1', 'us-1', LinkKind.Multicluster, LinkState.Unreachable, 2_000],
+      ['eu-1', 'us-1', LinkKind.Federation, LinkState.Unreachable, 1_000],
+      ['ap-2', 'eu-1', LinkKind.Federation, LinkState.OneSided, 3_000],
+    ]);
+    expect(simplified('us-1')).toEqual([
+      ['eu-1', 'us-1', LinkKind.Multicluster, LinkState.Unreachable, 2_000],
+      ['eu-1', 'us-1', LinkKind.Federation, LinkState.Unreachable, 1_000],
+    ]);
+    expect(simplified('us-2')).toEqual([]);
+
+    // A failure whose start the hub never recorded counts as an old one.
+    links.ingest('us-2', reportOf('us-2', (to) => (to === 'ap-1' ? LinkState.Stale : LinkState.Healthy)), at(12));
+    expect(simplified('ap-1')).toEqual([['us-2', 'ap-1', LinkKind.Federation, LinkState.Stale, 0]]);
+
+    // A recovered link, and a cluster that left the fleet, no longer count.
+    links.ingest('eu-1', reportOf('eu-1', healthy), at(20));
+    expect(simplified('us-1')).toEqual([]);
+    links.forget('ap-2', at(21));
+    expect(simplified('eu-1')).toEqual([]);
+    expect(links.clusterLinks('ap-2')).toMatchObject({ reportedAt: null, links: [] });
+  });
+});

@@ -57,6 +57,51 @@ describe('when a hub starts after agents sent link reports', () => {
     expect(payments.findings.map((finding) => finding.id)).toEqual(['link:payments:ap-1:eu-1']);
   });
 
+  it('keeps since when each link fails, in the hub clock, across reports and out-of-order arrivals', async () => {
+    const eu = credentials.get('eu-1')!;
+    const failing = (peers: string[]) => ({ links: linksOf('eu-1').map((link) => (peers.includes(link.name) ? { ...link, state: LinkState.Unreachable } : link)) });
+    const sinceOf = async () => (await loadLinkReports(hub.redis, hub.keys, ['eu-1'])).failingSince.get('eu-1');
+    const before = Date.now();
+    await sender.send(eu, report('eu-1', 10, ReportKind.Link, failing(['us-1'])));
+    const first = await eventually(async () => {
+      const since = await sinceOf();
+      expect(Object.keys(since ?? {})).toEqual(['federation/us-1']);
+      return since!['federation/us-1']!;
+    });
+    expect(first).toBeGreaterThanOrEqual(before);
+
+    // us-1 still fails and ap-1 starts failing: us-1 keeps its time, ap-1 gets a later one.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sender.send(eu, report('eu-1', 12, ReportKind.Link, failing(['us-1', 'ap-1'])));
+    const second = await eventually(async () => {
+      const since = await sinceOf();
+      expect(Object.keys(since ?? {}).sort()).toEqual(['federation/ap-1', 'federation/us-1']);
+      return since!;
+    });
+    expect(second['federation/us-1']).toBe(first);
+    expect(second['federation/ap-1']).toBeGreaterThan(first);
+
+    // A late report (seq 11) changes nothing; us-1 recovering drops it.
+    await sender.send(eu, report('eu-1', 11, ReportKind.Link, failing([])));
+    await sender.send(eu, report('eu-1', 13, ReportKind.Link, failing(['ap-1'])));
+    await eventually(async () => expect(await sinceOf()).toEqual({ 'federation/ap-1': second['federation/ap-1'] }));
+    await sender.send(eu, report('eu-1', 14, ReportKind.Link, failing([])));
+    await eventually(async () => expect(await sinceOf()).toEqual({}));
+  });
+
+  it('forgets the links of a revoked cluster on the next pass', async () => {
+    const gone = await registerCluster(hub, 'gone', 'us');
+    await sender.send(gone, report('gone', 1, ReportKind.Link, { links: linksOf('ap-1').map((link) => ({ ...link, state: LinkState.Unreachable })) }));
+    await eventually(async () => {
+      await hub.linkHealth.pass();
+      expect(hub.linkHealth.links.linkFailures('gone')).toHaveLength(2);
+    });
+    await hub.registry.revoke('gone');
+    await hub.linkHealth.pass();
+    expect(hub.linkHealth.links.linkFailures('gone')).toEqual([]);
+    expect(hub.linkHealth.links.countsByState().unreachable).toBe(0);
+  });
+
   it('leaves out a stored body that is not a link report, and names its cluster', async () => {
     await hub.redis.hset(hub.keys.cluster('quiet'), 'links', JSON.stringify({ links: [{ peer: 'from an older agent' }] }));
     expect((await loadLinkReports(hub.redis, hub.keys)).invalid).toEqual(['quiet']);

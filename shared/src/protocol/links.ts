@@ -43,6 +43,16 @@ export enum LinkState {
   Missing = 'missing',
 }
 
+/** Working, or on the way to work (a new link before DKP's first exchange); every other state is a failure. */
+export function isWorkingLinkState(state: LinkState): boolean {
+  return state === LinkState.Healthy || state === LinkState.Pending;
+}
+
+/** Names a link within its reporting cluster: its resource's kind and name. */
+export function linkResourceKey(observation: Pick<LinkObservation, 'kind' | 'name'>): string {
+  return `${observation.kind}/${observation.name}`;
+}
+
 /** Why a link is in its state. */
 export enum LinkReason {
   ExchangeSucceeded = 'ExchangeSucceeded',

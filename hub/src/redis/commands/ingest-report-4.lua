@@ -17,9 +17,13 @@
     ARGV[7] events cap
     ARGV[8] event JSON ('' for none)
     ARGV[9] number of field groups, then per group:
-            guard field, field count N, then N pairs of field, value.
+            guard field, field count N, then N pairs of field, value,
+            then a first-seen field ('' for none), key count M, then M keys.
             A group is written only when seq is above the group's guard (its last seq),
             so a late report never overwrites newer state of the same kind.
+            A first-seen field holds a JSON object of key -> ms when the key was first
+            listed: keys listed again keep their time, new keys get now, keys no longer
+            listed are dropped (so the hub knows since when a link fails).
 
   Output: { code, prevState, state, prevSync, sync, prevRevision, revision, prevDrift, drift, region }
     code  1  applied
@@ -45,9 +49,19 @@ local fixedFields = #fields
 local i = 10
 for g = 1, tonumber(ARGV[9]) do
   local count = tonumber(ARGV[i + 1])
-  groups[g] = { guard = ARGV[i], first = i + 2, count = count }
-  fields[#fields + 1] = ARGV[i]
+  local group = { guard = ARGV[i], first = i + 2, count = count }
   i = i + 2 + 2 * count
+  group.sinceField, group.sinceCount, group.sinceFirst = ARGV[i], tonumber(ARGV[i + 1]), i + 2
+  i = i + 2 + group.sinceCount
+  groups[g] = group
+  fields[#fields + 1] = group.guard
+end
+-- The first-seen fields' current values follow the guards in the same HMGET.
+for _, group in ipairs(groups) do
+  if group.sinceField ~= '' then
+    fields[#fields + 1] = group.sinceField
+    group.sinceIndex = #fields
+  end
 end
 
 local current = rcall('HMGET', clusterKey, unpack(fields))
@@ -80,6 +94,18 @@ for g, group in ipairs(groups) do
       writes[#writes + 1] = field
       writes[#writes + 1] = value
       if after[field] ~= nil then after[field] = value end
+    end
+    if group.sinceField ~= '' then
+      local before = current[group.sinceIndex] and cjson.decode(current[group.sinceIndex]) or {}
+      local since, listed = {}, false
+      for j = 0, group.sinceCount - 1 do
+        local key = ARGV[group.sinceFirst + j]
+        since[key] = before[key] or now
+        listed = true
+      end
+      writes[#writes + 1] = group.sinceField
+      -- cjson encodes an empty table as an array; an empty map is written as such.
+      writes[#writes + 1] = listed and cjson.encode(since) or '{}'
     end
   end
 end
