@@ -122,7 +122,7 @@ export class Hub {
       watch: new AssignmentWatch(this.redis, rolloutStore, this.logger),
       controller: new RolloutController(
         workScripts, controllerStore,
-        new RedisFleetView(new FleetState(this.workRedis, this.keys), this.alerts), new FleetHeads(this.workRedis, this.keys),
+        new RedisFleetView(new FleetState(this.workRedis, this.keys), this.alerts, this.linkHealth.links), new FleetHeads(this.workRedis, this.keys),
         { replicaId: o.replicaId, leaseTtlMs: o.leaseTtlMs, intervalMs: o.rolloutIntervalMs }, this.logger.child({ component: 'rollout' }),
         new RolloutMetrics(this.metrics.registry, rolloutStore), new RolloutAlerts(this.alerts, controllerStore),
       ),

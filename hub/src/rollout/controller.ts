@@ -1,10 +1,12 @@
 import type { Logger, RolloutPolicy } from '@netfleet/shared';
+import { LinkState } from '@netfleet/shared/protocol/links';
+import type { LinkFailure } from '../links/link-failures.js';
 import { HubError, HubErrorCode } from '../errors.js';
 import type { HubScripts } from '../redis/scripts.js';
 import { LeaderLoop } from '../sweeper/leader-loop.js';
 import { blackoutAt } from './blackout.js';
 import type { ClusterObservation, FleetView } from './fleet-view.js';
-import { REPORTED_GATES, type ReportedGate } from './gates.js';
+import { HealthGate, REPORTED_GATES, type ReportedGate } from './gates.js';
 import type { FleetHead, FleetHeads } from './heads.js';
 import { rolloutIdOf } from './ids.js';
 import {
@@ -144,16 +146,23 @@ export class RolloutController extends LeaderLoop<ControllerTick> {
     if (blackout.active !== rollout.blackout.active || blackout.endsAt !== rollout.blackout.endsAt) {
       events.push({ type: 'blackout', active: blackout.active, endsAt: blackout.endsAt, at: now });
     }
+    const hasApplied = (cluster: string) => observations.get(cluster)?.appliedRevision === rollout.revision;
     for (const [name, progress] of Object.entries(rollout.clusters)) {
-      events.push(...clusterEvents(rollout.revision, name, progress, observations.get(name), now));
+      events.push(...clusterEvents(rollout.revision, name, progress, observations.get(name), now, hasApplied));
     }
     events.push({ type: 'tick', at: now });
     return events;
   }
 }
 
-/** The events that tell the reducer what changed for one cluster since it last heard. */
-export function clusterEvents(revision: string, cluster: string, progress: ClusterProgress, observation: ClusterObservation | undefined, at: number): RolloutEvent[] {
+/**
+ * The events that tell the reducer what changed for one cluster since it last heard.
+ * `hasApplied` says whether a peer cluster runs the rollout's revision yet.
+ */
+export function clusterEvents(
+  revision: string, cluster: string, progress: ClusterProgress, observation: ClusterObservation | undefined, at: number,
+  hasApplied: (peer: string) => boolean,
+): RolloutEvent[] {
   // A cluster that left the registry reports nothing any more: it counts as offline.
   const online = observation?.online ?? false;
   const events: RolloutEvent[] = [];
@@ -166,16 +175,38 @@ export function clusterEvents(revision: string, cluster: string, progress: Clust
   const applied = observation.appliedRevision === revision;
   if (applied && !progress.applied) events.push({ type: 'clusterApplied', cluster, revision, at });
   if (applied && observation.ready !== progress.ready) events.push({ type: 'clusterReady', cluster, revision, ready: observation.ready, at });
-  const passing: Record<ReportedGate, boolean | undefined> = {
+  const linkFailures = newLinkFailures(cluster, observation.linkFailures, progress.assignedAt, hasApplied);
+  const passing: Record<ReportedGate, boolean> = {
     noNewDrift: !(applied && observation.driftCount > 0),
-    noNewLinkFailures: observation.failingLinks === undefined ? undefined : observation.failingLinks === 0,
+    noNewLinkFailures: linkFailures.length === 0,
     noCriticalAlerts: observation.criticalAlerts === 0,
   };
   for (const gate of REPORTED_GATES) {
-    const value = passing[gate];
-    if (value !== undefined && value !== progress.gates[gate]) events.push({ type: 'gate', cluster, gate, passing: value, at });
+    if (passing[gate] === progress.gates[gate]) continue;
+    const detail = gate === HealthGate.NoNewLinkFailures && linkFailures.length > 0 ? describeLinkFailures(linkFailures) : undefined;
+    events.push({ type: 'gate', cluster, gate, passing: passing[gate], ...(detail ? { detail } : {}), at });
   }
   return events;
+}
+
+/**
+ * The link failures that began after the cluster got the revision. A one-sided link to or
+ * from a peer that does not run the revision yet is the rollout itself on its way (a link
+ * the revision adds, or one it removes, exists on one side only until the peer's wave),
+ * so it does not count.
+ */
+export function newLinkFailures(cluster: string, failures: readonly LinkFailure[], assignedAt: number | null, hasApplied: (peer: string) => boolean): LinkFailure[] {
+  if (assignedAt === null) return [];
+  return failures.filter((failure) => {
+    if (failure.since < assignedAt) return false;
+    const peer = failure.from === cluster ? failure.to : failure.from;
+    return !(failure.state === LinkState.OneSided && !hasApplied(peer));
+  });
+}
+
+function describeLinkFailures(failures: readonly LinkFailure[]): string {
+  const shown = failures.slice(0, 3).map((failure) => `${failure.from}→${failure.to} ${failure.state}`).join(', ');
+  return failures.length > 3 ? `${shown} and ${failures.length - 3} more` : shown;
 }
 
 /** A person's control of a rollout, applied from the API on any replica. */

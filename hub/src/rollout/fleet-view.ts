@@ -1,6 +1,7 @@
 import { AlertSeverity, ClusterState, SyncStatus } from '@netfleet/shared';
 import type { AlertEngine } from '../alerts/alert-engine.js';
 import { AlertRule } from '../alerts/rules.js';
+import type { LinkFailure } from '../links/link-failures.js';
 import type { FleetState } from '../state/fleet-state.js';
 import type { PlanCluster } from './plan.js';
 
@@ -17,8 +18,8 @@ export interface ClusterObservation {
   ready: boolean;
   /** Drift items reported against `appliedRevision`. */
   driftCount: number;
-  /** Failing federation/multicluster links; undefined while the hub keeps no link state for the cluster. */
-  failingLinks?: number;
+  /** Failing federation/multicluster links of the cluster and of its peers towards it. */
+  linkFailures: LinkFailure[];
   /** Firing critical alerts about the cluster, offline alerts aside (offline is its own hold). */
   criticalAlerts: number;
 }
@@ -32,9 +33,14 @@ export interface FleetView {
 
 const PAGE = 500;
 
-/** The fleet as the hub's Redis state (FleetState) and alert engine hold it. */
+/** Where the failing links touching a cluster are read (the replica's link health). */
+export interface LinkFailureSource {
+  linkFailures(cluster: string): LinkFailure[];
+}
+
+/** The fleet as the hub's Redis state (FleetState), alert engine and link health hold it. */
 export class RedisFleetView implements FleetView {
-  constructor(private readonly fleet: FleetState, private readonly alerts: AlertEngine) {}
+  constructor(private readonly fleet: FleetState, private readonly alerts: AlertEngine, private readonly links: LinkFailureSource) {}
 
   async clusters(): Promise<PlanCluster[]> {
     const clusters: PlanCluster[] = [];
@@ -73,6 +79,7 @@ export class RedisFleetView implements FleetView {
         },
         ready: readiness !== null && readiness.notReady === 0 && readiness.waiting === 0,
         driftCount: detail.driftCount,
+        linkFailures: this.links.linkFailures(name),
         criticalAlerts: critical.get(name) ?? 0,
       });
     });

@@ -362,14 +362,14 @@ class Draft {
         return;
     }
     if (cluster.status === ClusterStatus.Updating && isUpdated(cluster, this.rollout.plan.waves[cluster.wave]!)) cluster.status = ClusterStatus.Ready;
-    this.checkWatchedGates(event.cluster);
+    this.checkWatchedGates(event.cluster, event.type === 'gate' ? event : undefined);
   }
 
   /**
    * A cluster of a finished wave, or of the baking wave, that stops passing a gate has
    * failed: it already counted as healthy, so this is the revision going bad.
    */
-  private checkWatchedGates(name: string): void {
+  private checkWatchedGates(name: string, gateEvent?: { gate: ReportedGate; detail?: string }): void {
     const rollout = this.rollout;
     const cluster = rollout.clusters[name]!;
     if (cluster.status !== ClusterStatus.Ready || !cluster.online) return;
@@ -377,7 +377,9 @@ class Draft {
     const watched = cluster.wave < rollout.wave || (cluster.wave === rollout.wave && baking);
     if (!watched) return;
     const failing = failingGate(cluster, rollout.plan.waves[cluster.wave]!);
-    if (failing) this.failCluster(name, `gate ${failing} failed after the cluster passed`);
+    if (!failing) return;
+    const detail = gateEvent?.gate === failing && gateEvent.detail ? `: ${gateEvent.detail}` : '';
+    this.failCluster(name, `gate ${failing} failed after the cluster passed${detail}`);
   }
 
   private failCluster(name: string, reason: string): void {

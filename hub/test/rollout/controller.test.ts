@@ -1,6 +1,8 @@
 import { Registry } from 'prom-client';
 import type { Credentials, RolloutPolicy } from '@netfleet/shared';
 import { ReportKind, SyncStatus } from '@netfleet/shared';
+import { LinkKind, LinkState } from '@netfleet/shared/protocol/links';
+import type { LinkFailure } from '../../src/links/link-failures.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../../src/index.js';
 import { RolloutController, clusterEvents } from '../../src/rollout/controller.js';
@@ -44,7 +46,7 @@ describe('rollout controller on a hub', () => {
   let metrics: RolloutMetrics;
 
   function controller(replicaId: string, leaseTtlMs = 15_000): RolloutController {
-    const created = new RolloutController(hub.scripts, store, new RedisFleetView(hub.fleet, hub.alerts), heads, { replicaId, leaseTtlMs }, quietLogger(), metrics, new RolloutAlerts(hub.alerts, store));
+    const created = new RolloutController(hub.scripts, store, new RedisFleetView(hub.fleet, hub.alerts, hub.linkHealth.links), heads, { replicaId, leaseTtlMs }, quietLogger(), metrics, new RolloutAlerts(hub.alerts, store));
     controllers.push(created);
     return created;
   }
@@ -167,8 +169,11 @@ describe('clusterEvents', () => {
     gates: { noNewDrift: true, noNewLinkFailures: true, noCriticalAlerts: true }, reason: null,
   };
   const observed = (fields: Partial<ClusterObservation>): ClusterObservation => ({
-    name: 'a', online: true, appliedRevision: 'rev-old', sync: null, ready: true, driftCount: 0, criticalAlerts: 0, ...fields,
+    name: 'a', online: true, appliedRevision: 'rev-old', sync: null, ready: true, driftCount: 0, linkFailures: [], criticalAlerts: 0, ...fields,
   });
+  const failure = (from: string, to: string, state: LinkState, since: number): LinkFailure => ({ from, to, kind: LinkKind.Federation, name: to, state, since });
+  /** Peers b and c; only c runs the new revision. */
+  const hasApplied = (peer: string) => peer === 'c';
 
   it.each<[string, ClusterProgress, ClusterObservation | undefined, unknown[]]>([
     ['nothing while the agent still runs the old revision', updating, observed({}), []],
@@ -184,11 +189,24 @@ describe('clusterEvents', () => {
     ['drift against the new revision as a failing gate', { ...updating, applied: true, ready: true, status: 'ready' }, observed({ appliedRevision: REV, driftCount: 2 }), [
       { type: 'gate', cluster: 'a', gate: 'noNewDrift', passing: false, at: 5 },
     ]],
-    ['a critical alert and failing links as failing gates', updating, observed({ criticalAlerts: 1, failingLinks: 3 }), [
-      { type: 'gate', cluster: 'a', gate: 'noNewLinkFailures', passing: false, at: 5 }, { type: 'gate', cluster: 'a', gate: 'noCriticalAlerts', passing: false, at: 5 },
+    ['a critical alert and links failing since the assignment as failing gates', updating, observed({
+      criticalAlerts: 1, linkFailures: [failure('a', 'b', LinkState.Unreachable, 1_500), failure('c', 'a', LinkState.Stale, 1_000)],
+    }), [
+      { type: 'gate', cluster: 'a', gate: 'noNewLinkFailures', passing: false, detail: 'a→b unreachable, c→a stale', at: 5 },
+      { type: 'gate', cluster: 'a', gate: 'noCriticalAlerts', passing: false, at: 5 },
+    ]],
+    ['no failing gate for links that failed before the assignment', updating, observed({ linkFailures: [failure('a', 'b', LinkState.Unreachable, 999), failure('b', 'a', LinkState.Stale, 0)] }), []],
+    ['no failing gate for a one-sided link with a peer not on the revision yet', updating, observed({
+      linkFailures: [failure('a', 'b', LinkState.OneSided, 2_000), failure('b', 'a', LinkState.OneSided, 2_000)],
+    }), []],
+    ['a failing gate for a one-sided link with a peer on the revision', updating, observed({ linkFailures: [failure('c', 'a', LinkState.OneSided, 2_000)] }), [
+      { type: 'gate', cluster: 'a', gate: 'noNewLinkFailures', passing: false, detail: 'c→a one-sided', at: 5 },
+    ]],
+    ['a passing gate again once the new failures are gone', { ...updating, gates: { ...updating.gates, noNewLinkFailures: false } }, observed({}), [
+      { type: 'gate', cluster: 'a', gate: 'noNewLinkFailures', passing: true, at: 5 },
     ]],
     ['nothing about a cluster not given the revision yet', { ...updating, status: 'pending' }, observed({ appliedRevision: REV, criticalAlerts: 1 }), []],
   ])('reports %s', (_name, progress, observation, want) => {
-    expect(clusterEvents(REV, 'a', progress, observation, 5)).toEqual(want);
+    expect(clusterEvents(REV, 'a', progress, observation, 5, hasApplied)).toEqual(want);
   });
 });

@@ -57,7 +57,7 @@ describe('a rollout across 12 clusters in 3 regions', () => {
     sender = new TestSender(space);
     store = new RolloutStore(hub.redis, hub.keys);
     heads = new FleetHeads(hub.redis, hub.keys);
-    controller = new RolloutController(hub.scripts, store, new RedisFleetView(hub.fleet, hub.alerts), heads, { replicaId: 'fleet-test' }, quietLogger());
+    controller = new RolloutController(hub.scripts, store, new RedisFleetView(hub.fleet, hub.alerts, hub.linkHealth.links), heads, { replicaId: 'fleet-test' }, quietLogger());
     for (const { name, region } of CLUSTERS) credentials.set(name, await registerCluster(hub, name, region));
     await agentsApply(CLUSTERS.map((cluster) => cluster.name), '');
   });

@@ -207,9 +207,10 @@ describe('rollout state machine', () => {
       expect(transitions[0]!.assignments).toEqual([{ cluster: 'c1', revision: 'rev-old', rolloutId: 'r1', attempt: 2, reason: 'rollback: cluster c1 gate noNewDrift failed after the cluster passed' }]);
     });
 
-    it('rolls back when a link fails during the bake', () => {
-      const { rollout } = run(bakingCanary({ failurePolicy: 'rollback' }), [{ type: 'gate', cluster: 'c1', gate: 'noNewLinkFailures', passing: false }]);
+    it('rolls back when a link fails during the bake, naming the link', () => {
+      const { rollout } = run(bakingCanary({ failurePolicy: 'rollback' }), [{ type: 'gate', cluster: 'c1', gate: 'noNewLinkFailures', passing: false, detail: 'c1→e1 unreachable' }]);
       expect(rollout.phase).toBe('rolledBack');
+      expect(rollout.reason).toBe('cluster c1 gate noNewLinkFailures failed after the cluster passed: c1→e1 unreachable');
     });
 
     it('goes back to progressing with a fresh deadline when a cluster goes offline', () => {
