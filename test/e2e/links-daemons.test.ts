@@ -16,13 +16,13 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { CustomObjectsApi } from '@kubernetes/client-node';
-import { FsRepoReader, loadFleet, type Alert, type ClusterDetail, type KubeObject } from '@netfleet/shared';
+import { FsRepoReader, loadFleet, type Alert, type ClusterDetail } from '@netfleet/shared';
 import { LinkState, type LinkMatrixResponse } from '@netfleet/shared/protocol/links';
 import type { KubeApiServer } from '../src/kube/server.js';
 import { createTestCa, startMetadataPeer, type MetadataPeer } from '../src/metadata-peer.js';
 import { Hub, AlertRule } from '../../hub/src/index.js';
 import { startReceiver } from '../../hub/test/receivers.js';
+import { writeLinkStatuses, type DkpLinkStatus } from './dkp-links.js';
 import { connectToHub, register, type Reporter } from '../../agent/src/report/index.js';
 import type { AgentDaemon } from '../../agent/src/daemon/daemon.js';
 import type { KubeClient } from '../../agent/src/kube/client.js';
@@ -48,24 +48,6 @@ interface Member {
   reporter: Reporter;
 }
 
-type DkpStatus = 'healthy' | 'stale';
-
-/** What DKP's hooks write after exchanging metadata with `peer` (timestamps form); stale: last fetched 12 minutes ago. */
-function statusOf(kind: string, peer: string, status: DkpStatus): Record<string, unknown> {
-  const gateways = [{ address: '203.0.113.5', port: 15443 }];
-  const fetchedAt = new Date(Date.now() - (status === 'stale' ? 12 * 60_000 : 5_000)).toISOString();
-  return {
-    metadataCache: {
-      public: { clusterUUID: `uuid-${peer}`, rootCA: 'ca', authnKeyPub: 'key' },
-      publicLastFetchTimestamp: fetchedAt,
-      private: kind === 'IstioFederation'
-        ? { ingressGateways: gateways, publicServices: [] }
-        : { apiHost: 'istio-api-proxy.example', networkName: 'nyc', ingressGateways: gateways },
-      privateLastFetchTimestamp: fetchedAt,
-    },
-  };
-}
-
 describe('when agent daemons report their federation and multicluster links to the hub', () => {
   const prefix = `{nf-links-${randomBytes(4).toString('hex')}}`;
   const members = new Map<string, Member>();
@@ -87,22 +69,7 @@ describe('when agent daemons report their federation and multicluster links to t
     .filter((alert) => alert.rule === AlertRule.LinkPartition || alert.rule === AlertRule.LinkProblem);
 
   /** Plays DKP: writes the status of every link resource of `from` pointing at one of `to`. */
-  async function writeStatuses(from: string, to: readonly string[], status: DkpStatus): Promise<void> {
-    const member = members.get(from)!;
-    const objects = await linkObjects(member);
-    const custom = member.kube.kubeConfig().makeApiClient(CustomObjectsApi);
-    for (const object of objects.filter((candidate) => to.includes(candidate.metadata.name))) {
-      await custom.replaceClusterCustomObjectStatus({
-        group: 'deckhouse.io', version: 'v1alpha1', plural: object.kind === 'IstioFederation' ? 'istiofederations' : 'istiomulticlusters',
-        name: object.metadata.name, body: { ...object, status: statusOf(object.kind, object.metadata.name, status) },
-      });
-    }
-  }
-
-  async function linkObjects(member: Member): Promise<KubeObject[]> {
-    const lists = await Promise.all(['IstioFederation', 'IstioMulticluster'].map((kind) => member.client.list(LINK_API_VERSION, kind)));
-    return lists.flatMap((list) => list.items);
-  }
+  const writeStatuses = (from: string, to: readonly string[], status: DkpLinkStatus) => writeLinkStatuses(members.get(from)!.kube, to, status);
 
   async function cli(argv: string[]): Promise<{ code: number; out: string }> {
     const stdout = new PassThrough();

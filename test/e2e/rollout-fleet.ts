@@ -133,7 +133,8 @@ export class TestAgent {
     const client = clientFor(this.kube);
     await client.apply(namespace(AGENT_NAMESPACE), { force: false });
     this.daemon = new AgentDaemon({
-      options: await daemonOptions('unused', { cluster: this.name, interval: 1, retryInterval: 1, resyncInterval: 300 }),
+      // Links are checked every second; no peer endpoints exist here, so nothing is probed.
+      options: await daemonOptions('unused', { cluster: this.name, interval: 1, retryInterval: 1, resyncInterval: 300, linkInterval: 1, linkProbes: false }),
       source: gitFleetSource(git), render: renderCluster, client, logger: quietLogger(), serveHttp: false,
     });
     this.daemon.events.on('synced', (result) => {
@@ -164,6 +165,8 @@ export class TestAgent {
 export interface RolloutFleetOptions {
   /** The RolloutPolicy document. */
   policy: string;
+  /** Files every commit carries besides the fleet's own (mesh groups, say). */
+  files?: Record<string, string>;
   /** Hub options for every in-process replica. */
   hub?: Partial<HubOptions>;
 }
@@ -261,7 +264,7 @@ export class RolloutFleet {
   async commit(extra: Record<string, string>): Promise<string> {
     this.#release += 1;
     const policy = this.#release === 1 ? SETUP_POLICY : this.options.policy;
-    const files = { ...fleetFiles(policy, String(this.#release)), ...extra };
+    const files = { ...fleetFiles(policy, String(this.#release)), ...this.options.files, ...extra };
     const stale = [...this.#extraFiles].filter((file) => !(file in files));
     if (stale.length > 0) await this.tree.remove(...stale);
     this.#extraFiles = new Set(Object.keys(extra));

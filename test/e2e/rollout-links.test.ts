@@ -1,0 +1,100 @@
+/**
+ * Acceptance of the "no new link failures" gate (issue 7) with the real agent daemon on 12
+ * clusters, three of them in a federation: a link that already failed before a cluster got
+ * the revision does not hold the rollout, and a link that fails on the canary while it
+ * bakes rolls the commit back before any other cluster receives it. The test plays DKP by
+ * writing link statuses through the status subresource; the agents report the links, the
+ * hub keeps since when each fails, and the controller judges the gate.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LinkState } from '@netfleet/shared/protocol/links';
+import { writeLinkStatuses } from './dkp-links.js';
+import { RolloutFleet, eventually } from './rollout-fleet.js';
+
+const MEMBERS = ['eu-1', 'eu-2', 'us-1'];
+const MESH = {
+  'mesh/groups.yaml': `apiVersion: netfleet.io/v1alpha1
+kind: MeshGroup
+metadata:
+  name: payments
+spec:
+  type: federation
+  members: [${MEMBERS.join(', ')}]
+`,
+};
+
+const policy = (canaryBake: string) => `apiVersion: netfleet.io/v1alpha1
+kind: RolloutPolicy
+metadata:
+  name: default
+spec:
+  waves:
+    - name: canary
+      selector:
+        names: [eu-1]
+      bakeTime: ${canaryBake}
+      deadline: 60s
+    - name: region-1
+      selector:
+        regions: [eu]
+      maxParallel: 2
+      bakeTime: 1s
+      deadline: 60s
+    - name: rest
+      selector:
+        all: true
+      maxParallel: 50%
+      deadline: 60s
+  onFailure: rollback
+  unselectedClusters: lastWave
+`;
+
+describe('when links fail around a rollout', () => {
+  const fleet = new RolloutFleet({ policy: policy('1s'), files: MESH });
+  const hub = () => fleet.hubs[0]!;
+
+  beforeAll(async () => {
+    await fleet.start();
+    for (const member of MEMBERS) await writeLinkStatuses(fleet.agent(member).kube, MEMBERS, 'healthy');
+    await eventually(() => {
+      const cells = hub().linkHealth.links.view({ group: 'payments' }).groups[0]!.cells;
+      expect(cells.map((cell) => cell.state)).toEqual(new Array(6).fill(LinkState.Healthy));
+    }, { timeoutMs: 20_000, intervalMs: 100 });
+  }, 150_000);
+
+  afterAll(() => fleet.close(), 60_000);
+
+  it('does not hold the rollout for a link that failed before the cluster got the revision', async () => {
+    await writeLinkStatuses(fleet.agent('us-1').kube, ['eu-2'], 'stale');
+    await eventually(() => expect(hub().linkHealth.links.linkFailures('eu-2').map((failure) => [failure.from, failure.state])).toEqual([['us-1', LinkState.Stale]]), { timeoutMs: 15_000 });
+
+    const revision = await fleet.commit({});
+    const rollout = await fleet.waitForPhase(revision, 'done', 60_000);
+    expect(rollout.clusters['eu-2']).toMatchObject({ status: 'ready', gates: { noNewLinkFailures: true } });
+    await eventually(() => {
+      for (const agent of fleet.agents) expect(agent.revision, agent.name).toBe(revision);
+    }, { timeoutMs: 20_000 });
+    await writeLinkStatuses(fleet.agent('us-1').kube, ['eu-2'], 'healthy');
+    await eventually(() => expect(hub().linkHealth.links.linkFailures('eu-2')).toEqual([]), { timeoutMs: 15_000 });
+  }, 90_000);
+
+  it('rolls back a commit whose canary loses a link while it bakes, before any other cluster gets it', async () => {
+    const good = (await fleet.store.lastGoodRevision())!;
+    const bad = await fleet.commit({ 'rollout/default.yaml': policy('10m') });
+    const baking = await fleet.waitForPhase(bad, 'baking', 20_000);
+    expect(baking.clusters['eu-1']!.gates.noNewLinkFailures).toBe(true);
+
+    await writeLinkStatuses(fleet.agent('eu-1').kube, ['eu-2'], 'stale');
+    const rollout = await fleet.waitForPhase(bad, 'rolledBack', 20_000);
+    expect(rollout.clusters['eu-1']).toMatchObject({ status: 'rolledBack' });
+    expect(rollout.reason).toMatch(/noNewLinkFailures.*eu-1→eu-2 stale/);
+    expect((await fleet.status(bad)).reason).toMatch(/eu-1→eu-2 stale/);
+
+    await eventually(() => expect(fleet.agent('eu-1').daemon.lastResult).toMatchObject({ revision: good, appliedRevision: good }), { timeoutMs: 20_000 });
+    const assignments = await fleet.store.assignments();
+    for (const agent of fleet.agents) {
+      expect(assignments.get(agent.name)?.revision, agent.name).toBe(good);
+      if (agent.name !== 'eu-1') expect(agent.applied, agent.name).not.toContain(bad);
+    }
+  }, 60_000);
+});
