@@ -12,6 +12,9 @@ import { linkKey, withoutCovered, type LinkHealth, type PairGraph, type Partitio
  * stale, broken, certificate expiring, peer identity changed, undeclared). A report from
  * one cluster touches only that cluster's row, the pairs it is part of and the targets it
  * probes, so an update costs O(group size), not O(links).
+ * A cell its source's revision does not declare (a rollout half done) is no link at all:
+ * not missing, in no count or finding, absent from the view, unless the source reports it
+ * anyway (a leftover resource), which then shows as reported.
  */
 
 export interface LinkMatrixOptions {
@@ -35,9 +38,12 @@ export function defaultLinkMatrixOptions(): LinkMatrixOptions {
 
 const ALL_CELL_STATES: LinkCellState[] = [...Object.values(LinkState), 'unknown'];
 
-/** States with nothing to say: working, on the way, or not reported yet. */
-function isFine(state: LinkCellState): boolean {
-  return state === 'unknown' || isWorkingLinkState(state);
+/** A cell's state; undefined for a link its source neither declares nor reports. */
+type CellState = LinkCellState | undefined;
+
+/** States with nothing to say: working, on the way, not reported yet, or no link. */
+function isFine(state: CellState): boolean {
+  return state === undefined || state === 'unknown' || isWorkingLinkState(state);
 }
 
 /** A link that cannot carry traffic to its peer right now: what partitions are made of. */
@@ -55,6 +61,8 @@ class GroupMatrix {
   readonly index: Map<string, number>;
   /** Row-major n×n: what member `from` reported about member `to`. */
   readonly cells: (LinkObservation | undefined)[];
+  /** Row-major n×n: 1 when the revision `from` runs declares the link to `to`. */
+  readonly declared: Uint8Array;
   /** When each member's links were last reported; undefined until its first report. */
   readonly reportedAt: (string | undefined)[];
   readonly counts: LinkCellCounts;
@@ -70,16 +78,29 @@ class GroupMatrix {
     this.size = group.members.length;
     this.index = new Map(group.members.map((member, position) => [member, position]));
     this.cells = new Array(this.size * this.size).fill(undefined);
+    this.declared = new Uint8Array(this.size * this.size);
+    let declaredLinks = 0;
+    group.members.forEach((from, row) => {
+      const peers = group.declared.get(from);
+      if (!peers) return;
+      group.members.forEach((to, column) => {
+        if (row === column || !peers.has(to)) return;
+        this.declared[row * this.size + column] = 1;
+        declaredLinks += 1;
+      });
+    });
     this.reportedAt = new Array(this.size).fill(undefined);
     this.counts = Object.fromEntries(ALL_CELL_STATES.map((state) => [state, 0])) as LinkCellCounts;
-    this.counts.unknown = this.size * (this.size - 1);
+    this.counts.unknown = declaredLinks;
     this.expiring = Array.from({ length: this.size }, () => new Map());
     this.identityChanges = Array.from({ length: this.size }, () => new Map());
   }
 
-  stateAt(from: number, to: number): LinkCellState {
-    if (this.reportedAt[from] === undefined) return 'unknown';
-    return this.cells[from * this.size + to]?.state ?? LinkState.Missing;
+  stateAt(from: number, to: number): CellState {
+    const cell = from * this.size + to;
+    const declared = this.declared[cell] === 1;
+    if (this.reportedAt[from] === undefined) return declared ? 'unknown' : undefined;
+    return this.cells[cell]?.state ?? (declared ? LinkState.Missing : undefined);
   }
 }
 
@@ -147,25 +168,31 @@ export class LinkMatrix {
     const wasReported = matrix.reportedAt[from] !== undefined;
     let reachabilityChanged = !wasReported;
     const previous = cells.slice(from * size, from * size + size);
+    const oldStates = previous.map((_, to) => matrix.stateAt(from, to));
     matrix.reportedAt[from] = at;
     const clusters = this.#clusters.length;
     const fromCluster = this.#clusterIndex.get(group.members[from]!)!;
     for (let to = 0; to < size; to += 1) {
       if (to === from) continue;
       const observation = peers?.get(group.members[to]!);
-      const oldState = wasReported ? previous[to]?.state ?? LinkState.Missing : 'unknown';
+      const oldState = oldStates[to];
       cells[from * size + to] = observation;
+      const newState = matrix.stateAt(from, to);
+      // Pairs count the links of reported rows: declared ones, and undeclared ones reported anyway.
       const pair = fromCluster * clusters + this.#clusterIndex.get(group.members[to]!)!;
-      if (!wasReported) this.#pairTotal[pair]! += 1;
+      const countedBefore = wasReported && oldState !== undefined;
+      if (countedBefore !== (newState !== undefined)) {
+        this.#pairTotal[pair]! += countedBefore ? -1 : 1;
+        reachabilityChanged = true;
+      }
       const failedBefore = isReachabilityFailure(previous[to]);
       const failedNow = isReachabilityFailure(observation);
       if (failedBefore !== failedNow) {
         this.#pairFailed[pair]! += failedNow ? 1 : -1;
         reachabilityChanged = true;
       }
-      const newState = observation?.state ?? LinkState.Missing;
-      counts[oldState] -= 1;
-      counts[newState] += 1;
+      if (oldState !== undefined) counts[oldState] -= 1;
+      if (newState !== undefined) counts[newState] += 1;
       this.#updatePair(matrix, from, to);
       this.#updateTarget(matrix, from, to, observation, identityNotBefore);
     }
@@ -253,20 +280,24 @@ export class LinkMatrix {
         const from = names[Math.floor(pair / names.length)]!;
         const to = names[pair % names.length]!;
         return (this.#groupsOf.get(from) ?? [])
-          .filter((matrix) => matrix.index.has(to) && matrix.reportedAt[matrix.index.get(from)!] !== undefined)
+          .filter((matrix) => {
+            const row = matrix.index.get(from)!;
+            const column = matrix.index.get(to);
+            return column !== undefined && matrix.reportedAt[row] !== undefined && matrix.stateAt(row, column) !== undefined;
+          })
           .map((matrix) => linkKey(matrix.group.name, from, to));
       },
     };
   }
 
-  /** Every declared link whose source reported, as a list (the pair graph, link by link). */
+  /** Every link whose source reported, as a list (the pair graph, link by link). */
   *linkHealth(): Generator<LinkHealth> {
     for (const matrix of this.#groups) {
       const { size, cells, group } = matrix;
       for (let from = 0; from < size; from += 1) {
         if (matrix.reportedAt[from] === undefined) continue;
         for (let to = 0; to < size; to += 1) {
-          if (to === from) continue;
+          if (to === from || matrix.stateAt(from, to) === undefined) continue;
           yield { group: group.name, from: group.members[from]!, to: group.members[to]!, failed: isReachabilityFailure(cells[from * size + to]) };
         }
       }
@@ -306,7 +337,7 @@ export class LinkMatrix {
         const toName = group.members[to]!;
         if (query.region && !inRegion(fromName) && !inRegion(toName)) continue;
         const state = matrix.stateAt(from, to);
-        if (query.state && state !== query.state) continue;
+        if (state === undefined || (query.state && state !== query.state)) continue;
         if (filtered) counts[state] += 1;
         out.push(cellView(fromName, toName, state, cells[from * size + to]));
       }
@@ -369,7 +400,8 @@ function pairFindings(matrix: GroupMatrix, a: number, b: number): LinkFinding[] 
   }
   for (const side of [0, 1] as const) {
     const other = side === 0 ? 1 : 0;
-    if (states[side] === LinkState.Missing && states[other] !== 'unknown') {
+    // The other side's resource exists: its cell is reported, not missing.
+    if (states[side] === LinkState.Missing && states[other] !== 'unknown' && states[other] !== undefined) {
       return [{
         ...base(LinkFindingType.MissingOnOneSide, `${names[side]}:${names[other]}`),
         clusters: [names[side], names[other]],
@@ -395,7 +427,8 @@ function pairFindings(matrix: GroupMatrix, a: number, b: number): LinkFinding[] 
     const state = states[side];
     if (isFine(state)) continue;
     if (state === LinkState.Missing) {
-      // The other side has not reported yet: only this side is known to lack its resource.
+      // The other side has not reported yet, or its revision declares no link back:
+      // only this side is known to lack its resource.
       found.push({
         ...base(LinkFindingType.MissingOnOneSide, `${names[side]}:${names[other]}`),
         clusters: [names[side], names[other]],
