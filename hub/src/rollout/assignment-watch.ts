@@ -17,7 +17,8 @@ export class AssignmentWatch {
   constructor(client: Redis, private readonly store: RolloutStore, private readonly logger: Logger) {
     this.subscriber = client.duplicate();
     this.subscriber.on('error', (error: Error) => this.logger.warn({ err: error.message }, 'assignment subscription error'));
-    this.subscriber.on('message', (_channel: string, cluster: string) => this.wake(cluster));
+    // `*`: the fleet's default changed, which is the assignment of every cluster without one.
+    this.subscriber.on('message', (_channel: string, cluster: string) => (cluster === '*' ? this.wakeAll() : this.wake(cluster)));
     // Re-subscription after a reconnect is automatic; changes made while away are caught by a re-read.
     this.subscriber.on('ready', () => this.wakeAll());
   }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { HubKeys } from '../redis/keys.js';
 import { commandName, defineCommands } from '../redis/script-loader.js';
+import { rolloutIdOf } from './ids.js';
 import { isTerminal, RolloutPhase, type Assignment, type Notice, type Rollout, type Transition } from './machine.js';
 
 /** A cluster's assignment as stored and served to its agent. */
@@ -100,9 +101,22 @@ export class RolloutStore {
     return (await this.client.lrange(this.keys.rolloutEvents(id), 0, limit - 1)).map((json) => JSON.parse(json) as StoredNotice);
   }
 
+  /**
+   * The cluster's assignment. A cluster no rollout covered yet (registered after the
+   * rollout in progress was planned) gets the last fully rolled-out revision, never the
+   * branch head a rollout has not vetted; null only before any rollout finished.
+   */
   async assignment(cluster: string): Promise<StoredAssignment | null> {
     const json = await this.client.hget(this.keys.assignments(), cluster);
-    return json === null ? null : (JSON.parse(json) as StoredAssignment);
+    if (json !== null) return JSON.parse(json) as StoredAssignment;
+    const lastGood = await this.lastGoodRevision();
+    if (lastGood === null) return null;
+    const rolloutId = rolloutIdOf(lastGood);
+    const createdAt = await this.client.zscore(this.keys.rollouts(), rolloutId);
+    return {
+      cluster, revision: lastGood, rolloutId, attempt: 1, assignedAt: Number(createdAt ?? 0),
+      reason: 'not covered by a rollout yet: the last fully rolled-out revision',
+    };
   }
 
   async assignments(): Promise<Map<string, StoredAssignment>> {

@@ -3,9 +3,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HubKeys } from '../../src/redis/keys.js';
 import { AssignmentWatch } from '../../src/rollout/assignment-watch.js';
 import { reduce } from '../../src/rollout/machine.js';
-import { RolloutStore, assignmentTag } from '../../src/rollout/store.js';
+import { CommitResult, RolloutStore, assignmentTag } from '../../src/rollout/store.js';
 import { quietLogger, testKeySpace } from '../helpers.js';
-import { T0, newRollout } from './fixtures.js';
+import { T0, healthy, newRollout, plannedWave, run } from './fixtures.js';
 
 describe('assignment watch', () => {
   let space: ReturnType<typeof testKeySpace>;
@@ -72,5 +72,53 @@ describe('assignment watch', () => {
     const waiting = watch.wait('c1', tag, 20_000, controller.signal);
     controller.abort();
     expect(await waiting).toMatchObject({ revision: 'rev-new' });
+  });
+});
+
+describe('a cluster no rollout covered yet', () => {
+  let space: ReturnType<typeof testKeySpace>;
+  let client: Redis;
+  let store: RolloutStore;
+  let watch: AssignmentWatch;
+
+  beforeEach(() => {
+    space = testKeySpace('assign-default');
+    client = new Redis(space.url);
+    store = new RolloutStore(client, new HubKeys(space.prefix));
+    watch = new AssignmentWatch(client, store, quietLogger());
+  });
+
+  afterEach(async () => {
+    await watch.close();
+    client.disconnect();
+    await space.cleanup();
+  });
+
+  /** Rolls `revision` out to c1 alone, committing every transition as the controller does. */
+  async function rollOut(revision: string): Promise<void> {
+    const created = { ...newRollout({ plan: { waves: [plannedWave('all', ['c1'], 1, 0)], excluded: [] } }), id: revision, revision };
+    await store.create(created);
+    let current = created;
+    for (const transition of run(created, [{ type: 'tick' }, ...healthy('c1', T0, revision), { type: 'tick' }]).transitions) {
+      if (!transition.changed) continue;
+      expect(await store.commit(current.version, transition)).toBe(CommitResult.Committed);
+      current = transition.rollout;
+    }
+    expect(current.phase).toBe('done');
+  }
+
+  it('has no assignment before any rollout finished, then the last fully rolled-out revision, woken when it changes', async () => {
+    expect(await watch.wait('late', undefined, 0)).toBeNull();
+    await rollOut('rev-a');
+    const first = await watch.wait('late', undefined, 0);
+    expect(first).toMatchObject({ cluster: 'late', revision: 'rev-a', rolloutId: 'rev-a', attempt: 1, reason: expect.stringMatching(/not covered by a rollout/) });
+    expect((await store.assignments()).has('late')).toBe(false);
+
+    const started = Date.now();
+    const waiting = watch.wait('late', assignmentTag(first!), 20_000);
+    await watch.start();
+    await rollOut('rev-b');
+    expect(await waiting).toMatchObject({ revision: 'rev-b' });
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });

@@ -21,7 +21,8 @@
     ARGV[7] revision
     ARGV[8] created at (ms), the sort score
     ARGV[9] 1 when the rollout is done (its revision becomes the last fully rolled-out one)
-    ARGV[10] pub/sub channel for assignment changes
+    ARGV[10] pub/sub channel for assignment changes: a cluster name, or `*` when the last
+             fully rolled-out revision changed (the default of clusters without an assignment)
     ARGV[11] events cap
     ARGV[12] notice count N, then N notice JSONs,
              then assignment count M, then M pairs of cluster, assignment JSON
@@ -55,7 +56,10 @@ if terminal then
 else
   rcall('SET', activeKey, id)
 end
-if ARGV[9] == '1' then rcall('SET', lastGoodKey, ARGV[7]) end
+if ARGV[9] == '1' and rcall('GET', lastGoodKey) ~= ARGV[7] then
+  rcall('SET', lastGoodKey, ARGV[7])
+  rcall('PUBLISH', ARGV[10], '*')
+end
 
 local i = 12
 local notices = tonumber(ARGV[i])
