@@ -96,14 +96,22 @@ export class RepoFollower {
   }
 }
 
+/** Depths tried, one after the other, to reach a revision behind the branch tip; the last one takes the whole history. */
+const FETCH_DEPTHS = [1, 32, 1024, 2 ** 31 - 1];
+
 /**
- * Reads the rollout policy of a revision: a shallow fetch into a cache directory, a checkout
- * of the revision, and the fleet config loader. A repository with several policies uses the
- * one named `default`, else the first by name; none gives null.
+ * Reads the fleet repository at a revision: a shallow fetch into a cache directory, a
+ * checkout of the revision, and the fleet config loader. A revision already fetched is
+ * checked out without asking the server; one behind the branch tip (a cluster still on an
+ * older commit during a rollout) is reached by deepening the fetch until it is in. Reads
+ * are one at a time: they share the checkout. A repository with several rollout policies
+ * uses the one named `default`, else the first by name; none gives null.
  */
 export class PolicyReader {
+  #reading: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly options: Pick<RepoFollowerOptions, 'url' | 'branch' | 'auth'> & {
-    /** Directory for the checkout; reused across revisions. */
+    /** Directory for the checkout; reused across revisions, by one reader at a time. */
     cacheDir: string;
   }) {}
 
@@ -112,23 +120,50 @@ export class PolicyReader {
   }
 
   /** The loaded fleet repository at `revision` (mesh groups and inventory feed link health). */
-  async fleetAt(revision: string): Promise<Fleet> {
+  fleetAt(revision: string): Promise<Fleet> {
+    const read = this.#reading.then(() => this.#read(revision));
+    this.#reading = read.catch(() => undefined);
+    return read;
+  }
+
+  async #read(revision: string): Promise<Fleet> {
     const dir = this.options.cacheDir;
+    const branch = this.options.branch ?? 'main';
     await mkdir(dir, { recursive: true });
     if (!fs.existsSync(`${dir}/.git`)) await git.init({ fs, dir, defaultBranch: 'main' });
     await git.addRemote({ fs, dir, remote: 'origin', url: this.options.url, force: true });
     try {
-      await git.fetch({
-        fs, http, dir, url: this.options.url, ref: this.options.branch ?? 'main', singleBranch: true, depth: 1, tags: false,
-        onAuth: onAuth(this.options.auth),
-      });
+      for (const depth of FETCH_DEPTHS) {
+        if (await this.#has(revision)) break;
+        await git.fetch({
+          fs, http, dir, url: this.options.url, ref: branch, singleBranch: true, depth, tags: false, onAuth: onAuth(this.options.auth),
+        });
+        // Without a shallow boundary the whole branch is here: deeper fetches bring nothing more.
+        if (!fs.existsSync(`${dir}/.git/shallow`) && !(await this.#has(revision))) break;
+      }
+      if (!(await this.#has(revision))) {
+        throw new HubError(HubErrorCode.RepoUnreachable, `revision ${revision} is not on branch ${branch} of the fleet repository`, {
+          hint: 'a commit only on another branch, or rewritten away by a force push, cannot be read; push it to the branch',
+        });
+      }
       await git.checkout({ fs, dir, ref: revision, force: true });
     } catch (error) {
+      if (error instanceof HubError) throw error;
       throw new HubError(HubErrorCode.RepoUnreachable, `cannot fetch revision ${revision} of the fleet repository: ${(error as Error).message}`, {
-        cause: error, hint: 'check the repository URL and credentials; a revision no longer on the branch cannot be rolled out',
+        cause: error, hint: 'check the repository URL and credentials',
       });
     }
     return loadFleet(new FsRepoReader(dir));
+  }
+
+  /** Whether the commit is in the cache directory already. */
+  async #has(revision: string): Promise<boolean> {
+    try {
+      await git.readCommit({ fs, dir: this.options.cacheDir, oid: revision });
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
 

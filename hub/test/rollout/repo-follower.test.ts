@@ -23,6 +23,7 @@ describe('repo follower on a git server', () => {
   let repo: GitServerRepo;
   let tree: WorkTree;
   let cacheDir: string;
+  let firstRevision: string;
   const heads: string[] = [];
   const auth = { username: 'fleet', password: 'fleet-password-123' };
 
@@ -31,7 +32,7 @@ describe('repo follower on a git server', () => {
     repo = await server.createRepo('fleet');
     tree = await createWorkTree(repo.dir);
     await tree.write(await filesOf(EXAMPLE_FLEET));
-    await tree.commit('the example fleet');
+    firstRevision = await tree.commit('the example fleet');
     await tree.push();
     cacheDir = await mkdtemp(join(tmpdir(), 'netfleet-policy-'));
   });
@@ -92,6 +93,24 @@ describe('repo follower on a git server', () => {
     expect(policy?.name).toBe('default');
     expect(policy?.waves.map((wave) => wave.name)).toEqual(['staging', 'canary', 'europe', 'rest']);
     expect(policy?.onFailure).toBe('pause');
+  });
+
+  it('reads a revision behind the branch tip, which a shallow fetch of the tip does not bring', async () => {
+    await tree.write({ 'mesh/extra.yaml': 'apiVersion: netfleet.io/v1alpha1\nkind: MeshGroup\nmetadata:\n  name: extra\nspec:\n  type: federation\n  members: [eu-fra-2, eu-ams-1]\n' });
+    const tip = await tree.commit('an extra mesh group');
+    await tree.push();
+    const fresh = await mkdtemp(join(tmpdir(), 'netfleet-policy-'));
+    try {
+      const reader = new PolicyReader({ url: repo.url, auth, cacheDir: fresh });
+      const groupsAt = async (revision: string) => (await reader.fleetAt(revision)).meshGroups.map((group) => group.name);
+      expect(await groupsAt(tip)).toEqual(['extra', 'global-prod', 'nyc']);
+      // Reads share one checkout: asked together, each still gets its own revision.
+      expect(await Promise.all([groupsAt(firstRevision), groupsAt(tip), groupsAt(firstRevision)])).toEqual([
+        ['global-prod', 'nyc'], ['extra', 'global-prod', 'nyc'], ['global-prod', 'nyc'],
+      ]);
+    } finally {
+      await rm(fresh, { recursive: true, force: true });
+    }
   });
 
   it('fails with a typed error for a revision the branch does not have', async () => {
