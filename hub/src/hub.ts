@@ -61,6 +61,8 @@ export class Hub {
   private readonly deliveryWorker: DeliveryWorker;
   private apiInstance: FastifyInstance | undefined;
   private started = false;
+  /** Wakes the rollout controller when any replica sees a new head (webhook or poll). */
+  private headWatch: { close(): void } | undefined;
 
   constructor(options: HubOptions) {
     this.options = resolveHubOptions({ ...options, secret: assertSecret(options.secret) });
@@ -146,7 +148,10 @@ export class Hub {
     this.deliveryWorker.start();
     if (this.options.sweeper) this.sweeper.start();
     this.linkHealth.start();
-    if (this.options.rollouts) this.rollouts.controller.start();
+    if (this.options.rollouts) {
+      this.rollouts.controller.start();
+      this.headWatch = this.rollouts.heads.watch(() => this.rollouts.controller.nudge(), this.logger.child({ component: 'rollout' }));
+    }
     this.rollouts.follower?.start();
     this.started = true;
     this.logger.info({ prefix: this.options.prefix }, 'hub started');
@@ -165,6 +170,7 @@ export class Hub {
       await this.apiInstance?.close();
       await this.sweeper.close();
       await this.linkHealth.close();
+      this.headWatch?.close();
       await this.rollouts.controller.close();
       await this.rollouts.follower?.close();
       await Promise.all([this.ingestWorker?.close(), this.deliveryWorker.close()]);
@@ -184,12 +190,14 @@ export class Hub {
 
   /**
    * Every replica follows the repository; a new head is left in Redis with its rollout
-   * policy, and its mesh groups and inventory become the expected links.
+   * policy, and its mesh groups and inventory become the expected links of the clusters on
+   * it. Link health reads the older revisions clusters still run through the same reader.
    */
   private repoFollower(repo: NonNullable<ResolvedHubOptions['fleetRepo']>): RepoFollower {
     const policies = new PolicyReader(repo);
     const heads = new FleetHeads(this.workRedis, this.keys);
     const logger = this.logger.child({ component: 'repo-follower' });
+    this.linkHealth.loadRevisionsWith((revision) => policies.fleetAt(revision));
     return new RepoFollower(repo, async (revision) => {
       const fleet = await policies.fleetAt(revision);
       await heads.publish({ revision, policy: rolloutPolicyOf(fleet), seenAt: Date.now() });

@@ -20,12 +20,26 @@ export class PeriodicTask {
   #running: Promise<unknown> = Promise.resolve();
   #failures = 0;
   #stopped = true;
+  #inRun = false;
+  /** A run was asked for while one was in progress: start the next one right after it. */
+  #again = false;
 
   constructor(private readonly run: () => Promise<unknown>, private readonly options: PeriodicTaskOptions) {}
 
   /** Starts at once; the first run begins on the next turn of the event loop. */
   start(): void {
     this.#stopped = false;
+    this.#schedule(0);
+  }
+
+  /** Runs as soon as possible instead of after the pause (something the job waits for happened). */
+  runSoon(): void {
+    if (this.#stopped) return;
+    if (this.#inRun) {
+      this.#again = true;
+      return;
+    }
+    clearTimeout(this.#timer);
     this.#schedule(0);
   }
 
@@ -38,6 +52,8 @@ export class PeriodicTask {
 
   #schedule(delayMs: number): void {
     this.#timer = setTimeout(() => {
+      this.#inRun = true;
+      this.#again = false;
       this.#running = this.run().then(
         () => { this.#failures = 0; },
         (error: unknown) => {
@@ -45,7 +61,8 @@ export class PeriodicTask {
           this.options.onError(error, this.#failures);
         },
       ).finally(() => {
-        if (!this.#stopped) this.#schedule(this.#nextDelay());
+        this.#inRun = false;
+        if (!this.#stopped) this.#schedule(this.#again && this.#failures === 0 ? 0 : this.#nextDelay());
       });
     }, delayMs);
   }

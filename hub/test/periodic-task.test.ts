@@ -20,6 +20,33 @@ describe('PeriodicTask', () => {
     expect(starts.map((at) => at - t0)).toEqual([0, 150, 300, 450]);
   });
 
+  it('runs at once when asked to run soon, or right after the run in progress', async () => {
+    vi.useFakeTimers();
+    const starts: number[] = [];
+    const task = new PeriodicTask(async () => {
+      starts.push(Date.now());
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }, { intervalMs: 1_000, onError: () => undefined });
+    const t0 = Date.now();
+    task.start();
+    await vi.advanceTimersByTimeAsync(10);
+    // Mid-run: the next run follows this one instead of waiting out the interval.
+    task.runSoon();
+    await vi.advanceTimersByTimeAsync(300);
+    // Idle: runs now.
+    task.runSoon();
+    await vi.advanceTimersByTimeAsync(1_200);
+    await task.stop();
+    task.runSoon();
+    await vi.advanceTimersByTimeAsync(2_000);
+    const offsets = starts.map((at) => at - t0);
+    expect(offsets).toHaveLength(4);
+    // The second run starts as the first ends (50 ms), not after the 1 s interval.
+    expect(offsets[1]).toBeGreaterThanOrEqual(50);
+    expect(offsets[1]).toBeLessThan(60);
+    expect(offsets.slice(2)).toEqual([310, 1360]);
+  });
+
   it('keeps going after failures, backing off up to its bound, and resets after a success', async () => {
     vi.useFakeTimers();
     const outcomes = [false, false, false, true, false];

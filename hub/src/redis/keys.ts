@@ -111,7 +111,7 @@ export class HubKeys {
     return `${this.prefix}:last-good-revision`;
   }
 
-  /** Pub/sub channel: a cluster name each time its assignment changes. */
+  /** Pub/sub channel: a cluster name each time its assignment changes; `*` when the last good revision changes. */
   assignmentChannel(): string {
     return `${this.prefix}:assignment-changed`;
   }
@@ -119,5 +119,10 @@ export class HubKeys {
   /** String: JSON of the newest fleet repository head seen (revision, rollout policy, when). */
   fleetHead(): string {
     return `${this.prefix}:fleet-head`;
+  }
+
+  /** Pub/sub channel: the revision of each new fleet head, so the rollout leader acts at once. */
+  fleetHeadChannel(): string {
+    return `${this.prefix}:fleet-head-changed`;
   }
 }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { RolloutPolicy } from '@netfleet/shared';
+import type { Logger, RolloutPolicy } from '@netfleet/shared';
 import type { HubKeys } from '../redis/keys.js';
 
 /** The newest revision of the fleet repository's branch, with the rollout policy it carries. */
@@ -19,7 +19,21 @@ export class FleetHeads {
   constructor(private readonly redis: Redis, private readonly keys: HubKeys) {}
 
   async publish(head: FleetHead): Promise<void> {
-    await this.redis.set(this.keys.fleetHead(), JSON.stringify(head));
+    await this.redis.multi().set(this.keys.fleetHead(), JSON.stringify(head)).publish(this.keys.fleetHeadChannel(), head.revision).exec();
+  }
+
+  /**
+   * Calls `onHead` each time any replica publishes a head, on a connection of its own
+   * (re-subscribed after a reconnect; a head missed meanwhile is found by the next tick).
+   */
+  watch(onHead: () => void, logger: Logger): { close(): void } {
+    const subscriber = this.redis.duplicate();
+    subscriber.on('error', (error: Error) => logger.warn({ err: error.message }, 'fleet head subscription error'));
+    subscriber.on('message', () => onHead());
+    subscriber.subscribe(this.keys.fleetHeadChannel()).catch((error: unknown) => {
+      logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'cannot subscribe to fleet heads; new heads wait for the next tick');
+    });
+    return { close: () => subscriber.disconnect() };
   }
 
   async latest(): Promise<FleetHead | null> {

@@ -41,6 +41,11 @@ export abstract class LeaderLoop<TickResult> {
     this.#loop.start();
   }
 
+  /** Ticks now rather than at the next interval: there is new work (a replica that does not lead only tries the lease). */
+  nudge(): void {
+    this.#loop.runSoon();
+  }
+
   async close(): Promise<void> {
     await this.#loop.stop();
     await this.#lease.release().catch(() => undefined);

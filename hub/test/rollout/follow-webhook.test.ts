@@ -56,7 +56,8 @@ describe('when a commit is pushed to the fleet repository', () => {
     await tree.push();
     cacheDir = await mkdtemp(join(tmpdir(), 'netfleet-follow-'));
     hub = testHub(space, {
-      sweeper: false, rolloutIntervalMs: 50, webhookSecret: WEBHOOK_SECRET,
+      // The controller's own ticks are a minute apart: a new head must wake it.
+      sweeper: false, rolloutIntervalMs: 60_000, webhookSecret: WEBHOOK_SECRET,
       // Polling is slow on purpose: after the first poll, only the webhook makes a commit known.
       fleetRepo: { url: repo.url, cacheDir, intervalMs: 600_000 },
     });
@@ -105,12 +106,15 @@ describe('when a commit is pushed to the fleet repository', () => {
     await tree.push();
     const body = JSON.stringify({ ref: 'refs/heads/main', before: current.revision, after: second });
     const signature = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}`;
+    const pushedAt = Date.now();
     const accepted = await webhook(body, signature);
     expect(accepted.statusCode).toBe(202);
     expect(accepted.json()).toEqual({ accepted: true });
 
     const response = await waiting;
     expect(response.statusCode).toBe(200);
+    // Woken by the new head, not by a tick of the minute-long interval.
+    expect(Date.now() - pushedAt).toBeLessThan(10_000);
     expect(response.json<AssignmentResponse>().assignment).toMatchObject({ revision: second, rolloutId: rolloutIdOf(second), attempt: 1 });
     const superseded = await hub.rollouts.store.get(rolloutIdOf(current.revision));
     expect(superseded).toMatchObject({ phase: 'superseded', reason: `superseded by revision ${second}` });
