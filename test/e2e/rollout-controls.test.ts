@@ -4,34 +4,14 @@
  * rollout in progress, each as docs/rollouts.md describes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RolloutFleet, eventually, withinMaxParallel } from './rollout-fleet.js';
+import { RolloutFleet, canaryWave, eventually, rolloutPolicy, withinMaxParallel } from './rollout-fleet.js';
 
 /** Long bakes: only a promote moves a rollout past a baked wave within the test. */
-const POLICY = `apiVersion: netfleet.io/v1alpha1
-kind: RolloutPolicy
-metadata:
-  name: default
-spec:
-  waves:
-    - name: canary
-      selector:
-        names: [eu-1]
-      bakeTime: 10m
-      deadline: 60s
-    - name: region-1
-      selector:
-        regions: [eu]
-      maxParallel: 2
-      bakeTime: 10m
-      deadline: 60s
-    - name: rest
-      selector:
-        all: true
-      maxParallel: 4
-      deadline: 60s
-  onFailure: pause
-  unselectedClusters: lastWave
-`;
+const POLICY = rolloutPolicy([
+  canaryWave({ bakeTime: '10m', deadline: '60s' }),
+  { name: 'region-1', selector: { regions: ['eu'] }, maxParallel: 2, bakeTime: '10m', deadline: '60s' },
+  { name: 'rest', selector: { all: true }, maxParallel: 4, deadline: '60s' },
+]);
 
 describe('when a person controls a rollout across 12 clusters', () => {
   const fleet = new RolloutFleet({ policy: POLICY });

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { expect } from 'vitest';
+import { stringify } from 'yaml';
 import type { RolloutDetail } from '@netfleet/shared';
 import { createWorkTree, startGitServer, type GitServer, type WorkTree } from '@netfleet/test';
 import type { KubeApiServer } from '../src/kube/server.js';
@@ -79,19 +80,35 @@ data:
   };
 }
 
+/** One wave of a test rollout policy, as the RolloutPolicy document spells it. */
+export interface TestWave {
+  name: string;
+  selector: { names?: string[]; regions?: string[]; all?: true };
+  maxParallel?: number | string;
+  bakeTime?: string;
+  deadline?: string;
+}
+
+/** A RolloutPolicy document named `default`; an optional blackout window ends at `blackoutUntil` (UTC). */
+export function rolloutPolicy(waves: TestWave[], options: { onFailure?: 'pause' | 'rollback'; blackoutUntil?: Date } = {}): string {
+  const until = options.blackoutUntil;
+  return stringify({
+    apiVersion: 'netfleet.io/v1alpha1', kind: 'RolloutPolicy', metadata: { name: 'default' },
+    spec: {
+      waves, onFailure: options.onFailure ?? 'pause', unselectedClusters: 'lastWave',
+      ...(until ? { blackouts: { timeZone: 'UTC', dates: [{ from: localTime(new Date(until.getTime() - 3_600_000)), to: localTime(until) }] } } : {}),
+    },
+  });
+}
+
+/** `YYYY-MM-DDTHH:MM:SS` in UTC. */
+const localTime = (date: Date) => date.toISOString().slice(0, 19);
+
+/** The canary wave: eu-1 alone. */
+export const canaryWave = (extra: Omit<TestWave, 'name' | 'selector'> = {}): TestWave => ({ name: 'canary', selector: { names: ['eu-1'] }, ...extra });
+
 /** The policy of the first commit, which only brings the fleet to a known revision: every cluster at once. */
-const SETUP_POLICY = `apiVersion: netfleet.io/v1alpha1
-kind: RolloutPolicy
-metadata:
-  name: default
-spec:
-  waves:
-    - name: everyone
-      selector:
-        all: true
-  onFailure: pause
-  unselectedClusters: lastWave
-`;
+const SETUP_POLICY = rolloutPolicy([{ name: 'everyone', selector: { all: true } }]);
 
 /** A ConfigMap the API server refuses (its name is not a DNS subdomain): a commit that fails to apply. */
 export const REFUSED_MANIFEST = {
@@ -362,41 +379,12 @@ export function withinMaxParallel(rollout: Rollout): void {
 }
 
 /** canary (eu-1) → eu, 2 at a time → us, 2 at a time → the rest; 1 s bakes; pause on failure; an optional blackout window ending at `blackoutUntil`. */
-export const wavePolicy = (options: { deadline?: string; blackoutUntil?: Date } = {}) => `apiVersion: netfleet.io/v1alpha1
-kind: RolloutPolicy
-metadata:
-  name: default
-spec:
-  waves:
-    - name: canary
-      selector:
-        names: [eu-1]
-      deadline: ${options.deadline ?? '60s'}
-    - name: region-1
-      selector:
-        regions: [eu]
-      maxParallel: 2
-      bakeTime: 1s
-      deadline: ${options.deadline ?? '60s'}
-    - name: region-2
-      selector:
-        regions: [us]
-      maxParallel: 2
-      bakeTime: 1s
-      deadline: ${options.deadline ?? '60s'}
-    - name: rest
-      selector:
-        all: true
-      maxParallel: 2
-      deadline: ${options.deadline ?? '60s'}
-  onFailure: pause
-  unselectedClusters: lastWave
-${options.blackoutUntil ? `  blackouts:
-    timeZone: UTC
-    dates:
-      - from: "${localTime(new Date(options.blackoutUntil.getTime() - 3_600_000))}"
-        to: "${localTime(options.blackoutUntil)}"
-` : ''}`;
-
-/** `YYYY-MM-DDTHH:MM:SS` in UTC. */
-const localTime = (date: Date) => date.toISOString().slice(0, 19);
+export function wavePolicy(options: { deadline?: string; blackoutUntil?: Date } = {}): string {
+  const deadline = options.deadline ?? '60s';
+  return rolloutPolicy([
+    canaryWave({ deadline }),
+    { name: 'region-1', selector: { regions: ['eu'] }, maxParallel: 2, bakeTime: '1s', deadline },
+    { name: 'region-2', selector: { regions: ['us'] }, maxParallel: 2, bakeTime: '1s', deadline },
+    { name: 'rest', selector: { all: true }, maxParallel: 2, deadline },
+  ], options);
+}

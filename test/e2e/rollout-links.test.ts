@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LinkState } from '@netfleet/shared/protocol/links';
 import { writeLinkStatuses } from './dkp-links.js';
-import { RolloutFleet, eventually } from './rollout-fleet.js';
+import { RolloutFleet, canaryWave, eventually, rolloutPolicy } from './rollout-fleet.js';
 
 const MEMBERS = ['eu-1', 'eu-2', 'us-1'];
 const MESH = {
@@ -23,31 +23,11 @@ spec:
 `,
 };
 
-const policy = (canaryBake: string) => `apiVersion: netfleet.io/v1alpha1
-kind: RolloutPolicy
-metadata:
-  name: default
-spec:
-  waves:
-    - name: canary
-      selector:
-        names: [eu-1]
-      bakeTime: ${canaryBake}
-      deadline: 60s
-    - name: region-1
-      selector:
-        regions: [eu]
-      maxParallel: 2
-      bakeTime: 1s
-      deadline: 60s
-    - name: rest
-      selector:
-        all: true
-      maxParallel: 50%
-      deadline: 60s
-  onFailure: rollback
-  unselectedClusters: lastWave
-`;
+const policy = (canaryBake: string) => rolloutPolicy([
+  canaryWave({ bakeTime: canaryBake, deadline: '60s' }),
+  { name: 'region-1', selector: { regions: ['eu'] }, maxParallel: 2, bakeTime: '1s', deadline: '60s' },
+  { name: 'rest', selector: { all: true }, maxParallel: '50%', deadline: '60s' },
+], { onFailure: 'rollback' });
 
 describe('when links fail around a rollout', () => {
   const fleet = new RolloutFleet({ policy: policy('1s'), files: MESH });

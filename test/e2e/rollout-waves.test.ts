@@ -7,42 +7,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientFor } from '../../agent/test/harness.js';
-import { REFUSED_MANIFEST, RolloutFleet, eventually, withinMaxParallel } from './rollout-fleet.js';
+import { REFUSED_MANIFEST, RolloutFleet, canaryWave, eventually, rolloutPolicy, withinMaxParallel } from './rollout-fleet.js';
 
-const POLICY = `apiVersion: netfleet.io/v1alpha1
-kind: RolloutPolicy
-metadata:
-  name: default
-spec:
-  waves:
-    - name: canary
-      selector:
-        names: [eu-1]
-      bakeTime: 1s
-      deadline: 60s
-    - name: region-1
-      selector:
-        regions: [eu]
-      maxParallel: 2
-      bakeTime: 1s
-      deadline: 60s
-    - name: region-2
-      selector:
-        regions: [us]
-      maxParallel: 50%
-      bakeTime: 1s
-      deadline: 60s
-    - name: rest
-      selector:
-        all: true
-      maxParallel: 1
-      deadline: 60s
-  onFailure: rollback
-  unselectedClusters: lastWave
-`;
+/** canary → eu, 2 at a time → us, half at a time → the rest one by one; roll back on failure. */
+const policy = (canaryBake = '1s') => rolloutPolicy([
+  canaryWave({ bakeTime: canaryBake, deadline: '60s' }),
+  { name: 'region-1', selector: { regions: ['eu'] }, maxParallel: 2, bakeTime: '1s', deadline: '60s' },
+  { name: 'region-2', selector: { regions: ['us'] }, maxParallel: '50%', bakeTime: '1s', deadline: '60s' },
+  { name: 'rest', selector: { all: true }, maxParallel: 1, deadline: '60s' },
+], { onFailure: 'rollback' });
 
 describe('when a commit is pushed to a fleet of 12 clusters in 3 regions', () => {
-  const fleet = new RolloutFleet({ policy: POLICY });
+  const fleet = new RolloutFleet({ policy: policy() });
   let first: string;
 
   beforeAll(async () => {
@@ -99,7 +75,7 @@ describe('when a commit is pushed to a fleet of 12 clusters in 3 regions', () =>
   it('rolls back a commit that drifts on the canary while it bakes, before any other cluster gets it', async () => {
     // The last fully rolled-out revision: the rollback's target.
     const good = (await fleet.store.lastGoodRevision())!;
-    const longCanaryBake = POLICY.replace('bakeTime: 1s', 'bakeTime: 10m');
+    const longCanaryBake = policy('10m');
     // Drift is only reported (not corrected), so the cluster keeps it until the rollback.
     const alertOnly = { 'platform/manifest-sets.yaml': 'apiVersion: netfleet.io/v1alpha1\nkind: ManifestSet\nmetadata:\n  name: base\ntargets:\n  all: true\npolicy:\n  drift: alert\nspec:\n  path: manifests/base\n' };
     const drifting = await fleet.commit({ 'rollout/default.yaml': longCanaryBake, ...alertOnly });
