@@ -119,14 +119,20 @@ spec:
   unselectedClusters: lastWave
 `;
 
-async function benchCanary(): Promise<void> {
-  const prefix = newPrefix('canary');
+/** The example fleet with the canary policy, committed to a repository on a git server. */
+async function exampleFleetRepo() {
   const server = await startGitServer();
   const repo = await server.createRepo('fleet');
   const tree = await createWorkTree(repo.dir);
   await tree.write({ ...(await filesOf(new URL('../examples/fleet/', import.meta.url).pathname)), 'rollout/default.yaml': CANARY_POLICY });
   await tree.commit('the fleet');
   await tree.push();
+  return { server, repo, tree };
+}
+
+async function benchCanary(): Promise<void> {
+  const prefix = newPrefix('canary');
+  const { server, repo, tree } = await exampleFleetRepo();
   const cacheDir = await mkdtemp(join(tmpdir(), 'netfleet-bench-'));
   const hub = newHub(prefix, { webhookSecret: WEBHOOK_SECRET, fleetRepo: { url: repo.url, cacheDir, intervalMs: 3_600_000 } });
   const bootstrap = await hub.registry.createBootstrapToken({ ttlSeconds: 600, maxUses: 2 });
@@ -221,12 +227,7 @@ async function benchCanary(): Promise<void> {
  */
 async function benchRealCanary(): Promise<void> {
   const prefix = newPrefix('agent');
-  const server = await startGitServer();
-  const repo = await server.createRepo('fleet');
-  const tree = await createWorkTree(repo.dir);
-  await tree.write({ ...(await filesOf(new URL('../examples/fleet/', import.meta.url).pathname)), 'rollout/default.yaml': CANARY_POLICY });
-  await tree.commit('the fleet');
-  await tree.push();
+  const { server, repo, tree } = await exampleFleetRepo();
   const dir = await mkdtemp(join(tmpdir(), 'netfleet-bench-agent-'));
   const hub = newHub(prefix, { webhookSecret: WEBHOOK_SECRET, heartbeatIntervalMs: 1_000, fleetRepo: { url: repo.url, cacheDir: join(dir, 'hub'), intervalMs: 3_600_000 } });
   const bootstrap = await hub.registry.createBootstrapToken({ ttlSeconds: 600, maxUses: 2 });
