@@ -1,4 +1,7 @@
-export { expectedLinks, linkTopology, type ExpectedMeshGroup, type InventoryClusterInput, type LinkTopology, type MeshGroupInput } from './expected-links.js';
+export {
+  composeTopology, expectedLinks, linkTopology,
+  type ExpectedMeshGroup, type FleetTopologyInput, type InventoryClusterInput, type LinkTopology, type MeshGroupInput,
+} from './expected-links.js';
 export { LinkMatrix, defaultLinkMatrixOptions, isReachabilityFailure, type LinkMatrixOptions } from './matrix.js';
 export {
   analysePairGraph, analysePartitions, defaultPartitionOptions, linkKey, withoutCovered,
@@ -7,4 +10,5 @@ export {
 export { FleetLinks, type FleetLinksOptions, type LinkAlertChanges } from './fleet-links.js';
 export { registerLinkMetrics } from './metrics.js';
 export { loadLinkReports } from './restore.js';
-export { LinkService, type FleetTopologyInput, type LinkServiceOptions } from './link-service.js';
+export { RevisionTopologies, type FleetLoader, type RevisionTopologiesOptions } from './revision-topologies.js';
+export { LinkService, type LinkServiceOptions } from './link-service.js';

@@ -4,9 +4,10 @@ import { PartitionScope, type LinkFinding, type PartitionFinding } from '@netfle
 import type { AlertEngine } from '../alerts/alert-engine.js';
 import { AlertRule, severityOf, type AlertCondition } from '../alerts/rules.js';
 import type { HubKeys } from '../redis/keys.js';
-import { linkTopology, type InventoryClusterInput, type MeshGroupInput } from './expected-links.js';
+import { composeTopology, linkTopology, type FleetTopologyInput } from './expected-links.js';
 import { FleetLinks, type FleetLinksOptions, type LinkAlertChanges } from './fleet-links.js';
 import { loadLinkReports } from './restore.js';
+import { RevisionTopologies, type FleetLoader, type RevisionTopologiesOptions } from './revision-topologies.js';
 import { PeriodicTask } from '../periodic-task.js';
 
 /**
@@ -16,6 +17,11 @@ import { PeriodicTask } from '../periodic-task.js';
  * serve the same matrix. Alerts come from one replica only, the sweeper lease holder: each
  * of its passes makes the firing link alerts in Redis match the findings that fire, which
  * also hands alerts over cleanly when the leader changes.
+ * Expected links follow each cluster's applied revision (the `revision` field of its hash,
+ * read in the same pass): when a cluster moves to a revision that declares other mesh
+ * groups or inventory, the topology is recomposed and the matrix rebuilt from the latest
+ * reports. Revisions not loaded yet are loaded in the background; until then, and for a
+ * cluster that has not synced, the head's topology stands.
  */
 
 export interface LinkServiceOptions {
@@ -25,12 +31,8 @@ export interface LinkServiceOptions {
   isLeader: () => boolean;
   /** Hold times and thresholds of the matrix and partitions. @defaultValue the FleetLinks defaults */
   fleetLinks?: FleetLinksOptions;
-}
-
-/** The fleet repository's parts a topology is built from (`loadFleet`'s result fits). */
-export interface FleetTopologyInput {
-  meshGroups: readonly MeshGroupInput[];
-  clusters: ReadonlyMap<string, InventoryClusterInput>;
+  /** How many revisions are kept loaded and how failed loads are retried. @defaultValue the RevisionTopologies defaults */
+  revisions?: RevisionTopologiesOptions;
 }
 
 const LINK_RULES: readonly string[] = [AlertRule.LinkPartition, AlertRule.LinkProblem];
@@ -39,8 +41,12 @@ export class LinkService {
   readonly links: FleetLinks;
   /** The `linkSeq` of each cluster whose report is in `links`. */
   readonly #seqs = new Map<string, string>();
-  /** Until a fleet revision is read, every link would look undeclared: no alerts before that. */
-  #topologyKnown = false;
+  readonly #revisions: RevisionTopologies;
+  /** The revision each cluster applied ('' before its first sync), as of the last pass. */
+  #applied = new Map<string, string>();
+  /** What the current topology was composed from: the head, and the clusters judged by another revision. */
+  #composedHead: FleetTopologyInput | undefined;
+  #composedFrom = new Map<string, FleetTopologyInput>();
   readonly #loop: PeriodicTask;
 
   constructor(
@@ -51,50 +57,66 @@ export class LinkService {
     private readonly logger: Logger,
   ) {
     this.links = new FleetLinks(linkTopology([], []), options.fleetLinks);
+    this.#revisions = new RevisionTopologies(() => this.#recompose(new Date()), logger, options.revisions);
     this.#loop = new PeriodicTask(() => this.pass(), {
       intervalMs: options.intervalMs,
       onError: (error) => this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'link health pass failed, retrying next pass'),
     });
   }
 
-  /** Expected links from now on: the mesh groups and inventory of a fleet repository revision. */
+  /** The fleet repository's branch head: the expected links of clusters on it, or on a revision not loaded yet. */
   setFleet(fleet: FleetTopologyInput, revision: string, now = new Date()): void {
-    this.#log(this.links.setTopology(linkTopology(fleet.meshGroups, fleet.clusters.values()), now));
-    this.#topologyKnown = true;
-    this.logger.info({ revision, groups: fleet.meshGroups.length }, 'link topology updated');
+    this.#revisions.setHead(revision, fleet);
+    this.#recompose(now);
+  }
+
+  /** Loads the revisions clusters run that are not the head with `load` (in the background). */
+  loadRevisionsWith(load: FleetLoader): void {
+    this.#revisions.loadWith(load);
   }
 
   /** One pass: take the link reports stored since the last pass, fire or resolve held findings, publish alerts when leading. */
   async pass(now = new Date()): Promise<void> {
     await this.#pull(now);
     this.#log(this.links.tick(now));
-    if (this.#topologyKnown && this.options.isLeader()) await this.#publish(now);
+    // Until a fleet revision is read, every link would look undeclared: no alerts before that.
+    if (this.#revisions.head && this.options.isLeader()) await this.#publish(now);
   }
 
   start(): void {
     this.#loop.start();
   }
 
-  close(): Promise<void> {
-    return this.#loop.stop();
+  async close(): Promise<void> {
+    await this.#loop.stop();
+    await this.#revisions.close();
   }
 
-  /** Loads the reports whose `linkSeq` moved (the first pass loads them all at once) and forgets revoked clusters. */
+  /**
+   * Loads the reports whose `linkSeq` moved (the first pass loads them all at once), forgets
+   * revoked clusters, and follows the revisions clusters applied.
+   */
   async #pull(now: Date): Promise<void> {
     const registered = await this.redis.zrange(this.keys.clusters(), 0, -1);
     const pipeline = this.redis.pipeline();
-    for (const name of registered) pipeline.hmget(this.keys.cluster(name), 'linkSeq', 'revoked');
+    for (const name of registered) pipeline.hmget(this.keys.cluster(name), 'linkSeq', 'revoked', 'revision');
     const seqs = new Map<string, string>();
+    const applied = new Map<string, string>();
     ((await pipeline.exec()) ?? []).forEach(([error, fields], index) => {
       if (error) throw error;
-      const [seq, revoked] = fields as (string | null)[];
-      if (revoked !== '1') seqs.set(registered[index]!, seq ?? '');
+      const [seq, revoked, revision] = fields as (string | null)[];
+      if (revoked === '1') return;
+      seqs.set(registered[index]!, seq ?? '');
+      applied.set(registered[index]!, revision ?? '');
     });
     for (const name of [...this.#seqs.keys()].filter((known) => !seqs.has(known))) {
       this.#seqs.delete(name);
       this.#log(this.links.forget(name, now));
       this.logger.info({ cluster: name }, 'cluster left the fleet; its links no longer count');
     }
+    this.#applied = applied;
+    this.#revisions.use(applied.values(), now.getTime());
+    this.#recompose(now);
     const names = [...seqs.keys()];
     const changed = names.filter((name) => seqs.get(name) !== '' && this.#seqs.get(name) !== seqs.get(name));
     if (changed.length === 0) return;
@@ -107,6 +129,32 @@ export class LinkService {
       return;
     }
     for (const [cluster, body] of reports) this.#log(this.links.ingest(cluster, body, now, failingSince.get(cluster)));
+  }
+
+  /**
+   * Composes the topology from each cluster's applied revision (the head for a cluster whose
+   * revision is unknown or not loaded); rebuilds the matrix only when what it is composed
+   * from changed.
+   */
+  #recompose(now: Date): void {
+    const head = this.#revisions.head;
+    if (!head) return;
+    const fleetOf = new Map<string, FleetTopologyInput>();
+    const behind = new Set<string>();
+    for (const [cluster, revision] of this.#applied) {
+      const topology = revision ? this.#revisions.topologyOf(revision) : undefined;
+      if (!topology || topology === head.topology) continue;
+      fleetOf.set(cluster, topology);
+      behind.add(revision);
+    }
+    const unchanged = head.topology === this.#composedHead && fleetOf.size === this.#composedFrom.size
+      && [...fleetOf].every(([cluster, topology]) => this.#composedFrom.get(cluster) === topology);
+    if (unchanged) return;
+    this.#composedHead = head.topology;
+    this.#composedFrom = fleetOf;
+    this.#log(this.links.setTopology(composeTopology(head.topology, fleetOf), now));
+    this.logger.info({ revision: head.revision, groups: head.topology.meshGroups.length, otherRevisions: [...behind], clustersOnOtherRevisions: fleetOf.size },
+      'link topology updated');
   }
 
   /** Makes the firing link alerts match the findings that fire now. */
