@@ -3,7 +3,7 @@ import {
   LinkKind, LinkReason, LinkState, ProbeOutcome,
   type LinkMatrixResponse, type LinkObservation,
 } from '@netfleet/shared/protocol/links';
-import { linkTopology } from '@netfleet/hub/links/expected-links';
+import { composeTopology, linkTopology } from '@netfleet/hub/links/expected-links';
 import { LinkMatrix } from '@netfleet/hub/links/matrix';
 import { analysePartitions } from '@netfleet/hub/links/partitions';
 import { CELL_SYMBOLS, formatLinks } from '../src/commands/links.js';
@@ -73,6 +73,28 @@ describe('when the matrix is printed as a grid', () => {
     expect(lines[2]).toBe(`${' '.repeat(15)}${'  '.repeat(9)}1 1 1`);
     expect(lines[3]).toBe(`  FROM \\ TO    1 2 3 4 5 6 7 8 9 0 1 2`);
     expect(lines[4]).toBe(`   1 c-1  eu   · ${'✓ '.repeat(10)}✓`);
+  });
+
+  it('leaves blank the links a cluster’s revision does not declare, and says so in the legend', () => {
+    const names = ['eu-1', 'us-1', 'ap-1'];
+    const clusters = new Map(names.map((name) => [name, { name, region: region(name), publicDomain: `${name}.example.com` }]));
+    const fleet = (members: string[]) => ({ meshGroups: [{ name: 'payments', type: 'federation' as const, members }], clusters });
+    // ap-1 joins at the head; us-1 still runs the revision before.
+    const topology = composeTopology(fleet(names), new Map([['us-1', fleet(['eu-1', 'us-1'])]]));
+    const matrix = new LinkMatrix(topology, { now: () => now });
+    matrix.applyReport('eu-1', { links: [observation('us-1', LinkState.Healthy), observation('ap-1', LinkState.Healthy)] }, now);
+    matrix.applyReport('us-1', { links: [observation('eu-1', LinkState.Healthy)] }, now);
+    matrix.applyReport('ap-1', { links: [observation('eu-1', LinkState.Healthy), observation('us-1', LinkState.OneSided)] }, now);
+    const lines = formatLinks(matrix.view(), 'grid').split('\n');
+    expect(lines.slice(0, 6)).toEqual([
+      'payments (federation) · 3 clusters · 5 links: 4 healthy, 1 one-sided',
+      '',
+      '  FROM \\ TO   1 2 3',
+      '  1 ap-1  ap  · ✓ 1',
+      '  2 eu-1  eu  ✓ · ✓',
+      '  3 us-1  us    ✓ ·',
+    ]);
+    expect(lines.find((line) => line.startsWith('legend:'))).toMatch(/· self {2}\(blank\) no link expected at the source cluster's revision, or filtered out$/);
   });
 
   it('prints partitions once, instead of a finding per link', () => {

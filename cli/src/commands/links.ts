@@ -9,7 +9,9 @@ import { HubClient } from '../hub-client.js';
 
 /**
  * `netfleet links`: the fleet link matrix from the hub, as a grid per mesh group (rows link
- * from, columns link to), followed by the findings and partitions the hub names.
+ * from, columns link to), followed by the findings and partitions the hub names. During a
+ * rollout a row expects only the links its cluster's revision declares; the hub sends no
+ * cell for the others, and the grid leaves them blank.
  */
 
 /** One character per cell state, so a 200-cluster group still fits a wide terminal. */
@@ -27,6 +29,8 @@ export const CELL_SYMBOLS: Record<LinkCellState, string> = {
   unknown: '?',
 };
 const SELF = '·';
+/** What a blank cell stands for. */
+const BLANK = 'no link expected at the source cluster\'s revision, or filtered out';
 
 export type LinksOutput = 'grid' | 'wide' | 'json';
 
@@ -42,7 +46,8 @@ export function formatLinks(response: LinkMatrixResponse, output: LinksOutput): 
   if (response.partitions.length + response.findings.length > 0) {
     blocks.push(`fleet:\n${fleetLines.join('\n')}\n`);
   }
-  blocks.push(`legend: ${Object.entries(CELL_SYMBOLS).map(([state, symbol]) => `${symbol} ${state}`).join('  ')}  ${SELF} self\n`);
+  const blanks = response.groups.some((group) => group.cells.length < group.clusters.length * (group.clusters.length - 1));
+  blocks.push(`legend: ${Object.entries(CELL_SYMBOLS).map(([state, symbol]) => `${symbol} ${state}`).join('  ')}  ${SELF} self${blanks ? `  (blank) ${BLANK}` : ''}\n`);
   return blocks.join('\n');
 }
 
