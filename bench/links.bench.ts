@@ -4,7 +4,9 @@
  * - recomputing after one cluster's report, as the hub does it (matrix, partition analysis
  *   when the failing links changed, alert holds), against the baseline of rebuilding from
  *   every cluster's latest report;
- * - serving the matrix API: building the response and serializing it.
+ * - serving the matrix API: building the response and serializing it;
+ * - mid-rollout (half the fleet on a revision before ten members joined): recomposing the
+ *   topology from each cluster's revision and rebuilding, and one report's update after it.
  * Figures are medians; targets are from the link health issue (< 50 ms, < 100 ms).
  */
 import { availableParallelism, loadavg } from 'node:os';
@@ -12,7 +14,7 @@ import {
   LinkKind, LinkReason, LinkState, ProbeOutcome,
   type LinkObservation, type LinkReportBody,
 } from '../shared/src/protocol/links.js';
-import { linkTopology, type InventoryClusterInput } from '../hub/src/links/expected-links.js';
+import { composeTopology, linkTopology, type FleetTopologyInput, type InventoryClusterInput } from '../hub/src/links/expected-links.js';
 import { FleetLinks } from '../hub/src/links/fleet-links.js';
 import { LinkMatrix } from '../hub/src/links/matrix.js';
 import { analysePairGraph, analysePartitions } from '../hub/src/links/partitions.js';
@@ -116,6 +118,20 @@ const viewMs = median(Array.from({ length: 10 }, () => time(() => {
 })));
 const regionViewMs = median(Array.from({ length: 10 }, () => time(() => JSON.stringify(partitioned.view({ region: 'eu' }, partitionAnalysis)))));
 
+// Mid-rollout: the head adds the last ten clusters to the group; every other cluster still
+// runs the revision before, so its row expects no link to them.
+const clusters = new Map(inventory.map((cluster) => [cluster.name, cluster]));
+const head: FleetTopologyInput = { meshGroups: [{ name: 'global', type: 'federation', members: names }], clusters };
+const previous: FleetTopologyInput = { meshGroups: [{ name: 'global', type: 'federation', members: names.slice(0, -10) }], clusters };
+const fleetOf = new Map(names.filter((_, index) => index % 2 === 1).map((name) => [name, previous]));
+const rolling = new FleetLinks(linkTopology(head.meshGroups, clusters.values()));
+rolling.ingestAll(healthy, now);
+const recomposeMs = median(Array.from({ length: 5 }, () => time(() => rolling.setTopology(composeTopology(head, fleetOf), now))));
+const rollingIngestMs = median(Array.from({ length: RUNS }, (_, run) => {
+  const name = names[(run * 7) % names.length]!;
+  return time(() => rolling.ingest(name, (run % 2 === 0 ? cutIntoEu : healthy).get(name)!, now));
+}));
+
 const linkCount = CLUSTERS * (CLUSTERS - 1);
 const figuresMedian = median(figuresMs);
 const rows: [string, number, number | undefined][] = [
@@ -127,6 +143,8 @@ const rows: [string, number, number | undefined][] = [
   ['  same, from the list of links (comparison)', partitionFromListMs, undefined],
   ['matrix API response (view + JSON)', viewMs, 100],
   ['matrix API response, region eu', regionViewMs, 100],
+  ['mid-rollout: recompose topology + rebuild', recomposeMs, undefined],
+  ['mid-rollout: ingest one report', rollingIngestMs, 50],
 ];
 console.log(`link matrix: ${CLUSTERS} clusters, ${linkCount.toLocaleString('en')} directed links, median of ${RUNS} updates`);
 // Figures scale with contention: a load far above the core count inflates them all alike.
