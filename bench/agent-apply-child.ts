@@ -8,8 +8,10 @@ import { createHash } from 'node:crypto';
 import type { KubeObject, RenderedObject, RenderResult } from '../shared/src/index.js';
 import type { Reconciler as ReconcilerType } from '../agent/src/reconcile/reconcile.js';
 
-// Measured before the agent's modules load: the runtime (node and tsx) alone.
+// Measured before the agent's modules load: the runtime (node, and tsx when it runs the sources) alone.
 const runtimeRssMb = process.memoryUsage().rss / 2 ** 20;
+// `netfleet agent` carries every command's modules (the CLI imports them all), and so does this process.
+await import('../cli/src/main.js');
 const { OWNER_LABEL, OWNER_VALUE, objectId, refOf } = await import('../shared/src/index.js');
 const { createLogger } = await import('../shared/src/log.js');
 const { DriftDetector, defaultDriftOptions } = await import('../agent/src/drift/detector.js');

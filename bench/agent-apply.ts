@@ -3,12 +3,14 @@
  * test server (in this process, so every request the agent makes is in its audit log).
  * Figures: no-op resync time and requests (warm, against a cold restart's sync as the
  * baseline), the same at half the objects to show requests grow with kinds, drift
- * detection latency over 50 injected drifts, and the agent's RSS.
+ * detection latency over 50 injected drifts, and the agent's RSS, bundled as production runs
+ * it and through tsx as a checkout does.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { KubeClient } from '../agent/src/kube/client.js';
 import { startKubeApiServer } from '../test/src/kube/server.js';
+import { childCommands, type ChildCommand } from './agent-bundle.js';
 
 const CHILD = fileURLToPath(new URL('./agent-apply-child.ts', import.meta.url));
 
@@ -29,13 +31,13 @@ interface RunFigures {
   phases: Map<string, PhaseReport & { requests: number; byVerb: Record<string, number> }>;
 }
 
-async function runAgent(objects: number): Promise<RunFigures> {
+async function runAgent(objects: number, command: ChildCommand): Promise<RunFigures> {
   const kube = await startKubeApiServer();
   try {
     await kube.installDkpCrds((file) => file.startsWith('deckhouse-controller/') || file.startsWith('ingress-nginx/') || file.startsWith('istio/istiofederation') || file === 'cni-cilium/cilium/ciliumnetworkpolicies.yaml');
     await new KubeClient({ kubeConfig: kube.kubeConfig() }).apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'netfleet-system' } }, { force: false });
     kube.audit.clear();
-    const child = fork(CHILD, [kube.kubeconfigPath, String(objects)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(command.file, [kube.kubeconfigPath, String(objects)], { execArgv: command.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const phases: RunFigures['phases'] = new Map();
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.on('message', (message: PhaseReport) => {
@@ -66,9 +68,12 @@ const round = (value: number) => Math.round(value * 10) / 10;
 const check = (ok: boolean) => (ok ? 'ok' : 'MISSED');
 
 /** Runs the apply/drift benchmark, prints its figures and returns them. */
-export async function runAgentApplyBench(): Promise<{ full: RunFigures; half: RunFigures }> {
-  const half = await runAgent(250);
-  const full = await runAgent(500);
+export async function runAgentApplyBench(): Promise<{ full: RunFigures; half: RunFigures; bundled: RunFigures }> {
+  const commands = await childCommands(CHILD);
+  const half = await runAgent(250, commands.tsx);
+  const full = await runAgent(500, commands.tsx);
+  // The same agent as production runs it: bundled, on plain node.
+  const bundled = await runAgent(500, commands.bundle);
   const phase = (run: RunFigures, name: string) => run.phases.get(name)!;
   console.log(`agent process managing ${full.objects} objects of 6 kinds (and ${half.objects} for comparison)`);
   console.table(Object.fromEntries(['first-sync', 'warm-noop-sync', 'drift-resync', 'cold-noop-sync'].map((name) => [name, {
@@ -85,12 +90,19 @@ export async function runAgentApplyBench(): Promise<{ full: RunFigures; half: Ru
   const sameCount = warm.requests === phase(half, 'warm-noop-sync').requests && resync.requests === phase(half, 'drift-resync').requests;
   console.log(`no-op requests: ${warm.requests} (sync) and ${resync.requests} (resync) at ${full.objects} objects vs ${phase(half, 'warm-noop-sync').requests} and ${phase(half, 'drift-resync').requests} at ${half.objects} — grow with kinds, not objects: ${check(sameCount)}`);
   const drift = phase(full, 'drift-latency');
+  const bundledDrift = phase(bundled, 'drift-latency');
   const latencies = drift.latencies!;
   const p50 = percentile(latencies, 50);
   const p95 = percentile(latencies, 95);
   console.log(`drift detection and correction latency over ${latencies.length} drifts: p50 ${round(p50)} ms, p95 ${round(p95)} ms (target p50 < 2000 ms): ${check(p50 < 2000)}`);
-  console.log(`agent RSS with ${full.objects} managed objects: ${round(drift.rssMb!)} MB now, ${round(drift.maxRssMb!)} MB peak (target <= 100 MB): ${check(drift.maxRssMb! <= 100)}`);
-  console.log(`  of which runtime (node + tsx, before any agent module) ${round(drift.runtimeRssMb!)} MB, modules loaded ${round(drift.loadedRssMb! - drift.runtimeRssMb!)} MB, `
-    + `managing ${full.objects} objects (watch caches, memo, drift) ${round(drift.rssMb! - drift.loadedRssMb!)} MB; JS heap in use ${round(drift.heapMb!)} MB`);
-  return { full, half };
+  console.log(`agent RSS with ${full.objects} managed objects, bundled as in production (dist/netfleet.mjs): ${round(bundledDrift.rssMb!)} MB now, `
+    + `${round(bundledDrift.maxRssMb!)} MB peak (target <= 100 MB): ${check(bundledDrift.maxRssMb! <= 100)}`);
+  console.log(`  baseline, same run: through tsx (cli/bin/netfleet.js) ${round(drift.rssMb!)} MB now, ${round(drift.maxRssMb!)} MB peak; `
+    + `the bundle saves ${round(drift.maxRssMb! - bundledDrift.maxRssMb!)} MB of peak`);
+  for (const [runtime, figures] of [['bundled', bundledDrift], ['through tsx', drift]] as const) {
+    console.log(`  ${runtime}: runtime (node${runtime === 'bundled' ? '' : ' + tsx'}, before any netfleet module) ${round(figures.runtimeRssMb!)} MB, `
+      + `modules loaded ${round(figures.loadedRssMb! - figures.runtimeRssMb!)} MB, managing ${full.objects} objects (watch caches, memo, drift) `
+      + `${round(figures.rssMb! - figures.loadedRssMb!)} MB; JS heap in use ${round(figures.heapMb!)} MB`);
+  }
+  return { full, half, bundled };
 }

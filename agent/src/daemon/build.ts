@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Logger } from '@netfleet/shared';
+// A module import, not a file read at run time, so the bundle carries the version.
+import agentPackage from '../../package.json' with { type: 'json' };
 import { AssignmentClient, type AssignmentTarget } from '../assignment/index.js';
 import type { AgentEvents } from '../events.js';
 import { connectToHub } from '../report/connect.js';
@@ -36,7 +37,7 @@ export async function buildSource(options: AgentOptions, logger: Logger, metrics
 }
 
 /** The agent's version, as reported in heartbeats. */
-export const AGENT_VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+export const AGENT_VERSION: string = agentPackage.version;
 
 /**
  * Reports the daemon's events to the hub when the options name one; without a hub the

@@ -1,0 +1,96 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundle, CLI_ENTRY, DIST_DIR } from '../../scripts/build.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const REDIS_URL = process.env.NETFLEET_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const ADMIN = 'bundle-admin-token-0123456789';
+const run = promisify(execFile);
+
+describe('the production bundle (pnpm build)', () => {
+  let outdir: string;
+  let file: string;
+
+  beforeAll(async () => {
+    // Under dist/, like `pnpm build`, so the external packages resolve from the root's node_modules.
+    await mkdir(DIST_DIR, { recursive: true });
+    outdir = await mkdtemp(join(DIST_DIR, 'test-'));
+    [file] = (await bundle({ entries: CLI_ENTRY, outdir })) as [string];
+  });
+
+  afterAll(async () => {
+    await rm(outdir, { recursive: true, force: true });
+  });
+
+  it('runs on plain node: --help lists every command', async () => {
+    const { stdout } = await run(process.execPath, [file, '--help']);
+    expect(stdout).toContain('Usage: netfleet');
+    for (const command of ['render', 'validate', 'agent', 'hub', 'register', 'rollout']) expect(stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+  });
+
+  it('renders a cluster of the example fleet', async () => {
+    const { stdout } = await run(process.execPath, [file, 'render', '--repo', 'examples/fleet', '--cluster', 'eu-fra-1'], { cwd: ROOT });
+    expect(stdout).toMatch(/^kind: ModuleConfig$/m);
+    expect(stdout).toContain('name: cni-cilium');
+  });
+
+  describe('`hub`, against Redis', () => {
+    const prefix = `{nf-bundle-${randomBytes(4).toString('hex')}}`;
+    let hub: ChildProcess;
+    let url: string;
+
+    beforeAll(async () => {
+      await writeFile(join(outdir, 'secret'), 'bundle-hub-secret-0123456789abcdef\n');
+      await writeFile(join(outdir, 'admin-tokens'), `${ADMIN}\n`);
+      await writeFile(join(outdir, 'hub.yaml'), [
+        `redisUrl: ${REDIS_URL}`, `prefix: "${prefix}"`, 'listen: 127.0.0.1:0',
+        `secretFile: ${join(outdir, 'secret')}`, `adminTokensFile: ${join(outdir, 'admin-tokens')}`, '',
+      ].join('\n'));
+      hub = spawn(process.execPath, [file, 'hub', '--config', join(outdir, 'hub.yaml'), '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      hub.stdout!.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+      const listening = new Promise<string>((resolve, reject) => {
+        hub.stdout!.on('data', () => {
+          const match = /listening on (\S+)/.exec(out);
+          if (match) resolve(match[1]!);
+        });
+        hub.once('exit', (code) => reject(new Error(`the bundled hub exited with ${code} before listening: ${out}`)));
+      });
+      url = await listening;
+    });
+
+    afterAll(async () => {
+      if (hub.exitCode === null) {
+        hub.kill('SIGTERM');
+        await once(hub, 'exit');
+      }
+      await run('redis-cli', ['-u', REDIS_URL, 'EVAL',
+        "for _, key in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', key) end", '0', `${prefix.replace(/[{}]/g, '\\$&')}*`]);
+    });
+
+    it('serves its API, runs its Lua commands and stops on SIGTERM', async () => {
+      const health = await fetch(`${url}/healthz`).then((response) => response.json() as Promise<{ version: string }>);
+      const { version } = JSON.parse(await readFile(join(ROOT, 'hub/package.json'), 'utf8')) as { version: string };
+      expect(health).toEqual({ status: 'ok', version });
+      // Registration runs register-cluster-3.lua, read from the Lua files next to the bundle.
+      const bootstrap = await fetch(`${url}/api/v1/bootstrap-tokens`, {
+        method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ ttlSeconds: 60, maxUses: 1 }),
+      }).then((response) => response.json() as Promise<{ token: string }>);
+      const registered = await fetch(`${url}/api/v1/register`, {
+        method: 'POST', headers: { authorization: `Bearer ${bootstrap.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ cluster: 'eu-fra-1', region: 'eu', labels: {} }),
+      });
+      expect(registered.ok).toBe(true);
+      expect(await registered.json()).toMatchObject({ cluster: 'eu-fra-1' });
+      hub.kill('SIGTERM');
+      const [code] = (await once(hub, 'exit')) as [number | null];
+      expect(code).toBe(0);
+    });
+  });
+});

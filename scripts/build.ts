@@ -1,0 +1,68 @@
+/**
+ * The production bundle: `pnpm build` writes `dist/netfleet.mjs`, the whole CLI (agent, hub
+ * and shared included) in one tree-shaken ES module that plain node runs. It saves the memory
+ * tsx's loader and unused code cost, above all `@kubernetes/client-node`'s generated models.
+ * `bundle()` is also how the benchmarks and the bundle test build what they run.
+ */
+import { cp, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Where `pnpm build` writes the bundle; `node dist/netfleet.mjs` is the production bin. */
+export const DIST_DIR = join(ROOT, 'dist');
+
+/** The CLI's entry, bundled as `netfleet.mjs`. */
+export const CLI_ENTRY = { netfleet: join(ROOT, 'cli/src/run.ts') };
+
+/**
+ * Packages left to node_modules, resolved at run time from the bundle's directory upwards:
+ * the root package.json lists them as its dependencies so they resolve from `dist/`.
+ * - bullmq reads its Lua scripts from files relative to its own package;
+ * - ioredis, because the hub and agent hand their clients to bullmq, so both must share one ioredis;
+ * - pino starts transports in worker threads from files of its own.
+ * The dependencies of external packages (msgpackr's optional native extension) stay with them.
+ */
+export const EXTERNAL = ['bullmq', 'ioredis', 'pino'];
+
+// The hub reads its Lua commands at run time from `commands/` next to the module that loads
+// them (hub/src/redis/script-loader.ts); in a bundle that module is the bundle itself.
+const LUA_COMMANDS = join(ROOT, 'hub/src/redis/commands');
+
+// Bundled CommonJS packages call `require` for node's built-ins; an ES module has none of its own.
+const REQUIRE_SHIM = "import { createRequire as __netfleetCreateRequire } from 'node:module';\n"
+  + 'const require = __netfleetCreateRequire(import.meta.url);';
+
+export interface BundleOptions {
+  /** Output name (written as `<name>.mjs`) → absolute path of the source entry. */
+  entries: Record<string, string>;
+  /** Emptied first, then holds the bundles, their source maps and the hub's Lua commands. */
+  outdir: string;
+}
+
+/** Bundles `entries` into `outdir`; every external package must resolve from there at run time. */
+export async function bundle({ entries, outdir }: BundleOptions): Promise<string[]> {
+  await rm(outdir, { recursive: true, force: true });
+  await build({
+    entryPoints: entries,
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: true,
+    external: EXTERNAL,
+    banner: { js: REQUIRE_SHIM },
+    logLevel: 'warning',
+  });
+  await cp(LUA_COMMANDS, join(outdir, 'commands'), { recursive: true });
+  return Object.keys(entries).map((name) => join(outdir, `${name}.mjs`));
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const [file] = await bundle({ entries: CLI_ENTRY, outdir: DIST_DIR });
+  process.stdout.write(`built ${file}; run it with node\n`);
+}
