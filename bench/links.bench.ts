@@ -4,12 +4,15 @@
  * - recomputing after one cluster's report, as the hub does it (matrix, partition analysis
  *   when the failing links changed, alert holds), against the baseline of rebuilding from
  *   every cluster's latest report;
- * - serving the matrix API: building the response and serializing it;
+ * - serving the matrix API: building the response and serializing it, and a GET through the
+ *   hub's real route over HTTP (after a report, when the response must be rebuilt, and again);
  * - mid-rollout (half the fleet on a revision before ten members joined): recomposing the
  *   topology from each cluster's revision and rebuilding, and one report's update after it.
  * Figures are medians; targets are from the link health issue (< 50 ms, < 100 ms).
  */
 import { availableParallelism, loadavg } from 'node:os';
+import Fastify from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
   LinkKind, LinkReason, LinkState, ProbeOutcome,
   type LinkObservation, type LinkReportBody,
@@ -18,6 +21,8 @@ import { composeTopology, linkTopology, type FleetTopologyInput, type InventoryC
 import { FleetLinks } from '../hub/src/links/fleet-links.js';
 import { LinkMatrix } from '../hub/src/links/matrix.js';
 import { analysePairGraph, analysePartitions } from '../hub/src/links/partitions.js';
+import errors from '../hub/src/api/plugins/external/errors.js';
+import linkRoutes from '../hub/src/api/routes/links.js';
 
 const CLUSTERS = Number(process.env.LINKS_BENCH_CLUSTERS ?? 200);
 const REGIONS = ['eu', 'us', 'ap', 'sa', 'af'];
@@ -118,6 +123,32 @@ const viewMs = median(Array.from({ length: 10 }, () => time(() => {
 })));
 const regionViewMs = median(Array.from({ length: 10 }, () => time(() => JSON.stringify(partitioned.view({ region: 'eu' }, partitionAnalysis)))));
 
+// The matrix API over HTTP, through the hub's route: the first GET after a report rebuilds
+// the response; dashboards polling between reports get it again.
+const served = new FleetLinks(topology);
+served.ingestAll(cutIntoEu, now);
+const server = Fastify().withTypeProvider<TypeBoxTypeProvider>();
+await server.register(errors);
+await server.register(linkRoutes, { links: served });
+const url = `${await server.listen({ host: '127.0.0.1', port: 0 })}/api/v1/links`;
+async function timeGet(): Promise<number> {
+  const start = performance.now();
+  const response = await fetch(url);
+  await response.arrayBuffer();
+  if (response.status !== 200) throw new Error(`GET ${url} answered ${response.status}`);
+  return performance.now() - start;
+}
+await timeGet();
+const coldGetMs: number[] = [];
+const warmGetMs: number[] = [];
+for (let run = 0; run < 10; run += 1) {
+  const name = outsideEu[run]!;
+  served.ingest(name, report(name, (to) => (to.startsWith('eu-') ? LinkState.Stale : LinkState.Healthy), 20 + run), now);
+  coldGetMs.push(await timeGet());
+  warmGetMs.push(await timeGet());
+}
+await server.close();
+
 // Mid-rollout: the head adds the last ten clusters to the group; every other cluster still
 // runs the revision before, so its row expects no link to them.
 const clusters = new Map(inventory.map((cluster) => [cluster.name, cluster]));
@@ -143,6 +174,8 @@ const rows: [string, number, number | undefined][] = [
   ['  same, from the list of links (comparison)', partitionFromListMs, undefined],
   ['matrix API response (view + JSON)', viewMs, 100],
   ['matrix API response, region eu', regionViewMs, 100],
+  ['GET /api/v1/links over HTTP, after a report', median(coldGetMs), 100],
+  ['GET /api/v1/links over HTTP, again', median(warmGetMs), 100],
   ['mid-rollout: recompose topology + rebuild', recomposeMs, undefined],
   ['mid-rollout: ingest one report', rollingIngestMs, 50],
 ];

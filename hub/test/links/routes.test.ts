@@ -21,9 +21,10 @@ const topology = linkTopology([
 ], inventory);
 
 let app: FastifyInstance;
+let fleet: FleetLinks;
 
 beforeAll(async () => {
-  const fleet = new FleetLinks(topology);
+  fleet = new FleetLinks(topology);
   for (const group of topology.groups) {
     for (const from of group.members) {
       const body = {
@@ -67,6 +68,21 @@ describe('GET /api/v1/links', () => {
   it('names the broken pair in the payments group', async () => {
     const body = (await app.inject({ method: 'GET', url: '/api/v1/links?group=payments' })).json<LinkMatrixResponse>();
     expect(body.groups[0]!.findings.map((finding) => finding.id)).toEqual(['link:payments:ap-1:eu-1']);
+  });
+
+  it('serves JSON, the same bytes until the next report, then the new state', async () => {
+    const get = () => app.inject({ method: 'GET', url: '/api/v1/links?group=payments' });
+    const first = await get();
+    expect(first.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect((await get()).body).toBe(first.body);
+    const before = first.json<LinkMatrixResponse>().groups[0]!.cells.find((cell) => cell.from === 'ap-1' && cell.to === 'eu-1');
+    expect(before?.state).toBe(LinkState.Unreachable);
+
+    const healed = fleet.clusterLinks('ap-1')!.links.map((link) => ({ ...link, state: LinkState.Healthy, reason: LinkReason.ExchangeSucceeded }));
+    fleet.ingest('ap-1', { links: healed }, now);
+    const after = (await get()).json<LinkMatrixResponse>();
+    expect(after.groups[0]!.cells.find((cell) => cell.from === 'ap-1' && cell.to === 'eu-1')?.state).toBe(LinkState.Healthy);
+    expect(after.groups[0]!.findings).toEqual([]);
   });
 
   it('refuses an unknown state filter with the field named', async () => {
