@@ -9,3 +9,4 @@ export * from './protocol/index.js';
 export * from './config/index.js';
 export * from './render/index.js';
 export * from './fs-repo-reader.js';
+export * from './redis/url.js';
