@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Type, type Static } from '@sinclair/typebox';
-import { compileValidator } from '@netfleet/shared';
+import { RedisUrlError, compileValidator, parseRedisUrl } from '@netfleet/shared';
 import { HubError, HubErrorCode } from './errors.js';
 import type { HubOptions } from './options.js';
 import type { SinkConfig } from './alerts/sinks.js';
@@ -102,6 +102,7 @@ export async function resolveHubConfig(layers: HubConfigLayers): Promise<{ optio
   }
   const flags = Object.fromEntries(Object.entries(layers.flags).filter(([, value]) => value !== undefined));
   const merged = configValidator.assert({ ...(layers.file?.content as object | undefined), ...fromEnv(layers.env), ...flags });
+  if (merged.redisUrl) checkRedisUrl(merged.redisUrl);
 
   const secret = layers.env.NETFLEET_HUB_SECRET
     ?? (merged.secretFile ? await readSecret(merged.secretFile, 'hub secret') : undefined);
@@ -130,6 +131,18 @@ export async function resolveHubConfig(layers: HubConfigLayers): Promise<{ optio
     },
     listen: { host: listen[1]!, port: Number(listen[2]) },
   };
+}
+
+/** Fails at startup, as a config error, on a Redis URL the hub could not connect with. */
+function checkRedisUrl(url: string): void {
+  try {
+    parseRedisUrl(url);
+  } catch (error) {
+    if (!(error instanceof RedisUrlError)) throw error;
+    throw new HubError(HubErrorCode.Config, `redisUrl: ${error.message}`, {
+      hint: `fix redisUrl in the config, --redis-url or NETFLEET_HUB_REDIS_URL; ${error.hint}`,
+    });
+  }
 }
 
 async function fleetRepoOptions(repo: Static<typeof FleetRepoSchema>): Promise<NonNullable<HubOptions['fleetRepo']>> {

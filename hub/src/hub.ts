@@ -1,7 +1,7 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { FastifyInstance } from 'fastify';
 import { REPORT_QUEUE, createLogger, type Logger } from '@netfleet/shared';
+import { connectRedis, type RedisClient } from '@netfleet/shared/redis/connection';
 import { resolveHubOptions, type HubOptions, type ResolvedHubOptions } from './options.js';
 import { HubKeys } from './redis/keys.js';
 import { HubScripts } from './redis/scripts.js';
@@ -33,11 +33,11 @@ export class Hub {
   readonly options: ResolvedHubOptions;
   readonly logger: Logger;
   /** Connection of the API: fails requests quickly while Redis is away. */
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** Connection of ingest, sweeper and alerts: waits for Redis to come back and carries on. */
-  private readonly workRedis: Redis;
+  private readonly workRedis: RedisClient;
   /** Connection BullMQ queues share and workers duplicate. */
-  private readonly bullRedis: Redis;
+  private readonly bullRedis: RedisClient;
   readonly keys: HubKeys;
   readonly scripts: HubScripts;
   readonly registry: Registry;
@@ -68,8 +68,8 @@ export class Hub {
     this.options = resolveHubOptions({ ...options, secret: assertSecret(options.secret) });
     const o = this.options;
     this.logger = (o.logger ?? createLogger({ name: 'netfleet-hub' })).child({ replica: o.replicaId });
-    this.redis = new Redis(o.redisUrl, { maxRetriesPerRequest: 2 });
-    this.workRedis = new Redis(o.redisUrl, { maxRetriesPerRequest: null });
+    this.redis = connectRedis(o.redisUrl, { maxRetriesPerRequest: 2 });
+    this.workRedis = connectRedis(o.redisUrl, { maxRetriesPerRequest: null });
     for (const client of [this.redis, this.workRedis]) {
       client.on('error', (error) => this.logger.warn({ err: error.message }, 'redis connection error'));
     }
@@ -81,7 +81,7 @@ export class Hub {
     this.fleet = new FleetState(this.redis, this.keys);
     // BullMQ gets a client instance: under native ESM it cannot load ioredis from options.
     // Workers duplicate it for their blocking connections, hence no per-request retry limit.
-    this.bullRedis = new Redis(o.redisUrl, { maxRetriesPerRequest: null });
+    this.bullRedis = connectRedis(o.redisUrl, { maxRetriesPerRequest: null });
     this.bullRedis.on('error', (error) => this.logger.warn({ err: error.message }, 'redis connection error'));
     const connection: ConnectionOptions = this.bullRedis;
     this.reportQueue = new Queue(REPORT_QUEUE, { connection, prefix: o.prefix });

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@netfleet/shared/redis/connection';
 import type { Queue } from 'bullmq';
 import type { Alert, AlertSeverity, Logger } from '@netfleet/shared';
 import { AlertCode, type HubScripts } from '../redis/scripts.js';
@@ -25,7 +25,7 @@ export interface AlertEngineOptions {
  */
 export class AlertEngine {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly scripts: HubScripts,
     private readonly deliveries: Queue<DeliveryJob>,
     private readonly options: AlertEngineOptions,

@@ -1,5 +1,5 @@
 import { Worker, type ConnectionOptions, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@netfleet/shared/redis/connection';
 import type { Logger } from '@netfleet/shared';
 import type { HubKeys } from '../redis/keys.js';
 import type { HubMetrics } from '../metrics.js';
@@ -40,7 +40,7 @@ export class DeliveryWorker {
   private readonly sinks: Map<string, SinkConfig>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: HubKeys,
     private readonly metrics: HubMetrics,
     private readonly options: DeliveryWorkerOptions,

@@ -1,7 +1,7 @@
 import {
   CLUSTER_NAME_PATTERN, PROTOCOL_VERSION, ReportKind, clusterOfJobId, reportValidator, verifyReportSignature, type Logger, type Report,
 } from '@netfleet/shared';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@netfleet/shared/redis/connection';
 import type { HubMetrics } from '../metrics.js';
 import type { Registry } from '../registry/registry.js';
 import { IngestCode, type HubScripts, type IngestOutcome } from '../redis/scripts.js';
@@ -40,7 +40,7 @@ const GENERATION_CACHE_SIZE = 100_000;
  */
 export class ReportIngest {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly scripts: HubScripts,
     private readonly registry: Registry,
     private readonly alerts: AlertEngine,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@netfleet/shared/redis/connection';
 import type { Logger } from '@netfleet/shared';
 import { PartitionScope, type LinkFinding, type PartitionFinding } from '@netfleet/shared/protocol/links';
 import type { AlertEngine } from '../alerts/alert-engine.js';
@@ -50,7 +50,7 @@ export class LinkService {
   readonly #loop: PeriodicTask;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: HubKeys,
     private readonly alerts: AlertEngine,
     private readonly options: LinkServiceOptions,

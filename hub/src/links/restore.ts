@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@netfleet/shared/redis/connection';
 import { LinkReportBodySchema, type LinkReportBody } from '@netfleet/shared/protocol/links';
 import { compileValidator } from '@netfleet/shared/protocol/validate';
 import type { HubKeys } from '../redis/keys.js';
@@ -16,7 +16,7 @@ export type FailingSince = Record<string, number>;
  * is left out and named.
  */
 export async function loadLinkReports(
-  redis: Redis, keys: HubKeys, only?: readonly string[],
+  redis: RedisClient, keys: HubKeys, only?: readonly string[],
 ): Promise<{ reports: Map<string, LinkReportBody>; failingSince: Map<string, FailingSince>; invalid: string[] }> {
   const names = only ?? await redis.zrange(keys.clusters(), 0, -1);
   const reports = new Map<string, LinkReportBody>();

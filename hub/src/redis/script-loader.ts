@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@netfleet/shared/redis/connection';
 import { HUB_VERSION } from '../version.js';
 
 const COMMANDS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'commands');
@@ -46,7 +46,7 @@ export function commandName(name: string): string {
 }
 
 /** Defines every command on a client (ioredis runs them with EVALSHA, falling back to EVAL). */
-export function defineCommands(client: Redis): void {
+export function defineCommands(client: RedisClient): void {
   for (const command of cache) {
     client.defineCommand(commandName(command.name), { numberOfKeys: command.numberOfKeys, lua: command.lua });
   }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@netfleet/shared/redis/connection';
 import type { HubKeys } from './keys.js';
 import { commandName, defineCommands } from './script-loader.js';
 
@@ -64,7 +64,7 @@ export interface ScriptsOptions {
  */
 export class HubScripts {
   constructor(
-    private readonly client: Redis,
+    private readonly client: RedisClient,
     readonly keys: HubKeys,
     private readonly options: ScriptsOptions,
   ) {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@netfleet/shared/redis/connection';
 import {
   PROTOCOL_VERSION, REPORT_QUEUE,
   type BootstrapTokenCreated, type BootstrapTokenInfo, type BootstrapTokenRequest, type Credentials, type RegistrationRequest,
@@ -32,7 +32,7 @@ export class Registry {
   private readonly keyCache = new Map<string, string>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly scripts: HubScripts,
     private readonly options: RegistryOptions,
   ) {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@netfleet/shared/redis/connection';
 import type { Logger } from '@netfleet/shared';
 import { assignmentTag, type RolloutStore, type StoredAssignment } from './store.js';
 
@@ -9,12 +9,12 @@ import { assignmentTag, type RolloutStore, type StoredAssignment } from './store
  * lost subscription every waiter re-reads, so a change made meanwhile is not missed.
  */
 export class AssignmentWatch {
-  private readonly subscriber: Redis;
+  private readonly subscriber: RedisClient;
   private readonly wakers = new Map<string, Set<() => void>>();
   private started: Promise<unknown> | undefined;
   private closed = false;
 
-  constructor(client: Redis, private readonly store: RolloutStore, private readonly logger: Logger) {
+  constructor(client: RedisClient, private readonly store: RolloutStore, private readonly logger: Logger) {
     this.subscriber = client.duplicate();
     this.subscriber.on('error', (error: Error) => this.logger.warn({ err: error.message }, 'assignment subscription error'));
     // `*`: the fleet's default changed, which is the assignment of every cluster without one.

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@netfleet/shared/redis/connection';
 import type { Logger, RolloutPolicy } from '@netfleet/shared';
 import type { HubKeys } from '../redis/keys.js';
 
@@ -16,7 +16,7 @@ export interface FleetHead {
  * head, and where the rollout controller (on the leader) picks it up.
  */
 export class FleetHeads {
-  constructor(private readonly redis: Redis, private readonly keys: HubKeys) {}
+  constructor(private readonly redis: RedisClient, private readonly keys: HubKeys) {}
 
   async publish(head: FleetHead): Promise<void> {
     await this.redis.multi().set(this.keys.fleetHead(), JSON.stringify(head)).publish(this.keys.fleetHeadChannel(), head.revision).exec();

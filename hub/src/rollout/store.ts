@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@netfleet/shared/redis/connection';
 import type { HubKeys } from '../redis/keys.js';
 import { commandName, defineCommands } from '../redis/script-loader.js';
 import { rolloutIdOf } from './ids.js';
@@ -45,7 +45,7 @@ const COMMIT = commandName('rollout-commit');
 export class RolloutStore {
   private readonly eventsCap: number;
 
-  constructor(private readonly client: Redis, readonly keys: HubKeys, options: RolloutStoreOptions = {}) {
+  constructor(private readonly client: RedisClient, readonly keys: HubKeys, options: RolloutStoreOptions = {}) {
     this.eventsCap = options.eventsCap ?? 200;
     defineCommands(client);
   }

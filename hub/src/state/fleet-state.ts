@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@netfleet/shared/redis/connection';
 import {
   ClusterState, type ClusterDetail, type ClusterEvent, type ClusterList, type ClusterSummary, type DriftState,
   type LinkSummary, type ReadinessSummary, type SyncReason, type SyncStatus,
@@ -34,7 +34,7 @@ const iso = (ms: string | undefined | null) => (ms ? new Date(Number(ms)).toISOS
  * every cluster, and fetch only the page's hashes.
  */
 export class FleetState {
-  constructor(private readonly redis: Redis, private readonly keys: HubKeys) {}
+  constructor(private readonly redis: RedisClient, private readonly keys: HubKeys) {}
 
   async list(filter: ClusterFilter): Promise<ClusterList> {
     const indexes = [

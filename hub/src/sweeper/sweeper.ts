@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@netfleet/shared/redis/connection';
 import type { Logger } from '@netfleet/shared';
 import type { HubScripts } from '../redis/scripts.js';
 import type { AlertEngine } from '../alerts/alert-engine.js';
@@ -34,7 +34,7 @@ export class Sweeper extends LeaderLoop<SweepResult> {
   private lastRepeatPass = 0;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly scripts: HubScripts,
     private readonly alerts: AlertEngine,
     private readonly options: SweeperOptions,

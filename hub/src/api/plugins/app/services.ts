@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@netfleet/shared/redis/connection';
 import type { Registry } from '../../../registry/registry.js';
 import type { FleetState } from '../../../state/fleet-state.js';
 import type { AlertEngine } from '../../../alerts/alert-engine.js';
@@ -13,7 +13,7 @@ import type { FleetLinks } from '../../../links/fleet-links.js';
 
 /** The hub services routes use. */
 export interface HubServices {
-  redis: Redis;
+  redis: RedisClient;
   keys: HubKeys;
   registry: Registry;
   fleet: FleetState;
