@@ -52,6 +52,10 @@ describe('resolveAgentOptions', () => {
     { name: 'an unknown drift mode', flags: { repo: '/fleet', cluster: 'c', driftMode: 'fix' }, message: /driftMode is "fix"; expected one of correct, alert/ },
     { name: 'enforce without keys', flags: { repo: '/fleet', cluster: 'c', verify: 'enforce' }, message: /no trusted keys/ },
     { name: 'a hub Redis URL without credentials', flags: { repo: '/fleet', cluster: 'c', hubRedisUrl: 'redis://hub:6379' }, message: /go together/ },
+    {
+      name: 'a hub Redis URL of no known form', flags: { repo: '/fleet', cluster: 'c', hubRedisUrl: 'redis-sentinel://u:pw@s1:26379', hubCredentials: '/c.json' },
+      message: /hubRedisUrl: invalid Redis URL redis-sentinel:\/\/u:\*\*\*@s1:26379: master name \(path\) is missing/,
+    },
     { name: 'a link probe timeout of 0', flags: { repo: '/fleet', cluster: 'c', linkProbeTimeout: '0' }, message: /linkProbeTimeout is "0"; expected a number from 0.1 to 300/ },
     { name: 'no probes in flight', flags: { repo: '/fleet', cluster: 'c', linkProbeConcurrency: '0' }, message: /linkProbeConcurrency is "0"; expected a number from 1 to 256/ },
   ])('refuses $name with AGENT_CONFIG', async ({ flags, message }) => {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { RedisUrlError, parseRedisUrl } from '@netfleet/shared';
 import { AgentConfigError } from '../errors.js';
 
 /** Everything `netfleet agent` can be told, from flags, the environment or a config file. */
@@ -244,7 +245,7 @@ function checkOptions(raw: Record<string, unknown>): AgentOptions {
   if ((hubRedisUrl === undefined) !== (hubCredentials === undefined)) {
     throw new AgentConfigError('hubRedisUrl and hubCredentials go together', 'pass both --hub-redis-url and --hub-credentials to report to a hub, or neither');
   }
-  if (hubRedisUrl && hubCredentials) Object.assign(options, { hubRedisUrl, hubCredentials });
+  if (hubRedisUrl && hubCredentials) Object.assign(options, { hubRedisUrl: checkedRedisUrl(hubRedisUrl), hubCredentials });
   const hubUrl = text('hubUrl');
   if (hubUrl) {
     if (!hubCredentials) throw new AgentConfigError('hubUrl needs the cluster\'s credentials', 'pass --hub-credentials (and --hub-redis-url) with --hub-url');
@@ -260,4 +261,14 @@ function checkOptions(raw: Record<string, unknown>): AgentOptions {
 
 function kebab(key: string): string {
   return key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
+
+function checkedRedisUrl(url: string): string {
+  try {
+    parseRedisUrl(url);
+    return url;
+  } catch (error) {
+    if (!(error instanceof RedisUrlError)) throw error;
+    throw new AgentConfigError(`option hubRedisUrl: ${error.message}`, `fix --hub-redis-url or ${ENV_NAMES.hubRedisUrl}; ${error.hint}`);
+  }
 }

@@ -1,10 +1,10 @@
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import {
   MAX_REPORT_BYTES, PROTOCOL_VERSION, ReportKind, createLogger, hideSecretValues, reportJobId, signReport,
   type Credentials, type DriftBody, type DriftItem, type HeartbeatBody, type LinkBody, type Logger, type SyncBody,
   type UnsignedReport,
 } from '@netfleet/shared';
+import { connectRedis, type RedisClient } from '@netfleet/shared/redis/connection';
 import { SeqStore } from './seq-store.js';
 import { Spool } from './spool.js';
 
@@ -75,7 +75,7 @@ export class Reporter {
   private readonly options: ResolvedOptions;
   private readonly logger: Logger;
   private credentials: Credentials;
-  private redis: Redis | undefined;
+  private redis: RedisClient | undefined;
   private queue: Queue | undefined;
   private summary: HeartbeatSummary | undefined;
   private lastDrift: string | undefined;
@@ -110,7 +110,7 @@ export class Reporter {
 
   /** Connects to Redis, sends what the spool holds, and starts the heartbeat timer. */
   start(): void {
-    const redis = new Redis(this.options.redisUrl, {
+    const redis = connectRedis(this.options.redisUrl, {
       // Fail fast while Redis is away: the spool holds the reports, not ioredis' memory.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
