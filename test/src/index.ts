@@ -1,5 +1,9 @@
 export { freePort } from './free-port.js';
 export { startRedis, sharedRedis, type PrivateRedis, type SharedRedis, type StartRedisOptions } from './redis.js';
+export { startRedisCluster, type PrivateRedisCluster } from './redis-cluster.js';
+export {
+  startRedisSentinel, type PrivateRedisSentinel, type StartRedisSentinelOptions,
+} from './redis-sentinel.js';
 export * from './dkp.js';
 export {
   startGitServer,

@@ -9,6 +9,8 @@ import { freePort } from './free-port.js';
 export interface StartRedisOptions {
   /** Turn the append-only file on, so writes survive `kill()` + `restart()`. Default false. */
   aof?: boolean;
+  /** More `redis-server` arguments, e.g. `['--replicaof', '127.0.0.1', '6380']`. */
+  args?: string[];
 }
 
 /** A private `redis-server` owned by one test, on its own port and data directory. */
@@ -46,6 +48,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Priva
     '--appendonly', options.aof ? 'yes' : 'no',
     '--daemonize', 'no',
     '--logfile', '',
+    ...(options.args ?? []),
   ];
   let child: ChildProcess | undefined = await spawnRedis(args);
 
@@ -75,15 +78,15 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Priva
   };
 }
 
-/** Spawn redis-server and resolve once it logs that it accepts connections. */
-async function spawnRedis(args: string[]): Promise<ChildProcess> {
+/** Spawn redis-server and resolve once it logs `readyLine` (by default: it accepts connections). */
+export async function spawnRedis(args: string[], readyLine = READY_LINE): Promise<ChildProcess> {
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error(`redis-server did not start within ${START_TIMEOUT_MS} ms:\n${output}`)), START_TIMEOUT_MS);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes(READY_LINE)) done();
+      if (output.includes(readyLine)) done();
     };
     const onExit = (code: number | null) => fail(new Error(`redis-server exited with ${code} before it was ready:\n${output}`));
     function cleanup() {
