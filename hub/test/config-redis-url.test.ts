@@ -14,7 +14,7 @@ describe('the Redis URL in the hub config', () => {
 
   it('refuses a URL of no known form at startup, naming the part and hiding the password', async () => {
     const error = await resolveHubConfig({ env: { ...env, NETFLEET_HUB_REDIS_URL: 'redis-cluster://hub:hunter2@n1:7000/3' }, flags: {} })
-      .catch((caught: unknown) => caught as { code: string; message: string; hint: string });
+      .then(() => expect.fail('resolved'), (caught: unknown) => caught as { code: string; message: string; hint: string });
     expect(error).toMatchObject({
       code: 'HUB_CONFIG_INVALID',
       message: 'redisUrl: invalid Redis URL redis-cluster://hub:***@n1:7000/3: path "/3" is not allowed: Redis Cluster has only database 0',
