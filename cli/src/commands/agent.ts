@@ -31,7 +31,7 @@ export const agentCommand: CliCommand = {
       .option('--git-ca-file <file>', 'PEM file of CA certificates for the git server')
       .option('--verify <mode>', 'commit signature verification: off | warn | enforce (default off)')
       .option('--trusted-key <file>', 'trusted OpenPGP or SSH public key file (repeatable)', collect)
-      .option('--hub-redis-url <url>', 'Redis URL of the hub; with --hub-credentials, report to the hub')
+      .option('--hub-redis-url <url>', 'Redis of the hub (redis://, rediss://, redis-sentinel://h1,h2/master, redis-cluster://h1,h2); with --hub-credentials, report to the hub')
       .option('--hub-credentials <file>', 'credentials file written by netfleet register')
       .option('--hub-url <url>', 'hub API URL; with --hub-credentials, apply the revision the hub assigns (rollouts)')
       .option('--spool-dir <dir>', 'directory of the report spool, kept across restarts')

@@ -47,7 +47,7 @@ export const hubCommand: CliCommand = {
       .name('hub')
       .description('Run the hub: report ingest, fleet state, alerts, HTTP API and /metrics')
       .option('--config <file>', 'YAML or JSON config file (keys: see docs/hub.md)')
-      .option('--redis-url <url>', 'Redis URL (NETFLEET_HUB_REDIS_URL; default redis://127.0.0.1:6379)')
+      .option('--redis-url <url>', 'Redis: redis://, rediss://, redis-sentinel://h1,h2/master or redis-cluster://h1,h2 (NETFLEET_HUB_REDIS_URL; default redis://127.0.0.1:6379)')
       .option('--listen <host:port>', 'API address (NETFLEET_HUB_LISTEN; default 0.0.0.0:8080)')
       .option('--public-url <url>', 'public base URL, for links in alerts (NETFLEET_HUB_PUBLIC_URL)')
       .option('--secret-file <file>', 'file with the hub secret report keys derive from (NETFLEET_HUB_SECRET_FILE)')
