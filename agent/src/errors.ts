@@ -60,6 +60,8 @@ export enum KubeErrorCode {
   Invalid = 'KUBE_INVALID',
   /** 401/403. */
   Forbidden = 'KUBE_FORBIDDEN',
+  /** 403 on a create in a namespace being deleted: possible again once it is gone and re-created. */
+  NamespaceTerminating = 'KUBE_NAMESPACE_TERMINATING',
   /** Any other status. */
   Failed = 'KUBE_REQUEST_FAILED',
 }

@@ -18,6 +18,10 @@ describe('toKubeError', () => {
     { name: '404', error: status(404, { reason: 'NotFound', message: 'not found' }), code: KubeErrorCode.NotFound, transient: false },
     { name: '422', error: status(422, { reason: 'Invalid', message: 'spec.inlet: Required value' }), code: KubeErrorCode.Invalid, transient: false },
     { name: '403', error: status(403, { reason: 'Forbidden', message: 'no' }), code: KubeErrorCode.Forbidden, transient: false },
+    {
+      name: 'a create in a terminating namespace', code: KubeErrorCode.NamespaceTerminating, transient: false,
+      error: status(403, { reason: 'Forbidden', message: 'configmaps "a" is forbidden: unable to create new content in namespace x because it is being terminated', details: { causes: [{ reason: 'NamespaceTerminating', field: 'metadata.namespace', message: 'namespace x is being terminated' }] } }),
+    },
     { name: 'a connection error', error: new FetchError('connect ECONNREFUSED 127.0.0.1:1', 'system'), code: KubeErrorCode.Unreachable, transient: true },
     { name: 'a failure inside the client', error: new Error('Required spec property name is not set'), code: KubeErrorCode.Failed, transient: false },
   ])('classifies $name', ({ error, code, transient, retryAfter }) => {

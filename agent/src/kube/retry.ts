@@ -85,6 +85,10 @@ export function toKubeError(raw: unknown): KubeApiError {
       return new KubeApiError(KubeErrorCode.ServerError, `API server error ${status}: ${message}`, details);
     case status === 404:
       return new KubeApiError(KubeErrorCode.NotFound, message, details);
+    case status === 403 && hasCause(body, 'NamespaceTerminating'):
+      return new KubeApiError(KubeErrorCode.NamespaceTerminating, message, {
+        ...details, hint: 'the namespace is being deleted; netfleet retries and creates the object once the namespace is gone and applied again',
+      });
     case status === 401 || status === 403:
       return new KubeApiError(KubeErrorCode.Forbidden, message, { ...details, hint: 'check the agent\'s credentials and RBAC' });
     case status === 409: {
@@ -103,9 +107,13 @@ export function toKubeError(raw: unknown): KubeApiError {
   }
 }
 
+// StatusCause's Go field Type is serialised as `reason`.
+function hasCause(body: StatusBody, reason: string): boolean {
+  return (body.details?.causes ?? []).some((cause) => cause.reason === reason);
+}
+
 function fieldConflicts(body: StatusBody): FieldConflict[] {
   return (body.details?.causes ?? [])
-    // StatusCause's Go field Type is serialised as `reason`.
     .filter((cause) => cause.reason === 'FieldManagerConflict')
     .map((cause) => ({ field: cause.field ?? '', message: cause.message ?? '' }));
 }

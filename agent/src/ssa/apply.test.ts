@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Action, type RenderedObject } from '@netfleet/shared';
 import type { KubeApiServer } from '@netfleet/test/kube/server';
-import { clientFor, configMap, ingressController, moduleConfig, namespace, rendered, startCluster, uniqueName } from '../../test/harness.js';
+import { clientFor, configMap, eventually, ingressController, moduleConfig, namespace, rendered, startCluster, uniqueName } from '../../test/harness.js';
 import type { KubeClient } from '../kube/client.js';
 import { applyAllStaged, applyStage, discoverKinds, kindKey, listLive, planObject, PlanOutcome } from './apply.js';
 import { AppliedMemo } from './memo.js';
@@ -127,5 +127,35 @@ describe('applying in stages', () => {
     expect(results.map((result) => result.entry.action)).toEqual([Action.Created, Action.Created, Action.Created]);
     const writes = kube.audit.filter((entry) => entry.verb === 'patch' && !entry.dryRun).map((entry) => entry.resource);
     expect(writes).toEqual(['moduleconfigs', 'namespaces', 'configmaps']);
+  });
+});
+
+describe('when the namespace of a new object is being deleted', () => {
+  it('fails the object with the server\'s reason and a hint, without retrying in place, and creates it once the namespace was re-created', async () => {
+    const ns = uniqueName('ending');
+    const memo = new AppliedMemo();
+    await client.apply(rendered(namespace(ns)).object, { force: false });
+    kube.holdTermination(true);
+    try {
+      await client.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns });
+      const object = rendered(configMap(ns, 'late', { a: '1' }));
+      kube.audit.clear();
+      const planned = await plan(object, memo);
+      expect(planned.outcome).toBe(PlanOutcome.Failed);
+      expect(planned.message).toContain(`unable to create new content in namespace ${ns} because it is being terminated`);
+      expect(planned.message).toContain('netfleet retries');
+      // Retrying the request itself cannot help: one dry run, no backoff loop.
+      expect(kube.audit.filter((entry) => entry.dryRun && entry.resource === 'configmaps')).toHaveLength(1);
+      const [result] = await applyAllStaged(client, [planned], memo);
+      expect(result!.entry.action).toBe(Action.Failed);
+    } finally {
+      kube.holdTermination(false);
+    }
+    await eventually(async () => (await client.get({ apiVersion: 'v1', kind: 'Namespace', name: ns })) === undefined);
+    const objects = [rendered(namespace(ns)), rendered(configMap(ns, 'late', { a: '1' }))];
+    const kinds = await discoverKinds(client, objects);
+    const plans = await Promise.all(objects.map((object) => planObject(client, object, kinds.get(kindKey(object.object)), undefined, memo)));
+    const results = await applyAllStaged(client, plans, memo);
+    expect(results.map((result) => result.entry.action)).toEqual([Action.Created, Action.Created]);
   });
 });

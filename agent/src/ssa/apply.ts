@@ -148,6 +148,9 @@ function failedPlan(rendered: RenderedObject, raw: unknown): Pick<ObjectPlan, 'o
       // Applying into a namespace that does not exist yet answers 404 on the namespace.
       if (rendered.object.metadata.namespace) return { outcome: PlanOutcome.Deferred, conflicts: [], message: error.message };
       return { outcome: PlanOutcome.Failed, conflicts: [], message: error.message };
+    case KubeErrorCode.NamespaceTerminating:
+      // Retried by the next sync (ApplyFailed is transient); by then the namespace is gone and applied anew.
+      return { outcome: PlanOutcome.Failed, conflicts: [], message: `${error.message} (hint: ${error.hint})` };
     default:
       return { outcome: PlanOutcome.Failed, conflicts: [], message: error.message };
   }

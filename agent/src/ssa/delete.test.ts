@@ -58,6 +58,20 @@ describe('deleteObject', () => {
     expect(result.entry.action).toBe(Action.Skipped);
   });
 
+  it('counts a namespace already terminating as deleted, without a second DELETE (which kube-apiserver refuses)', async () => {
+    const ns = await applyManaged(namespace(uniqueName('ending')));
+    kube.holdTermination(true);
+    try {
+      await client.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns.metadata.name });
+      kube.audit.clear();
+      const result = await deleteObject(client, staleOf(ns));
+      expect(result).toMatchObject({ survived: false, entry: { action: Action.Deleted } });
+      expect(kube.audit.filter((entry) => entry.verb === 'delete')).toEqual([]);
+    } finally {
+      kube.holdTermination(false);
+    }
+  });
+
   it('counts an object of a kind no longer served as deleted', async () => {
     const result = await deleteObject(client, { id: 'deckhouse.io_IstioFederation__peer', apiVersion: 'deckhouse.io/v1alpha1' });
     expect(result.entry.action).toBe(Action.Deleted);

@@ -51,6 +51,8 @@ export async function deleteObject(client: KubeClient, stale: StaleObject): Prom
     if (live.metadata.labels?.[OWNER_LABEL] !== OWNER_VALUE) {
       return result(Action.Skipped, false, `kept: no longer labelled ${OWNER_LABEL}=${OWNER_VALUE}`);
     }
+    // Already being deleted (a Terminating namespace refuses a second DELETE with 409).
+    if (live.metadata.deletionTimestamp) return result(Action.Deleted, false);
     await client.delete(path, { uid: live.metadata.uid as string | undefined });
     return result(Action.Deleted, false);
   } catch (raw) {

@@ -8,6 +8,7 @@ import { isObject, metadataOf, objectAt, type JsonObject } from './json.js';
 import { objectSchema, type Schema } from './schema.js';
 import type { ResourceType } from './resource-type.js';
 import { CRD_SCHEMA, establishCrd, pruneUndeclaredSchemaKeys, validateCrd } from './crd.js';
+import { NAMESPACE_FINALIZER } from './deletion.js';
 
 const str: Schema = { type: 'string' };
 const int: Schema = { type: 'integer' };
@@ -121,11 +122,20 @@ function prepareSecret(secret: JsonObject): void {
   delete secret.stringData;
 }
 
-function prepareNamespace(namespace: JsonObject): void {
+function prepareNamespace(namespace: JsonObject, previous: JsonObject | undefined): void {
   const metadata = metadataOf(namespace);
   const labels = isObject(metadata.labels) ? metadata.labels : (metadata.labels = {});
   labels['kubernetes.io/metadata.name'] = metadata.name;
-  objectAt(namespace, 'spec').finalizers ??= ['kubernetes'];
+  const spec = objectAt(namespace, 'spec');
+  if (previous) {
+    // Only the namespace controller (through /finalize) changes spec.finalizers.
+    const kept = isObject(previous.spec) ? previous.spec.finalizers : undefined;
+    if (kept === undefined) delete spec.finalizers;
+    else spec.finalizers = structuredClone(kept);
+  } else {
+    const requested = Array.isArray(spec.finalizers) ? spec.finalizers : [];
+    spec.finalizers = requested.includes(NAMESPACE_FINALIZER) ? requested : [...requested, NAMESPACE_FINALIZER];
+  }
   const status = objectAt(namespace, 'status');
   status.phase = metadata.deletionTimestamp ? 'Terminating' : 'Active';
 }

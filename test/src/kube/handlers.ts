@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
-import { KubeStatusError, fieldErrors, statusErrors, type FieldError } from './status.js';
+import { KubeStatusError, fieldErrors, qualifiedResource, statusErrors, type FieldError } from './status.js';
 import { deepEqual, isObject, metadataOf, rfc3339Now, type JsonObject } from './json.js';
 import { applyDefaults, pruneUnknownFields, validateValue } from './schema.js';
 import { validateObjectMeta } from './object-meta.js';
@@ -16,7 +16,8 @@ import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { apiVersionOf, storageKey, type ResourceType } from './resource-type.js';
 import type { ObjectStore } from './store.js';
 import type { ResourceRegistry } from './registry.js';
-import { ObjectRemover, deletedStatus, isCrd } from './deletion.js';
+import { ObjectRemover, deletedStatus, isCrd, isReleased } from './deletion.js';
+import { TerminationControllers } from './termination.js';
 
 /** The parts of a request the verbs need. */
 export interface RequestContext {
@@ -56,14 +57,18 @@ const LIST_SNAPSHOTS = 32;
 
 export class ResourceHandlers {
   private readonly remover: ObjectRemover;
+  /** The namespace controller and the CRD finalizer. */
+  readonly terminations: TerminationControllers;
   private readonly listSnapshots = new Map<string, JsonObject[]>();
 
   constructor(
     private readonly registry: ResourceRegistry,
     private readonly store: ObjectStore,
     private readonly admission: ValidatingAdmission[],
+    terminationDelayMs: number,
   ) {
     this.remover = new ObjectRemover(registry, store);
+    this.terminations = new TerminationControllers(registry, store, this.remover, terminationDelayMs);
   }
 
   /** An object as served at the requested version. */
@@ -144,9 +149,12 @@ export class ResourceHandlers {
   }
 
   create(type: ResourceType, namespace: string, body: unknown, context: RequestContext): WriteResult {
+    this.refuseCreateWhileCrdTerminates(type);
     const options = writeOptions(context.query);
     const object = this.decodeBody(type, body, namespace);
     const metadata = metadataOf(object);
+    this.admitNamespaceLifecycle(type, namespace, typeof metadata.name === 'string' && metadata.name ? metadata.name
+      : typeof metadata.generateName === 'string' && metadata.generateName ? metadata.generateName : 'Unknown');
     if (metadata.resourceVersion !== undefined && metadata.resourceVersion !== '') {
       throw statusErrors.badRequest('resourceVersion should not be set on objects to be created');
     }
@@ -247,6 +255,7 @@ export class ResourceHandlers {
     if (options.fieldValidation === 'Warn') context.warnings.push(...unknown.map((path) => `unknown field "${path}"`));
     const live = this.store.get(storageKey(type), namespace, name);
     if (!live && options.subresource) throw statusErrors.notFound(type.plural, type.group, name);
+    if (!live) this.admitNamespaceLifecycle(type, namespace, name);
     const sent = metadata.resourceVersion;
     if (live && sent !== undefined && sent !== metadataOf(live).resourceVersion) throw this.staleConflict(type, name);
     const writer: WriterIdentity = { manager, operation: 'Apply', apiVersion: apiVersionOf(type), ...(options.subresource ? { subresource: options.subresource } : {}) };
@@ -266,9 +275,6 @@ export class ResourceHandlers {
     type: ResourceType, namespace: string, name: string, live: JsonObject | undefined, input: JsonObject,
     options: WriteOptions, context: RequestContext, trackFields: (candidate: JsonObject) => JsonObject,
   ): JsonObject {
-    if (type.namespaced && !this.namespaceExists(namespace)) {
-      throw new KubeStatusError(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' });
-    }
     if (!live && this.store.get(storageKey(type), namespace, name)) throw statusErrors.alreadyExists(type.plural, type.group, name);
     let candidate = structuredClone(input);
     candidate.apiVersion = apiVersionOf(type);
@@ -295,8 +301,7 @@ export class ResourceHandlers {
     candidate = trackFields(candidate);
     if (live && deepEqual(withoutVolatile(live), withoutVolatile(candidate))) return this.present(type, live);
     if (options.dryRun) return this.present(type, candidate);
-    const finalizers = metadataOf(candidate).finalizers;
-    if (live && metadataOf(live).deletionTimestamp && (!Array.isArray(finalizers) || finalizers.length === 0)) {
+    if (live && isReleased(type, candidate)) {
       // The last finalizer is gone: kube-apiserver completes the pending deletion.
       return this.present(type, this.remover.remove(type, candidate));
     }
@@ -374,30 +379,46 @@ export class ResourceHandlers {
     if (preconditions.resourceVersion !== undefined && preconditions.resourceVersion !== metadata.resourceVersion) {
       throw statusErrors.conflict(type.plural, type.group, name, `Precondition failed: ResourceVersion in precondition: ${String(preconditions.resourceVersion)}, ResourceVersion in object meta: ${String(metadata.resourceVersion)}`);
     }
-    const isNamespace = type.group === '' && type.kind === 'Namespace';
-    const finalizers = Array.isArray(metadata.finalizers) ? metadata.finalizers : [];
-    if (options.dryRun) return { status: 200, body: deletedStatus(type, live) };
-    if (finalizers.length > 0 && !isNamespace) {
-      const terminating = structuredClone(live);
-      metadataOf(terminating).deletionTimestamp ??= rfc3339Now();
-      metadataOf(terminating).deletionGracePeriodSeconds ??= 0;
-      return { status: 200, body: this.present(type, this.store.put(storageKey(type), terminating)) };
-    }
-    if (isNamespace) return { status: 200, body: this.present(type, this.remover.removeNamespace(type, live)) };
-    this.remover.remove(type, live);
-    return { status: 200, body: deletedStatus(type, live) };
+    const kept = this.remover.delete(type, live, options.dryRun);
+    if (!kept) return { status: 200, body: deletedStatus(type, live) };
+    this.terminations.schedule();
+    return { status: 200, body: this.present(type, kept) };
   }
 
   deleteCollection(type: ResourceType, namespace: string | undefined, context: RequestContext): WriteResult {
     const listed = this.list(type, namespace, new RequestContextWithout(context, ['limit', 'continue']));
     const items = (listed.items as JsonObject[]).map((item) => this.store.get(storageKey(type), String(metadataOf(item).namespace ?? ''), String(metadataOf(item).name))!);
     const dryRun = writeOptions(context.query).dryRun;
-    if (!dryRun) for (const item of items) this.remover.remove(type, item);
-    return { status: 200, body: { ...listed, items: items.map((item) => this.present(type, item)) } };
+    const deleted = items.map((item) => this.remover.delete(type, item, dryRun) ?? item);
+    this.terminations.schedule();
+    return { status: 200, body: { ...listed, items: deleted.map((item) => this.present(type, item)) } };
   }
 
-  private namespaceExists(namespace: string): boolean {
-    return this.store.get('/namespaces', '', namespace) !== undefined;
+  /**
+   * The NamespaceLifecycle admission plugin on a create: the namespace must exist and not be
+   * terminating (403 with a NamespaceTerminating cause, as kube-apiserver answers).
+   */
+  private admitNamespaceLifecycle(type: ResourceType, namespace: string, name: string): void {
+    if (!type.namespaced) return;
+    const owner = this.store.get('/namespaces', '', namespace);
+    if (!owner) throw new KubeStatusError(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' });
+    if (!isObject(owner.status) || owner.status.phase !== 'Terminating') return;
+    throw statusErrors.forbidden(
+      `${qualifiedResource(type.plural, type.group)} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+      {
+        name, group: type.group, kind: type.plural,
+        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
+      },
+    );
+  }
+
+  /** apiextensions-apiserver refuses a POST of a custom resource while its CRD terminates (apply still creates). */
+  private refuseCreateWhileCrdTerminates(type: ResourceType): void {
+    if (type.crdName === undefined) return;
+    const crd = this.store.get('apiextensions.k8s.io/customresourcedefinitions', '', type.crdName);
+    const conditions = crd && isObject(crd.status) && Array.isArray(crd.status.conditions) ? crd.status.conditions.filter(isObject) : [];
+    if (!conditions.some((condition) => condition.type === 'Terminating' && condition.status === 'True')) return;
+    throw new KubeStatusError(405, 'MethodNotAllowed', 'create not allowed while custom resource definition is terminating', { group: type.group, kind: type.plural });
   }
 
   private staleConflict(type: ResourceType, name: string): KubeStatusError {

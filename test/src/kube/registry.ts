@@ -5,7 +5,7 @@
 import { builtinResourceTypes } from './builtin-kinds.js';
 import { crdResourceTypes } from './crd.js';
 import type { JsonObject } from './json.js';
-import type { ResourceType } from './resource-type.js';
+import { storageKey, type ResourceType } from './resource-type.js';
 
 export class ResourceRegistry {
   private readonly builtins = builtinResourceTypes();
@@ -19,6 +19,12 @@ export class ResourceRegistry {
 
   all(): ResourceType[] {
     return [...this.builtins, ...[...this.byCrd.values()].flat()];
+  }
+
+  /** One resource type per stored resource (the versions of a CRD share their objects). */
+  storedResources(): ResourceType[] {
+    const seen = new Set<string>();
+    return this.all().filter((type) => !seen.has(storageKey(type)) && seen.add(storageKey(type)));
   }
 
   find(group: string, version: string, plural: string): ResourceType | undefined {

@@ -44,11 +44,17 @@ export interface KubeApiServerOptions {
   moduleConfigWebhook?: boolean;
   /** Interval of BOOKMARK events for watches that allow them. Default 1000 ms. */
   bookmarkIntervalMs?: number;
+  /**
+   * How long after a Namespace or CRD starts terminating the namespace controller and the
+   * CRD finalizer delete its contents and remove it (and how often they look again while
+   * objects with finalizers hold it). Default 50 ms.
+   */
+  terminationDelayMs?: number;
 }
 
 export const DEFAULT_ADMIN_TOKEN = 'netfleet-admin';
 
-const DEFAULTS = { tls: false, watchCacheSize: 1000, moduleConfigWebhook: true, bookmarkIntervalMs: 1000 };
+const DEFAULTS = { tls: false, watchCacheSize: 1000, moduleConfigWebhook: true, bookmarkIntervalMs: 1000, terminationDelayMs: 50 };
 
 export interface KubeApiServer {
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
@@ -61,6 +67,11 @@ export interface KubeApiServer {
   installDkpCrds(filter?: (file: string) => boolean): Promise<void>;
   readonly audit: AuditLog;
   readonly faults: KubeFaults;
+  /**
+   * Holds the namespace controller and the CRD finalizer (true): deleted Namespaces and CRDs
+   * stay Terminating with their contents until released (false).
+   */
+  holdTermination(held: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -82,7 +93,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
   const registry = new ResourceRegistry();
   const store = new ObjectStore(settings.watchCacheSize);
   const admission: ValidatingAdmission[] = settings.moduleConfigWebhook ? [moduleConfigWebhook(loadModuleSettingsSchemas)] : [];
-  const handlers = new ResourceHandlers(registry, store, admission);
+  const handlers = new ResourceHandlers(registry, store, admission, settings.terminationDelayMs);
   const audit = createAuditLog();
   const watches = new Set<() => void>();
   const sockets = new Set<Socket>();
@@ -311,9 +322,11 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     installDkpCrds,
     audit,
     faults,
+    holdTermination: (held) => handlers.terminations.hold(held),
     async stop() {
       if (stopped) return;
       stopped = true;
+      handlers.terminations.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       dropConnections();
       await closed;

@@ -1,6 +1,5 @@
 /** Helpers the Kubernetes API test server's own tests share (not part of the harness API). */
-import type { KubernetesObjectApi} from '@kubernetes/client-node';
-import { ApiException, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { ApiException, PatchStrategy, Watch, type KubeConfig, type KubernetesObject, type KubernetesObjectApi } from '@kubernetes/client-node';
 import { isObject, type JsonObject } from './json.js';
 
 /** A manifest with a body: what tests apply. */
@@ -56,4 +55,26 @@ export function apply<T extends KubernetesObject>(
 /** The fieldsV1 of one manager's entry. */
 export function managedBy(object: KubernetesObject, manager: string): unknown {
   return object.metadata?.managedFields?.find((entry) => entry.manager === manager)?.fieldsV1;
+}
+
+/** One event a watch delivered. */
+export interface SeenEvent {
+  type: string;
+  name?: string;
+  resourceVersion?: string;
+  code?: number;
+  object: JsonObject;
+}
+
+/** Collects the events of a client-node Watch until the stream ends. */
+export async function startWatch(
+  config: KubeConfig, path: string, query: Record<string, string | number | boolean | undefined>,
+): Promise<{ events: SeenEvent[]; ended: Promise<unknown>; stop(): void }> {
+  const events: SeenEvent[] = [];
+  let finish: (error: unknown) => void = () => undefined;
+  const ended = new Promise((resolve) => { finish = resolve; });
+  const controller = await new Watch(config).watch(path, query, (type, object: JsonObject & { metadata?: { name?: string; resourceVersion?: string }; code?: number }) => {
+    events.push({ type, name: object.metadata?.name, resourceVersion: object.metadata?.resourceVersion, code: object.code, object });
+  }, (error) => finish(error ?? null));
+  return { events, ended, stop: () => controller.abort() };
 }

@@ -4,9 +4,9 @@
  * one older than the cache window, bookmarks, timeoutSeconds, selector transitions.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CoreV1Api, KubernetesObjectApi, Watch, makeInformer, type V1ConfigMap } from '@kubernetes/client-node';
+import { CoreV1Api, KubernetesObjectApi, makeInformer, type V1ConfigMap } from '@kubernetes/client-node';
 import { startKubeApiServer, type KubeApiServer } from './server.js';
-import { apply, eventually, type Manifest } from './test-support.js';
+import { apply, eventually, startWatch, type Manifest } from './test-support.js';
 
 let kube: KubeApiServer;
 let core: CoreV1Api;
@@ -15,24 +15,6 @@ let objects: KubernetesObjectApi;
 const configMap = (name: string, data: Record<string, string>, labels?: Record<string, string>): Manifest => ({
   apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'watch', ...(labels ? { labels } : {}) }, data,
 });
-
-interface SeenEvent {
-  type: string;
-  name?: string;
-  resourceVersion?: string;
-  code?: number;
-}
-
-/** Collects watch events until the stream ends. */
-async function startWatch(path: string, query: Record<string, string | number | boolean | undefined>): Promise<{ events: SeenEvent[]; ended: Promise<unknown>; stop(): void }> {
-  const events: SeenEvent[] = [];
-  let finish: (error: unknown) => void = () => undefined;
-  const ended = new Promise((resolve) => { finish = resolve; });
-  const controller = await new Watch(kube.kubeConfig()).watch(path, query, (type, object: { metadata?: { name?: string; resourceVersion?: string }; code?: number }) => {
-    events.push({ type, name: object.metadata?.name, resourceVersion: object.metadata?.resourceVersion, code: object.code });
-  }, (error) => finish(error ?? null));
-  return { events, ended, stop: () => controller.abort() };
-}
 
 beforeAll(async () => {
   kube = await startKubeApiServer({ watchCacheSize: 5, bookmarkIntervalMs: 50 });
@@ -96,7 +78,7 @@ describe('when a watch starts from a resourceVersion', () => {
   it('replays the events after it from the watch cache, then streams new ones', async () => {
     const created = await apply(objects, configMap('resume', { v: '1' }), 'netfleet');
     await apply(objects, configMap('resume', { v: '2' }), 'netfleet');
-    const watch = await startWatch('/api/v1/namespaces/watch/configmaps', { resourceVersion: created.metadata?.resourceVersion });
+    const watch = await startWatch(kube.kubeConfig(), '/api/v1/namespaces/watch/configmaps', { resourceVersion: created.metadata?.resourceVersion });
     await apply(objects, configMap('resume', { v: '3' }), 'netfleet');
     await eventually(() => watch.events.length === 2);
     expect(watch.events.map((event) => event.type)).toEqual(['MODIFIED', 'MODIFIED']);
@@ -104,7 +86,7 @@ describe('when a watch starts from a resourceVersion', () => {
   });
 
   it('sends the current state as ADDED events when no resourceVersion is given', async () => {
-    const watch = await startWatch('/api/v1/namespaces/watch/configmaps', { fieldSelector: 'metadata.name=resume' });
+    const watch = await startWatch(kube.kubeConfig(), '/api/v1/namespaces/watch/configmaps', { fieldSelector: 'metadata.name=resume' });
     await eventually(() => watch.events.length === 1);
     expect(watch.events[0]).toMatchObject({ type: 'ADDED', name: 'resume' });
     watch.stop();
@@ -113,14 +95,14 @@ describe('when a watch starts from a resourceVersion', () => {
   it('answers an ERROR event with a 410 Expired Status for one older than the cache window', async () => {
     const first = await apply(objects, configMap('churn', { v: '0' }), 'netfleet');
     for (let index = 1; index <= 6; index += 1) await apply(objects, configMap('churn', { v: String(index) }), 'netfleet');
-    const watch = await startWatch('/api/v1/namespaces/watch/configmaps', { resourceVersion: first.metadata?.resourceVersion });
+    const watch = await startWatch(kube.kubeConfig(), '/api/v1/namespaces/watch/configmaps', { resourceVersion: first.metadata?.resourceVersion });
     await watch.ended;
-    expect(watch.events).toEqual([{ type: 'ERROR', code: 410, name: undefined, resourceVersion: undefined }]);
+    expect(watch.events).toMatchObject([{ type: 'ERROR', code: 410, name: undefined, resourceVersion: undefined }]);
   });
 
   it('turns a label change out of the selector into DELETED and back into ADDED', async () => {
     await apply(objects, configMap('moving', { v: '1' }, { tier: 'a' }), 'netfleet');
-    const watch = await startWatch('/api/v1/namespaces/watch/configmaps', { labelSelector: 'tier=a', resourceVersion: '0' });
+    const watch = await startWatch(kube.kubeConfig(), '/api/v1/namespaces/watch/configmaps', { labelSelector: 'tier=a', resourceVersion: '0' });
     await eventually(() => watch.events.length === 1);
     await apply(objects, configMap('moving', { v: '1' }, { tier: 'b' }), 'netfleet');
     await apply(objects, configMap('moving', { v: '1' }, { tier: 'a' }), 'netfleet');
@@ -132,7 +114,7 @@ describe('when a watch starts from a resourceVersion', () => {
 
 describe('when a watch asks for bookmarks and a timeout', () => {
   it('sends BOOKMARK events carrying the current resourceVersion', async () => {
-    const watch = await startWatch('/api/v1/namespaces/watch/configmaps', { allowWatchBookmarks: true, resourceVersion: '0', fieldSelector: 'metadata.name=none' });
+    const watch = await startWatch(kube.kubeConfig(), '/api/v1/namespaces/watch/configmaps', { allowWatchBookmarks: true, resourceVersion: '0', fieldSelector: 'metadata.name=none' });
     await eventually(() => watch.events.some((event) => event.type === 'BOOKMARK'));
     const bookmark = watch.events.find((event) => event.type === 'BOOKMARK');
     expect(Number(bookmark?.resourceVersion)).toBeGreaterThan(0);
@@ -140,7 +122,7 @@ describe('when a watch asks for bookmarks and a timeout', () => {
   });
 
   it('ends the stream after timeoutSeconds', async () => {
-    const watch = await startWatch('/api/v1/namespaces/watch/configmaps', { timeoutSeconds: 1, resourceVersion: '0', fieldSelector: 'metadata.name=none' });
+    const watch = await startWatch(kube.kubeConfig(), '/api/v1/namespaces/watch/configmaps', { timeoutSeconds: 1, resourceVersion: '0', fieldSelector: 'metadata.name=none' });
     await expect(watch.ended).resolves.toBeNull();
   });
 });
