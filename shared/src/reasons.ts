@@ -19,6 +19,8 @@ export enum SyncReason {
   ConflictDetected = 'ConflictDetected',
   /** One or more kinds are not served yet (their module's CRD is missing). */
   WaitingForModule = 'WaitingForModule',
+  /** One or more objects belong in a namespace that is being deleted: created once it is gone. */
+  WaitingForNamespace = 'WaitingForNamespace',
   /** The sync would delete more than the allowed share of the inventory. */
   PruneLimitExceeded = 'PruneLimitExceeded',
   /** One or more stale objects could not be deleted. */
@@ -49,6 +51,7 @@ export const reasonClass: Record<SyncReason, ErrorClass | undefined> = {
   [SyncReason.ApplyFailed]: ErrorClass.Transient,
   [SyncReason.ConflictDetected]: ErrorClass.Terminal,
   [SyncReason.WaitingForModule]: ErrorClass.RetryLater,
+  [SyncReason.WaitingForNamespace]: ErrorClass.RetryLater,
   [SyncReason.PruneLimitExceeded]: ErrorClass.Terminal,
   [SyncReason.PruneFailed]: ErrorClass.Transient,
   [SyncReason.HealthCheckFailed]: ErrorClass.RetryLater,

@@ -242,6 +242,15 @@ function summarize(changeSet: ChangeSetEntry[], plans: ObjectPlan[], readiness: 
   if (waiting.length > 0) {
     return { reason: SyncReason.WaitingForModule, message: `waiting for module ${waitingModules(plans).join(', ')} (${waiting.length} object(s))` };
   }
+  // Other waiting objects belong in a namespace being deleted; they are created once it is gone.
+  const awaitingNamespace = changeSet.filter((entry) => entry.action === Action.Waiting);
+  if (awaitingNamespace.length > 0) {
+    const namespaces = [...new Set(awaitingNamespace.map((entry) => entry.subject.namespace ?? ''))].sort();
+    return {
+      reason: SyncReason.WaitingForNamespace,
+      message: `waiting for namespace ${namespaces.join(', ')} to finish terminating (${awaitingNamespace.length} object(s))`,
+    };
+  }
   const unhealthy = readiness.filter((item) => item.readiness === Readiness.Failed || item.readiness === Readiness.InProgress);
   if (unhealthy.length > 0) {
     return { reason: SyncReason.HealthCheckFailed, message: unhealthy.map((item) => `${item.id}: ${item.readiness}${item.message ? ` (${item.message})` : ''}`).join('; ') };

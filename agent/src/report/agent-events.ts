@@ -4,11 +4,14 @@ import type { AgentEvents } from '../events.js';
 import type { SyncResult } from '../reconcile/result.js';
 import type { Reporter } from './reporter.js';
 
+/** Syncs held by something that has to happen in the cluster first: progressing, not failed. */
+const WAITING_REASONS: ReadonlySet<SyncReason> = new Set([SyncReason.WaitingForModule, SyncReason.WaitingForNamespace]);
+
 /** The report body of one sync result. */
 export function syncBodyOf(result: SyncResult): SyncBody {
   const status = result.errorClass === undefined
     ? SyncStatus.Succeeded
-    : result.reason === SyncReason.WaitingForModule ? SyncStatus.Progressing : SyncStatus.Failed;
+    : WAITING_REASONS.has(result.reason) ? SyncStatus.Progressing : SyncStatus.Failed;
   return {
     revision: result.revision,
     status,
@@ -18,7 +21,7 @@ export function syncBodyOf(result: SyncResult): SyncBody {
   };
 }
 
-/** Readiness counts of one sync: waiting objects are those whose module is not enabled yet. */
+/** Readiness counts of one sync: waiting objects are those whose module is not enabled yet or whose namespace is terminating. */
 export function readinessOf(result: SyncResult): ReadinessSummary {
   const ready = result.readiness.filter((object) => object.readiness === Readiness.Ready || object.readiness === Readiness.Unknown).length;
   return {

@@ -131,7 +131,7 @@ describe('applying in stages', () => {
 });
 
 describe('when the namespace of a new object is being deleted', () => {
-  it('fails the object with the server\'s reason and a hint, without retrying in place, and creates it once the namespace was re-created', async () => {
+  it('has the object wait with the server\'s reason, without retrying in place, and creates it once the namespace was re-created', async () => {
     const ns = uniqueName('ending');
     const memo = new AppliedMemo();
     await client.apply(rendered(namespace(ns)).object, { force: false });
@@ -141,13 +141,13 @@ describe('when the namespace of a new object is being deleted', () => {
       const object = rendered(configMap(ns, 'late', { a: '1' }));
       kube.audit.clear();
       const planned = await plan(object, memo);
-      expect(planned.outcome).toBe(PlanOutcome.Failed);
+      expect(planned.outcome).toBe(PlanOutcome.AwaitingNamespace);
+      expect(planned.message).toContain(`namespace ${ns} is being deleted`);
       expect(planned.message).toContain(`unable to create new content in namespace ${ns} because it is being terminated`);
-      expect(planned.message).toContain('netfleet retries');
       // Retrying the request itself cannot help: one dry run, no backoff loop.
       expect(kube.audit.filter((entry) => entry.dryRun && entry.resource === 'configmaps')).toHaveLength(1);
       const [result] = await applyAllStaged(client, [planned], memo);
-      expect(result!.entry.action).toBe(Action.Failed);
+      expect(result!.entry.action).toBe(Action.Waiting);
     } finally {
       kube.holdTermination(false);
     }

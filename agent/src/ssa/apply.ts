@@ -20,6 +20,8 @@ export enum PlanOutcome {
   Waiting = 'waiting',
   /** Its namespace does not exist yet: validated in another namespace, created after the namespace stage. */
   Deferred = 'deferred',
+  /** Its namespace is being deleted: a later sync creates it once the namespace is gone and applied again. */
+  AwaitingNamespace = 'awaiting-namespace',
   /** Another field manager owns fields this object sets, and the policy does not force. */
   Conflict = 'conflict',
   /** The API server refused the object (schema, strict field validation). */
@@ -149,8 +151,7 @@ function failedPlan(rendered: RenderedObject, raw: unknown): Pick<ObjectPlan, 'o
       if (rendered.object.metadata.namespace) return { outcome: PlanOutcome.Deferred, conflicts: [], message: error.message };
       return { outcome: PlanOutcome.Failed, conflicts: [], message: error.message };
     case KubeErrorCode.NamespaceTerminating:
-      // Retried by the next sync (ApplyFailed is transient); by then the namespace is gone and applied anew.
-      return { outcome: PlanOutcome.Failed, conflicts: [], message: `${error.message} (hint: ${error.hint})` };
+      return { outcome: PlanOutcome.AwaitingNamespace, conflicts: [], message: `namespace ${rendered.object.metadata.namespace ?? ''} is being deleted: ${error.message}` };
     default:
       return { outcome: PlanOutcome.Failed, conflicts: [], message: error.message };
   }
@@ -184,6 +185,7 @@ export async function applyPlan(client: KubeClient, plan: ObjectPlan, memo: Appl
     case PlanOutcome.Unchanged:
       return { entry: entry(Action.Unchanged), object: plan.live };
     case PlanOutcome.Waiting:
+    case PlanOutcome.AwaitingNamespace:
       return { entry: entry(Action.Waiting, plan.message) };
     case PlanOutcome.Deferred:
       // Its namespace did not exist, so neither did it: create it now that the namespace
@@ -201,7 +203,9 @@ export async function applyPlan(client: KubeClient, plan: ObjectPlan, memo: Appl
       } catch (raw) {
         memo.forget(plan.rendered.id);
         const failed = failedPlan(plan.rendered, raw);
-        return { entry: entry(Action.Failed, `${describeRef(subject)}: ${failed.message}`) };
+        // The namespace began terminating after the dry run: the object waits like a planned one.
+        const action = failed.outcome === PlanOutcome.AwaitingNamespace ? Action.Waiting : Action.Failed;
+        return { entry: entry(action, `${describeRef(subject)}: ${failed.message}`) };
       }
   }
 }
