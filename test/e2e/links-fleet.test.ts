@@ -6,7 +6,7 @@ import {
   type LinkReportBody, type MeshGroupMatrix, type PartitionFinding, type LinkFinding,
 } from '@netfleet/shared/protocol/links';
 import { compileValidator } from '@netfleet/shared/protocol/validate';
-import { startKubeApiServer, type KubeApiServer } from '../src/index.js';
+import { DKP_LINK_CRD_FILES, dkpLinkCrdWithConditions, startKubeApiServer, type KubeApiServer } from '../src/index.js';
 import { createTestCa, startMetadataPeer, type MetadataPeer, type TestCa } from '../src/metadata-peer.js';
 import { KubeClient } from '../../agent/src/kube/client.js';
 import { LINK_API_VERSION, LinkMonitor, declaredLinkObjects, kubeLinkSource } from '../../agent/src/links/link-monitor.js';
@@ -20,7 +20,8 @@ import { formatLinks } from '../../cli/src/commands/links.js';
  * eu-fra-1, eu-ams-1, us-nyc-1, us-iad-1, ap-sin-1; multicluster nyc: us-nyc-1, us-nyc-2),
  * six clusters in three regions, each with its own Kubernetes API test server and agent
  * link monitor, reporting to the hub's link health. The test plays DKP by writing statuses
- * through the status subresource (timestamps form); peers' metadata endpoints run on
+ * through the status subresource: eu-ams-1 and us-nyc-1 in the conditions form of newer DKP,
+ * the others in the timestamps form; peers' metadata endpoints run on
  * loopback: healthy, a certificate expiring in 3 days (us-nyc-1), invalid JSON (us-iad-1),
  * down (ap-sin-1), and one whose UUID changes (us-nyc-2).
  */
@@ -58,22 +59,46 @@ let links: FleetLinks;
 /** Status DKP writes for one link, by scenario. */
 type DkpStatus = 'healthy' | 'stale' | 'one-sided' | 'incomplete' | 'none';
 
-function statusOf(kind: string, peer: string, status: DkpStatus): Record<string, unknown> | undefined {
+/** Clusters on a DKP version whose link CRDs have `status.conditions`, which its hooks write; the others write fetch timestamps only. */
+const CONDITIONS_FORM = new Set(['eu-ams-1', 'us-nyc-1']);
+
+function statusOf(from: string, kind: string, peer: string, status: DkpStatus): Record<string, unknown> | undefined {
   if (status === 'none') return undefined;
   const gateways = [{ address: '203.0.113.5', port: 15443 }];
   const complete = kind === 'IstioFederation'
     ? { ingressGateways: gateways, publicServices: [] }
     : { apiHost: 'istio-api-proxy.example', networkName: 'nyc', ingressGateways: gateways };
+  const publicCache = { clusterUUID: `uuid-${peer}`, rootCA: 'ca', authnKeyPub: 'key' };
+  if (CONDITIONS_FORM.has(from)) return conditionsStatus(kind, status, publicCache, complete);
   const fetchedAt = minutesBefore(status === 'stale' ? 12 : 0.5);
   return {
     metadataCache: {
-      public: { clusterUUID: `uuid-${peer}`, rootCA: 'ca', authnKeyPub: 'key' },
+      public: publicCache,
       publicLastFetchTimestamp: fetchedAt,
       ...(status === 'one-sided' ? {} : {
         private: status === 'incomplete' ? { ingressGateways: [], publicServices: [] } : complete,
         privateLastFetchTimestamp: fetchedAt,
       }),
     },
+  };
+}
+
+/** The same scenarios as newer DKP writes them: a condition per exchange step, the cache beside them. */
+function conditionsStatus(kind: string, status: Exclude<DkpStatus, 'none'>, publicCache: object, complete: object): Record<string, unknown> {
+  const condition = (type: string, value: 'True' | 'False', reason: string) => ({
+    type, status: value, reason, message: `${type} ${reason}`, lastTransitionTime: minutesBefore(30), lastProbeTime: minutesBefore(0.5),
+  });
+  const ok = (type: string) => condition(type, 'True', 'Succeeded');
+  const exchange = {
+    healthy: [ok('PublicMetadataExchangeReady'), ok('PrivateMetadataExchangeReady')],
+    stale: [condition('PublicMetadataExchangeReady', 'False', 'FetchFailed'), ok('PrivateMetadataExchangeReady')],
+    'one-sided': [ok('PublicMetadataExchangeReady'), condition('PrivateMetadataExchangeReady', 'False', 'NonOKResponse')],
+    incomplete: [ok('PublicMetadataExchangeReady'), condition('PrivateMetadataExchangeReady', 'False', 'MissingIngressGateways')],
+  }[status];
+  const remoteApi = kind === 'IstioMulticluster' ? [condition('RemoteAPIServerReady', 'True', 'RemoteAPIReachable')] : [];
+  return {
+    conditions: [...exchange, ...remoteApi, ok('DataplaneConnectionReady')],
+    metadataCache: { public: publicCache, ...(status === 'one-sided' || status === 'incomplete' ? {} : { private: complete }) },
   };
 }
 
@@ -87,7 +112,7 @@ function baselineStatus(from: string, to: string): DkpStatus {
 }
 
 async function writeStatus(member: Member, object: KubeObject, status: DkpStatus): Promise<void> {
-  const body = statusOf(object.kind, object.metadata.name, status);
+  const body = statusOf(member.info.name, object.kind, object.metadata.name, status);
   if (!body) return;
   const live = await member.client.get({ apiVersion: LINK_API_VERSION, kind: object.kind, name: object.metadata.name });
   const plural = object.kind === 'IstioFederation' ? 'istiofederations' : 'istiomulticlusters';
@@ -134,9 +159,13 @@ beforeAll(async () => {
   for (const name of names) {
     const info = fleet.clusters.get(name)!;
     const kube = await startKubeApiServer();
-    // us-nyc-2 has not enabled multicluster: IstioMulticluster is not served there.
-    await kube.installDkpCrds((file) => file === 'istio/istiofederation.yaml' || (name !== 'us-nyc-2' && file === 'istio/istiomulticluster.yaml'));
     const client = new KubeClient({ kubeConfig: kube.kubeConfig(), retry: { retries: 1 } });
+    if (CONDITIONS_FORM.has(name)) {
+      for (const file of DKP_LINK_CRD_FILES) await client.apply(dkpLinkCrdWithConditions(file) as unknown as KubeObject, { force: true });
+    } else {
+      // us-nyc-2 has not enabled multicluster: IstioMulticluster is not served there.
+      await kube.installDkpCrds((file) => file === 'istio/istiofederation.yaml' || (name !== 'us-nyc-2' && file === 'istio/istiomulticluster.yaml'));
+    }
     const declared = declaredLinkObjects(results.get(name)!.objects);
     const monitor = new LinkMonitor({
       source: kubeLinkSource(client),

@@ -150,6 +150,27 @@ export function loadDkpCrdFile(file: string): DkpCrdFile {
   return loaded;
 }
 
+/** The link CRD files whose newer versions add `status.conditions` (the reference README says so; its files predate it). */
+export const DKP_LINK_CRD_FILES = ['istio/istiofederation.yaml', 'istio/istiomulticluster.yaml'] as const;
+
+/**
+ * A link CRD (IstioFederation or IstioMulticluster) as newer DKP versions serve it: the
+ * reference file with `status.conditions[]` in every version's status schema, so the API
+ * server keeps the conditions newer discovery hooks write instead of pruning them.
+ */
+export function dkpLinkCrdWithConditions(file: (typeof DKP_LINK_CRD_FILES)[number]): JsonObject {
+  const crd = structuredClone(loadDkpCrdFile(file).crds[0]!);
+  const text = { type: 'string' };
+  const conditions = {
+    type: 'array',
+    items: { type: 'object', properties: { type: text, status: text, reason: text, message: text, lastTransitionTime: text, lastProbeTime: text } },
+  };
+  for (const version of (crd.spec as { versions: { schema: { openAPIV3Schema: { properties: { status: { properties: JsonObject } } } } }[] }).versions) {
+    version.schema.openAPIV3Schema.properties.status.properties.conditions = conditions;
+  }
+  return crd;
+}
+
 /** The CRD files a real kube-apiserver accepts after stripping (all but the known two). */
 export function installableDkpCrdFiles(): string[] {
   return listDkpCrdFiles().filter((file) => !(file in DKP_CRDS_REJECTED_BY_KUBE_APISERVER));

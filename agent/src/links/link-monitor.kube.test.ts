@@ -6,7 +6,7 @@ import {
   type LinkObservation, type LinkReportBody,
 } from '@netfleet/shared/protocol/links';
 import { compileValidator } from '@netfleet/shared/protocol/validate';
-import { loadDkpCrdFile, startKubeApiServer, type KubeApiServer } from '@netfleet/test';
+import { dkpLinkCrdWithConditions, startKubeApiServer, type KubeApiServer } from '@netfleet/test';
 import { createTestCa, startMetadataPeer, type MetadataPeer, type TestCa } from '@netfleet/test/metadata-peer';
 import { KubeClient } from '../kube/client.js';
 import { LINK_API_VERSION, LinkMonitor, kubeLinkSource } from './link-monitor.js';
@@ -182,21 +182,10 @@ describe('when DKP writes conditions', () => {
   let kube: KubeApiServer;
   let client: KubeClient;
 
-  /** The IstioFederation CRD of a DKP version whose status has conditions. */
-  function federationCrdWithConditions(): KubeObject {
-    const crd = structuredClone(loadDkpCrdFile('istio/istiofederation.yaml').crds[0]!) as unknown as KubeObject & { spec: { versions: { schema: { openAPIV3Schema: { properties: { status: { properties: Record<string, unknown> } } } } }[] } };
-    const text = { type: 'string' };
-    crd.spec.versions[0]!.schema.openAPIV3Schema.properties.status.properties.conditions = {
-      type: 'array',
-      items: { type: 'object', properties: { type: text, status: text, reason: text, message: text, lastTransitionTime: text, lastProbeTime: text } },
-    };
-    return crd;
-  }
-
   beforeAll(async () => {
     kube = await startKubeApiServer();
     client = new KubeClient({ kubeConfig: kube.kubeConfig(), retry: { retries: 1 } });
-    await client.apply(federationCrdWithConditions(), { force: true });
+    await client.apply(dkpLinkCrdWithConditions('istio/istiofederation.yaml') as unknown as KubeObject, { force: true });
     for (const name of ['eu-2', 'us-1', 'ap-1', 'us-2', 'ap-2']) await client.apply(federation(name, `${name}.example.com`), { force: false });
   }, 60_000);
 
