@@ -29,6 +29,9 @@ import { registerLinkMetrics } from './links/metrics.js';
  * One hub replica: the ingest worker, the alert delivery worker, the sweeper (under a
  * lease) and the HTTP API, over one Redis. Several replicas may share a Redis.
  */
+/** How long an API request waits for one Redis command. */
+const API_COMMAND_TIMEOUT_MS = 5_000;
+
 export class Hub {
   readonly options: ResolvedHubOptions;
   readonly logger: Logger;
@@ -68,7 +71,9 @@ export class Hub {
     this.options = resolveHubOptions({ ...options, secret: assertSecret(options.secret) });
     const o = this.options;
     this.logger = (o.logger ?? createLogger({ name: 'netfleet-hub' })).child({ replica: o.replicaId });
-    this.redis = connectRedis(o.redisUrl, { maxRetriesPerRequest: 2 });
+    // The API's connection: a request fails (503) within a bound when Redis is away, also on a
+    // Cluster, whose offline queue would otherwise hold it until a node is back.
+    this.redis = connectRedis(o.redisUrl, { maxRetriesPerRequest: 2, commandTimeout: API_COMMAND_TIMEOUT_MS });
     this.workRedis = connectRedis(o.redisUrl, { maxRetriesPerRequest: null });
     for (const client of [this.redis, this.workRedis]) {
       client.on('error', (error) => this.logger.warn({ err: error.message }, 'redis connection error'));

@@ -149,4 +149,15 @@ describe('on a Redis Cluster of three masters', () => {
     await eventually(async () => expect((await hub.fleet.detail('c2'))?.state).toBe('offline'), 5_000);
     expect((await hub.fleet.detail('c1'))?.state).toBe('online');
   });
+
+  it('answers API requests with 503 within a bound while no node answers, and serves again once they are back', async () => {
+    await Promise.all(redis.nodes.map((node) => node.kill()));
+    const asked = Date.now();
+    const during = await get<{ error: { code: string } }>('/api/v1/clusters/c1');
+    expect(Date.now() - asked).toBeLessThan(10_000);
+    expect(during).toMatchObject({ status: 503, body: { error: { code: 'HUB_REDIS_UNAVAILABLE' } } });
+    await Promise.all(redis.nodes.map((node) => node.restart()));
+    // The nodes come back empty (no persistence here): the list answers again.
+    await eventually(async () => expect((await get('/api/v1/clusters')).status).toBe(200), 20_000);
+  });
 });

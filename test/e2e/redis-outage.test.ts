@@ -8,6 +8,7 @@ import { startRedis, type PrivateRedis } from '../src/index.js';
 import { Hub } from '../../hub/src/index.js';
 import { Reporter } from '../../agent/src/report/index.js';
 
+const ADMIN = 'outage-test-admin-token-0123456789';
 const logger = createLogger({ name: 'outage-test', level: process.env.NETFLEET_TEST_LOG ?? 'silent' });
 
 async function eventually(check: () => Promise<void> | void, timeoutMs = 60_000): Promise<void> {
@@ -36,7 +37,7 @@ describe('when Redis is killed mid-stream and restarted (AOF)', () => {
     const admin = new Redis(redis.url);
     await admin.config('SET', 'appendfsync', 'always');
     admin.disconnect();
-    hub = new Hub({ redisUrl: redis.url, secret: 'outage-test-secret-0123456789abcdef', logger, sweeper: false });
+    hub = new Hub({ redisUrl: redis.url, secret: 'outage-test-secret-0123456789abcdef', adminTokens: [ADMIN], logger, sweeper: false });
     await hub.start();
     const bootstrap = await hub.registry.createBootstrapToken({ ttlSeconds: 60, maxUses: 1 });
     credentials = await hub.registry.register(bootstrap.token, { cluster: 'eu-1', region: 'eu' });
@@ -81,6 +82,13 @@ describe('when Redis is killed mid-stream and restarted (AOF)', () => {
     await eventually(async () => expect((await hub.fleet.detail('eu-1'))?.reports).toBeGreaterThan(0));
     outage = true;
     await redis.kill();
+    // The API says the store is away, soon and plainly, instead of hanging or failing as a bug.
+    const api = await hub.api();
+    const asked = Date.now();
+    const during = await api.inject({ url: '/api/v1/clusters/eu-1', headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(Date.now() - asked).toBeLessThan(10_000);
+    expect(during.statusCode).toBe(503);
+    expect(during.json()).toMatchObject({ error: { code: 'HUB_REDIS_UNAVAILABLE', hint: expect.stringContaining('Redis') } });
     await reached(50);
     await redis.restart();
     outage = false;
@@ -97,8 +105,8 @@ describe('when Redis is killed mid-stream and restarted (AOF)', () => {
     expect(new Set(events.map((event) => event.seq)).size).toBe(revisions.length);
     expect((await hub.fleet.detail('eu-1'))?.sync?.revision).toBe(revisions.at(-1));
     // The hub keeps serving.
-    const api = await hub.api();
     expect((await api.inject({ url: '/readyz' })).statusCode).toBe(200);
+    expect((await api.inject({ url: '/api/v1/clusters/eu-1', headers: { authorization: `Bearer ${ADMIN}` } })).statusCode).toBe(200);
   });
 
   it('lets the reporter close while Redis is down, keeping what it could not send', async () => {

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyError } from 'fastify';
 import { NetfleetError, type ErrorResponse } from '@netfleet/shared';
 import { HubError, HubErrorCode } from '../../../errors.js';
+import { isRedisUnavailable } from '../../../redis/unavailable.js';
 
 /**
  * The one error format: `{ error: { code, message, hint? } }`. Request validation errors
@@ -22,9 +23,9 @@ export default fp(async (app) => {
     } else if (error.statusCode && error.statusCode < 500) {
       status = error.statusCode;
       body = { error: { code: HubErrorCode.InvalidRequest, message: error.message } };
-    } else if (error instanceof NetfleetError && error.code === HubErrorCode.Redis) {
+    } else if ((error instanceof NetfleetError && error.code === HubErrorCode.Redis) || isRedisUnavailable(error)) {
       status = 503;
-      body = { error: { code: error.code, message: 'the hub store is unavailable, retry later' } };
+      body = { error: { code: HubErrorCode.Redis, message: 'the hub store (Redis) is unavailable, retry later', hint: 'check that Redis is up and reachable from the hub; see the hub log' } };
     } else {
       body = { error: { code: HubErrorCode.Internal, message: 'internal error, see the hub log' } };
     }
