@@ -167,6 +167,34 @@ describe('when the agent follows the hub\'s assignment', () => {
     expect(client.current).toMatchObject({ revision: revisionC, rolloutId: 'r-c', attempt: 1 });
   });
 
+  it('lets a one-off sync learn the hub\'s assignment first, without waiting out a long poll', async () => {
+    const assigned: (string | undefined)[] = [];
+    const once = new AssignmentClient({ assign: (revision) => assigned.push(revision) }, {
+      hubUrl, credentialsFile: join(dir, 'credentials.json'), stateFile: join(dir, 'once', 'assignment.json'), waitSeconds: 30, logger,
+    });
+    const started = Date.now();
+    await once.start();
+    try {
+      expect(await once.settled(10_000)).toBe(true);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(assigned).toEqual([revisionC]);
+    } finally {
+      await once.close();
+    }
+    // No hub at all: the first attempt fails at once, and the sync goes ahead without it.
+    const unreachable = new AssignmentClient({ assign: (revision) => assigned.push(revision) }, {
+      hubUrl: 'http://127.0.0.1:9', credentialsFile: join(dir, 'credentials.json'), stateFile: join(dir, 'once', 'assignment.json'), logger,
+    });
+    await unreachable.start();
+    try {
+      const asked = Date.now();
+      expect(await unreachable.settled(10_000)).toBe(false);
+      expect(Date.now() - asked).toBeLessThan(5_000);
+    } finally {
+      await unreachable.close();
+    }
+  });
+
   it('never logs the cluster\'s token', () => {
     expect(logged.join('')).toContain('applying the assigned revision');
     expect(logged.join('')).not.toContain(credentials.apiToken);

@@ -65,12 +65,18 @@ export class AssignmentClient {
   #current: AssignmentView | undefined;
   #token: string | undefined;
   #loop: Promise<void> | undefined;
+  /** Whether the hub has answered a request yet. */
+  #answered = false;
+  /** Resolved once the first request to the hub ended, answered or not. */
+  readonly #firstAttempt: Promise<void>;
+  #firstAttemptEnded: () => void = () => undefined;
 
   constructor(target: AssignmentTarget, options: AssignmentClientOptions) {
     this.#options = withDefaults(options);
     this.#target = target;
     this.#saved = new SavedAssignment(this.#options.stateFile);
     this.#logger = this.#options.logger.child({ component: 'assignment' });
+    this.#firstAttempt = new Promise((resolve) => (this.#firstAttemptEnded = resolve));
   }
 
   /** The assignment being applied; undefined before the first one. */
@@ -96,6 +102,19 @@ export class AssignmentClient {
     this.#loop = this.#run();
   }
 
+  /**
+   * Waits until the hub answered the first request (and its assignment was handed to the
+   * daemon), or that request failed, or `timeoutMs` passed: a one-off sync (`--once`) then
+   * applies what the hub assigns now rather than what was saved. True when the hub answered.
+   */
+  async settled(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([this.#firstAttempt, timedOut]);
+    clearTimeout(timer);
+    return this.#answered;
+  }
+
   /** Stops waiting on the hub; the daemon keeps the last assignment. */
   async close(): Promise<void> {
     this.#stopping.abort();
@@ -104,12 +123,18 @@ export class AssignmentClient {
 
   async #run(): Promise<void> {
     let failures = 0;
+    // The first request does not wait for a change: it learns where the hub stands now.
+    let waitSeconds = 0;
     while (!this.#stopping.signal.aborted) {
       try {
-        const answer = await this.#request();
+        const answer = await this.#request(waitSeconds);
         failures = 0;
+        waitSeconds = this.#options.waitSeconds;
         if (answer !== 'unchanged') await this.#apply(answer);
+        this.#answered = true;
+        this.#firstAttemptEnded();
       } catch (error) {
+        this.#firstAttemptEnded();
         if (this.#stopping.signal.aborted) return;
         failures += 1;
         const delayMs = backoffDelay(failures, this.#options.retryBaseMs, this.#options.retryMaxMs);
@@ -122,13 +147,13 @@ export class AssignmentClient {
   }
 
   /** One long-poll: the new assignment (null: the hub has none for this cluster yet), or `unchanged`. */
-  async #request(): Promise<AssignmentView | null | 'unchanged'> {
+  async #request(waitSeconds: number): Promise<AssignmentView | null | 'unchanged'> {
     const url = new URL('/api/v1/assignment', this.#options.hubUrl);
-    url.searchParams.set('wait', `${this.#options.waitSeconds}s`);
+    url.searchParams.set('wait', `${waitSeconds}s`);
     const headers: Record<string, string> = { authorization: `Bearer ${await this.#apiToken()}` };
     if (this.#current) headers['if-none-match'] = `"${this.#current.tag}"`;
     // The hub answers within waitSeconds; a request still open long after is a dead connection.
-    const signal = AbortSignal.any([this.#stopping.signal, AbortSignal.timeout((this.#options.waitSeconds + 15) * 1000)]);
+    const signal = AbortSignal.any([this.#stopping.signal, AbortSignal.timeout((waitSeconds + 15) * 1000)]);
     let response: Response;
     try {
       response = await fetch(url, { headers, signal });

@@ -6,6 +6,9 @@ import { ExitCode, type CliCommand, type CliIO } from '../command.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** How long `--once` waits for the hub's assignment before it syncs without it. */
+const ONCE_ASSIGNMENT_WAIT_MS = 10_000;
+
 /** `netfleet agent`: the per-cluster daemon, or one sync with `--once`. */
 export const agentCommand: CliCommand = {
   define(command: Command): Command {
@@ -60,6 +63,10 @@ export const agentCommand: CliCommand = {
     const assignments = await followAssignments(options, daemon, logger);
     try {
       if (once) {
+        // Sync what the hub assigns now, not what a previous run saved.
+        if (assignments && !(await assignments.settled(ONCE_ASSIGNMENT_WAIT_MS))) {
+          logger.warn({ hubUrl: options.hubUrl }, 'the hub did not answer the assignment request; syncing the saved assignment, or the branch head without one');
+        }
         const result = await daemon.sync({ overridePruneLimit: overridePruneLimit === true });
         io.stdout.write(formatResult(result));
         return result.errorClass === undefined ? ExitCode.Ok : ExitCode.Findings;
