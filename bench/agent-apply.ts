@@ -95,7 +95,7 @@ export async function runAgentApplyBench(): Promise<{ full: RunFigures; half: Ru
   const p50 = percentile(latencies, 50);
   const p95 = percentile(latencies, 95);
   console.log(`drift detection and correction latency over ${latencies.length} drifts: p50 ${round(p50)} ms, p95 ${round(p95)} ms (target p50 < 2000 ms): ${check(p50 < 2000)}`);
-  console.log(`agent RSS with ${full.objects} managed objects, bundled as in production (dist/netfleet.mjs): ${round(bundledDrift.rssMb!)} MB now, `
+  console.log(`agent RSS with ${full.objects} managed objects, bundled as deployed (dist/netfleet.mjs, node ${commands.bundle.execArgv.join(' ') || 'without flags'}): ${round(bundledDrift.rssMb!)} MB now, `
     + `${round(bundledDrift.maxRssMb!)} MB peak (target <= 100 MB): ${check(bundledDrift.maxRssMb! <= 100)}`);
   console.log(`  baseline, same run: through tsx (cli/bin/netfleet.js) ${round(drift.rssMb!)} MB now, ${round(drift.maxRssMb!)} MB peak; `
     + `the bundle saves ${round(drift.maxRssMb! - bundledDrift.maxRssMb!)} MB of peak`);

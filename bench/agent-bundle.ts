@@ -1,10 +1,26 @@
 /**
  * The agent benchmarks run their measured child processes two ways: through tsx, as a
  * checkout runs, and bundled by `scripts/build.ts`, as production runs
- * (`node dist/netfleet.mjs`), so the memory the bundle saves shows in the same run.
+ * (`node dist/netfleet.mjs`, with the node flags of deploy/agent/agent.yaml), so the memory
+ * the bundle saves shows in the same run.
  */
+import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { bundle, DIST_DIR } from '../scripts/build.js';
+
+const AGENT_MANIFEST = new URL('../deploy/agent/agent.yaml', import.meta.url);
+
+/** The node flags the agent's Deployment sets (`NODE_OPTIONS` of its `agent` container). */
+export function deployedAgentNodeFlags(): string[] {
+  for (const document of parseAllDocuments(readFileSync(AGENT_MANIFEST, 'utf8'))) {
+    const manifest = document.toJS() as { kind?: string; spec?: { template?: { spec?: { containers?: { name: string; env?: { name: string; value?: string }[] }[] } } } };
+    const agent = manifest.kind === 'Deployment' ? manifest.spec?.template?.spec?.containers?.find((container) => container.name === 'agent') : undefined;
+    const value = agent?.env?.find((variable) => variable.name === 'NODE_OPTIONS')?.value;
+    if (value !== undefined) return value.split(/\s+/).filter(Boolean);
+  }
+  return [];
+}
 
 export type ChildRuntime = 'tsx' | 'bundle';
 
@@ -21,5 +37,5 @@ export interface ChildCommand {
 export async function childCommands(source: string): Promise<Record<ChildRuntime, ChildCommand>> {
   const name = basename(source, '.ts');
   const [file] = await bundle({ entries: { [name]: source }, outdir: join(DIST_DIR, 'bench', name) });
-  return { tsx: { file: source, execArgv: ['--import', 'tsx'] }, bundle: { file: file!, execArgv: [] } };
+  return { tsx: { file: source, execArgv: ['--import', 'tsx'] }, bundle: { file: file!, execArgv: deployedAgentNodeFlags() } };
 }
