@@ -52,7 +52,7 @@ describe('formatRolloutStatus', () => {
           clusters: [{ name: 'c1', status: 'ready', attempt: 1, online: true, applied: true, ready: true, failingGates: [], reason: null }] },
         { name: 'eu', state: 'held', maxParallel: 2, bakeTimeSeconds: 3600, deadlineSeconds: null, startedAt: null, bakeStartedAt: null, completedAt: null,
           clusters: [
-            { name: 'e1', status: 'updating', attempt: 2, online: true, applied: true, ready: false, failingGates: ['noNewDrift'], reason: null },
+            { name: 'e1', status: 'updating', attempt: 2, online: true, applied: true, ready: false, failingGates: ['noNewDrift', 'noNewLinkFailures'], gateDetails: { noNewLinkFailures: 'e1→u1 stale' }, reason: null },
             { name: 'e2', status: 'updating', attempt: 1, online: false, applied: false, ready: false, failingGates: [], reason: null },
           ] },
         { name: 'us', state: 'waiting', maxParallel: 1, bakeTimeSeconds: 0, deadlineSeconds: null, startedAt: null, bakeStartedAt: null, completedAt: null,
@@ -74,7 +74,7 @@ describe('formatRolloutStatus', () => {
       '  1. canary  done  (1 at a time, bake 10m, deadline 30m)',
       '       c1  ready',
       '  2. eu  held  (2 at a time, bake 1h)',
-      '       e1  updating  attempt 2; failing noNewDrift',
+      '       e1  updating  attempt 2; failing noNewDrift, noNewLinkFailures (e1→u1 stale)',
       '       e2  updating  offline',
       '  3. us  waiting  (1 at a time, bake 0s)',
       '       u1  pending',

@@ -68,7 +68,12 @@ describe('when links fail around a rollout', () => {
     const rollout = await fleet.waitForPhase(bad, 'rolledBack', 20_000);
     expect(rollout.clusters['eu-1']).toMatchObject({ status: 'rolledBack' });
     expect(rollout.reason).toMatch(/noNewLinkFailures.*eu-1→eu-2 stale/);
-    expect((await fleet.status(bad)).reason).toMatch(/eu-1→eu-2 stale/);
+    const status = await fleet.status(bad);
+    expect(status.reason).toMatch(/eu-1→eu-2 stale/);
+    // The status names the link on the cluster too, as `netfleet rollout status` shows it.
+    expect(status.waves[0]!.clusters).toEqual([expect.objectContaining({
+      name: 'eu-1', status: 'rolledBack', failingGates: ['noNewLinkFailures'], gateDetails: { noNewLinkFailures: expect.stringContaining('eu-1→eu-2 stale') },
+    })]);
 
     await eventually(() => expect(fleet.agent('eu-1').daemon.lastResult).toMatchObject({ revision: good, appliedRevision: good }), { timeoutMs: 20_000 });
     const assignments = await fleet.store.assignments();

@@ -42,7 +42,9 @@ function clusterLine(cluster: RolloutWaveView['clusters'][number]): string {
   const facts = [
     cluster.attempt > 1 ? `attempt ${cluster.attempt}` : '',
     cluster.online ? '' : 'offline',
-    cluster.failingGates.length > 0 ? `failing ${cluster.failingGates.join(', ')}` : '',
+    cluster.failingGates.length > 0
+      ? `failing ${cluster.failingGates.map((gate) => (cluster.gateDetails?.[gate] ? `${gate} (${cluster.gateDetails[gate]})` : gate)).join(', ')}`
+      : '',
     cluster.reason ?? '',
   ].filter(Boolean);
   return `       ${cluster.name}  ${cluster.status}${facts.length > 0 ? `  ${facts.join('; ')}` : ''}`;

@@ -182,8 +182,9 @@ export function clusterEvents(
     noCriticalAlerts: observation.criticalAlerts === 0,
   };
   for (const gate of REPORTED_GATES) {
-    if (passing[gate] === progress.gates[gate]) continue;
     const detail = gate === HealthGate.NoNewLinkFailures && linkFailures.length > 0 ? describeLinkFailures(linkFailures) : undefined;
+    // A failing gate is reported again when what it names changes (another link fails).
+    if (passing[gate] === progress.gates[gate] && (passing[gate] || detail === progress.gateDetails?.[gate])) continue;
     events.push({ type: 'gate', cluster, gate, passing: passing[gate], ...(detail ? { detail } : {}), at });
   }
   return events;

@@ -86,6 +86,8 @@ export interface ClusterProgress {
   online: boolean;
   /** The gates the cluster reports on, true while passing. */
   gates: Record<ReportedGate, boolean>;
+  /** What a failing gate names (the links that fail), while it fails. */
+  gateDetails?: Partial<Record<ReportedGate, string>>;
   /** Why it failed or was rolled back. */
   reason: string | null;
 }
@@ -351,9 +353,14 @@ class Draft {
       case 'clusterOnline':
         cluster.online = event.online;
         break;
-      case 'gate':
+      case 'gate': {
         cluster.gates[event.gate] = event.passing;
+        const { [event.gate]: _previous, ...others } = cluster.gateDetails ?? {};
+        const details = !event.passing && event.detail ? { ...others, [event.gate]: event.detail } : others;
+        if (Object.keys(details).length > 0) cluster.gateDetails = details;
+        else delete cluster.gateDetails;
         break;
+      }
       case 'clusterFailed':
         if (cluster.status === ClusterStatus.Updating || cluster.status === ClusterStatus.Ready) {
           cluster.applied = false;

@@ -59,8 +59,9 @@ function waveState(rollout: Rollout, index: number): RolloutWaveView['state'] {
 
 function clusterView(name: string, cluster: ClusterProgress, gates: readonly string[]): RolloutClusterView {
   const failingGates = REPORTED_GATES.filter((gate) => gates.includes(gate) && !cluster.gates[gate]);
+  const details = Object.fromEntries(failingGates.flatMap((gate) => (cluster.gateDetails?.[gate] ? [[gate, cluster.gateDetails[gate]]] : [])));
   return {
     name, status: cluster.status, attempt: cluster.attempt, online: cluster.online, applied: cluster.applied, ready: cluster.ready,
-    failingGates, reason: cluster.reason,
+    failingGates, ...(Object.keys(details).length > 0 ? { gateDetails: details } : {}), reason: cluster.reason,
   };
 }

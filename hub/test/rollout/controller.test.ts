@@ -202,6 +202,14 @@ describe('clusterEvents', () => {
     ['a failing gate for a one-sided link with a peer on the revision', updating, observed({ linkFailures: [failure('c', 'a', LinkState.OneSided, 2_000)] }), [
       { type: 'gate', cluster: 'a', gate: 'noNewLinkFailures', passing: false, detail: 'c→a one-sided', at: 5 },
     ]],
+    ['the failing gate again when another link fails', { ...updating, gates: { ...updating.gates, noNewLinkFailures: false }, gateDetails: { noNewLinkFailures: 'a→b unreachable' } }, observed({
+      linkFailures: [failure('a', 'b', LinkState.Unreachable, 1_500), failure('a', 'c', LinkState.Stale, 1_600)],
+    }), [
+      { type: 'gate', cluster: 'a', gate: 'noNewLinkFailures', passing: false, detail: 'a→b unreachable, a→c stale', at: 5 },
+    ]],
+    ['nothing while the failing gate names the same links', { ...updating, gates: { ...updating.gates, noNewLinkFailures: false }, gateDetails: { noNewLinkFailures: 'a→b unreachable' } }, observed({
+      linkFailures: [failure('a', 'b', LinkState.Unreachable, 1_500)],
+    }), []],
     ['a passing gate again once the new failures are gone', { ...updating, gates: { ...updating.gates, noNewLinkFailures: false } }, observed({}), [
       { type: 'gate', cluster: 'a', gate: 'noNewLinkFailures', passing: true, at: 5 },
     ]],

@@ -207,6 +207,13 @@ describe('rollout state machine', () => {
       expect(transitions[0]!.assignments).toEqual([{ cluster: 'c1', revision: 'rev-old', rolloutId: 'r1', attempt: 2, reason: 'rollback: cluster c1 gate noNewDrift failed after the cluster passed' }]);
     });
 
+    it('keeps what a failing gate names while it fails, and drops it once it passes', () => {
+      const { rollout: failing } = run(progressingEu(), [{ type: 'gate', cluster: 'e1', gate: 'noNewLinkFailures', passing: false, detail: 'e1→u1 stale' }]);
+      expect(failing.clusters['e1']!.gateDetails).toEqual({ noNewLinkFailures: 'e1→u1 stale' });
+      const { rollout: passing } = run(failing, [{ type: 'gate', cluster: 'e1', gate: 'noNewLinkFailures', passing: true }]);
+      expect(passing.clusters['e1']!.gateDetails).toBeUndefined();
+    });
+
     it('rolls back when a link fails during the bake, naming the link', () => {
       const { rollout } = run(bakingCanary({ failurePolicy: 'rollback' }), [{ type: 'gate', cluster: 'c1', gate: 'noNewLinkFailures', passing: false, detail: 'c1→e1 unreachable' }]);
       expect(rollout.phase).toBe('rolledBack');

@@ -29,6 +29,8 @@ export const RolloutClusterSchema = Type.Object({
   ready: Type.Boolean(),
   /** Gates the cluster does not pass now. */
   failingGates: Type.Array(Type.String()),
+  /** What failing gates name, by gate (the links that fail for `noNewLinkFailures`). */
+  gateDetails: Type.Optional(Type.Record(Type.String(), Type.String())),
   reason: Type.Union([Type.String(), Type.Null()]),
 });
 
