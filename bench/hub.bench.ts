@@ -24,6 +24,7 @@ import {
   type Credentials, type DriftItem, type Report, type UnsignedReport,
 } from '../shared/src/index.js';
 import { Hub } from '../hub/src/index.js';
+import { deleteKeysWithPrefix } from '../test/src/redis.js';
 
 const REDIS_URL = process.env.NETFLEET_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const JOBS = Number(process.env.BENCH_HUB_JOBS ?? 10_000);
@@ -40,16 +41,7 @@ const connection = bullRedis;
 
 const newPrefix = (label: string) => `{nf-bench-${label}-${randomBytes(4).toString('hex')}}`;
 
-async function dropKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix.replace(/[{}]/g, '\\$&')}*`, 'COUNT', 5000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
-  redis.disconnect();
-}
+const dropKeys = (prefix: string) => deleteKeysWithPrefix(REDIS_URL, prefix);
 
 async function registerFleet(hub: Hub, count: number): Promise<Credentials[]> {
   const bootstrap = await hub.registry.createBootstrapToken({ ttlSeconds: 3600, maxUses: count });

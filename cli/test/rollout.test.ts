@@ -1,3 +1,4 @@
+import { deleteKeysWithPrefix } from '@netfleet/test';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatRolloutList, formatRolloutStatus, formatSeconds } from '../src/commands/rollout.js';
 import { main } from '../src/main.js';
 import { captureIO } from './io.js';
+
+const REDIS_URL = process.env.NETFLEET_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
 
@@ -105,7 +108,7 @@ describe('when `netfleet rollout` talks to a hub', () => {
 
   beforeAll(async () => {
     hub = new Hub({
-      redisUrl: process.env.NETFLEET_REDIS_URL ?? 'redis://127.0.0.1:6379', prefix, secret: 'rollout-cli-secret-0123456789abcdef0123',
+      redisUrl: REDIS_URL, prefix, secret: 'rollout-cli-secret-0123456789abcdef0123',
       adminTokens: [ADMIN], logger: createLogger({ name: 'cli-test', level: 'silent' }), sweeper: false, rollouts: false, ingest: false,
     });
     await hub.start();
@@ -123,9 +126,8 @@ describe('when `netfleet rollout` talks to a hub', () => {
   });
 
   afterAll(async () => {
-    const keys = await hub.redis.keys(`${prefix.replace(/[{}]/g, '\\$&')}*`);
-    if (keys.length > 0) await hub.redis.del(...keys);
     await hub.close();
+    await deleteKeysWithPrefix(REDIS_URL, prefix);
     await rm(dir, { recursive: true, force: true });
   });
 

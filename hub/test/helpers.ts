@@ -6,6 +6,7 @@ import {
   PROTOCOL_VERSION, REPORT_QUEUE, SyncReason, SyncStatus, createLogger, reportJobId, signReport,
   type Credentials, type DriftItem, type Report, type ReportBody, type UnsignedReport,
 } from '@netfleet/shared';
+import { deleteKeysWithPrefix } from '@netfleet/test';
 import { Hub, type HubOptions } from '../src/index.js';
 
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
@@ -18,19 +19,7 @@ export function testKeySpace(label: string, url = process.env.NETFLEET_REDIS_URL
   return {
     url,
     prefix,
-    async cleanup() {
-      const client = new Redis(url, { maxRetriesPerRequest: 1 });
-      try {
-        let cursor = '0';
-        do {
-          const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix.replace(/[{}[\]*?]/g, '\\$&')}*`, 'COUNT', 1000);
-          cursor = next;
-          if (keys.length > 0) await client.unlink(...keys);
-        } while (cursor !== '0');
-      } finally {
-        client.disconnect();
-      }
-    },
+    cleanup: () => deleteKeysWithPrefix(url, prefix),
   };
 }
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
+import { deleteKeysWithPrefix } from '../src/redis.js';
 import { createLogger, type Credentials } from '@netfleet/shared';
 import type { KubeApiServer } from '../src/kube/server.js';
 import { Hub } from '../../hub/src/index.js';
@@ -114,10 +114,7 @@ describe('when the agent follows the hub\'s assignment', () => {
     await kube?.stop();
     await fleet?.dispose();
     if (dir) await rm(dir, { recursive: true, force: true });
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix.replace(/[{}]/g, '\\$&')}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    await deleteKeysWithPrefix(REDIS_URL, prefix);
   }, 60_000);
 
   it('receives a new assignment within about a second and applies it instead of the branch head', async () => {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
+import { deleteKeysWithPrefix } from '../src/redis.js';
 import type { Alert, ClusterDetail, Credentials, DriftState, KubeObject } from '@netfleet/shared';
 import type { KubeApiServer } from '../src/kube/server.js';
 import { Hub, AlertRule } from '../../hub/src/index.js';
@@ -98,10 +98,7 @@ describe(`when an agent reports to the hub ${alertmanagerNote}`, () => {
     await kube?.stop();
     await fleet?.dispose();
     if (dir) await rm(dir, { recursive: true, force: true });
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix.replace(/[{}]/g, '\\$&')}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    await deleteKeysWithPrefix(REDIS_URL, prefix);
   });
 
   it('registers, saves its credentials privately, syncs and reports its state', async () => {

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
+import { deleteKeysWithPrefix } from '../src/redis.js';
 import { FsRepoReader, loadFleet, type Alert, type ClusterDetail } from '@netfleet/shared';
 import { LinkState, type LinkMatrixResponse } from '@netfleet/shared/protocol/links';
 import type { KubeApiServer } from '../src/kube/server.js';
@@ -135,10 +135,7 @@ describe('when agent daemons report their federation and multicluster links to t
     await Promise.all(peers.map((peer) => peer.stop()));
     await fleet?.dispose();
     if (dir) await rm(dir, { recursive: true, force: true });
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix.replace(/[{}]/g, '\\$&')}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    await deleteKeysWithPrefix(REDIS_URL, prefix);
   });
 
   it('shows every declared link healthy in the hub matrix, the cluster links, the metrics and netfleet links', async () => {

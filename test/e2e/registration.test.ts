@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
+import { deleteKeysWithPrefix } from '../src/redis.js';
 import { ReportKind, SyncReason, SyncStatus, createLogger, type Credentials } from '@netfleet/shared';
 import { Hub, RejectReason } from '../../hub/src/index.js';
 import { Reporter, RegistrationError, loadCredentials, register } from '../../agent/src/report/index.js';
@@ -44,10 +44,7 @@ describe('when an agent registers over HTTP', () => {
   afterAll(async () => {
     await hub.close();
     await rm(dir, { recursive: true, force: true });
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix.replace(/[{}]/g, '\\$&')}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    await deleteKeysWithPrefix(REDIS_URL, prefix);
   });
 
   it('refuses a wrong bootstrap token with the hub\'s code and hint, without echoing the token', async () => {

@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { expect } from 'vitest';
 import { stringify } from 'yaml';
 import type { RolloutDetail } from '@netfleet/shared';
-import { createWorkTree, startGitServer, type GitServer, type WorkTree } from '@netfleet/test';
+import { createWorkTree, deleteKeysWithPrefix, startGitServer, type GitServer, type WorkTree } from '@netfleet/test';
 import type { KubeApiServer } from '../src/kube/server.js';
 import { Hub, type HubOptions } from '../../hub/src/index.js';
 import { RolloutStore } from '../../hub/src/rollout/store.js';
@@ -362,12 +362,7 @@ export class RolloutFleet {
     await this.tree?.dispose();
     await this.server?.dispose();
     for (const dir of this.#dirs) await rm(dir, { recursive: true, force: true });
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.prefix.replace(/[{}]/g, '\\$&')}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await this.redis.unlink(...keys);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(REDIS_URL, this.prefix);
     this.redis.disconnect();
   }
 }

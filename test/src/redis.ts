@@ -136,19 +136,22 @@ export function sharedRedis(label = 'test'): SharedRedis {
   return {
     url,
     prefix,
-    async cleanup() {
-      const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-      try {
-        await client.connect();
-        let cursor = '0';
-        do {
-          const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-          cursor = next;
-          if (keys.length > 0) await client.unlink(...keys);
-        } while (cursor !== '0');
-      } finally {
-        client.disconnect();
-      }
-    },
+    cleanup: () => deleteKeysWithPrefix(url, prefix),
   };
+}
+
+/** Deletes every key starting with `prefix` (taken literally, glob characters escaped) on the Redis at `url`. */
+export async function deleteKeysWithPrefix(url: string, prefix: string): Promise<void> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await client.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix.replace(/[{}[\]*?\\]/g, '\\$&')}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await client.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    client.disconnect();
+  }
 }
