@@ -39,7 +39,8 @@ import { connectToHub, saveCredentials } from '../agent/src/report/index.js';
 import { GitSource } from '../agent/src/source/index.js';
 import { daemonFor } from '../agent/test/fleet.js';
 import { startCluster } from '../agent/test/harness.js';
-import { createWorkTree } from '../test/src/git-repo.js';
+import { createWorkTree, type WorkTree } from '../test/src/git-repo.js';
+import { deleteKeysWithPrefix } from '../test/src/redis.js';
 
 const REDIS_URL = process.env.NETFLEET_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const COMMITS = Number(process.env.BENCH_ROLLOUT_COMMITS ?? 20);
@@ -55,14 +56,7 @@ const newPrefix = (label: string) => `{nf-bench-${label}-${randomBytes(4).toStri
 const ms = (value: number) => `${value.toFixed(0)} ms`;
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
 
-async function dropKeys(prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await bullRedis.scan(cursor, 'MATCH', `${prefix.replace(/[{}]/g, '\\$&')}*`, 'COUNT', 5000);
-    cursor = next;
-    if (keys.length > 0) await bullRedis.unlink(...keys);
-  } while (cursor !== '0');
-}
+const dropKeys = (prefix: string) => deleteKeysWithPrefix(REDIS_URL, prefix);
 
 function newHub(prefix: string, extra: Partial<ConstructorParameters<typeof Hub>[0]> = {}): Hub {
   return new Hub({ redisUrl: REDIS_URL, prefix, secret: SECRET, adminTokens: [ADMIN], logger, sweeper: false, ...extra });
@@ -130,6 +124,24 @@ async function exampleFleetRepo() {
   return { server, repo, tree };
 }
 
+/**
+ * Commits and pushes a change, then sends the hub the push webhook a forge would (signed);
+ * returns the new revision and when the webhook was sent, where the measured time starts.
+ */
+async function pushWithWebhook(tree: WorkTree, base: string, message: string): Promise<{ revision: string; started: number }> {
+  await tree.write({ 'README.md': `${message}\n` });
+  const before = await tree.resolve('HEAD');
+  const revision = await tree.commit(message);
+  await tree.push();
+  const body = JSON.stringify({ ref: 'refs/heads/main', before, after: revision });
+  const started = performance.now();
+  await fetch(`${base}/api/v1/webhooks/git`, {
+    method: 'POST', body,
+    headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}` },
+  });
+  return { revision, started };
+}
+
 async function benchCanary(): Promise<void> {
   const prefix = newPrefix('canary');
   const { server, repo, tree } = await exampleFleetRepo();
@@ -191,16 +203,7 @@ async function benchCanary(): Promise<void> {
   const toAssignment: number[] = [];
   const toApplied: number[] = [];
   for (let index = 0; index < COMMITS; index++) {
-    await tree.write({ 'README.md': `commit ${index}\n` });
-    const before = await tree.resolve('HEAD');
-    const revision = await tree.commit(`commit ${index}`);
-    await tree.push();
-    const body = JSON.stringify({ ref: 'refs/heads/main', before, after: revision });
-    const started = performance.now();
-    await fetch(`${base}/api/v1/webhooks/git`, {
-      method: 'POST', body,
-      headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}` },
-    });
+    const { revision, started } = await pushWithWebhook(tree, base, `commit ${index}`);
     const [assignedAt, appliedAt] = await Promise.all([receivedIn(revision), appliedIn(revision)]);
     toAssignment.push(assignedAt - started);
     toApplied.push(appliedAt - started);
@@ -261,16 +264,7 @@ async function benchRealCanary(): Promise<void> {
   const toAgentApplied: number[] = [];
   const toHubApplied: number[] = [];
   for (let index = 0; index < COMMITS; index++) {
-    await tree.write({ 'README.md': `agent commit ${index}\n` });
-    const before = await tree.resolve('HEAD');
-    const revision = await tree.commit(`agent commit ${index}`);
-    await tree.push();
-    const body = JSON.stringify({ ref: 'refs/heads/main', before, after: revision });
-    const started = performance.now();
-    await fetch(`${base}/api/v1/webhooks/git`, {
-      method: 'POST', body,
-      headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}` },
-    });
+    const { revision, started } = await pushWithWebhook(tree, base, `agent commit ${index}`);
     const [agentAt, hubAt] = await Promise.all([until(() => applied.get(revision)), hubHas(revision)]);
     toAgentApplied.push(agentAt - started);
     toHubApplied.push(hubAt - started);
