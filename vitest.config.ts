@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{shared,agent,hub,cli,test}/**/*.test.ts'],
+    include: ['{shared,git,agent,hub,cli,test}/**/*.test.ts'],
     exclude: ['**/node_modules/**'],
     testTimeout: 30_000,
     hookTimeout: 30_000,

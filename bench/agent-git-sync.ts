@@ -4,7 +4,7 @@
  * as JSON; `loadedRssMb` is the RSS once the modules are loaded, before the sync starts.
  */
 import { createLogger } from '../shared/src/log.js';
-import { GitSource } from '../agent/src/source/index.js';
+import { GitSource } from '../git/src/index.js';
 
 const [url, cacheDir] = process.argv.slice(2);
 if (!url || !cacheDir) throw new Error('usage: agent-git-sync.ts URL CACHE_DIR');

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../shared/src/log.js';
-import { GitSource } from '../agent/src/source/index.js';
+import { GitSource } from '../git/src/index.js';
 import { runGit } from '../test/src/git-cli.js';
 import { createWorkTree } from '../test/src/git-repo.js';
 import { startGitServer, type GitServer } from '../test/src/git-server.js';

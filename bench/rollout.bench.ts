@@ -36,7 +36,7 @@ import { startGitServer } from '../test/src/git-server.js';
 import { AssignmentClient } from '../agent/src/assignment/index.js';
 import { gitFleetSource } from '../agent/src/daemon/sources.js';
 import { connectToHub, saveCredentials } from '../agent/src/report/index.js';
-import { GitSource } from '../agent/src/source/index.js';
+import { GitSource } from '../git/src/index.js';
 import { daemonFor } from '../agent/test/fleet.js';
 import { startCluster } from '../agent/test/harness.js';
 import { createWorkTree, type WorkTree } from '../test/src/git-repo.js';

@@ -18,4 +18,4 @@ export { Inventory, InventoryStore, type InventoryStoreOptions } from './invento
 export { AppliedMemo } from './ssa/memo.js';
 export { unifiedDiff, driftedFields } from './ssa/diff.js';
 export * from './errors.js';
-export * from './source/index.js';
+export * from '@netfleet/git';

@@ -12,7 +12,7 @@ import type { KubeClient } from '../src/kube/client.js';
 import { Reconciler, defaultReconcileOptions, type ReconcileOptions } from '../src/reconcile/reconcile.js';
 import { renderCluster } from '../src/reconcile/render.js';
 import { AppliedMemo } from '../src/ssa/memo.js';
-import { GitSource, type VerificationOptions } from '../src/source/index.js';
+import { GitSource, type VerificationOptions } from '@netfleet/git';
 import { clientFor, namespace } from './harness.js';
 
 export const EXAMPLE_FLEET = join(import.meta.dirname, '..', '..', 'examples', 'fleet');

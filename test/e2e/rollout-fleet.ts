@@ -22,7 +22,7 @@ import { AssignmentClient } from '../../agent/src/assignment/index.js';
 import { connectToHub, register } from '../../agent/src/report/index.js';
 import { AgentDaemon } from '../../agent/src/daemon/daemon.js';
 import { gitFleetSource } from '../../agent/src/daemon/sources.js';
-import { GitSource } from '../../agent/src/source/index.js';
+import { GitSource } from '../../git/src/index.js';
 import { AGENT_NAMESPACE, daemonOptions, quietLogger } from '../../agent/test/fleet.js';
 import { renderCluster } from '../../agent/src/reconcile/render.js';
 import { clientFor, eventually, namespace, startCluster } from '../../agent/test/harness.js';

@@ -6,7 +6,7 @@ import agentPackage from '../../package.json' with { type: 'json' };
 import { AssignmentClient, type AssignmentTarget } from '../assignment/index.js';
 import type { AgentEvents } from '../events.js';
 import { connectToHub } from '../report/connect.js';
-import { GitSource } from '../source/index.js';
+import { GitSource } from '@netfleet/git';
 import type { AgentMetrics } from './metrics.js';
 import type { AgentOptions } from './options.js';
 import { directoryFleetSource, gitFleetSource, type PolledSource } from './sources.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { SyncReason, type RepoReader } from '@netfleet/shared';
 import { FsRepoReader } from '@netfleet/shared/fs-repo-reader';
 import { SourceError, type FetchedRevision, type FleetSource } from '../reconcile/source.js';
-import { GitErrorCode, GitSourceError, type GitSource } from '../source/index.js';
+import { GitErrorCode, GitSourceError, type GitSource } from '@netfleet/git';
 import type { AgentMetrics } from './metrics.js';
 
 /** A FleetSource that can also tell cheaply which revision is current. */

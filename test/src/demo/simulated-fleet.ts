@@ -21,7 +21,7 @@ import { gitFleetSource } from '../../../agent/src/daemon/sources.js';
 import { KubeClient } from '../../../agent/src/kube/client.js';
 import { renderCluster } from '../../../agent/src/reconcile/render.js';
 import type { SyncResult } from '../../../agent/src/reconcile/result.js';
-import { GitSource } from '../../../agent/src/source/index.js';
+import { GitSource } from '../../../git/src/index.js';
 import { connectToHub, register } from '../../../agent/src/report/index.js';
 import { AssignmentClient } from '../../../agent/src/assignment/index.js';
 import { MetadataProber } from '../../../agent/src/links/probe.js';
