@@ -66,7 +66,7 @@ describe('when the hub runs as `netfleet hub`', () => {
       logger: createLogger({ name: 'cli-test', level: 'silent' }),
     });
     reporter.start();
-    reporter.sync({ revision: '0123456789abcdef', status: SyncStatus.Failed, reason: SyncReason.ApplyFailed, changes: [], error: 'apply refused' });
+    reporter.sync({ revision: '0123456789abcdef', status: SyncStatus.FailedTransient, reason: SyncReason.ApplyFailed, changes: [], error: 'apply refused' });
     await reporter.flush();
     await reporter.close();
 
@@ -76,23 +76,23 @@ describe('when the hub runs as `netfleet hub`', () => {
     try {
       await until(async () => {
         const listed = captureIO();
-        await main(['clusters', '--sync', 'failed'], listed.io);
+        await main(['clusters', '--sync', 'failed-transient'], listed.io);
         return listed.text.out.includes('eu-fra-1');
       });
       const listed = captureIO();
       expect(await main(['clusters', '--region', 'eu'], listed.io)).toBe(0);
       expect(listed.text.out.split('\n')[0]).toMatch(/^NAME\s+REGION\s+STATE\s+REVISION\s+SYNC\s+DRIFT\s+LAST SEEN$/);
-      expect(listed.text.out).toMatch(/eu-fra-1\s+eu\s+online\s+-\s+failed\s+0\s+\d+s ago/);
+      expect(listed.text.out).toMatch(/eu-fra-1\s+eu\s+online\s+-\s+failed-transient\s+0\s+\d+s ago/);
 
       const shown = captureIO();
       expect(await main(['cluster', 'eu-fra-1'], shown.io)).toBe(0);
       expect(shown.text.out).toContain('Labels:       tier=prod');
-      expect(shown.text.out).toContain('Last sync:    failed (ApplyFailed) at 0123456789ab');
+      expect(shown.text.out).toContain('Last sync:    failed-transient (ApplyFailed) at 0123456789ab');
       expect(shown.text.out).toContain('apply refused');
 
       const json = captureIO();
       expect(await main(['cluster', 'eu-fra-1', '-o', 'json'], json.io)).toBe(0);
-      expect(JSON.parse(json.text.out)).toMatchObject({ name: 'eu-fra-1', sync: { status: 'failed' }, drift: { items: [] } });
+      expect(JSON.parse(json.text.out)).toMatchObject({ name: 'eu-fra-1', sync: { status: 'failed-transient' }, drift: { items: [] } });
 
       const missing = captureIO();
       expect(await main(['cluster', 'nope'], missing.io)).toBe(2);

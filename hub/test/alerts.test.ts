@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReportKind, SyncStatus, type Alert, type Credentials } from '@netfleet/shared';
+import { ReportKind, SyncReason, type Alert, type Credentials } from '@netfleet/shared';
 import { AlertRule, buildDelivery, type Hub } from '../src/index.js';
 import {
   TestSender, driftItem, eventually, heartbeatBody, registerCluster, report, syncBody, testHub, testKeySpace,
@@ -111,7 +111,7 @@ describe('when alerts go to webhook and Slack receivers', () => {
   it('retries a failing delivery with backoff and records every attempt', async () => {
     webhook.failNext(2);
     const before = webhookAlerts().length;
-    await sender.send(eu1, report('eu-1', ++seq, ReportKind.Sync, syncBody('def456', SyncStatus.Failed)));
+    await sender.send(eu1, report('eu-1', ++seq, ReportKind.Sync, syncBody('def456', SyncReason.ApplyFailed)));
     await eventually(() => expect(webhookAlerts().length).toBe(before + 1));
     expect(webhookAlerts().at(-1)).toMatchObject({ rule: AlertRule.SyncFailed, severity: 'critical' });
     // The receiver records the request before the worker records the attempt: wait for both.
@@ -125,7 +125,7 @@ describe('when alerts go to webhook and Slack receivers', () => {
   });
 
   it('resolves a failed sync when a sync succeeds', async () => {
-    await sender.send(eu1, report('eu-1', ++seq, ReportKind.Sync, syncBody('def456', SyncStatus.Succeeded)));
+    await sender.send(eu1, report('eu-1', ++seq, ReportKind.Sync, syncBody('def456')));
     await eventually(() => expect(webhookAlerts().at(-1)).toMatchObject({ rule: AlertRule.SyncFailed, status: 'resolved' }));
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { ReportKind, SyncStatus, type ClusterList, type Credentials } from '@netfleet/shared';
+import { ReportKind, SyncReason, type ClusterList, type Credentials } from '@netfleet/shared';
 import type { Hub } from '../src/index.js';
 import {
   ADMIN_TOKEN, READ_TOKEN, TestSender, eventually, heartbeatBody, registerCluster, report, syncBody, testHub, testKeySpace,
@@ -30,10 +30,10 @@ beforeAll(async () => {
     const name = `c-${String(index).padStart(2, '0')}`;
     const region = ['eu', 'us', 'ap'][index % 3]!;
     credentials.set(name, await registerCluster(hub, name, region, { tier: index < 6 ? 'prod' : 'dev' }));
-    if (index < 10) await sender.send(credentials.get(name)!, report(name, 1, ReportKind.Sync, syncBody(index % 2 === 0 ? 'r2' : 'r1', SyncStatus.Succeeded)));
+    if (index < 10) await sender.send(credentials.get(name)!, report(name, 1, ReportKind.Sync, syncBody(index % 2 === 0 ? 'r2' : 'r1')));
   }
-  await sender.send(credentials.get('c-09')!, report('c-09', 2, ReportKind.Sync, syncBody('r3', SyncStatus.Failed)));
-  await eventually(async () => expect((await hub.fleet.detail('c-09'))?.syncStatus).toBe('failed'));
+  await sender.send(credentials.get('c-09')!, report('c-09', 2, ReportKind.Sync, syncBody('r3', SyncReason.ApplyFailed)));
+  await eventually(async () => expect((await hub.fleet.detail('c-09'))?.syncStatus).toBe('failed-transient'));
   await eventually(async () => expect((await hub.fleet.list({ limit: 100, state: 'online' as never })).total).toBe(10));
 });
 
@@ -49,7 +49,7 @@ describe('when listing clusters', () => {
     ['label', 'label=tier%3Dprod', ['c-00', 'c-01', 'c-02', 'c-03', 'c-04', 'c-05']],
     ['region and label', 'region=us&label=tier%3Ddev', ['c-07', 'c-10']],
     ['status', 'status=registered', ['c-10', 'c-11']],
-    ['sync status', 'sync=failed', ['c-09']],
+    ['sync status', 'sync=failed-transient', ['c-09']],
     ['applied revision', 'revision=r2', ['c-00', 'c-02', 'c-04', 'c-06', 'c-08']],
   ])('filters by %s', async (_name, query, expected) => {
     const page = await list(query);

@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { ReportKind} from '@netfleet/shared';
 import {
-  PROTOCOL_VERSION, REPORT_QUEUE, SyncReason, SyncStatus, createLogger, reportJobId, signReport,
+  PROTOCOL_VERSION, REPORT_QUEUE, SyncReason, createLogger, reasonStatus, reportJobId, signReport,
   type Credentials, type DriftItem, type Report, type ReportBody, type UnsignedReport,
 } from '@netfleet/shared';
 import { deleteKeysWithPrefix } from '@netfleet/test';
@@ -60,9 +60,10 @@ export const heartbeatBody = (revision = 'rev1', driftCount = 0): ReportBody<Rep
   revision, objects: 5, driftCount, agentVersion: '0.1.0', readiness: { ready: 5, notReady: 0, waiting: 0 },
 });
 
-export const syncBody = (revision: string, status = SyncStatus.Succeeded): ReportBody<ReportKind.Sync> => ({
-  revision, status, reason: status === SyncStatus.Failed ? SyncReason.ApplyFailed : SyncReason.Succeeded,
-  changes: [], ...(status === SyncStatus.Failed ? { error: 'apply refused' } : {}),
+/** A sync of `revision` ending in `reason`, with the status the protocol gives that reason. */
+export const syncBody = (revision: string, reason = SyncReason.Succeeded): ReportBody<ReportKind.Sync> => ({
+  revision, status: reasonStatus[reason], reason,
+  changes: [], ...(reason === SyncReason.Succeeded ? {} : { error: 'apply refused' }),
 });
 
 export const driftItem = (name: string): DriftItem => ({

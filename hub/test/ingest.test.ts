@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClusterState, HIDDEN_VALUE, LinkKind, LinkReason, LinkState, ReportKind, SyncStatus, createLogger, type Credentials } from '@netfleet/shared';
+import { ClusterState, HIDDEN_VALUE, LinkKind, LinkReason, LinkState, ReportKind, SyncReason, createLogger, type Credentials } from '@netfleet/shared';
 import { RejectReason, type Hub } from '../src/index.js';
 import {
   TestSender, driftItem, eventually, heartbeatBody, registerCluster, report, syncBody, testHub, testKeySpace,
@@ -46,8 +46,8 @@ describe('when a registered cluster reports', () => {
   });
 
   it('applies a sync result and moves the revision and sync indexes', async () => {
-    await sender.send(eu1, report('eu-1', 2, ReportKind.Sync, syncBody('bbb222', SyncStatus.Failed)));
-    await eventually(async () => expect((await hub.fleet.detail('eu-1'))?.sync?.status).toBe('failed'));
+    await sender.send(eu1, report('eu-1', 2, ReportKind.Sync, syncBody('bbb222', SyncReason.ApplyFailed)));
+    await eventually(async () => expect((await hub.fleet.detail('eu-1'))?.sync?.status).toBe('failed-transient'));
     await sender.send(eu1, report('eu-1', 3, ReportKind.Sync, syncBody('bbb222')));
     const detail = await eventually(async () => {
       const found = await hub.fleet.detail('eu-1');
@@ -57,7 +57,7 @@ describe('when a registered cluster reports', () => {
     expect(detail.revision).toBe('bbb222');
     expect(await hub.redis.zscore(hub.keys.index('revision', 'aaa111'), 'eu-1')).toBeNull();
     expect(await hub.redis.zscore(hub.keys.index('sync', 'succeeded'), 'eu-1')).not.toBeNull();
-    expect(await hub.redis.zscore(hub.keys.index('sync', 'failed'), 'eu-1')).toBeNull();
+    expect(await hub.redis.zscore(hub.keys.index('sync', 'failed-transient'), 'eu-1')).toBeNull();
     const events = await hub.fleet.events('eu-1', 10);
     expect(events.map((event) => event.seq)).toEqual([3, 2]);
   });
@@ -182,7 +182,7 @@ describe('when a hub keeps few events (eventsCap 3) and logs at info', () => {
 
   it('logs the cluster, kind, seq and reason, never the body or the signature', async () => {
     const credentials = await registerCluster(logged, 'eu-9', 'eu');
-    const sent = await logSender.send(credentials, report('eu-9', 3, ReportKind.Sync, { ...syncBody('r', SyncStatus.Failed), error: 'password=hunter2' }), { key: 'ee'.repeat(32) });
+    const sent = await logSender.send(credentials, report('eu-9', 3, ReportKind.Sync, { ...syncBody('r', SyncReason.ApplyFailed), error: 'password=hunter2' }), { key: 'ee'.repeat(32) });
     await eventually(() => expect(lines.some((line) => line.includes('report rejected'))).toBe(true));
     const line = JSON.parse(lines.find((candidate) => candidate.includes('report rejected'))!);
     expect(line).toMatchObject({ cluster: 'eu-9', kind: 'sync', seq: 3, reason: 'signature' });

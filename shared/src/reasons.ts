@@ -31,7 +31,7 @@ export enum SyncReason {
   ClusterUnreachable = 'ClusterUnreachable',
 }
 
-/** How the agent retries after a failure. */
+/** How the agent retries after a failure; each reason's follows from its sync status (protocol/sync-status.ts). */
 export enum ErrorClass {
   /** Retry soon with exponential backoff (network, 5xx, throttling). */
   Transient = 'transient',
@@ -40,23 +40,6 @@ export enum ErrorClass {
   /** Retrying the same revision cannot help (invalid config, conflicts): wait for a new one. */
   Terminal = 'terminal',
 }
-
-/** The retry class of each reason, defined once. */
-export const reasonClass: Record<SyncReason, ErrorClass | undefined> = {
-  [SyncReason.Succeeded]: undefined,
-  [SyncReason.FetchFailed]: ErrorClass.Transient,
-  [SyncReason.SignatureInvalid]: ErrorClass.Terminal,
-  [SyncReason.RenderFailed]: ErrorClass.Terminal,
-  [SyncReason.ValidationFailed]: ErrorClass.Terminal,
-  [SyncReason.ApplyFailed]: ErrorClass.Transient,
-  [SyncReason.ConflictDetected]: ErrorClass.Terminal,
-  [SyncReason.WaitingForModule]: ErrorClass.RetryLater,
-  [SyncReason.WaitingForNamespace]: ErrorClass.RetryLater,
-  [SyncReason.PruneLimitExceeded]: ErrorClass.Terminal,
-  [SyncReason.PruneFailed]: ErrorClass.Transient,
-  [SyncReason.HealthCheckFailed]: ErrorClass.RetryLater,
-  [SyncReason.ClusterUnreachable]: ErrorClass.Transient,
-};
 
 /** Readiness of one applied object, read from its status. */
 export enum Readiness {

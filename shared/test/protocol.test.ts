@@ -51,7 +51,7 @@ describe('when a report is validated', () => {
   it('accepts every kind with a well-formed body', () => {
     const reports: UnsignedReport[] = [
       heartbeat(),
-      heartbeat({ kind: ReportKind.Sync, body: { revision: 'abc', status: SyncStatus.Failed, reason: SyncReason.ApplyFailed, error: 'boom', changes: [{ subject: { group: '', kind: 'ConfigMap', namespace: 'a', name: 'b' }, action: Action.Failed }] } } as Partial<UnsignedReport>),
+      heartbeat({ kind: ReportKind.Sync, body: { revision: 'abc', status: SyncStatus.FailedTransient, reason: SyncReason.ApplyFailed, error: 'boom', changes: [{ subject: { group: '', kind: 'ConfigMap', namespace: 'a', name: 'b' }, action: Action.Failed }] } } as Partial<UnsignedReport>),
       heartbeat({ kind: ReportKind.Drift, body: { revision: 'abc', items: [] } } as Partial<UnsignedReport>),
       heartbeat({ kind: ReportKind.Link, body: { links: [] } } as Partial<UnsignedReport>),
     ];
@@ -60,7 +60,7 @@ describe('when a report is validated', () => {
 
   it.each([
     ['an unknown kind', { kind: 'exec' }, '/kind'],
-    ['a sync reason outside the closed set', { kind: 'sync', body: { revision: '', status: 'failed', reason: 'Oops', changes: [] } }, '/body/reason'],
+    ['a sync reason outside the closed set', { kind: 'sync', body: { revision: '', status: 'failed-transient', reason: 'Oops', changes: [] } }, '/body/reason'],
     ['a cluster name that is not a DNS label', { cluster: 'EU_1' }, '/cluster'],
     ['a zero sequence number', { seq: 0 }, '/seq'],
     ['a time that is not RFC 3339', { time: 'yesterday' }, '/time'],

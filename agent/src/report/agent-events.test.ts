@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Action, ErrorClass, Readiness, SyncBodySchema, SyncReason, SyncStatus, compileValidator } from '@netfleet/shared';
+import {
+  Action, ErrorClass, PROTOCOL_VERSION, Readiness, ReportKind, SyncBodySchema, SyncReason, SyncStatus, compileValidator, reportValidator,
+} from '@netfleet/shared';
 import { readinessOf, syncBodyOf } from './agent-events.js';
 import type { SyncResult } from '../reconcile/result.js';
 
@@ -18,11 +20,17 @@ describe('syncBodyOf', () => {
   it.each([
     ['a clean sync', result({}), SyncStatus.Succeeded],
     ['kinds waiting for their module', result({ reason: SyncReason.WaitingForModule, errorClass: ErrorClass.RetryLater }), SyncStatus.Progressing],
-    ['an apply failure', result({ reason: SyncReason.ApplyFailed, errorClass: ErrorClass.Transient, message: 'refused' }), SyncStatus.Failed],
+    ['an apply failure', result({ reason: SyncReason.ApplyFailed, errorClass: ErrorClass.Transient, message: 'refused' }), SyncStatus.FailedTransient],
+    ['a conflict', result({ reason: SyncReason.ConflictDetected, errorClass: ErrorClass.Terminal, message: 'owned by kubectl' }), SyncStatus.FailedTerminal],
   ])('reports %s as %s, with the revision tried and the closed reason', (_name, input, status) => {
     const body = syncBodyOf(input);
     expect(body).toMatchObject({ status, reason: input.reason, revision: 'new' });
     expect(syncBodyValid(body)).toBe(true);
+  });
+
+  it.each(Object.values(SyncReason))('reports %s with the status the hub accepts for it', (reason) => {
+    const report = { protocolVersion: PROTOCOL_VERSION, cluster: 'eu-1', seq: 1, time: new Date(0).toISOString(), kind: ReportKind.Sync, body: syncBodyOf(result({ reason })), signature: '0'.repeat(64) };
+    expect(() => reportValidator.assert(report)).not.toThrow();
   });
 
   it('keeps the error within the protocol limit', () => {

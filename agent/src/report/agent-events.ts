@@ -1,20 +1,14 @@
-import { Action, Readiness, SyncReason, SyncStatus, type DriftItem, type ReadinessSummary, type SyncBody } from '@netfleet/shared';
+import { Action, Readiness, reasonStatus, type DriftItem, type ReadinessSummary, type SyncBody } from '@netfleet/shared';
 import { summarizeLinks, type LinkReportBody, type LinkSummary } from '@netfleet/shared/protocol/links';
 import type { AgentEvents } from '../events.js';
 import type { SyncResult } from '../reconcile/result.js';
 import type { Reporter } from './reporter.js';
 
-/** Syncs held by something that has to happen in the cluster first: progressing, not failed. */
-const WAITING_REASONS: ReadonlySet<SyncReason> = new Set([SyncReason.WaitingForModule, SyncReason.WaitingForNamespace]);
-
-/** The report body of one sync result. */
+/** The report body of one sync result: its status is its reason's, as the protocol defines it. */
 export function syncBodyOf(result: SyncResult): SyncBody {
-  const status = result.errorClass === undefined
-    ? SyncStatus.Succeeded
-    : WAITING_REASONS.has(result.reason) ? SyncStatus.Progressing : SyncStatus.Failed;
   return {
     revision: result.revision,
-    status,
+    status: reasonStatus[result.reason],
     reason: result.reason,
     changes: result.changeSet,
     ...(result.message ? { error: result.message.slice(0, 4096) } : {}),

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { ClusterDetail, ClusterList, DriftState, EventList } from '@netfleet/shared';
+import { SyncStatus, type ClusterDetail, type ClusterList, type DriftState, type EventList } from '@netfleet/shared';
 import { ExitCode, type CliCommand } from '../command.js';
 import { HubClient, age, table } from '../hub-client.js';
 
@@ -23,7 +23,7 @@ export const clustersCommand: CliCommand = {
       .option('--region <region>', 'only this region')
       .option('--label <key=value>', 'only clusters with this label (repeatable)', collect)
       .option('--status <state>', 'registered | online | offline | revoked')
-      .option('--sync <status>', 'succeeded | failed | progressing')
+      .option('--sync <status>', Object.values(SyncStatus).join(' | '))
       .option('--revision <sha>', 'only clusters at this applied revision'))
       .addHelpText('after', '\nExamples:\n  netfleet clusters --region eu --status offline\n  netfleet clusters --label tier=prod -o json\n\nExit codes: 0 listed, 2 hub unreachable or refused.');
   },

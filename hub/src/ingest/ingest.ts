@@ -1,5 +1,5 @@
 import {
-  CLUSTER_NAME_PATTERN, PROTOCOL_VERSION, ReportKind, clusterOfJobId, reportValidator, verifyReportSignature, type Logger, type Report,
+  CLUSTER_NAME_PATTERN, PROTOCOL_VERSION, ReportKind, clusterOfJobId, isFailedStatus, reportValidator, verifyReportSignature, type Logger, type Report,
 } from '@netfleet/shared';
 import type { RedisClient } from '@netfleet/shared/redis/connection';
 import type { HubMetrics } from '../metrics.js';
@@ -24,7 +24,8 @@ export type IngestResult =
   | { result: 'applied'; outcome: IngestOutcome }
   /** Already applied (a resend): nothing changes. */
   | { result: 'duplicate' }
-  | { result: 'rejected'; reason: RejectReason };
+  /** `problem` says what was wrong with a malformed report (the field and what was expected). */
+  | { result: 'rejected'; reason: RejectReason; problem?: string };
 
 export interface IngestOptions {
   maxReportBytes: number;
@@ -71,7 +72,7 @@ export class ReportIngest {
     this.metrics.reports.inc({ kind, result: label });
     if (result.result === 'rejected') {
       const seq = (data as Report | undefined)?.seq;
-      this.logger.warn({ cluster: claimed, kind, seq: typeof seq === 'number' ? seq : undefined, jobId, reason: result.reason }, 'report rejected');
+      this.logger.warn({ cluster: claimed, kind, seq: typeof seq === 'number' ? seq : undefined, jobId, reason: result.reason, problem: result.problem }, 'report rejected');
       await this.alerts.fire(condition(AlertRule.ReportRejected, await this.clusterLabels(claimed),
         `report from ${claimed} rejected: ${result.reason}`, { reason: result.reason }, result.reason));
     } else if (result.result === 'duplicate') {
@@ -83,8 +84,13 @@ export class ReportIngest {
   private async verifyAndApply(data: unknown, jobId: string, size: number): Promise<IngestResult> {
     const reject = (reason: RejectReason): IngestResult => ({ result: 'rejected', reason });
     if (size > this.options.maxReportBytes) return reject(RejectReason.Oversized);
-    if (!reportValidator.check(data) || data.protocolVersion !== PROTOCOL_VERSION) return reject(RejectReason.Malformed);
-    const report = data;
+    let report: Report;
+    try {
+      report = reportValidator.assert(data);
+    } catch (error) {
+      return { result: 'rejected', reason: RejectReason.Malformed, problem: error instanceof Error ? error.message : String(error) };
+    }
+    if (report.protocolVersion !== PROTOCOL_VERSION) return reject(RejectReason.Malformed);
     if (clusterOfJobId(jobId) !== report.cluster) return reject(RejectReason.CrossCluster);
 
     const now = Date.now();
@@ -126,7 +132,7 @@ export class ReportIngest {
     const target = { cluster: report.cluster, region: outcome.region ?? '', revision: outcome.revision ?? '' };
     if (outcome.prevState === 'offline') await this.alerts.resolve(alertFingerprint(AlertRule.ClusterOffline, report.cluster));
     if (report.kind === ReportKind.Sync) {
-      if (report.body.status === 'failed') {
+      if (isFailedStatus(report.body.status)) {
         await this.alerts.fire(condition(AlertRule.SyncFailed, { ...target, revision: report.body.revision },
           `sync of ${report.body.revision.slice(0, 12)} failed: ${report.body.reason}${report.body.error ? ` — ${report.body.error}` : ''}`,
           { reason: report.body.reason }));

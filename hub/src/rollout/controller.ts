@@ -1,4 +1,4 @@
-import type { Logger, RolloutPolicy } from '@netfleet/shared';
+import { SyncStatus, type Logger, type RolloutPolicy } from '@netfleet/shared';
 import { LinkState } from '@netfleet/shared/protocol/links';
 import type { LinkFailure } from '../links/link-failures.js';
 import { HubError, HubErrorCode } from '../errors.js';
@@ -168,9 +168,11 @@ export function clusterEvents(
   const events: RolloutEvent[] = [];
   if (online !== progress.online) events.push({ type: 'clusterOnline', cluster, online, at });
   if (!observation || (progress.status !== ClusterStatus.Updating && progress.status !== ClusterStatus.Ready)) return events;
+  // Only a terminal failure fails the cluster: a progressing sync or a transient failure is
+  // retried by the agent, and the wave waits for it up to its deadline.
   const sync = observation.sync;
-  if (sync && !sync.succeeded && sync.revision === revision && sync.at >= (progress.assignedAt ?? 0)) {
-    return [...events, { type: 'clusterFailed', cluster, revision, reason: sync.error || 'sync failed', at }];
+  if (sync && sync.status === SyncStatus.FailedTerminal && sync.revision === revision && sync.at >= (progress.assignedAt ?? 0)) {
+    return [...events, { type: 'clusterFailed', cluster, revision, reason: `${sync.reason}: ${sync.error || 'sync failed'}`, at }];
   }
   const applied = observation.appliedRevision === revision;
   if (applied && !progress.applied) events.push({ type: 'clusterApplied', cluster, revision, at });

@@ -1,4 +1,4 @@
-import { AlertSeverity, ClusterState, SyncStatus } from '@netfleet/shared';
+import { AlertSeverity, ClusterState, type SyncReason, type SyncStatus } from '@netfleet/shared';
 import type { AlertEngine } from '../alerts/alert-engine.js';
 import { AlertRule } from '../alerts/rules.js';
 import type { LinkFailure } from '../links/link-failures.js';
@@ -12,8 +12,8 @@ export interface ClusterObservation {
   online: boolean;
   /** The revision the agent last reported applied ('' before its first sync). */
   appliedRevision: string;
-  /** The agent's last sync, if any. */
-  sync: { revision: string; succeeded: boolean; error: string; at: number } | null;
+  /** The agent's last sync, if any; its status follows the protocol's sync-status contract. */
+  sync: { revision: string; status: SyncStatus; reason: SyncReason; error: string; at: number } | null;
   /** Every object the agent applied reports ready. */
   ready: boolean;
   /** Drift items reported against `appliedRevision`. */
@@ -74,7 +74,7 @@ export class RedisFleetView implements FleetView {
         online: detail.state === ClusterState.Online,
         appliedRevision: detail.revision,
         sync: detail.sync && {
-          revision: detail.sync.revision, succeeded: detail.sync.status === SyncStatus.Succeeded,
+          revision: detail.sync.revision, status: detail.sync.status, reason: detail.sync.reason,
           error: detail.sync.error, at: Date.parse(detail.sync.at),
         },
         ready: readiness !== null && readiness.notReady === 0 && readiness.waiting === 0,

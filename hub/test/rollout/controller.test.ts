@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import type { Credentials, RolloutPolicy } from '@netfleet/shared';
-import { ReportKind, SyncStatus } from '@netfleet/shared';
+import { ReportKind, SyncReason, SyncStatus } from '@netfleet/shared';
 import { LinkKind, LinkState } from '@netfleet/shared/protocol/links';
 import type { LinkFailure } from '../../src/links/link-failures.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,14 +52,14 @@ describe('rollout controller on a hub', () => {
   }
 
   /** The agent of `cluster` reports a sync of `revision` and a heartbeat with everything ready. */
-  async function agentApplies(cluster: string, revision: string, status = SyncStatus.Succeeded): Promise<void> {
+  async function agentApplies(cluster: string, revision: string, reason = SyncReason.Succeeded): Promise<void> {
     const seq = (seqs.get(cluster) ?? 0) + 1;
     seqs.set(cluster, seq + 1);
     const detail = await hub.fleet.detail(cluster);
     const before = detail?.reports ?? 0;
     // A failed sync leaves the agent on the revision it ran before.
-    const running = status === SyncStatus.Succeeded ? revision : (detail?.revision ?? '');
-    await sender.send(credentials.get(cluster)!, report(cluster, seq, ReportKind.Sync, syncBody(revision, status)));
+    const running = reason === SyncReason.Succeeded ? revision : (detail?.revision ?? '');
+    await sender.send(credentials.get(cluster)!, report(cluster, seq, ReportKind.Sync, syncBody(revision, reason)));
     await sender.send(credentials.get(cluster)!, report(cluster, seq + 1, ReportKind.Heartbeat, heartbeatBody(running)));
     await eventually(async () => expect((await hub.fleet.detail(cluster))?.reports).toBe(before + 2));
   }
@@ -114,12 +114,12 @@ describe('rollout controller on a hub', () => {
     await heads.publish({ revision: REV_B, policy, seenAt: Date.now() });
     await leader.tick();
     expect(await assigned('c1')).toBe(REV_B);
-    await agentApplies('c1', REV_B, SyncStatus.Failed);
+    await agentApplies('c1', REV_B, SyncReason.ValidationFailed);
     await leader.tick();
     const rolledBack = await store.get(rolloutIdOf(REV_B));
     expect(rolledBack?.phase).toBe('rolledBack');
-    expect(rolledBack?.reason).toBe('cluster c1 failed to apply: apply refused');
-    expect(await store.assignment('c1')).toMatchObject({ revision: REV_A, reason: 'rollback: cluster c1 failed to apply: apply refused' });
+    expect(rolledBack?.reason).toBe('cluster c1 failed to apply: ValidationFailed: apply refused');
+    expect(await store.assignment('c1')).toMatchObject({ revision: REV_A, reason: 'rollback: cluster c1 failed to apply: ValidationFailed: apply refused' });
     const alerts = await hub.alerts.list({ status: 'firing' });
     expect(alerts.filter((alert) => alert.rule === 'NetfleetRolloutRolledBack').map((alert) => alert.labels.rollout)).toEqual([rolloutIdOf(REV_B)]);
     // No cluster outside the canary wave ever received the bad revision.
@@ -180,10 +180,12 @@ describe('clusterEvents', () => {
     ['applied and ready once the agent runs the revision', updating, observed({ appliedRevision: REV }), [
       { type: 'clusterApplied', cluster: 'a', revision: REV, at: 5 }, { type: 'clusterReady', cluster: 'a', revision: REV, ready: true, at: 5 },
     ]],
-    ['a failure for a sync of this attempt', updating, observed({ sync: { revision: REV, succeeded: false, error: 'denied', at: 2_000 } }), [
-      { type: 'clusterFailed', cluster: 'a', revision: REV, reason: 'denied', at: 5 },
+    ['a failure for a terminally failed sync of this attempt', updating, observed({ sync: { revision: REV, status: SyncStatus.FailedTerminal, reason: SyncReason.ValidationFailed, error: 'denied', at: 2_000 } }), [
+      { type: 'clusterFailed', cluster: 'a', revision: REV, reason: 'ValidationFailed: denied', at: 5 },
     ]],
-    ['no failure for a sync older than the attempt', updating, observed({ sync: { revision: REV, succeeded: false, error: 'denied', at: 500 } }), []],
+    ['no failure for a sync older than the attempt', updating, observed({ sync: { revision: REV, status: SyncStatus.FailedTerminal, reason: SyncReason.ValidationFailed, error: 'denied', at: 500 } }), []],
+    ['no failure for a transient failure the agent retries', updating, observed({ sync: { revision: REV, status: SyncStatus.FailedTransient, reason: SyncReason.ApplyFailed, error: 'timeout', at: 2_000 } }), []],
+    ['no failure for a sync progressing (a module to enable first)', updating, observed({ sync: { revision: REV, status: SyncStatus.Progressing, reason: SyncReason.WaitingForModule, error: 'waiting for module istio', at: 2_000 } }), []],
     ['offline when the cluster stops reporting', updating, observed({ online: false }), [{ type: 'clusterOnline', cluster: 'a', online: false, at: 5 }]],
     ['offline when the cluster left the registry', updating, undefined, [{ type: 'clusterOnline', cluster: 'a', online: false, at: 5 }]],
     ['drift against the new revision as a failing gate', { ...updating, applied: true, ready: true, status: 'ready' }, observed({ appliedRevision: REV, driftCount: 2 }), [

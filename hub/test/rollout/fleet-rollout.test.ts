@@ -1,5 +1,5 @@
 import type { Credentials, RolloutPolicy } from '@netfleet/shared';
-import { ReportKind, SyncStatus } from '@netfleet/shared';
+import { ReportKind } from '@netfleet/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../../src/index.js';
 import { RolloutController } from '../../src/rollout/controller.js';
@@ -43,7 +43,7 @@ describe('a rollout across 12 clusters in 3 regions', () => {
     for (const cluster of clusters) {
       const seq = (seqs.get(cluster) ?? 0) + 1;
       seqs.set(cluster, seq + 1);
-      await sender.send(credentials.get(cluster)!, report(cluster, seq, ReportKind.Sync, syncBody(revision, SyncStatus.Succeeded)));
+      await sender.send(credentials.get(cluster)!, report(cluster, seq, ReportKind.Sync, syncBody(revision)));
       await sender.send(credentials.get(cluster)!, report(cluster, seq + 1, ReportKind.Heartbeat, heartbeatBody(revision)));
     }
     await eventually(async () => {

@@ -1,5 +1,6 @@
 export * from './constants.js';
 export * from './schemas.js';
+export * from './sync-status.js';
 export * from './signing.js';
 export * from './validate.js';
 export * from './secrets.js';

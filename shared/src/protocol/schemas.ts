@@ -4,6 +4,7 @@ import { SyncReason } from '../reasons.js';
 import type { DriftItem } from '../drift.js';
 import { CLUSTER_NAME_PATTERN, PROTOCOL_VERSION } from './constants.js';
 import { LinkReportBodySchema, LinkSummarySchema } from './links.js';
+import { SyncStatus } from './sync-status.js';
 
 /**
  * The report protocol: TypeBox schemas are the single definition; the TypeScript types are
@@ -39,13 +40,6 @@ export enum ReportKind {
   Link = 'link',
 }
 
-/** Outcome of one sync. */
-export enum SyncStatus {
-  Succeeded = 'succeeded',
-  Failed = 'failed',
-  Progressing = 'progressing',
-}
-
 export const ReadinessSummarySchema = Type.Object({
   ready: Type.Integer({ minimum: 0 }),
   notReady: Type.Integer({ minimum: 0 }),
@@ -66,6 +60,7 @@ export const HeartbeatBodySchema = Type.Object({
 
 export const SyncBodySchema = Type.Object({
   revision: Revision,
+  /** Must be the status of `reason` (reasonStatus, sync-status.ts); the validator checks the pair. */
   status: Type.Enum(SyncStatus),
   reason: Type.Enum(SyncReason),
   changes: Type.Array(ChangeSetEntrySchema, { maxItems: 5000 }),

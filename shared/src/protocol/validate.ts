@@ -2,8 +2,9 @@ import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { FormatRegistry, type TSchema, type Static } from '@sinclair/typebox';
 import { NetfleetError } from '../errors.js';
 import {
-  ReportBodySchemas, ReportEnvelopeSchema, RegistrationRequestSchema, CredentialsSchema, ReportKind, type Report,
+  ReportBodySchemas, ReportEnvelopeSchema, RegistrationRequestSchema, CredentialsSchema, ReportKind, type Report, type SyncBody,
 } from './schemas.js';
+import { reasonStatus } from './sync-status.js';
 
 // TypeBox checks formats only when registered; the protocol uses date-time alone.
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
@@ -45,12 +46,23 @@ const bodyValidators = Object.fromEntries(
   Object.values(ReportKind).map((kind) => [kind, compileValidator(`${kind} report`, ReportBodySchemas[kind], '/body')]),
 ) as Record<ReportKind, Validator<unknown>>;
 
-/** Reports: the envelope first, then the body of its kind, so an error names the exact field. */
+/** The sync-status contract: a sync body's status must be its reason's (reasonStatus), or undefined when it is. */
+function syncStatusProblem(report: Report): string | undefined {
+  if (report.kind !== ReportKind.Sync) return undefined;
+  const { status, reason } = report.body as SyncBody;
+  const expected = reasonStatus[reason];
+  return status === expected ? undefined : `must be '${expected}' for reason ${reason}, got '${status}' (the sync-status table in docs/protocol.md)`;
+}
+
+/** Reports: the envelope first, then the body of its kind, then the sync-status contract, so an error names the exact field. */
 export const reportValidator: Validator<Report> = {
-  check: (value): value is Report => envelopeValidator.check(value) && bodyValidators[value.kind].check(value.body),
+  check: (value): value is Report => envelopeValidator.check(value) && bodyValidators[value.kind].check(value.body)
+    && syncStatusProblem(value as Report) === undefined,
   assert(value) {
     const report = envelopeValidator.assert(value);
     bodyValidators[report.kind].assert(report.body);
+    const problem = syncStatusProblem(report as Report);
+    if (problem) throw new ProtocolError('sync report', '/body/status', problem);
     return report as Report;
   },
 };
