@@ -4,8 +4,10 @@ export default defineConfig({
   test: {
     include: ['{shared,git,agent,hub,cli,test}/**/*.test.ts'],
     exclude: ['**/node_modules/**'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Waits are bounded by @netfleet/test's `eventually` (60 s each); a test's or hook's
+    // budget only catches a hang, so it is generous: the machine is often busy.
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
     // Integration suites start servers; two cores is the machine size.
     pool: 'forks',
     maxWorkers: 2,

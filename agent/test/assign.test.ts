@@ -27,7 +27,7 @@ beforeAll(async () => {
   daemon = await daemonFor(kube, await fleet.source(), { interval: 3600 });
   daemon.events.on('synced', (result) => results.push(result));
   await daemon.start();
-  await eventually(() => expect(results.map((result) => result.revision)).toEqual([second]), { timeoutMs: 20_000 });
+  await eventually(() => expect(results.map((result) => result.revision)).toEqual([second]));
 }, 60_000);
 afterAll(async () => {
   await daemon?.stop();
@@ -38,7 +38,7 @@ afterAll(async () => {
 describe('when the hub assigns a revision', () => {
   it('applies an older revision at once (a rollback) instead of the branch head', async () => {
     daemon.assign(first);
-    await eventually(() => expect(daemon.lastResult?.revision).toBe(first), { timeoutMs: 10_000 });
+    await eventually(() => expect(daemon.lastResult?.revision).toBe(first));
     expect(daemon.lastResult!.reason).toBe(SyncReason.Succeeded);
     expect(await bodySize()).toBe('16m');
   });
@@ -46,13 +46,13 @@ describe('when the hub assigns a revision', () => {
   it('syncs the same revision again when asked to retry', async () => {
     const before = results.length;
     daemon.assign(first, { again: true });
-    await eventually(() => expect(results.length).toBe(before + 1), { timeoutMs: 10_000 });
+    await eventually(() => expect(results.length).toBe(before + 1));
     expect(results.at(-1)!.revision).toBe(first);
   });
 
   it('follows the branch head again when the assignment is lifted', async () => {
     daemon.assign(undefined);
-    await eventually(() => expect(daemon.lastResult?.revision).toBe(second), { timeoutMs: 10_000 });
+    await eventually(() => expect(daemon.lastResult?.revision).toBe(second));
     expect(await bodySize()).toBe('48m');
   });
 });

@@ -6,20 +6,8 @@ import {
 import { startKubeApiServer, type KubeApiServer } from '@netfleet/test/kube/server';
 import { KubeClient } from '../src/kube/client.js';
 
-/** Polls `check` until it stops throwing (or returns true), like Gomega's Eventually. */
-export async function eventually<T>(check: () => T | Promise<T>, options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 5_000);
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== false) return value;
-      throw new Error('condition is false');
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 25));
-  }
-}
+/** The one polling helper, here for the agent's tests. */
+export { eventually } from '@netfleet/test';
 
 /** An API test server with the DKP CRDs netfleet renders installed. */
 export async function startCluster(options: { crds?: (file: string) => boolean } = {}): Promise<KubeApiServer> {

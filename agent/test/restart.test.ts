@@ -46,6 +46,6 @@ describe('when the agent restarts', () => {
     await eventually(async () => {
       const live = await restarted!.client.get(internalIngress);
       expect((live!.spec as { hostPort: { httpPort: number } }).hostPort.httpPort).toBe(8080);
-    }, { timeoutMs: 5_000 });
+    });
   });
 });

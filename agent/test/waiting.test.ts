@@ -29,7 +29,7 @@ afterAll(async () => {
 
 describe('when a module\'s CRDs are not served yet', () => {
   it('applies every other kind and reports the rest as waiting for the module, to retry later', async () => {
-    await eventually(() => expect(results.length).toBeGreaterThan(0), { timeoutMs: 20_000 });
+    await eventually(() => expect(results.length).toBeGreaterThan(0));
     const [first] = results;
     expect(first!.reason).toBe(SyncReason.WaitingForModule);
     expect(first!.errorClass).toBe(ErrorClass.RetryLater);
@@ -42,7 +42,7 @@ describe('when a module\'s CRDs are not served yet', () => {
 
   it('applies the waiting objects once the CRDs are served', async () => {
     await kube.installDkpCrds(isIstio);
-    await eventually(() => expect(daemon.lastResult?.reason).toBe(SyncReason.Succeeded), { timeoutMs: 20_000 });
+    await eventually(() => expect(daemon.lastResult?.reason).toBe(SyncReason.Succeeded));
     const created = daemon.lastResult!.changeSet.filter((entry) => entry.action === Action.Created);
     expect(created.map((entry) => entry.subject.kind).sort()).toEqual(['IstioFederation', 'IstioFederation', 'IstioFederation', 'IstioFederation', 'PeerAuthentication']);
     expect(await daemon.client.get({ apiVersion: 'deckhouse.io/v1alpha1', kind: 'IstioFederation', name: 'us-iad-1' })).toBeDefined();
@@ -51,7 +51,7 @@ describe('when a module\'s CRDs are not served yet', () => {
 
 describe('when a namespace the repository declares is still terminating', () => {
   it('reports the objects that belong in it as waiting for the namespace, progressing rather than failed, and creates them once it is gone', async () => {
-    await eventually(async () => expect((await daemon.sync()).reason).toBe(SyncReason.Succeeded), { timeoutMs: 20_000 });
+    await eventually(async () => expect((await daemon.sync()).reason).toBe(SyncReason.Succeeded));
     // The example fleet's ConfigMap in namespace shop.
     const ns = 'shop';
     const configMap = daemon.lastResult!.changeSet.find((entry) => entry.subject.namespace === ns && entry.subject.kind === 'ConfigMap')!.subject;
@@ -72,7 +72,7 @@ describe('when a namespace the repository declares is still terminating', () => 
       kube.holdTermination(false);
     }
     // The namespace controller finishes; the next sync creates the namespace and its objects again.
-    await eventually(async () => expect((await daemon.sync()).reason).toBe(SyncReason.Succeeded), { timeoutMs: 20_000, intervalMs: 100 });
+    await eventually(async () => expect((await daemon.sync()).reason).toBe(SyncReason.Succeeded), { intervalMs: 100 });
     expect(await daemon.client.get({ ...subject, namespace: ns })).toBeDefined();
   });
 });

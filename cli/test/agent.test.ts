@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '@netfleet/agent';
-import { freePort, startKubeApiServer, type KubeApiServer } from '@netfleet/test';
+import { eventually, freePort, startKubeApiServer, type KubeApiServer } from '@netfleet/test';
 import { runCli } from './io.js';
 
 const EXAMPLE_FLEET = join(import.meta.dirname, '..', '..', 'examples', 'fleet');
@@ -88,7 +88,7 @@ describe('netfleet agent as a process', () => {
     child.stdout.on('data', (chunk) => (logs += chunk));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     try {
-      await eventually(async () => expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200), 30_000);
+      await eventually(async () => expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(logs).toContain('"msg":"stopping after the current step"');
@@ -98,14 +98,3 @@ describe('netfleet agent as a process', () => {
   }, 60_000);
 });
 
-async function eventually(check: () => Promise<void>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}

@@ -7,21 +7,13 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { SyncReason, SyncStatus, createLogger, type Credentials } from '@netfleet/shared';
 import { Reporter } from '@netfleet/agent/report/index';
+import { eventually } from '@netfleet/test';
 import { main } from '../src/main.js';
 import { captureIO } from './io.js';
 import { runHub } from '../src/commands/hub.js';
 
 const ADMIN = 'cli-admin-token-0123456789';
 const REDIS_URL = process.env.NETFLEET_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('when the hub runs as `netfleet hub`', () => {
   const prefix = `{nf-cli-${randomBytes(4).toString('hex')}}`;
@@ -40,7 +32,7 @@ describe('when the hub runs as `netfleet hub`', () => {
       `secretFile: ${join(dir, 'secret')}`, `adminTokensFile: ${join(dir, 'admin-tokens')}`, 'heartbeatIntervalMs: 60000', '',
     ].join('\n'));
     exited = runHub({ config: join(dir, 'hub.yaml'), logLevel: 'silent' }, daemon.io, controller.signal, {});
-    await until(() => daemon.text.out.includes('listening on'));
+    await eventually(() => daemon.text.out.includes('listening on'));
     url = /listening on (\S+)/.exec(daemon.text.out)![1]!;
   });
 
@@ -74,7 +66,7 @@ describe('when the hub runs as `netfleet hub`', () => {
     const old = { ...process.env };
     Object.assign(process.env, env);
     try {
-      await until(async () => {
+      await eventually(async () => {
         const listed = captureIO();
         await main(['clusters', '--sync', 'failed-transient'], listed.io);
         return listed.text.out.includes('eu-fra-1');

@@ -32,20 +32,8 @@ export function testHub(space: { url: string; prefix: string }, options: Partial
   });
 }
 
-/** Polls until `check` stops throwing (or returns true); fails with the last error after the timeout. */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_000, intervalMs = 25): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== false) return value;
-      throw new Error('condition still false');
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
+/** The one polling helper, here for the hub's tests. */
+export { eventually } from '@netfleet/test';
 
 export async function registerCluster(hub: Hub, cluster: string, region = 'eu', labels: Record<string, string> = {}): Promise<Credentials> {
   const bootstrap = await hub.registry.createBootstrapToken({ ttlSeconds: 60, maxUses: 1 });

@@ -102,7 +102,7 @@ describe('when two hub replicas share one Redis', () => {
       }
       return total;
     };
-    await eventually(async () => expect((await applied()) + (await duplicates())).toBe(2 * 5 * perCluster), 20_000);
+    await eventually(async () => expect((await applied()) + (await duplicates())).toBe(2 * 5 * perCluster));
     expect(await applied()).toBe(5 * perCluster);
     for (const [name] of clusters) {
       const detail = await hubs[0]!.fleet.detail(name);
@@ -130,7 +130,7 @@ describe('when two hub replicas share one Redis', () => {
     }
 
     await leader.close();
-    await eventually(() => expect(follower.sweeper.isLeader).toBe(true), 5_000);
+    await eventually(() => expect(follower.sweeper.isLeader).toBe(true));
   });
 
   it('lets another holder take a lease only after the holder stopped renewing it', async () => {
@@ -142,7 +142,7 @@ describe('when two hub replicas share one Redis', () => {
     expect(await second.acquire()).toBe(false);
     expect(await first.acquire()).toBe(true);
     // `first` dies without releasing: the lease expires after its TTL.
-    await eventually(async () => expect(await second.acquire()).toBe(true), 2_000, 50);
+    await eventually(async () => expect(await second.acquire()).toBe(true), { intervalMs: 50 });
     expect(await first.acquire()).toBe(false);
     await second.release();
   });

@@ -87,7 +87,7 @@ describe(`when an agent reports to the hub ${alertmanagerNote}`, () => {
     }));
     await daemon.start();
     kubectl = clientFor(kube, 'kubectl');
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await daemon?.stop();
@@ -108,7 +108,7 @@ describe(`when an agent reports to the hub ${alertmanagerNote}`, () => {
       expect(found.sync?.status).toBe('succeeded');
       expect(found.revision).not.toBe('');
       return found;
-    }, { timeoutMs: 30_000 });
+    });
     expect(detail).toMatchObject({ state: 'online', region: 'eu', labels: { tier: 'prod' }, agentVersion: '0.1.0-e2e', driftCount: 0 });
     expect(detail.revision).toBe(daemon.lastResult?.appliedRevision);
     expect(detail.objects).toBeGreaterThan(0);
@@ -126,22 +126,22 @@ describe(`when an agent reports to the hub ${alertmanagerNote}`, () => {
       const found = await get<DriftState>(`/api/v1/clusters/${CLUSTER}/drift`);
       expect(found.items.map((item) => item.id)).toContain(HSM_ID);
       return found;
-    }, { timeoutMs: 15_000 });
+    });
     expect(drift.items.find((item) => item.id === HSM_ID)!.fields.map((field) => field.path)).toEqual(expect.arrayContaining([expect.stringMatching(/^\/spec\/egress\/0\/ports/)]));
     await eventually(() => expect(webhookAlerts()).toContainEqual(expect.objectContaining({
       rule: AlertRule.DriftDetected, status: 'firing', labels: expect.objectContaining({ cluster: CLUSTER, region: 'eu' }),
-    })), { timeoutMs: 10_000 });
+    })));
     if (alertmanager) {
-      await eventually(async () => expect((await alertmanagerAlerts()).map((alert) => alert.labels.alertname)).toContain(AlertRule.DriftDetected), { timeoutMs: 10_000 });
+      await eventually(async () => expect((await alertmanagerAlerts()).map((alert) => alert.labels.alertname)).toContain(AlertRule.DriftDetected));
     }
   });
 
   it('resolves the alert when the field is put back', async () => {
     await kubectl.apply({ apiVersion: HSM_POLICY.apiVersion, kind: HSM_POLICY.kind, metadata: { name: HSM_POLICY.name, namespace: HSM_POLICY.namespace }, spec: { egress: originalEgress } } as KubeObject, { force: true });
-    await eventually(async () => expect((await get<DriftState>(`/api/v1/clusters/${CLUSTER}/drift`)).items).toEqual([]), { timeoutMs: 15_000 });
-    await eventually(() => expect(webhookAlerts().filter((alert) => alert.rule === AlertRule.DriftDetected).at(-1)?.status).toBe('resolved'), { timeoutMs: 10_000 });
+    await eventually(async () => expect((await get<DriftState>(`/api/v1/clusters/${CLUSTER}/drift`)).items).toEqual([]));
+    await eventually(() => expect(webhookAlerts().filter((alert) => alert.rule === AlertRule.DriftDetected).at(-1)?.status).toBe('resolved'));
     if (alertmanager) {
-      await eventually(async () => expect((await alertmanagerAlerts()).map((alert) => alert.labels.alertname)).not.toContain(AlertRule.DriftDetected), { timeoutMs: 10_000 });
+      await eventually(async () => expect((await alertmanagerAlerts()).map((alert) => alert.labels.alertname)).not.toContain(AlertRule.DriftDetected));
     }
   });
 
@@ -153,9 +153,9 @@ describe(`when an agent reports to the hub ${alertmanagerNote}`, () => {
       const found = await get<ClusterDetail>(`/api/v1/clusters/${CLUSTER}`);
       expect(found.state).toBe('offline');
       return found;
-    }, { timeoutMs: 10_000 });
+    });
     expect(Date.parse(detail.offlineSince!) - Date.parse(detail.lastSeen!)).toBeGreaterThanOrEqual(2 * HEARTBEAT_MS);
     expect(Date.now() - stoppedAt).toBeLessThan(10_000);
-    await eventually(() => expect(webhookAlerts()).toContainEqual(expect.objectContaining({ rule: AlertRule.ClusterOffline, status: 'firing' })), { timeoutMs: 10_000 });
+    await eventually(() => expect(webhookAlerts()).toContainEqual(expect.objectContaining({ rule: AlertRule.ClusterOffline, status: 'firing' })));
   });
 });

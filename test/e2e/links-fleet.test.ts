@@ -191,7 +191,7 @@ beforeAll(async () => {
     }
   }
   links = new FleetLinks(linkTopology(fleet.meshGroups, fleet.clusters.values()));
-}, 120_000);
+});
 
 afterAll(async () => {
   await Promise.all([...peers.values()].map((peer) => peer.stop()));

@@ -4,25 +4,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { SyncReason, SyncStatus, createLogger, type Credentials } from '@netfleet/shared';
-import { startRedis, type PrivateRedis } from '../src/index.js';
+import { eventually, startRedis, type PrivateRedis } from '../src/index.js';
 import { Hub } from '../../hub/src/index.js';
 import { Reporter } from '../../agent/src/report/index.js';
 
 const ADMIN = 'outage-test-admin-token-0123456789';
 const logger = createLogger({ name: 'outage-test', level: process.env.NETFLEET_TEST_LOG ?? 'silent' });
-
-async function eventually(check: () => Promise<void> | void, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
 
 describe('when Redis is killed mid-stream and restarted (AOF)', () => {
   let redis: PrivateRedis;

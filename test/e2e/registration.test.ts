@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteKeysWithPrefix } from '../src/redis.js';
+import { deleteKeysWithPrefix, eventually } from '../src/index.js';
 import { ReportKind, SyncReason, SyncStatus, createLogger, type Credentials } from '@netfleet/shared';
 import { Hub, RejectReason } from '../../hub/src/index.js';
 import { Reporter, RegistrationError, loadCredentials, register } from '../../agent/src/report/index.js';
@@ -11,14 +11,6 @@ import { Reporter, RegistrationError, loadCredentials, register } from '../../ag
 const REDIS_URL = process.env.NETFLEET_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ADMIN = 'registration-admin-token-0123456789';
 const logger = createLogger({ name: 'registration-test', level: 'silent' });
-
-async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('when an agent registers over HTTP', () => {
   const prefix = `{nf-reg-${randomBytes(4).toString('hex')}}`;
@@ -74,19 +66,19 @@ describe('when an agent registers over HTTP', () => {
     const sync = (revision: string) => reporter.sync({ revision, status: SyncStatus.Succeeded, reason: SyncReason.Succeeded, changes: [] });
     sync('before');
     await reporter.flush();
-    await until(async () => (await hub.fleet.detail('eu-3'))?.revision === 'before');
+    await eventually(async () => (await hub.fleet.detail('eu-3'))?.revision === 'before');
 
     const rotated = await fetch(`${hubUrl}/api/v1/clusters/eu-3/rotate`, { method: 'POST', headers: { authorization: `Bearer ${credentials.apiToken}` } })
       .then((response) => response.json() as Promise<Credentials>);
     sync('stale-key');
     await reporter.flush();
-    await until(async () => ((await hub.metrics.reports.get()).values
+    await eventually(async () => ((await hub.metrics.reports.get()).values
       .find((value) => value.labels.kind === ReportKind.Sync && value.labels.result === RejectReason.Signature)?.value ?? 0) === 1);
 
     reporter.updateCredentials(rotated);
     sync('after');
     await reporter.flush();
-    await until(async () => (await hub.fleet.detail('eu-3'))?.revision === 'after');
+    await eventually(async () => (await hub.fleet.detail('eu-3'))?.revision === 'after');
     await reporter.close();
   });
 });

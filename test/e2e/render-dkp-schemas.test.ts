@@ -58,7 +58,7 @@ beforeAll(async () => {
     for (const { object } of result.objects) if (object.kind === 'Namespace') namespaces.set(object.metadata.name, object);
   }
   for (const namespace of namespaces.values()) await strictApply(namespace, false);
-}, 60_000);
+});
 
 afterAll(async () => {
   await kube?.stop();
@@ -97,7 +97,7 @@ describe('when the example fleet is checked against the DKP schemas', () => {
       'networking.k8s.io/NetworkPolicy',
       'security.istio.io/PeerAuthentication',
     ]);
-  }, 120_000);
+  });
 
   it('writes every module at the settings version its DKP schema declares, so the settings are checked', () => {
     const schemas = loadModuleSettingsSchemas();

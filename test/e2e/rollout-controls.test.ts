@@ -19,9 +19,9 @@ describe('when a person controls a rollout across 12 clusters', () => {
 
   beforeAll(async () => {
     first = await fleet.start();
-  }, 120_000);
+  });
 
-  afterAll(() => fleet.close(), 60_000);
+  afterAll(() => fleet.close());
 
   it('pauses and resumes a baking wave, and promotes past the bake time', async () => {
     const revision = await fleet.commit({});
@@ -42,14 +42,14 @@ describe('when a person controls a rollout across 12 clusters', () => {
     expect(resumed.waves[0]!.bakeStartedAt!).toBeGreaterThanOrEqual(paused.updatedAt ? Date.parse(paused.updatedAt) : 0);
 
     expect(await fleet.control(revision, 'promote')).toBe(200);
-    await eventually(async () => expect((await fleet.rollout(revision))).toMatchObject({ phase: 'baking', wave: 1 }), { timeoutMs: 30_000 });
+    await eventually(async () => expect((await fleet.rollout(revision))).toMatchObject({ phase: 'baking', wave: 1 }));
     expect(await fleet.control(revision, 'promote')).toBe(200);
-    const done = await fleet.waitForPhase(revision, 'done', 30_000);
+    const done = await fleet.waitForPhase(revision, 'done');
     await sampler.stop();
     expect(done.waves.every((wave) => wave.completedAt !== null)).toBe(true);
     await eventually(() => {
       for (const agent of fleet.agents) expect(agent.revision, agent.name).toBe(revision);
-    }, { timeoutMs: 20_000 });
+    });
     expect(fleet.agent('ap-4').applied.slice(-2)).toEqual([first, revision]);
   });
 
@@ -79,7 +79,7 @@ describe('when a person controls a rollout across 12 clusters', () => {
     const rollout = await fleet.waitForPhase(newer, 'baking');
     expect(rollout.wave).toBe(0);
     expect(rollout.carriedOver).toContain('eu-1');
-    await eventually(() => expect(fleet.agent('eu-1').revision).toBe(newer), { timeoutMs: 20_000 });
+    await eventually(() => expect(fleet.agent('eu-1').revision).toBe(newer));
     for (const agent of fleet.agents.filter((agent) => agent.name !== 'eu-1')) {
       expect(agent.applied, agent.name).not.toContain(older);
       expect(agent.applied, agent.name).not.toContain(newer);

@@ -267,10 +267,10 @@ export class RolloutFleet {
   /** Waits until the head's rollout is done and every agent applied it. */
   async settle(): Promise<string> {
     const head = await this.tree.resolve('HEAD');
-    await this.waitForPhase(head, 'done', 60_000);
+    await this.waitForPhase(head, 'done');
     await eventually(() => {
       for (const agent of this.agents) expect(agent.revision, agent.name).toBe(head);
-    }, { timeoutMs: 20_000 });
+    });
     return head;
   }
 
@@ -300,12 +300,12 @@ export class RolloutFleet {
   }
 
   /** Waits for the rollout of `revision` to reach `phase`. */
-  async waitForPhase(revision: string, phase: string, timeoutMs = 30_000): Promise<Rollout> {
+  async waitForPhase(revision: string, phase: string): Promise<Rollout> {
     return eventually(async () => {
       const rollout = await this.rollout(revision);
       expect(rollout?.phase).toBe(phase);
       return rollout!;
-    }, { timeoutMs, intervalMs: 50 });
+    }, { intervalMs: 50 });
   }
 
   /** The hub API's view of a rollout, as `netfleet rollout status` shows it. */

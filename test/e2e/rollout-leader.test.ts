@@ -21,32 +21,32 @@ describe('when the hub leader is killed mid-rollout', () => {
       JSON.stringify({ ...(await fleet.hubOptions({ replicaId: 'replica-a', leaseTtlMs: LEASE_MS })), logger: undefined })], { stdio: ['ignore', 'pipe', 'inherit'] });
     const [line] = await once(createInterface({ input: leader.stdout! }), 'line') as [string];
     expect(line).toBe('started');
-    await eventually(async () => expect(await fleet.redis.get(fleet.keys.lease('rollout'))).toMatch(/^replica-a\//), { timeoutMs: 10_000 });
+    await eventually(async () => expect(await fleet.redis.get(fleet.keys.lease('rollout'))).toMatch(/^replica-a\//));
     const survivor = await fleet.createHub({ replicaId: 'replica-b', leaseTtlMs: LEASE_MS });
     await fleet.registerAgents();
     await survivor.start();
     await Promise.all(fleet.agents.map((agent) => agent.start(fleet.hubUrl)));
     await fleet.settle();
-  }, 120_000);
+  });
 
   afterAll(async () => {
     leader?.kill('SIGKILL');
     await fleet.close();
-  }, 60_000);
+  });
 
   it('lets the other replica continue within the lease time; no wave advances twice and no assignment is lost', async () => {
     expect(await fleet.redis.get(fleet.keys.lease('rollout'))).toMatch(/^replica-a\//);
     const revision = await fleet.commit({});
     const sampler = fleet.sample(revision, withinMaxParallel);
-    await eventually(async () => expect((await fleet.rollout(revision))?.wave).toBe(1), { timeoutMs: 20_000, intervalMs: 20 });
+    await eventually(async () => expect((await fleet.rollout(revision))?.wave).toBe(1), { intervalMs: 20 });
 
     leader.kill('SIGKILL');
     const killedAt = Date.now();
     await once(leader, 'exit');
-    await eventually(async () => expect(await fleet.redis.get(fleet.keys.lease('rollout'))).toMatch(/^replica-b\//), { timeoutMs: 10_000, intervalMs: 20 });
+    await eventually(async () => expect(await fleet.redis.get(fleet.keys.lease('rollout'))).toMatch(/^replica-b\//), { intervalMs: 20 });
     expect(Date.now() - killedAt).toBeLessThan(LEASE_MS + 1_500);
 
-    const done = await fleet.waitForPhase(revision, 'done', 40_000);
+    const done = await fleet.waitForPhase(revision, 'done');
     await sampler.stop();
     const notices = await fleet.store.notices(revision.slice(0, 12), 200);
     for (const kind of ['waveStarted', 'waveAdvanced']) {
@@ -60,6 +60,6 @@ describe('when the hub leader is killed mid-rollout', () => {
         expect(assignments.get(agent.name)?.revision, agent.name).toBe(revision);
         expect(agent.revision, agent.name).toBe(revision);
       }
-    }, { timeoutMs: 20_000 });
+    });
   });
 });

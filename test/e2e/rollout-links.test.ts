@@ -39,33 +39,33 @@ describe('when links fail around a rollout', () => {
     await eventually(() => {
       const cells = hub().linkHealth.links.view({ group: 'payments' }).groups[0]!.cells;
       expect(cells.map((cell) => cell.state)).toEqual(new Array(6).fill(LinkState.Healthy));
-    }, { timeoutMs: 20_000, intervalMs: 100 });
-  }, 150_000);
+    }, { intervalMs: 100 });
+  });
 
-  afterAll(() => fleet.close(), 60_000);
+  afterAll(() => fleet.close());
 
   it('does not hold the rollout for a link that failed before the cluster got the revision', async () => {
     await writeLinkStatuses(fleet.agent('us-1').kube, ['eu-2'], 'stale');
-    await eventually(() => expect(hub().linkHealth.links.linkFailures('eu-2').map((failure) => [failure.from, failure.state])).toEqual([['us-1', LinkState.Stale]]), { timeoutMs: 15_000 });
+    await eventually(() => expect(hub().linkHealth.links.linkFailures('eu-2').map((failure) => [failure.from, failure.state])).toEqual([['us-1', LinkState.Stale]]));
 
     const revision = await fleet.commit({});
-    const rollout = await fleet.waitForPhase(revision, 'done', 60_000);
+    const rollout = await fleet.waitForPhase(revision, 'done');
     expect(rollout.clusters['eu-2']).toMatchObject({ status: 'ready', gates: { noNewLinkFailures: true } });
     await eventually(() => {
       for (const agent of fleet.agents) expect(agent.revision, agent.name).toBe(revision);
-    }, { timeoutMs: 20_000 });
+    });
     await writeLinkStatuses(fleet.agent('us-1').kube, ['eu-2'], 'healthy');
-    await eventually(() => expect(hub().linkHealth.links.linkFailures('eu-2')).toEqual([]), { timeoutMs: 15_000 });
-  }, 90_000);
+    await eventually(() => expect(hub().linkHealth.links.linkFailures('eu-2')).toEqual([]));
+  });
 
   it('rolls back a commit whose canary loses a link while it bakes, before any other cluster gets it', async () => {
     const good = (await fleet.store.lastGoodRevision())!;
     const bad = await fleet.commit({ 'rollout/default.yaml': policy('10m') });
-    const baking = await fleet.waitForPhase(bad, 'baking', 20_000);
+    const baking = await fleet.waitForPhase(bad, 'baking');
     expect(baking.clusters['eu-1']!.gates.noNewLinkFailures).toBe(true);
 
     await writeLinkStatuses(fleet.agent('eu-1').kube, ['eu-2'], 'stale');
-    const rollout = await fleet.waitForPhase(bad, 'rolledBack', 20_000);
+    const rollout = await fleet.waitForPhase(bad, 'rolledBack');
     expect(rollout.clusters['eu-1']).toMatchObject({ status: 'rolledBack' });
     expect(rollout.reason).toMatch(/noNewLinkFailures.*eu-1→eu-2 stale/);
     const status = await fleet.status(bad);
@@ -75,11 +75,11 @@ describe('when links fail around a rollout', () => {
       name: 'eu-1', status: 'rolledBack', failingGates: ['noNewLinkFailures'], gateDetails: { noNewLinkFailures: expect.stringContaining('eu-1→eu-2 stale') },
     })]);
 
-    await eventually(() => expect(fleet.agent('eu-1').daemon.lastResult).toMatchObject({ revision: good, appliedRevision: good }), { timeoutMs: 20_000 });
+    await eventually(() => expect(fleet.agent('eu-1').daemon.lastResult).toMatchObject({ revision: good, appliedRevision: good }));
     const assignments = await fleet.store.assignments();
     for (const agent of fleet.agents) {
       expect(assignments.get(agent.name)?.revision, agent.name).toBe(good);
       if (agent.name !== 'eu-1') expect(agent.applied, agent.name).not.toContain(bad);
     }
-  }, 60_000);
+  });
 });

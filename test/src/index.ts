@@ -1,3 +1,4 @@
+export { eventually, EVENTUALLY_TIMEOUT_MS, type EventuallyOptions } from './eventually.js';
 export { freePort } from './free-port.js';
 export { deleteKeysWithPrefix, startRedis, sharedRedis, type PrivateRedis, type SharedRedis, type StartRedisOptions } from './redis.js';
 export { startRedisCluster, type PrivateRedisCluster } from './redis-cluster.js';

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OWNER_LABEL, OWNER_VALUE, createLogger, type KubeObject } from '@netfleet/shared';
 import { LinkKind, LinkReportBodySchema, LinkState, ProbeOutcome, type LinkReportBody } from '@netfleet/shared/protocol/links';
 import { compileValidator } from '@netfleet/shared/protocol/validate';
+import { eventually } from '@netfleet/test';
 import { createTestCa, startMetadataPeer, type MetadataPeer } from '@netfleet/test/metadata-peer';
 import { Registry } from 'prom-client';
 import { LinkMonitor, declaredLinkObjects, type LinkSource } from './link-monitor.js';
@@ -74,19 +75,6 @@ function monitorWith(source: LinkSource, options: { now?: () => Date; declared?:
     },
   });
   return { monitor, sent, failSends: (fail: boolean) => (sendFails = fail) };
-}
-
-async function eventually(check: () => void, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
 }
 
 describe('when links change', () => {

@@ -7,7 +7,7 @@ import {
   HIDDEN_VALUE, PROTOCOL_VERSION, REPORT_QUEUE, SyncReason, SyncStatus, createLogger, reportValidator, verifyReportSignature,
   type Credentials, type DriftItem, type Report,
 } from '@netfleet/shared';
-import { freePort, sharedRedis } from '@netfleet/test';
+import { eventually, freePort, sharedRedis } from '@netfleet/test';
 import { Reporter } from './reporter.js';
 
 const logger = createLogger({ name: 'reporter-test', level: 'silent' });
@@ -55,20 +55,12 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function until(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describe('when Redis is reachable', () => {
   it('sends signed, valid reports with job ids <cluster>.<seq>', async () => {
     const sender = await reporter();
     sender.heartbeat(summary);
     sender.sync(syncBody('r1'));
-    await until(async () => (await queued()).length === 2);
+    await eventually(async () => (await queued()).length === 2);
     const jobs = await queued();
     expect(jobs.map((job) => [job.id, job.report.kind])).toEqual([['eu-1.1', 'heartbeat'], ['eu-1.2', 'sync']]);
     for (const { report } of jobs) {
@@ -116,7 +108,7 @@ describe('when Redis is reachable', () => {
     const sender = await reporter({ heartbeatIntervalMs: 50 });
     sender.heartbeat(summary);
     sender.heartbeat({ ...summary, revision: 'r2' });
-    await until(async () => (await queued()).length >= 3);
+    await eventually(async () => (await queued()).length >= 3);
     const revisions = (await queued()).map((job) => (job.report.body as { revision: string }).revision);
     expect(revisions[0]).toBe('r1');
     expect(revisions.slice(1).every((revision) => revision === 'r2')).toBe(true);
@@ -141,7 +133,7 @@ describe('when Redis is unreachable', () => {
     const online = await reporter();
     online.sync(syncBody('s3'));
     await online.flush();
-    await until(async () => (await queued()).length === 4);
+    await eventually(async () => (await queued()).length === 4);
     const jobs = await queued();
     expect(jobs.map((job) => `${job.report.kind}:${job.report.seq}`)).toEqual(['sync:1', 'drift:2', 'sync:3', `sync:${jobs[3]!.report.seq}`]);
     expect(jobs[3]!.report.seq).toBeGreaterThan(3);
@@ -154,7 +146,7 @@ describe('when Redis is unreachable', () => {
     offline.sync(syncBody('keep'));
     await offline.flush();
     offline.heartbeat(summary);
-    await until(() => offline.stats.dropped >= 3);
+    await eventually(() => offline.stats.dropped >= 3);
     const kept = (await readFile(join(dir, 'spool.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Report);
     expect(kept[0]).toMatchObject({ kind: 'sync', body: { revision: 'keep' } });
     expect(kept.length).toBeLessThanOrEqual(3);

@@ -96,7 +96,7 @@ describe('when hub replicas share a Redis', () => {
     const follower = replicas.find((replica) => replica !== leader && replica.options.sweeper)!;
     closed.add(leader);
     await leader.close();
-    await eventually(() => expect(follower.sweeper.isLeader).toBe(true), 5_000);
+    await eventually(() => expect(follower.sweeper.isLeader).toBe(true));
     for (const name of ['us-1', 'us-2', 'ap-1']) await reportLinks(name);
     await eventually(() => expect(linkAlerts().map((alert) => [alert.rule, alert.status])).toEqual([
       [AlertRule.LinkPartition, 'firing'], [AlertRule.LinkPartition, 'resolved'],

@@ -139,7 +139,7 @@ describe('rollout controller on a hub', () => {
 
     await agentApplies('c1', REV_C);
     // The first replica dies without releasing its lease; the second takes over once it lapses.
-    await eventually(async () => expect((await second.tick()).leader).toBe(true), 5_000, 50);
+    await eventually(async () => expect((await second.tick()).leader).toBe(true), { intervalMs: 50 });
     expect(await assigned('e1')).toBe(REV_C);
     expect((await first.tick()).leader).toBe(false);
     const notices = await store.notices(rolloutIdOf(REV_C), 100);

@@ -5,20 +5,7 @@ import { isObject, type JsonObject } from './json.js';
 /** A manifest with a body: what tests apply. */
 export type Manifest = KubernetesObject & { apiVersion: string; kind: string; spec?: unknown; data?: Record<string, string>; status?: unknown };
 
-/** Polls `check` until it stops throwing (or returns a truthy value); rethrows after the timeout. */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5000, intervalMs = 20): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const result = await check();
-      if (result !== false && result !== undefined && result !== null) return result;
-      if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
+export { eventually } from '../eventually.js';
 
 /** The Status object a client-node ApiException carries. */
 export interface Status extends JsonObject {
