@@ -59,7 +59,7 @@ describe('through Redis Sentinel (a master, a replica, two Sentinels)', () => {
     const [master, replica] = redis.servers as [PrivateRedisSentinel['servers'][0], PrivateRedisSentinel['servers'][0]];
     // Replication is asynchronous: the replica must hold what the master acknowledged.
     const direct = new Redis({ host: '127.0.0.1', port: master.port });
-    expect(await direct.wait(1, 2_000)).toBe(1);
+    await eventually(async () => expect(await direct.wait(1, 1_000)).toBe(1));
     direct.disconnect();
 
     await master.kill();

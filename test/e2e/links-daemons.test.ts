@@ -93,8 +93,10 @@ describe('when agent daemons report their federation and multicluster links to t
       redisUrl: REDIS_URL, prefix, secret: 'links-e2e-hub-secret-0123456789abcdef', adminTokens: [ADMIN], logger: quietLogger(),
       heartbeatIntervalMs: HEARTBEAT_MS, sweepIntervalMs: 100, leaseTtlMs: 1_000, deliveryBackoffMs: 50, rollouts: false,
       fleetRepo: { url: fleet.repo.url, cacheDir: join(dir, 'hub-repo'), intervalMs: 500 },
-      // Agents here check their links every second: a shape lasting 3 s is no passing one.
-      links: { raiseAfterMs: 3_000, resolveAfterMs: 2_000 },
+      // Agents here check their links every second, but a busy machine delays their reports by
+      // seconds: a shape must last 15 s to fire, so the steps of a partition forming or
+      // healing (one cluster's links cut before the others') never fire on their own.
+      links: { raiseAfterMs: 15_000, resolveAfterMs: 2_000 },
       sinks: [{ type: 'webhook', name: 'hook', url: `${webhook.url}/alerts`, secret: 'hook-secret' }],
     });
     api = await hub.api();
@@ -173,7 +175,7 @@ describe('when agent daemons report their federation and multicluster links to t
     await eventually(async () => expect((await get<{ items: Alert[] }>('/api/v1/alerts?status=firing')).items
       .filter((alert) => alert.rule === AlertRule.LinkPartition || alert.rule === AlertRule.LinkProblem)).toEqual([]), { intervalMs: 200 });
     const from = webhook.received.length;
-    for (const name of CUT_FROM) await writeStatuses(name, EU, 'stale');
+    await Promise.all(CUT_FROM.map((name) => writeStatuses(name, EU, 'stale')));
 
     await eventually(() => expect(linkAlerts(from).map((alert) => [alert.rule, alert.status, alert.summary])).toEqual([
       [AlertRule.LinkPartition, 'firing', PARTITION],
@@ -185,7 +187,7 @@ describe('when agent daemons report their federation and multicluster links to t
     expect(code).toBe(1);
     expect(out).toContain(PARTITION);
 
-    for (const name of CUT_FROM) await writeStatuses(name, EU, 'healthy');
+    await Promise.all(CUT_FROM.map((name) => writeStatuses(name, EU, 'healthy')));
     await eventually(() => expect(linkAlerts(from).map((alert) => [alert.rule, alert.status])).toEqual([
       [AlertRule.LinkPartition, 'firing'], [AlertRule.LinkPartition, 'resolved'],
     ]), { intervalMs: 200 });

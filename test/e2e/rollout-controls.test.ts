@@ -8,9 +8,9 @@ import { RolloutFleet, canaryWave, eventually, rolloutPolicy, withinMaxParallel 
 
 /** Long bakes: only a promote moves a rollout past a baked wave within the test. */
 const POLICY = rolloutPolicy([
-  canaryWave({ bakeTime: '10m', deadline: '60s' }),
-  { name: 'region-1', selector: { regions: ['eu'] }, maxParallel: 2, bakeTime: '10m', deadline: '60s' },
-  { name: 'rest', selector: { all: true }, maxParallel: 4, deadline: '60s' },
+  canaryWave({ bakeTime: '10m', deadline: '10m' }),
+  { name: 'region-1', selector: { regions: ['eu'] }, maxParallel: 2, bakeTime: '10m', deadline: '10m' },
+  { name: 'rest', selector: { all: true }, maxParallel: 4, deadline: '10m' },
 ]);
 
 describe('when a person controls a rollout across 12 clusters', () => {

@@ -373,9 +373,9 @@ export function withinMaxParallel(rollout: Rollout): void {
   if (wave) expect(updatingCount(rollout), `wave ${wave.name}`).toBeLessThanOrEqual(wave.maxParallel);
 }
 
-/** canary (eu-1) → eu, 2 at a time → us, 2 at a time → the rest; 1 s bakes; pause on failure; an optional blackout window ending at `blackoutUntil`. */
+/** canary (eu-1) → eu, 2 at a time → us, 2 at a time → the rest; 1 s bakes; pause on failure; an optional blackout window ending at `blackoutUntil`; deadlines long enough for a busy machine unless given. */
 export function wavePolicy(options: { deadline?: string; blackoutUntil?: Date } = {}): string {
-  const deadline = options.deadline ?? '60s';
+  const deadline = options.deadline ?? '10m';
   return rolloutPolicy([
     canaryWave({ deadline }),
     { name: 'region-1', selector: { regions: ['eu'] }, maxParallel: 2, bakeTime: '1s', deadline },

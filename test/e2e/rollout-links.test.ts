@@ -24,9 +24,9 @@ spec:
 };
 
 const policy = (canaryBake: string) => rolloutPolicy([
-  canaryWave({ bakeTime: canaryBake, deadline: '60s' }),
-  { name: 'region-1', selector: { regions: ['eu'] }, maxParallel: 2, bakeTime: '1s', deadline: '60s' },
-  { name: 'rest', selector: { all: true }, maxParallel: '50%', deadline: '60s' },
+  canaryWave({ bakeTime: canaryBake, deadline: '10m' }),
+  { name: 'region-1', selector: { regions: ['eu'] }, maxParallel: 2, bakeTime: '1s', deadline: '10m' },
+  { name: 'rest', selector: { all: true }, maxParallel: '50%', deadline: '10m' },
 ], { onFailure: 'rollback' });
 
 describe('when links fail around a rollout', () => {

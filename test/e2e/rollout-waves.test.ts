@@ -11,10 +11,10 @@ import { REFUSED_MANIFEST, RolloutFleet, canaryWave, eventually, rolloutPolicy, 
 
 /** canary → eu, 2 at a time → us, half at a time → the rest one by one; roll back on failure. */
 const policy = (canaryBake = '1s') => rolloutPolicy([
-  canaryWave({ bakeTime: canaryBake, deadline: '60s' }),
-  { name: 'region-1', selector: { regions: ['eu'] }, maxParallel: 2, bakeTime: '1s', deadline: '60s' },
-  { name: 'region-2', selector: { regions: ['us'] }, maxParallel: '50%', bakeTime: '1s', deadline: '60s' },
-  { name: 'rest', selector: { all: true }, maxParallel: 1, deadline: '60s' },
+  canaryWave({ bakeTime: canaryBake, deadline: '10m' }),
+  { name: 'region-1', selector: { regions: ['eu'] }, maxParallel: 2, bakeTime: '1s', deadline: '10m' },
+  { name: 'region-2', selector: { regions: ['us'] }, maxParallel: '50%', bakeTime: '1s', deadline: '10m' },
+  { name: 'rest', selector: { all: true }, maxParallel: 1, deadline: '10m' },
 ], { onFailure: 'rollback' });
 
 describe('when a commit is pushed to a fleet of 12 clusters in 3 regions', () => {

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { eventually } from './eventually.js';
 import { freePort } from './free-port.js';
 import { runTool } from './git-cli.js';
 import { startRedis, type PrivateRedis } from './redis.js';
@@ -12,8 +13,6 @@ export interface PrivateRedisCluster {
   /** Stop every node and delete its data directory. */
   stop(): Promise<void>;
 }
-
-const READY_TIMEOUT_MS = 10_000;
 
 /**
  * Starts `masters` `redis-server --cluster-enabled yes` on free loopback ports, joins them
@@ -39,14 +38,11 @@ export async function startRedisCluster(masters = 3): Promise<PrivateRedisCluste
 
 async function waitForClusterOk(port: number): Promise<void> {
   const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
-  const deadline = Date.now() + READY_TIMEOUT_MS;
   try {
-    for (;;) {
+    await eventually(async () => {
       const info = await client.cluster('INFO');
-      if (/cluster_state:ok/.test(info) && /cluster_slots_assigned:16384/.test(info)) return;
-      if (Date.now() > deadline) throw new Error(`Redis Cluster node 127.0.0.1:${port} not ok after ${READY_TIMEOUT_MS} ms:\n${info}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+      if (!/cluster_state:ok/.test(info) || !/cluster_slots_assigned:16384/.test(info)) throw new Error(`Redis Cluster node 127.0.0.1:${port} not ok:\n${info}`);
+    }, { intervalMs: 50 });
   } finally {
     client.disconnect();
   }

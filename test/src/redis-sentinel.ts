@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { eventually } from './eventually.js';
 import { freePort } from './free-port.js';
 import { spawnRedis, startRedis, type PrivateRedis } from './redis.js';
 
@@ -30,8 +31,8 @@ export interface PrivateRedisSentinel {
 
 /**
  * Starts a master, `replicas` replicas of it and `sentinels` `redis-server --sentinel`
- * processes monitoring it with quorum 1 and a short down-after (500 ms), so a stopped
- * master is failed over within a few seconds.
+ * processes monitoring it with quorum 1 and a short down-after (2 s), so a stopped
+ * master is failed over within seconds.
  */
 export async function startRedisSentinel(options: StartRedisSentinelOptions = {}): Promise<PrivateRedisSentinel> {
   const masterName = options.masterName ?? 'netfleet';
@@ -63,8 +64,9 @@ export async function startRedisSentinel(options: StartRedisSentinelOptions = {}
       await writeFile(config, [
         `port ${port}`, 'bind 127.0.0.1', `dir ${dir}`,
         `sentinel monitor ${masterName} 127.0.0.1 ${master.port} 1`,
-        `sentinel down-after-milliseconds ${masterName} 500`,
-        `sentinel failover-timeout ${masterName} 2000`,
+        // Long enough that a master slow to answer on a busy machine is not failed over by mistake.
+        `sentinel down-after-milliseconds ${masterName} 2000`,
+        `sentinel failover-timeout ${masterName} 5000`,
         '',
       ].join('\n'));
       sentinels.push(await spawnRedis([config, '--sentinel', '--logfile', ''], `+monitor master ${masterName}`));
@@ -95,14 +97,13 @@ export async function startRedisSentinel(options: StartRedisSentinelOptions = {}
   };
 }
 
-async function waitForReplicaLink(port: number, timeoutMs = 10_000): Promise<void> {
+async function waitForReplicaLink(port: number): Promise<void> {
   const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
-  const deadline = Date.now() + timeoutMs;
   try {
-    while (!/master_link_status:up/.test(await client.info('replication'))) {
-      if (Date.now() > deadline) throw new Error(`replica 127.0.0.1:${port} did not sync with its master within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await eventually(async () => {
+      const link = /master_link_status:(\w+)/.exec(await client.info('replication'))?.[1];
+      if (link !== 'up') throw new Error(`replica 127.0.0.1:${port} has not synced with its master (link ${link ?? 'unknown'})`);
+    }, { intervalMs: 50 });
   } finally {
     client.disconnect();
   }

@@ -71,7 +71,7 @@ describe('when a hub starts after agents sent link reports', () => {
     expect(first).toBeGreaterThanOrEqual(before);
 
     // us-1 still fails and ap-1 starts failing: us-1 keeps its time, ap-1 gets a later one.
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await eventually(() => Date.now() > first);
     await sender.send(eu, report('eu-1', 12, ReportKind.Link, failing(['us-1', 'ap-1'])));
     const second = await eventually(async () => {
       const since = await sinceOf();
@@ -81,10 +81,14 @@ describe('when a hub starts after agents sent link reports', () => {
     expect(second['federation/us-1']).toBe(first);
     expect(second['federation/ap-1']).toBeGreaterThan(first);
 
-    // A late report (seq 11) changes nothing; us-1 recovering drops it.
-    await sender.send(eu, report('eu-1', 11, ReportKind.Link, failing([])));
+    // us-1 recovering drops it.
     await sender.send(eu, report('eu-1', 13, ReportKind.Link, failing(['ap-1'])));
     await eventually(async () => expect(await sinceOf()).toEqual({ 'federation/ap-1': second['federation/ap-1'] }));
+    // A late report (seq 11, sent after 13: every link healthy) is taken in but rolls nothing back.
+    const reports = (await hub.fleet.detail('eu-1'))!.reports;
+    await sender.send(eu, report('eu-1', 11, ReportKind.Link, failing([])));
+    await eventually(async () => expect((await hub.fleet.detail('eu-1'))?.reports).toBe(reports + 1));
+    expect(await sinceOf()).toEqual({ 'federation/ap-1': second['federation/ap-1'] });
     await sender.send(eu, report('eu-1', 14, ReportKind.Link, failing([])));
     await eventually(async () => expect(await sinceOf()).toEqual({}));
   });
