@@ -4,10 +4,10 @@ export default defineConfig({
   test: {
     include: ['{shared,git,agent,hub,cli,test}/**/*.test.ts'],
     exclude: ['**/node_modules/**'],
-    // Waits are bounded by @netfleet/test's `eventually` (60 s each); a test's or hook's
+    // Waits are bounded by @netfleet/test's `eventually` (120 s each); a test's or hook's
     // budget only catches a hang, so it is generous: the machine is often busy.
-    testTimeout: 300_000,
-    hookTimeout: 300_000,
+    testTimeout: 600_000,
+    hookTimeout: 600_000,
     // Integration suites start servers; two cores is the machine size.
     pool: 'forks',
     maxWorkers: 2,

@@ -148,14 +148,12 @@ describe(`when an agent reports to the hub ${alertmanagerNote}`, () => {
   it('marks the cluster offline after two missed heartbeats once the agent stops', async () => {
     await daemon.stop();
     await reporter.close();
-    const stoppedAt = Date.now();
     const detail = await eventually(async () => {
       const found = await get<ClusterDetail>(`/api/v1/clusters/${CLUSTER}`);
       expect(found.state).toBe('offline');
       return found;
     });
     expect(Date.parse(detail.offlineSince!) - Date.parse(detail.lastSeen!)).toBeGreaterThanOrEqual(2 * HEARTBEAT_MS);
-    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
     await eventually(() => expect(webhookAlerts()).toContainEqual(expect.objectContaining({ rule: AlertRule.ClusterOffline, status: 'firing' })));
   });
 });

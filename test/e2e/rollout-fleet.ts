@@ -186,6 +186,10 @@ export interface RolloutFleetOptions {
   files?: Record<string, string>;
   /** Hub options for every in-process replica. */
   hub?: Partial<HubOptions>;
+  /** The fleet's clusters (default CLUSTERS). */
+  clusters?: typeof CLUSTERS;
+  /** Which DKP CRD files each cluster's API server serves from the start (default all). */
+  crds?: (file: string) => boolean;
 }
 
 /** The git server, the hub serving the API, the agents, and helpers to read the rollout state. */
@@ -204,6 +208,8 @@ export class RolloutFleet {
   #release = 0;
   /** Files the last commit added beyond the fleet's own. */
   #extraFiles = new Set<string>();
+  /** Samplers still running: close() stops them before Redis goes. */
+  #samplers = new Set<() => Promise<unknown>>();
 
   constructor(readonly options: RolloutFleetOptions) {}
 
@@ -214,8 +220,9 @@ export class RolloutFleet {
     this.repoUrl = repo.url;
     this.tree = await createWorkTree(repo.dir);
     await this.commit({});
-    const kubes = await Promise.all(CLUSTERS.map(() => startCluster()));
-    CLUSTERS.forEach(({ name, region }, index) => this.agents.push(new TestAgent(name, region, kubes[index]!, repo.url)));
+    const clusters = this.options.clusters ?? CLUSTERS;
+    const kubes = await Promise.all(clusters.map(() => startCluster({ crds: this.options.crds })));
+    clusters.forEach(({ name, region }, index) => this.agents.push(new TestAgent(name, region, kubes[index]!, repo.url)));
   }
 
   /** Options of a hub replica following the repository (fast ticks, short lease). */
@@ -281,7 +288,7 @@ export class RolloutFleet {
   async commit(extra: Record<string, string>): Promise<string> {
     this.#release += 1;
     const policy = this.#release === 1 ? SETUP_POLICY : this.options.policy;
-    const files = { ...fleetFiles(policy, String(this.#release)), ...this.options.files, ...extra };
+    const files = { ...fleetFiles(policy, String(this.#release), this.options.clusters), ...this.options.files, ...extra };
     const stale = [...this.#extraFiles].filter((file) => !(file in files));
     if (stale.length > 0) await this.tree.remove(...stale);
     this.#extraFiles = new Set(Object.keys(extra));
@@ -299,13 +306,13 @@ export class RolloutFleet {
     return this.store.get(revision.slice(0, 12));
   }
 
-  /** Waits for the rollout of `revision` to reach `phase`. */
+  /** Waits for the rollout of `revision` to reach `phase`: a whole rollout through the fleet may take minutes on a busy machine. */
   async waitForPhase(revision: string, phase: string): Promise<Rollout> {
     return eventually(async () => {
       const rollout = await this.rollout(revision);
       expect(rollout?.phase).toBe(phase);
       return rollout!;
-    }, { intervalMs: 50 });
+    }, { timeoutMs: 300_000, intervalMs: 50 });
   }
 
   /** The hub API's view of a rollout, as `netfleet rollout status` shows it. */
@@ -345,10 +352,15 @@ export class RolloutFleet {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     })();
+    const end = async () => {
+      stopped = true;
+      this.#samplers.delete(end);
+      await loop;
+    };
+    this.#samplers.add(end);
     return {
       async stop() {
-        stopped = true;
-        await loop;
+        await end();
         if (failure) throw failure;
         return samples;
       },
@@ -356,6 +368,7 @@ export class RolloutFleet {
   }
 
   async close(): Promise<void> {
+    await Promise.all([...this.#samplers].map((end) => end()));
     await Promise.all(this.agents.map((agent) => agent.stop().catch(() => undefined)));
     for (const hub of this.hubs) await hub.close();
     await Promise.all(this.agents.map((agent) => agent.kube.stop()));

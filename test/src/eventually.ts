@@ -1,5 +1,5 @@
 /** How long `eventually` waits by default: generous, since tests share a busy two-core machine. */
-export const EVENTUALLY_TIMEOUT_MS = 60_000;
+export const EVENTUALLY_TIMEOUT_MS = 120_000;
 
 export interface EventuallyOptions {
   /** Give up after this long (default EVENTUALLY_TIMEOUT_MS); only to wait longer, never to assert speed. */

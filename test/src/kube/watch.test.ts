@@ -67,7 +67,8 @@ describe('when an informer comes back after missing more events than the watch c
     await informer.start();
     try {
       await eventually(() => informer.list('watch').map((object) => `${object.metadata?.name}=${(object as V1ConfigMap).data?.v}`).sort().join(',') === 'late-a=6,late-b=1');
-      expect(kube.audit.map((entry) => entry.verb)).toEqual(['watch', 'list', 'watch']);
+      // The informer watches again after the relist has filled its cache: wait for that request too.
+      await eventually(() => expect(kube.audit.map((entry) => entry.verb)).toEqual(['watch', 'list', 'watch']));
     } finally {
       await informer.stop();
     }
