@@ -119,6 +119,8 @@ describe('when a report must not be trusted', () => {
       async () => void await sender.send(eu1, report('ghost', 1, ReportKind.Heartbeat, heartbeatBody()))],
     ['a malformed body', RejectReason.Malformed,
       async () => void await sender.sendRaw({ ...report('eu-1', 23, ReportKind.Heartbeat, heartbeatBody()), body: { revision: 42 }, signature: 'ab'.repeat(32) }, 'eu-1.23')],
+    ['a sync whose status is not its reason\'s', RejectReason.Malformed,
+      async () => void await sender.send(eu1, report('eu-1', 26, ReportKind.Sync, { ...syncBody('hijack'), reason: SyncReason.ApplyFailed }))],
     ['an oversized body', RejectReason.Oversized,
       async () => void await sender.send(eu1, report('eu-1', 24, ReportKind.Sync, {
         ...syncBody('big'), changes: [], error: 'x'.repeat(4000),
@@ -188,6 +190,14 @@ describe('when a hub keeps few events (eventsCap 3) and logs at info', () => {
     expect(line).toMatchObject({ cluster: 'eu-9', kind: 'sync', seq: 3, reason: 'signature' });
     expect(lines.join('\n')).not.toContain('hunter2');
     expect(lines.join('\n')).not.toContain(sent.signature);
+  });
+
+  it('logs what was wrong with a malformed report: the field and what was expected', async () => {
+    const credentials = await registerCluster(logged, 'eu-7', 'eu');
+    await logSender.send(credentials, report('eu-7', 1, ReportKind.Sync, { ...syncBody('r'), reason: SyncReason.WaitingForModule }));
+    const rejected = await eventually(() => lines.map((candidate) => JSON.parse(candidate) as Record<string, unknown>)
+      .find((candidate) => candidate.msg === 'report rejected' && candidate.cluster === 'eu-7') ?? false);
+    expect(rejected).toMatchObject({ reason: 'malformed', problem: expect.stringContaining("field '/body/status' must be 'progressing' for reason WaitingForModule, got 'succeeded'") });
   });
 
   it('keeps only the newest events of a cluster', async () => {
