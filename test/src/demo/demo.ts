@@ -27,7 +27,7 @@ export interface DemoOptions {
   logDestination?: NodeJS.WritableStream;
   /** Clusters of the example fleet to simulate (a smaller fleet runs faster). @defaultValue every cluster */
   clusters?: readonly string[];
-  /** Longest wait for any one thing the demo expects to happen. @defaultValue 60000 */
+  /** Longest wait for any one thing the demo expects to happen. @defaultValue 180000 */
   waitTimeoutMs?: number;
   /** Stops the demo early (Ctrl-C); everything started is still stopped. */
   signal?: AbortSignal;
