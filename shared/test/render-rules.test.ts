@@ -18,8 +18,8 @@ describe('when an override sets the apply policy for some clusters', () => {
       'network/i.yaml': `${doc('IngressProfile', 'public', 'targets:\n  all: true\npolicy:\n  ignore: [/spec/maxReplicas]\nspec:\n  inlet: LoadBalancer\n')}overrides:\n  - targets:\n      regions: [us]\n    policy:\n      drift: alert\n      force: true\n`,
     });
     const policyOf = (cluster: string) => render(fleet, cluster).objects.find((o) => o.object.kind === 'IngressNginxController')!.policy;
-    expect(policyOf('alpha')).toEqual({ force: false, drift: 'correct', ignore: ['/spec/maxReplicas'], prune: true });
-    expect(policyOf('beta')).toEqual({ force: true, drift: 'alert', ignore: ['/spec/maxReplicas'], prune: true });
+    expect(policyOf('alpha')).toEqual({ force: false, drift: 'correct', ignore: ['/spec/maxReplicas'], prune: true, recreate: false });
+    expect(policyOf('beta')).toEqual({ force: true, drift: 'alert', ignore: ['/spec/maxReplicas'], prune: true, recreate: false });
   });
 });
 
