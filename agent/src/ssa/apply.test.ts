@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Action, type RenderedObject } from '@netfleet/shared';
+import { Action, type KubeObject, type RenderedObject } from '@netfleet/shared';
 import type { KubeApiServer } from '@netfleet/test/kube/server';
 import { kubectlPatch } from '../../test/kubectl.js';
 import { clientFor, configMap, eventually, ingressController, moduleConfig, namespace, rendered, startCluster, uniqueName } from '../../test/harness.js';
@@ -11,7 +11,7 @@ let kube: KubeApiServer;
 let client: KubeClient;
 
 beforeAll(async () => {
-  kube = await startCluster({ crds: (file) => file.includes('ingress-nginx') || file.includes('deckhouse-controller') });
+  kube = await startCluster({ crds: (file) => file.includes('ingress-nginx') || file.includes('deckhouse-controller') || file.includes('routingtables') });
   client = clientFor(kube);
 });
 afterAll(() => kube.stop());
@@ -131,6 +131,53 @@ describe('when another field manager owns a field the document sets', () => {
     const [result] = await applyAllStaged(client, [await plan(forced, memo)], memo);
     expect(result!.entry.action).toBe(Action.Configured);
     expect(await minReplicasOf(name)).toBe(4);
+  });
+});
+
+describe('when a change touches an immutable field', () => {
+  const frozen = (ns: string, value: string): KubeObject => ({ ...configMap(ns, 'frozen', { a: value }), immutable: true });
+  const routingTable = (name: string, id: number): KubeObject => ({
+    apiVersion: 'network.deckhouse.io/v1alpha1', kind: 'RoutingTable', metadata: { name },
+    spec: { ipRoutingTableID: id, nodeSelector: { 'node-role.kubernetes.io/worker': '' }, routes: [{ destination: '10.0.0.0/8', gateway: '192.168.0.1' }] },
+  });
+
+  async function created(object: RenderedObject): Promise<KubeObject> {
+    const memo = new AppliedMemo();
+    const [result] = await applyAllStaged(client, [await plan(object, memo)], memo);
+    expect(result!.entry.action).toBe(Action.Created);
+    return result!.object!;
+  }
+
+  it('refuses it terminally, naming the field and the way out (a built-in rule: immutable ConfigMap data)', async () => {
+    const ns = uniqueName('immutable');
+    await client.apply(namespace(ns), { force: false });
+    await created(rendered(frozen(ns, '1')));
+    const planned = await plan(rendered(frozen(ns, '2')));
+    expect(planned.outcome).toBe(PlanOutcome.Invalid);
+    expect(planned.message).toContain('cannot change immutable field data: ConfigMap "frozen" is invalid');
+    expect(planned.message).toContain('set `policy.recreate: true`');
+  });
+
+  it('names the field of a CRD transition rule (self == oldSelf)', async () => {
+    const name = uniqueName('table');
+    await created(rendered(routingTable(name, 100)));
+    const planned = await plan(rendered(routingTable(name, 101)));
+    expect(planned.outcome).toBe(PlanOutcome.Invalid);
+    expect(planned.message).toContain('cannot change immutable field spec.ipRoutingTableID');
+  });
+
+  it('deletes and re-creates the object when the document says policy.recreate', async () => {
+    const name = uniqueName('table');
+    const before = await created(rendered(routingTable(name, 100)));
+    const object = rendered(routingTable(name, 101), { recreate: true });
+    const memo = new AppliedMemo();
+    const planned = await plan(object, memo);
+    expect(planned.outcome).toBe(PlanOutcome.Recreate);
+    const [result] = await applyAllStaged(client, [planned], memo);
+    expect(result!.entry).toMatchObject({ action: Action.Created, message: 'immutable spec.ipRoutingTableID changed: re-creating' });
+    const live = await client.get({ apiVersion: 'network.deckhouse.io/v1alpha1', kind: 'RoutingTable', name });
+    expect(live!.metadata.uid).not.toBe(before.metadata.uid);
+    expect((live!.spec as { ipRoutingTableID: number }).ipRoutingTableID).toBe(101);
   });
 });
 
