@@ -271,6 +271,7 @@ export class AgentDaemon {
     this.events.on('drift-detected', (items) => this.metrics.recordDrift(items));
     this.events.on('drift-resolved', () => this.metrics.recordDrift(this.drift.items));
     this.events.on('drift-corrected', () => this.metrics.driftCorrections.inc());
+    this.events.on('drift-fight', () => this.metrics.driftFights.inc());
   }
 }
 
