@@ -7,9 +7,10 @@ import type { KubeClient } from '../kube/client.js';
 import type { ServedKind } from '../kube/discovery.js';
 import { toKubeError } from '../kube/retry.js';
 import { alignIgnored, driftedFields } from './diff.js';
+import { appliedBy, cleanupManagers } from './cleanup.js';
 import { immutableFields } from './immutable.js';
 import type { AppliedMemo } from './memo.js';
-import { conflictMessage, describeConflicts, keepLiveValues, splitConflicts, takesOwnership } from './ownership.js';
+import { conflictMessage, describeConflicts, leaveToOwners, ownershipChanges, splitConflicts, takesOwnership } from './ownership.js';
 import { recreate } from './recreate.js';
 
 /** What a dry run decided for one object. */
@@ -144,13 +145,13 @@ export async function planObject(
       const previous = await context.previous?.(rendered.id);
       const { changed, edited } = splitConflicts(error.conflicts, rendered.object, previous?.object);
       if (changed.length > 0) return { ...plan, live: current, outcome: PlanOutcome.Conflict, conflicts: changed, message: conflictMessage(changed) };
-      object = keepLiveValues(object, current, edited);
+      object = leaveToOwners(object, edited);
       kept = edited;
       dryRun = await client.apply(object, { force, dryRun: true });
     }
     if (!current) return { ...plan, outcome: PlanOutcome.Apply };
     const fields = driftedFields(dryRun, current);
-    if (fields.length === 0) {
+    if (fields.length === 0 && !ownershipChanges(dryRun, current, client.fieldManager)) {
       // An object with kept edits is not in sync: drift detection must keep seeing it.
       if (kept.length === 0) memo.remember(rendered.id, rendered.hash, current.metadata.resourceVersion as string | undefined);
       return { ...plan, object, live: current, kept, outcome: PlanOutcome.Unchanged };
@@ -233,7 +234,7 @@ export async function applyPlan(client: KubeClient, plan: ObjectPlan, memo: Appl
   const entry = (action: Action, message?: string): ChangeSetEntry => (message ? { subject, action, message } : { subject, action });
   switch (plan.outcome) {
     case PlanOutcome.Unchanged:
-      return { entry: entry(Action.Unchanged, keptNote(plan)), object: plan.live };
+      return { entry: entry(Action.Unchanged, keptNote(plan)), object: plan.live && await adopt(client, plan, plan.live, memo) };
     case PlanOutcome.Waiting:
     case PlanOutcome.AwaitingNamespace:
       return { entry: entry(Action.Waiting, plan.message) };
@@ -251,7 +252,7 @@ export async function applyPlan(client: KubeClient, plan: ObjectPlan, memo: Appl
       try {
         const applied = await client.apply(plan.object, { force: plan.force });
         if (plan.kept.length === 0) memo.remember(plan.rendered.id, plan.rendered.hash, applied.metadata.resourceVersion as string | undefined);
-        return { entry: entry(plan.live ? Action.Configured : Action.Created, keptNote(plan)), object: applied };
+        return { entry: entry(plan.live ? Action.Configured : Action.Created, keptNote(plan)), object: await adopt(client, plan, applied, memo) };
       } catch (raw) {
         memo.forget(plan.rendered.id);
         const failed = failedPlan(plan.rendered, raw);
@@ -259,6 +260,25 @@ export async function applyPlan(client: KubeClient, plan: ObjectPlan, memo: Appl
         const action = failed.outcome === PlanOutcome.AwaitingNamespace ? Action.Waiting : Action.Failed;
         return { entry: entry(action, `${describeRef(subject)}: ${failed.message}`) };
       }
+  }
+}
+
+/**
+ * Moves kubectl's, dhctl's and Deckhouse's ownership of the fields netfleet applies to
+ * netfleet (see cleanup.ts): always for objects netfleet owns outright (`drift: correct`,
+ * `force`), only on adoption for `alert` ones, never past another manager's kept edits.
+ * Runs after each apply and on unchanged objects; a failed move never fails the sync and
+ * is retried by the next one (the memo forgets the object).
+ */
+async function adopt(client: KubeClient, plan: ObjectPlan, object: KubeObject, memo: AppliedMemo): Promise<KubeObject> {
+  if (plan.kept.length > 0 || (!plan.force && appliedBy(plan.live, client.fieldManager))) return object;
+  try {
+    const cleaned = await cleanupManagers(client, object);
+    if (cleaned !== object) memo.remember(plan.rendered.id, plan.rendered.hash, cleaned.metadata.resourceVersion as string | undefined);
+    return cleaned;
+  } catch {
+    memo.forget(plan.rendered.id);
+    return object;
   }
 }
 

@@ -47,7 +47,7 @@ export function getPointer(root: Json, pointer: string): Json | undefined {
 }
 
 /** Sets the value at a JSON pointer, creating missing parent objects. */
-export function setPointer(root: Json, pointer: string, value: Json): void {
+function setPointer(root: Json, pointer: string, value: Json): void {
   const tokens = tokensOf(pointer);
   if (!tokens) return;
   let node: Json = root;

@@ -1,6 +1,6 @@
 import type { ApplyPolicy, KubeObject } from '@netfleet/shared';
 import type { FieldConflict } from '../errors.js';
-import { getPointer, jsonEqual, removePointer, setPointer } from './diff.js';
+import { getPointer, jsonEqual, removePointer } from './diff.js';
 import { pointerOf } from './field-path.js';
 
 /**
@@ -45,19 +45,32 @@ export function splitConflicts(conflicts: FieldConflict[], desired: KubeObject, 
 }
 
 /**
- * The object with the live value at each conflicting field: applying a value equal to
- * the live one never conflicts and changes nothing, so the other manager's edit stays.
+ * The object without the conflicting fields: the other manager took them over (netfleet
+ * no longer owns them), so leaving them out of the apply removes nothing and leaves the
+ * other manager's values, and ownership, as they are.
  */
-export function keepLiveValues(object: KubeObject, live: KubeObject, conflicts: FieldConflict[]): KubeObject {
-  const kept = structuredClone(object);
+export function leaveToOwners(object: KubeObject, conflicts: FieldConflict[]): KubeObject {
+  const left = structuredClone(object);
   for (const { field } of conflicts) {
-    const pointer = pointerOf(kept, field);
-    if (pointer === undefined) continue;
-    const value = valueAt(live, field);
-    if (value === undefined) removePointer(kept as never, pointer);
-    else setPointer(kept as never, pointer, structuredClone(value) as never);
+    const pointer = pointerOf(left, field);
+    if (pointer !== undefined) removePointer(left as never, pointer);
   }
-  return kept;
+  return left;
+}
+
+/** The fieldsV1 of `manager`'s Apply entry (main resource), or undefined. */
+function appliedFields(object: KubeObject, manager: string): unknown {
+  const entries = (object.metadata.managedFields ?? []) as { manager?: string; operation?: string; subresource?: string; fieldsV1?: unknown }[];
+  return entries.find((entry) => entry.manager === manager && entry.operation === 'Apply' && !entry.subresource)?.fieldsV1;
+}
+
+/**
+ * True when applying would change what `manager` owns though no value changes (the
+ * dry run's entry differs from the live one): a field someone else set to the value the
+ * repository now sets, which netfleet must own to remove it later.
+ */
+export function ownershipChanges(dryRun: KubeObject, live: KubeObject, manager: string): boolean {
+  return !jsonEqual(appliedFields(dryRun, manager), appliedFields(live, manager));
 }
 
 /** `.spec.x (conflict with "kubectl" using v1), ...`: each field and the manager that owns it. */
