@@ -31,3 +31,8 @@ export function kubectlPatch(kube: KubeApiServer, object: KubeObject, plural: st
 export function kubectlCreate(kube: KubeApiServer, object: KubeObject, plural: string, manager: string): Promise<KubeObject> {
   return send(kube, 'POST', restPath(object, plural, false), object, 'application/json', manager);
 }
+
+/** A controller's status write: merge patch on the status subresource (`kubectl patch --subresource status`). */
+export function patchStatus(kube: KubeApiServer, object: KubeObject, plural: string, status: unknown, manager = 'controller'): Promise<KubeObject> {
+  return send(kube, 'PATCH', `${restPath(object, plural)}/status`, { status }, 'application/merge-patch+json', manager);
+}

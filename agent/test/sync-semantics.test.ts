@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorClass, SyncReason, type KubeObject } from '@netfleet/shared';
-import { DEFAULT_ADMIN_TOKEN, type KubeApiServer } from '@netfleet/test/kube/server';
+import type { KubeApiServer } from '@netfleet/test/kube/server';
 import { clientFor, startCluster } from './harness.js';
-import { kubectlPatch } from './kubectl.js';
+import { kubectlPatch, patchStatus } from './kubectl.js';
 import { AGENT_NAMESPACE, daemonFor, reconcilerFor, startFleetRepo, type FleetRepo } from './fleet.js';
 import { KubeClient } from '../src/kube/client.js';
 import { ApiException } from '@kubernetes/client-node';
@@ -116,13 +116,7 @@ describe('when a renamed object fails to apply', () => {
 
 describe('when a controller has not observed the new generation yet (EgressGateway status.observedGeneration)', () => {
   /** Writes status as the cni-cilium controller would. */
-  async function setStatus(status: unknown): Promise<void> {
-    const response = await fetch(`${kube.url}/apis/network.deckhouse.io/v1alpha1/egressgateways/partners/status`, {
-      method: 'PATCH', body: JSON.stringify({ status }),
-      headers: { authorization: `Bearer ${DEFAULT_ADMIN_TOKEN}`, 'content-type': 'application/merge-patch+json' },
-    });
-    expect(response.status).toBe(200);
-  }
+  const setStatus = (status: unknown) => patchStatus(kube, asObject(partners), 'egressgateways', status);
   const ready = { type: 'Ready', status: 'True', reason: 'ElectionSucceed', message: '', lastTransitionTime: '2026-01-01T00:00:00Z' };
 
   it('is progressing (WaitingForReadiness), not failed, with no health timeout; succeeds once observed; fails only when a health timeout passes', async () => {

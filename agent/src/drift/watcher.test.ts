@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, type KubeObject } from '@netfleet/shared';
-import { DEFAULT_ADMIN_TOKEN, type KubeApiServer } from '@netfleet/test/kube/server';
+import type { KubeApiServer } from '@netfleet/test/kube/server';
 import { clientFor, eventually, rendered, startCluster } from '../../test/harness.js';
+import { patchStatus } from '../../test/kubectl.js';
 import { defaultRetryOptions } from '../kube/retry.js';
 import type { KubeClient } from '../kube/client.js';
 import { KindWatcher, changedForDrift } from './watcher.js';
@@ -17,13 +18,8 @@ const gateway = (labels: Record<string, string> = {}, iface = 'eth1'): KubeObjec
   spec: { nodeSelector: { 'node-role.deckhouse.io/egress': '' }, sourceIP: { mode: 'PrimaryIPFromEgressGatewayNodeInterface', primaryIPFromEgressGatewayNodeInterface: { interfaceName: iface } } },
 }).object;
 
-/** Writes status as the module's controller would (merge patch on the status subresource). */
-async function setStatus(status: unknown): Promise<void> {
-  const response = await fetch(`${kube.url}/apis/network.deckhouse.io/v1alpha1/egressgateways/uplink/status`, {
-    method: 'PATCH', body: JSON.stringify({ status }), headers: { authorization: `Bearer ${DEFAULT_ADMIN_TOKEN}`, 'content-type': 'application/merge-patch+json' },
-  });
-  expect(response.status).toBe(200);
-}
+/** Writes status as the module's controller would. */
+const setStatus = (status: unknown) => patchStatus(kube, gateway(), 'egressgateways', status);
 
 beforeAll(async () => {
   kube = await startCluster({ crds: (file) => file === 'cni-cilium/egressgateways.yaml' });
