@@ -7,10 +7,10 @@ import type { KubeClient } from '../kube/client.js';
 import type { ServedKind } from '../kube/discovery.js';
 import { toKubeError } from '../kube/retry.js';
 import { alignIgnored, driftedFields } from './diff.js';
-import { appliedBy, cleanupManagers } from './cleanup.js';
+import { appliedBy, cleanupManagers, needsCleanup } from './cleanup.js';
 import { immutableFields } from './immutable.js';
 import type { AppliedMemo } from './memo.js';
-import { conflictMessage, describeConflicts, leaveToOwners, ownershipChanges, splitConflicts, takesOwnership } from './ownership.js';
+import { conflictMessage, describeConflicts, leaveToOwners, splitConflicts, takesOwnership } from './ownership.js';
 import { recreate } from './recreate.js';
 
 /** What a dry run decided for one object. */
@@ -38,7 +38,7 @@ export enum PlanOutcome {
 /** The dry-run verdict for one rendered object. */
 export interface ObjectPlan {
   rendered: RenderedObject;
-  /** What to apply: the rendered object, with live values at its ignored paths (and kept edits). */
+  /** What to apply: the rendered object, with live values at its ignored paths, without fields left to other managers. */
   object: KubeObject;
   outcome: PlanOutcome;
   /** Apply with `force`: the object's policy takes over fields other managers own. */
@@ -112,8 +112,9 @@ export interface PlanContext {
  * Server-side dry run of one object, compared with the live object. Skipped when the
  * memo says nothing changed since netfleet last saw it. Objects whose policy takes
  * ownership (`drift: correct` or `force`) are dry-run forced, as Flux applies; an
- * `alert` object that conflicts keeps the other managers' values of the fields this
- * revision does not change, and conflicts on the ones it does.
+ * `alert` object that conflicts leaves the fields this revision does not change to the
+ * managers that changed them, and conflicts on the ones it does. An object is applied
+ * even with no value to change when adopted managers still own fields it sets.
  */
 export async function planObject(
   client: KubeClient,
@@ -151,7 +152,7 @@ export async function planObject(
     }
     if (!current) return { ...plan, outcome: PlanOutcome.Apply };
     const fields = driftedFields(dryRun, current);
-    if (fields.length === 0 && !ownershipChanges(dryRun, current, client.fieldManager)) {
+    if (fields.length === 0 && !(cleansUp(plan, current, kept, client.fieldManager) && needsCleanup(dryRun, client.fieldManager))) {
       // An object with kept edits is not in sync: drift detection must keep seeing it.
       if (kept.length === 0) memo.remember(rendered.id, rendered.hash, current.metadata.resourceVersion as string | undefined);
       return { ...plan, object, live: current, kept, outcome: PlanOutcome.Unchanged };
@@ -234,7 +235,7 @@ export async function applyPlan(client: KubeClient, plan: ObjectPlan, memo: Appl
   const entry = (action: Action, message?: string): ChangeSetEntry => (message ? { subject, action, message } : { subject, action });
   switch (plan.outcome) {
     case PlanOutcome.Unchanged:
-      return { entry: entry(Action.Unchanged, keptNote(plan)), object: plan.live && await adopt(client, plan, plan.live, memo) };
+      return { entry: entry(Action.Unchanged, keptNote(plan)), object: plan.live };
     case PlanOutcome.Waiting:
     case PlanOutcome.AwaitingNamespace:
       return { entry: entry(Action.Waiting, plan.message) };
@@ -264,21 +265,27 @@ export async function applyPlan(client: KubeClient, plan: ObjectPlan, memo: Appl
 }
 
 /**
- * Moves kubectl's, dhctl's and Deckhouse's ownership of the fields netfleet applies to
- * netfleet (see cleanup.ts): always for objects netfleet owns outright (`drift: correct`,
- * `force`), only on adoption for `alert` ones, never past another manager's kept edits.
- * Runs after each apply and on unchanged objects; a failed move never fails the sync and
- * is retried by the next one (the memo forgets the object).
+ * Whether netfleet moves adoptable managers' ownership of its fields to itself (see
+ * cleanup.ts): always for objects it owns outright (`drift: correct`, `force`), only on
+ * adoption for `alert` ones, never past another manager's kept edits.
  */
-async function adopt(client: KubeClient, plan: ObjectPlan, object: KubeObject, memo: AppliedMemo): Promise<KubeObject> {
-  if (plan.kept.length > 0 || (!plan.force && appliedBy(plan.live, client.fieldManager))) return object;
+function cleansUp(plan: Pick<ObjectPlan, 'force'>, live: KubeObject | undefined, kept: FieldConflict[], manager: string): boolean {
+  return kept.length === 0 && (plan.force || !appliedBy(live, manager));
+}
+
+/**
+ * Runs the cleanup after an apply. A failed move never fails the sync; the memo forgets
+ * the object so the next sync dry-runs it, sees the move still needed, and applies again.
+ */
+async function adopt(client: KubeClient, plan: ObjectPlan, applied: KubeObject, memo: AppliedMemo): Promise<KubeObject> {
+  if (!cleansUp(plan, plan.live, plan.kept, client.fieldManager)) return applied;
   try {
-    const cleaned = await cleanupManagers(client, object);
-    if (cleaned !== object) memo.remember(plan.rendered.id, plan.rendered.hash, cleaned.metadata.resourceVersion as string | undefined);
+    const cleaned = await cleanupManagers(client, applied);
+    if (cleaned !== applied) memo.remember(plan.rendered.id, plan.rendered.hash, cleaned.metadata.resourceVersion as string | undefined);
     return cleaned;
   } catch {
     memo.forget(plan.rendered.id);
-    return object;
+    return applied;
   }
 }
 

@@ -95,6 +95,15 @@ export function appliedBy(object: KubeObject | undefined, manager: string): bool
 }
 
 /**
+ * True when `object` (an apply's answer, or its dry run) has fields netfleet applies that
+ * adoptable managers still own: the apply must happen, even when no value changes, so
+ * the cleanup can move them.
+ */
+export function needsCleanup(object: KubeObject, manager: string): boolean {
+  return cleanupPatch(object, manager) !== undefined;
+}
+
+/**
  * Applies {@link cleanupPatch} to an object netfleet just applied; returns the patched
  * object, or the one given when there was nothing to move.
  */

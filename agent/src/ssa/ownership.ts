@@ -58,21 +58,6 @@ export function leaveToOwners(object: KubeObject, conflicts: FieldConflict[]): K
   return left;
 }
 
-/** The fieldsV1 of `manager`'s Apply entry (main resource), or undefined. */
-function appliedFields(object: KubeObject, manager: string): unknown {
-  const entries = (object.metadata.managedFields ?? []) as { manager?: string; operation?: string; subresource?: string; fieldsV1?: unknown }[];
-  return entries.find((entry) => entry.manager === manager && entry.operation === 'Apply' && !entry.subresource)?.fieldsV1;
-}
-
-/**
- * True when applying would change what `manager` owns though no value changes (the
- * dry run's entry differs from the live one): a field someone else set to the value the
- * repository now sets, which netfleet must own to remove it later.
- */
-export function ownershipChanges(dryRun: KubeObject, live: KubeObject, manager: string): boolean {
-  return !jsonEqual(appliedFields(dryRun, manager), appliedFields(live, manager));
-}
-
 /** `.spec.x (conflict with "kubectl" using v1), ...`: each field and the manager that owns it. */
 export function describeConflicts(conflicts: FieldConflict[]): string {
   return conflicts.map((conflict) => `${conflict.field} (${conflict.message || 'owned by another field manager'})`).join(', ');
