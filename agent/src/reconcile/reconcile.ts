@@ -14,6 +14,7 @@ import { describeConflicts } from '../ssa/ownership.js';
 import type { AppliedMemo } from '../ssa/memo.js';
 import { waitForReady, type ObjectReadiness } from '../ssa/wait.js';
 import { moduleOf } from './modules.js';
+import { previousObjects } from './previous.js';
 import type { SyncResult } from './result.js';
 import { SourceError, type FetchedRevision, type FleetSource, type RenderFleet } from './source.js';
 
@@ -220,30 +221,6 @@ function keepStale(stale: ReturnType<Inventory['entries']>): { changeSet: Change
     changeSet: stale.map((object) => ({ subject: parseObjectId(object.id), action: Action.Skipped, message: 'not pruned: some objects failed to apply; pruned after a clean apply' })),
     survivors: stale,
   };
-}
-
-/**
- * The objects of the revision applied last, looked up lazily (only a conflicting
- * `drift: alert` object needs them): this sync's own render when the revision did not
- * move, else that revision fetched and rendered once. Undefined when there is none or
- * it cannot be read (every conflict then counts as this revision's).
- */
-function previousObjects(deps: ReconcilerDeps, previousRevision: string, current: { revision: string; objects: RenderedObject[] }, log: Logger): PlanContext['previous'] {
-  if (previousRevision === '') return undefined;
-  let loaded: Promise<Map<string, RenderedObject>> | undefined;
-  const load = async (): Promise<Map<string, RenderedObject>> => {
-    if (previousRevision === current.revision) return new Map(current.objects.map((object) => [object.id, object]));
-    if (!deps.source.fetchRevision) return new Map();
-    try {
-      const fetched = await deps.source.fetchRevision(previousRevision);
-      const { objects } = await deps.render(fetched.reader, deps.cluster);
-      return new Map(objects.map((object) => [object.id, object]));
-    } catch (error) {
-      log.warn({ previousRevision, err: messageOf(error) }, 'cannot render the revision applied last; every field conflict counts as this revision\'s');
-      return new Map();
-    }
-  };
-  return async (id) => (await (loaded ??= load())).get(id);
 }
 
 /** Phase 6: readiness of what was applied. */
