@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorClass, SyncReason, type KubeObject } from '@netfleet/shared';
+import { ErrorClass, SyncReason, type DriftItem, type KubeObject } from '@netfleet/shared';
 import type { KubeApiServer } from '@netfleet/test/kube/server';
-import { clientFor, startCluster } from './harness.js';
+import { clientFor, eventually, startCluster } from './harness.js';
 import { kubectlPatch, patchStatus } from './kubectl.js';
 import { AGENT_NAMESPACE, daemonFor, reconcilerFor, startFleetRepo, type FleetRepo } from './fleet.js';
 import { KubeClient } from '../src/kube/client.js';
@@ -67,6 +67,28 @@ describe('when another manager edits a drift: correct object (kubectl patch --fi
       await kubectlPatch(kube, asObject(internalIngress), 'ingressnginxcontrollers', { spec: { hostPort: { httpPort: 9292 } } }, 'intruder');
       expect((await daemon.sync()).reason).toBe(SyncReason.Succeeded);
       expect(((await client.get(internalIngress))!.spec as { hostPort: { httpPort: number } }).hostPort.httpPort).toBe(8080);
+    } finally {
+      await daemon.stop();
+    }
+  });
+});
+
+describe('when another controller keeps reverting a field the daemon corrects', () => {
+  it('counts the fight in netfleet_drift_fights_total and reports whom it fights with', async () => {
+    const daemon = await daemonFor(kube, await fleet.source());
+    const reported: DriftItem[] = [];
+    daemon.events.on('drift-detected', (items) => reported.push(...items));
+    try {
+      expect((await daemon.sync()).reason).toBe(SyncReason.Succeeded);
+      await eventually(() => expect(daemon.drift.synced).toBe(true));
+      const httpPortOf = async () => ((await client.get(internalIngress))!.spec as { hostPort: { httpPort: number } }).hostPort.httpPort;
+      await kubectlPatch(kube, asObject(internalIngress), 'ingressnginxcontrollers', { spec: { hostPort: { httpPort: 9393 } } }, 'rival-controller');
+      await eventually(async () => expect(await httpPortOf()).toBe(8080), { timeoutMs: 10_000 });
+      await kubectlPatch(kube, asObject(internalIngress), 'ingressnginxcontrollers', { spec: { hostPort: { httpPort: 9494 } } }, 'rival-controller');
+      await eventually(async () => expect(await daemon.metrics.registry.getSingleMetricAsString('netfleet_drift_fights_total')).toContain('netfleet_drift_fights_total 1'), { timeoutMs: 10_000 });
+      expect(reported.find((item) => item.fightingWith)).toMatchObject({
+        id: 'deckhouse.io_IngressNginxController__internal', fightingWith: ['rival-controller'], message: expect.stringContaining('fighting with manager "rival-controller"'),
+      });
     } finally {
       await daemon.stop();
     }
