@@ -90,6 +90,8 @@ export const DriftItemSchema = Type.Object({
   type: Type.Union([Type.Literal('changed'), Type.Literal('deleted')]),
   fields: Type.Array(DriftFieldSchema, { maxItems: 256 }),
   policy: Type.Union([Type.Literal('correct'), Type.Literal('alert')]),
+  fightingWith: Type.Optional(Type.Array(Type.String({ maxLength: 256 }), { maxItems: 32 })),
+  message: Type.Optional(Type.String({ maxLength: 2048 })),
 }, { additionalProperties: false });
 
 export const DriftBodySchema = Type.Object({
