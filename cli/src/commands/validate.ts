@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ConfigError, FsRepoReader, renderRepository } from '@netfleet/shared';
+import { ConfigError, FsRepoReader, validateRepository } from '@netfleet/shared';
 import { ExitCode, type CliCommand } from '../command.js';
 import { printProblems } from './repo-problems.js';
 
@@ -15,7 +15,7 @@ export const validateCommand: CliCommand = {
 
   async run(options, _args, io) {
     try {
-      const { results, problems } = await renderRepository(new FsRepoReader(String(options.repo)));
+      const { results, problems } = await validateRepository(new FsRepoReader(String(options.repo)));
       if (problems.length > 0) {
         printProblems(io, problems);
         return ExitCode.Findings;

@@ -1,6 +1,6 @@
-export { loadFleet } from './load.js';
+export { checkFleet, loadFleet, type FleetCheck } from './load.js';
 export { MANIFESTS_DIR } from './manifests.js';
-export { ConfigError, ProblemCode, UnknownClusterError, formatProblem, sortProblems, type ConfigProblem } from './errors.js';
+export { ConfigError, ProblemCode, UnknownClusterError, formatProblem, mergeAcrossClusters, sortProblems, type ConfigProblem } from './errors.js';
 export { defaultLoadOptions, type LoadOptions } from './options.js';
 export { selects } from './selectors.js';
 export { parseDuration } from './rollout.js';

@@ -54,7 +54,7 @@ export class RenderContext {
   }
 
   problem(origin: Origin, code: ProblemCode, path: FieldPath, found: string, expected: string): void {
-    this.problems.push({ ...problemAt(origin.source, code, path, found, expected), cluster: this.cluster.name });
+    this.problems.push({ ...problemAt(origin.source, code, path, found, expected), clusters: [this.cluster.name] });
   }
 }
 

@@ -63,7 +63,7 @@ export function effective<K extends KindName>(context: RenderContext, typed: Typ
   for (const v of violations) {
     const setBy = [...matching].reverse().find(({ index }) => typed.source.has(['overrides', index, 'spec', ...v.path]));
     const located = setBy ? ['overrides', setBy.index, 'spec', ...v.path] : ['spec', ...v.path];
-    context.problems.push({ ...problemAt(typed.source, v.code, located, v.found, v.expected), cluster: context.cluster.name });
+    context.problems.push({ ...problemAt(typed.source, v.code, located, v.found, v.expected), clusters: [context.cluster.name] });
   }
   if (violations.length > 0) return undefined;
   return { name: typed.name, spec: spec as SpecOf<K>, origin };

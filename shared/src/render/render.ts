@@ -1,5 +1,5 @@
-import { ConfigError, ProblemCode, UnknownClusterError, type ConfigProblem } from '../config/errors.js';
-import { loadFleet } from '../config/load.js';
+import { ConfigError, ProblemCode, UnknownClusterError, mergeAcrossClusters, type ConfigProblem } from '../config/errors.js';
+import { checkFleet, loadFleet } from '../config/load.js';
 import type { ClusterInfo, Fleet } from '../config/model.js';
 import type { LoadOptions } from '../config/options.js';
 import { problemAt } from '../config/source.js';
@@ -89,7 +89,7 @@ function renderCluster(fleet: Fleet, cluster: ClusterInfo): { result: RenderResu
           `${describeRef(refOf(rendered.object))} from ${describeOrigin(emitted.origin)}, also rendered from ${describeOrigin(previous.origin)} in ${previous.origin.source.file}`,
           'each object rendered by one document only',
         ),
-        cluster: cluster.name,
+        clusters: [cluster.name],
       });
       continue;
     }
@@ -131,6 +131,20 @@ export async function renderRepository(
 ): Promise<{ fleet: Fleet; results: Map<string, RenderResult>; problems: ConfigProblem[] }> {
   const fleet = await loadFleet(reader, options);
   return { fleet, ...renderFleet(fleet) };
+}
+
+/**
+ * Everything `netfleet validate` reports: the repository's problems and those of rendering
+ * every valid cluster from its valid documents, each problem once (naming the clusters it
+ * shows up for). Results are only for clusters that rendered without problems.
+ */
+export async function validateRepository(
+  reader: RepoReader,
+  options: Partial<LoadOptions> = {},
+): Promise<{ fleet: Fleet; results: Map<string, RenderResult>; problems: ConfigProblem[] }> {
+  const { fleet, problems } = await checkFleet(reader, options);
+  const rendered = renderFleet(fleet);
+  return { fleet, results: rendered.results, problems: mergeAcrossClusters([...problems, ...rendered.problems]) };
 }
 
 /**

@@ -26,7 +26,7 @@ export function compileManifestSet(context: RenderContext, typed: TypedDocument<
       violations.push({ code: ProblemCode.InvalidManifest, path: ['metadata'], found: `a ${object.kind} without metadata.namespace`, expected: `metadata.namespace (${object.kind} is namespaced)` });
     }
     if (violations.length > 0) {
-      for (const v of violations) context.problems.push({ ...problemAt(manifest.source, v.code, v.path, v.found, v.expected), cluster: context.cluster.name });
+      for (const v of violations) context.problems.push({ ...problemAt(manifest.source, v.code, v.path, v.found, v.expected), clusters: [context.cluster.name] });
       continue;
     }
     const protectedFromPrune = metadata.annotations?.[PRUNE_ANNOTATION] === 'disabled';
