@@ -11,6 +11,13 @@ export interface Origin {
   policy: ApplyPolicy;
   /** The document that included a plain manifest (`ManifestSet/<name>`). */
   via?: string;
+  /** Every document an object merges (a ModuleConfig several documents configure), as `file#Kind/name`. */
+  contributors?: string[];
+}
+
+/** `file#Kind/name`: how the source annotation names a document. */
+export function sourceRef(origin: Pick<Origin, 'source' | 'document'>): string {
+  return `${origin.source.file}#${origin.document}`;
 }
 
 /** `Kind/name`, with the including document for manifests. */

@@ -23,7 +23,7 @@ import { compileMeshGroup, compileMeshSettings } from './compile/mesh.js';
 import { assembleModuleConfigs } from './compile/module-config.js';
 import { compilePolicySet } from './compile/policy-set.js';
 import { compileCniSettings, compileDnsSettings, compileGlobalSettings } from './compile/settings.js';
-import { RenderContext, describeOrigin, type Emitted } from './context.js';
+import { RenderContext, describeOrigin, sourceRef, type Emitted } from './context.js';
 import { effective, targets } from './effective.js';
 import { contentHash, setHash } from './hash.js';
 import { sortForApply } from './order.js';
@@ -57,7 +57,8 @@ function compileCluster(fleet: Fleet, cluster: ClusterInfo): RenderContext {
 
 /** Adds the owner label and source annotation, and hashes the result. */
 function finish({ object, origin }: Emitted): RenderedObject {
-  const annotations: Record<string, string> = { ...object.metadata.annotations, [SOURCE_ANNOTATION]: `${origin.source.file}#${origin.document}` };
+  // A merged ModuleConfig names every document that configures it, so none is a surprise.
+  const annotations: Record<string, string> = { ...object.metadata.annotations, [SOURCE_ANNOTATION]: (origin.contributors ?? [sourceRef(origin)]).join(', ') };
   if (!origin.policy.prune) annotations[PRUNE_ANNOTATION] = 'disabled';
   const final: KubeObject = {
     ...object,
