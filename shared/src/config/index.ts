@@ -8,3 +8,4 @@ export { KINDS, KIND_NAMES, API_VERSION, type KindName, type DocumentOf, type Cl
 export { generateSchemaFiles } from './schema-files.js';
 export type * from './model.js';
 export { DEFAULT_APPLY_POLICY } from './model.js';
+export { readCrdSchemas, checkAgainstCrd, type CrdSchemas } from './crds.js';

@@ -3,3 +3,4 @@ export { contentHash, setHash } from './hash.js';
 export { sortForApply } from './order.js';
 export { MODULE_CONFIG_VERSIONS } from './compile/module-config.js';
 export { metadataEndpoint } from './compile/mesh.js';
+export { checkRenderedAgainstCrds, objectProblem } from './object-problems.js';

@@ -137,15 +137,23 @@ export async function renderRepository(
 /**
  * Everything `netfleet validate` reports: the repository's problems and those of rendering
  * every valid cluster from its valid documents, each problem once (naming the clusters it
- * shows up for). Results are only for clusters that rendered without problems.
+ * shows up for). `results` has the clusters that rendered without problems; `rendered` has
+ * every cluster, without the objects that had problems, for checks of the objects themselves.
  */
 export async function validateRepository(
   reader: RepoReader,
   options: Partial<LoadOptions> = {},
-): Promise<{ fleet: Fleet; results: Map<string, RenderResult>; problems: ConfigProblem[] }> {
+): Promise<{ fleet: Fleet; results: Map<string, RenderResult>; rendered: Map<string, RenderResult>; problems: ConfigProblem[] }> {
   const { fleet, problems } = await checkFleet(reader, options);
-  const rendered = renderFleet(fleet);
-  return { fleet, results: rendered.results, problems: mergeAcrossClusters([...problems, ...rendered.problems]) };
+  const results = new Map<string, RenderResult>();
+  const rendered = new Map<string, RenderResult>();
+  for (const cluster of fleet.clusters.values()) {
+    const { result, problems: clusterProblems } = renderCluster(fleet, cluster);
+    rendered.set(cluster.name, result);
+    if (clusterProblems.length > 0) problems.push(...clusterProblems);
+    else results.set(cluster.name, result);
+  }
+  return { fleet, results, rendered, problems: mergeAcrossClusters(problems) };
 }
 
 /**
