@@ -136,12 +136,11 @@ export const CASES: [string, Record<string, MemoryFile>, string[]][] = [
     ]],
   ['an unknown variable in a document', { 'network/egress.yaml': doc('Egress', 'out', 'targets:\n  all: true\nspec:\n  nodeSelector:\n    role: egress\n  sourceIP:\n    virtualIPAddress:\n      ip: ${vars.vip}\n  policies:\n    - name: all\n      destinationCIDRs: [0.0.0.0/0]\n      selectors:\n        - namespace: shop\n') },
     [
-      "network/egress.yaml:12:7 CONFIG_UNKNOWN_VARIABLE [cluster beta] spec.sourceIP.virtualIPAddress.ip: found ${vars.vip}, expected a variable defined for cluster beta: cluster.name, cluster.region, cluster.publicDomain, cluster.clusterDomain, cluster.labels.env",
+      "network/egress.yaml:12:7 CONFIG_UNKNOWN_VARIABLE [cluster beta] spec.sourceIP.virtualIPAddress.ip: found ${vars.vip}, expected a variable every cluster the document renders for defines (in its Cluster document): cluster.name, cluster.region, cluster.publicDomain, cluster.clusterDomain, cluster.labels.env, vars.vip",
     ]],
   ['an unknown variable in a manifest', { 'platform/sets.yaml': manifestSet('base', 'manifests/base'), 'manifests/base/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: info\n  namespace: default\ndata:\n  zone: ${cluster.labels.zone}\n' },
     [
-      "manifests/base/cm.yaml:7:3 CONFIG_UNKNOWN_VARIABLE [cluster alpha] data.zone: found ${cluster.labels.zone}, expected a variable defined for cluster alpha: cluster.name, cluster.region, cluster.publicDomain, cluster.clusterDomain, cluster.labels.env, vars.vip",
-      "manifests/base/cm.yaml:7:3 CONFIG_UNKNOWN_VARIABLE [cluster beta] data.zone: found ${cluster.labels.zone}, expected a variable defined for cluster beta: cluster.name, cluster.region, cluster.publicDomain, cluster.clusterDomain, cluster.labels.env",
+      "manifests/base/cm.yaml:7:3 CONFIG_UNKNOWN_VARIABLE [2 clusters: alpha, beta] data.zone: found ${cluster.labels.zone}, expected a variable every cluster the document renders for defines (in its Cluster document): cluster.name, cluster.region, cluster.publicDomain, cluster.clusterDomain, cluster.labels.env, vars.vip",
     ]],
   ['a mesh group naming a missing cluster', { 'mesh/g.yaml': doc('MeshGroup', 'g', 'spec:\n  type: federation\n  members: [alpha, gamma]\n') },
     [
@@ -307,8 +306,7 @@ export const CASES: [string, Record<string, MemoryFile>, string[]][] = [
       'network/egress.yaml:18:7 CONFIG_UNKNOWN_FIELD spec.policies[0].colour: found unknown field "colour", expected one of the fields name, destinationCIDRs, excludedCIDRs, selectors',
       'network/i.yaml:5:1 CONFIG_SELECTS_NOTHING targets: found a selector that matches none of the 2 clusters (matchLabels env: production; label env is prod, staging), expected a selector that matches at least one cluster, or allowEmpty: true if it may match none',
       'network/i.yaml:9:3 CONFIG_INVALID_VALUE spec.inlet: found "Bogus", expected one of "LoadBalancer", "LoadBalancerWithProxyProtocol", "LoadBalancerWithSSLPassthrough", "HostPort", "HostPortWithProxyProtocol", "HostPortWithSSLPassthrough" or "HostWithFailover"',
-      'platform/dns.yaml:9:7 CONFIG_UNKNOWN_VARIABLE [cluster alpha] spec.upstreamNameservers[0]: found ${vars.dns}, expected a variable defined for cluster alpha: cluster.name, cluster.region, cluster.publicDomain, cluster.clusterDomain, cluster.labels.env, vars.vip',
-      'platform/dns.yaml:9:7 CONFIG_UNKNOWN_VARIABLE [cluster beta] spec.upstreamNameservers[0]: found ${vars.dns}, expected a variable defined for cluster beta: cluster.name, cluster.region, cluster.publicDomain, cluster.clusterDomain, cluster.labels.env',
+      'platform/dns.yaml:9:7 CONFIG_UNKNOWN_VARIABLE [2 clusters: alpha, beta] spec.upstreamNameservers[0]: found ${vars.dns}, expected a variable every cluster the document renders for defines (in its Cluster document): cluster.name, cluster.region, cluster.publicDomain, cluster.clusterDomain, cluster.labels.env, vars.vip',
     ]],
   ['an invalid Cluster document that others refer to', {
     'clusters/gamma.yaml': doc('Cluster', 'gamma', '  labels:\n    tier: edge\nspec:\n  region: ap\n  publicDomain: Gamma.example.com\n  clusterDomain: gamma.cluster\n'),

@@ -217,7 +217,8 @@ function checkTargets(source: SourceDocument, document: Record<string, unknown>,
     if (!Value.Check(ClusterSelector, selector)) return undefined;
     const found = checkSelector(selector, at, known, regions);
     violations.push(...found);
-    if (found.length === 0) violations.push(...checkSelectsSome(selector, at, candidates, scope));
+    // With no candidates the enclosing selector already reported it.
+    if (found.length === 0 && candidates.length > 0) violations.push(...checkSelectsSome(selector, at, candidates, scope));
     return candidates.filter((cluster) => selects(selector, cluster));
   };
   const all = [...known.values()];

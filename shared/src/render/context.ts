@@ -2,6 +2,7 @@ import type { ApplyPolicy, KubeObject } from '../objects.js';
 import type { ConfigProblem, ProblemCode } from '../config/errors.js';
 import type { ClusterInfo, Fleet } from '../config/model.js';
 import { problemAt, type FieldPath, type SourceDocument } from '../config/source.js';
+import { knownVariables } from '../config/substitute.js';
 
 /** Where an output object came from, for its annotation and for problems about it. */
 export interface Origin {
@@ -41,6 +42,8 @@ export interface ModuleContribution {
   primary: boolean;
 }
 
+const knownVariablesOf = new WeakMap<Fleet, string>();
+
 /** What compilers write to while rendering one cluster. */
 export class RenderContext {
   readonly emitted: Emitted[] = [];
@@ -51,6 +54,16 @@ export class RenderContext {
     readonly fleet: Fleet,
     readonly cluster: ClusterInfo,
   ) {}
+
+  /** What `${...}` may name anywhere in the fleet, for unknown-variable problems. */
+  get knownVariables(): string {
+    let known = knownVariablesOf.get(this.fleet);
+    if (known === undefined) {
+      known = knownVariables(this.fleet.clusters.values());
+      knownVariablesOf.set(this.fleet, known);
+    }
+    return known;
+  }
 
   emit(object: KubeObject, origin: Origin): void {
     this.emitted.push({ object, origin });

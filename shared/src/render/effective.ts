@@ -55,7 +55,7 @@ export function effective<K extends KindName>(context: RenderContext, typed: Typ
     policy,
   };
   const violations: SchemaViolation[] = [];
-  spec = substitute(spec, context.cluster, violations, []);
+  spec = substitute(spec, context.cluster, violations, [], context.knownVariables);
   // The loader validated the document's own spec; only a spec that overrides or variables
   // changed (a new object: substitution copies only what it changes) needs checking again.
   // Fields holding an unknown variable would only fail their type check again.

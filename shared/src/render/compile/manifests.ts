@@ -20,7 +20,7 @@ export function compileManifestSet(context: RenderContext, typed: TypedDocument<
   if (!resolved) return;
   for (const manifest of context.fleet.manifests.get(typed.name) ?? []) {
     const violations: SchemaViolation[] = [];
-    const object = substitute(manifest.object, context.cluster, violations) as KubeObject;
+    const object = substitute(manifest.object, context.cluster, violations, [], context.knownVariables) as KubeObject;
     const metadata = object.metadata;
     if (NAMESPACED_KINDS.has(object.kind) && typeof metadata.namespace !== 'string') {
       violations.push({ code: ProblemCode.InvalidManifest, path: ['metadata'], found: `a ${object.kind} without metadata.namespace`, expected: `metadata.namespace (${object.kind} is namespaced)` });
