@@ -4,7 +4,7 @@
  * The CRDs are the DKP ones, installed into the Kubernetes API test server and exported
  * from it as `kubectl get crd -o yaml` does (a List).
  */
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,6 +87,15 @@ describe('netfleet validate --kubeconfig', () => {
     ].join('\n'));
     const stored = await new KubeClient({ kubeconfigPath: kube.kubeconfigPath }).list('deckhouse.io/v1', 'IngressNginxController');
     expect(stored.items).toEqual([]);
+  });
+
+  it('exits 2 with one line when the API server cannot be reached', async () => {
+    const kubeconfig = join(dir, 'unreachable.kubeconfig');
+    await writeFile(kubeconfig, (await readFile(kube.kubeconfigPath, 'utf8')).replace(/server: .*/, 'server: http://127.0.0.1:1'));
+    const { code, err } = await runCli('validate', '--repo', EXAMPLE_FLEET, '--kubeconfig', kubeconfig, '--cluster', 'eu-fra-1');
+    expect(code).toBe(2);
+    expect(err).toMatch(/^ERR KUBE_UNREACHABLE: /);
+    expect(err).not.toMatch(/\n\s+at /);
   });
 
   it('exits 2 when it cannot tell which fleet cluster the live cluster is', async () => {
