@@ -48,6 +48,8 @@ export async function dryRunCluster(fleet: Fleet, result: RenderResult, connecti
     result.objects.map(async (rendered) => {
       const label = `${rendered.object.kind}/${rendered.object.metadata.namespace ? `${rendered.object.metadata.namespace}/` : ''}${rendered.object.metadata.name}`;
       try {
+        // A kind nothing serves yet (its module is enabled by this very commit) cannot be judged.
+        await client.served(rendered.object.apiVersion, rendered.object.kind);
         await client.apply(rendered.object, { force: rendered.policy.force, dryRun: true });
         outcome.accepted += 1;
       } catch (error) {

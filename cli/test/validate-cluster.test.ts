@@ -89,6 +89,19 @@ describe('netfleet validate --kubeconfig', () => {
     expect(stored.items).toEqual([]);
   });
 
+  it('does not count kinds the cluster does not serve yet as refused', async () => {
+    const bare = await startKubeApiServer();
+    try {
+      const { code, out, err } = await runCli('validate', '--repo', EXAMPLE_FLEET, '--kubeconfig', bare.kubeconfigPath, '--cluster', 'eu-fra-1');
+      expect(err).toBe('');
+      expect(code).toBe(0);
+      expect(out).toMatch(/^dry run of cluster eu-fra-1: \d+ accepted, 0 refused, \d+ not judged$/m);
+      expect(out).toContain('  not judged: IngressNginxController/public: IngressNginxController is not served yet (its module is not enabled on the cluster)\n');
+    } finally {
+      await bare.stop();
+    }
+  });
+
   it('exits 2 with one line when the API server cannot be reached', async () => {
     const kubeconfig = join(dir, 'unreachable.kubeconfig');
     await writeFile(kubeconfig, (await readFile(kube.kubeconfigPath, 'utf8')).replace(/server: .*/, 'server: http://127.0.0.1:1'));
