@@ -13,6 +13,8 @@ export interface HubOptions {
    * @defaultValue `redis://127.0.0.1:6379`
    */
   redisUrl?: string;
+  /** Redis password (`requirepass`) when `redisUrl` carries none. @defaultValue none */
+  redisPassword?: string;
   /**
    * Key prefix of every key and queue; must be a Redis Cluster hash tag.
    * @defaultValue `{netfleet}`
@@ -40,6 +42,15 @@ export interface HubOptions {
   ingestConcurrency?: number;
   /** Largest accepted serialized report. @defaultValue 262144 */
   maxReportBytes?: number;
+  /**
+   * Reports waiting in the queue beyond which `POST /api/v1/reports` answers 429 with
+   * `Retry-After` (agents keep them spooled). @defaultValue 100000
+   */
+  maxReportQueueDepth?: number;
+  /** `Retry-After` of that 429, in seconds. @defaultValue 5 */
+  reportRetryAfterSeconds?: number;
+  /** PEM key and certificate chain: the API serves HTTPS. @defaultValue none: plain HTTP (TLS ends in front of the hub) */
+  tls?: { key: string; cert: string };
   /** Late reports accepted this many seqs below a cluster's highest (once each). @defaultValue 1024 */
   replayWindow?: number;
   /** Events kept per cluster. @defaultValue 200 */
@@ -90,12 +101,13 @@ export interface HubOptions {
   logger?: Logger;
 }
 
-export type ResolvedHubOptions = Required<Omit<HubOptions, 'logger' | 'fleetRepo' | 'webhookSecret'>>
-  & Pick<HubOptions, 'fleetRepo' | 'webhookSecret'> & { logger: Logger | undefined };
+export type ResolvedHubOptions = Required<Omit<HubOptions, 'logger' | 'fleetRepo' | 'webhookSecret' | 'tls' | 'redisPassword'>>
+  & Pick<HubOptions, 'fleetRepo' | 'webhookSecret' | 'tls' | 'redisPassword'> & { logger: Logger | undefined };
 
 export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
   return {
     redisUrl: options.redisUrl ?? 'redis://127.0.0.1:6379',
+    redisPassword: options.redisPassword,
     prefix: options.prefix ?? DEFAULT_KEY_PREFIX,
     secret: options.secret,
     adminTokens: options.adminTokens ?? [],
@@ -105,6 +117,9 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     leaseTtlMs: options.leaseTtlMs ?? 15_000,
     ingestConcurrency: options.ingestConcurrency ?? 16,
     maxReportBytes: options.maxReportBytes ?? MAX_REPORT_BYTES,
+    maxReportQueueDepth: options.maxReportQueueDepth ?? 100_000,
+    reportRetryAfterSeconds: options.reportRetryAfterSeconds ?? 5,
+    tls: options.tls,
     replayWindow: options.replayWindow ?? 1024,
     eventsCap: options.eventsCap ?? 200,
     alertRepeatIntervalMs: options.alertRepeatIntervalMs ?? 4 * 3600_000,

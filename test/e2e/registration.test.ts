@@ -69,7 +69,7 @@ describe('when an agent registers over HTTP', () => {
 
   it('keeps reporting after a rotation once the reporter has the new credentials', async () => {
     const credentials = await register({ hubUrl, bootstrapToken: await bootstrap(), cluster: 'eu-3', region: 'eu', credentialsFile: join(dir, 'eu-3.json') });
-    const reporter = await Reporter.open({ credentials, redisUrl: REDIS_URL, spoolDir: join(dir, 'spool-eu-3'), agentVersion: '1', coalesceMs: 1, logger });
+    const reporter = await Reporter.open({ credentials, hubUrl, spoolDir: join(dir, 'spool-eu-3'), agentVersion: '1', coalesceMs: 1, logger });
     reporter.start();
     const sync = (revision: string) => reporter.sync({ revision, status: SyncStatus.Succeeded, reason: SyncReason.Succeeded, changes: [] });
     sync('before');

@@ -21,7 +21,7 @@ export async function connectToHub(events: AgentEvents, options: HubConnectionOp
   const reporter = await Reporter.open({ ...reporterOptions, credentials });
   const detach = reportAgentEvents(events, reporter);
   reporter.start();
-  options.logger.info({ cluster: credentials.cluster, queue: credentials.queue }, 'reporting to the hub');
+  options.logger.info({ cluster: credentials.cluster, hub: new URL(options.hubUrl).origin }, 'reporting to the hub');
   return {
     reporter,
     async close() {

@@ -193,7 +193,7 @@ async function start(
     const steps: Cleanup[] = [];
     clusterCleanups.push(steps);
     const cluster = await startCluster(fleet.clusters.get(name)!, {
-      dir: join(dir, name), repo, hubUrl, redisUrl: redis.url, heartbeatIntervalMs, logger, prober: prober(),
+      dir: join(dir, name), repo, hubUrl, heartbeatIntervalMs, logger, prober: prober(),
     }, steps);
     clusters.set(name, cluster);
   }
@@ -205,7 +205,6 @@ interface ClusterParts {
   dir: string;
   repo: GitServerRepo;
   hubUrl: string;
-  redisUrl: string;
   heartbeatIntervalMs: number;
   logger: Logger;
   prober: MetadataProber;
@@ -238,7 +237,7 @@ async function startCluster(info: ClusterInfo, parts: ClusterParts, cleanup: Cle
   daemon.events.on('sync-failed', (result) => syncs.push(result));
 
   const connection = await connectToHub(daemon.events, {
-    credentialsFile, redisUrl: parts.redisUrl, spoolDir: join(parts.dir, 'spool'), agentVersion: AGENT_VERSION,
+    credentialsFile, hubUrl: parts.hubUrl, spoolDir: join(parts.dir, 'spool'), agentVersion: AGENT_VERSION,
     heartbeatIntervalMs: parts.heartbeatIntervalMs,
     // Sent as they happen: a drift that is corrected at once still reaches the hub.
     coalesceMs: 0,
