@@ -85,7 +85,7 @@ export class Hub {
       client.on('error', (error) => this.logger.warn({ err: error.message }, 'redis connection error'));
     }
     this.keys = new HubKeys(o.prefix);
-    const scriptOptions = { eventsCap: o.eventsCap, replayWindow: o.replayWindow, alertHistoryCap: o.alertHistoryCap };
+    const scriptOptions = { eventsCap: o.eventsCap, replayWindow: o.replayWindow, maxSeqJump: o.maxSeqJump, alertHistoryCap: o.alertHistoryCap };
     this.scripts = new HubScripts(this.redis, this.keys, scriptOptions);
     const workScripts = new HubScripts(this.workRedis, this.keys, scriptOptions);
     this.registry = new Registry(this.redis, this.scripts, { secret: o.secret, adminTokens: o.adminTokens, readTokens: o.readTokens });
@@ -111,7 +111,7 @@ export class Hub {
     this.alerts = new AlertEngine(this.workRedis, workScripts, this.alertQueue, alertOptions, this.logger);
     this.alertsView = new AlertEngine(this.redis, this.scripts, this.alertQueue, alertOptions, this.logger);
     this.ingest = new ReportIngest(this.workRedis, workScripts, this.registry, this.alerts, this.metrics,
-      { maxReportBytes: o.maxReportBytes }, this.logger);
+      { maxReportBytes: o.maxReportBytes, maxClockSkewMs: o.maxClockSkewMs, maxReportAgeMs: o.maxReportAgeMs }, this.logger);
     this.intakeQueue = new Queue(REPORT_QUEUE, { connection: this.redis, prefix: o.prefix });
     this.intakeQueue.on('error', (error) => this.logger.warn({ err: error.message, queue: REPORT_QUEUE }, 'queue connection error'));
     this.intake = new ReportIntake(this.intakeQueue, this.metrics, {

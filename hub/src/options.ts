@@ -53,6 +53,18 @@ export interface HubOptions {
   tls?: { key: string; cert: string };
   /** Late reports accepted this many seqs below a cluster's highest (once each). @defaultValue 1024 */
   replayWindow?: number;
+  /**
+   * A report whose seq is more than this above the cluster's highest is refused (`seq_jump`),
+   * so one bogus seq cannot turn every later report into a replay. @defaultValue 1000000
+   */
+  maxSeqJump?: number;
+  /** A report dated further in the future than this is refused (`clock_skew`). @defaultValue 300000 (5 min) */
+  maxClockSkewMs?: number;
+  /**
+   * A report dated further in the past than this is refused (`clock_skew`); reports spooled
+   * through an outage are younger. @defaultValue 2592000000 (30 days)
+   */
+  maxReportAgeMs?: number;
   /** Events kept per cluster. @defaultValue 200 */
   eventsCap?: number;
   /** A firing alert is sent again after this long. @defaultValue 14400000 (4 h) */
@@ -121,6 +133,9 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     reportRetryAfterSeconds: options.reportRetryAfterSeconds ?? 5,
     tls: options.tls,
     replayWindow: options.replayWindow ?? 1024,
+    maxSeqJump: options.maxSeqJump ?? 1_000_000,
+    maxClockSkewMs: options.maxClockSkewMs ?? 5 * 60_000,
+    maxReportAgeMs: options.maxReportAgeMs ?? 30 * 86_400_000,
     eventsCap: options.eventsCap ?? 200,
     alertRepeatIntervalMs: options.alertRepeatIntervalMs ?? 4 * 3600_000,
     rejectedAlertResolveMs: options.rejectedAlertResolveMs ?? 3600_000,

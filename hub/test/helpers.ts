@@ -103,6 +103,16 @@ export class TestSender {
     await job.promote();
   }
 
+  /** Where a job is and how often it was started and taken over as stalled, read without decoding its payload. */
+  async jobStatus(jobId: string): Promise<{ state: string; attemptsStarted: number; stalled: number }> {
+    const [started, stalled] = await this.redis.hmget(`${this.queue.qualifiedName}:${jobId}`, 'ats', 'stc');
+    return { state: await this.queue.getJobState(jobId), attemptsStarted: Number(started ?? 0), stalled: Number(stalled ?? 0) };
+  }
+
+  async removeJob(jobId: string): Promise<void> {
+    await this.queue.remove(jobId);
+  }
+
   async close(): Promise<void> {
     await this.queue.close();
     this.redis.disconnect();

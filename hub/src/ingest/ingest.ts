@@ -18,6 +18,10 @@ export enum RejectReason {
   Revoked = 'revoked',
   Signature = 'signature',
   Replay = 'replay',
+  /** The seq is further above the cluster's highest than `maxSeqJump`. */
+  SeqJump = 'seq_jump',
+  /** The report's time is outside the clock-skew window around the hub's clock. */
+  ClockSkew = 'clock_skew',
 }
 
 export type IngestResult =
@@ -28,15 +32,21 @@ export type IngestResult =
 
 export interface IngestOptions {
   maxReportBytes: number;
+  /** Reports dated further ahead of the hub's clock are refused. */
+  maxClockSkewMs: number;
+  /** Reports dated further back are refused. */
+  maxReportAgeMs: number;
 }
 
 /** Clusters whose key generation is cached; beyond it the cache starts over. */
 const GENERATION_CACHE_SIZE = 100_000;
 
 /**
- * Verifies and applies one report: size, schema, the job id's cluster, registration and
+ * Verifies and applies one report: size, nesting and schema, the job id's cluster (the
+ * authenticated sender), the time within the clock-skew window, registration and
  * revocation, signature, then the Lua script that checks the seq window and writes state
- * atomically. Rejections are counted, logged without the body, and raise an alert.
+ * atomically (stamped with the hub's receive time). Rejections are counted, logged without
+ * the body, and raise an alert labelled with the sender.
  */
 export class ReportIngest {
   constructor(
@@ -100,8 +110,10 @@ export class ReportIngest {
   private async verifyAndApply(report: Report, jobId: string): Promise<IngestResult> {
     const reject = (reason: RejectReason): IngestResult => ({ result: 'rejected', reason });
     if (clusterOfJobId(jobId) !== report.cluster) return reject(RejectReason.CrossCluster);
-
     const now = Date.now();
+    const reportedAt = Date.parse(report.time);
+    if (reportedAt > now + this.options.maxClockSkewMs || reportedAt < now - this.options.maxReportAgeMs) return reject(RejectReason.ClockSkew);
+
     const effects = reportEffects(report, now);
     for (let attempt = 0; attempt < 2; attempt += 1) {
       let generation = this.generations.get(report.cluster);
@@ -124,6 +136,7 @@ export class ReportIngest {
           return { result: 'applied', outcome };
         case IngestCode.Duplicate: return { result: 'duplicate' };
         case IngestCode.Replay: return reject(RejectReason.Replay);
+        case IngestCode.SeqJump: return reject(RejectReason.SeqJump);
         case IngestCode.Revoked: return reject(RejectReason.Revoked);
         case IngestCode.UnknownCluster:
           this.generations.delete(report.cluster);
