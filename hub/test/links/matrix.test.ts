@@ -157,7 +157,7 @@ describe('findings', () => {
 
   it('leaves 905 links to undeclared peers out of the matrix, counts them, and raises one finding for them', () => {
     const matrix = newMatrix();
-    const links = Array.from({ length: 905 }, (_, index) => observation(`ghost-${index}`, LinkState.Broken, { managed: false }));
+    const links = Array.from({ length: 905 }, (_, index) => observation(`ghost-${index}`, LinkState.Stale, { managed: false }));
     matrix.applyReport('us-2', { links }, now);
     const undeclared = matrix.findings().filter((finding) => finding.type === LinkFindingType.Undeclared);
     expect(undeclared.map((finding) => finding.message)).toEqual([
