@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeysWithPrefix } from '../src/redis.js';
 import { SyncReason, SyncStatus, createLogger, type Credentials } from '@netfleet/shared';
 import { Hub } from '../../hub/src/index.js';
-import { Reporter, RegistrationError, loadCredentials, register } from '../../agent/src/report/index.js';
+import { Reporter, RegistrationError, connectToHub, loadCredentials, register, saveCredentials } from '../../agent/src/report/index.js';
+import { AgentEvents } from '../../agent/src/events.js';
 
 const REDIS_URL = process.env.NETFLEET_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ADMIN = 'registration-admin-token-0123456789';
@@ -91,5 +92,24 @@ describe('when an agent registers over HTTP', () => {
     expect(synced.some((message) => message.includes('old-token'))).toBe(true);
     expect(reporter.stats.spooled).toBe(0);
     await reporter.close();
+  });
+
+  it('picks up credentials rotated in its credentials file once the hub refuses the old token', async () => {
+    const file = join(dir, 'eu-4.json');
+    await register({ hubUrl, bootstrapToken: await bootstrap(), cluster: 'eu-4', region: 'eu', credentialsFile: file });
+    const { reporter, close } = await connectToHub(new AgentEvents(), { credentialsFile: file, hubUrl, spoolDir: join(dir, 'spool-eu-4'), agentVersion: '1', coalesceMs: 1, retryMinMs: 20, logger });
+    const sync = (revision: string) => reporter.sync({ revision, status: SyncStatus.Succeeded, reason: SyncReason.Succeeded, changes: [] });
+    sync('before');
+    await reporter.flush();
+    await until(async () => (await hub.fleet.detail('eu-4'))?.revision === 'before');
+
+    // An admin rotates the credentials and the new ones land in the agent's file (as a mounted Secret would).
+    const rotated = await hub.registry.rotate('eu-4');
+    await saveCredentials(file, rotated);
+    sync('after-rotation');
+    await reporter.flush();
+    await until(async () => (await hub.fleet.detail('eu-4'))?.revision === 'after-rotation');
+    expect(reporter.stats.spooled).toBe(0);
+    await close();
   });
 });

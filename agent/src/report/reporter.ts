@@ -17,6 +17,11 @@ export interface ReporterOptions {
   hubUrl: string;
   /** PEM CA certificates trusted for the hub, besides the system's. @defaultValue none */
   hubCa?: string;
+  /**
+   * Reads the credentials again (e.g. from the credentials file) when the hub refuses the
+   * token (401/403), so credentials rotated meanwhile are picked up. @defaultValue none
+   */
+  reloadCredentials?: () => Promise<Credentials>;
   /** Directory of the spool and the sequence file; keep it on a persistent volume. */
   spoolDir: string;
   /** Version reported in heartbeats. */
@@ -38,7 +43,8 @@ export interface ReporterOptions {
   logger?: Logger;
 }
 
-type ResolvedOptions = Required<Omit<ReporterOptions, 'logger' | 'hubCa'>> & Pick<ReporterOptions, 'hubCa'> & { logger: Logger };
+type ResolvedOptions = Required<Omit<ReporterOptions, 'logger' | 'hubCa' | 'reloadCredentials'>>
+  & Pick<ReporterOptions, 'hubCa' | 'reloadCredentials'> & { logger: Logger };
 
 /** The one place reporter defaults are applied. */
 function resolveReporterOptions(options: ReporterOptions): ResolvedOptions {
@@ -238,6 +244,7 @@ export class Reporter {
           err: outcome.message, spooled: this.spool.size, ...(outcome.afterMs === undefined ? {} : { retryAfterMs: outcome.afterMs }),
           ...(credentialsRefused ? { hint: 'the hub refuses this cluster\'s token: register again or rotate the credentials' } : {}),
         }, 'sending reports failed; kept in the spool');
+        if (credentialsRefused) await this.reloadCredentials();
         this.retryLater(outcome.afterMs);
         return false;
       }
@@ -257,6 +264,21 @@ export class Reporter {
       this.retryDelay = this.options.retryMinMs;
     }
     return true;
+  }
+
+  /** Picks up credentials rotated since they were loaded; the spooled reports are signed with them when sent. */
+  private async reloadCredentials(): Promise<void> {
+    if (!this.options.reloadCredentials) return;
+    try {
+      const reloaded = await this.options.reloadCredentials();
+      if (reloaded.cluster === this.credentials.cluster && reloaded.apiToken !== this.credentials.apiToken) {
+        this.updateCredentials(reloaded);
+        this.retryDelay = this.options.retryMinMs;
+        this.logger.info({ keyGeneration: reloaded.keyGeneration }, 'using the credentials rotated meanwhile');
+      }
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'could not read the credentials again');
+    }
   }
 
   /** The oldest spooled reports that fit one request, signed, and the request body. */
