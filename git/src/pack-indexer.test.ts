@@ -4,8 +4,14 @@ import { join } from 'node:path';
 import { createWorkTree, type WorkTree } from '@netfleet/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyDelta } from './pack-format.js';
-import { indexPack } from './pack-indexer.js';
+import { indexPack as indexPackBytes } from './pack-indexer.js';
 import { PackFile, packInMemory } from './pack-file.js';
+
+const LIMITS = { maxObjectBytes: 16 * 1024 * 1024 };
+
+function indexPack(pack: Buffer): ReturnType<typeof indexPackBytes> {
+  return indexPackBytes(packInMemory(pack), pack.length, LIMITS);
+}
 
 let tree: WorkTree;
 let scratch: string;
@@ -56,7 +62,9 @@ describe('when a pack is indexed', () => {
       offsetOf.set(idx.toString('hex', 1032 + i * 20, 1052 + i * 20), idx.readUInt32BE(1032 + count * 24 + i * 4));
     }
     const boundaries = [...offsetOf.values()].sort((a, b) => a - b).concat(pack.length - 20);
-    const reader = new PackFile(packInMemory(pack), (at) => boundaries[boundaries.indexOf(at) + 1]!, (oid) => offsetOf.get(oid));
+    const reader = new PackFile(packInMemory(pack), {
+      endOf: (at) => boundaries[boundaries.indexOf(at) + 1]!, offsetOf: (oid) => offsetOf.get(oid), ...LIMITS,
+    });
 
     const commit = await reader.object(offsetOf.get(head)!);
     expect(commit.type).toBe('commit');
