@@ -9,6 +9,13 @@ import { PackError, type ObjectType } from './pack-format.js';
 /** Packs up to this size are read into memory when first used; larger ones are read piecewise. */
 const IN_MEMORY_PACK_BYTES = 16 * 1024 * 1024;
 
+export interface ReceiveOptions {
+  /** Stops the indexing of the pack. */
+  signal?: AbortSignal;
+  /** An object the pack must hold (the commit asked for); a pack without it is refused. */
+  mustHold?: string;
+}
+
 export interface ObjectStoreLimits {
   /** Objects larger than this are refused when a pack arrives and when it is read. */
   maxObjectBytes: number;
@@ -61,12 +68,16 @@ export class ObjectStore {
    * them again.
    * @throws GitSourceError `AGENT_GIT_INVALID_PACK` or `AGENT_GIT_TOO_LARGE` naming what is wrong
    */
-  async receivePack(from: string, write: (file: string) => Promise<boolean>, signal?: AbortSignal): Promise<void> {
+  async receivePack(from: string, write: (file: string) => Promise<boolean>, options: ReceiveOptions = {}): Promise<void> {
+    const { signal, mustHold } = options;
     const incoming = join(this.gitdir, 'objects', 'pack', `tmp_pack_${randomBytes(6).toString('hex')}`);
     try {
       if (!(await write(incoming))) return;
       const { packSha, idx, objectCount, inflated } = await indexPackFile(incoming, { maxObjectBytes: this.limits.maxObjectBytes, signal })
         .catch((error: unknown) => { throw refusedPack(from, error); });
+      if (mustHold !== undefined && !indexHolds(idx, objectCount, mustHold)) {
+        throw refusedPack(from, new PackError(`the pack does not hold ${mustHold}, the commit asked for`));
+      }
       if (objectCount === 0) return;
       const base = join(this.gitdir, 'objects', 'pack', `pack-${packSha}`);
       // The .idx appears last: a pack is only looked up once both files are complete.
@@ -238,6 +249,14 @@ class LoadedPack {
       },
     };
   }
+}
+
+/** Whether a version-2 index lists `oid`. */
+function indexHolds(idx: Buffer, count: number, oid: string): boolean {
+  const wanted = Buffer.from(oid, 'hex');
+  const oids = idx.subarray(8 + 256 * 4, 8 + 256 * 4 + count * 20);
+  for (let i = 0; i < count; i += 1) if (oids.compare(wanted, 0, 20, i * 20, i * 20 + 20) === 0) return true;
+  return false;
 }
 
 /** A received pack failed its checks: say what the server sent wrong, in the server's name. */

@@ -4,7 +4,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { crc32 } from 'node:zlib';
 import { inflateExactly, type PackBytes } from './bounded-inflate.js';
 import { checkObjectFormat } from './object-format.js';
-import { isDelta, MAX_HEADER_BYTES, PackError, parseObjectHeader, typeName } from './pack-format.js';
+import { isDelta, MAX_DELTA_CHAIN, MAX_HEADER_BYTES, PackError, parseObjectHeader, typeName } from './pack-format.js';
 import { checkObjectSize, MissingBaseError, objectId, PackFile, packFromFile } from './pack-file.js';
 
 /** Inflated objects kept from the first pass for delta resolution, at most this many bytes. */
@@ -63,6 +63,8 @@ export async function indexPack(bytes: PackBytes, size: number, options: IndexPa
   if (packSha !== (await bytes.read(trailer, size)).toString('hex')) throw new PackError('pack checksum mismatch (truncated or corrupted transfer)');
 
   const entries: { offset: number; end: number; crc: number; oid: string | undefined }[] = [];
+  /** Each delta's base: its offset (ofs-delta) or id (ref-delta). */
+  const baseOf = new Map<number, number | string>();
   const inflated = new Map<number, Buffer>();
   let keptBytes = 0;
   let offset = 12;
@@ -73,7 +75,8 @@ export async function indexPack(bytes: PackBytes, size: number, options: IndexPa
     checkObjectSize(header, offset, options.maxObjectBytes);
     const { data, end } = await inflateExactly(bytes, header.dataOffset, trailer, header.size, `the object at pack offset ${offset}`);
     let oid: string | undefined;
-    if (!isDelta(header)) {
+    if (isDelta(header)) baseOf.set(offset, header.baseOffset ?? header.baseOid!);
+    else {
       const type = typeName(header.typeCode);
       checkObjectFormat(type, data);
       oid = objectId({ type, content: data });
@@ -94,6 +97,7 @@ export async function indexPack(bytes: PackBytes, size: number, options: IndexPa
   const reader = new PackFile(bytes, {
     endOf: (at) => endOf.get(at) ?? trailer, offsetOf: (oid) => offsetOf.get(oid), maxObjectBytes: options.maxObjectBytes, inflated,
   });
+  const depths = new ChainDepths(baseOf, offsetOf);
   // A ref-delta's base may itself be a delta further on: repeat until every id is known.
   let unresolved = entries.filter((entry) => !entry.oid);
   while (unresolved.length > 0) {
@@ -102,6 +106,7 @@ export async function indexPack(bytes: PackBytes, size: number, options: IndexPa
       await pause();
       try {
         const object = await reader.object(entry.offset);
+        depths.check(entry.offset);
         checkObjectFormat(object.type, object.content);
         entry.oid = objectId(object);
         offsetOf.set(entry.oid, entry.offset);
@@ -114,6 +119,37 @@ export async function indexPack(bytes: PackBytes, size: number, options: IndexPa
     unresolved = pending;
   }
   return { packSha, idx: writeIndex(entries as { offset: number; crc: number; oid: string }[], packSha), objectCount, inflated };
+}
+
+/**
+ * Delta chain depths, remembered per object. Resolving reuses cached bases, so a long
+ * chain resolves without walking it: the depth is counted here and held to git's limit.
+ */
+class ChainDepths {
+  private readonly depths = new Map<number, number>();
+
+  constructor(private readonly baseOf: ReadonlyMap<number, number | string>, private readonly offsetOf: ReadonlyMap<string, number>) {}
+
+  /** @throws PackError when the (resolved) delta at `offset` ends a chain longer than git allows */
+  check(offset: number): void {
+    const walked: number[] = [];
+    let at: number | undefined = offset;
+    let depth = 0;
+    while (at !== undefined) {
+      const known = this.depths.get(at);
+      if (known !== undefined) {
+        depth = known;
+        break;
+      }
+      const base = this.baseOf.get(at);
+      if (base === undefined) break;
+      walked.push(at);
+      if (walked.length > MAX_DELTA_CHAIN) break;
+      at = typeof base === 'number' ? base : this.offsetOf.get(base);
+    }
+    for (let i = walked.length - 1; i >= 0; i -= 1) this.depths.set(walked[i]!, ++depth);
+    if (depth > MAX_DELTA_CHAIN) throw new PackError(`the delta chain of the object at pack offset ${offset} is longer than ${MAX_DELTA_CHAIN}`);
+  }
 }
 
 /** Lets timers and I/O run after every few milliseconds of work, and stops once `signal` aborts. */

@@ -79,7 +79,7 @@ export async function fetchBranch(remote: RemoteContext, store: ObjectStore, opt
       maxPackBytes: remote.maxPackBytes,
     });
     return result.packReceived;
-  }, remote.signal));
+  }, { signal: remote.signal, mustHold: options.relative ? undefined : head }));
   for (const oid of result.shallow) shallows.add(oid);
   for (const oid of result.unshallow) shallows.delete(oid);
   await store.writeShallow(shallows);
