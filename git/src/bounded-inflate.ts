@@ -8,7 +8,7 @@ export interface PackBytes {
 }
 
 /** Objects up to this size are inflated in one synchronous call; larger ones stream. */
-const ONE_CALL_BYTES = 1024 * 1024;
+export const ONE_CALL_BYTES = 1024 * 1024;
 /** Compressed bytes read per step when streaming. */
 const STREAM_READ_BYTES = 1024 * 1024;
 
@@ -43,12 +43,19 @@ export async function inflateExactly(bytes: PackBytes, start: number, limit: num
       if (!truncatedWindow) throw corrupt(where, error);
     }
   }
-  return inflateStreaming(bytes, start, limit, size, where);
+  const data = Buffer.allocUnsafe(size);
+  const { end } = await inflateInto(bytes, start, limit, size, where, (chunk, at) => chunk.copy(data, at));
+  return { data, end };
 }
 
-/** Inflate while reading, into one buffer of `size` bytes; zlib runs off the main thread. */
-async function inflateStreaming(bytes: PackBytes, start: number, limit: number, size: number, where: string): Promise<{ data: Buffer; end: number }> {
-  const target = Buffer.allocUnsafe(size);
+/**
+ * Inflate while reading, handing each piece of output to `consume` (with its position),
+ * so an object need not be held whole (hashing a large file); zlib runs off the main
+ * thread. The same bounds as {@link inflateExactly}.
+ */
+export async function inflateInto(
+  bytes: PackBytes, start: number, limit: number, size: number, where: string, consume: (chunk: Buffer, at: number) => void,
+): Promise<{ end: number }> {
   let produced = 0;
   const inflate = createInflate({ chunkSize: 64 * 1024 });
   let finished = false;
@@ -58,7 +65,7 @@ async function inflateStreaming(bytes: PackBytes, start: number, limit: number, 
         inflate.destroy(tooMuch(where, size));
         return;
       }
-      chunk.copy(target, produced);
+      consume(chunk, produced);
       produced += chunk.length;
     });
     // zlib ends the stream at the end of the zlib data and ignores what follows.
@@ -82,7 +89,7 @@ async function inflateStreaming(bytes: PackBytes, start: number, limit: number, 
     throw corrupt(where, error);
   }
   if (produced !== size) throw new PackError(`${where} inflates to ${produced} bytes, but its header says ${size}`);
-  return { data: target, end: start + inflate.bytesWritten };
+  return { end: start + inflate.bytesWritten };
 }
 
 function tooMuch(where: string, size: number): PackError {

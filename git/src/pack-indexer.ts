@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { crc32 } from 'node:zlib';
-import { inflateExactly, type PackBytes } from './bounded-inflate.js';
+import { inflateExactly, inflateInto, ONE_CALL_BYTES, type PackBytes } from './bounded-inflate.js';
 import { checkObjectFormat } from './object-format.js';
-import { isDelta, MAX_DELTA_CHAIN, MAX_HEADER_BYTES, PackError, parseObjectHeader, typeName } from './pack-format.js';
+import { isDelta, MAX_DELTA_CHAIN, MAX_HEADER_BYTES, PackError, parseObjectHeader, typeName, type PackObjectHeader } from './pack-format.js';
 import { checkObjectSize, MissingBaseError, objectId, PackFile, packFromFile } from './pack-file.js';
 
+const BLOB = 3;
 /** Inflated objects kept from the first pass for delta resolution, at most this many bytes. */
 const KEEP_INFLATED_BYTES = 16 * 1024 * 1024;
 /** Work done between two turns of the event loop, so timers, probes and watches keep running. */
@@ -73,17 +74,11 @@ export async function indexPack(bytes: PackBytes, size: number, options: IndexPa
     if (offset >= trailer) throw new PackError(`the pack ends after ${i} of the ${objectCount} objects it announces`);
     const header = parseObjectHeader(await bytes.read(offset, Math.min(offset + MAX_HEADER_BYTES, trailer)), offset, offset);
     checkObjectSize(header, offset, options.maxObjectBytes);
-    const { data, end } = await inflateExactly(bytes, header.dataOffset, trailer, header.size, `the object at pack offset ${offset}`);
-    let oid: string | undefined;
+    const { end, oid, data } = await readEntry(bytes, header, offset, trailer);
     if (isDelta(header)) baseOf.set(offset, header.baseOffset ?? header.baseOid!);
-    else {
-      const type = typeName(header.typeCode);
-      checkObjectFormat(type, data);
-      oid = objectId({ type, content: data });
-    }
     entries.push({ offset, end, crc: await crcOf(bytes, offset, end), oid });
     // Kept for resolving deltas without inflating again, up to a memory budget.
-    if (keptBytes + data.length <= KEEP_INFLATED_BYTES) {
+    if (data && keptBytes + data.length <= KEEP_INFLATED_BYTES) {
       inflated.set(offset, data);
       keptBytes += data.length;
     }
@@ -119,6 +114,25 @@ export async function indexPack(bytes: PackBytes, size: number, options: IndexPa
     unresolved = pending;
   }
   return { packSha, idx: writeIndex(entries as { offset: number; crc: number; oid: string }[], packSha), objectCount, inflated };
+}
+
+/**
+ * Inflate and check one entry of the first pass: whole objects get their id, deltas
+ * wait for their base. A large file is hashed as it inflates, never held whole (a later
+ * read inflates it again).
+ */
+async function readEntry(bytes: PackBytes, header: PackObjectHeader, offset: number, trailer: number): Promise<{ end: number; oid?: string; data?: Buffer }> {
+  const where = `the object at pack offset ${offset}`;
+  if (header.typeCode === BLOB && header.size > ONE_CALL_BYTES) {
+    const hash = createHash('sha1').update(`blob ${header.size}\0`);
+    const { end } = await inflateInto(bytes, header.dataOffset, trailer, header.size, where, (chunk) => hash.update(chunk));
+    return { end, oid: hash.digest('hex') };
+  }
+  const { data, end } = await inflateExactly(bytes, header.dataOffset, trailer, header.size, where);
+  if (isDelta(header)) return { end, data };
+  const type = typeName(header.typeCode);
+  checkObjectFormat(type, data);
+  return { end, data, oid: objectId({ type, content: data }) };
 }
 
 /**
