@@ -3,7 +3,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'nod
 import { dirname, join } from 'node:path';
 import { GitErrorCode, GitSourceError } from './errors.js';
 import { indexPackFile } from './pack-indexer.js';
-import { PackFile, type GitObject, type PackBytes } from './pack-file.js';
+import { PackFile, type GitObject, type PackBytes, type PackPrimer } from './pack-file.js';
 import { PackError, type ObjectType } from './pack-format.js';
 
 /** Packs up to this size are read into memory when first used; larger ones are read piecewise. */
@@ -73,7 +73,7 @@ export class ObjectStore {
     const incoming = join(this.gitdir, 'objects', 'pack', `tmp_pack_${randomBytes(6).toString('hex')}`);
     try {
       if (!(await write(incoming))) return;
-      const { packSha, idx, objectCount, inflated } = await indexPackFile(incoming, { maxObjectBytes: this.limits.maxObjectBytes, signal })
+      const { packSha, idx, objectCount, primer } = await indexPackFile(incoming, { maxObjectBytes: this.limits.maxObjectBytes, signal })
         .catch((error: unknown) => { throw refusedPack(from, error); });
       if (mustHold !== undefined && !indexHolds(idx, objectCount, mustHold)) {
         throw refusedPack(from, new PackError(`the pack does not hold ${mustHold}, the commit asked for`));
@@ -87,7 +87,7 @@ export class ObjectStore {
       const existing = this.packs.find((loaded) => loaded.idxPath === `${base}.idx`);
       const added = existing ?? await LoadedPack.load(`${base}.idx`, this.limits);
       if (!existing) this.packs.push(added);
-      added.prime(inflated);
+      added.prime(primer);
     } finally {
       await rm(incoming, { force: true });
     }
@@ -192,9 +192,9 @@ class LoadedPack {
     return undefined;
   }
 
-  /** Serve reads with the objects indexing inflated at hand. */
-  prime(inflated: ReadonlyMap<number, Buffer>): void {
-    this.reader = this.newReader(inflated);
+  /** Serve reads with the objects indexing inflated and resolved at hand. */
+  prime(primer: PackPrimer): void {
+    this.reader = this.newReader(primer);
   }
 
   /** Drop the pack's bytes and cached objects; they are read again when needed. */
@@ -207,9 +207,9 @@ class LoadedPack {
     return this.reader;
   }
 
-  private newReader(inflated?: ReadonlyMap<number, Buffer>): PackFile {
+  private newReader(primed?: PackPrimer): PackFile {
     return new PackFile(this.bytes(), {
-      endOf: (offset) => this.endOf(offset), offsetOf: (oid) => this.offsetOf(oid), maxObjectBytes: this.limits.maxObjectBytes, inflated,
+      endOf: (offset) => this.endOf(offset), offsetOf: (oid) => this.offsetOf(oid), maxObjectBytes: this.limits.maxObjectBytes, primed,
     });
   }
 

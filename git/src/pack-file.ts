@@ -54,8 +54,16 @@ export interface PackFileOptions {
   offsetOf: (oid: string) => number | undefined;
   /** Objects (and delta results) larger than this are refused, whatever their header says. */
   maxObjectBytes: number;
-  /** Inflated data already at hand (the indexer's first pass), by offset. */
-  inflated?: ReadonlyMap<number, Buffer>;
+  /** What reading the pack before (indexing it) left at hand. */
+  primed?: PackPrimer;
+}
+
+/** Objects at hand from an earlier reader of the same pack, by offset. */
+export interface PackPrimer {
+  /** Inflated data: objects, or delta data for deltas. */
+  inflated: ReadonlyMap<number, Buffer>;
+  /** Objects with their deltas applied (a bounded cache). */
+  resolved: ReadonlyMap<number, GitObject>;
 }
 
 /** A ref-delta's base is not (yet) known: while indexing, it may be a delta resolved later. */
@@ -68,7 +76,13 @@ export class PackFile {
   private readonly inflated: ReadonlyMap<number, Buffer>;
 
   constructor(private readonly bytes: PackBytes, private readonly options: PackFileOptions) {
-    this.inflated = options.inflated ?? new Map();
+    this.inflated = options.primed?.inflated ?? new Map();
+    for (const [offset, object] of options.primed?.resolved ?? []) this.remember(offset, object);
+  }
+
+  /** What this reader has at hand, to prime another reader of the same pack. */
+  primer(): PackPrimer {
+    return { inflated: this.inflated, resolved: new Map(this.bases) };
   }
 
   /**

@@ -5,7 +5,7 @@ import { crc32 } from 'node:zlib';
 import { inflateExactly, inflateInto, ONE_CALL_BYTES, type PackBytes } from './bounded-inflate.js';
 import { checkObjectFormat } from './object-format.js';
 import { isDelta, MAX_DELTA_CHAIN, MAX_HEADER_BYTES, PackError, parseObjectHeader, typeName, type PackObjectHeader } from './pack-format.js';
-import { checkObjectSize, MissingBaseError, objectId, PackFile, packFromFile } from './pack-file.js';
+import { checkObjectSize, MissingBaseError, objectId, PackFile, packFromFile, type PackPrimer } from './pack-file.js';
 
 const BLOB = 3;
 /** Inflated objects kept from the first pass for delta resolution, at most this many bytes. */
@@ -29,8 +29,8 @@ export interface IndexedPack {
   /** The `.idx` file (version 2). */
   idx: Buffer;
   objectCount: number;
-  /** Inflated data of objects (and delta data) seen while indexing, by offset, to prime a reader. */
-  inflated: Map<number, Buffer>;
+  /** Objects indexing inflated and resolved, to prime the next reader of the pack. */
+  primer: PackPrimer;
 }
 
 /** {@link indexPack} of a pack file. */
@@ -90,7 +90,7 @@ export async function indexPack(bytes: PackBytes, size: number, options: IndexPa
   const offsetOf = new Map<string, number>();
   for (const entry of entries) if (entry.oid) offsetOf.set(entry.oid, entry.offset);
   const reader = new PackFile(bytes, {
-    endOf: (at) => endOf.get(at) ?? trailer, offsetOf: (oid) => offsetOf.get(oid), maxObjectBytes: options.maxObjectBytes, inflated,
+    endOf: (at) => endOf.get(at) ?? trailer, offsetOf: (oid) => offsetOf.get(oid), maxObjectBytes: options.maxObjectBytes, primed: { inflated, resolved: new Map() },
   });
   const depths = new ChainDepths(baseOf, offsetOf);
   // A ref-delta's base may itself be a delta further on: repeat until every id is known.
@@ -113,7 +113,7 @@ export async function indexPack(bytes: PackBytes, size: number, options: IndexPa
     if (pending.length === unresolved.length) throw new PackError(`${pending.length} deltas refer to objects that are not in the pack (or to each other in a cycle)`);
     unresolved = pending;
   }
-  return { packSha, idx: writeIndex(entries as { offset: number; crc: number; oid: string }[], packSha), objectCount, inflated };
+  return { packSha, idx: writeIndex(entries as { offset: number; crc: number; oid: string }[], packSha), objectCount, primer: reader.primer() };
 }
 
 /**
