@@ -18,7 +18,7 @@ describe('the sync-status contract', () => {
 
   it('holds a sync back as progressing only while the cluster has something to do first', () => {
     const progressing = Object.values(SyncReason).filter((reason) => reasonStatus[reason] === SyncStatus.Progressing);
-    expect(progressing.sort()).toEqual([SyncReason.WaitingForModule, SyncReason.WaitingForNamespace]);
+    expect(progressing.sort()).toEqual([SyncReason.WaitingForModule, SyncReason.WaitingForNamespace, SyncReason.WaitingForReadiness]);
   });
 
   it('derives how the agent retries from the status: terminal waits for a new revision, the rest retry', () => {

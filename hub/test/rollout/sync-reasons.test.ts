@@ -45,11 +45,12 @@ const expected: Record<SyncReason, 'advances' | 'waits' | 'fails'> = {
   [SyncReason.PruneLimitExceeded]: 'fails',
   [SyncReason.PruneFailed]: 'waits',
   [SyncReason.HealthCheckFailed]: 'waits',
+  [SyncReason.WaitingForReadiness]: 'waits',
   [SyncReason.ClusterUnreachable]: 'waits',
 };
 
 /** The syncs that leave the objects they could apply in the cluster (the rest keep the old revision). */
-const PARTIAL = new Set<SyncReason>([SyncReason.WaitingForModule, SyncReason.WaitingForNamespace]);
+const PARTIAL = new Set<SyncReason>([SyncReason.WaitingForModule, SyncReason.WaitingForNamespace, SyncReason.WaitingForReadiness]);
 
 describe('a rollout through every sync reason', () => {
   const space = testKeySpace('rollout-reasons');

@@ -8,7 +8,7 @@ import { ErrorClass, SyncReason } from '../reasons.js';
 export enum SyncStatus {
   /** Everything rendered is in the cluster. */
   Succeeded = 'succeeded',
-  /** Held by something the cluster does first (a module's CRDs, a namespace going away): no failure. */
+  /** Held by something the cluster does first (a module's CRDs, a namespace going away, controllers reconciling): no failure. */
   Progressing = 'progressing',
   /** Failed for now; the agent retries by itself. A rollout waits for it, up to the wave's deadline. */
   FailedTransient = 'failed-transient',
@@ -30,6 +30,7 @@ export const reasonStatus: Readonly<Record<SyncReason, SyncStatus>> = {
   [SyncReason.PruneLimitExceeded]: SyncStatus.FailedTerminal,
   [SyncReason.PruneFailed]: SyncStatus.FailedTransient,
   [SyncReason.HealthCheckFailed]: SyncStatus.FailedTransient,
+  [SyncReason.WaitingForReadiness]: SyncStatus.Progressing,
   [SyncReason.ClusterUnreachable]: SyncStatus.FailedTransient,
 };
 
