@@ -12,12 +12,12 @@ import { CLUSTERS, RolloutFleet, canaryWave, eventually, rolloutPolicy, type Tes
 
 const isIstio = (file: string) => file.startsWith('istio/');
 
-/** The istio module on, and an istio resource (strict mTLS in shop) in the same commit. */
+/** The istio module on, and an istio resource (a federation with a partner mesh) in the same commit. */
 const ENABLE_ISTIO = {
   'manifests/base/istio-module.yaml': 'apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata:\n  name: istio\nspec:\n  enabled: true\n',
-  'manifests/base/mtls.yaml': 'apiVersion: security.istio.io/v1beta1\nkind: PeerAuthentication\nmetadata:\n  name: default\n  namespace: shop\nspec:\n  mtls:\n    mode: STRICT\n',
+  'manifests/base/partner.yaml': 'apiVersion: deckhouse.io/v1alpha1\nkind: IstioFederation\nmetadata:\n  name: partner\nspec:\n  trustDomain: partner.local\n  metadataEndpoint: https://istio.partner.example.com/metadata/\n',
 };
-const mtls = { apiVersion: 'security.istio.io/v1beta1', kind: 'PeerAuthentication', namespace: 'shop', name: 'default' };
+const partner = { apiVersion: 'deckhouse.io/v1alpha1', kind: 'IstioFederation', name: 'partner' };
 
 describe('when a commit enables a module and adds its resources together', () => {
   const fleet = new RolloutFleet({
@@ -61,7 +61,7 @@ describe('when a commit enables a module and adds its resources together', () =>
     }
     expect(rollout.reason).toBeNull();
     for (const agent of fleet.agents) {
-      expect(await clientFor(agent.kube).get(mtls), agent.name).toBeDefined();
+      expect(await clientFor(agent.kube).get(partner), agent.name).toBeDefined();
       expect(agent.daemon.lastResult, agent.name).toMatchObject({ appliedRevision: revision, reason: SyncReason.Succeeded });
     }
   });
