@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { ReportKind} from '@netfleet/shared';
@@ -96,4 +96,12 @@ export class TestSender {
     await this.queue.close();
     this.redis.disconnect();
   }
+}
+
+/** Headers of a push webhook as GitHub signs it, with a fresh delivery id unless one is given. */
+export function signedWebhookHeaders(secret: string, body: string, delivery = randomBytes(8).toString('hex')): Record<string, string> {
+  return {
+    'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': delivery,
+    'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+  };
 }

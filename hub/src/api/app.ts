@@ -19,16 +19,21 @@ import links from './routes/links.js';
  */
 export async function buildApi(hubServices: HubServices, logger?: Logger): Promise<FastifyInstance> {
   // Per-request log lines would flood the log at fleet scale; errors are logged by the error handler.
-  const app = Fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 64 * 1024 })
-    .withTypeProvider<TypeBoxTypeProvider>();
+  const app = Fastify({
+    loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 64 * 1024,
+    // `expected` is the phrase shared schemas give for a value that does not match; verbose
+    // errors carry the schema, so the error format can show it.
+    ajv: { customOptions: { keywords: ['expected'], verbose: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
   // Time spent in the hub per request, for clients and benchmarks to tell it from the network.
   app.addHook('onSend', async (_request, reply) => {
     reply.header('server-timing', `app;dur=${reply.elapsedTime.toFixed(1)}`);
   });
-  await app.register(swagger);
   await app.register(errors);
   await app.register(services, { services: hubServices });
+  // Auth first: every route after it (the OpenAPI document included) must declare its access.
   await app.register(auth);
+  await app.register(swagger);
   await app.register(health);
   await app.register(registration);
   await app.register(clusters);

@@ -6,7 +6,7 @@ import {
 } from '@netfleet/shared';
 import { HubError, HubErrorCode } from '../../errors.js';
 import { bearerToken } from '../plugins/app/auth.js';
-import { errorResponses } from './schemas.js';
+import { BootstrapTokenId, errorResponses } from './schemas.js';
 
 /** Bootstrap token admin and cluster registration. */
 const registration: FastifyPluginAsyncTypebox = async (app) => {
@@ -22,7 +22,7 @@ const registration: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete('/api/v1/bootstrap-tokens/:id', {
     config: { access: 'admin' },
-    schema: { summary: 'Delete a bootstrap token', params: Type.Object({ id: Type.String() }), response: { 204: Type.Null(), ...errorResponses } },
+    schema: { summary: 'Delete a bootstrap token', params: Type.Object({ id: BootstrapTokenId }), response: { 204: Type.Null(), ...errorResponses } },
   }, async (request, reply) => {
     if (!(await app.hub.registry.deleteBootstrapToken(request.params.id))) {
       throw new HubError(HubErrorCode.NotFound, `no bootstrap token ${request.params.id}`);

@@ -1,22 +1,22 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  AssignmentResponseSchema, ErrorResponseSchema, RolloutControlBodySchema, RolloutDetailSchema, RolloutListSchema, parseDuration,
+  AssignmentResponseSchema, ClusterName, ErrorResponseSchema, RolloutControlBodySchema, RolloutDetailSchema, RolloutListSchema, parseDuration,
 } from '@netfleet/shared';
 import { HubError, HubErrorCode } from '../../errors.js';
 import { applyControl, type RolloutControl } from '../../rollout/controller.js';
 import { assignmentView, rolloutDetail, rolloutSummary } from '../../rollout/views.js';
-import { errorResponses } from './schemas.js';
+import { PageLimit, PageOffset, RolloutId, errorResponses } from './schemas.js';
 
 /** The longest an agent's long-poll may wait; proxies commonly cut idle requests at 60 s. */
 const MAX_WAIT_SECONDS = 55;
 
-const RolloutParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+const RolloutParams = Type.Object({ id: RolloutId });
 const ControlParams = Type.Object({
-  id: Type.String({ maxLength: 64 }),
+  id: RolloutId,
   action: Type.Union(['pause', 'resume', 'abort', 'rollback', 'promote'].map((action) => Type.Literal(action))),
 });
-const RetryParams = Type.Object({ id: Type.String({ maxLength: 64 }), cluster: Type.String({ maxLength: 63 }) });
+const RetryParams = Type.Object({ id: RolloutId, cluster: ClusterName });
 const controlResponses = { 200: RolloutDetailSchema, 409: ErrorResponseSchema, ...errorResponses };
 
 const notFound = (id: string) => new HubError(HubErrorCode.NotFound, `rollout ${id} does not exist`, { hint: 'list rollouts with GET /api/v1/rollouts' });
@@ -42,7 +42,7 @@ const rollouts: FastifyPluginAsyncTypebox = async (app) => {
     config: { access: 'read' },
     schema: {
       summary: 'Rollouts, newest first',
-      querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }), offset: Type.Integer({ minimum: 0, default: 0 }) }),
+      querystring: Type.Object({ limit: PageLimit(500, 50), offset: PageOffset }),
       response: { 200: RolloutListSchema, ...errorResponses },
     },
   }, async (request) => ({ items: (await store.list(request.query)).map(rolloutSummary) }));

@@ -12,6 +12,7 @@ const webhooks: FastifyPluginAsyncTypebox = async (app) => {
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   app.post('/api/v1/webhooks/git', {
+    config: { access: 'webhook' },
     schema: {
       summary: 'Push webhook: a new commit on the followed branch starts a rollout (signature checked)',
       response: { 202: Type.Object({ accepted: Type.Boolean() }), 401: ErrorResponseSchema, 404: ErrorResponseSchema },

@@ -19,7 +19,9 @@ export default fp(async (app) => {
       status = 400;
       const first = error.validation[0];
       const field = `${error.validationContext ?? 'request'}${first?.instancePath ?? ''}`;
-      body = { error: { code: HubErrorCode.InvalidRequest, message: `invalid ${field}: ${first?.message ?? error.message}` } };
+      const expected = (first?.parentSchema as { expected?: unknown } | undefined)?.expected;
+      const what = typeof expected === 'string' && first?.keyword !== 'required' ? `expected ${expected}` : first?.message ?? error.message;
+      body = { error: { code: HubErrorCode.InvalidRequest, message: `invalid ${field}: ${what}` } };
     } else if (error.statusCode && error.statusCode < 500) {
       status = error.statusCode;
       body = { error: { code: HubErrorCode.InvalidRequest, message: error.message } };
