@@ -61,12 +61,22 @@ describe('repo follower on a git server', () => {
     expect(heads).toEqual([first, second]);
   });
 
-  it('takes a push webhook for the followed branch and ignores other refs', async () => {
+  it('is woken by a push webhook for the followed branch and reads the tip itself; other refs do not wake it', async () => {
     heads.length = 0;
-    const following = follower();
-    expect(await following.pushed('refs/heads/feature', 'f'.repeat(40))).toBe(false);
-    expect(await following.pushed('refs/heads/main', 'e'.repeat(40))).toBe(true);
-    expect(heads).toEqual(['e'.repeat(40)]);
+    const following = follower({ intervalMs: 600_000 });
+    following.start();
+    try {
+      const tip = await tree.resolve('HEAD');
+      await eventually(() => expect(heads).toEqual([tip]));
+      await tree.write({ 'README.md': 'pushed\n' });
+      const pushed = await tree.commit('pushed');
+      await tree.push();
+      expect(following.wake('refs/heads/feature')).toBe(false);
+      expect(following.wake('refs/heads/main')).toBe(true);
+      await eventually(() => expect(heads).toEqual([tip, pushed]));
+    } finally {
+      await following.close();
+    }
   });
 
   it('fails with a typed error while the server is away, and catches up when it is back', async () => {
