@@ -143,7 +143,7 @@ export class Hub {
     this.apiInstance ??= await buildApi({
       redis: this.redis, keys: this.keys, registry: this.registry, fleet: this.fleet, alerts: this.alertsView,
       metrics: this.metrics, rollouts: this.rollouts, links: this.linkHealth.links, workersRunning: () => this.started && (this.ingestWorker?.running ?? true),
-    }, this.logger);
+    }, this.logger, { requestTimeoutMs: this.options.requestTimeoutMs });
     return this.apiInstance;
   }
 

@@ -86,6 +86,12 @@ export interface HubOptions {
    * @defaultValue the FleetLinks defaults (fire after 2 min, resolve after 1 min)
    */
   links?: FleetLinksOptions;
+  /**
+   * Longest a client may take to send a whole request, headers and body; a slower one is
+   * answered 408 and cut off. The agents' assignment long-poll waits after its request, so
+   * it does not count. @defaultValue 30000
+   */
+  requestTimeoutMs?: number;
   /** Logger; one is created when absent. */
   logger?: Logger;
 }
@@ -124,6 +130,7 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     fleetRepo: options.fleetRepo,
     webhookSecret: options.webhookSecret,
     links: options.links ?? {},
+    requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
     logger: options.logger,
   };
 }

@@ -129,7 +129,7 @@ describe('who may call each route of the hub API', () => {
 
   function headers(principal: PrincipalName, fixture: Fixture, body: string): Record<string, string> {
     const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-    const json = body ? { 'content-type': 'application/json' } : {};
+    const json: Record<string, string> = body ? { 'content-type': 'application/json' } : {};
     switch (principal) {
       case 'admin': return { ...json, ...bearer(ADMIN_TOKEN) };
       case 'reader': return { ...json, ...bearer(READ_TOKEN) };

@@ -56,7 +56,11 @@ const rollouts: FastifyPluginAsyncTypebox = async (app) => {
     config: { access: 'admin' },
     schema: {
       summary: 'Pause, resume, abort, roll back, or promote (skip the bake of) a rollout',
-      params: ControlParams, body: Type.Optional(RolloutControlBodySchema), response: controlResponses,
+      params: ControlParams, body: RolloutControlBodySchema, response: controlResponses,
+    },
+    // The body is optional: a POST without one is a control without a reason.
+    preValidation: async (request) => {
+      request.body ??= {};
     },
   }, async (request) => {
     const reason = request.body?.reason ?? `${request.params.action} through the API`;

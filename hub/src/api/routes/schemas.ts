@@ -24,12 +24,18 @@ export const RolloutId = Type.String({ pattern: '^[0-9a-f]{12}$', description: '
 /** A bootstrap token id (the part of the token between `nfb_` and the secret). */
 export const BootstrapTokenId = Type.String({ pattern: '^[0-9a-f]{12}$' });
 
-/** A revision as reported by agents (a commit sha, or a test name): no separators or spaces. */
-export const RevisionFilter = Type.String({ pattern: '^[0-9A-Za-z._-]{1,64}$' });
+/**
+ * A bounded integer. `finite` (a keyword the API's validator defines) refuses what a query
+ * string such as `1e400` coerces to: ajv skips its bounds for Infinity.
+ */
+const boundedInteger = (minimum: number, maximum: number, defaultValue: number): TInteger =>
+  Type.Integer({ minimum, maximum, default: defaultValue, finite: true, expected: `an integer from ${minimum} to ${maximum}` });
 
 /** A page size: 1 to `maximum`. */
-export const PageLimit = (maximum: number, defaultValue: number): TInteger =>
-  Type.Integer({ minimum: 1, maximum, default: defaultValue });
+export const PageLimit = (maximum: number, defaultValue: number): TInteger => boundedInteger(1, maximum, defaultValue);
 
 /** How many items to skip; bounded so Redis never sees an index it refuses. */
-export const PageOffset = Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 });
+export const PageOffset = boundedInteger(0, 1_000_000, 0);
+
+/** A revision filter: a commit id. */
+export const RevisionFilter = Type.String({ pattern: '^[0-9a-f]{4,64}$', expected: 'a commit id (hex)' });

@@ -14,6 +14,7 @@ const DELIVERY_MEMORY_MS = 7 * 24 * 3600_000;
  * commit in a body is never trusted, so a replayed or late delivery cannot roll back.
  */
 const webhooks: FastifyPluginAsyncTypebox = async (app) => {
+  app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   app.post('/api/v1/webhooks/git', {
