@@ -115,7 +115,7 @@ export class Hub {
     }, this.logger);
     this.sweeper = new Sweeper(this.workRedis, workScripts, this.alerts, {
       offlineAfterMs: 2 * o.heartbeatIntervalMs, intervalMs: o.sweepIntervalMs, leaseTtlMs: o.leaseTtlMs, replicaId: o.replicaId,
-      repeatPassIntervalMs: Math.min(30_000, o.alertRepeatIntervalMs / 4),
+      repeatPassIntervalMs: Math.min(30_000, o.alertRepeatIntervalMs / 4), graceAfterRedisMs: o.heartbeatIntervalMs,
     }, this.logger);
     this.linkHealth = new LinkService(this.workRedis, this.keys, this.alerts, {
       intervalMs: o.sweepIntervalMs, isLeader: () => this.sweeper.isLeader, fleetLinks: o.links,

@@ -6,6 +6,7 @@ import {
 } from '@netfleet/shared';
 import { HubError, HubErrorCode, registryScriptError } from '../errors.js';
 import type { HubScripts } from '../redis/scripts.js';
+import { execAll } from '../redis/pipeline.js';
 import { deriveReportKey, generateToken, hashToken, parseToken, sameHash } from './credentials.js';
 
 /** Who a request speaks for. */
@@ -49,13 +50,12 @@ export class Registry {
     const token = generateToken('nfb', id);
     const expiresAt = now + request.ttlSeconds * 1000;
     const description = request.description ?? '';
-    await this.redis.multi()
+    await execAll(this.redis.multi()
       .hset(this.keys.bootstrap(id), {
         id, hash: hashToken(token), expiresAt, maxUses: request.maxUses, uses: 0, description, createdAt: now,
       })
       .pexpireat(this.keys.bootstrap(id), expiresAt + 24 * 3600_000)
-      .sadd(this.keys.bootstrapIds(), id)
-      .exec();
+      .sadd(this.keys.bootstrapIds(), id));
     return { id, token, expiresAt: new Date(expiresAt).toISOString(), maxUses: request.maxUses, uses: 0, description };
   }
 
@@ -63,10 +63,10 @@ export class Registry {
     const ids = await this.redis.smembers(this.keys.bootstrapIds());
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hgetall(this.keys.bootstrap(id));
-    const results = (await pipeline.exec()) ?? [];
+    const results = await execAll(pipeline);
     const tokens: BootstrapTokenInfo[] = [];
     const gone: string[] = [];
-    results.forEach(([, value], index) => {
+    results.forEach((value, index) => {
       const hash = value as Record<string, string>;
       if (!hash.id) return void gone.push(ids[index]!);
       tokens.push({
@@ -79,7 +79,7 @@ export class Registry {
   }
 
   async deleteBootstrapToken(id: string): Promise<boolean> {
-    const [[, deleted]] = (await this.redis.multi().del(this.keys.bootstrap(id)).srem(this.keys.bootstrapIds(), id).exec()) as [[unknown, number]];
+    const [deleted] = (await execAll(this.redis.multi().del(this.keys.bootstrap(id)).srem(this.keys.bootstrapIds(), id))) as [number];
     return deleted === 1;
   }
 
