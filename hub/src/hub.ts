@@ -66,6 +66,13 @@ export class Hub {
   private started = false;
   /** Wakes the rollout controller when any replica sees a new head (webhook or poll). */
   private headWatch: { close(): void } | undefined;
+  private stopping = false;
+  /**
+   * ioredis' reconnect delay (its default), until the hub stops: then none, so no connection,
+   * nor any copy of one (BullMQ's blocking connections, subscribers), keeps reconnecting to
+   * a Redis that is away and keeps the process alive.
+   */
+  private readonly reconnectDelay = (attempt: number): number | null => (this.stopping ? null : Math.min(attempt * 50, 2000));
 
   constructor(options: HubOptions) {
     this.options = resolveHubOptions({ ...options, secret: assertSecret(options.secret) });
@@ -73,8 +80,8 @@ export class Hub {
     this.logger = (o.logger ?? createLogger({ name: 'netfleet-hub' })).child({ replica: o.replicaId });
     // The API's connection: a request fails (503) within a bound when Redis is away, also on a
     // Cluster, whose offline queue would otherwise hold it until a node is back.
-    this.redis = connectRedis(o.redisUrl, { maxRetriesPerRequest: 2, commandTimeout: API_COMMAND_TIMEOUT_MS });
-    this.workRedis = connectRedis(o.redisUrl, { maxRetriesPerRequest: null });
+    this.redis = connectRedis(o.redisUrl, { maxRetriesPerRequest: 2, commandTimeout: API_COMMAND_TIMEOUT_MS, retryStrategy: this.reconnectDelay });
+    this.workRedis = connectRedis(o.redisUrl, { maxRetriesPerRequest: null, retryStrategy: this.reconnectDelay });
     for (const client of [this.redis, this.workRedis]) {
       client.on('error', (error) => this.logger.warn({ err: error.message }, 'redis connection error'));
     }
@@ -86,7 +93,7 @@ export class Hub {
     this.fleet = new FleetState(this.redis, this.keys);
     // BullMQ gets a client instance: under native ESM it cannot load ioredis from options.
     // Workers duplicate it for their blocking connections, hence no per-request retry limit.
-    this.bullRedis = connectRedis(o.redisUrl, { maxRetriesPerRequest: null });
+    this.bullRedis = connectRedis(o.redisUrl, { maxRetriesPerRequest: null, retryStrategy: this.reconnectDelay });
     this.bullRedis.on('error', (error) => this.logger.warn({ err: error.message }, 'redis connection error'));
     const connection: ConnectionOptions = this.bullRedis;
     this.reportQueue = new Queue(REPORT_QUEUE, { connection, prefix: o.prefix });
@@ -163,29 +170,39 @@ export class Hub {
   }
 
   /**
-   * Graceful stop: in-flight reports and deliveries finish and the lease is released; when
-   * Redis is away that cannot finish, so after `timeoutMs` the connections are cut (jobs in
-   * flight are taken over by another replica as stalled jobs).
+   * Graceful stop, bounded by `timeoutMs`: every loop stops scheduling at once, the API
+   * answers the long-polls and closes, in-flight reports and deliveries finish and the lease
+   * is released. When Redis is away (or refuses the hub) that cannot finish, so after
+   * `timeoutMs` every connection is cut and none reconnects (jobs in flight are taken over by
+   * another replica as stalled jobs); nothing is left to keep the process up.
    */
   async close(timeoutMs = 10_000): Promise<void> {
     this.started = false;
+    this.stopping = true;
     const graceful = (async () => {
-      // Answer the agents' long-polls now, or the API close waits out each of them.
-      await this.rollouts.watch.close();
-      await this.apiInstance?.close();
-      await this.sweeper.close();
-      await this.linkHealth.close();
+      // Stopped together, not one after the other: a loop waiting on Redis must not keep the
+      // others (or the API) running until the timeout.
+      await Promise.all([
+        // Answer the agents' long-polls now, or the API close waits out each of them.
+        this.rollouts.watch.close().then(() => this.apiInstance?.close()),
+        this.sweeper.close(),
+        this.linkHealth.close(),
+        this.rollouts.controller.close(),
+        this.rollouts.follower?.close(),
+        this.ingestWorker?.close(),
+        this.deliveryWorker.close(),
+      ]);
       this.headWatch?.close();
-      await this.rollouts.controller.close();
-      await this.rollouts.follower?.close();
-      await Promise.all([this.ingestWorker?.close(), this.deliveryWorker.close()]);
       await Promise.all([this.reportQueue.close(), this.alertQueue.close()]);
     })();
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
     });
-    if ((await Promise.race([graceful, expired])) === 'timeout') this.logger.warn('graceful stop timed out; closing connections');
+    if ((await Promise.race([graceful, expired])) === 'timeout') {
+      this.logger.warn({ timeoutMs }, 'graceful stop timed out (Redis away?); cutting the connections');
+      this.headWatch?.close();
+    }
     clearTimeout(timer);
     this.redis.disconnect();
     this.workRedis.disconnect();
