@@ -13,6 +13,7 @@ import { ReportIngest } from './ingest/ingest.js';
 import { IngestWorker } from './ingest/ingest-worker.js';
 import { Sweeper } from './sweeper/sweeper.js';
 import { FleetState } from './state/fleet-state.js';
+import { AuditLog } from './audit/audit-log.js';
 import { buildApi } from './api/app.js';
 import { RolloutStore } from './rollout/store.js';
 import { AssignmentWatch } from './rollout/assignment-watch.js';
@@ -44,6 +45,8 @@ export class Hub {
   readonly keys: HubKeys;
   readonly scripts: HubScripts;
   readonly registry: Registry;
+  /** Credential and rollout actions with who did them (API connection). */
+  readonly audit: AuditLog;
   readonly metrics: HubMetrics;
   readonly fleet: FleetState;
   readonly alerts: AlertEngine;
@@ -91,6 +94,7 @@ export class Hub {
     const workScripts = new HubScripts(this.workRedis, this.keys, scriptOptions);
     this.registry = new Registry(this.redis, this.scripts, { secret: o.secret, adminTokens: o.adminTokens, readTokens: o.readTokens });
     this.fleet = new FleetState(this.redis, this.keys);
+    this.audit = new AuditLog(this.redis, this.keys, o.auditCap, this.logger.child({ component: 'audit' }));
     // BullMQ gets a client instance: under native ESM it cannot load ioredis from options.
     // Workers duplicate it for their blocking connections, hence no per-request retry limit.
     this.bullRedis = connectRedis(o.redisUrl, { maxRetriesPerRequest: null, retryStrategy: this.reconnectDelay });
@@ -149,7 +153,7 @@ export class Hub {
   async api(): Promise<FastifyInstance> {
     this.apiInstance ??= await buildApi({
       redis: this.redis, keys: this.keys, registry: this.registry, fleet: this.fleet, alerts: this.alertsView,
-      metrics: this.metrics, rollouts: this.rollouts, links: this.linkHealth.links, workersRunning: () => this.started && (this.ingestWorker?.running ?? true),
+      metrics: this.metrics, rollouts: this.rollouts, links: this.linkHealth.links, audit: this.audit, workersRunning: () => this.started && (this.ingestWorker?.running ?? true),
     }, this.logger, { requestTimeoutMs: this.options.requestTimeoutMs });
     return this.apiInstance;
   }

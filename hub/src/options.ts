@@ -44,6 +44,8 @@ export interface HubOptions {
   replayWindow?: number;
   /** Events kept per cluster. @defaultValue 200 */
   eventsCap?: number;
+  /** Audit entries kept in Redis (every one is also a log line). @defaultValue 1000 */
+  auditCap?: number;
   /** A firing alert is sent again after this long. @defaultValue 14400000 (4 h) */
   alertRepeatIntervalMs?: number;
   /** A `report rejected` alert resolves when no rejection repeats it for this long. @defaultValue 3600000 */
@@ -113,6 +115,7 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     maxReportBytes: options.maxReportBytes ?? MAX_REPORT_BYTES,
     replayWindow: options.replayWindow ?? 1024,
     eventsCap: options.eventsCap ?? 200,
+    auditCap: options.auditCap ?? 1000,
     alertRepeatIntervalMs: options.alertRepeatIntervalMs ?? 4 * 3600_000,
     rejectedAlertResolveMs: options.rejectedAlertResolveMs ?? 3600_000,
     alertHistoryCap: options.alertHistoryCap ?? 1000,

@@ -13,6 +13,7 @@ import health from './routes/health.js';
 import rollouts from './routes/rollouts.js';
 import webhooks from './routes/webhooks.js';
 import links from './routes/links.js';
+import audit from './routes/audit.js';
 
 interface FiniteKeyword {
   keyword: 'finite';
@@ -72,6 +73,7 @@ export async function buildApi(hubServices: HubServices, logger: Logger | undefi
   await app.register(rollouts);
   await app.register(webhooks);
   await app.register(links, { links: hubServices.links });
+  await app.register(audit);
   await app.ready();
   return app as unknown as FastifyInstance;
 }

@@ -9,10 +9,13 @@ import type { HubScripts } from '../redis/scripts.js';
 import { execAll } from '../redis/pipeline.js';
 import { deriveReportKey, generateToken, hashToken, parseToken, sameHash } from './credentials.js';
 
+/** Hex digits of a token's sha256 that identify it in the audit trail. */
+const TOKEN_ID_LENGTH = 12;
+
 /** Who a request speaks for. */
 export type Principal =
-  | { role: 'admin' }
-  | { role: 'reader' }
+  | { role: 'admin'; tokenId: string }
+  | { role: 'reader'; tokenId: string }
   | { role: 'cluster'; cluster: string };
 
 export interface RegistryOptions {
@@ -123,8 +126,9 @@ export class Registry {
   /** The principal a bearer token stands for, or undefined when it stands for nobody. */
   async authenticate(token: string): Promise<Principal | undefined> {
     const hash = hashToken(token);
-    if (this.adminHashes.some((known) => sameHash(known, hash))) return { role: 'admin' };
-    if (this.readHashes.some((known) => sameHash(known, hash))) return { role: 'reader' };
+    // The token id names a configured token in the audit trail: the start of its hash, not the token.
+    if (this.adminHashes.some((known) => sameHash(known, hash))) return { role: 'admin', tokenId: hash.slice(0, TOKEN_ID_LENGTH) };
+    if (this.readHashes.some((known) => sameHash(known, hash))) return { role: 'reader', tokenId: hash.slice(0, TOKEN_ID_LENGTH) };
     const parsed = parseToken(token);
     if (parsed?.kind !== 'nfc') return undefined;
     const [stored, revoked] = await this.redis.hmget(this.keys.cluster(parsed.owner), 'tokenHash', 'revoked');

@@ -5,6 +5,7 @@ import {
   DnsLabel, EventListSchema, LabelSelector, SyncStatus,
 } from '@netfleet/shared';
 import { HubError, HubErrorCode } from '../../errors.js';
+import { principalOf } from '../plugins/app/auth.js';
 import { ClusterParams, PageLimit, RevisionFilter, errorResponses } from './schemas.js';
 
 const notFound = (name: string) => new HubError(HubErrorCode.NotFound, `cluster ${name} is not registered`, { hint: 'list clusters with GET /api/v1/clusters' });
@@ -70,7 +71,11 @@ const clusters: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'New report key and API token; the old ones stop working at once', params: ClusterParams,
       response: { 200: CredentialsSchema, 409: ErrorResponseSchema, ...errorResponses },
     },
-  }, async (request) => app.hub.registry.rotate(request.params.name));
+  }, async (request) => {
+    const credentials = await app.hub.registry.rotate(request.params.name);
+    await app.hub.audit.record('cluster.rotate', principalOf(request), request.params.name);
+    return credentials;
+  });
 
   app.post('/api/v1/clusters/:name/revoke', {
     config: { access: 'admin' },
@@ -80,6 +85,7 @@ const clusters: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request, reply) => {
     await app.hub.registry.revoke(request.params.name);
+    await app.hub.audit.record('cluster.revoke', principalOf(request), request.params.name);
     return reply.status(204).send(null);
   });
 };

@@ -5,7 +5,7 @@ import {
   ErrorResponseSchema, RegistrationRequestSchema,
 } from '@netfleet/shared';
 import { HubError, HubErrorCode } from '../../errors.js';
-import { bearerToken } from '../plugins/app/auth.js';
+import { bearerToken, principalOf } from '../plugins/app/auth.js';
 import { BootstrapTokenId, errorResponses } from './schemas.js';
 
 /** Bootstrap token admin and cluster registration. */
@@ -13,7 +13,11 @@ const registration: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/api/v1/bootstrap-tokens', {
     config: { access: 'admin' },
     schema: { summary: 'Create a bootstrap token (shown once)', body: BootstrapTokenRequestSchema, response: { 201: BootstrapTokenCreatedSchema, ...errorResponses } },
-  }, async (request, reply) => reply.status(201).send(await app.hub.registry.createBootstrapToken(request.body)));
+  }, async (request, reply) => {
+    const created = await app.hub.registry.createBootstrapToken(request.body);
+    await app.hub.audit.record('bootstrap-token.create', principalOf(request), created.id);
+    return reply.status(201).send(created);
+  });
 
   app.get('/api/v1/bootstrap-tokens', {
     config: { access: 'admin' },
@@ -27,6 +31,7 @@ const registration: FastifyPluginAsyncTypebox = async (app) => {
     if (!(await app.hub.registry.deleteBootstrapToken(request.params.id))) {
       throw new HubError(HubErrorCode.NotFound, `no bootstrap token ${request.params.id}`);
     }
+    await app.hub.audit.record('bootstrap-token.delete', principalOf(request), request.params.id);
     return reply.status(204).send(null);
   });
 

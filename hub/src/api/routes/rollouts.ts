@@ -6,15 +6,17 @@ import {
 import { HubError, HubErrorCode } from '../../errors.js';
 import { applyControl, type RolloutControl } from '../../rollout/controller.js';
 import { assignmentView, rolloutDetail, rolloutSummary } from '../../rollout/views.js';
+import { principalOf } from '../plugins/app/auth.js';
 import { PageLimit, PageOffset, RolloutId, errorResponses } from './schemas.js';
 
 /** The longest an agent's long-poll may wait; proxies commonly cut idle requests at 60 s. */
 const MAX_WAIT_SECONDS = 55;
 
+const CONTROL_ACTIONS = ['pause', 'resume', 'abort', 'rollback', 'promote'] as const;
 const RolloutParams = Type.Object({ id: RolloutId });
 const ControlParams = Type.Object({
   id: RolloutId,
-  action: Type.Union(['pause', 'resume', 'abort', 'rollback', 'promote'].map((action) => Type.Literal(action))),
+  action: Type.Union(CONTROL_ACTIONS.map((action) => Type.Literal(action))),
 });
 const RetryParams = Type.Object({ id: RolloutId, cluster: ClusterName });
 const controlResponses = { 200: RolloutDetailSchema, 409: ErrorResponseSchema, ...errorResponses };
@@ -67,13 +69,19 @@ const rollouts: FastifyPluginAsyncTypebox = async (app) => {
     const at = Date.now();
     const { action } = request.params;
     const event: RolloutControl = action === 'resume' || action === 'promote' ? { type: action, at } : { type: action as 'pause' | 'abort' | 'rollback', reason, at };
-    return control(request.params.id, event);
+    const detail = await control(request.params.id, event);
+    await app.hub.audit.record(`rollout.${action}`, principalOf(request), request.params.id);
+    return detail;
   });
 
   app.post('/api/v1/rollouts/:id/clusters/:cluster/retry', {
     config: { access: 'admin' },
     schema: { summary: 'Queue a failed cluster to be given the revision again', params: RetryParams, response: controlResponses },
-  }, async (request) => control(request.params.id, { type: 'retry', cluster: request.params.cluster, at: Date.now() }));
+  }, async (request) => {
+    const detail = await control(request.params.id, { type: 'retry', cluster: request.params.cluster, at: Date.now() });
+    await app.hub.audit.record('rollout.retry', principalOf(request), `${request.params.id}/${request.params.cluster}`);
+    return detail;
+  });
 
   app.get('/api/v1/assignment', {
     config: { access: 'agent' },

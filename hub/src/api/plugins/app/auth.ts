@@ -46,6 +46,12 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
+/** The caller of a route that requires a token (the auth hooks ran, so there is one). */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new HubError(HubErrorCode.Unauthorized, 'a valid bearer token is required', { hint: 'pass Authorization: Bearer <token>' });
+  return request.principal;
+}
+
 /** Least privilege: readers only read, a cluster reaches only itself, only admins act on others. */
 function allowed(access: Access, principal: Principal, request: FastifyRequest): boolean {
   const self = principal.role === 'cluster' && (request.params as { name?: string }).name === principal.cluster;
