@@ -138,6 +138,23 @@ describe('when a cluster registers through the API', () => {
     expect(bad.json().error.message).toContain('body/cluster');
   });
 
+  it.each([
+    ['a region with a newline', { region: 'eu\nus' }, 'body/region'],
+    ['a region with an ANSI escape', { region: 'eu\u001b[2J' }, 'body/region'],
+    ['a label key over 63 characters', { labels: { ['k'.repeat(64)]: 'v' } }, 'body/labels'],
+    ['an empty label key', { labels: { '': 'v' } }, 'body/labels'],
+    ['a label key with "="', { labels: { 'tier=prod': 'v' } }, 'body/labels'],
+    ['a label value with a space', { labels: { tier: 'p rod' } }, 'body/labels'],
+  ])('refuses a registration with %s, naming the field, and registers nothing', async (_name, fields, field) => {
+    const token = await bootstrap(1);
+    const response = await api.inject({
+      method: 'POST', url: '/api/v1/register', headers: auth(token), payload: { cluster: 'hostile-1', region: 'eu', ...fields },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error).toMatchObject({ code: 'HUB_INVALID_REQUEST', message: expect.stringContaining(field) });
+    expect(await hub.fleet.exists('hostile-1')).toBe(false);
+  });
+
   it('rotates credentials with the cluster\'s own token; the old token stops working', async () => {
     const old = credentials.get('c-03')!;
     const response = await api.inject({ method: 'POST', url: '/api/v1/clusters/c-03/rotate', headers: auth(old.apiToken) });

@@ -29,20 +29,20 @@ export const DnsLabel = Type.String({
 export const LabelKey = Type.String({
   pattern: LABEL_KEY_PATTERN,
   maxLength: 317,
-  expected: 'a label key such as "tier" or "example.com/tier" (name at most 63 characters, prefix a DNS subdomain)',
+  expected: 'a label key such as "tier" or "example.com/tier"',
 });
 
 export const LabelValue = Type.String({
   pattern: LABEL_VALUE_PATTERN,
   maxLength: 63,
-  expected: 'a label value (letters, digits, "-", "_", ".", alphanumeric at both ends, at most 63 characters)',
+  expected: 'a label value (letters, digits, "-", "_", ".", at most 63 characters)',
 });
 
 /** A label map; keys outside the pattern are refused, not dropped. */
 export const Labels = Type.Record(LabelKey, LabelValue, {
   additionalProperties: false,
   maxProperties: 64,
-  expected: 'labels: keys such as "tier" or "example.com/tier", values of at most 63 letters, digits, "-", "_", "."',
+  expected: 'a label key such as "tier" or "example.com/tier"',
 });
 
 /** A `key=value` label filter. */

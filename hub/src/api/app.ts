@@ -53,8 +53,9 @@ export async function buildApi(hubServices: HubServices, logger: Logger | undefi
     http: { headersTimeout: Math.min(HEADERS_TIMEOUT_MS, options.requestTimeoutMs), connectionsCheckingInterval: Math.min(1_000, options.requestTimeoutMs) },
     frameworkErrors, clientErrorHandler,
     // `expected` is the phrase shared schemas give for a value that does not match; verbose
-    // errors carry the schema, so the error format can show it.
-    ajv: { customOptions: { keywords: ['expected'], verbose: true }, plugins: [finiteKeyword] },
+    // errors carry the schema, so the error format can show it. Fields a schema does not
+    // allow are refused, not dropped (fastify's default): a bad label key is an error, not lost.
+    ajv: { customOptions: { keywords: ['expected'], verbose: true, removeAdditional: false }, plugins: [finiteKeyword] },
   }).withTypeProvider<TypeBoxTypeProvider>();
   // Time spent in the hub per request, for clients and benchmarks to tell it from the network.
   app.addHook('onSend', async (_request, reply) => {
