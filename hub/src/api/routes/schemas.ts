@@ -19,10 +19,10 @@ export const errorResponses = {
 export const ClusterParams = Type.Object({ name: ClusterName });
 
 /** A rollout id: the first 12 hex digits of its revision. */
-export const RolloutId = Type.String({ pattern: '^[0-9a-f]{12}$', description: 'The first 12 hex digits of the revision.' });
+export const RolloutId = Type.String({ pattern: '^[0-9a-f]{12}$', expected: 'a rollout id: the first 12 hex digits of its revision' });
 
 /** A bootstrap token id (the part of the token between `nfb_` and the secret). */
-export const BootstrapTokenId = Type.String({ pattern: '^[0-9a-f]{12}$' });
+export const BootstrapTokenId = Type.String({ pattern: '^[0-9a-f]{12}$', expected: 'a bootstrap token id (12 hex digits)' });
 
 /**
  * A bounded integer. `finite` (a keyword the API's validator defines) refuses what a query
