@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { Credentials, RolloutPolicy } from '@netfleet/shared';
+import { ReportKind, signReport, type Credentials, type RolloutPolicy } from '@netfleet/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../src/index.js';
 import { rolloutIdOf } from '../src/rollout/ids.js';
-import { ADMIN_TOKEN, READ_TOKEN, registerCluster, signedWebhookHeaders, testHub, testKeySpace } from './helpers.js';
+import { ADMIN_TOKEN, READ_TOKEN, heartbeatBody, registerCluster, report, signedWebhookHeaders, testHub, testKeySpace } from './helpers.js';
 
 /**
  * Every route × every kind of caller, with the status each must get. The rows are checked
@@ -79,6 +79,11 @@ const ROWS: Record<string, Row> = {
     expected: { admin: 401, reader: 401, self: 401, other: 401, webhook: 202, bootstrap: 401, none: 401 },
   },
   'GET /api/v1/links': { request: url('/api/v1/links'), expected: read(200) },
+  // The cell's own cluster's signed report: only that cluster may send it.
+  'POST /api/v1/reports': {
+    request: (f) => ({ url: '/api/v1/reports', payload: { reports: [signReport(report(f.self.cluster, 1, ReportKind.Heartbeat, heartbeatBody()), f.self.reportKey)] } }),
+    expected: { admin: 403, reader: 403, self: 202, other: 403, webhook: 401, bootstrap: 401, none: 401 },
+  },
 };
 
 const policy: RolloutPolicy = {

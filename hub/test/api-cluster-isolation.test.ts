@@ -21,7 +21,10 @@ const PARAMETER_VALUES: Record<string, string[]> = {
 };
 
 /** Bodies each write is tried with: none, empty, and ones a route would take. */
-const BODIES = [undefined, {}, { cluster: 'beta', region: 'eu' }, { ttlSeconds: 60, maxUses: 5 }, { reason: 'taken over' }];
+const BODIES = [
+  undefined, {}, { cluster: 'beta', region: 'eu' }, { ttlSeconds: 60, maxUses: 5 }, { reason: 'taken over' },
+  { reports: [{ protocolVersion: 1, cluster: 'beta', seq: 99, time: new Date().toISOString(), kind: 'heartbeat', body: {}, signature: '0'.repeat(64) }] },
+];
 
 function urlsOf(pattern: string): string[] {
   const names = [...pattern.matchAll(/:(\w+)/g)].map((match) => match[1]!);
@@ -96,6 +99,7 @@ describe('what a cluster\'s credentials can change through the API', () => {
     expect(statuses.get('POST /api/v1/clusters/beta/rotate')).toBe(403);
     expect(statuses.get('POST /api/v1/clusters/beta/revoke')).toBe(403);
     expect(statuses.get(`POST /api/v1/rollouts/${ROLLOUT}/rollback`)).toBe(403);
+    expect(statuses.get('POST /api/v1/reports')).toBe(403);
     expect(await hub.registry.authenticate(beta.apiToken)).toEqual({ role: 'cluster', cluster: 'beta' });
   });
 });

@@ -14,6 +14,13 @@ import rollouts from './routes/rollouts.js';
 import webhooks from './routes/webhooks.js';
 import links from './routes/links.js';
 import audit from './routes/audit.js';
+import reports from './routes/reports.js';
+
+/** PEM key and certificate chain: the API serves HTTPS with them. */
+export interface ApiTls {
+  key: string;
+  cert: string;
+}
 
 interface FiniteKeyword {
   keyword: 'finite';
@@ -34,6 +41,8 @@ function finiteKeyword<T extends { addKeyword(definition: FiniteKeyword): unknow
 export interface ApiOptions {
   /** Longest a client may take to send a whole request (headers and body). */
   requestTimeoutMs: number;
+  /** Serve HTTPS with this key and certificate. */
+  tls?: ApiTls;
 }
 
 /** Headers are due well before the whole request; Node requires it to be at most the request timeout. */
@@ -44,13 +53,15 @@ const HEADERS_TIMEOUT_MS = 10_000;
  * app plugins (services, auth), then routes. Tests call `inject` on it without a port.
  */
 export async function buildApi(hubServices: HubServices, logger: Logger | undefined, options: ApiOptions): Promise<FastifyInstance> {
+  // A client trickling its headers or body holds a connection only this long (fastify's
+  // default is no limit). Node checks the timeouts on an interval (30 s by default), which
+  // bounds how late a slow client is cut off.
+  const timeouts = { headersTimeout: Math.min(HEADERS_TIMEOUT_MS, options.requestTimeoutMs), connectionsCheckingInterval: Math.min(1_000, options.requestTimeoutMs) };
   // Per-request log lines would flood the log at fleet scale; errors are logged by the error handler.
   const app = Fastify({
     loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 64 * 1024,
-    // A client trickling its headers or body holds a connection only this long (fastify's default is no limit).
     requestTimeout: options.requestTimeoutMs,
-    // Node checks the timeouts on this interval (30 s by default), so it bounds how late a slow client is cut off.
-    http: { headersTimeout: Math.min(HEADERS_TIMEOUT_MS, options.requestTimeoutMs), connectionsCheckingInterval: Math.min(1_000, options.requestTimeoutMs) },
+    ...(options.tls ? { https: { ...options.tls, ...timeouts } } : { http: timeouts }),
     frameworkErrors, clientErrorHandler,
     // `expected` is the phrase shared schemas give for a value that does not match; verbose
     // errors carry the schema, so the error format can show it. Fields a schema does not
@@ -74,6 +85,7 @@ export async function buildApi(hubServices: HubServices, logger: Logger | undefi
   await app.register(rollouts);
   await app.register(webhooks);
   await app.register(links, { links: hubServices.links });
+  await app.register(reports, { intake: hubServices.reports });
   await app.register(audit);
   await app.ready();
   return app as unknown as FastifyInstance;

@@ -6,3 +6,4 @@ export * from './secrets.js';
 export * from './links.js';
 export * from './rollout.js';
 export * from './audit.js';
+export * from './report-transport.js';

@@ -11,6 +11,7 @@ import type { FleetHeads } from '../../../rollout/heads.js';
 import type { RepoFollower } from '../../../rollout/repo-follower.js';
 import type { FleetLinks } from '../../../links/fleet-links.js';
 import type { AuditLog } from '../../../audit/audit-log.js';
+import type { ReportIntake } from '../../../ingest/report-intake.js';
 
 /** The hub services routes use. */
 export interface HubServices {
@@ -26,6 +27,8 @@ export interface HubServices {
   links: Pick<FleetLinks, 'view' | 'clusterLinks'>;
   /** Who rotated, revoked, minted tokens or controlled rollouts. */
   audit: AuditLog;
+  /** Where agents' reports go: onto the report queue. */
+  reports: ReportIntake;
   /** True when this replica's workers run; /readyz reports it. */
   workersRunning(): boolean;
 }

@@ -27,6 +27,9 @@ export default fp(async (app) => {
       const expected = (first as { parentSchema?: { expected?: unknown } } | undefined)?.parentSchema?.expected;
       const what = typeof expected === 'string' && first?.keyword !== 'required' ? `expected ${expected}` : first?.message ?? error.message;
       body = { error: { code: HubErrorCode.InvalidRequest, message: `invalid ${field}: ${what}` } };
+    } else if (error.statusCode === 413) {
+      status = 413;
+      body = { error: { code: HubErrorCode.PayloadTooLarge, message: `request body over the limit of ${request.routeOptions.bodyLimit} bytes`, hint: 'send less at once (see docs/protocol.md for the limits)' } };
     } else if (error.statusCode && error.statusCode < 500) {
       status = error.statusCode;
       body = { error: { code: HubErrorCode.InvalidRequest, message: error.message } };
