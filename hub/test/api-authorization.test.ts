@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { ReportKind, signReport, type Credentials, type RolloutPolicy } from '@netfleet/shared';
+import { ReportKind, signReport, type Credentials } from '@netfleet/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../src/index.js';
 import { rolloutIdOf } from '../src/rollout/ids.js';
-import { ADMIN_TOKEN, READ_TOKEN, heartbeatBody, registerCluster, report, signedWebhookHeaders, testHub, testKeySpace } from './helpers.js';
+import { ALL_AT_ONCE_POLICY, ADMIN_TOKEN, READ_TOKEN, heartbeatBody, registerCluster, report, signedWebhookHeaders, testHub, testKeySpace } from './helpers.js';
 
 /**
  * Every route × every kind of caller, with the status each must get. The rows are checked
@@ -86,13 +86,6 @@ const ROWS: Record<string, Row> = {
   },
 };
 
-const policy: RolloutPolicy = {
-  name: 'all-at-once',
-  waves: [{ name: 'all', selector: { all: true }, maxParallel: undefined, bakeTimeSeconds: 600, deadlineSeconds: undefined }],
-  gates: { appliedAndReady: true, noNewDrift: true, noNewLinkFailures: true, noCriticalAlerts: true },
-  onFailure: 'pause', unselectedClusters: 'excluded', blackouts: undefined,
-  source: { file: 'rollout/all.yaml', document: 'RolloutPolicy/all-at-once' },
-};
 
 /** A route's row; HEAD is answered by its GET route. */
 const rowKey = (method: string, path: string) => `${method === 'HEAD' ? 'GET' : method} ${path}`;
@@ -115,7 +108,7 @@ describe('who may call each route of the hub API', () => {
     await hub.start();
     api = await hub.api();
     other = await registerCluster(hub, 'other', 'eu');
-    await hub.rollouts.heads.publish({ revision: REVISION, policy, seenAt: Date.now() });
+    await hub.rollouts.heads.publish({ revision: REVISION, policy: ALL_AT_ONCE_POLICY, seenAt: Date.now() });
     await hub.rollouts.controller.tick();
   });
 

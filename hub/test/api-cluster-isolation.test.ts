@@ -1,19 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import type { Credentials, RolloutPolicy } from '@netfleet/shared';
+import type { Credentials } from '@netfleet/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../src/index.js';
 import { rolloutIdOf } from '../src/rollout/ids.js';
-import { registerCluster, testHub, testKeySpace } from './helpers.js';
+import { ALL_AT_ONCE_POLICY, registerCluster, testHub, testKeySpace } from './helpers.js';
 
 const REVISION = '0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c';
 const ROLLOUT = rolloutIdOf(REVISION);
-const policy: RolloutPolicy = {
-  name: 'all-at-once',
-  waves: [{ name: 'all', selector: { all: true }, maxParallel: undefined, bakeTimeSeconds: 600, deadlineSeconds: undefined }],
-  gates: { appliedAndReady: true, noNewDrift: true, noNewLinkFailures: true, noCriticalAlerts: true },
-  onFailure: 'pause', unselectedClusters: 'excluded', blackouts: undefined,
-  source: { file: 'rollout/all.yaml', document: 'RolloutPolicy/all-at-once' },
-};
 
 /** Values each route parameter is tried with: the other cluster, the caller itself, every control. */
 const PARAMETER_VALUES: Record<string, string[]> = {
@@ -49,7 +42,7 @@ describe('what a cluster\'s credentials can change through the API', () => {
     alpha = await registerCluster(hub, 'alpha', 'eu');
     beta = await registerCluster(hub, 'beta', 'eu');
     await hub.registry.createBootstrapToken({ ttlSeconds: 600, maxUses: 3 });
-    await hub.rollouts.heads.publish({ revision: REVISION, policy, seenAt: Date.now() });
+    await hub.rollouts.heads.publish({ revision: REVISION, policy: ALL_AT_ONCE_POLICY, seenAt: Date.now() });
     await hub.rollouts.controller.tick();
   });
 

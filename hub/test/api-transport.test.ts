@@ -38,31 +38,28 @@ describe('the hub API over a real socket (loopback)', () => {
     await space.cleanup();
   });
 
-  it('cuts off a client that trickles its body: 408 in the error format, connection closed', async () => {
+  /** Sends `start`, then `more` every 100 ms, until the server closes the connection (bounded); returns what it answered. */
+  async function trickle(start: string, more: string): Promise<string> {
     const client = rawClient(port);
-    client.socket.write('POST /api/v1/register HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\nContent-Length: 60000\r\n\r\n{');
-    const trickle = setInterval(() => client.socket.writable && client.socket.write(' '), 100);
+    client.socket.write(start);
+    const timer = setInterval(() => client.socket.writable && client.socket.write(more), 100);
     try {
       await eventually(() => expect(client.closed()).toBe(true), 30_000, 100);
     } finally {
-      clearInterval(trickle);
+      clearInterval(timer);
       client.socket.destroy();
     }
-    expect(client.received()).toMatch(/^HTTP\/1\.1 408 /);
-    expect(bodyOf(client.received()).error).toMatchObject({ code: 'HUB_REQUEST_TIMEOUT' });
+    return client.received();
+  }
+
+  it('cuts off a client that trickles its body: 408 in the error format, connection closed', async () => {
+    const answer = await trickle('POST /api/v1/register HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\nContent-Length: 60000\r\n\r\n{', ' ');
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(bodyOf(answer).error).toMatchObject({ code: 'HUB_REQUEST_TIMEOUT' });
   });
 
   it('cuts off a client that trickles its headers', async () => {
-    const client = rawClient(port);
-    client.socket.write('GET /healthz HTTP/1.1\r\nHost: hub\r\n');
-    const trickle = setInterval(() => client.socket.writable && client.socket.write('X-Slow: 1\r\n'), 100);
-    try {
-      await eventually(() => expect(client.closed()).toBe(true), 30_000, 100);
-    } finally {
-      clearInterval(trickle);
-      client.socket.destroy();
-    }
-    expect(client.received()).toMatch(/^HTTP\/1\.1 408 /);
+    expect(await trickle('GET /healthz HTTP/1.1\r\nHost: hub\r\n', 'X-Slow: 1\r\n')).toMatch(/^HTTP\/1\.1 408 /);
   });
 
   it('answers headers that are too large with 431 in the error format', async () => {

@@ -1,22 +1,15 @@
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { createLogger, type AuditEntry, type Credentials, type RolloutPolicy } from '@netfleet/shared';
+import { createLogger, type AuditEntry, type Credentials } from '@netfleet/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../src/index.js';
 import { rolloutIdOf } from '../src/rollout/ids.js';
-import { ADMIN_TOKEN, READ_TOKEN, registerCluster, testHub, testKeySpace } from './helpers.js';
+import { ALL_AT_ONCE_POLICY, ADMIN_TOKEN, READ_TOKEN, registerCluster, testHub, testKeySpace } from './helpers.js';
 
 const REVISION = 'fedcba9876543210fedcba9876543210fedcba98';
 const ROLLOUT = rolloutIdOf(REVISION);
 const AUDIT_CAP = 8;
-const policy: RolloutPolicy = {
-  name: 'all-at-once',
-  waves: [{ name: 'all', selector: { all: true }, maxParallel: undefined, bakeTimeSeconds: 600, deadlineSeconds: undefined }],
-  gates: { appliedAndReady: true, noNewDrift: true, noNewLinkFailures: true, noCriticalAlerts: true },
-  onFailure: 'pause', unselectedClusters: 'excluded', blackouts: undefined,
-  source: { file: 'rollout/all.yaml', document: 'RolloutPolicy/all-at-once' },
-};
 const adminId = `admin:${createHash('sha256').update(ADMIN_TOKEN).digest('hex').slice(0, 12)}`;
 
 describe('the audit trail of credential and rollout actions', () => {
@@ -33,7 +26,7 @@ describe('the audit trail of credential and rollout actions', () => {
     api = await hub.api();
     alpha = await registerCluster(hub, 'alpha', 'eu');
     await registerCluster(hub, 'beta', 'eu');
-    await hub.rollouts.heads.publish({ revision: REVISION, policy, seenAt: Date.now() });
+    await hub.rollouts.heads.publish({ revision: REVISION, policy: ALL_AT_ONCE_POLICY, seenAt: Date.now() });
     await hub.rollouts.controller.tick();
   });
 

@@ -1,6 +1,6 @@
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { FastifyInstance } from 'fastify';
 import { ClusterState, ReportKind } from '@netfleet/shared';
@@ -8,20 +8,11 @@ import { createWorkTree, startGitServer, startRedis, type GitServer, type Privat
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../src/index.js';
 import {
-  ADMIN_TOKEN, TestSender, eventually, heartbeatBody, registerCluster, report, signedWebhookHeaders, testHub,
+  ADMIN_TOKEN, TestSender, eventually, exampleFleetFiles, heartbeatBody, registerCluster, report, signedWebhookHeaders, testHub,
 } from './helpers.js';
 
-const EXAMPLE_FLEET = new URL('../../examples/fleet/', import.meta.url).pathname;
 const WEBHOOK_SECRET = 'webhook-secret-for-tests-0123456789';
 const INTERVAL = 2_000;
-
-async function filesOf(root: string): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) files[relative(root, join(entry.parentPath, entry.name))] = await readFile(join(entry.parentPath, entry.name), 'utf8');
-  }
-  return files;
-}
 
 describe('when the hub\'s Redis goes away (a private redis-server, killed, restarted, frozen)', () => {
   let redis: PrivateRedis;
@@ -38,7 +29,7 @@ describe('when the hub\'s Redis goes away (a private redis-server, killed, resta
     server = await startGitServer();
     const repo = await server.createRepo('fleet');
     tree = await createWorkTree(repo.dir);
-    await tree.write(await filesOf(EXAMPLE_FLEET));
+    await tree.write(await exampleFleetFiles());
     await tree.commit('the fleet');
     await tree.push();
     cacheDir = await mkdtemp(join(tmpdir(), 'netfleet-redis-away-'));

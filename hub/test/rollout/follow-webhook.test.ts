@@ -1,16 +1,15 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { AssignmentResponse, Credentials } from '@netfleet/shared';
 import { createWorkTree, startGitServer, type GitServer, type WorkTree } from '@netfleet/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../../src/index.js';
 import { rolloutIdOf } from '../../src/rollout/ids.js';
-import { eventually, registerCluster, testHub, testKeySpace } from '../helpers.js';
+import { eventually, exampleFleetFiles, registerCluster, testHub, testKeySpace } from '../helpers.js';
 
-const EXAMPLE_FLEET = new URL('../../../examples/fleet/', import.meta.url).pathname;
 const WEBHOOK_SECRET = 'webhook-secret-for-tests-0123456789';
 /** Canary first, then the rest; no blackout windows, so the test runs any day. */
 const POLICY = `apiVersion: netfleet.io/v1alpha1
@@ -30,14 +29,6 @@ spec:
   unselectedClusters: lastWave
 `;
 
-async function filesOf(root: string): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) files[relative(root, join(entry.parentPath, entry.name))] = await readFile(join(entry.parentPath, entry.name), 'utf8');
-  }
-  return files;
-}
-
 describe('when a commit is pushed to the fleet repository', () => {
   const space = testKeySpace('rollout-follow');
   let server: GitServer;
@@ -51,7 +42,7 @@ describe('when a commit is pushed to the fleet repository', () => {
     server = await startGitServer();
     const repo = await server.createRepo('fleet');
     tree = await createWorkTree(repo.dir);
-    await tree.write({ ...(await filesOf(EXAMPLE_FLEET)), 'rollout/default.yaml': POLICY });
+    await tree.write({ ...(await exampleFleetFiles()), 'rollout/default.yaml': POLICY });
     await tree.commit('the fleet');
     await tree.push();
     cacheDir = await mkdtemp(join(tmpdir(), 'netfleet-follow-'));

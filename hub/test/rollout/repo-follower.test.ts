@@ -1,22 +1,11 @@
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { createWorkTree, startGitServer, type GitServer, type GitServerRepo, type WorkTree } from '@netfleet/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PolicyReader, RepoFollower } from '../../src/rollout/repo-follower.js';
-import { eventually, quietLogger } from '../helpers.js';
+import { eventually, exampleFleetFiles, quietLogger } from '../helpers.js';
 
-const EXAMPLE_FLEET = new URL('../../../examples/fleet/', import.meta.url).pathname;
-
-async function filesOf(root: string): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    files[relative(root, path)] = await readFile(path, 'utf8');
-  }
-  return files;
-}
 
 describe('repo follower on a git server', () => {
   let server: GitServer;
@@ -31,7 +20,7 @@ describe('repo follower on a git server', () => {
     server = await startGitServer({ auth });
     repo = await server.createRepo('fleet');
     tree = await createWorkTree(repo.dir);
-    await tree.write(await filesOf(EXAMPLE_FLEET));
+    await tree.write(await exampleFleetFiles());
     firstRevision = await tree.commit('the example fleet');
     await tree.push();
     cacheDir = await mkdtemp(join(tmpdir(), 'netfleet-policy-'));
