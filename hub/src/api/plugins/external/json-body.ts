@@ -11,7 +11,9 @@ export default fp(async (app) => {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     try {
-      done(null, (body as string) === '' ? undefined : JSON.parse(body as string, refusePrototypeKeys));
+      const text = body as string;
+      // The reviver costs a call per value: only bodies that could hold such a key pay it.
+      done(null, text === '' ? undefined : MAY_HOLD_PROTOTYPE_KEY.test(text) ? JSON.parse(text, refusePrototypeKeys) : JSON.parse(text));
     } catch (error) {
       done(error instanceof HubError ? error : new HubError(HubErrorCode.InvalidRequest, `invalid body: not valid JSON (${(error as Error).message})`, {
         hint: 'send a JSON document with Content-Type: application/json',
@@ -19,6 +21,9 @@ export default fp(async (app) => {
     }
   });
 }, { name: 'json-body' });
+
+/** `__proto__`, `constructor`, or an escape that could spell either. */
+const MAY_HOLD_PROTOTYPE_KEY = /__proto__|constructor|\\u/;
 
 function refusePrototypeKeys(this: unknown, key: string, value: unknown): unknown {
   if (key === '__proto__' || (key === 'constructor' && typeof value === 'object' && value !== null && 'prototype' in value)) {
