@@ -24,7 +24,7 @@ export class AuditLog {
 
   async record(action: AuditAction, principal: Principal, target: string, now = Date.now()): Promise<void> {
     const entry = { time: now, action, principal: principalName(principal), target };
-    this.logger.info({ audit: true, ...entry, time: undefined }, `audit: ${action} ${target} by ${entry.principal}`);
+    this.logger.info({ audit: true, action, principal: entry.principal, target }, `audit: ${action} ${target} by ${entry.principal}`);
     try {
       await this.redis.multi().lpush(this.keys.audit(), JSON.stringify(entry)).ltrim(this.keys.audit(), 0, this.cap - 1).exec();
     } catch (error) {
