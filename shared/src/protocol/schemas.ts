@@ -5,6 +5,7 @@ import type { DriftItem } from '../drift.js';
 import { CLUSTER_NAME_PATTERN, PROTOCOL_VERSION } from './constants.js';
 import { LinkReportBodySchema, LinkSummarySchema } from './links.js';
 import { SyncStatus } from './sync-status.js';
+import { DnsLabel, Labels } from '../kube-names.js';
 
 /**
  * The report protocol: TypeBox schemas are the single definition; the TypeScript types are
@@ -17,7 +18,6 @@ export const ClusterName = Type.String({ pattern: CLUSTER_NAME_PATTERN, maxLengt
 /** A git revision (commit sha) or '' when none is known yet. */
 export const Revision = Type.String({ maxLength: 64 });
 
-const Labels = Type.Record(Type.String({ maxLength: 63 }), Type.String({ maxLength: 253 }), { maxProperties: 64 });
 
 export const ObjectRefSchema = Type.Object({
   group: Type.String({ maxLength: 253 }),
@@ -149,7 +149,7 @@ export type UnsignedReport = Report extends infer R ? (R extends Report ? Omit<R
 
 export const RegistrationRequestSchema = Type.Object({
   cluster: ClusterName,
-  region: Type.String({ minLength: 1, maxLength: 63 }),
+  region: DnsLabel,
   labels: Type.Optional(Labels),
 }, { additionalProperties: false });
 
