@@ -3,12 +3,15 @@ import { createLogger, type Logger } from '@netfleet/shared/log';
 import type { RepoReader } from '@netfleet/shared/repo-reader';
 import { loadCredentials } from './credentials.js';
 import { GitErrorCode, GitSourceError } from './errors.js';
-import { createGitHttpClient, type GitHttpClient } from './http-client.js';
+import { createGitHttpClient } from './http-client.js';
+import { HttpTransport } from './http-transport.js';
 import { resolveGitSourceOptions, type GitSourceOptions, type ResolvedGitSourceOptions } from './options.js';
 import { ObjectStore } from './object-store.js';
 import { fetchBranch, remoteBranchHead, trackingRef, type RemoteContext } from './remote.js';
 import type { SignatureVerification } from './signature-types.js';
 import { SignatureVerifier } from './signature-verifier.js';
+import { SshTransport } from './ssh-transport.js';
+import type { Transport } from './transport.js';
 import { TreeReader } from './tree-reader.js';
 
 /** The answer of {@link GitSource.poll}. */
@@ -40,11 +43,12 @@ const FIRST_DEEPEN_STEP = 16;
 const MAX_PACKS = 64;
 
 /**
- * The agent's view of the fleet repository: a shallow, single-branch copy in an on-disk
- * cache (a bare repository of packs), fetched over smart HTTP(S): refs are discovered
- * with isomorphic-git, packs are requested and indexed natively (see `remote.ts`).
+ * A view of the fleet repository: a shallow, single-branch copy in an on-disk cache (a bare
+ * repository of packs), fetched over smart HTTP(S) or SSH (see `transport.ts`); refs are
+ * listed with protocol v2 `ls-refs` where the server offers it, packs are indexed natively.
  *
- * - {@link poll} asks the server where the branch is: one HTTP request, no fetch.
+ * - {@link poll} asks the server where the branch is: no fetch (one `ls-refs` request, or
+ *   the v0 ref advertisement).
  * - {@link snapshot} makes a revision (the branch head or a given commit) available locally,
  *   deepening the history for older commits, and returns a reader over its tree.
  *
@@ -53,7 +57,7 @@ const MAX_PACKS = 64;
  */
 export class GitSource {
   private readonly options: ResolvedGitSourceOptions;
-  private readonly http: GitHttpClient;
+  private readonly transport: Transport;
   private readonly log: Logger;
   private readonly gitdir: string;
   private readonly verifier: SignatureVerifier | undefined;
@@ -65,8 +69,8 @@ export class GitSource {
     this.gitdir = this.options.cacheDir;
     const { verification } = this.options;
     this.verifier = verification.mode === 'off' ? undefined : new SignatureVerifier(verification);
-    this.http = createGitHttpClient({ caPem: this.options.caPem, timeoutMs: this.options.timeoutMs });
     this.log = (this.options.logger ?? createLogger({ name: 'agent-git' })).child({ repo: this.options.url, branch: this.options.branch });
+    this.transport = createTransport(this.options, this.log);
   }
 
   /** Where the remote branch points, and whether that moved since the last fetch. */
@@ -109,7 +113,7 @@ export class GitSource {
 
   /** Free pooled connections. The cache stays on disk for the next GitSource. */
   close(): void {
-    this.http.close();
+    this.transport.close();
   }
 
   private async takeSnapshot(revision: string | undefined): Promise<Snapshot> {
@@ -172,7 +176,7 @@ export class GitSource {
 
   private async remote(): Promise<RemoteContext> {
     return {
-      http: this.http,
+      transport: this.transport,
       url: this.options.url,
       branch: this.options.branch,
       credentials: await loadCredentials(this.options.auth),
@@ -197,6 +201,12 @@ export class GitSource {
     this.queue = result.catch(() => undefined);
     return result;
   }
+}
+
+function createTransport(options: ResolvedGitSourceOptions, log: Logger): Transport {
+  const { address, timeoutMs } = options;
+  if (address.kind === 'http') return new HttpTransport(address.url, createGitHttpClient({ caPem: options.caPem, timeoutMs }), log);
+  return new SshTransport({ address, knownHostsFile: options.knownHostsFile!, timeoutMs, displayUrl: options.url });
 }
 
 /** The root tree of a raw commit object (its first header line). */
