@@ -1,4 +1,4 @@
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -82,6 +82,32 @@ describe.each([
     // The ref listing again, then the pack request.
     expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual([...pollRequests, ...pollRequests, 'POST /fleet.git/git-upload-pack']);
     expect(await agent.poll()).toEqual({ revision: second, changed: false });
+  });
+});
+
+describe('when the revision holds what the source cannot read', () => {
+  it('warns naming the submodules and the Git LFS pointer files, and still returns the revision', async () => {
+    const { source, tree } = await fixture();
+    await tree.write({
+      '.gitattributes': 'clusters/b/*.yaml filter=lfs diff=lfs merge=lfs -text\n',
+      'clusters/b/network.yaml': 'version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n',
+    });
+    // A submodule as a fresh clone has it: a gitlink entry and an empty directory.
+    await mkdir(join(tree.dir, 'vendor', 'shared-policies'), { recursive: true });
+    await tree.git(['update-index', '--add', '--cacheinfo', `160000,${'a'.repeat(40)},vendor/shared-policies`]);
+    const head = await tree.commit('submodule and lfs');
+    await tree.push();
+    const lines: string[] = [];
+    const destination = new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } });
+
+    const snapshot = await source({ logger: createLogger({ name: 'test', level: 'info', destination }) }).snapshot();
+
+    expect(snapshot.revision).toBe(head);
+    const warnings = lines.map((line) => JSON.parse(line) as { level: number; msg: string; paths?: string[] }).filter((line) => line.level === 40);
+    expect(warnings).toEqual([
+      expect.objectContaining({ paths: ['vendor/shared-policies'], msg: expect.stringContaining('submodules, which are not fetched: vendor/shared-policies') }),
+      expect.objectContaining({ paths: ['clusters/b/network.yaml'], msg: expect.stringContaining('Git LFS are only pointers here, not their content: clusters/b/network.yaml') }),
+    ]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { createLogger, type Logger } from '@netfleet/shared/log';
-import type { RepoReader } from '@netfleet/shared/repo-reader';
+import type { RepoEntry, RepoReader } from '@netfleet/shared/repo-reader';
 import { loadCredentials } from './credentials.js';
 import { GitErrorCode, GitSourceError } from './errors.js';
 import { createGitHttpClient } from './http-client.js';
@@ -128,7 +128,7 @@ export class GitSource {
     const signature = await this.checkSignature(target, raw.content);
     const reader = new TreeReader(store, treeOf(raw.content));
     // Walking the tree now surfaces a damaged cache here, where it is repaired.
-    await reader.list();
+    await this.warnAboutUnreadable(target, reader, await reader.list());
     this.log.info({ revision: target, durationMs: Math.round(performance.now() - started) }, 'snapshot ready');
     return { revision: target, reader, signature };
   }
@@ -155,6 +155,21 @@ export class GitSource {
       this.log.info({ revision: target, depth }, 'deepened history to find revision');
     }
     return target;
+  }
+
+  /**
+   * Submodules are not fetched, and Git LFS files are only pointers here: say so, naming
+   * the paths, rather than let a render miss them or read a pointer as YAML.
+   */
+  private async warnAboutUnreadable(revision: string, reader: TreeReader, entries: RepoEntry[]): Promise<void> {
+    const submodules = await reader.submodules();
+    if (submodules.length > 0) {
+      this.log.warn({ revision, paths: submodules }, `the revision has submodules, which are not fetched: ${submodules.join(', ')}; keep fleet files in this repository`);
+    }
+    const lfsPointers = await lfsPointerPaths(reader, entries);
+    if (lfsPointers.length > 0) {
+      this.log.warn({ revision, paths: lfsPointers }, `files stored with Git LFS are only pointers here, not their content: ${lfsPointers.join(', ')}; keep fleet files out of LFS (.gitattributes)`);
+    }
   }
 
   private async checkSignature(revision: string, rawCommit: Buffer): Promise<SignatureVerification | undefined> {
@@ -207,6 +222,23 @@ function createTransport(options: ResolvedGitSourceOptions, log: Logger): Transp
   const { address, timeoutMs } = options;
   if (address.kind === 'http') return new HttpTransport(address.url, createGitHttpClient({ caPem: options.caPem, timeoutMs }), log);
   return new SshTransport({ address, knownHostsFile: options.knownHostsFile!, timeoutMs, displayUrl: options.url });
+}
+
+const LFS_POINTER_START = Buffer.from('version https://git-lfs.github.com/spec/');
+/** Pointer files are small (about 130 bytes); git-lfs never makes one larger than this. */
+const LFS_POINTER_MAX_SIZE = 1024;
+
+/** Files that are Git LFS pointers; looked for only when a .gitattributes sets the lfs filter. */
+async function lfsPointerPaths(reader: TreeReader, entries: RepoEntry[]): Promise<string[]> {
+  const attributes = entries.filter((entry) => entry.kind === 'file' && (entry.path === '.gitattributes' || entry.path.endsWith('/.gitattributes')));
+  const usesLfs = await Promise.all(attributes.map(async (entry) => Buffer.from(await reader.read(entry.path)).includes('filter=lfs')));
+  if (!usesLfs.includes(true)) return [];
+  const pointers: string[] = [];
+  for (const entry of entries) {
+    if (entry.kind !== 'file' || entry.size < LFS_POINTER_START.length || entry.size > LFS_POINTER_MAX_SIZE) continue;
+    if (Buffer.from(await reader.read(entry.path)).subarray(0, LFS_POINTER_START.length).equals(LFS_POINTER_START)) pointers.push(entry.path);
+  }
+  return pointers;
 }
 
 /** The root tree of a raw commit object (its first header line). */

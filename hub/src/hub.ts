@@ -19,7 +19,8 @@ import { AssignmentWatch } from './rollout/assignment-watch.js';
 import { FleetHeads } from './rollout/heads.js';
 import { RolloutController } from './rollout/controller.js';
 import { RedisFleetView } from './rollout/fleet-view.js';
-import { PolicyReader, RepoFollower, rolloutPolicyOf } from './rollout/repo-follower.js';
+import { FleetRepository } from './rollout/fleet-repository.js';
+import { RepoFollower, rolloutPolicyOf } from './rollout/repo-follower.js';
 import { RolloutMetrics } from './rollout/metrics.js';
 import { RolloutAlerts } from './rollout/alerts.js';
 import { LinkService } from './links/link-service.js';
@@ -66,6 +67,7 @@ export class Hub {
   private started = false;
   /** Wakes the rollout controller when any replica sees a new head (webhook or poll). */
   private headWatch: { close(): void } | undefined;
+  private fleetRepository: FleetRepository | undefined;
 
   constructor(options: HubOptions) {
     this.options = resolveHubOptions({ ...options, secret: assertSecret(options.secret) });
@@ -178,6 +180,7 @@ export class Hub {
       this.headWatch?.close();
       await this.rollouts.controller.close();
       await this.rollouts.follower?.close();
+      this.fleetRepository?.close();
       await Promise.all([this.ingestWorker?.close(), this.deliveryWorker.close()]);
       await Promise.all([this.reportQueue.close(), this.alertQueue.close()]);
     })();
@@ -199,12 +202,14 @@ export class Hub {
    * it. Link health reads the older revisions clusters still run through the same reader.
    */
   private repoFollower(repo: NonNullable<ResolvedHubOptions['fleetRepo']>): RepoFollower {
-    const policies = new PolicyReader(repo);
+    const { intervalMs, maxBackoffMs, ...source } = repo;
+    const repository = new FleetRepository(source, this.logger);
+    this.fleetRepository = repository;
     const heads = new FleetHeads(this.workRedis, this.keys);
     const logger = this.logger.child({ component: 'repo-follower' });
-    this.linkHealth.loadRevisionsWith((revision) => policies.fleetAt(revision));
-    return new RepoFollower(repo, async (revision) => {
-      const fleet = await policies.fleetAt(revision);
+    this.linkHealth.loadRevisionsWith((revision) => repository.fleetAt(revision));
+    return new RepoFollower({ repository, ...(intervalMs ? { intervalMs } : {}), ...(maxBackoffMs ? { maxBackoffMs } : {}) }, async (revision) => {
+      const fleet = await repository.fleetAt(revision);
       await heads.publish({ revision, policy: rolloutPolicyOf(fleet), seenAt: Date.now() });
       this.linkHealth.setFleet(fleet, revision);
     }, logger);

@@ -25,7 +25,7 @@ describe('the fleet repository and webhook in the hub config', () => {
       }),
       env: {}, flags: {},
     });
-    expect(options.fleetRepo).toEqual({ url: 'https://git.example.com/fleet.git', branch: 'prod', cacheDir: '/var/lib/netfleet/fleet', auth: { token: 'git-token-value' } });
+    expect(options.fleetRepo).toEqual({ url: 'https://git.example.com/fleet.git', branch: 'prod', cacheDir: '/var/lib/netfleet/fleet', auth: { token: { file: join(dir, 'git-token') } } });
     expect(options.webhookSecret).toBe('webhook-secret-value');
   });
 
