@@ -1,6 +1,8 @@
 /**
- * The agent's git source: fetch the fleet repository over HTTP(S) into an on-disk cache,
- * poll the branch cheaply, and hand out revisions as {@link RepoReader}s.
+ * The git source of the agent and the hub: fetch the fleet repository over HTTP(S) (through
+ * the environment's proxy, following safe redirects) or SSH (deploy key, known_hosts) into
+ * an on-disk cache, poll the branch cheaply (protocol v2 `ls-refs`), and hand out revisions
+ * as {@link RepoReader}s.
  *
  * ```ts
  * const source = new GitSource({ url, branch: 'main', cacheDir: '/var/lib/netfleet/git',
