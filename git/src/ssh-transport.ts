@@ -81,6 +81,8 @@ export class SshTransport implements Transport {
         hint: 'Configure auth with sshKey (a deploy key file), or use the https:// URL with a token.',
       });
     }
+    // Calls are serialized: a connection still open is left over from a failed operation.
+    this.close();
     const knownHosts = await this.readKnownHosts();
     const client = new Client();
     this.open.add(client);
