@@ -22,3 +22,4 @@ export { SignatureRefusedError } from './signature-verifier.js';
 export type { SignatureStatus, SignatureVerification } from './signature-types.js';
 export type { SignatureFormat } from './commit-signature.js';
 export { parseRepositoryUrl, type RepositoryAddress } from './repository-url.js';
+export { LocalRevisions } from './local-revisions.js';
