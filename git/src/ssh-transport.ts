@@ -93,7 +93,9 @@ export class SshTransport implements Transport {
 
     const ready = new Promise<void>((resolve, reject) => {
       client.once('ready', resolve);
-      client.once('error', (error: Error & { level?: string }) => reject(this.connectionError(error, verdict)));
+      // ssh2 may report more than one error for one failure (e.g. a timeout, then the lost
+      // connection): the first one counts, and the listener stays so none goes unhandled.
+      client.on('error', (error: Error & { level?: string }) => reject(this.connectionError(error, verdict)));
     });
     try {
       client.connect({
@@ -174,6 +176,8 @@ export class SshTransport implements Transport {
         hint: 'Someone may be intercepting the connection, or the server\'s key changed: check the provider\'s published fingerprint before updating known_hosts.',
       });
     }
+    // No handshake within the timeout: as unreachable as a silent HTTP server.
+    if (error.level === 'client-timeout') return Object.assign(error, { code: 'ETIMEDOUT' });
     if (error.level === 'client-authentication') {
       return new GitSourceError(GitErrorCode.AuthFailed, `${displayUrl} refused the SSH key for user ${address.username}`, {
         hint: 'Check that the deploy key\'s public half is registered with read access to this repository, and that the URL\'s user name is right (usually git).',

@@ -1,10 +1,11 @@
 import { writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { dirname, join } from 'node:path';
 import { createLogger } from '@netfleet/shared';
-import { runGit, sshdAvailable, startSshGitServer, type SshGitServer } from '@netfleet/test';
+import { runGit, runTool, sshdAvailable, startSshGitServer, type SshGitServer } from '@netfleet/test';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GitErrorCode, GitSource, type GitSourceOptions } from './index.js';
-import { cleanups, fixture, readText, runCleanups, type Fixture } from './testing/fixture.js';
+import { cleanups, fixture, readText, runCleanups, tempDir, type Fixture } from './testing/fixture.js';
 
 afterEach(runCleanups);
 
@@ -89,5 +90,28 @@ describe.skipIf(!sshdAvailable())('over SSH with a deploy key (real sshd; .ci/ru
     await expect(sshSource({ url: sshd.url('missing') }).poll()).rejects.toMatchObject({
       code: GitErrorCode.NotFound, message: expect.stringContaining('Repository not found'),
     });
+  });
+});
+
+describe('over SSH to a server that never answers', () => {
+  it('gives up after the timeout, as unreachable', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => { sockets.push(socket); });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      silent.close(() => resolve());
+    }));
+    const { port } = silent.address() as AddressInfo;
+    const dir = await tempDir('netfleet-ssh-silent-');
+    await runTool('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'key')]);
+    await writeFile(join(dir, 'known_hosts'), '');
+    const agent = new GitSource({
+      url: `ssh://git@127.0.0.1:${port}/fleet.git`, cacheDir: join(dir, 'cache'), timeoutMs: 300,
+      auth: { sshKey: { file: join(dir, 'key') } }, knownHostsFile: join(dir, 'known_hosts'),
+      logger: createLogger({ name: 'test', level: 'silent' }),
+    });
+    cleanups.push(() => agent.close());
+    await expect(agent.poll()).rejects.toMatchObject({ code: GitErrorCode.Unreachable, transient: true });
   });
 });
