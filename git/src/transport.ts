@@ -10,7 +10,8 @@ export interface RefListing {
 
 /**
  * How the source reaches a server's `git-upload-pack`: smart HTTP(S) or SSH. Protocol v2 is
- * asked for and v0 spoken when the server does not answer with v2.
+ * asked for and v0 spoken when the server does not answer with v2. Calls come one at a time
+ * (GitSource serializes them), each reading its answer to the end before the next.
  */
 export interface Transport {
   /** The refs whose names start with `prefix` (protocol v2 `ls-refs`; v0 lists them all). */
