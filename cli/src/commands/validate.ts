@@ -7,8 +7,6 @@ import { printProblems } from './repo-problems.js';
 export const validateCommand: CliCommand = {
   define(command: Command): Command {
     return command
-      .name('validate')
-      .description('Check a fleet repository: syntax, schemas, references, and a render of every cluster')
       .requiredOption('--repo <dir>', 'fleet repository folder')
       .addHelpText('after', '\nExit codes: 0 valid, 1 problems found (all are listed), 2 bad usage.');
   },
