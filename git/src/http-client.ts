@@ -17,6 +17,8 @@ export interface GitHttpRequest {
   method: 'GET' | 'POST';
   headers: Record<string, string>;
   body?: Buffer;
+  /** Aborts the request and its response (a deadline, the agent stopping). */
+  signal?: AbortSignal;
 }
 
 /** One HTTP exchange: the answer's status and headers, and its body as a stream. */
@@ -53,13 +55,13 @@ export function createGitHttpClient(options: GitHttpClientOptions): GitHttpClien
     return agent;
   }
 
-  async function request({ url, method, headers, body }: GitHttpRequest): Promise<IncomingMessage> {
+  async function request({ url, method, headers, body, signal }: GitHttpRequest): Promise<IncomingMessage> {
     const https = url.startsWith('https:');
     const send = https ? httpsRequest : httpRequest;
     const requestHeaders = { 'User-Agent': USER_AGENT, ...headers, ...(body ? { 'Content-Length': String(body.byteLength) } : {}) };
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
       // The CA goes with each request too: a proxy agent passes it on to the TLS tunnel.
-      const req = send(url, { method, headers: requestHeaders, agent: agentFor(url, https), ...(https ? tlsOptions : {}) }, resolve);
+      const req = send(url, { method, headers: requestHeaders, agent: agentFor(url, https), signal, ...(https ? tlsOptions : {}) }, resolve);
       req.setTimeout(options.timeoutMs, () => req.destroy(Object.assign(new Error(`no response within ${options.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
       req.once('error', reject);
       req.end(body);

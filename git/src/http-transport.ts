@@ -39,12 +39,12 @@ export class HttpTransport implements Transport {
     this.base = url.replace(/\/+$/, '');
   }
 
-  async listRefs(prefix: string, credentials: LoadedCredentials): Promise<RefListing> {
+  async listRefs(prefix: string, credentials: LoadedCredentials, signal?: AbortSignal): Promise<RefListing> {
     try {
-      const advertisement = this.v2Advertisement ?? await this.discover(credentials);
+      const advertisement = this.v2Advertisement ?? await this.discover(credentials, signal);
       if (advertisement.version === 0) return { advertisement, refs: filterRefs(advertisement.refs, prefix) };
       this.v2Advertisement = advertisement;
-      const reader = await this.uploadPack(lsRefsRequest(prefix, advertisement), 2, credentials);
+      const reader = await this.uploadPack(lsRefsRequest(prefix, advertisement), 2, credentials, signal);
       return { advertisement, refs: await readLsRefs(reader) };
     } catch (error) {
       this.v2Advertisement = undefined;
@@ -52,7 +52,7 @@ export class HttpTransport implements Transport {
     }
   }
 
-  async uploadPack(request: Buffer, version: ProtocolVersion, credentials: LoadedCredentials): Promise<PktLineReader> {
+  async uploadPack(request: Buffer, version: ProtocolVersion, credentials: LoadedCredentials, signal?: AbortSignal): Promise<PktLineReader> {
     const response = await this.http.request({
       url: `${this.base}/git-upload-pack`,
       method: 'POST',
@@ -63,6 +63,7 @@ export class HttpTransport implements Transport {
         Accept: 'application/x-git-upload-pack-result',
       },
       body: request,
+      signal,
     });
     await expectGitAnswer(response, 'application/x-git-upload-pack-result');
     return new PktLineReader(response);
@@ -73,11 +74,11 @@ export class HttpTransport implements Transport {
   }
 
   /** GET the advertisement, following redirects; protocol v2 is asked for. */
-  private async discover(credentials: LoadedCredentials): Promise<Advertisement> {
+  private async discover(credentials: LoadedCredentials, signal: AbortSignal | undefined): Promise<Advertisement> {
     let url = new URL(`${this.base}${DISCOVERY_PATH}`);
     const withCredentials = Object.keys(credentials.headers).length > 0;
     for (let redirects = 0; ; redirects++) {
-      const response = await this.http.request({ url: url.href, method: 'GET', headers: { ...credentials.headers, ...V2_HEADER } });
+      const response = await this.http.request({ url: url.href, method: 'GET', headers: { ...credentials.headers, ...V2_HEADER }, signal });
       const location = response.headers.location;
       if (!REDIRECT_STATUSES.has(response.statusCode ?? 0) || location === undefined) {
         await expectGitAnswer(response, 'application/x-git-upload-pack-advertisement');

@@ -5,7 +5,7 @@ import type { ObjectStore } from './object-store.js';
 import { ProtocolError } from './pkt-line.js';
 import { RemoteCommandError } from './ssh-transport.js';
 import type { Transport } from './transport.js';
-import { readResult, uploadPackRequest } from './upload-pack.js';
+import { PackFileWriter, readResult, uploadPackRequest, type UploadPackResult } from './upload-pack.js';
 
 /** What every request to the remote needs. */
 export interface RemoteContext {
@@ -14,6 +14,10 @@ export interface RemoteContext {
   url: string;
   branch: string;
   credentials: LoadedCredentials;
+  /** A pack longer than this is refused while it arrives. */
+  maxPackBytes: number;
+  /** Aborts the fetch (its requests and the indexing of its pack). */
+  signal?: AbortSignal;
 }
 
 /** Local ref that records the branch head last fetched into the cache. */
@@ -46,7 +50,8 @@ export async function fetchBranch(remote: RemoteContext, store: ObjectStore, opt
   }
   const tracked = await store.readRef(trackingRef(remote.branch));
   const shallows = await store.readShallow();
-  const result = await describeFailure(remote, async () => {
+  let result: UploadPackResult = { packReceived: false, shallow: [], unshallow: [] };
+  await describeFailure(remote, () => store.receivePack(remote.url, async (packFile) => {
     const request = uploadPackRequest({
       want: head,
       // The last fetched head is offered as a "have": only objects new since then come.
@@ -55,12 +60,15 @@ export async function fetchBranch(remote: RemoteContext, store: ObjectStore, opt
       depth: options.depth,
       relative: options.relative,
     }, advertisement);
-    return readResult(await remote.transport.uploadPack(request, advertisement.version, remote.credentials));
-  });
-  if (result.pack) {
-    const pack = result.pack;
-    await describeFailure(remote, () => store.addPack(pack));
-  }
+    const reader = await remote.transport.uploadPack(request, advertisement.version, remote.credentials, remote.signal);
+    const pack = new PackFileWriter({ url: remote.url, packFile, maxPackBytes: remote.maxPackBytes });
+    try {
+      result = await readResult(reader, pack, remote.url);
+    } finally {
+      await pack.close();
+    }
+    return result.packReceived;
+  }, { signal: remote.signal, mustHold: options.relative ? undefined : head }));
   for (const oid of result.shallow) shallows.add(oid);
   for (const oid of result.unshallow) shallows.delete(oid);
   await store.writeShallow(shallows);
@@ -70,7 +78,7 @@ export async function fetchBranch(remote: RemoteContext, store: ObjectStore, opt
 
 async function listBranch(remote: RemoteContext) {
   const fullRef = `refs/heads/${remote.branch}`;
-  const { refs, advertisement } = await describeFailure(remote, () => remote.transport.listRefs(fullRef, remote.credentials));
+  const { refs, advertisement } = await describeFailure(remote, () => remote.transport.listRefs(fullRef, remote.credentials, remote.signal));
   const head = refs.get(fullRef);
   if (!head) throw branchMissing(remote);
   return { head, advertisement };

@@ -42,8 +42,8 @@ export class SshTransport implements Transport {
 
   constructor(private readonly options: SshTransportOptions) {}
 
-  async listRefs(prefix: string, credentials: LoadedCredentials): Promise<RefListing> {
-    const session = await this.start(credentials);
+  async listRefs(prefix: string, credentials: LoadedCredentials, signal?: AbortSignal): Promise<RefListing> {
+    const session = await this.start(credentials, signal);
     const { advertisement, channel, reader } = session;
     if (advertisement.version === 0) {
       // A flush-pkt instead of wants ends a v0 conversation cleanly.
@@ -54,8 +54,8 @@ export class SshTransport implements Transport {
     return { advertisement, refs: await this.failing(channel, readLsRefs(reader)) };
   }
 
-  async uploadPack(request: Buffer, version: ProtocolVersion, credentials: LoadedCredentials): Promise<PktLineReader> {
-    const { advertisement, channel, reader } = await this.start(credentials);
+  async uploadPack(request: Buffer, version: ProtocolVersion, credentials: LoadedCredentials, signal?: AbortSignal): Promise<PktLineReader> {
+    const { advertisement, channel, reader } = await this.start(credentials, signal);
     if (advertisement.version !== version) {
       channel.close();
       throw new GitSourceError(GitErrorCode.GarbageResponse, `${this.options.displayUrl} changed its protocol version between two requests`, {
@@ -72,8 +72,8 @@ export class SshTransport implements Transport {
     this.open.clear();
   }
 
-  /** Connect, run git-upload-pack and read its advertisement. */
-  private async start(credentials: LoadedCredentials): Promise<Session> {
+  /** Connect, run git-upload-pack and read its advertisement; `signal` ends the connection. */
+  private async start(credentials: LoadedCredentials, signal: AbortSignal | undefined): Promise<Session> {
     const { address, timeoutMs } = this.options;
     const key = credentials.sshKey;
     if (!key) {
@@ -88,8 +88,12 @@ export class SshTransport implements Transport {
     this.open.add(client);
     client.on('close', () => this.open.delete(client));
     let verdict: ReturnType<KnownHosts['verify']> | undefined;
+    signal?.throwIfAborted();
     const socket = connectTcp({ host: address.host, port: address.port });
     socket.setTimeout(timeoutMs, () => socket.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+    const abort = () => socket.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    signal?.addEventListener('abort', abort, { once: true });
+    socket.once('close', () => signal?.removeEventListener('abort', abort));
 
     const ready = new Promise<void>((resolve, reject) => {
       client.once('ready', resolve);

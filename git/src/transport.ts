@@ -15,9 +15,12 @@ export interface RefListing {
  */
 export interface Transport {
   /** The refs whose names start with `prefix` (protocol v2 `ls-refs`; v0 lists them all). */
-  listRefs(prefix: string, credentials: LoadedCredentials): Promise<RefListing>;
-  /** Send one upload-pack request, built for `version`, and return the answer's pkt-lines. */
-  uploadPack(request: Buffer, version: ProtocolVersion, credentials: LoadedCredentials): Promise<PktLineReader>;
+  listRefs(prefix: string, credentials: LoadedCredentials, signal?: AbortSignal): Promise<RefListing>;
+  /**
+   * Send one upload-pack request, built for `version`, and return the answer's pkt-lines.
+   * `signal` aborts the connection, also while the answer is being read.
+   */
+  uploadPack(request: Buffer, version: ProtocolVersion, credentials: LoadedCredentials, signal?: AbortSignal): Promise<PktLineReader>;
   /** Free pooled connections. */
   close(): void;
 }

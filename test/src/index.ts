@@ -1,4 +1,5 @@
 export { freePort } from './free-port.js';
+export { selfSignedCertificate } from './tls.js';
 export { deleteKeysWithPrefix, startRedis, sharedRedis, type PrivateRedis, type SharedRedis, type StartRedisOptions } from './redis.js';
 export { startRedisCluster, type PrivateRedisCluster } from './redis-cluster.js';
 export {
@@ -21,3 +22,7 @@ export type { ErrorFault, KubeFaults } from './kube/faults.js';
 export type { TokenGrants } from './kube/auth.js';
 export { startConnectProxy, startRedirectFront, type HttpFront } from './http-front.js';
 export { sshdAvailable, startSshGitServer, type SshGitServer, type SshKeyPair } from './ssh-git-server.js';
+export {
+  startHostileGitFront, uploadPackResult, pktLine, FLUSH_PKT, type HostileGitFront, type UploadPackAnswer,
+} from './hostile-git-front.js';
+export * from './crafted-pack.js';
