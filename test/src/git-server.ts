@@ -119,8 +119,7 @@ export async function startGitServer(options: StartGitServerOptions = {}): Promi
       responseBytes: 0,
     };
     requests.push(entry);
-    res.on('finish', () => { entry.status = res.statusCode; });
-    countBodyBytes(res, entry);
+    recordResponse(res, entry);
 
     let injected = faults.all;
     if (faults.next && applies(faults.next, entry.method)) {
@@ -227,7 +226,13 @@ function authenticate(req: IncomingMessage, auth: GitServerAuth | undefined): st
   return username === auth.username && password === auth.password ? username : null;
 }
 
-function countBodyBytes(res: ServerResponse, entry: GitRequestLogEntry): void {
+/** Log the status as the head goes out (a client may act on it before the body ends), and count body bytes. */
+function recordResponse(res: ServerResponse, entry: GitRequestLogEntry): void {
+  const writeHead = res.writeHead.bind(res);
+  res.writeHead = ((status: number, ...rest: unknown[]) => {
+    entry.status = status;
+    return (writeHead as (...args: unknown[]) => ServerResponse)(status, ...rest);
+  }) as typeof res.writeHead;
   const write = res.write.bind(res);
   res.write = ((chunk: unknown, ...rest: unknown[]) => {
     if (typeof chunk === 'string' || Buffer.isBuffer(chunk)) entry.responseBytes += Buffer.byteLength(chunk);
