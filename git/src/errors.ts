@@ -19,7 +19,7 @@ export enum GitErrorCode {
   RedirectRefused = 'AGENT_GIT_REDIRECT_REFUSED',
   /** The server answered with a 5xx or 429. */
   ServerError = 'AGENT_GIT_SERVER_ERROR',
-  /** The server answered with something that is not the git smart-HTTP protocol. */
+  /** The server answered with something that is not the git protocol (smart HTTP or over SSH). */
   GarbageResponse = 'AGENT_GIT_GARBAGE_RESPONSE',
   /** A requested revision is not on the branch within the deepening limit. */
   RevisionNotFound = 'AGENT_GIT_REVISION_NOT_FOUND',
