@@ -2,11 +2,15 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { parseRepositoryUrl } from '@netfleet/git';
 import { AgentConfigError } from '../errors.js';
 
 /** Everything `netfleet agent` can be told, from flags, the environment or a config file. */
 export interface AgentOptions {
-  /** The fleet repository: an `https://` (or `http://`) URL, or a local directory. */
+  /**
+   * The fleet repository: an `https://` (or `http://`) URL, an SSH URL (`ssh://git@host/org/repo.git`
+   * or `git@host:org/repo.git`), or a local directory.
+   */
   repo: string;
   /**
    * Branch to follow (git repositories only).
@@ -68,6 +72,12 @@ export interface AgentOptions {
   gitTokenFile?: string;
   /** PEM file of extra CA certificates for the git server. */
   gitCaFile?: string;
+  /** SSH repositories: file holding the private deploy key (OpenSSH or PEM). */
+  gitSshKeyFile?: string;
+  /** SSH repositories: file holding the deploy key's passphrase, when the key is encrypted. */
+  gitSshPassphraseFile?: string;
+  /** SSH repositories: known_hosts file that must hold the server's host key (never trusted on first use). */
+  gitSshKnownHostsFile?: string;
   /**
    * Commit signature verification.
    * @defaultValue 'off'
@@ -132,6 +142,8 @@ export const ENV_NAMES: Record<keyof AgentOptions, string> = {
   interval: 'NETFLEET_INTERVAL', retryInterval: 'NETFLEET_RETRY_INTERVAL', resyncInterval: 'NETFLEET_RESYNC_INTERVAL',
   driftMode: 'NETFLEET_DRIFT_MODE', pruneLimit: 'NETFLEET_PRUNE_LIMIT', healthTimeout: 'NETFLEET_HEALTH_TIMEOUT',
   listen: 'NETFLEET_LISTEN', gitTokenFile: 'NETFLEET_GIT_TOKEN_FILE', gitCaFile: 'NETFLEET_GIT_CA_FILE',
+  gitSshKeyFile: 'NETFLEET_GIT_SSH_KEY_FILE', gitSshPassphraseFile: 'NETFLEET_GIT_SSH_PASSPHRASE_FILE',
+  gitSshKnownHostsFile: 'NETFLEET_GIT_SSH_KNOWN_HOSTS_FILE',
   verify: 'NETFLEET_VERIFY', trustedKeys: 'NETFLEET_TRUSTED_KEYS',
   hubCredentials: 'NETFLEET_HUB_CREDENTIALS', hubUrl: 'NETFLEET_HUB_URL', spoolDir: 'NETFLEET_SPOOL_DIR',
   linkInterval: 'NETFLEET_LINK_INTERVAL', linkStaleAfter: 'NETFLEET_LINK_STALE_AFTER', linkProbes: 'NETFLEET_LINK_PROBES',
@@ -235,6 +247,14 @@ function checkOptions(raw: Record<string, unknown>): AgentOptions {
   if (gitTokenFile) options.gitTokenFile = gitTokenFile;
   const gitCaFile = text('gitCaFile');
   if (gitCaFile) options.gitCaFile = gitCaFile;
+  for (const key of ['gitSshKeyFile', 'gitSshPassphraseFile', 'gitSshKnownHostsFile'] as const) {
+    const value = text(key);
+    if (value) options[key] = value;
+  }
+  if (parseRepositoryUrl(options.repo)?.kind === 'ssh' && (!options.gitSshKeyFile || !options.gitSshKnownHostsFile)) {
+    throw new AgentConfigError(`repo ${options.repo} is an SSH URL: it needs a deploy key and the server's host key`,
+      'pass --git-ssh-key-file and --git-ssh-known-hosts-file (a known_hosts line from ssh-keyscan, checked against the fingerprint your git host publishes)');
+  }
   const linkProbeCaFile = text('linkProbeCaFile');
   if (linkProbeCaFile) options.linkProbeCaFile = linkProbeCaFile;
   options.spoolDir = text('spoolDir')!;
@@ -245,7 +265,7 @@ function checkOptions(raw: Record<string, unknown>): AgentOptions {
     if (!hubCredentials) throw new AgentConfigError('hubUrl needs the cluster\'s credentials', 'pass --hub-credentials with --hub-url');
     options.hubCredentials = hubCredentials;
     if (!/^https?:\/\//.test(hubUrl)) throw new AgentConfigError(`option hubUrl is "${hubUrl}"; expected an http:// or https:// URL`, `fix --hub-url or ${ENV_NAMES.hubUrl}`);
-    if (!/^https?:\/\//.test(options.repo)) throw new AgentConfigError('hubUrl needs a git repository URL for repo: a local directory cannot apply an assigned revision', 'pass an https:// URL with --repo, or drop --hub-url');
+    if (!parseRepositoryUrl(options.repo)) throw new AgentConfigError('hubUrl needs a git repository URL for repo: a local directory cannot apply an assigned revision', 'pass an https:// or SSH URL with --repo, or drop --hub-url');
     options.hubUrl = hubUrl;
   }
   if (options.verify === 'enforce' && options.trustedKeys.length === 0) {

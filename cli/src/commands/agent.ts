@@ -14,7 +14,7 @@ export const agentCommand: CliCommand = {
   define(command: Command): Command {
     return command
       .option('--config <file>', 'YAML file with any of the options below (camelCase keys)')
-      .option('--repo <url|dir>', 'fleet repository: https URL or local directory (NETFLEET_REPO)')
+      .option('--repo <url|dir>', 'fleet repository: https or SSH URL, or local directory (NETFLEET_REPO)')
       .option('--branch <name>', 'branch to follow (default main)')
       .option('--cluster <name>', 'this cluster\'s name in the fleet (NETFLEET_CLUSTER)')
       .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG / ~/.kube/config)')
@@ -30,6 +30,9 @@ export const agentCommand: CliCommand = {
       .option('--listen <host:port>', 'address of /healthz, /readyz and /metrics (default 0.0.0.0:8080)')
       .option('--git-token-file <file>', 'file holding the git access token')
       .option('--git-ca-file <file>', 'PEM file of CA certificates for the git server')
+      .option('--git-ssh-key-file <file>', 'SSH repositories: file holding the private deploy key')
+      .option('--git-ssh-passphrase-file <file>', 'SSH repositories: file holding the deploy key\'s passphrase')
+      .option('--git-ssh-known-hosts-file <file>', 'SSH repositories: known_hosts file with the server\'s host key (required)')
       .option('--verify <mode>', 'commit signature verification: off | warn | enforce (default off)')
       .option('--trusted-key <file>', 'trusted OpenPGP or SSH public key file (repeatable)', collect)
       .option('--hub-credentials <file>', 'credentials file written by netfleet register')
