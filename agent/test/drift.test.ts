@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Action, SyncReason, type DriftItem, type KubeObject } from '@netfleet/shared';
+import { DKP_REFERENCE_SKIP, dkpReferencePresent } from '@netfleet/test';
 import type { KubeApiServer } from '@netfleet/test/kube/server';
 import { clientFor, eventually, startCluster } from './harness.js';
 import { quietLogger, reconcilerFor, startFleetRepo, type FleetRepo } from './fleet.js';
@@ -56,7 +57,8 @@ detected = [];
 corrected = [];
 
 describe('when nothing changed after the sync', () => {
-  it('reports no drift after a full resync, though the server defaulted fields the repository does not set', async () => {
+  // DKP's IngressNginxController CRD defaults fields; netfleet's own definitions default none.
+  it.skipIf(!dkpReferencePresent())(`reports no drift after a full resync, though the server defaulted fields the repository does not set${DKP_REFERENCE_SKIP}`, async () => {
     await detector.resync();
     await detector.idle();
     expect(detector.items).toEqual([]);
@@ -121,9 +123,9 @@ describe('when another field manager sets fields netfleet does not manage', () =
     expect(entry).toEqual({ subject: expect.anything(), action: Action.Unchanged });
     expect(result.message ?? '').not.toContain('IngressNginxController__public');
     expect(((await client.get(publicIngress))!.spec as { minReplicas: number }).minReplicas).toBe(7);
-    // The alert-policy policy changed by another manager is a conflict the sync reports.
-    expect(result.reason).toBe(SyncReason.ConflictDetected);
-    expect(result.message).toContain('payments-external-hsm');
+    // The alert-policy policy changed by another manager is drift the sync reports, not a failure.
+    expect(result.reason).toBe(SyncReason.Succeeded);
+    expect(result.message).toContain('payments-external-hsm: drift left in place (drift: alert)');
   });
 });
 

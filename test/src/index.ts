@@ -1,4 +1,5 @@
 export { freePort } from './free-port.js';
+export { selfSignedCertificate } from './tls.js';
 export { deleteKeysWithPrefix, startRedis, sharedRedis, type PrivateRedis, type SharedRedis, type StartRedisOptions } from './redis.js';
 export { startRedisCluster, type PrivateRedisCluster } from './redis-cluster.js';
 export {

@@ -45,6 +45,10 @@ export function gitFleetSource(git: GitSource, metrics?: AgentMetrics): PolledSo
         stop?.();
       }
     },
+    async fetchRevision(revision): Promise<FetchedRevision> {
+      const snapshot = await git.snapshot(revision);
+      return { revision: snapshot.revision, reader: snapshot.reader };
+    },
   };
 }
 
