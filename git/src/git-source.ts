@@ -5,6 +5,7 @@ import { loadCredentials } from './credentials.js';
 import { GitErrorCode, GitSourceError } from './errors.js';
 import { createGitHttpClient, type GitHttpClient } from './http-client.js';
 import { resolveGitSourceOptions, type GitSourceOptions, type ResolvedGitSourceOptions } from './options.js';
+import { isObjectId } from './object-format.js';
 import { ObjectStore } from './object-store.js';
 import { fetchBranch, remoteBranchHead, trackingRef, type RemoteContext } from './remote.js';
 import type { SignatureVerification } from './signature-types.js';
@@ -39,7 +40,6 @@ export interface Snapshot {
   signature: SignatureVerification | undefined;
 }
 
-const FULL_SHA = /^[0-9a-f]{40}$/;
 /** First deepening step when looking for an older revision; each next step doubles. */
 const FIRST_DEEPEN_STEP = 16;
 /** Packs in the cache beyond which it is rebuilt. */
@@ -102,7 +102,7 @@ export class GitSource {
    */
   snapshot(revision?: string, options: FetchCallOptions = {}): Promise<Snapshot> {
     return this.serialized(options.signal, async (signal) => {
-      if (revision !== undefined && !FULL_SHA.test(revision)) {
+      if (revision !== undefined && !isObjectId(revision)) {
         throw new GitSourceError(GitErrorCode.RevisionNotFound, `Revision "${revision}" is not a full commit sha`, {
           hint: 'Give the 40-character hexadecimal commit id.',
         });

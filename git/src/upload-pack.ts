@@ -1,6 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { GitErrorCode, GitSourceError } from './errors.js';
 import type { GitHttpClient } from './http-client.js';
+import { isObjectId } from './object-format.js';
 
 /** The server answered with an HTTP error status. */
 export class HttpStatusError extends Error {
@@ -87,8 +88,6 @@ export async function requestPack(http: GitHttpClient, request: UploadPackReques
   }
 }
 
-const OBJECT_ID = /^[0-9a-f]{40}$/;
-
 async function readResult(reader: PktLineReader, pack: PackFileWriter, url: string): Promise<UploadPackResult> {
   const result: UploadPackResult = { packReceived: false, shallow: [], unshallow: [] };
   for (;;) {
@@ -114,7 +113,7 @@ async function readResult(reader: PktLineReader, pack: PackFileWriter, url: stri
 
 /** A shallow/unshallow id goes into the shallow file and the next request: only a full id may. */
 function objectId(value: string, line: string, url: string): string {
-  if (OBJECT_ID.test(value)) return value;
+  if (isObjectId(value)) return value;
   throw new GitSourceError(GitErrorCode.InvalidPack, `${url} sent an invalid shallow line "${printable(line)}" (expected 40 hexadecimal digits)`, {
     hint: 'The server or something on the path to it sent corrupt or forged data; nothing was stored and the last good revision stays applied.',
   });
