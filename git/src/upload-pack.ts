@@ -1,6 +1,6 @@
-import { open, type FileHandle } from 'node:fs/promises';
 import { GitErrorCode, GitSourceError } from './errors.js';
 import type { GitHttpClient } from './http-client.js';
+import { IncomingPackFile } from './incoming-pack-file.js';
 import { isObjectId } from './object-format.js';
 
 /** The server answered with an HTTP error status. */
@@ -80,7 +80,7 @@ export async function requestPack(http: GitHttpClient, request: UploadPackReques
   if (contentType !== 'application/x-git-upload-pack-result') {
     throw new ProtocolError(`unexpected content type "${contentType}" for git-upload-pack`);
   }
-  const pack = new PackFileWriter(request);
+  const pack = new IncomingPackFile(request.packFile, request.maxPackBytes, request.url);
   try {
     return await readResult(new PktLineReader(response.body ?? emptyBody()), pack, request.url);
   } finally {
@@ -88,7 +88,7 @@ export async function requestPack(http: GitHttpClient, request: UploadPackReques
   }
 }
 
-async function readResult(reader: PktLineReader, pack: PackFileWriter, url: string): Promise<UploadPackResult> {
+async function readResult(reader: PktLineReader, pack: IncomingPackFile, url: string): Promise<UploadPackResult> {
   const result: UploadPackResult = { packReceived: false, shallow: [], unshallow: [] };
   for (;;) {
     const packet = await reader.next();
@@ -128,50 +128,6 @@ function serverReported(url: string, message: string): GitSourceError {
 /** Server text in one line of printable characters, bounded, for messages and logs. */
 function printable(text: string): string {
   return text.trim().replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
-}
-
-/** Bytes written to the pack file at once. */
-const WRITE_BUFFER_BYTES = 1024 * 1024;
-
-/** Streams the pack to its file as it arrives, refusing it once it passes `maxPackBytes`. */
-class PackFileWriter {
-  private handle: FileHandle | undefined;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  private written = 0;
-
-  constructor(private readonly request: UploadPackRequest) {}
-
-  async write(data: Buffer): Promise<void> {
-    if (this.written + this.pendingBytes + data.length > this.request.maxPackBytes) {
-      throw new GitSourceError(GitErrorCode.TooLarge, `${this.request.url} sent a pack larger than the limit of ${this.request.maxPackBytes} bytes`, {
-        hint: 'Keep large files out of the fleet repository, or raise maxPackBytes if the cache volume has room.',
-      });
-    }
-    this.handle ??= await open(this.request.packFile, 'w');
-    // Packets are 64 KiB at most: copy them out of the reader's buffer and write in batches.
-    this.pending.push(Buffer.from(data));
-    this.pendingBytes += data.length;
-    if (this.pendingBytes >= WRITE_BUFFER_BYTES) await this.flush();
-  }
-
-  async close(): Promise<void> {
-    try {
-      if (this.pendingBytes > 0) await this.flush();
-    } finally {
-      await this.handle?.close();
-      this.handle = undefined;
-    }
-  }
-
-  private async flush(): Promise<void> {
-    if (!this.handle) return;
-    const data = Buffer.concat(this.pending);
-    this.pending = [];
-    this.pendingBytes = 0;
-    await this.handle.write(data);
-    this.written += data.length;
-  }
 }
 
 const FLUSH = Buffer.from('0000');
