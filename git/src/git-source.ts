@@ -6,6 +6,7 @@ import { GitErrorCode, GitSourceError } from './errors.js';
 import { createGitHttpClient } from './http-client.js';
 import { HttpTransport } from './http-transport.js';
 import { resolveGitSourceOptions, type GitSourceOptions, type ResolvedGitSourceOptions } from './options.js';
+import { isObjectId } from './object-format.js';
 import { ObjectStore } from './object-store.js';
 import { fetchBranch, remoteBranchHead, trackingRef, type RemoteContext } from './remote.js';
 import type { SignatureVerification } from './signature-types.js';
@@ -42,7 +43,6 @@ export interface Snapshot {
   signature: SignatureVerification | undefined;
 }
 
-const FULL_SHA = /^[0-9a-f]{40}$/;
 /** First deepening step when looking for an older revision; each next step doubles. */
 const FIRST_DEEPEN_STEP = 16;
 /** Packs in the cache beyond which it is rebuilt. */
@@ -106,7 +106,7 @@ export class GitSource {
    */
   snapshot(revision?: string, options: FetchCallOptions = {}): Promise<Snapshot> {
     return this.serialized(options.signal, async (signal) => {
-      if (revision !== undefined && !FULL_SHA.test(revision)) {
+      if (revision !== undefined && !isObjectId(revision)) {
         throw new GitSourceError(GitErrorCode.RevisionNotFound, `Revision "${revision}" is not a full commit sha`, {
           hint: 'Give the 40-character hexadecimal commit id.',
         });

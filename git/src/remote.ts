@@ -5,7 +5,8 @@ import type { ObjectStore } from './object-store.js';
 import { ProtocolError } from './pkt-line.js';
 import { RemoteCommandError } from './ssh-transport.js';
 import type { Transport } from './transport.js';
-import { PackFileWriter, readResult, uploadPackRequest, type UploadPackResult } from './upload-pack.js';
+import { IncomingPackFile } from './incoming-pack-file.js';
+import { readResult, uploadPackRequest, type UploadPackResult } from './upload-pack.js';
 
 /** What every request to the remote needs. */
 export interface RemoteContext {
@@ -61,7 +62,7 @@ export async function fetchBranch(remote: RemoteContext, store: ObjectStore, opt
       relative: options.relative,
     }, advertisement);
     const reader = await remote.transport.uploadPack(request, advertisement.version, remote.credentials, remote.signal);
-    const pack = new PackFileWriter({ url: remote.url, packFile, maxPackBytes: remote.maxPackBytes });
+    const pack = new IncomingPackFile(packFile, remote.maxPackBytes, remote.url);
     try {
       result = await readResult(reader, pack, remote.url);
     } finally {

@@ -1,6 +1,7 @@
-import { open, type FileHandle } from 'node:fs/promises';
 import { v2CommandHeader, CLIENT_AGENT, type Advertisement } from './advertisement.js';
 import { GitErrorCode, GitSourceError } from './errors.js';
+import type { IncomingPackFile } from './incoming-pack-file.js';
+import { isObjectId } from './object-format.js';
 import { DELIM_PACKET, FLUSH, FLUSH_PACKET, DELIM, pktLine, ProtocolError, type PktLineReader } from './pkt-line.js';
 
 /** One fetch request: the branch head wanted, how deep, and what the client has. */
@@ -77,7 +78,7 @@ const V2_SECTIONS = new Set(['acknowledgments', 'shallow-info', 'wanted-refs', '
  * Stream the pack from the side-band into `pack`, and collect the shallow updates
  * (v0 and v2 answers).
  */
-export async function readResult(reader: PktLineReader, pack: PackFileWriter, url: string): Promise<UploadPackResult> {
+export async function readResult(reader: PktLineReader, pack: IncomingPackFile, url: string): Promise<UploadPackResult> {
   const result: UploadPackResult = { packReceived: false, shallow: [], unshallow: [] };
   for (;;) {
     const packet = await reader.next();
@@ -101,11 +102,9 @@ export async function readResult(reader: PktLineReader, pack: PackFileWriter, ur
   return result;
 }
 
-const OBJECT_ID = /^[0-9a-f]{40}$/;
-
 /** A shallow/unshallow id goes into the shallow file and the next request: only a full id may. */
 function objectId(value: string, line: string, url: string): string {
-  if (OBJECT_ID.test(value)) return value;
+  if (isObjectId(value)) return value;
   throw new GitSourceError(GitErrorCode.InvalidPack, `${url} sent an invalid shallow line "${printable(line)}" (expected 40 hexadecimal digits)`, {
     hint: 'The server or something on the path to it sent corrupt or forged data; nothing was stored and the last good revision stays applied.',
   });
@@ -122,56 +121,3 @@ function printable(text: string): string {
   return text.trim().replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
 }
 
-/** Bytes written to the pack file at once. */
-const WRITE_BUFFER_BYTES = 1024 * 1024;
-
-/** Where a pack goes as it arrives, and how long it may be. */
-export interface PackDestination {
-  /** The repository URL, for messages. */
-  url: string;
-  /** The pack file (created only when the server sends a pack). */
-  packFile: string;
-  /** A response carrying a longer pack is cut off and refused. */
-  maxPackBytes: number;
-}
-
-/** Streams the pack to its file as it arrives, refusing it once it passes `maxPackBytes`. */
-export class PackFileWriter {
-  private handle: FileHandle | undefined;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  private written = 0;
-
-  constructor(private readonly destination: PackDestination) {}
-
-  async write(data: Buffer): Promise<void> {
-    if (this.written + this.pendingBytes + data.length > this.destination.maxPackBytes) {
-      throw new GitSourceError(GitErrorCode.TooLarge, `${this.destination.url} sent a pack larger than the limit of ${this.destination.maxPackBytes} bytes`, {
-        hint: 'Keep large files out of the fleet repository, or raise maxPackBytes if the cache volume has room.',
-      });
-    }
-    this.handle ??= await open(this.destination.packFile, 'w');
-    // Packets are 64 KiB at most: copy them out of the reader's buffer and write in batches.
-    this.pending.push(Buffer.from(data));
-    this.pendingBytes += data.length;
-    if (this.pendingBytes >= WRITE_BUFFER_BYTES) await this.flush();
-  }
-
-  async close(): Promise<void> {
-    try {
-      if (this.pendingBytes > 0) await this.flush();
-    } finally {
-      await this.handle?.close();
-      this.handle = undefined;
-    }
-  }
-
-  private async flush(): Promise<void> {
-    if (!this.handle) return;
-    const data = Buffer.concat(this.pending);
-    this.pending = [];
-    this.pendingBytes = 0;
-    await this.handle.write(data);
-    this.written += data.length;
-  }
-}
