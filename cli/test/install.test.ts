@@ -1,0 +1,94 @@
+/**
+ * `netfleet install agent`: the exported manifests, the kustomize base in deploy/agent that
+ * must build the same objects, and the apply to a cluster (the API test server).
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './io.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const run = promisify(execFile);
+
+/** The inputs the kustomize base's placeholders stand for. */
+export const PLACEHOLDER_ARGS = [
+  'install', 'agent', '--cluster', 'eu-fra-1', '--repo', 'https://git.example.com/platform/fleet.git',
+  '--hub-url', 'https://hub.example.com', '--git-token-file', 'git-token', '--manifest-kinds', 'configmaps',
+];
+
+interface Manifest { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }
+
+const byIdentity = (objects: Manifest[]) => [...objects].sort((a, b) =>
+  `${a.kind}/${a.metadata.namespace ?? ''}/${a.metadata.name}`.localeCompare(`${b.kind}/${b.metadata.namespace ?? ''}/${b.metadata.name}`));
+
+async function exported(...extra: string[]): Promise<Manifest[]> {
+  const { code, out, err } = await runCli(...PLACEHOLDER_ARGS, '--export', '-o', 'json', ...extra);
+  expect({ code, err }).toEqual({ code: 0, err: '' });
+  return (JSON.parse(out) as { items: Manifest[] }).items;
+}
+
+describe('netfleet install agent --export', () => {
+  it('prints the objects the kustomize base deploy/agent builds, for the same inputs', async () => {
+    const { stdout } = await run('kubectl', ['kustomize', join(ROOT, 'deploy', 'agent')]);
+    const built = parseAllDocuments(stdout).map((document) => document.toJS() as Manifest);
+    expect(byIdentity(await exported())).toEqual(byIdentity(built));
+  });
+
+  it('prints YAML for kubectl apply with the same objects, the Secrets only as comments with how to create them', async () => {
+    const { code, out } = await runCli(...PLACEHOLDER_ARGS, '--export');
+    expect(code).toBe(0);
+    const documents = parseAllDocuments(out).map((document) => document.toJS() as Manifest);
+    expect(documents).toEqual(await exported());
+    expect(documents.map((object) => object.kind)).not.toContain('Secret');
+    expect(out).toContain('# Create these Secrets yourself');
+    expect(out).toContain('kubectl -n netfleet-system create secret generic netfleet-git --from-file=token=./git-token');
+    expect(out).toContain('kubectl -n netfleet-system create secret generic netfleet-hub --from-file=credentials.json');
+    expect(out).toMatch(/# No PodDisruptionBudget: the agent runs one replica/);
+  });
+
+  it('builds a restricted Deployment with probes on the listen port and resources', async () => {
+    const deployment = (await exported('--namespace', 'fleet-agent', '--image', 'registry.example.com/netfleet:1.2.3'))
+      .find((object) => object.kind === 'Deployment') as unknown as {
+      metadata: { namespace: string };
+      spec: { replicas: number; template: { spec: { securityContext: object; containers: Record<string, unknown>[] } } };
+    };
+    const [container] = deployment.spec.template.spec.containers;
+    expect(deployment.metadata.namespace).toBe('fleet-agent');
+    expect(deployment.spec.replicas).toBe(1);
+    expect(deployment.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(container).toMatchObject({
+      image: 'registry.example.com/netfleet:1.2.3',
+      ports: [{ name: 'http', containerPort: 8080 }],
+      livenessProbe: { httpGet: { path: '/healthz', port: 'http' } },
+      readinessProbe: { httpGet: { path: '/readyz', port: 'http' } },
+      resources: { requests: { cpu: expect.any(String) as string, memory: expect.any(String) as string }, limits: { memory: expect.any(String) as string } },
+      securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+    });
+  });
+
+  it('mounts an SSH deploy key and known_hosts instead of a token with --ssh-key-file', async () => {
+    const { code, out } = await runCli('install', 'agent', '--cluster', 'c1', '--repo', 'ssh://git@git.example.com/fleet.git', '--ssh-key-file', 'key', '--export', '-o', 'json');
+    expect(code).toBe(0);
+    const deployment = (JSON.parse(out) as { items: { kind: string; spec?: { template: { spec: { containers: { args: string[] }[] } } } }[] }).items
+      .find((object) => object.kind === 'Deployment')!;
+    const { args } = deployment.spec!.template.spec.containers[0]!;
+    expect(args).toEqual(expect.arrayContaining(['--git-ssh-key-file=/etc/netfleet/git/ssh-key', '--git-ssh-known-hosts-file=/etc/netfleet/git/known_hosts']));
+    expect(args.join(' ')).not.toMatch(/--git-token-file|--hub-url/);
+  });
+
+  it('grants the kinds of a local fleet\'s plain manifests (--fleet-dir), beyond the rendered kinds', async () => {
+    const items = await exported('--fleet-dir', join(ROOT, 'examples', 'fleet'));
+    const manifestRole = items.find((object) => object.metadata.name === 'netfleet-agent-manifests' && object.kind === 'ClusterRole') as unknown as { rules: { apiGroups: string[]; resources: string[] }[] };
+    expect(manifestRole.rules.map((rule) => `${rule.apiGroups.join()}:${rule.resources.join()}`)).toEqual([':configmaps']);
+  });
+
+  it('refuses two git credentials at once, and an unknown component, with exit code 2', async () => {
+    const both = await runCli('install', 'agent', '--cluster', 'c1', '--repo', 'https://x/y.git', '--git-token-file', 't', '--ssh-key-file', 'k', '--export');
+    expect(both.code).toBe(2);
+    expect(both.err).toMatch(/--git-token-file and --ssh-key-file exclude each other/);
+    const unknown = await runCli('install', 'database', '--cluster', 'c1', '--repo', 'https://x/y.git', '--export');
+    expect(unknown.code).toBe(2);
+  });
+});
