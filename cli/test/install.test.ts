@@ -3,10 +3,14 @@
  * must build the same objects, and the apply to a cluster (the API test server).
  */
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KubeClient } from '@netfleet/agent';
+import { startKubeApiServer, type KubeApiServer } from '@netfleet/test';
 import { runCli } from './io.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -90,5 +94,81 @@ describe('netfleet install agent --export', () => {
     expect(both.err).toMatch(/--git-token-file and --ssh-key-file exclude each other/);
     const unknown = await runCli('install', 'database', '--cluster', 'c1', '--repo', 'https://x/y.git', '--export');
     expect(unknown.code).toBe(2);
+  });
+});
+
+describe('the generated manifests against the Kubernetes API test server', () => {
+  let kube: KubeApiServer;
+  let dir: string;
+  let kubeconfig: string;
+  let admin: KubeClient;
+
+  beforeAll(async () => {
+    kube = await startKubeApiServer();
+    dir = await mkdtemp(join(tmpdir(), 'netfleet-install-'));
+    kubeconfig = join(dir, 'kubeconfig');
+    await writeFile(kubeconfig, kube.kubeConfig().exportConfig(), { mode: 0o600 });
+    admin = new KubeClient({ kubeConfig: kube.kubeConfig(), retry: { retries: 0 } });
+  }, 60_000);
+
+  afterAll(async () => {
+    await kube?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  // kube-apiserver refuses a namespaced object whose namespace does not exist, dry-run or not:
+  // the agent's namespace is created for real first, everything else only dry-run.
+  it('passes a server-side dry-run with strict field validation, every object of every variant', async () => {
+    await admin.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'netfleet-system' } }, { force: false });
+    const variants = [
+      await exported(),
+      await exported('--fleet-dir', join(ROOT, 'examples', 'fleet')),
+      (JSON.parse((await runCli('install', 'agent', '--cluster', 'c1', '--repo', 'ssh://git@git.example.com/fleet.git', '--ssh-key-file', 'k', '--export', '-o', 'json')).out) as { items: Manifest[] }).items,
+    ];
+    for (const objects of variants) {
+      for (const object of objects) {
+        await expect(admin.apply(object as Parameters<KubeClient['apply']>[0], { force: false, dryRun: true }), `${object.kind}/${object.metadata.name}`).resolves.toMatchObject({ kind: object.kind });
+      }
+    }
+    expect(await admin.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'netfleet-system', name: 'netfleet-agent' })).toBeUndefined();
+  });
+
+  it('is checked for real: a misspelt field or a binding to a Role from a ClusterRoleBinding is refused', async () => {
+    const items = await exported();
+    const deployment = structuredClone(items.find((object) => object.kind === 'Deployment')!) as unknown as { spec: { template: { spec: { containers: Record<string, unknown>[] } } } };
+    deployment.spec.template.spec.containers[0]!.readinesProbe = {};
+    await expect(admin.apply(deployment as unknown as Parameters<KubeClient['apply']>[0], { force: false, dryRun: true })).rejects.toThrow(/readinesProbe/);
+    const binding = structuredClone(items.find((object) => object.kind === 'ClusterRoleBinding')!) as unknown as { roleRef: { kind: string } };
+    binding.roleRef.kind = 'Role';
+    await expect(admin.apply(binding as unknown as Parameters<KubeClient['apply']>[0], { force: false, dryRun: true })).rejects.toThrow(/roleRef.kind/);
+  });
+
+  it('without --export applies every object server-side, the Secrets from the given files, and changes nothing the second time', async () => {
+    const token = join(dir, 'git-token');
+    await writeFile(token, 's3cret-token\n', { mode: 0o600 });
+    const args = ['install', 'agent', '--cluster', 'eu-fra-1', '--repo', 'https://git.example.com/fleet.git', '--git-token-file', token,
+      '--namespace', 'agent-ns', '--kubeconfig', kubeconfig];
+    const first = await runCli(...args);
+    expect(first).toMatchObject({ code: 0, err: '' });
+    expect(first.out).toMatch(/^namespace\/agent-ns created$/m);
+    expect(first.out).toMatch(/^secret\/netfleet-git created \(values from the given files\)$/m);
+    expect(first.out).toMatch(/^deployment\/netfleet-agent created$/m);
+    expect(first.out).toMatch(/readiness|controllers/);
+    expect(first.out + first.err).not.toContain('s3cret-token');
+    const live = await admin.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'agent-ns', name: 'netfleet-agent' });
+    expect(live?.metadata.managedFields?.map((entry) => entry.manager)).toEqual(['netfleet-install']);
+    const secret = await admin.get({ apiVersion: 'v1', kind: 'Secret', namespace: 'agent-ns', name: 'netfleet-git' }) as unknown as { data: Record<string, string> };
+    expect(Buffer.from(secret.data.token!, 'base64').toString()).toBe('s3cret-token\n');
+    const second = await runCli(...args);
+    expect(second.code).toBe(0);
+    expect(second.out).not.toMatch(/ (created|configured)/);
+    expect(second.out).toMatch(/^deployment\/netfleet-agent unchanged$/m);
+  });
+
+  it('exits 1 and says how to create a Secret it was given no file for', async () => {
+    const { code, out } = await runCli('install', 'agent', '--cluster', 'c2', '--repo', 'https://git.example.com/fleet.git', '--hub-url', 'https://hub.example.com',
+      '--namespace', 'agent-two', '--kubeconfig', kubeconfig);
+    expect(code).toBe(1);
+    expect(out).toContain('secret/netfleet-hub not created: create it with\n  kubectl -n agent-two create secret generic netfleet-hub --from-file=credentials.json');
   });
 });
