@@ -156,7 +156,7 @@ describe('the generated manifests against the Kubernetes API test server', () =>
     expect(first.out).toMatch(/readiness|controllers/);
     expect(first.out + first.err).not.toContain('s3cret-token');
     const live = await admin.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'agent-ns', name: 'netfleet-agent' });
-    expect(live?.metadata.managedFields?.map((entry) => entry.manager)).toEqual(['netfleet-install']);
+    expect((live?.metadata.managedFields as { manager: string }[] | undefined)?.map((entry) => entry.manager)).toEqual(['netfleet-install']);
     const secret = await admin.get({ apiVersion: 'v1', kind: 'Secret', namespace: 'agent-ns', name: 'netfleet-git' }) as unknown as { data: Record<string, string> };
     expect(Buffer.from(secret.data.token!, 'base64').toString()).toBe('s3cret-token\n');
     const second = await runCli(...args);
@@ -170,5 +170,41 @@ describe('the generated manifests against the Kubernetes API test server', () =>
       '--namespace', 'agent-two', '--kubeconfig', kubeconfig);
     expect(code).toBe(1);
     expect(out).toContain('secret/netfleet-hub not created: create it with\n  kubectl -n agent-two create secret generic netfleet-hub --from-file=credentials.json');
+  });
+});
+
+describe('netfleet install hub --export', () => {
+  const hubObjects = async (...extra: string[]) => {
+    const { code, out, err } = await runCli('install', 'hub', '--export', '-o', 'json', ...extra);
+    expect({ code, err }).toEqual({ code: 0, err: '' });
+    return (JSON.parse(out) as { items: Manifest[] }).items;
+  };
+
+  it('prints the objects the kustomize base deploy/hub builds', async () => {
+    const { stdout } = await run('kubectl', ['kustomize', join(ROOT, 'deploy', 'hub')]);
+    const built = parseAllDocuments(stdout).map((document) => document.toJS() as Manifest);
+    expect(byIdentity(await hubObjects())).toEqual(byIdentity(built));
+  });
+
+  it('runs two hub replicas with a budget of one, and Redis with AOF fsync always, noeviction and a password', async () => {
+    const items = await hubObjects() as unknown as { kind: string; spec: Record<string, unknown> }[];
+    const find = (kind: string) => items.find((object) => object.kind === kind)!.spec;
+    expect(find('Deployment').replicas).toBe(2);
+    expect(find('PodDisruptionBudget')).toMatchObject({ minAvailable: 1 });
+    const redisArgs = (find('StatefulSet') as { template: { spec: { containers: { args: string[] }[] } } }).template.spec.containers[0]!.args.join(' ');
+    expect(redisArgs).toContain('--appendfsync always');
+    expect(redisArgs).toContain('--maxmemory-policy noeviction');
+    expect(redisArgs).toContain('--requirepass $(REDIS_PASSWORD)');
+    expect(find('NetworkPolicy')).toMatchObject({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'hub-redis' } } });
+  });
+
+  it('leaves Redis out for an external one, and refuses a URL carrying its password', async () => {
+    const items = await hubObjects('--redis-url', 'rediss://redis.example.com:6380/0');
+    expect(items.map((object) => `${object.kind}/${object.metadata.name}`)).not.toEqual(expect.arrayContaining([expect.stringMatching(/hub-redis/)]));
+    expect(JSON.stringify(items)).toContain('--redis-url=rediss://redis.example.com:6380/0');
+    const refused = await runCli('install', 'hub', '--export', '--redis-url', 'redis://:hunter2@redis:6379');
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain('carries a password');
+    expect(refused.err).not.toContain('hunter2');
   });
 });

@@ -1,10 +1,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
-import { NetfleetError } from '@netfleet/shared';
+import { NetfleetError, parseRedisUrl, redactRedisUrl } from '@netfleet/shared';
 import { ExitCode, type CliCommand, type CliIO } from '../command.js';
 import { AGENT_NAME, DEFAULT_IMAGE, agentManifests, type AgentInstallInputs, type SecretShape } from '../install/agent-manifests.js';
 import { applyObjects, installKubeConfig } from '../install/apply.js';
+import { DEFAULT_REDIS_IMAGE, hubManifests, type HubInstallInputs } from '../install/hub-manifests.js';
 import { fleetResources } from '../install/fleet-kinds.js';
 import { manifestsJson, manifestsYaml, type ExportedManifests } from '../install/output.js';
 import { parseResourceName, type ResourceRef } from '../install/rbac.js';
@@ -69,20 +70,39 @@ async function install(manifests: ExportedManifests, options: Record<string, unk
   return missing.length > 0 ? ExitCode.Findings : ExitCode.Ok;
 }
 
-/** `netfleet install agent`: the agent's manifests for one cluster, printed or applied. */
+/** `netfleet install hub --export`: the hub's manifests. Applying them is left to kubectl: they need Secrets only their owner has. */
+function exportHub(options: Record<string, unknown>, io: CliIO): number {
+  if (!options.export) throw usage('install hub only prints its manifests', 'netfleet install hub --export | kubectl apply -f -, after creating the Secrets it lists');
+  // The URL lands in the Deployment's args, for anyone who can read it: its password belongs in the Secret.
+  if (options.redisUrl !== undefined && parseRedisUrl(String(options.redisUrl)).password !== undefined) {
+    throw usage(`--redis-url ${redactRedisUrl(String(options.redisUrl))} carries a password`, 'leave it out of the URL: the hub reads it from the Secret hub-redis (key password)');
+  }
+  const inputs: HubInstallInputs = {
+    namespace: String(options.namespace ?? 'netfleet-hub'), image: String(options.image), host: String(options.host), redisImage: String(options.redisImage),
+    ...(options.redisUrl ? { redisUrl: String(options.redisUrl) } : {}),
+  };
+  const manifests: ExportedManifests = { title: 'The netfleet hub: kubectl apply -f -', ...hubManifests(inputs) };
+  io.stdout.write(options.output === 'json' ? manifestsJson(manifests) : manifestsYaml(manifests));
+  return ExitCode.Ok;
+}
+
+/** `netfleet install agent`: the agent's manifests for one cluster, printed or applied. `install hub --export`: the hub's. */
 export const installCommand: CliCommand = {
   define(command: Command): Command {
     return command
-      .argument('<component>', 'what to install: agent')
-      .requiredOption('--cluster <name>', 'the cluster\'s name in the fleet inventory')
-      .requiredOption('--repo <url|dir>', 'the fleet repository the agent pulls (a local directory also supplies the manifest kinds)')
+      .argument('<component>', 'what to install: agent | hub')
+      .option('--cluster <name>', 'agent: the cluster\'s name in the fleet inventory (required)')
+      .option('--repo <url|dir>', 'agent: the fleet repository the agent pulls, required (a local directory also supplies the manifest kinds)')
       .option('--branch <name>', 'branch to follow', 'main')
       .option('--hub-url <url>', 'hub API URL; the agent reports to it with the credentials in the Secret netfleet-hub')
       .option('--hub-credentials <file>', 'without --export: the credentials file `netfleet register` wrote, stored as the Secret netfleet-hub')
       .option('--git-token-file <file>', 'the git server takes a token (Secret netfleet-git, key token); without --export, the file\'s token is stored')
       .option('--ssh-key-file <file>', 'the git server takes an SSH deploy key (Secret netfleet-git, keys ssh-key and known_hosts); without --export, stored')
       .option('--known-hosts-file <file>', 'without --export, with --ssh-key-file: the known_hosts file stored beside the key')
-      .option('--namespace <ns>', 'the agent\'s namespace', 'netfleet-system')
+      .option('--namespace <ns>', 'the namespace (default netfleet-system for the agent, netfleet-hub for the hub)')
+      .option('--host <name>', 'hub: the host agents reach the hub API on (Ingress, TLS Secret netfleet-hub-tls)', 'hub.example.com')
+      .option('--redis-url <url>', 'hub: an external Redis (or Sentinel / Cluster) URL instead of the Redis beside the hub')
+      .option('--redis-image <image>', 'hub: the Redis image', DEFAULT_REDIS_IMAGE)
       .option('--image <image>', 'the netfleet container image', DEFAULT_IMAGE)
       .option('--manifest-kinds <list>', 'kinds of the fleet\'s plain manifests as resource.group, comma-separated (e.g. configmaps,peerauthentications.security.istio.io)')
       .option('--fleet-dir <dir>', 'a local checkout of the fleet: its plain manifests\' kinds are granted')
@@ -95,8 +115,13 @@ export const installCommand: CliCommand = {
 
   async run(options, args, io) {
     const [component] = args;
-    if (component !== 'agent') throw usage(`cannot install "${String(component)}"`, 'netfleet install agent ...');
+    if (component !== 'agent' && component !== 'hub') throw usage(`cannot install "${String(component)}"`, 'netfleet install agent ... or netfleet install hub --export');
     if (options.output !== 'yaml' && options.output !== 'json') throw usage(`--output is "${String(options.output)}"; expected yaml or json`, 'pass -o yaml or -o json');
+    if (component === 'hub') return exportHub(options, io);
+    for (const required of ['cluster', 'repo'] as const) {
+      if (typeof options[required] !== 'string') throw usage(`install agent needs --${required}`, 'netfleet install agent --cluster NAME --repo URL ...');
+    }
+    options.namespace ??= 'netfleet-system';
     const inputs = agentInputs(options, await manifestResources(options));
     const { objects, secrets, notes } = agentManifests(inputs);
     const manifests: ExportedManifests = { title: `The netfleet agent of cluster ${inputs.cluster}: kubectl apply -f -`, objects, secrets, notes };

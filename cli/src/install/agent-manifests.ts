@@ -2,6 +2,7 @@ import type {
   KubernetesObject, V1ClusterRole, V1ClusterRoleBinding, V1Deployment, V1Namespace, V1PolicyRule, V1Role, V1RoleBinding,
   V1ServiceAccount, RbacV1Subject as V1Subject, V1Volume, V1VolumeMount,
 } from '@kubernetes/client-node';
+import { RESTRICTED_CONTAINER, RESTRICTED_POD, httpListener } from './pod.js';
 import { manifestKindRules, ownNamespaceRules, renderedKindRules, type ResourceRef } from './rbac.js';
 
 /** What `netfleet install agent` is told about the cluster it installs into. */
@@ -24,6 +25,8 @@ export interface AgentInstallInputs {
 export interface SecretShape {
   name: string;
   namespace: string;
+  /** @defaultValue 'Opaque' */
+  type?: string;
   keys: Record<string, string>;
   create: string;
 }
@@ -131,7 +134,7 @@ function deployment(inputs: AgentInstallInputs): V1Deployment {
         metadata: { labels: { ...LABELS } },
         spec: {
           serviceAccountName: AGENT_NAME,
-          securityContext: { runAsNonRoot: true, runAsUser: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: RESTRICTED_POD,
           containers: [{
             name: 'agent',
             image: inputs.image,
@@ -142,11 +145,9 @@ function deployment(inputs: AgentInstallInputs): V1Deployment {
               { name: 'NODE_OPTIONS', value: '--max-semi-space-size=1' },
               { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
             ],
-            ports: [{ name: 'http', containerPort: LISTEN_PORT }],
-            livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 20 },
-            readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 10 },
+            ...httpListener(LISTEN_PORT),
             resources: { requests: { cpu: '50m', memory: '160Mi' }, limits: { memory: '256Mi' } },
-            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+            securityContext: RESTRICTED_CONTAINER,
             volumeMounts: mounts,
           }],
           volumes,

@@ -22,12 +22,12 @@ export function manifestsYaml(manifests: ExportedManifests): string {
     header.push('', `Create these Secrets yourself (netfleet never prints secret values):`);
     for (const secret of manifests.secrets) {
       header.push(`  ${secret.create}`);
-      const shape = { apiVersion: 'v1', kind: 'Secret', metadata: { name: secret.name, namespace: secret.namespace }, type: 'Opaque', data: Object.fromEntries(Object.entries(secret.keys).map(([key, what]) => [key, `<base64 of ${what}>`])) };
+      const shape = { apiVersion: 'v1', kind: 'Secret', metadata: { name: secret.name, namespace: secret.namespace }, type: secret.type ?? 'Opaque', data: Object.fromEntries(Object.entries(secret.keys).map(([key, what]) => [key, `<base64 of ${what}>`])) };
       header.push(...stringify(shape).trimEnd().split('\n').map((line) => `    ${line}`));
     }
   }
   for (const note of manifests.notes) header.push('', note);
-  const documents = manifests.objects.map((object) => stringify(object, { lineWidth: 0 }).trimEnd());
+  const documents = manifests.objects.map((object) => stringify(object, { lineWidth: 0, aliasDuplicateObjects: false }).trimEnd());
   return `${comment(header.join('\n'))}\n${documents.join('\n---\n')}\n`;
 }
 
