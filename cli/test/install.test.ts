@@ -133,6 +133,17 @@ describe('the generated manifests against the Kubernetes API test server', () =>
     expect(await admin.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'netfleet-system', name: 'netfleet-agent' })).toBeUndefined();
   });
 
+  it('passes the same dry-run for the hub\'s manifests, with its Redis or an external one', async () => {
+    await admin.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'netfleet-hub' } }, { force: false });
+    for (const extra of [[], ['--redis-url', 'rediss://redis.example.com:6380/0']]) {
+      const { code, out } = await runCli('install', 'hub', '--export', '-o', 'json', ...extra);
+      expect(code).toBe(0);
+      for (const object of (JSON.parse(out) as { items: Manifest[] }).items) {
+        await expect(admin.apply(object as Parameters<KubeClient['apply']>[0], { force: false, dryRun: true }), `${object.kind}/${object.metadata.name}`).resolves.toMatchObject({ kind: object.kind });
+      }
+    }
+  });
+
   it('is checked for real: a misspelt field or a binding to a Role from a ClusterRoleBinding is refused', async () => {
     const items = await exported();
     const deployment = structuredClone(items.find((object) => object.kind === 'Deployment')!) as unknown as { spec: { template: { spec: { containers: Record<string, unknown>[] } } } };

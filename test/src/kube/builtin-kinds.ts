@@ -1,8 +1,9 @@
 /**
- * The built-in kinds netfleet touches (the agent's own manifests included: ServiceAccount,
- * RBAC, Deployment, PodDisruptionBudget), with schemas covering what it writes (list types and
- * map keys as kube-apiserver's OpenAPI declares them, so server-side apply merges alike)
- * and the server-side defaulting kube-apiserver does for them.
+ * The built-in kinds netfleet touches (its own agent and hub manifests included:
+ * ServiceAccount, RBAC, Deployment, StatefulSet, PodDisruptionBudget, Ingress), with schemas
+ * covering what it writes (list types and map keys as kube-apiserver's OpenAPI declares
+ * them, so server-side apply merges alike) and the server-side defaulting kube-apiserver
+ * does for them.
  */
 import { fieldErrors, type FieldError } from './status.js';
 import { isObject, metadataOf, objectAt, type JsonObject } from './json.js';
@@ -114,14 +115,51 @@ const podSpec = obj({
   terminationGracePeriodSeconds: { type: 'integer', default: 30 },
 }, { required: ['containers'] });
 
+const podTemplate = obj({ metadata: obj({ labels: stringMap, annotations: stringMap, name: str }), spec: podSpec });
+
 const deploymentSchema = obj({
   spec: obj({
     replicas: { type: 'integer', minimum: 0, default: 1 },
     selector: labelSelector,
-    template: obj({ metadata: obj({ labels: stringMap, annotations: stringMap, name: str }), spec: podSpec }),
+    template: podTemplate,
     strategy: obj({ type: { type: 'string', enum: ['Recreate', 'RollingUpdate'] }, rollingUpdate: obj({ maxUnavailable: intOrString, maxSurge: intOrString }) }),
     minReadySeconds: int, revisionHistoryLimit: { type: 'integer', default: 10 }, progressDeadlineSeconds: { type: 'integer', default: 600 }, paused: bool,
   }, { required: ['selector', 'template'] }),
+  status: anything,
+});
+
+const persistentVolumeClaim = obj({
+  metadata: obj({ name: str, labels: stringMap, annotations: stringMap }),
+  spec: obj({
+    accessModes: atomicList({ type: 'string', enum: ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'] }),
+    resources: obj({ requests: resourceList, limits: resourceList }), storageClassName: str,
+    volumeMode: { type: 'string', enum: ['Filesystem', 'Block'], default: 'Filesystem' },
+  }),
+});
+
+const statefulSetSchema = obj({
+  spec: obj({
+    serviceName: str, replicas: { type: 'integer', minimum: 0, default: 1 }, selector: labelSelector, template: podTemplate,
+    volumeClaimTemplates: atomicList(persistentVolumeClaim),
+    podManagementPolicy: { type: 'string', enum: ['OrderedReady', 'Parallel'], default: 'OrderedReady' },
+    updateStrategy: obj({ type: { type: 'string', enum: ['RollingUpdate', 'OnDelete'], default: 'RollingUpdate' }, rollingUpdate: obj({ partition: int, maxUnavailable: intOrString }) }),
+    revisionHistoryLimit: { type: 'integer', default: 10 }, minReadySeconds: int, persistentVolumeClaimRetentionPolicy: anything,
+  }, { required: ['selector', 'template'] }),
+  status: anything,
+});
+
+const ingressBackend = obj({ service: obj({ name: str, port: obj({ name: str, number: int }) }, { required: ['name'] }), resource: anything });
+const ingressSchema = obj({
+  spec: obj({
+    ingressClassName: str, defaultBackend: ingressBackend,
+    tls: atomicList(obj({ hosts: atomicList(str), secretName: str })),
+    rules: atomicList(obj({
+      host: str,
+      http: obj({
+        paths: atomicList(obj({ path: str, pathType: { type: 'string', enum: ['Exact', 'Prefix', 'ImplementationSpecific'] }, backend: ingressBackend }, { required: ['pathType', 'backend'] })),
+      }, { required: ['paths'] }),
+    })),
+  }),
   status: anything,
 });
 
@@ -237,20 +275,26 @@ function prepareDeployment(deployment: JsonObject): void {
   }
 }
 
-/** ValidateDeploymentSpec: the selector must select the template's labels; Recreate takes no rollingUpdate. */
-function validateDeployment(deployment: JsonObject): FieldError[] {
-  const spec = isObject(deployment.spec) ? deployment.spec : {};
+/** ValidateDeploymentSpec / ValidateStatefulSetSpec: the selector must be set and select the template's labels. */
+function validateSelector(spec: JsonObject, kind: string): FieldError[] {
   const selector = isObject(spec.selector) ? spec.selector : {};
   const matchLabels = isObject(selector.matchLabels) ? selector.matchLabels : {};
   const template = isObject(spec.template) ? spec.template : {};
   const labels = isObject(template.metadata) && isObject(template.metadata.labels) ? template.metadata.labels : {};
   const errors: FieldError[] = [];
   if (Object.keys(matchLabels).length === 0 && !Array.isArray(selector.matchExpressions)) {
-    errors.push(fieldErrors.invalid('spec.selector', selector, 'empty selector is invalid for deployment'));
+    errors.push(fieldErrors.invalid('spec.selector', selector, `empty selector is invalid for ${kind}`));
   }
   if (Object.entries(matchLabels).some(([key, value]) => labels[key] !== value)) {
     errors.push(fieldErrors.invalid('spec.template.metadata.labels', labels, '`selector` does not match template `labels`'));
   }
+  return errors;
+}
+
+/** ValidateDeploymentSpec: the selector rules, and Recreate takes no rollingUpdate. */
+function validateDeployment(deployment: JsonObject): FieldError[] {
+  const spec = isObject(deployment.spec) ? deployment.spec : {};
+  const errors = validateSelector(spec, 'deployment');
   const strategy = isObject(spec.strategy) ? spec.strategy : {};
   if (strategy.type === 'Recreate' && strategy.rollingUpdate !== undefined) {
     errors.push(fieldErrors.forbidden('spec.strategy.rollingUpdate', 'may not be specified when strategy `type` is \'Recreate\''));
@@ -318,6 +362,15 @@ export function builtinResourceTypes(): ResourceType[] {
     builtin({
       group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', shortNames: ['deploy'], namespaced: true, categories: ['all'],
       schema: objectSchema(deploymentSchema), statusSubresource: true, tracksGeneration: true, prepare: prepareDeployment, validate: validateDeployment,
+    }),
+    builtin({
+      group: 'apps', version: 'v1', kind: 'StatefulSet', plural: 'statefulsets', shortNames: ['sts'], namespaced: true, categories: ['all'],
+      schema: objectSchema(statefulSetSchema), statusSubresource: true, tracksGeneration: true,
+      validate: (statefulSet) => validateSelector(isObject(statefulSet.spec) ? statefulSet.spec : {}, 'statefulset'),
+    }),
+    builtin({
+      group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', plural: 'ingresses', shortNames: ['ing'], namespaced: true,
+      schema: objectSchema(ingressSchema), statusSubresource: true, tracksGeneration: true,
     }),
     builtin({
       group: 'policy', version: 'v1', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', shortNames: ['pdb'], namespaced: true,
