@@ -176,6 +176,28 @@ describe('the generated manifests against the Kubernetes API test server', () =>
     expect(second.out).toMatch(/^deployment\/netfleet-agent unchanged$/m);
   });
 
+  it('applies nothing but the namespace when the cluster refuses an object (a field another manager owns)', async () => {
+    const someone = new KubeClient({ kubeConfig: kube.kubeConfig(), fieldManager: 'someone', retry: { retries: 0 } });
+    await someone.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'taken' } }, { force: false });
+    const [deployment] = (await exported('--namespace', 'taken')).filter((object) => object.kind === 'Deployment');
+    const theirs = structuredClone(deployment) as unknown as Parameters<KubeClient['apply']>[0] & { spec: { replicas: number } };
+    theirs.spec.replicas = 3;
+    await someone.apply(theirs, { force: false });
+    const { code, err } = await runCli('install', 'agent', '--cluster', 'c3', '--repo', 'https://git.example.com/fleet.git', '--namespace', 'taken', '--kubeconfig', kubeconfig);
+    expect(code).toBe(2);
+    expect(err).toMatch(/conflict/i);
+    expect(await admin.get({ apiVersion: 'v1', kind: 'ServiceAccount', namespace: 'taken', name: 'netfleet-agent' })).toBeUndefined();
+    expect(await admin.get({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', namespace: 'taken', name: 'netfleet-agent' })).toBeUndefined();
+  });
+
+  it('refuses an unreadable Secret file before applying anything', async () => {
+    const { code, err } = await runCli('install', 'agent', '--cluster', 'c4', '--repo', 'https://git.example.com/fleet.git', '--namespace', 'never',
+      '--git-token-file', join(dir, 'missing'), '--kubeconfig', kubeconfig);
+    expect(code).toBe(2);
+    expect(err).toContain('cannot read');
+    expect(await admin.get({ apiVersion: 'v1', kind: 'Namespace', name: 'never' })).toBeUndefined();
+  });
+
   it('exits 1 and says how to create a Secret it was given no file for', async () => {
     const { code, out } = await runCli('install', 'agent', '--cluster', 'c2', '--repo', 'https://git.example.com/fleet.git', '--hub-url', 'https://hub.example.com',
       '--namespace', 'agent-two', '--kubeconfig', kubeconfig);

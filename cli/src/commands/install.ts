@@ -44,7 +44,15 @@ async function secretFromFiles(shape: SecretShape, options: Record<string, unkno
   const keys = Object.keys(shape.keys);
   if (keys.some((key) => typeof sources[key] !== 'string')) return undefined;
   const data: Record<string, string> = {};
-  for (const key of keys) data[key] = (await readFile(String(sources[key]))).toString('base64');
+  for (const key of keys) {
+    const file = String(sources[key]);
+    const content = await readFile(file).catch((cause: NodeJS.ErrnoException) => {
+      throw new NetfleetError('CLI_SECRET_FILE_UNREADABLE', `cannot read ${file} for the Secret ${shape.name} (key ${key}): ${cause.code ?? cause.message}`, {
+        hint: 'pass a readable file; nothing was applied',
+      });
+    });
+    data[key] = content.toString('base64');
+  }
   return { apiVersion: 'v1', kind: 'Secret', metadata: { name: shape.name, namespace: shape.namespace }, type: 'Opaque', data };
 }
 
