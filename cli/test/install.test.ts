@@ -86,6 +86,9 @@ describe('netfleet install agent --export', () => {
     const items = await exported('--fleet-dir', join(ROOT, 'examples', 'fleet'));
     const manifestRole = items.find((object) => object.metadata.name === 'netfleet-agent-manifests' && object.kind === 'ClusterRole') as unknown as { rules: { apiGroups: string[]; resources: string[] }[] };
     expect(manifestRole.rules.map((rule) => `${rule.apiGroups.join()}:${rule.resources.join()}`)).toEqual([':configmaps']);
+    // A local directory given as --repo is read the same way.
+    const { out } = await runCli('install', 'agent', '--cluster', 'c', '--repo', join(ROOT, 'examples', 'fleet'), '--export', '-o', 'json');
+    expect((JSON.parse(out) as { items: Manifest[] }).items.find((object) => object.metadata.name === 'netfleet-agent-manifests' && object.kind === 'ClusterRole')).toEqual(manifestRole);
   });
 
   it('refuses two git credentials at once, and an unknown component, with exit code 2', async () => {
