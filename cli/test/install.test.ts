@@ -40,6 +40,16 @@ describe('netfleet install agent --export', () => {
     expect(byIdentity(await exported())).toEqual(byIdentity(built));
   });
 
+  it('prints the objects the example overlay builds, for the overlay\'s inputs', async () => {
+    const { stdout } = await run('kubectl', ['kustomize', join(ROOT, 'deploy', 'overlays', 'agent-example')]);
+    const built = parseAllDocuments(stdout).map((document) => document.toJS() as Manifest);
+    const { code, out } = await runCli('install', 'agent', '--cluster', 'us-east-1', '--repo', 'https://git.corp.example/net/fleet.git',
+      '--hub-url', 'https://hub.example.com', '--git-token-file', 'git-token', '--manifest-kinds', 'configmaps',
+      '--image', 'registry.corp.example/netfleet:0.1.0', '--export', '-o', 'json');
+    expect(code).toBe(0);
+    expect(byIdentity((JSON.parse(out) as { items: Manifest[] }).items)).toEqual(byIdentity(built));
+  });
+
   it('prints YAML for kubectl apply with the same objects, the Secrets only as comments with how to create them', async () => {
     const { code, out } = await runCli(...PLACEHOLDER_ARGS, '--export');
     expect(code).toBe(0);
