@@ -13,8 +13,6 @@ const ONCE_ASSIGNMENT_WAIT_MS = 10_000;
 export const agentCommand: CliCommand = {
   define(command: Command): Command {
     return command
-      .name('agent')
-      .description('Pull the fleet repository, apply this cluster\'s objects, prune, and keep them from drifting')
       .option('--config <file>', 'YAML file with any of the options below (camelCase keys)')
       .option('--repo <url|dir>', 'fleet repository: https URL or local directory (NETFLEET_REPO)')
       .option('--branch <name>', 'branch to follow (default main)')

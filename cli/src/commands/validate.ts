@@ -44,8 +44,6 @@ function count(n: number, what: string): string {
 export const validateCommand: CliCommand = {
   define(command: Command): Command {
     return command
-      .name('validate')
-      .description('Check a fleet repository: syntax, schemas, references, and a render of every cluster')
       .requiredOption('--repo <dir>', 'fleet repository folder')
       .option('--crds <dir>', 'also check rendered objects against these CustomResourceDefinitions (files as written by `kubectl get crd -o yaml`)')
       .option('--kubeconfig <file>', 'also send one cluster\'s objects to its API server as a server-side dry run (nothing is stored)')
