@@ -15,11 +15,11 @@ function specOf(fleet: Fleet, cluster: string, id: string): unknown {
 describe('when an override sets the apply policy for some clusters', () => {
   it('applies the override policy only to the clusters it selects, merging field by field', async () => {
     const fleet = await fleetWith({
-      'network/i.yaml': `${doc('IngressProfile', 'public', 'targets:\n  all: true\npolicy:\n  ignore: [/spec/maxReplicas]\nspec:\n  inlet: LoadBalancer\n')}overrides:\n  - targets:\n      regions: [us]\n    policy:\n      drift: alert\n      force: true\n`,
+      'network/i.yaml': `${doc('IngressProfile', 'public', 'targets:\n  all: true\npolicy:\n  ignore: [/spec/maxReplicas]\nspec:\n  inlet: LoadBalancer\n')}overrides:\n  - targets:\n      regions: [us]\n    policy:\n      drift: alert\n      force: true\n      recreate: true\n`,
     });
     const policyOf = (cluster: string) => render(fleet, cluster).objects.find((o) => o.object.kind === 'IngressNginxController')!.policy;
-    expect(policyOf('alpha')).toEqual({ force: false, drift: 'correct', ignore: ['/spec/maxReplicas'], prune: true });
-    expect(policyOf('beta')).toEqual({ force: true, drift: 'alert', ignore: ['/spec/maxReplicas'], prune: true });
+    expect(policyOf('alpha')).toEqual({ force: false, drift: 'correct', ignore: ['/spec/maxReplicas'], prune: true, recreate: false });
+    expect(policyOf('beta')).toEqual({ force: true, drift: 'alert', ignore: ['/spec/maxReplicas'], prune: true, recreate: true });
   });
 });
 

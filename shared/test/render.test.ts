@@ -124,12 +124,13 @@ describe('when rendering the example fleet', () => {
       drift: 'correct',
       ignore: ['/spec/minReplicas', '/spec/maxReplicas'],
       prune: true,
+      recreate: false,
     });
     expect(objectOf('eu-fra-1', 'cilium.io_CiliumNetworkPolicy_payments_payments-external-processors').policy.drift).toBe('alert');
     const namespace = objectOf('eu-fra-1', '_Namespace__shop');
     expect(namespace.policy.prune).toBe(false);
     expect(namespace.object.metadata.annotations?.[PRUNE_ANNOTATION]).toBe('disabled');
-    expect(objectOf('eu-fra-1', 'network.deckhouse.io_EgressGateway__partners').policy).toEqual({ force: false, drift: 'correct', ignore: [], prune: true });
+    expect(objectOf('eu-fra-1', 'network.deckhouse.io_EgressGateway__partners').policy).toEqual({ force: false, drift: 'correct', ignore: [], prune: true, recreate: false });
   });
 
   it('substitutes cluster fields and variables, keeping a lone reference typed', () => {

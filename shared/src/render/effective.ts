@@ -25,6 +25,7 @@ export function mergePolicy(base: ApplyPolicy, fields: PolicyFields | undefined)
     drift: fields.drift ?? base.drift,
     ignore: fields.ignore ?? base.ignore,
     prune: fields.prune ?? base.prune,
+    recreate: fields.recreate ?? base.recreate,
   };
 }
 

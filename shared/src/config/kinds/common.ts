@@ -102,6 +102,7 @@ export const PolicyFields = Strict({
     }),
   ),
   prune: Type.Optional(Type.Boolean({ description: 'Delete the objects when they leave the repository.' })),
+  recreate: Type.Optional(Type.Boolean({ description: 'Delete and re-create an object when a change to an immutable field is refused.' })),
 });
 export type PolicyFields = Static<typeof PolicyFields>;
 
