@@ -6,7 +6,6 @@ import {
   type ConfigProblem, type CrdSchemas, type Fleet, type RenderResult,
 } from '@netfleet/shared';
 import { ExitCode, type CliCommand } from '../command.js';
-import { dryRunCluster } from '../cluster-dry-run.js';
 import { printProblems } from './repo-problems.js';
 
 const CRD_FILE = /\.(ya?ml|json)$/;
@@ -66,6 +65,8 @@ export const validateCommand: CliCommand = {
     }
     if (options.kubeconfig !== undefined) {
       const cluster = clusterToDryRun(fleet, options);
+      // Loaded only here: the Kubernetes client is most of the CLI's start time.
+      const { dryRunCluster } = await import('../cluster-dry-run.js');
       const outcome = await dryRunCluster(fleet, rendered.get(cluster) as RenderResult, { kubeconfig: String(options.kubeconfig), context: options.context as string | undefined });
       problems.push(...outcome.problems);
       notes.push(`dry run of cluster ${cluster}: ${outcome.accepted} accepted, ${outcome.refused} refused, ${outcome.skipped.length} not judged`);
