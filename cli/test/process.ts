@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+/** The bin users run from a checkout: the TypeScript sources through tsx's loader. */
+export const SOURCE_BIN = join(import.meta.dirname, '..', 'bin', 'netfleet.js');
+
+/** A finished (or hung and killed) run of the CLI as a child process. */
+export interface BinRun {
+  /** Exit code; null when the run hung and was killed. */
+  code: number | null;
+  out: string;
+  err: string;
+  /**
+   * Milliseconds from the last output (stdout or stderr) to the process's exit: the time it
+   * took to let go of everything after its work was done. Infinity when it never exited.
+   */
+  lingerMs: number;
+}
+
+/** A process that printed nothing for this long after its last output is taken to hang. */
+const HANG_QUIET_MS = 15_000;
+
+/**
+ * Runs `node <bin> ...args` and waits for it to exit. The linger is measured on the child's
+ * output rather than from the spawn, so a slow start on a loaded machine does not count:
+ * only what the process does after saying its last word does.
+ */
+export function runBin(bin: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<BinRun> {
+  const child = spawn(process.execPath, [bin, ...args], {
+    cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  child.stdin.end(options.stdin ?? '');
+  let out = '';
+  let err = '';
+  let lastOutputAt = performance.now();
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    lastOutputAt = performance.now();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+    lastOutputAt = performance.now();
+  });
+  return new Promise((resolve) => {
+    const watchdog = setInterval(() => {
+      if (performance.now() - lastOutputAt < HANG_QUIET_MS) return;
+      clearInterval(watchdog);
+      child.kill('SIGKILL');
+      resolve({ code: null, out, err, lingerMs: Infinity });
+    }, 250);
+    // 'close' comes after the exit and the end of both output streams: all output is in.
+    child.once('close', (code) => {
+      clearInterval(watchdog);
+      resolve({ code, out, err, lingerMs: performance.now() - lastOutputAt });
+    });
+  });
+}
