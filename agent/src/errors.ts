@@ -86,8 +86,18 @@ export class PruneLimitError extends NetfleetError {
 
 /** The in-cluster inventory could not be read or is not netfleet's. */
 export class InventoryError extends NetfleetError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super('AGENT_INVENTORY', message, { hint: 'check the agent\'s permissions on ConfigMaps in its namespace', cause: options.cause });
+  constructor(message: string, options: { cause?: unknown; hint?: string } = {}) {
+    super('AGENT_INVENTORY', message, { hint: options.hint ?? 'check the agent\'s permissions on ConfigMaps in its namespace', cause: options.cause });
+  }
+}
+
+/** The agent's own namespace (home of its inventory) does not exist and could not be created. */
+export class AgentNamespaceError extends NetfleetError {
+  constructor(readonly namespace: string, reason: string, options: { cause?: unknown } = {}) {
+    super('AGENT_NAMESPACE_MISSING', `the agent's namespace ${namespace} does not exist and could not be created: ${reason}`, {
+      hint: `create it (kubectl create namespace ${namespace}), allow the agent to create namespaces, or pass --namespace with an existing one`,
+      cause: options.cause,
+    });
   }
 }
 
