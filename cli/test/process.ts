@@ -20,6 +20,8 @@ export interface BinRun {
 
 /** A process that printed nothing for this long after its last output is taken to hang. */
 const HANG_QUIET_MS = 15_000;
+/** The same before its first output: starting (tsx transpiling) is slow on a busy machine. */
+const HANG_BEFORE_OUTPUT_MS = 120_000;
 
 /**
  * Runs `node <bin> ...args` and waits for it to exit. The linger is measured on the child's
@@ -34,17 +36,22 @@ export function runBin(bin: string, args: string[], options: { cwd?: string; env
   let out = '';
   let err = '';
   let lastOutputAt = performance.now();
+  let quietLimit = HANG_BEFORE_OUTPUT_MS;
+  const received = () => {
+    lastOutputAt = performance.now();
+    quietLimit = HANG_QUIET_MS;
+  };
   child.stdout.on('data', (chunk: Buffer) => {
     out += chunk.toString();
-    lastOutputAt = performance.now();
+    received();
   });
   child.stderr.on('data', (chunk: Buffer) => {
     err += chunk.toString();
-    lastOutputAt = performance.now();
+    received();
   });
   return new Promise((resolve) => {
     const watchdog = setInterval(() => {
-      if (performance.now() - lastOutputAt < HANG_QUIET_MS) return;
+      if (performance.now() - lastOutputAt < quietLimit) return;
       clearInterval(watchdog);
       child.kill('SIGKILL');
       resolve({ code: null, out, err, lingerMs: Infinity });
