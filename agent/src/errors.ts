@@ -1,4 +1,4 @@
-import { NetfleetError } from '@netfleet/shared';
+import { NetfleetError, describeFileError } from '@netfleet/shared';
 
 /**
  * The agent's error catalogue. Every error the agent raises on purpose is one of these
@@ -105,5 +105,18 @@ export class AgentNamespaceError extends NetfleetError {
 export class AgentConfigError extends NetfleetError {
   constructor(message: string, hint: string) {
     super('AGENT_CONFIG', message, { hint });
+  }
+}
+
+/** The kubeconfig cannot be used: unreadable, not YAML, or without a current context. */
+export class KubeConfigError extends NetfleetError {
+  constructor(message: string, hint: string, options: { cause?: unknown } = {}) {
+    super('KUBE_CONFIG_INVALID', message, { hint, cause: options.cause });
+  }
+
+  /** The file could not be read or parsed. */
+  static unreadable(path: string, cause: unknown): KubeConfigError {
+    const reason = (cause as NodeJS.ErrnoException).code ? describeFileError(cause) : `not a valid kubeconfig: ${String((cause as Error).message ?? cause).split('\n')[0]}`;
+    return new KubeConfigError(`cannot read the kubeconfig ${path}: ${reason}`, 'check --kubeconfig (or KUBECONFIG)', { cause });
   }
 }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { RedisUrlError, parseRedisUrl } from '@netfleet/shared';
+import { RedisUrlError, describeFileError, describeYamlError, parseRedisUrl } from '@netfleet/shared';
 import { AgentConfigError } from '../errors.js';
 
 /** Everything `netfleet agent` can be told, from flags, the environment or a config file. */
@@ -171,9 +171,14 @@ async function readConfigFile(path: string): Promise<Record<string, unknown>> {
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    throw new AgentConfigError(`cannot read the config file ${path}: ${(cause as Error).message}`, 'pass an existing file with --config');
+    throw new AgentConfigError(`cannot read the config file ${path}: ${describeFileError(cause)}`, 'pass an existing file with --config');
   }
-  const value: unknown = parse(text);
+  let value: unknown;
+  try {
+    value = parse(text);
+  } catch (cause) {
+    throw new AgentConfigError(describeYamlError(cause, path), 'fix the YAML of the --config file');
+  }
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new AgentConfigError(`${path}: expected a mapping of option names to values`, 'see `netfleet agent --help` for the option names');

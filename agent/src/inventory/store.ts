@@ -1,4 +1,4 @@
-import type { KubeObject } from '@netfleet/shared';
+import { NetfleetError, type KubeObject } from '@netfleet/shared';
 import { AgentNamespaceError, InventoryError, KubeApiError, KubeErrorCode } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';
 import { Inventory } from './inventory.js';
@@ -115,7 +115,10 @@ export class InventoryStore {
   #failure(verb: 'read' | 'write', cause: unknown): Error {
     if ((cause instanceof KubeApiError && cause.transient) || cause instanceof AgentNamespaceError) return cause;
     const detail = cause instanceof Error ? `: ${cause.message}` : '';
-    return new InventoryError(`cannot ${verb} the inventory ConfigMap ${this.options.namespace}/${this.#name}${detail}`, { cause });
+    // The ConfigMap permissions are to blame only when the server said so.
+    const forbidden = cause instanceof KubeApiError && cause.code === KubeErrorCode.Forbidden;
+    const hint = forbidden ? undefined : (cause instanceof NetfleetError ? cause.hint : undefined) ?? 'check the cluster address and credentials of the kubeconfig';
+    return new InventoryError(`cannot ${verb} the inventory ConfigMap ${this.options.namespace}/${this.#name}${detail}`, { cause, ...(hint ? { hint } : {}) });
   }
 
   #path() {
