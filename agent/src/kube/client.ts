@@ -101,6 +101,23 @@ export class KubeClient {
     return served;
   }
 
+  /**
+   * The apiVersion to reach an object recorded under `apiVersion`: that one while it is
+   * served, else the preferred version of its group that serves the kind (a CRD moved on to a
+   * new version, an API removed in a Kubernetes upgrade); undefined when no version does.
+   */
+  async reachableVersion(apiVersion: string, kind: string): Promise<string | undefined> {
+    // Asked afresh, not from the discovery cache: a version may have stopped being served
+    // since this client first saw it.
+    if (await this.#call(() => this.#api.servesKind(apiVersion, kind))) return apiVersion;
+    const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+    for (const version of await this.#call(() => this.#api.groupVersions(group))) {
+      const candidate = group ? `${group}/${version}` : version;
+      if (candidate !== apiVersion && await this.#call(() => this.#api.servesKind(candidate, kind))) return candidate;
+    }
+    return undefined;
+  }
+
   /** Server-side apply under the agent's field manager. */
   apply(object: KubeObject, options: { force: boolean; dryRun?: boolean }): Promise<KubeObject> {
     return this.#call(() => this.#api.applyRaw(object, { fieldManager: this.fieldManager, force: options.force, dryRun: options.dryRun ?? false }));
