@@ -6,8 +6,11 @@
  *     out as one kustomization per cluster). kustomize grows superlinearly with the number of
  *     resources (1,000 clusters do not finish in minutes), so it builds the first
  *     KUSTOMIZE_CLUSTERS clusters only; compare per cluster.
+ * It also previews a change of that fleet (`netfleet preview`: both revisions read from the
+ * local git repository, rendered for every cluster and compared), next to native `git diff`
+ * of the same change as a baseline.
  * Each measurement runs in its own process pinned to one core, so its peak RSS is its own.
- * Target: the netfleet render under 2 s on one core.
+ * Targets: the netfleet render under 2 s and the preview under 3 s on one core.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -17,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 // bench/ is not a workspace package: take the parser the renderer itself uses.
 import { parseAllDocuments, stringify } from '../shared/node_modules/yaml/dist/index.js';
+import { previewRepository } from '../cli/src/preview/repository.js';
 import { FsRepoReader, loadFleet, renderFleet } from '../shared/src/index.js';
 
 const run = promisify(execFile);
@@ -24,6 +28,7 @@ const CLUSTERS = 1000;
 const REGIONS = 10;
 const MESH_GROUP_SIZE = 10;
 const TARGET_MS = 2000;
+const PREVIEW_TARGET_MS = 3000;
 const KUSTOMIZE_CLUSTERS = 100;
 
 interface Measurement {
@@ -107,6 +112,41 @@ async function measureRender(dir: string): Promise<Measurement> {
   };
 }
 
+/** In a child process: preview the working tree's change against HEAD of the git repository at `dir`. */
+async function measurePreview(dir: string): Promise<Measurement> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const preview = await previewRepository({ repo: dir, from: 'HEAD', branch: 'main', pruneLimit: 0.5 });
+  const changed = preview.clusters.filter((cluster) => cluster.status !== 'unchanged').length;
+  return {
+    ms: performance.now() - started,
+    cpuMs: cpuSince(cpu),
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    detail: `${preview.clusters.length} clusters, ${changed} change: ${preview.summary.slice(1, 3).join('; ')}`,
+  };
+}
+
+/** Commits the generated fleet, then changes it in the work tree: a label renamed in one region, a mesh group grown. */
+async function prepareChange(repo: string): Promise<void> {
+  const git = (...args: string[]) => run('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@netfleet.test', ...args], { cwd: repo });
+  await git('init', '--quiet', '--initial-branch=main');
+  await git('add', '--all');
+  await git('commit', '--quiet', '-m', 'generated fleet');
+  const clusters = join(repo, 'clusters/region-0.yaml');
+  await writeFile(clusters, (await readFile(clusters, 'utf8')).replaceAll('env: prod', 'env: production'));
+  const groups = join(repo, 'mesh/groups.yaml');
+  await writeFile(groups, (await readFile(groups, 'utf8')).replace('members: [r1-c0, ', 'members: [r1-c0, r1-c10, '));
+}
+
+/** Native `git diff` of the same change, on one core. */
+async function measureGitDiff(repo: string): Promise<Measurement> {
+  const started = performance.now();
+  const { stderr, stdout } = await run('taskset', ['-c', '0', '/usr/bin/time', '-f', '%U %S %M', 'git', 'diff', '--stat', 'HEAD'], { cwd: repo });
+  const ms = performance.now() - started;
+  const [user, system, maxRssKb] = (stderr.trim().split('\n').pop() ?? '').split(' ').map(Number);
+  return { ms, cpuMs: ((user ?? 0) + (system ?? 0)) * 1000, maxRssMb: (maxRssKb ?? 0) / 1024, detail: stdout.trim().split('\n').pop() ?? '' };
+}
+
 /** In a child process: parse and stringify every YAML file of the repository. */
 async function measureYaml(dir: string): Promise<Measurement> {
   const cpu = process.cpuUsage();
@@ -170,8 +210,9 @@ function line(name: string, m: Measurement): string {
 
 async function main(): Promise<void> {
   const [mode, dir] = process.argv.slice(2);
-  if (mode === '--render' || mode === '--yaml') {
-    const measurement = mode === '--render' ? await measureRender(dir!) : await measureYaml(dir!);
+  if (mode === '--render' || mode === '--yaml' || mode === '--preview') {
+    const measure = { '--render': measureRender, '--yaml': measureYaml, '--preview': measurePreview }[mode];
+    const measurement = await measure(dir!);
     process.stdout.write(JSON.stringify(measurement));
     return;
   }
@@ -190,6 +231,15 @@ async function main(): Promise<void> {
     process.stdout.write(`${line('baseline: yaml parse + stringify', yamlBaseline)}\n`);
     process.stdout.write(`${line(`baseline: kubectl kustomize (${KUSTOMIZE_CLUSTERS} cl.)`, kustomize)}\n`);
     process.stdout.write(`target < ${TARGET_MS} ms on one core (CPU time of the best run): ${best.cpuMs < TARGET_MS ? 'met' : 'MISSED'}\n`);
+
+    await prepareChange(repo);
+    const previews = [await inChild('--preview', repo), await inChild('--preview', repo), await inChild('--preview', repo)];
+    const bestPreview = previews.reduce((a, b) => (a.cpuMs <= b.cpuMs ? a : b));
+    const gitDiff = await measureGitDiff(repo);
+    process.stdout.write(`\npreview of a change of that fleet (HEAD → working tree)\n`);
+    process.stdout.write(`${line('netfleet preview (best of 3)', bestPreview)}\n`);
+    process.stdout.write(`${line('baseline: git diff --stat', gitDiff)}\n`);
+    process.stdout.write(`target < ${PREVIEW_TARGET_MS} ms on one core (CPU time of the best run): ${bestPreview.cpuMs < PREVIEW_TARGET_MS ? 'met' : 'MISSED'}\n`);
   } finally {
     await rm(work, { recursive: true, force: true });
   }

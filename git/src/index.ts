@@ -19,3 +19,4 @@ export { GitErrorCode, GitSourceError } from './errors.js';
 export { SignatureRefusedError } from './signature-verifier.js';
 export type { SignatureStatus, SignatureVerification } from './signature-types.js';
 export type { SignatureFormat } from './commit-signature.js';
+export { LocalRevisions } from './local-revisions.js';
