@@ -3,10 +3,12 @@
  * exit code 2, and no stack trace; a reader closing the pipe early ends it quietly.
  */
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteKeysWithPrefix, sharedRedis } from '@netfleet/test';
 import { runCli } from './io.js';
 import { SOURCE_BIN } from './process.js';
 
@@ -103,6 +105,54 @@ describe('other bad input found by trying', () => {
     } finally {
       Object.assign(process.env, saved);
       if (saved.KUBECONFIG === undefined) delete process.env.KUBECONFIG;
+    }
+  });
+});
+
+describe('the agent\'s probe address', () => {
+  const kubeconfig = () => join(dir, 'unreachable.kubeconfig');
+  beforeAll(async () => {
+    await writeFile(kubeconfig(), [
+      'apiVersion: v1', 'kind: Config', 'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]',
+      'users: [{name: u, user: {token: t}}]', 'contexts: [{name: x, context: {cluster: c, user: u}}]', 'current-context: x', '',
+    ].join('\n'));
+  });
+
+  it('agent --listen with a port out of range', async () => {
+    const { code, err } = await runCli('agent', '--repo', EXAMPLE_FLEET, '--cluster', 'eu-fra-1', '--kubeconfig', kubeconfig(), '--listen', '127.0.0.1:99999');
+    expect(err).toBe('ERR AGENT_CONFIG: option listen is "127.0.0.1:99999"; expected host:port with a port from 0 to 65535\n  hint: fix --listen or NETFLEET_LISTEN, e.g. 0.0.0.0:8080\n');
+    expect(code).toBe(2);
+  });
+
+  it('agent --listen on an address already in use', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const { port } = busy.address() as AddressInfo;
+    try {
+      const { code, err } = await runCli('agent', '--repo', EXAMPLE_FLEET, '--cluster', 'eu-fra-1', '--kubeconfig', kubeconfig(), '--listen', `127.0.0.1:${port}`);
+      expect(err).toBe(`ERR AGENT_CONFIG: cannot serve /healthz, /readyz and /metrics on 127.0.0.1:${port}: the address is already in use\n  hint: pick another address with --listen or NETFLEET_LISTEN\n`);
+      expect(code).toBe(2);
+    } finally {
+      busy.close();
+    }
+  });
+});
+
+describe('the hub\'s API address', () => {
+  it('hub --listen on an address already in use stops the hub and says so', async () => {
+    const redis = sharedRedis('cli-errors');
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const { port } = busy.address() as AddressInfo;
+    await writeFile(join(dir, 'secret'), 'errors-hub-secret-0123456789abcdef\n');
+    await writeFile(join(dir, 'hub-busy.yaml'), [`redisUrl: ${redis.url}`, `prefix: "{${redis.prefix}}"`, `listen: 127.0.0.1:${port}`, `secretFile: ${join(dir, 'secret')}`, ''].join('\n'));
+    try {
+      const { code, err } = await runCli('hub', '--config', join(dir, 'hub-busy.yaml'), '--log-level', 'silent');
+      expect(err).toBe(`ERR HUB_CONFIG_INVALID: cannot serve the hub API on 127.0.0.1:${port}: the address is already in use\n  hint: pick another address with --listen or NETFLEET_HUB_LISTEN\n`);
+      expect(code).toBe(2);
+    } finally {
+      busy.close();
+      await deleteKeysWithPrefix(redis.url, `{${redis.prefix}}`);
     }
   });
 });

@@ -36,3 +36,15 @@ export function describeYamlError(error: unknown, path: string): string {
   const reason = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
   return `${path}${position ? `:${position.line}:${position.col}` : ''}: not valid YAML: ${reason}`;
 }
+
+const LISTEN_FAILURES: Record<string, string> = {
+  EADDRINUSE: 'the address is already in use',
+  EADDRNOTAVAIL: 'no such address on this machine',
+  EACCES: 'permission denied',
+};
+
+/** Why a server could not listen, when the address given is to blame; undefined for anything else. */
+export function describeListenError(error: unknown): string | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === undefined ? undefined : LISTEN_FAILURES[code];
+}

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { RedisUrlError, describeFileError, describeYamlError, parseRedisUrl } from '@netfleet/shared';
 import { AgentConfigError } from '../errors.js';
+import { parseListen } from './http.js';
 
 /** Everything `netfleet agent` can be told, from flags, the environment or a config file. */
 export interface AgentOptions {
@@ -212,6 +213,8 @@ function checkOptions(raw: Record<string, unknown>): AgentOptions {
     if (!values.includes(value as T)) throw new AgentConfigError(`option ${key} is "${value}"; expected one of ${values.join(', ')}`, `fix --${kebab(key)} or ${ENV_NAMES[key]}`);
     return value as T;
   };
+  // Refused with the other options rather than once the daemon starts listening.
+  parseListen(text('listen')!);
   const options: AgentOptions = {
     repo: text('repo', true)!,
     branch: text('branch')!,
