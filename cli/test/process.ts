@@ -18,8 +18,11 @@ export interface BinRun {
   lingerMs: number;
 }
 
-/** A process that printed nothing for this long after its last output is taken to hang. */
-const HANG_QUIET_MS = 15_000;
+/**
+ * A process that printed nothing for this long after its last output is taken to hang: far
+ * above the exit bound, and above a sync's silent stretch on a busy machine.
+ */
+const HANG_QUIET_MS = 60_000;
 /** The same before its first output: starting (tsx transpiling) is slow on a busy machine. */
 const HANG_BEFORE_OUTPUT_MS = 120_000;
 
