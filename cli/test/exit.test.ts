@@ -111,7 +111,9 @@ afterAll(async () => {
  * waiting for a CPU on a loaded machine does not count; a process that never exits fails.
  */
 function expectPromptExit(run: BinRun, code: number): void {
-  const lingered = `exited ${Math.round(run.lingerMs)} ms after its last output (${Math.round(run.cpuWaitMs)} ms of it waiting for a CPU)`;
+  const lingered = run.code === null
+    ? 'never exited: killed after a minute without output'
+    : `exited ${Math.round(run.lingerMs)} ms after its last output (${Math.round(run.cpuWaitMs)} ms of it waiting for a CPU)`;
   expect(run.lingerMs - run.cpuWaitMs, `${lingered}\nstdout:\n${run.out}\nstderr:\n${run.err}`).toBeLessThan(EXIT_WITHIN_MS);
   expect(run.code, run.err).toBe(code);
 }
