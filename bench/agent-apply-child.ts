@@ -36,7 +36,7 @@ function rendered(object: KubeObject): RenderedObject {
   object.metadata.labels = { ...object.metadata.labels, [OWNER_LABEL]: OWNER_VALUE };
   return {
     id: objectId(refOf(object)), object, hash: createHash('sha256').update(JSON.stringify(object)).digest('hex'),
-    source: { file: 'bench.yaml', document: '0' }, policy: { force: false, drift: 'correct', ignore: [], prune: true },
+    source: { file: 'bench.yaml', document: '0' }, policy: { force: false, drift: 'correct', ignore: [], prune: true, recreate: false },
   };
 }
 

@@ -19,6 +19,8 @@ export interface AgentEventMap {
   'drift-resolved': [ids: string[]];
   /** A drifted object was re-applied under `correct`. */
   'drift-corrected': [item: DriftItem];
+  /** Another field manager reverted a corrected object again: from now on its corrections back off. */
+  'drift-fight': [item: DriftItem];
   /** The federation and multicluster links changed (a state, reason or probe outcome): every link of the cluster. */
   'links-changed': [body: LinkReportBody];
 }

@@ -33,7 +33,7 @@ export function clientFor(kube: KubeApiServer, fieldManager = 'netfleet'): KubeC
   return new KubeClient({ kubeConfig: kube.kubeConfig(), fieldManager, retry: { baseDelayMs: 10, maxDelayMs: 200, retries: 6 } });
 }
 
-export const defaultPolicy = (): ApplyPolicy => ({ force: false, drift: 'correct', ignore: [], prune: true });
+export const defaultPolicy = (): ApplyPolicy => ({ force: false, drift: 'correct', ignore: [], prune: true, recreate: false });
 
 /** A RenderedObject as the renderer makes it: owner label, id and content hash. */
 export function rendered(object: KubeObject, policy: Partial<ApplyPolicy> = {}): RenderedObject {

@@ -24,4 +24,11 @@ export interface DriftItem {
   fields: DriftField[];
   /** What the agent does about it under the object's policy. */
   policy: 'correct' | 'alert';
+  /**
+   * The field managers that keep reverting these fields after each correction: the agent
+   * backs off instead of fighting them in a loop. Absent when there is no fight.
+   */
+  fightingWith?: string[];
+  /** For people: e.g. `fighting with manager "hpa" over /spec/replicas: ...; next correction in 20 s`. */
+  message?: string;
 }

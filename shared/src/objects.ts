@@ -74,6 +74,11 @@ export interface ApplyPolicy {
   ignore: string[];
   /** False keeps the object in the cluster when it leaves the repository. */
   prune: boolean;
+  /**
+   * Delete and re-create the object when the API server refuses a change because a field
+   * is immutable (like Flux's `force`); false fails the sync naming the field.
+   */
+  recreate: boolean;
 }
 
 /** One object the renderer produced for a cluster. */

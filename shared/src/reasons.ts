@@ -25,8 +25,13 @@ export enum SyncReason {
   PruneLimitExceeded = 'PruneLimitExceeded',
   /** One or more stale objects could not be deleted. */
   PruneFailed = 'PruneFailed',
-  /** Applied objects did not become ready in time, or report a failure. */
+  /** Applied objects did not become ready within the health timeout, or report a failure (Stalled). */
   HealthCheckFailed = 'HealthCheckFailed',
+  /**
+   * Everything applied; some objects are still being reconciled by their controller
+   * (status.observedGeneration behind, Ready not yet True) and no health timeout has passed.
+   */
+  WaitingForReadiness = 'WaitingForReadiness',
   /** The cluster API could not be reached or kept failing. */
   ClusterUnreachable = 'ClusterUnreachable',
 }
@@ -55,6 +60,7 @@ export const reasonClass: Record<SyncReason, ErrorClass | undefined> = {
   [SyncReason.PruneLimitExceeded]: ErrorClass.Terminal,
   [SyncReason.PruneFailed]: ErrorClass.Transient,
   [SyncReason.HealthCheckFailed]: ErrorClass.RetryLater,
+  [SyncReason.WaitingForReadiness]: ErrorClass.RetryLater,
   [SyncReason.ClusterUnreachable]: ErrorClass.Transient,
 };
 

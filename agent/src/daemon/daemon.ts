@@ -82,7 +82,9 @@ export class AgentDaemon {
     this.reconciler = new Reconciler({
       cluster: options.cluster, namespace: options.namespace, client: this.client, source: parts.source, render: this.#keepRender(parts.render), memo, logger: this.#logger,
       inventory: new InventoryStore(this.client, { namespace: options.namespace, cluster: options.cluster }),
-      options: defaultReconcileOptions({ pruneLimit: options.pruneLimit, healthTimeoutMs: options.healthTimeout * 1000 }),
+      options: defaultReconcileOptions({
+        pruneLimit: options.pruneLimit, healthTimeoutMs: options.healthTimeout * 1000, ...(options.driftMode ? { driftMode: options.driftMode } : {}),
+      }),
     });
     this.drift = new DriftDetector(this.client, memo, this.events, this.#logger, defaultDriftOptions({
       resyncIntervalMs: options.resyncInterval * 1000, mode: options.driftMode,
@@ -269,6 +271,7 @@ export class AgentDaemon {
     this.events.on('drift-detected', (items) => this.metrics.recordDrift(items));
     this.events.on('drift-resolved', () => this.metrics.recordDrift(this.drift.items));
     this.events.on('drift-corrected', () => this.metrics.driftCorrections.inc());
+    this.events.on('drift-fight', () => this.metrics.driftFights.inc());
   }
 }
 

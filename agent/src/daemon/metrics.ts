@@ -24,6 +24,9 @@ export class AgentMetrics {
   readonly driftCorrections = new Counter({
     name: 'netfleet_drift_corrections_total', help: 'Drifted objects re-applied under the correct policy', registers: [this.registry],
   });
+  readonly driftFights = new Counter({
+    name: 'netfleet_drift_fights_total', help: 'Objects another field manager kept reverting after a correction (corrections then back off)', registers: [this.registry],
+  });
   readonly lastSuccessfulSync = new Gauge({
     name: 'netfleet_last_successful_sync_timestamp_seconds', help: 'When the last sync without errors finished (unix seconds)', registers: [this.registry],
   });

@@ -6,9 +6,10 @@ import type { AgentEvents } from '../events.js';
 import type { KubeClient } from '../kube/client.js';
 import type { ServedKind } from '../kube/discovery.js';
 import { defaultRetryOptions } from '../kube/retry.js';
-import { kindKey } from '../ssa/apply.js';
+import { kindKey, pathOf } from '../ssa/apply.js';
 import { alignIgnored, driftedFields } from '../ssa/diff.js';
 import type { AppliedMemo } from '../ssa/memo.js';
+import { FightTracker, defaultFightOptions, managersOf, type FightDecision, type FightOptions } from './fight.js';
 import { KeyedQueue } from './key-queue.js';
 import { KindWatcher } from './watcher.js';
 
@@ -29,10 +30,12 @@ export interface DriftOptions {
    * @defaultValue 200
    */
   watchBackoffMs: number;
+  /** Backing off from another controller that keeps reverting the same fields. @defaultValue {@link defaultFightOptions} */
+  fight: FightOptions;
 }
 
 export function defaultDriftOptions(overrides: Partial<DriftOptions> = {}): DriftOptions {
-  return { resyncIntervalMs: 300_000, watchBackoffMs: 200, ...overrides };
+  return { resyncIntervalMs: 300_000, watchBackoffMs: 200, ...overrides, fight: defaultFightOptions(overrides.fight) };
 }
 
 /**
@@ -51,6 +54,9 @@ export class DriftDetector {
   #paused = false;
   #resyncTimer: NodeJS.Timeout | undefined;
   #stopped = false;
+  readonly #fights: FightTracker;
+  /** Corrections held back by a fight, by object id. */
+  readonly #held = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly client: KubeClient,
@@ -58,7 +64,9 @@ export class DriftDetector {
     private readonly events: AgentEvents,
     private readonly logger: Logger,
     private readonly options: DriftOptions,
-  ) {}
+  ) {
+    this.#fights = new FightTracker(options.fight);
+  }
 
   /** The current drift, one item per drifted object. */
   get items(): DriftItem[] {
@@ -92,6 +100,8 @@ export class DriftDetector {
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#resyncTimer);
+    for (const timer of this.#held.values()) clearTimeout(timer);
+    this.#held.clear();
     for (const watcher of this.#watchers.values()) watcher.stop();
     this.#watchers.clear();
   }
@@ -116,6 +126,12 @@ export class DriftDetector {
     this.#desired = new Map(objects.map((object) => [object.id, object]));
     for (const id of [...this.#drift.keys()]) {
       if (!this.#desired.has(id)) this.#resolve(id);
+    }
+    for (const id of [...this.#held.keys()]) {
+      if (this.#desired.has(id)) continue;
+      clearTimeout(this.#held.get(id));
+      this.#held.delete(id);
+      this.#fights.forget(id);
     }
     const kinds = new Map<string, ServedKind>();
     for (const { object } of objects) {
@@ -186,19 +202,57 @@ export class DriftDetector {
     await this.#drifted({ id, subject, type: 'changed', fields, policy }, desired, object);
   }
 
-  async #drifted(item: DriftItem, desired: RenderedObject, object: KubeObject = desired.object): Promise<void> {
-    const log = this.logger.child({ object: item.id });
-    if (item.policy === 'correct') {
-      log.info({ type: item.type, fields: item.fields.map((field) => field.path) }, 'drift detected, correcting');
-      this.#record(item);
-      const applied = await this.client.apply(object, { force: true });
-      this.memo.remember(item.id, desired.hash, applied.metadata.resourceVersion as string | undefined);
-      this.events.emit('drift-corrected', item);
-      this.#resolve(item.id);
+  async #drifted(detected: DriftItem, desired: RenderedObject, object: KubeObject = desired.object): Promise<void> {
+    const log = this.logger.child({ object: detected.id });
+    const paths = detected.fields.map((field) => field.path);
+    if (detected.policy !== 'correct') {
+      log.warn({ type: detected.type, fields: paths }, 'drift detected');
+      this.#record(detected);
       return;
     }
-    log.warn({ type: item.type, fields: item.fields.map((field) => field.path) }, 'drift detected');
+    const decision = this.#fights.decide(detected.id, detected.fields, Date.now());
+    const item = decision.streak > 0 ? await this.#fighting(detected, desired, decision) : detected;
+    if (decision.waitMs > 0) {
+      // Another controller keeps reverting these fields: correct later, not in a tight loop.
+      log.warn({ fields: paths, fightingWith: item.fightingWith, waitMs: decision.waitMs }, 'drift correction held back: fighting another field manager');
+      this.#record(item);
+      this.#holdCorrection(detected.id, decision.waitMs);
+      return;
+    }
+    log.info({ type: item.type, fields: paths, ...(item.fightingWith ? { fightingWith: item.fightingWith } : {}) }, 'drift detected, correcting');
     this.#record(item);
+    const applied = await this.client.apply(object, { force: true });
+    this.#fights.corrected(item.id, item.fields, decision.streak, Date.now());
+    this.memo.remember(item.id, desired.hash, applied.metadata.resourceVersion as string | undefined);
+    this.events.emit('drift-corrected', item);
+    if (decision.streak > 0) {
+      // Still reported: the other controller will likely revert again.
+      if (decision.streak === 1) this.events.emit('drift-fight', item);
+      return;
+    }
+    this.#resolve(item.id);
+  }
+
+  /** The drift item of a fight: which managers revert the fields, and how often. */
+  async #fighting(item: DriftItem, desired: RenderedObject, decision: FightDecision): Promise<DriftItem> {
+    // The watcher keeps no managedFields: read them once, only for a fight.
+    const live = await this.client.get(pathOf(desired.object));
+    const managers = live ? managersOf(live, item.fields, this.client.fieldManager) : [];
+    const who = managers.length > 0 ? managers.map((manager) => `"${manager}"`).join(', ') : 'another field manager';
+    const next = decision.waitMs > 0 ? `next correction in ${Math.ceil(decision.waitMs / 1000)} s` : 'corrected again';
+    return {
+      ...item,
+      fightingWith: managers,
+      message: `fighting with manager ${who} over ${item.fields.map((field) => field.path).join(', ')}: corrected ${decision.streak + 1} times in a row; ${next}`,
+    };
+  }
+
+  #holdCorrection(id: string, waitMs: number): void {
+    if (this.#held.has(id) || this.#stopped) return;
+    this.#held.set(id, setTimeout(() => {
+      this.#held.delete(id);
+      void this.#check(id);
+    }, waitMs));
   }
 
   #record(item: DriftItem): void {

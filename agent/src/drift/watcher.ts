@@ -93,8 +93,9 @@ export class KindWatcher {
     const known = this.#objects.get(id);
     // managedFields are never compared and are often the largest part of an object.
     const { managedFields: _managedFields, ...metadata } = object.metadata;
-    this.#objects.set(id, { ...object, metadata });
-    if (known?.metadata.resourceVersion !== object.metadata.resourceVersion) this.onChange(id);
+    const stored = { ...object, metadata };
+    this.#objects.set(id, stored);
+    if (!known || changedForDrift(known, stored)) this.onChange(id);
   }
 
   async #watch(): Promise<void> {
@@ -139,4 +140,23 @@ export class KindWatcher {
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => void this.#relist(), delay);
   }
+}
+
+/**
+ * True when a new version of an object can hold drift. A kind that keeps
+ * `metadata.generation` bumps it on every change but to metadata and status, so an event
+ * with the same generation, labels and annotations is a status update (or another
+ * manager's bookkeeping) and needs no dry run; kinds without a generation (ConfigMap,
+ * Secret) count every new resourceVersion.
+ */
+export function changedForDrift(known: KubeObject, next: KubeObject): boolean {
+  if (known.metadata.resourceVersion === next.metadata.resourceVersion) return false;
+  const generation = next.metadata.generation;
+  if (generation === undefined || known.metadata.generation !== generation) return true;
+  return JSON.stringify(sorted(known.metadata.labels)) !== JSON.stringify(sorted(next.metadata.labels))
+    || JSON.stringify(sorted(known.metadata.annotations)) !== JSON.stringify(sorted(next.metadata.annotations));
+}
+
+function sorted(map: Record<string, string> | undefined): [string, string][] {
+  return Object.entries(map ?? {}).sort(([a], [b]) => a.localeCompare(b));
 }

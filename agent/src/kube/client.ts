@@ -6,7 +6,7 @@ import type { KubeObject } from '@netfleet/shared';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { KindNotServedError, KubeConfigError, KubeErrorCode } from '../errors.js';
 import { Discovery, type ServedKind } from './discovery.js';
-import { RawObjectApi, type ResourcePath } from './object-api.js';
+import { RawObjectApi, type JsonPatchOperation, type ResourcePath } from './object-api.js';
 import { defaultRetryOptions, toKubeError, withRetry, type RetryOptions } from './retry.js';
 
 /** How the agent connects to its cluster. */
@@ -121,6 +121,11 @@ export class KubeClient {
   /** Server-side apply under the agent's field manager. */
   apply(object: KubeObject, options: { force: boolean; dryRun?: boolean }): Promise<KubeObject> {
     return this.#call(() => this.#api.applyRaw(object, { fieldManager: this.fieldManager, force: options.force, dryRun: options.dryRun ?? false }));
+  }
+
+  /** JSON patch under the agent's field manager (e.g. rewriting managedFields). */
+  jsonPatch(path: ResourcePath, operations: JsonPatchOperation[]): Promise<KubeObject> {
+    return this.#call(() => this.#api.jsonPatchRaw(path, operations, this.fieldManager));
   }
 
   /** The live object, or undefined when it does not exist. */

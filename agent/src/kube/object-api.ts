@@ -10,6 +10,13 @@ export interface RawList {
   items: KubeObject[];
 }
 
+/** One RFC 6902 operation. */
+export interface JsonPatchOperation {
+  op: 'add' | 'remove' | 'replace' | 'test';
+  path: string;
+  value?: unknown;
+}
+
 /** Where an object lives in the REST API. */
 export interface ResourcePath {
   apiVersion: string;
@@ -42,6 +49,15 @@ export class RawObjectApi extends KubernetesObjectApi {
     if (options.force) context.setQueryParam('force', 'true');
     if (options.dryRun) context.setQueryParam('dryRun', 'All');
     context.setBody(JSON.stringify(object));
+    return this.send<KubeObject>(context);
+  }
+
+  /** JSON patch (RFC 6902) under a field manager. */
+  async jsonPatchRaw(path: ResourcePath, operations: JsonPatchOperation[], fieldManager: string): Promise<KubeObject> {
+    const context = await this.context(path, 'patch', HttpMethod.PATCH);
+    context.setHeaderParam('Content-Type', PatchStrategy.JsonPatch);
+    context.setQueryParam('fieldManager', fieldManager);
+    context.setBody(JSON.stringify(operations));
     return this.send<KubeObject>(context);
   }
 

@@ -3,6 +3,7 @@ import type { Inventory } from '../inventory/index.js';
 import type { KubeClient } from '../kube/client.js';
 import { pathOf } from '../ssa/apply.js';
 import { alignIgnored, driftedFields, unifiedDiff } from '../ssa/diff.js';
+import { takesOwnership } from '../ssa/ownership.js';
 import { moduleOf } from './modules.js';
 import { toKubeError } from '../kube/retry.js';
 import { KubeErrorCode } from '../errors.js';
@@ -16,7 +17,7 @@ export interface ObjectDiff {
 
 /**
  * What a sync would change, object by object, without changing anything: each rendered
- * object is dry-run applied and diffed with the live one; objects the inventory has and
+ * object is dry-run applied (forced where the sync forces) and diffed with the live one; objects the inventory has and
  * the render lacks are shown as deletions.
  */
 export async function previewDiff(client: KubeClient, objects: readonly RenderedObject[], inventory?: Inventory): Promise<ObjectDiff[]> {
@@ -41,7 +42,7 @@ async function previewObject(client: KubeClient, rendered: RenderedObject): Prom
   }
   const live = await client.get(pathOf(rendered.object));
   try {
-    const dryRun = await client.apply(alignIgnored(rendered.object, live, rendered.policy.ignore), { force: rendered.policy.force, dryRun: true });
+    const dryRun = await client.apply(alignIgnored(rendered.object, live, rendered.policy.ignore), { force: takesOwnership(rendered.policy), dryRun: true });
     if (live && driftedFields(dryRun, live, rendered.policy.ignore).length === 0) return undefined;
     return { id: rendered.id, text: unifiedDiff(name, dryRun, live, rendered.policy.ignore) };
   } catch (raw) {

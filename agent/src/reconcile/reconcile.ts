@@ -1,16 +1,20 @@
 import {
-  Action, NetfleetError, Readiness, SyncReason, objectId, reasonClass, refOf,
+  Action, NetfleetError, Readiness, SyncReason, objectId, parseObjectId, reasonClass, refOf,
   type ChangeSetEntry, type KubeObject, type Logger, type RenderedObject,
 } from '@netfleet/shared';
 import { PruneLimitError } from '../errors.js';
 import { Inventory, type InventoryStore, type StoredInventory } from '../inventory/index.js';
 import type { KubeClient } from '../kube/client.js';
 import { toKubeError } from '../kube/retry.js';
-import { applyAllStaged, discoverKinds, kindKey, listLive, planObject, PlanOutcome, probeDeferred, type ObjectPlan } from '../ssa/apply.js';
+import {
+  applyAllStaged, discoverKinds, kindKey, listLive, planObject, PlanOutcome, probeDeferred, type ObjectPlan, type PlanContext,
+} from '../ssa/apply.js';
 import { deleteAll, type DeleteResult } from '../ssa/delete.js';
+import { describeConflicts } from '../ssa/ownership.js';
 import type { AppliedMemo } from '../ssa/memo.js';
 import { waitForReady, type ObjectReadiness } from '../ssa/wait.js';
 import { moduleOf } from './modules.js';
+import { previousObjects } from './previous.js';
 import type { SyncResult } from './result.js';
 import { SourceError, type FetchedRevision, type FleetSource, type RenderFleet } from './source.js';
 
@@ -38,6 +42,12 @@ export interface ReconcileOptions {
    * @defaultValue 1000
    */
   healthIntervalMs: number;
+  /**
+   * Overrides every document's drift policy (the agent's `--drift-mode`): `correct` syncs
+   * take over fields other managers changed, `alert` leaves them and reports drift.
+   * Unset follows each document.
+   */
+  driftMode?: 'correct' | 'alert';
 }
 
 export function defaultReconcileOptions(overrides: Partial<ReconcileOptions> = {}): ReconcileOptions {
@@ -107,14 +117,20 @@ export class Reconciler {
       revision = fetched.revision;
       const log = deps.logger.child({ cluster: deps.cluster, revision });
       const objects = await renderFleet(deps.render, fetched, deps.cluster);
-      const plans = await validate(deps.client, objects, deps.memo, deps.namespace);
+      const context = { driftMode: deps.options.driftMode, previous: previousObjects(deps, stored.revision, { revision, objects }, log) };
+      const plans = await validate(deps.client, objects, deps.memo, deps.namespace, context);
       const next = nextInventory(plans);
       const stale = deps.options.prune ? stored.inventory.staleAgainst(next) : [];
       checkPruneLimit(stale.length, stored.inventory.size, options.overridePruneLimit ? 1 : deps.options.pruneLimit);
 
       const applied = await apply(deps.client, plans, deps.memo);
-      const pruned = await prune(deps.client, stale);
-      await deps.inventory.save({ inventory: next.with(pruned.survivors), revision });
+      // Like Flux, prune only after a clean apply: the old version of a renamed object
+      // stays until its new version is in the cluster.
+      const clean = !applied.changeSet.some((entry) => entry.action === Action.Failed);
+      const pruned = clean ? await prune(deps.client, stale) : keepStale(stale);
+      // The stored revision is the last one applied cleanly: the next sync tells this
+      // revision's changes from other managers' edits against it.
+      await deps.inventory.save({ inventory: next.with(pruned.survivors), revision: clean ? revision : stored.revision });
       this.#desired = { revision, objects: plans.filter((_, i) => IN_CLUSTER.has(applied.changeSet[i]!.action)).map((plan) => plan.rendered) };
       const readiness = await checkHealth(deps.client, applied.objects, deps.options, options.signal);
 
@@ -122,7 +138,7 @@ export class Reconciler {
       for (const entry of changeSet) {
         if (entry.action !== Action.Unchanged) log.info({ object: objectId(entry.subject), action: entry.action, message: entry.message }, `object ${entry.action}`);
       }
-      const outcome = summarize(changeSet, plans, readiness);
+      const outcome = summarize(changeSet, plans, readiness, deps.options.healthTimeoutMs > 0);
       return finish({ appliedRevision: revision, changeSet, waitingFor: waitingModules(plans), readiness, ...outcome });
     } catch (error) {
       const failure = asPhaseFailure(error);
@@ -159,14 +175,16 @@ export async function renderFleet(render: RenderFleet, fetched: FetchedRevision,
  * dry-run in the agent's namespace). Any object the server refuses fails the sync before
  * anything is applied.
  */
-export async function validate(client: KubeClient, objects: RenderedObject[], memo: AppliedMemo, probeNamespace: string): Promise<ObjectPlan[]> {
+export async function validate(
+  client: KubeClient, objects: RenderedObject[], memo: AppliedMemo, probeNamespace: string, context: PlanContext = {},
+): Promise<ObjectPlan[]> {
   try {
     client.discovery.forgetMissing();
     const kinds = await discoverKinds(client, objects);
     const served = [...kinds.values()].filter((kind) => kind !== undefined);
     const live = await listLive(client, served);
     const plans = await Promise.all(objects.map(async (rendered) => probeDeferred(
-      client, await planObject(client, rendered, kinds.get(kindKey(rendered.object)), live.get(rendered.id), memo), probeNamespace,
+      client, await planObject(client, rendered, kinds.get(kindKey(rendered.object)), live.get(rendered.id), memo, context), probeNamespace,
     )));
     const invalid = plans.filter((plan) => plan.outcome === PlanOutcome.Invalid);
     if (invalid.length > 0) {
@@ -194,6 +212,14 @@ export async function prune(client: KubeClient, stale: ReturnType<Inventory['ent
   return {
     changeSet: results.map((result) => result.entry),
     survivors: results.filter((result) => result.survived).map((result) => result.stale),
+  };
+}
+
+/** Instead of phase 5 after a failed apply: every stale object stays, tracked, for a later clean sync. */
+function keepStale(stale: ReturnType<Inventory['entries']>): { changeSet: ChangeSetEntry[]; survivors: DeleteResult['stale'][] } {
+  return {
+    changeSet: stale.map((object) => ({ subject: parseObjectId(object.id), action: Action.Skipped, message: 'not pruned: some objects failed to apply; pruned after a clean apply' })),
+    survivors: stale,
   };
 }
 
@@ -227,8 +253,12 @@ function waitingModules(plans: ObjectPlan[]): string[] {
   return [...new Set(modules)].sort();
 }
 
-/** The sync's reason from what happened to each object, most serious first. */
-function summarize(changeSet: ChangeSetEntry[], plans: ObjectPlan[], readiness: ObjectReadiness[]): { reason: SyncReason; message?: string } {
+/**
+ * The sync's reason from what happened to each object, most serious first. An object
+ * still in progress is progressing (WaitingForReadiness) unless a health timeout was set
+ * and passed.
+ */
+function summarize(changeSet: ChangeSetEntry[], plans: ObjectPlan[], readiness: ObjectReadiness[], waitedForHealth: boolean): { reason: SyncReason; message?: string } {
   const failed = changeSet.filter((entry) => entry.action === Action.Failed);
   const conflicts = plans.filter((plan) => plan.outcome === PlanOutcome.Conflict);
   const describe = (entries: ChangeSetEntry[]) => entries.map((entry) => entry.message).join('; ');
@@ -251,11 +281,17 @@ function summarize(changeSet: ChangeSetEntry[], plans: ObjectPlan[], readiness: 
       message: `waiting for namespace ${namespaces.join(', ')} to finish terminating (${awaitingNamespace.length} object(s))`,
     };
   }
-  const unhealthy = readiness.filter((item) => item.readiness === Readiness.Failed || item.readiness === Readiness.InProgress);
-  if (unhealthy.length > 0) {
-    return { reason: SyncReason.HealthCheckFailed, message: unhealthy.map((item) => `${item.id}: ${item.readiness}${item.message ? ` (${item.message})` : ''}`).join('; ') };
+  const describeReadiness = (items: ObjectReadiness[]) => items.map((item) => `${item.id}: ${item.readiness}${item.message ? ` (${item.message})` : ''}`).join('; ');
+  const stalled = readiness.filter((item) => item.readiness === Readiness.Failed);
+  const inProgress = readiness.filter((item) => item.readiness === Readiness.InProgress);
+  if (stalled.length > 0 || (waitedForHealth && inProgress.length > 0)) {
+    return { reason: SyncReason.HealthCheckFailed, message: describeReadiness([...stalled, ...(waitedForHealth ? inProgress : [])]) };
   }
-  return { reason: SyncReason.Succeeded };
+  if (inProgress.length > 0) return { reason: SyncReason.WaitingForReadiness, message: describeReadiness(inProgress) };
+  // Other managers' edits to `drift: alert` objects are drift to report, not a failure.
+  const kept = plans.filter((plan) => plan.kept.length > 0);
+  if (kept.length === 0) return { reason: SyncReason.Succeeded };
+  return { reason: SyncReason.Succeeded, message: kept.map((plan) => `${plan.rendered.id}: drift left in place (drift: alert): ${describeConflicts(plan.kept)}`).join('; ') };
 }
 
 

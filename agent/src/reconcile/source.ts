@@ -14,6 +14,11 @@ export interface FetchedRevision {
  */
 export interface FleetSource {
   fetch(signal?: AbortSignal): Promise<FetchedRevision>;
+  /**
+   * One given revision (the one applied last, to tell its changes from other managers'
+   * edits). Absent when the source has no history (a directory).
+   */
+  fetchRevision?(revision: string): Promise<FetchedRevision>;
 }
 
 /** This cluster's entry in the fleet inventory: its domains name it to link peers. */

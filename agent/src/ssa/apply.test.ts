@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Action, type RenderedObject } from '@netfleet/shared';
+import { Action, type KubeObject, type RenderedObject } from '@netfleet/shared';
 import type { KubeApiServer } from '@netfleet/test/kube/server';
+import { kubectlPatch } from '../../test/kubectl.js';
 import { clientFor, configMap, eventually, ingressController, moduleConfig, namespace, rendered, startCluster, uniqueName } from '../../test/harness.js';
 import type { KubeClient } from '../kube/client.js';
 import { applyAllStaged, applyStage, discoverKinds, kindKey, listLive, planObject, PlanOutcome } from './apply.js';
@@ -10,16 +11,17 @@ let kube: KubeApiServer;
 let client: KubeClient;
 
 beforeAll(async () => {
-  kube = await startCluster({ crds: (file) => file.includes('ingress-nginx') || file.includes('deckhouse-controller') });
+  kube = await startCluster({ crds: (file) => file.includes('ingress-nginx') || file.includes('deckhouse-controller') || file.includes('routingtables') });
   client = clientFor(kube);
 });
 afterAll(() => kube.stop());
 
-async function plan(object: RenderedObject, memo = new AppliedMemo()) {
+/** Plans one object; `previous` is the object as the revision applied last rendered it. */
+async function plan(object: RenderedObject, memo = new AppliedMemo(), previous?: RenderedObject) {
   const kinds = await discoverKinds(client, [object]);
   const served = kinds.get(kindKey(object.object));
   const live = served ? await listLive(client, [served]) : new Map();
-  return planObject(client, object, served, live.get(object.id), memo);
+  return planObject(client, object, served, live.get(object.id), memo, { previous: async () => previous });
 }
 
 describe('when an object does not exist yet', () => {
@@ -69,20 +71,113 @@ describe('when a managed field changed in git', () => {
 });
 
 describe('when another field manager owns a field the document sets', () => {
-  it('reports a conflict with the field unless the policy forces, and takes it over when it does', async () => {
+  const path = (name: string) => ({ apiVersion: 'deckhouse.io/v1', kind: 'IngressNginxController', name });
+  const minReplicasOf = async (name: string) => ((await client.get(path(name)))!.spec as { minReplicas: number }).minReplicas;
+
+  it('takes the field back for a drift: correct object, forcing as Flux does', async () => {
+    const name = uniqueName('take-back');
+    const memo = new AppliedMemo();
+    const object = rendered(ingressController(name, { minReplicas: 2 }));
+    await applyAllStaged(client, [await plan(object, memo)], memo);
+    await kubectlPatch(kube, object.object, 'ingressnginxcontrollers', { spec: { minReplicas: 5 } }, 'intruder');
+    const planned = await plan(object, memo);
+    expect(planned.outcome).toBe(PlanOutcome.Apply);
+    const [result] = await applyAllStaged(client, [planned], memo);
+    expect(result!.entry.action).toBe(Action.Configured);
+    expect(await minReplicasOf(name)).toBe(2);
+  });
+
+  it('conflicts under drift: alert when the revision changes the field, naming the field, the manager and the way out', async () => {
     const name = uniqueName('conflict');
     await clientFor(kube, 'other-tool').apply(ingressController(name, { minReplicas: 2 }), { force: false });
-    const planned = await plan(rendered(ingressController(name, { minReplicas: 4 })));
+    const planned = await plan(rendered(ingressController(name, { minReplicas: 4 }), { drift: 'alert' }));
     expect(planned.outcome).toBe(PlanOutcome.Conflict);
-    expect(planned.conflicts.map((conflict) => conflict.field)).toContain('.spec.minReplicas');
-    expect(planned.message).toContain('.spec.minReplicas');
+    expect(planned.conflicts.map((conflict) => conflict.field)).toEqual(['.spec.minReplicas']);
+    expect(planned.message).toContain('.spec.minReplicas (conflict with "other-tool"');
+    expect(planned.message).toContain('policy.force: true');
+  });
 
-    const forced = rendered(ingressController(name, { minReplicas: 4 }), { force: true });
+  it('leaves another manager\'s edit of a drift: alert object in place and applies the rest when the revision does not change the field', async () => {
+    const name = uniqueName('alert-edit');
+    const memo = new AppliedMemo();
+    const before = rendered(ingressController(name, { minReplicas: 2, maxReplicas: 3 }), { drift: 'alert' });
+    await applyAllStaged(client, [await plan(before, memo)], memo);
+    await kubectlPatch(kube, before.object, 'ingressnginxcontrollers', { spec: { minReplicas: 5 } }, 'intruder');
+
+    const same = await plan(before, memo, before);
+    expect(same.outcome).toBe(PlanOutcome.Unchanged);
+    expect(same.kept.map((conflict) => conflict.field)).toEqual(['.spec.minReplicas']);
+    const [unchanged] = await applyAllStaged(client, [same], memo);
+    expect(unchanged!.entry).toMatchObject({ action: Action.Unchanged, message: expect.stringContaining('.spec.minReplicas (conflict with "intruder"') });
+
+    const next = rendered(ingressController(name, { minReplicas: 2, maxReplicas: 6 }), { drift: 'alert' });
+    const planned = await plan(next, memo, before);
+    expect(planned.outcome).toBe(PlanOutcome.Apply);
+    const [result] = await applyAllStaged(client, [planned], memo);
+    expect(result!.entry.action).toBe(Action.Configured);
+    const live = (await client.get(path(name)))!.spec as { minReplicas: number; maxReplicas: number };
+    expect(live).toMatchObject({ minReplicas: 5, maxReplicas: 6 });
+
+    const changed = await plan(rendered(ingressController(name, { minReplicas: 3, maxReplicas: 6 }), { drift: 'alert' }), memo, next);
+    expect(changed.outcome).toBe(PlanOutcome.Conflict);
+    expect(changed.message).toContain('this revision changes fields another field manager owns: .spec.minReplicas (conflict with "intruder"');
+  });
+
+  it('takes the field over under drift: alert when the document says force', async () => {
+    const name = uniqueName('forced');
+    await clientFor(kube, 'other-tool').apply(ingressController(name, { minReplicas: 2 }), { force: false });
+    const forced = rendered(ingressController(name, { minReplicas: 4 }), { force: true, drift: 'alert' });
     const memo = new AppliedMemo();
     const [result] = await applyAllStaged(client, [await plan(forced, memo)], memo);
     expect(result!.entry.action).toBe(Action.Configured);
-    const live = await client.get({ apiVersion: 'deckhouse.io/v1', kind: 'IngressNginxController', name });
-    expect((live!.spec as { minReplicas: number }).minReplicas).toBe(4);
+    expect(await minReplicasOf(name)).toBe(4);
+  });
+});
+
+describe('when a change touches an immutable field', () => {
+  const frozen = (ns: string, value: string): KubeObject => ({ ...configMap(ns, 'frozen', { a: value }), immutable: true });
+  const routingTable = (name: string, id: number): KubeObject => ({
+    apiVersion: 'network.deckhouse.io/v1alpha1', kind: 'RoutingTable', metadata: { name },
+    spec: { ipRoutingTableID: id, nodeSelector: { 'node-role.kubernetes.io/worker': '' }, routes: [{ destination: '10.0.0.0/8', gateway: '192.168.0.1' }] },
+  });
+
+  async function created(object: RenderedObject): Promise<KubeObject> {
+    const memo = new AppliedMemo();
+    const [result] = await applyAllStaged(client, [await plan(object, memo)], memo);
+    expect(result!.entry.action).toBe(Action.Created);
+    return result!.object!;
+  }
+
+  it('refuses it terminally, naming the field and the way out (a built-in rule: immutable ConfigMap data)', async () => {
+    const ns = uniqueName('immutable');
+    await client.apply(namespace(ns), { force: false });
+    await created(rendered(frozen(ns, '1')));
+    const planned = await plan(rendered(frozen(ns, '2')));
+    expect(planned.outcome).toBe(PlanOutcome.Invalid);
+    expect(planned.message).toContain('cannot change immutable field data: ConfigMap "frozen" is invalid');
+    expect(planned.message).toContain('set `policy.recreate: true`');
+  });
+
+  it('names the field of a CRD transition rule (self == oldSelf)', async () => {
+    const name = uniqueName('table');
+    await created(rendered(routingTable(name, 100)));
+    const planned = await plan(rendered(routingTable(name, 101)));
+    expect(planned.outcome).toBe(PlanOutcome.Invalid);
+    expect(planned.message).toContain('cannot change immutable field spec.ipRoutingTableID');
+  });
+
+  it('deletes and re-creates the object when the document says policy.recreate', async () => {
+    const name = uniqueName('table');
+    const before = await created(rendered(routingTable(name, 100)));
+    const object = rendered(routingTable(name, 101), { recreate: true });
+    const memo = new AppliedMemo();
+    const planned = await plan(object, memo);
+    expect(planned.outcome).toBe(PlanOutcome.Recreate);
+    const [result] = await applyAllStaged(client, [planned], memo);
+    expect(result!.entry).toMatchObject({ action: Action.Created, message: 'immutable spec.ipRoutingTableID changed: re-creating' });
+    const live = await client.get({ apiVersion: 'network.deckhouse.io/v1alpha1', kind: 'RoutingTable', name });
+    expect(live!.metadata.uid).not.toBe(before.metadata.uid);
+    expect((live!.spec as { ipRoutingTableID: number }).ipRoutingTableID).toBe(101);
   });
 });
 

@@ -16,7 +16,8 @@ describe('readinessOf', () => {
     { name: 'an older observed generation', status: { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'True' }] }, want: Readiness.InProgress },
     { name: 'the current generation and no conditions', status: { observedGeneration: 2 }, want: Readiness.Ready },
     { name: 'Ready=True', status: { observedGeneration: 2, conditions: [{ type: 'Ready', status: 'True' }] }, want: Readiness.Ready },
-    { name: 'Ready=False', status: { conditions: [{ type: 'Ready', status: 'False', reason: 'ElectionFailed', message: "there aren't ready Nodes" }] }, want: Readiness.Failed, message: "ElectionFailed: there aren't ready Nodes" },
+    // kstatus: only Stalled=True is a failure; not ready yet is progress until a health timeout passes.
+    { name: 'Ready=False', status: { conditions: [{ type: 'Ready', status: 'False', reason: 'ElectionFailed', message: "there aren't ready Nodes" }] }, want: Readiness.InProgress, message: "ElectionFailed: there aren't ready Nodes" },
     { name: 'Ready=Unknown', status: { conditions: [{ type: 'Ready', status: 'Unknown' }] }, want: Readiness.InProgress },
     { name: 'Stalled=True', status: { conditions: [{ type: 'Stalled', status: 'True', reason: 'Broken' }, { type: 'Ready', status: 'True' }] }, want: Readiness.Failed, message: 'Broken' },
     { name: 'Reconciling=True', status: { conditions: [{ type: 'Reconciling', status: 'True' }] }, want: Readiness.InProgress },
@@ -60,6 +61,14 @@ describe('waitForReady', () => {
     const waiting = waitForReady(client, [inProgress], { timeoutMs: 10_000, intervalMs: 20 });
     await setStatus('egress-a', { conditions: [condition('True', 'ElectionSucceed')] });
     expect(await waiting).toEqual([{ id: 'network.deckhouse.io_EgressGateway__egress-a', readiness: Readiness.Ready }]);
+  });
+
+  it('reads an object the apply answered in progress again from the cluster, even without a timeout', async () => {
+    const applied = await client.apply(gateway('egress-c'), { force: false });
+    await setStatus('egress-c', { observedGeneration: 1, conditions: [condition('True', 'ElectionSucceed')] });
+    // The apply answer predates the controller's status write: it has no status at all.
+    const answered = { ...applied, status: { observedGeneration: 0 } };
+    expect(await waitForReady(client, [answered], { timeoutMs: 0, intervalMs: 20 })).toEqual([{ id: 'network.deckhouse.io_EgressGateway__egress-c', readiness: Readiness.Ready }]);
   });
 
   it('gives up at the timeout and reports what is still in progress', async () => {

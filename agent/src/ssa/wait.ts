@@ -17,9 +17,11 @@ export interface ObjectReadiness {
 }
 
 /**
- * Readiness from the object's own status, kstatus-style: a controller that has not seen
- * the latest generation is in progress; a `Ready` condition decides when present;
- * `Stalled`/`Reconciling` conditions say failed/in progress; a kind without status or
+ * Readiness from the object's own status, with kstatus semantics: a controller that has
+ * not observed the latest generation (`status.observedGeneration` behind
+ * `metadata.generation`) is in progress; `Stalled=True` is the only failure;
+ * `Reconciling=True` is in progress; a `Ready` condition that is not True yet is in
+ * progress (a failure only once a health timeout passes); a kind without status or
  * conditions (most DKP kinds, ModuleConfig) cannot tell, which counts as ready.
  */
 export function readinessOf(object: KubeObject): { readiness: Readiness; message?: string } {
@@ -35,7 +37,6 @@ export function readinessOf(object: KubeObject): { readiness: Readiness; message
   if (stalled?.status === 'True') return withMessage(Readiness.Failed, describe(stalled));
   const ready = find('Ready');
   if (ready?.status === 'True') return { readiness: Readiness.Ready };
-  if (ready?.status === 'False') return withMessage(Readiness.Failed, describe(ready));
   if (ready) return withMessage(Readiness.InProgress, describe(ready));
   const reconciling = find('Reconciling');
   if (reconciling?.status === 'True') return withMessage(Readiness.InProgress, describe(reconciling));
@@ -61,15 +62,16 @@ export interface WaitOptions {
 }
 
 /**
- * Reads each applied object's readiness, polling those still in progress until they
- * settle or the timeout passes. Objects that vanished are reported as failed.
+ * Reads each applied object's readiness. An object whose first reading (the apply answer,
+ * or the live object listed before the sync) is in progress is read again from the
+ * cluster, then polled until it settles or the timeout passes; with no timeout it is read
+ * once more, live. Objects that vanished are reported as failed.
  */
 export async function waitForReady(client: KubeClient, objects: readonly KubeObject[], options: WaitOptions): Promise<ObjectReadiness[]> {
   const deadline = Date.now() + options.timeoutMs;
   const results = new Map<string, ObjectReadiness>(objects.map((object) => [objectId(refOf(object)), { id: objectId(refOf(object)), ...readinessOf(object) }]));
   let pending = objects.filter((object) => !settled(results.get(objectId(refOf(object)))!.readiness));
-  while (pending.length > 0 && Date.now() < deadline && !options.signal?.aborted) {
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs));
+  while (pending.length > 0 && !options.signal?.aborted) {
     const fresh = await Promise.all(pending.map((object) => client.get(pathOf(object))));
     pending = pending.filter((object, i) => {
       const id = objectId(refOf(object));
@@ -78,6 +80,8 @@ export async function waitForReady(client: KubeClient, objects: readonly KubeObj
       results.set(id, result);
       return !settled(result.readiness);
     });
+    if (pending.length === 0 || Date.now() >= deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs));
   }
   return [...results.values()];
 }

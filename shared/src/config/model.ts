@@ -101,4 +101,4 @@ export interface Fleet {
 }
 
 /** What the agent does with an object when a document says nothing. */
-export const DEFAULT_APPLY_POLICY: Readonly<ApplyPolicy> = Object.freeze({ force: false, drift: 'correct', ignore: [], prune: true });
+export const DEFAULT_APPLY_POLICY: Readonly<ApplyPolicy> = Object.freeze({ force: false, drift: 'correct', ignore: [], prune: true, recreate: false });

@@ -90,6 +90,8 @@ export const DriftItemSchema = Type.Object({
   type: Type.Union([Type.Literal('changed'), Type.Literal('deleted')]),
   fields: Type.Array(DriftFieldSchema, { maxItems: 256 }),
   policy: Type.Union([Type.Literal('correct'), Type.Literal('alert')]),
+  fightingWith: Type.Optional(Type.Array(Type.String({ maxLength: 256 }), { maxItems: 32 })),
+  message: Type.Optional(Type.String({ maxLength: 2048 })),
 }, { additionalProperties: false });
 
 export const DriftBodySchema = Type.Object({
@@ -114,8 +116,8 @@ function envelope<K extends TSchema, B extends TSchema>(kind: K, body: B) {
   return Type.Object({
     protocolVersion: Type.Literal(PROTOCOL_VERSION),
     cluster: ClusterName,
-    /** Per-cluster sequence number, strictly increasing, never reused. */
-    seq: Type.Integer({ minimum: 1 }),
+    /** Per-cluster sequence number, strictly increasing, never reused; exact as a JSON number (at most 2^53 - 1). */
+    seq: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
     /** When the agent produced the report (RFC 3339). */
     time: Type.String({ format: 'date-time', maxLength: 40 }),
     kind,

@@ -174,11 +174,26 @@ function settleOwnership(
   }
 }
 
+/**
+ * The ownership an update starts from, as kube-apiserver's decodeLiveOrNew decides: a
+ * request that sets managedFields replaces them (`[]` or `[{}]` resets them), one that
+ * leaves them out or sends none keeps the live ones, and writes through a subresource
+ * never change them.
+ */
+function managersForUpdate(live: JsonObject | undefined, updated: JsonObject, scope: WriteScope): Map<string, ManagerEntry> {
+  const sent = metadataOf(updated).managedFields;
+  if (scope.subresource || !Array.isArray(sent)) return readManagers(live);
+  const reset = sent.length === 0 || (sent.length === 1 && isObject(sent[0]) && Object.keys(sent[0]).length === 0);
+  if (reset) return new Map();
+  const managers = readManagers(updated);
+  return managers.size > 0 ? managers : readManagers(live);
+}
+
 /** Tracks a create, update or non-apply patch: the writer owns what it changed. */
 export function recordUpdate(
   live: JsonObject | undefined, updated: JsonObject, schema: Schema, writer: WriterIdentity, scope: WriteScope, now: string,
 ): JsonObject {
-  const managers = readManagers(live);
+  const managers = managersForUpdate(live, updated, scope);
   const before = withoutManagedFields(live);
   const after = withoutManagedFields(updated);
   const comparison = compare(before, after, schema);

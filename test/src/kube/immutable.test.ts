@@ -1,0 +1,45 @@
+/**
+ * Changes to immutable fields, refused as kube-apiserver refuses them: 422 Invalid whose
+ * cause names the field, for a built-in rule (an immutable ConfigMap's data, core
+ * validation's ValidateConfigMapUpdate) and for a CRD transition rule
+ * (`x-kubernetes-validations` `self == oldSelf`, checked only on update).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KubernetesObjectApi } from '@kubernetes/client-node';
+import { startKubeApiServer, type KubeApiServer } from './server.js';
+import { apply, rejection, type Manifest } from './test-support.js';
+
+let kube: KubeApiServer;
+let objects: KubernetesObjectApi;
+
+beforeAll(async () => {
+  kube = await startKubeApiServer();
+  objects = KubernetesObjectApi.makeApiClient(kube.kubeConfig());
+  await kube.installDkpCrds((file) => file === 'static-routing-manager/routingtables.yaml');
+  await apply(objects, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'immutable' } }, 'test');
+});
+afterAll(async () => {
+  await kube?.stop();
+});
+
+const routingTable = (id: number): Manifest => ({
+  apiVersion: 'network.deckhouse.io/v1alpha1', kind: 'RoutingTable', metadata: { name: 'uplink' },
+  spec: { ipRoutingTableID: id, nodeSelector: { 'node-role.kubernetes.io/worker': '' }, routes: [{ destination: '10.0.0.0/8', gateway: '192.168.0.1' }] },
+});
+
+describe('when a change touches an immutable field', () => {
+  it('refuses new data in an immutable ConfigMap: 422 Invalid, cause data FieldValueForbidden', async () => {
+    const configMap = (value: string): Manifest => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'frozen', namespace: 'immutable' }, data: { a: value }, immutable: true } as Manifest);
+    await apply(objects, configMap('1'), 'test');
+    const status = await rejection(apply(objects, configMap('2'), 'test'));
+    expect(status).toMatchObject({ code: 422, reason: 'Invalid', message: 'ConfigMap "frozen" is invalid: data: Forbidden: field is immutable when `immutable` is set' });
+    expect(status.details?.causes).toEqual([{ reason: 'FieldValueForbidden', field: 'data', message: 'Forbidden: field is immutable when `immutable` is set' }]);
+  });
+
+  it('refuses a change a CRD transition rule (self == oldSelf) forbids, with the rule\'s message, but not the create', async () => {
+    await apply(objects, routingTable(100), 'test');
+    const status = await rejection(apply(objects, routingTable(101), 'test'));
+    expect(status).toMatchObject({ code: 422, reason: 'Invalid' });
+    expect(status.details?.causes).toEqual([{ reason: 'FieldValueInvalid', field: 'spec.ipRoutingTableID', message: 'Invalid value: "integer": ipRoutingTableID is immutable field' }]);
+  });
+});
