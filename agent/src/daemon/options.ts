@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { describeFileError, describeYamlError } from '@netfleet/shared';
 import { AgentConfigError } from '../errors.js';
 import { parseListen } from './http.js';
 
