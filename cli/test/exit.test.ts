@@ -145,7 +145,7 @@ describe.each(['http', 'https'] as const)('against the API test server over %s a
   }, 240_000);
 });
 
-describe('from a checkout (cli/bin/netfleet.js, through tsx)', () => {
+describe('from a checkout (cli/bin/netfleet.js: the bundle pnpm install built, or the sources through tsx)', () => {
   it('`agent --once` over https with a hub syncs and exits', async () => {
     const run = await runBin(SOURCE_BIN, [
       'agent', '--once', '--repo', repoUrl, '--cluster', 'eu-ams-1', '--kubeconfig', kube.https.kubeconfigPath,

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-/** The bin users run from a checkout: the TypeScript sources through tsx's loader. */
+/** The bin users run from a checkout: the bundle `pnpm install` built, or the sources through tsx when edited since. */
 export const SOURCE_BIN = join(import.meta.dirname, '..', 'bin', 'netfleet.js');
 
 /** A finished (or hung and killed) run of the CLI as a child process. */
