@@ -119,7 +119,7 @@ function expectPromptExit(run: BinRun, code: number): void {
 }
 
 const hubArgs = (cluster: string) => [
-  '--hub-url', hubUrl, '--hub-redis-url', REDIS_URL, '--hub-credentials', join(dir, `${cluster}.json`), '--spool-dir', join(dir, `spool-${cluster}`),
+  '--hub-url', hubUrl, '--hub-credentials', join(dir, `${cluster}.json`), '--spool-dir', join(dir, `spool-${cluster}`),
 ];
 
 describe.each(['http', 'https'] as const)('against the API test server over %s and a real hub', (scheme) => {
