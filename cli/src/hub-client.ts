@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { NetfleetError, describeFileError, type ErrorResponse } from '@netfleet/shared';
+import { printable } from './terminal.js';
 
 /** Where the hub is and which token to use: flags, then NETFLEET_HUB_URL / NETFLEET_HUB_TOKEN(_FILE). */
 export interface HubClientOptions {
@@ -75,8 +76,9 @@ export async function readTokenFile(path: string, source: string): Promise<strin
   }
 }
 
-/** Prints rows as aligned columns. */
-export function table(header: string[], rows: string[][]): string {
+/** Prints rows as aligned columns; cells are made printable first (they come from the hub). */
+export function table(header: string[], cells: string[][]): string {
+  const rows = cells.map((row) => row.map(printable));
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
   const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
   return `${[line(header), ...rows.map(line)].join('\n')}\n`;

@@ -53,6 +53,8 @@ export const HubConfigSchema = Type.Object({
   leaseTtlMs: Type.Optional(Type.Integer({ minimum: 100 })),
   ingestConcurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   eventsCap: Type.Optional(Type.Integer({ minimum: 1 })),
+  auditCap: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+  requestTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 600_000 })),
   alertRepeatIntervalMs: Type.Optional(Type.Integer({ minimum: 1000 })),
   sinks: Type.Optional(Type.Array(SinkSchema)),
   fleetRepo: Type.Optional(FleetRepoSchema),

@@ -98,6 +98,11 @@ export const CASES: [string, Record<string, MemoryFile>, string[]][] = [
       'clusters/gamma.yaml:6:5 CONFIG_INVALID_VALUE metadata.labels["team name"]: found key "team name", expected a label key such as "tier" or "example.com/tier"',
       'clusters/gamma.yaml:12:5 CONFIG_INVALID_VALUE spec.vars.egress-ip: found key "egress-ip", expected a variable name (letters, digits, "_")',
     ]],
+  ['label keys kube-apiserver refuses: a name over 63 characters, a prefix alone, a value over 63', { 'clusters/gamma.yaml': doc('Cluster', 'gamma', `  labels:\n    ${'n'.repeat(64)}: web\n    example.com/: web\n    tier: ${'v'.repeat(64)}\nspec:\n  region: eu\n  publicDomain: gamma.example.com\n  clusterDomain: gamma.cluster\n`) }, [
+      `clusters/gamma.yaml:6:5 CONFIG_INVALID_VALUE metadata.labels.${'n'.repeat(64)}: found key "${'n'.repeat(64)}", expected a label key such as "tier" or "example.com/tier"`,
+      'clusters/gamma.yaml:7:5 CONFIG_INVALID_VALUE metadata.labels["example.com/"]: found key "example.com/", expected a label key such as "tier" or "example.com/tier"',
+      `clusters/gamma.yaml:8:5 CONFIG_INVALID_VALUE metadata.labels.tier: found "${'v'.repeat(40)}…", expected a label value (letters, digits, "-", "_", ".", at most 63 characters)`,
+    ]],
   ['two clusters with one name', { 'clusters/alpha-again.yaml': cluster('alpha', 'eu', 'alpha2.example.com') },
     [
       "clusters/alpha.yaml:4:3 CONFIG_DUPLICATE_NAME metadata.name: found \"alpha\", expected a name not already used by the Cluster in clusters/alpha-again.yaml:4",

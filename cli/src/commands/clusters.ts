@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import type { ClusterDetail, ClusterList, DriftState, EventList } from '@netfleet/shared';
 import { ExitCode, type CliCommand } from '../command.js';
 import { HubClient, age, table } from '../hub-client.js';
+import { printableLines } from '../terminal.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -81,13 +82,14 @@ export const clusterCommand: CliCommand = {
       `Last seen:    ${age(detail.lastSeen)}`,
       `Revision:     ${detail.revision || '-'}`,
       `Agent:        ${detail.agentVersion || '-'} (${detail.objects} objects${detail.readiness ? `, ${detail.readiness.ready} ready, ${detail.readiness.notReady} not ready, ${detail.readiness.waiting} waiting` : ''})`,
-      `Last sync:    ${detail.sync ? `${detail.sync.status} (${detail.sync.reason}) at ${short(detail.sync.revision)}, ${age(detail.sync.at)}${detail.sync.error ? `\n              ${detail.sync.error}` : ''}` : '-'}`,
+      `Last sync:    ${detail.sync ? `${detail.sync.status} (${detail.sync.reason}) at ${short(detail.sync.revision)}, ${age(detail.sync.at)}` : '-'}`,
+      ...(detail.sync?.error ? [`              ${detail.sync.error}`] : []),
       `Drift:        ${drift.items.length === 0 ? 'none' : `${drift.items.length} object(s)${drift.truncated ? ' (truncated)' : ''}`}`,
       ...drift.items.map((item) => `  ${item.type === 'deleted' ? 'deleted' : 'changed'} ${item.subject.kind}/${item.subject.namespace ? `${item.subject.namespace}/` : ''}${item.subject.name}: ${item.fields.map((field) => field.path).join(', ')}`),
       'Events:',
       ...events.items.map((event) => `  ${event.time}  ${event.type.padEnd(8)} ${event.message}`),
     ];
-    io.stdout.write(`${lines.join('\n')}\n`);
+    io.stdout.write(printableLines(lines));
     return ExitCode.Ok;
   },
 };

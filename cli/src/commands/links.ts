@@ -6,6 +6,7 @@ import {
 } from '@netfleet/shared/protocol/links';
 import { ExitCode, type CliCommand } from '../command.js';
 import { HubClient } from '../hub-client.js';
+import { printableLines } from '../terminal.js';
 
 /**
  * `netfleet links`: the fleet link matrix from the hub, as a grid per mesh group (rows link
@@ -44,7 +45,7 @@ export function formatLinks(response: LinkMatrixResponse, output: LinksOutput): 
     ...response.findings.map((finding) => `  ${finding.type.padEnd(22)} ${finding.message}`),
   ];
   if (response.partitions.length + response.findings.length > 0) {
-    blocks.push(`fleet:\n${fleetLines.join('\n')}\n`);
+    blocks.push(printableLines(['fleet:', ...fleetLines]));
   }
   const blanks = response.groups.some((group) => group.cells.length < group.clusters.length * (group.clusters.length - 1));
   blocks.push(`legend: ${Object.entries(CELL_SYMBOLS).map(([state, symbol]) => `${symbol} ${state}`).join('  ')}  ${SELF} self${blanks ? `  (blank) ${BLANK}` : ''}\n`);
@@ -75,7 +76,7 @@ function formatGroup(group: MeshGroupMatrix, wide: boolean): string {
     lines.push('', '  findings:', ...group.findings.map((finding) => `    ${finding.type.padEnd(22)} ${finding.message}`));
   }
   if (wide) lines.push('', ...formatCellTable(group.cells));
-  return `${lines.join('\n')}\n`;
+  return printableLines(lines);
 }
 
 function summarizeCounts(group: MeshGroupMatrix): string {

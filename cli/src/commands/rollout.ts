@@ -2,6 +2,7 @@ import { Argument, Option, type Command } from 'commander';
 import { NetfleetError, type RolloutDetail, type RolloutList, type RolloutSummary, type RolloutWaveView } from '@netfleet/shared';
 import { ExitCode, type CliCommand } from '../command.js';
 import { HubClient, age, table } from '../hub-client.js';
+import { printableLines } from '../terminal.js';
 
 const short = (revision: string | null) => (revision ? revision.slice(0, 12) : '-');
 
@@ -70,7 +71,7 @@ export function formatRolloutStatus(rollout: RolloutDetail, now = Date.now()): s
     'Events:',
     ...(rollout.notices.length === 0 ? ['  -'] : rollout.notices.map((notice) => `  ${notice.at}  ${notice.kind}  ${notice.message}`)),
   ];
-  return `${lines.join('\n')}\n`;
+  return printableLines(lines);
 }
 
 const ACTIONS = ['list', 'status', 'pause', 'resume', 'abort', 'rollback', 'promote', 'retry'] as const;

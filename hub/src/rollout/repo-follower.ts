@@ -29,8 +29,8 @@ function onAuth(auth: RepoAuth | undefined): AuthCallback | undefined {
 }
 
 /**
- * Follows the fleet repository's branch: polls its head with one ref listing (no fetch) and
- * takes pushes from the webhook, and hands every new head to `onHead` once. Failures
+ * Follows the fleet repository's branch: polls its head with one ref listing (no fetch), at
+ * once when a push webhook wakes it, and hands every new head to `onHead` once. Failures
  * (server away, auth refused) are logged and retried with backoff; the follower never stops.
  */
 export class RepoFollower {
@@ -68,10 +68,14 @@ export class RepoFollower {
     return head;
   }
 
-  /** A verified push webhook: hands on the new head when it is for the followed branch. */
-  async pushed(ref: string, after: string): Promise<boolean> {
+  /**
+   * A verified push webhook for `ref`: when it is the followed branch, polls now. The commit a
+   * webhook names is never taken: a replayed or late delivery names an older one, while the
+   * branch tip read from the server is always the newest.
+   */
+  wake(ref: string): boolean {
     if (ref !== this.ref) return false;
-    await this.seen(after);
+    this.loop.runSoon();
     return true;
   }
 

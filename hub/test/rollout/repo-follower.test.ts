@@ -1,22 +1,11 @@
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { createWorkTree, startGitServer, type GitServer, type GitServerRepo, type WorkTree } from '@netfleet/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PolicyReader, RepoFollower } from '../../src/rollout/repo-follower.js';
-import { eventually, quietLogger } from '../helpers.js';
+import { eventually, exampleFleetFiles, quietLogger } from '../helpers.js';
 
-const EXAMPLE_FLEET = new URL('../../../examples/fleet/', import.meta.url).pathname;
-
-async function filesOf(root: string): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    files[relative(root, path)] = await readFile(path, 'utf8');
-  }
-  return files;
-}
 
 describe('repo follower on a git server', () => {
   let server: GitServer;
@@ -31,7 +20,7 @@ describe('repo follower on a git server', () => {
     server = await startGitServer({ auth });
     repo = await server.createRepo('fleet');
     tree = await createWorkTree(repo.dir);
-    await tree.write(await filesOf(EXAMPLE_FLEET));
+    await tree.write(await exampleFleetFiles());
     firstRevision = await tree.commit('the example fleet');
     await tree.push();
     cacheDir = await mkdtemp(join(tmpdir(), 'netfleet-policy-'));
@@ -61,12 +50,22 @@ describe('repo follower on a git server', () => {
     expect(heads).toEqual([first, second]);
   });
 
-  it('takes a push webhook for the followed branch and ignores other refs', async () => {
+  it('is woken by a push webhook for the followed branch and reads the tip itself; other refs do not wake it', async () => {
     heads.length = 0;
-    const following = follower();
-    expect(await following.pushed('refs/heads/feature', 'f'.repeat(40))).toBe(false);
-    expect(await following.pushed('refs/heads/main', 'e'.repeat(40))).toBe(true);
-    expect(heads).toEqual(['e'.repeat(40)]);
+    const following = follower({ intervalMs: 600_000 });
+    following.start();
+    try {
+      const tip = await tree.resolve('HEAD');
+      await eventually(() => expect(heads).toEqual([tip]));
+      await tree.write({ 'README.md': 'pushed\n' });
+      const pushed = await tree.commit('pushed');
+      await tree.push();
+      expect(following.wake('refs/heads/feature')).toBe(false);
+      expect(following.wake('refs/heads/main')).toBe(true);
+      await eventually(() => expect(heads).toEqual([tip, pushed]));
+    } finally {
+      await following.close();
+    }
   });
 
   it('fails with a typed error while the server is away, and catches up when it is back', async () => {
