@@ -53,6 +53,21 @@ describe('netfleet agent --once', () => {
   });
 });
 
+describe('netfleet agent --once on a fresh cluster', () => {
+  it('fails naming its namespace and what to do when it may neither find nor create it', async () => {
+    const limited = await startKubeApiServer({ tokens: { agent: ['get configmaps', 'get namespaces'] } });
+    try {
+      const { code, out } = await runCli('agent', '--once', '--repo', dir, '--cluster', 'eu-fra-1', '--kubeconfig', limited.kubeconfigPath, '--namespace', 'netfleet-system');
+      expect(code).toBe(1);
+      expect(out).not.toContain('ClusterUnreachable');
+      expect(out).toContain('the agent\'s namespace netfleet-system does not exist and could not be created: namespaces "netfleet-system" is forbidden');
+      expect(out).toContain('hint: create it (kubectl create namespace netfleet-system), allow the agent to create namespaces, or pass --namespace with an existing one');
+    } finally {
+      await limited.stop();
+    }
+  });
+});
+
 describe('netfleet diff, after a sync', () => {
   it('exits 0 without output when the cluster matches the repository', async () => {
     const { code, out } = await runCli('diff', ...target());

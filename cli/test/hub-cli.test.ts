@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { SyncReason, SyncStatus, createLogger, type Credentials } from '@netfleet/shared';
 import { Reporter } from '@netfleet/agent/report/index';
+import { deleteKeysWithPrefix } from '@netfleet/test';
 import { main } from '../src/main.js';
 import { captureIO } from './io.js';
 import { runHub } from '../src/commands/hub.js';
@@ -47,9 +46,7 @@ describe('when the hub runs as `netfleet hub`', () => {
   afterAll(async () => {
     controller.abort();
     await exited;
-    // The CLI package has no Redis client of its own: clean up with redis-cli.
-    await promisify(execFile)('redis-cli', ['-u', REDIS_URL, 'EVAL',
-      "for _, key in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', key) end", '0', `${prefix.replace(/[{}]/g, '\\$&')}*`]);
+    await deleteKeysWithPrefix(REDIS_URL, prefix);
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '@netfleet/shared';
+import { describeFileError, type Logger } from '@netfleet/shared';
 // A module import, not a file read at run time, so the bundle carries the version.
 import agentPackage from '../../package.json' with { type: 'json' };
 import { AssignmentClient, type AssignmentTarget } from '../assignment/index.js';
+import { AgentConfigError } from '../errors.js';
 import type { AgentEvents } from '../events.js';
 import { connectToHub } from '../report/connect.js';
 import { GitSource, parseRepositoryUrl, type GitAuthOptions } from '@netfleet/git';
@@ -19,7 +20,9 @@ export function isRemote(repo: string): boolean {
 /** The fleet source the options describe: a git remote or a local directory. */
 export async function buildSource(options: AgentOptions, logger: Logger, metrics?: AgentMetrics): Promise<{ source: PolledSource; close(): void }> {
   if (!isRemote(options.repo)) return { source: directoryFleetSource(options.repo), close: () => undefined };
-  const keys = await Promise.all(options.trustedKeys.map((file) => readFile(file, 'utf8')));
+  const keys = await Promise.all(options.trustedKeys.map((file) => readFile(file, 'utf8').catch((cause: unknown) => {
+    throw new AgentConfigError(`cannot read the trusted key ${file}: ${describeFileError(cause)}`, 'pass an existing public key file with --trusted-key');
+  })));
   const git = new GitSource({
     url: options.repo,
     branch: options.branch,

@@ -3,7 +3,9 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { parseRepositoryUrl } from '@netfleet/git';
+import { describeFileError, describeYamlError } from '@netfleet/shared';
 import { AgentConfigError } from '../errors.js';
+import { parseListen } from './http.js';
 
 /** Everything `netfleet agent` can be told, from flags, the environment or a config file. */
 export interface AgentOptions {
@@ -181,9 +183,14 @@ async function readConfigFile(path: string): Promise<Record<string, unknown>> {
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    throw new AgentConfigError(`cannot read the config file ${path}: ${(cause as Error).message}`, 'pass an existing file with --config');
+    throw new AgentConfigError(`cannot read the config file ${path}: ${describeFileError(cause)}`, 'pass an existing file with --config');
   }
-  const value: unknown = parse(text);
+  let value: unknown;
+  try {
+    value = parse(text);
+  } catch (cause) {
+    throw new AgentConfigError(describeYamlError(cause, path), 'fix the YAML of the --config file');
+  }
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new AgentConfigError(`${path}: expected a mapping of option names to values`, 'see `netfleet agent --help` for the option names');
@@ -217,6 +224,8 @@ function checkOptions(raw: Record<string, unknown>): AgentOptions {
     if (!values.includes(value as T)) throw new AgentConfigError(`option ${key} is "${value}"; expected one of ${values.join(', ')}`, `fix --${kebab(key)} or ${ENV_NAMES[key]}`);
     return value as T;
   };
+  // Refused with the other options rather than once the daemon starts listening.
+  parseListen(text('listen')!);
   const options: AgentOptions = {
     repo: text('repo', true)!,
     branch: text('branch')!,

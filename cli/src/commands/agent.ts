@@ -57,11 +57,20 @@ export const agentCommand: CliCommand = {
     });
     const logger = createLogger({ name: 'agent', ...(once ? { destination: io.stderr } : {}) });
     const metrics = new AgentMetrics();
-    const built = await buildSource(options, logger, metrics);
-    const daemon = new AgentDaemon({ options, source: built.source, render: renderCluster, logger, metrics, serveHttp: !once });
-    const hub = await connectHub(options, daemon.events, logger);
-    const assignments = await followAssignments(options, daemon, logger);
+    // Everything opened is closed again, newest first, however the command ends: a watch,
+    // a long poll or a Redis connection left open keeps the process from exiting.
+    const opened: (() => unknown)[] = [];
     try {
+      const built = await buildSource(options, logger, metrics);
+      opened.push(() => built.close());
+      const daemon = new AgentDaemon({ options, source: built.source, render: renderCluster, logger, metrics, serveHttp: !once });
+      const hub = await connectHub(options, daemon.events, logger);
+      if (hub) opened.push(() => hub.close());
+      const assignments = await followAssignments(options, daemon, logger);
+      if (assignments) opened.push(() => assignments.close());
+      // Stopped first (it reports its last step to the hub); also after `--once`, whose sync
+      // leaves the drift watches open.
+      opened.push(() => daemon.stop());
       if (once) {
         // Sync what the hub assigns now, not what a previous run saved.
         if (assignments && !(await assignments.settled(ONCE_ASSIGNMENT_WAIT_MS))) {
@@ -77,12 +86,9 @@ export const agentCommand: CliCommand = {
         process.once('SIGINT', resolve);
       });
       logger.info('stopping after the current step');
-      await daemon.stop();
       return ExitCode.Ok;
     } finally {
-      await assignments?.close();
-      await hub?.close();
-      built.close();
+      for (const close of opened.reverse()) await close();
     }
   },
 };
