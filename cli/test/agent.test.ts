@@ -84,6 +84,13 @@ describe('netfleet diff, after a sync', () => {
     expect(out).toContain('-    proxy-body-size: 16m');
     expect(out).toContain('+    proxy-body-size: 32m');
     expect(out).not.toContain('IngressNginxController/internal');
+
+    const json = await runCli('diff', ...target(), '-o', 'json');
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.out) as { cluster: string; differences: { object: string; diff: string }[] };
+    expect(report.cluster).toBe('eu-fra-1');
+    expect(report.differences.map((difference) => difference.object)).toEqual(['deckhouse.io_IngressNginxController__public']);
+    expect(report.differences[0]?.diff).toContain('+    proxy-body-size: 32m');
   });
 
   it('exits 2 when the cluster cannot be reached', async () => {

@@ -166,7 +166,7 @@ describe('when the reader closes the pipe early', () => {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     await new Promise((resolve) => child.once('close', resolve));
-    expect(out).toMatch(/^# cluster [a-z0-9-]+, set [0-9a-f]{64}\nexit 0\n$/);
+    expect(out).toBe('clusters:\nexit 0\n');
     expect(await readFile(join(dir, 'stderr'), 'utf8')).toBe('');
   }, 120_000);
 });

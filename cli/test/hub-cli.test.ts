@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyncReason, SyncStatus, createLogger, type Credentials } from '@netfleet/shared';
 import { Reporter } from '@netfleet/agent/report/index';
@@ -90,6 +91,9 @@ describe('when the hub runs as `netfleet hub`', () => {
       const json = captureIO();
       expect(await main(['cluster', 'eu-fra-1', '-o', 'json'], json.io)).toBe(0);
       expect(JSON.parse(json.text.out)).toMatchObject({ name: 'eu-fra-1', sync: { status: 'failed' }, drift: { items: [] } });
+      const yaml = captureIO();
+      expect(await main(['cluster', 'eu-fra-1', '-o', 'yaml'], yaml.io)).toBe(0);
+      expect(parse(yaml.text.out)).toEqual(JSON.parse(json.text.out));
 
       const missing = captureIO();
       expect(await main(['cluster', 'nope'], missing.io)).toBe(2);

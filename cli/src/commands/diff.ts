@@ -4,6 +4,7 @@ import { InventoryStore, KubeClient, renderCluster, resolveAgentOptions } from '
 import { buildSource } from '@netfleet/agent/daemon/build';
 import { previewDiff } from '@netfleet/agent/reconcile/preview';
 import { ExitCode, type CliCommand, type CliIO } from '../command.js';
+import { formatData, isDataFormat, outputOption } from '../output.js';
 
 /** `netfleet diff`: what a sync would change, as unified diffs; exit codes like `kubectl diff`. */
 export const diffCommand: CliCommand = {
@@ -19,7 +20,8 @@ export const diffCommand: CliCommand = {
       .option('--git-ca-file <file>', 'PEM file of CA certificates for the git server')
       .option('--git-ssh-key-file <file>', 'SSH repositories: file holding the private deploy key')
       .option('--git-ssh-passphrase-file <file>', 'SSH repositories: file holding the deploy key\'s passphrase')
-      .option('--git-ssh-known-hosts-file <file>', 'SSH repositories: known_hosts file with the server\'s host key (required)');
+      .option('--git-ssh-known-hosts-file <file>', 'SSH repositories: known_hosts file with the server\'s host key (required)')
+      .addOption(outputOption(['diff'], 'diff: a unified diff per object'));
   },
 
   async run(flags: Record<string, unknown>, _args: string[], io: CliIO): Promise<number> {
@@ -32,7 +34,12 @@ export const diffCommand: CliCommand = {
       const client = new KubeClient({ kubeconfigPath: options.kubeconfig });
       const { inventory } = await new InventoryStore(client, { namespace: options.namespace, cluster: options.cluster }).load();
       const diffs = await previewDiff(client, rendered.objects, inventory);
-      for (const diff of diffs) io.stdout.write(diff.text);
+      if (isDataFormat(flags.output)) {
+        const differences = diffs.map((diff) => ({ object: diff.id, diff: diff.text }));
+        io.stdout.write(formatData(flags.output, { cluster: options.cluster, revision: fetched.revision, differences }));
+      } else {
+        for (const diff of diffs) io.stdout.write(diff.text);
+      }
       return diffs.length > 0 ? ExitCode.Findings : ExitCode.Ok;
     } finally {
       close();
