@@ -2,6 +2,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
+import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '@netfleet/agent';
 import { freePort, startKubeApiServer, type KubeApiServer } from '@netfleet/test';
@@ -91,6 +92,20 @@ describe('netfleet diff, after a sync', () => {
     expect(report.cluster).toBe('eu-fra-1');
     expect(report.differences.map((difference) => difference.object)).toEqual(['deckhouse.io_IngressNginxController__public']);
     expect(report.differences[0]?.diff).toContain('+    proxy-body-size: 32m');
+  });
+
+  it('uses the --context it is given, and names the contexts there are when that one is missing', async () => {
+    const config = parse(await readFile(kube.kubeconfigPath, 'utf8')) as { 'current-context': string; contexts: { name: string }[] };
+    const withOther = join(dir, 'two-contexts.kubeconfig');
+    // The current context points nowhere; only --context reaches the cluster.
+    await writeFile(withOther, stringify({ ...config, 'current-context': 'elsewhere', contexts: [...config.contexts, { name: 'elsewhere', context: { cluster: 'none', user: 'none' } }] }));
+    const chosen = await runCli('diff', '--repo', dir, '--cluster', 'eu-fra-1', '--kubeconfig', withOther, '--context', config['current-context'], '--namespace', 'netfleet-system');
+    expect(chosen.err).toBe('');
+    expect([0, 1]).toContain(chosen.code);
+    const missing = await runCli('diff', '--repo', dir, '--cluster', 'eu-fra-1', '--kubeconfig', withOther, '--context', 'nope');
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain(`ERR KUBE_CONFIG_INVALID: the kubeconfig ${withOther} has no context "nope"`);
+    expect(missing.err).toContain(`hint: use one of: ${config['current-context']}, elsewhere`);
   });
 
   it('exits 2 when the cluster cannot be reached', async () => {

@@ -77,7 +77,7 @@ export class AgentDaemon {
     this.#source = parts.source;
     this.metrics = parts.metrics ?? new AgentMetrics();
     this.#logger = (parts.logger ?? createLogger({ name: 'agent' })).child({ cluster: options.cluster });
-    this.client = parts.client ?? new KubeClient({ kubeconfigPath: options.kubeconfig, inCluster: options.inCluster });
+    this.client = parts.client ?? new KubeClient({ kubeconfigPath: options.kubeconfig, context: options.context, inCluster: options.inCluster });
     const memo = new AppliedMemo();
     this.reconciler = new Reconciler({
       cluster: options.cluster, namespace: options.namespace, client: this.client, source: parts.source, render: this.#keepRender(parts.render), memo, logger: this.#logger,

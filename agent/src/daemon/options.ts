@@ -23,6 +23,8 @@ export interface AgentOptions {
   cluster: string;
   /** Path of a kubeconfig file; unset uses in-cluster config when `inCluster`, else the default loading rules. */
   kubeconfig?: string;
+  /** The kubeconfig context to use; unset uses its current context. */
+  context?: string;
   /**
    * Use the pod's service account.
    * @defaultValue false
@@ -139,7 +141,7 @@ export interface OptionSources {
 
 /** The environment variable of each option. */
 export const ENV_NAMES: Record<keyof AgentOptions, string> = {
-  repo: 'NETFLEET_REPO', branch: 'NETFLEET_BRANCH', cluster: 'NETFLEET_CLUSTER', kubeconfig: 'NETFLEET_KUBECONFIG',
+  repo: 'NETFLEET_REPO', branch: 'NETFLEET_BRANCH', cluster: 'NETFLEET_CLUSTER', kubeconfig: 'NETFLEET_KUBECONFIG', context: 'NETFLEET_KUBE_CONTEXT',
   inCluster: 'NETFLEET_IN_CLUSTER', namespace: 'NETFLEET_NAMESPACE', cacheDir: 'NETFLEET_CACHE_DIR',
   interval: 'NETFLEET_INTERVAL', retryInterval: 'NETFLEET_RETRY_INTERVAL', resyncInterval: 'NETFLEET_RESYNC_INTERVAL',
   driftMode: 'NETFLEET_DRIFT_MODE', pruneLimit: 'NETFLEET_PRUNE_LIMIT', healthTimeout: 'NETFLEET_HEALTH_TIMEOUT',
@@ -250,6 +252,8 @@ function checkOptions(raw: Record<string, unknown>): AgentOptions {
   };
   const kubeconfig = text('kubeconfig');
   if (kubeconfig) options.kubeconfig = kubeconfig;
+  const context = text('context');
+  if (context) options.context = context;
   const driftMode = oneOf('driftMode', ['correct', 'alert'] as const);
   if (driftMode) options.driftMode = driftMode;
   const gitTokenFile = text('gitTokenFile');

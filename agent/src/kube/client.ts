@@ -18,6 +18,8 @@ export interface KubeClientOptions {
   kubeConfig?: KubeConfig;
   /** Path of a kubeconfig file. Without it and without `inCluster`, the default loading rules apply. */
   kubeconfigPath?: string;
+  /** The kubeconfig context to use; unset uses its current context. */
+  context?: string;
   /**
    * Use the pod's service account (in-cluster config).
    * @defaultValue false
@@ -42,7 +44,7 @@ export const FIELD_MANAGER = 'netfleet';
 const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
 /** Builds the KubeConfig the options describe; a KubeConfigError names what is wrong with the file. */
-export function loadKubeConfig(options: Pick<KubeClientOptions, 'kubeConfig' | 'kubeconfigPath' | 'inCluster'>): KubeConfig {
+export function loadKubeConfig(options: Pick<KubeClientOptions, 'kubeConfig' | 'kubeconfigPath' | 'context' | 'inCluster'>): KubeConfig {
   if (options.kubeConfig) return options.kubeConfig;
   const config = new KubeConfig();
   if (options.inCluster) {
@@ -60,6 +62,13 @@ export function loadKubeConfig(options: Pick<KubeClientOptions, 'kubeConfig' | '
     else config.loadFromDefault();
   } catch (cause) {
     throw KubeConfigError.unreadable(path, cause);
+  }
+  if (options.context !== undefined) {
+    const contexts = config.getContexts().map((context) => context.name);
+    if (!contexts.includes(options.context)) {
+      throw new KubeConfigError(`the kubeconfig ${path} has no context "${options.context}"`, contexts.length > 0 ? `use one of: ${contexts.join(', ')}` : 'add one with kubectl config set-context');
+    }
+    config.setCurrentContext(options.context);
   }
   // client-node only notices at the first request, with "No active cluster!".
   if (!config.getCurrentCluster()) {

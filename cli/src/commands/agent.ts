@@ -18,6 +18,7 @@ export const agentCommand: CliCommand = {
       .option('--branch <name>', 'branch to follow (default main)')
       .option('--cluster <name>', 'this cluster\'s name in the fleet (NETFLEET_CLUSTER)')
       .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG / ~/.kube/config)')
+      .option('--context <name>', 'kubeconfig context (NETFLEET_KUBE_CONTEXT; default: its current context)')
       .option('--in-cluster', 'use the pod\'s service account')
       .option('--namespace <ns>', 'the agent\'s namespace, for its inventory (default POD_NAMESPACE or netfleet-system)')
       .option('--cache-dir <dir>', 'git cache directory, kept across restarts')

@@ -13,6 +13,7 @@ export const diffCommand: CliCommand = {
       .requiredOption('--repo <url|dir>', 'fleet repository: https or SSH URL, or local directory')
       .requiredOption('--cluster <name>', 'the cluster\'s name in the fleet')
       .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG / ~/.kube/config)')
+      .option('--context <name>', 'kubeconfig context (default: its current context)')
       .option('--branch <name>', 'branch (default main)')
       .option('--namespace <ns>', 'the agent\'s namespace, to show what would be pruned (default netfleet-system)')
       .option('--cache-dir <dir>', 'git cache directory')
@@ -31,7 +32,7 @@ export const diffCommand: CliCommand = {
     try {
       const fetched = await source.fetch();
       const rendered = await renderCluster(fetched.reader, options.cluster);
-      const client = new KubeClient({ kubeconfigPath: options.kubeconfig });
+      const client = new KubeClient({ kubeconfigPath: options.kubeconfig, context: options.context });
       const { inventory } = await new InventoryStore(client, { namespace: options.namespace, cluster: options.cluster }).load();
       const diffs = await previewDiff(client, rendered.objects, inventory);
       if (isDataFormat(flags.output)) {

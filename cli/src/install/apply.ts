@@ -1,5 +1,5 @@
-import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { KubeClient, type KubeClientOptions } from '@netfleet/agent';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { KubeClient, loadKubeConfig, type KubeClientOptions } from '@netfleet/agent';
 import type { KubeObject } from '@netfleet/shared';
 
 /** The field manager `netfleet install` applies under, apart from the agent's own. */
@@ -8,13 +8,9 @@ export const INSTALL_FIELD_MANAGER = 'netfleet-install';
 /** What applying one object did, as kubectl words it. */
 export type ApplyOutcome = 'created' | 'configured' | 'unchanged';
 
-/** The cluster `--kubeconfig` / `--context` name (default loading rules when unset). */
+/** The cluster `--kubeconfig` / `--context` name (default loading rules when unset), checked as the agent checks it. */
 export function installKubeConfig(kubeconfig: string | undefined, context: string | undefined): KubeConfig {
-  const config = new KubeConfig();
-  if (kubeconfig) config.loadFromFile(kubeconfig);
-  else config.loadFromDefault();
-  if (context) config.setCurrentContext(context);
-  return config;
+  return loadKubeConfig({ ...(kubeconfig ? { kubeconfigPath: kubeconfig } : {}), ...(context ? { context } : {}) });
 }
 
 /**
