@@ -21,7 +21,8 @@ import { AssignmentWatch } from './rollout/assignment-watch.js';
 import { FleetHeads } from './rollout/heads.js';
 import { RolloutController } from './rollout/controller.js';
 import { RedisFleetView } from './rollout/fleet-view.js';
-import { PolicyReader, RepoFollower, rolloutPolicyOf } from './rollout/repo-follower.js';
+import { FleetRepository } from './rollout/fleet-repository.js';
+import { RepoFollower, rolloutPolicyOf } from './rollout/repo-follower.js';
 import { RolloutMetrics } from './rollout/metrics.js';
 import { RolloutAlerts } from './rollout/alerts.js';
 import { LinkService } from './links/link-service.js';
@@ -81,6 +82,7 @@ export class Hub {
    * a Redis that is away and keeps the process alive.
    */
   private readonly reconnectDelay = (attempt: number): number | null => (this.stopping ? null : Math.min(attempt * 50, 2000));
+  private fleetRepository: FleetRepository | undefined;
 
   constructor(options: HubOptions) {
     this.options = resolveHubOptions({ ...options, secret: assertSecret(options.secret) });
@@ -204,7 +206,7 @@ export class Hub {
         this.sweeper.close(),
         this.linkHealth.close(),
         this.rollouts.controller.close(),
-        this.rollouts.follower?.close(),
+        this.rollouts.follower?.close().then(() => this.fleetRepository?.close()),
         this.ingestWorker?.close(),
         this.deliveryWorker.close(),
       ]);
@@ -232,12 +234,14 @@ export class Hub {
    * it. Link health reads the older revisions clusters still run through the same reader.
    */
   private repoFollower(repo: NonNullable<ResolvedHubOptions['fleetRepo']>): RepoFollower {
-    const policies = new PolicyReader(repo);
+    const { intervalMs, maxBackoffMs, ...source } = repo;
+    const repository = new FleetRepository(source, this.logger);
+    this.fleetRepository = repository;
     const heads = new FleetHeads(this.workRedis, this.keys);
     const logger = this.logger.child({ component: 'repo-follower' });
-    this.linkHealth.loadRevisionsWith((revision) => policies.fleetAt(revision));
-    return new RepoFollower(repo, async (revision) => {
-      const fleet = await policies.fleetAt(revision);
+    this.linkHealth.loadRevisionsWith((revision) => repository.fleetAt(revision));
+    return new RepoFollower({ repository, ...(intervalMs ? { intervalMs } : {}), ...(maxBackoffMs ? { maxBackoffMs } : {}) }, async (revision) => {
+      const fleet = await repository.fleetAt(revision);
       await heads.publish({ revision, policy: rolloutPolicyOf(fleet), seenAt: Date.now() });
       this.linkHealth.setFleet(fleet, revision);
     }, logger);

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_KEY_PREFIX, MAX_REPORT_BYTES, type Logger } from '@netfleet/shared';
 import type { SinkConfig } from './alerts/sinks.js';
+import type { FleetRepositoryOptions } from './rollout/fleet-repository.js';
 import type { RepoFollowerOptions } from './rollout/repo-follower.js';
 import type { FleetLinksOptions } from './links/fleet-links.js';
 
@@ -102,7 +103,7 @@ export interface HubOptions {
    * `webhookSecret` is set), with a directory for reading rollout policies (one per replica).
    * @defaultValue none: no rollouts are started
    */
-  fleetRepo?: RepoFollowerOptions & { cacheDir: string };
+  fleetRepo?: FleetRepositoryOptions & Omit<RepoFollowerOptions, 'repository'>;
   /** Shared secret of the push webhook (`POST /api/v1/webhooks/git`). @defaultValue none: webhook off */
   webhookSecret?: string;
   /**

@@ -56,11 +56,11 @@ describe('when a job cannot be decoded', () => {
     const jobId = `eu-1.${900_000 + payload.length % 1000}`;
     await sender.sendPayload(payload, jobId);
     await eventually(async () => expect(await counted(reason)).toBe(before + 1));
-    // The worker counts the refusal before BullMQ records the job as finished.
+    // Counted first, then the job is finished: wait for it to leave the active state.
     const status = await eventually(async () => {
-      const current = await sender.jobStatus(jobId);
-      expect(['failed', 'completed']).toContain(current.state);
-      return current;
+      const found = await sender.jobStatus(jobId);
+      expect(['failed', 'completed']).toContain(found.state);
+      return found;
     });
     expect(status).toMatchObject({ attemptsStarted: 1, stalled: 0 });
     await sender.removeJob(jobId);

