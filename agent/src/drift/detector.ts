@@ -8,6 +8,7 @@ import type { ServedKind } from '../kube/discovery.js';
 import { defaultRetryOptions } from '../kube/retry.js';
 import { kindKey, pathOf } from '../ssa/apply.js';
 import { alignIgnored, driftedFields } from '../ssa/diff.js';
+import { driftPolicy } from '../ssa/ownership.js';
 import type { AppliedMemo } from '../ssa/memo.js';
 import { FightTracker, defaultFightOptions, managersOf, type FightDecision, type FightOptions } from './fight.js';
 import { KeyedQueue } from './key-queue.js';
@@ -178,7 +179,7 @@ export class DriftDetector {
 
   async #compare(desired: RenderedObject, live: KubeObject | undefined): Promise<void> {
     const { id } = desired;
-    const policy = this.options.mode ?? desired.policy.drift;
+    const policy = driftPolicy(desired.policy, this.options.mode);
     const subject = refOf(desired.object);
     if (!live) {
       await this.#drifted({ id, subject, type: 'deleted', fields: [], policy }, desired);
