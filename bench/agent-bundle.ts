@@ -39,3 +39,14 @@ export async function childCommands(source: string): Promise<Record<ChildRuntime
   const [file] = await bundle({ entries: { [name]: source }, outdir: join(DIST_DIR, 'bench', name) });
   return { tsx: { file: source, execArgv: ['--import', 'tsx'] }, bundle: { file: file!, execArgv: deployedAgentNodeFlags() } };
 }
+
+/** The agent container's memory limit in MB (`resources.limits.memory` of deploy/agent/agent.yaml). */
+export function deployedAgentMemoryLimitMb(): number {
+  for (const document of parseAllDocuments(readFileSync(AGENT_MANIFEST, 'utf8'))) {
+    const manifest = document.toJS() as { kind?: string; spec?: { template?: { spec?: { containers?: { name: string; resources?: { limits?: { memory?: string } } }[] } } } };
+    const agent = manifest.kind === 'Deployment' ? manifest.spec?.template?.spec?.containers?.find((container) => container.name === 'agent') : undefined;
+    const limit = /^(\d+)Mi$/.exec(agent?.resources?.limits?.memory ?? '');
+    if (limit) return Number(limit[1]) * 1.048576;
+  }
+  throw new Error('deploy/agent/agent.yaml sets no memory limit in Mi for the agent container');
+}

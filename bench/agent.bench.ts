@@ -4,6 +4,7 @@
  */
 import { runAgentApplyBench } from './agent-apply.js';
 import { runAgentGitBench } from './agent-git.js';
+import { runAgentGitLargeBench } from './agent-git-large.js';
 
 interface BenchSection {
   name: string;
@@ -12,6 +13,7 @@ interface BenchSection {
 
 const sections: BenchSection[] = [
   { name: 'git source: fresh sync and unchanged poll', run: () => runAgentGitBench() },
+  { name: 'git source: peak RSS of a fresh sync of one 80 MiB file', run: () => runAgentGitLargeBench() },
   { name: 'apply and drift: no-op resync, drift latency and RSS with 500 managed objects', run: () => runAgentApplyBench() },
 ];
 

@@ -3,14 +3,18 @@
  * NETFLEET_REDIS_URL), each against a baseline measured in the same run.
  *
  * 1. Ingest throughput: raw BullMQ add+process of empty jobs (the baseline) vs the hub
- *    ingesting realistic signed reports (verify, validate, Lua apply); prints both rates
- *    and their ratio (target >= 0.5).
+ *    ingesting realistic signed reports the way agents send them: posted to the hub API
+ *    over HTTP with each cluster's token (the agent's own ReportSender), queued by the API,
+ *    verified, validated and applied by the ingest worker; prints both rates and their
+ *    ratio (target >= 0.5).
  * 2. Fleet load: 10,000 simulated clusters heartbeating every 30 s for one minute (about
- *    333 reports/s) against a hub replica in its own process: its CPU share, ingest lag,
- *    and API p50/p99 for the cluster list and detail (target p99 < 100 ms).
+ *    333 reports/s), each heartbeat its own HTTP request as an agent in steady state sends
+ *    it, against a hub replica in its own process: its CPU share, ingest lag, and API
+ *    p50/p99 for the cluster list and detail (target p99 < 100 ms).
  *
  * Options (env): BENCH_HUB_JOBS (default 10000 per round), BENCH_HUB_CLUSTERS (10000),
- * BENCH_HUB_SECONDS (60), BENCH_HUB_PARTS (`ingest,fleet`).
+ * BENCH_HUB_SECONDS (60), BENCH_HUB_PARTS (`ingest,fleet`), BENCH_HUB_BATCH (reports per
+ * request in the ingest part, 10: an agent sends what its spool holds, up to 100).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,10 +24,11 @@ import { createInterface } from 'node:readline';
 import { Queue, Worker } from '../hub/node_modules/bullmq/dist/esm/index.js';
 import { Redis } from '../hub/node_modules/ioredis/built/index.js';
 import {
-  Action, PROTOCOL_VERSION, REPORT_QUEUE, ReportKind, SyncReason, SyncStatus, createLogger, reportJobId, signReport,
+  Action, PROTOCOL_VERSION, REPORT_QUEUE, ReportKind, SyncReason, SyncStatus, createLogger, signReport,
   type Credentials, type DriftItem, type Report, type UnsignedReport,
 } from '../shared/src/index.js';
 import { Hub } from '../hub/src/index.js';
+import { ReportSender } from '../agent/src/report/report-sender.js';
 import { deleteKeysWithPrefix } from '../test/src/redis.js';
 
 const REDIS_URL = process.env.NETFLEET_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -31,6 +36,9 @@ const JOBS = Number(process.env.BENCH_HUB_JOBS ?? 10_000);
 const CLUSTERS = Number(process.env.BENCH_HUB_CLUSTERS ?? 10_000);
 const SECONDS = Number(process.env.BENCH_HUB_SECONDS ?? 60);
 const CONCURRENCY = Number(process.env.BENCH_HUB_CONCURRENCY ?? 16);
+const BATCH = Number(process.env.BENCH_HUB_BATCH ?? 10);
+/** Requests in flight at once, like that many agents sending at the same moment. */
+const SENDERS = 16;
 const SECRET = `bench-secret-${randomBytes(16).toString('hex')}`;
 const ADMIN = `bench-admin-${randomBytes(8).toString('hex')}`;
 const REGIONS = ['eu', 'us', 'ap', 'sa', 'af'];
@@ -89,8 +97,39 @@ function kindMix(reports: Report[]): string {
   return [...counts].sort((a, b) => b[1] - a[1]).map(([kind, count]) => `${Math.round((count / reports.length) * 100)}% ${kind}`).join(', ');
 }
 
-function jobOf(report: Report) {
-  return { name: report.kind, data: report, opts: { jobId: reportJobId(report.cluster, report.seq), removeOnComplete: true, removeOnFail: true } };
+/** Posts report batches to a hub API over `SENDERS` kept-alive lanes, as that many agents would. */
+class AgentTraffic {
+  private readonly lanes: ReportSender[];
+
+  constructor(hubUrl: string) {
+    this.lanes = Array.from({ length: SENDERS }, () => new ReportSender({ hubUrl, timeoutMs: 30_000 }));
+  }
+
+  /** Sends every batch (each one cluster's reports, with its token); throws unless all were queued. */
+  async send(batches: Array<{ token: string; reports: Report[] }>): Promise<void> {
+    const pending = [...batches];
+    await Promise.all(this.lanes.map(async (lane) => {
+      for (let batch = pending.shift(); batch; batch = pending.shift()) {
+        const outcome = await lane.send(`{"reports":[${batch.reports.map((report) => JSON.stringify(report)).join(',')}]}`, batch.token);
+        if (outcome.kind !== 'accepted' || outcome.queued !== batch.reports.length) throw new Error(`reports not queued: ${JSON.stringify(outcome)}`);
+      }
+    }));
+  }
+
+  close(): void {
+    for (const lane of this.lanes) lane.close();
+  }
+}
+
+/** Groups reports into requests of up to `size` reports of one cluster. */
+function requestsOf(reports: Report[], tokens: Map<string, string>, size: number): Array<{ token: string; reports: Report[] }> {
+  const byCluster = new Map<string, Report[]>();
+  for (const report of reports) byCluster.set(report.cluster, [...(byCluster.get(report.cluster) ?? []), report]);
+  const requests: Array<{ token: string; reports: Report[] }> = [];
+  for (const [cluster, own] of byCluster) {
+    for (let start = 0; start < own.length; start += size) requests.push({ token: tokens.get(cluster)!, reports: own.slice(start, start + size) });
+  }
+  return requests;
 }
 
 async function rawBullmq(jobs: number): Promise<number> {
@@ -120,7 +159,7 @@ async function rawBullmq(jobs: number): Promise<number> {
 
 async function hubIngest(jobs: number): Promise<{ rate: number; applied: number; mix: string }> {
   const prefix = newPrefix('ingest');
-  const hub = new Hub({ redisUrl: REDIS_URL, prefix, secret: SECRET, logger, sweeper: false, ingestConcurrency: CONCURRENCY });
+  const hub = new Hub({ redisUrl: REDIS_URL, prefix, secret: SECRET, logger, sweeper: false, rollouts: false, ingestConcurrency: CONCURRENCY });
   const fleet = await registerFleet(hub, 1000);
   const reports: Report[] = [];
   for (let index = 0; index < jobs; index += 1) {
@@ -128,15 +167,16 @@ async function hubIngest(jobs: number): Promise<{ rate: number; applied: number;
     const seq = Math.floor(index / fleet.length) + 1;
     reports.push(signReport(realisticReport(credentials.cluster, seq, (index % fleet.length) + seq), credentials.reportKey) as Report);
   }
-  const queue = new Queue(REPORT_QUEUE, { connection, prefix });
+  const requests = requestsOf(reports, new Map(fleet.map((credentials) => [credentials.cluster, credentials.apiToken])), BATCH);
   const processed = async () => (await hub.metrics.reports.get()).values.reduce((sum, value) => sum + value.value, 0);
+  const traffic = new AgentTraffic(await (await hub.api()).listen({ host: '127.0.0.1', port: 0 }));
   await hub.start();
   const started = performance.now();
-  for (let start = 0; start < jobs; start += 500) await queue.addBulk(reports.slice(start, start + 500).map(jobOf));
+  await traffic.send(requests);
   while ((await processed()) < jobs) await new Promise((resolve) => setTimeout(resolve, 5));
   const rate = jobs / ((performance.now() - started) / 1000);
   const applied = (await hub.metrics.reports.get()).values.filter((value) => value.labels.result === 'applied').reduce((sum, value) => sum + value.value, 0);
-  await queue.close();
+  traffic.close();
   await hub.close();
   await dropKeys(prefix);
   return { rate, applied, mix: kindMix(reports) };
@@ -175,6 +215,8 @@ async function fleetLoad(): Promise<void> {
   });
 
   const queue = new Queue(REPORT_QUEUE, { connection, prefix });
+  const traffic = new AgentTraffic(url);
+  const tokens = new Map(fleet.map((credentials) => [credentials.cluster, credentials.apiToken]));
   const seqs = new Map<string, number>();
   const perSecond = CLUSTERS / 30;
   const tickMs = 100;
@@ -226,7 +268,8 @@ async function fleetLoad(): Promise<void> {
         body: { revision: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678', objects: 42, driftCount: 0, agentVersion: '0.1.0', readiness: { ready: 42, notReady: 0, waiting: 0 } },
       }, credentials.reportKey) as Report);
     }
-    if (batch.length > 0) await queue.addBulk(batch.map(jobOf));
+    // One request per heartbeat, as agents in steady state send them.
+    if (batch.length > 0) await traffic.send(requestsOf(batch, tokens, 1));
     await new Promise((resolve) => setTimeout(resolve, tickMs));
   }
   const sendSeconds = (performance.now() - started) / 1000;
@@ -257,6 +300,7 @@ async function fleetLoad(): Promise<void> {
   console.log(machineLoad());
 
   redis.disconnect();
+  traffic.close();
   await queue.close();
   child.stdin!.end();
   await new Promise((resolve) => child.once('exit', resolve));
@@ -268,7 +312,7 @@ const ROUNDS = 3;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 if (PARTS.includes('ingest')) {
-  console.log(`\n== ingest throughput: raw BullMQ vs hub ingest (${JOBS} jobs, concurrency ${CONCURRENCY}, same Redis, median of ${ROUNDS} interleaved rounds) ==`);
+  console.log(`\n== ingest throughput: raw BullMQ vs hub ingest over HTTP (${JOBS} jobs, ${BATCH} reports per request over ${SENDERS} connections, worker concurrency ${CONCURRENCY}, same Redis, median of ${ROUNDS} interleaved rounds) ==`);
   const raw: number[] = [];
   const hub: number[] = [];
   let applied = 0;
@@ -283,7 +327,7 @@ if (PARTS.includes('ingest')) {
   }
   const ratio = median(hub) / median(raw);
   console.log(`raw BullMQ add+process (empty jobs)      ${median(raw).toFixed(0)} jobs/s`);
-  console.log(`hub ingest (signed reports: ${mix})  ${median(hub).toFixed(0)} reports/s (${applied} of ${ROUNDS * JOBS} applied)`);
+  console.log(`hub ingest (HTTP -> queue -> worker; signed reports: ${mix})  ${median(hub).toFixed(0)} reports/s (${applied} of ${ROUNDS * JOBS} applied)`);
   console.log(`ratio                                    ${ratio.toFixed(2)}  target >= 0.5: ${ratio >= 0.5 ? 'met' : 'NOT met'}`);
   console.log(machineLoad());
 }

@@ -246,7 +246,7 @@ async function benchRealCanary(): Promise<void> {
   const applied = new Map<string, number>();
   daemon.events.on('synced', (result) => applied.set(result.appliedRevision, performance.now()));
   const reporting = await connectToHub(daemon.events, {
-    credentialsFile: join(dir, 'credentials.json'), redisUrl: REDIS_URL, spoolDir: join(dir, 'spool'), agentVersion: 'bench', heartbeatIntervalMs: 1_000, coalesceMs: 20, logger,
+    credentialsFile: join(dir, 'credentials.json'), hubUrl: base, spoolDir: join(dir, 'spool'), agentVersion: 'bench', heartbeatIntervalMs: 1_000, coalesceMs: 20, logger,
   });
   const assignments = new AssignmentClient(daemon, { hubUrl: base, credentialsFile: join(dir, 'credentials.json'), stateFile: join(dir, 'assignment.json'), logger });
   await assignments.start();

@@ -1,11 +1,13 @@
 /**
- * The production bundle: `pnpm build` writes `dist/netfleet.mjs`, the whole CLI (agent, hub
- * and shared included) in one tree-shaken ES module that plain node runs. It saves the memory
- * tsx's loader and unused code cost, above all `@kubernetes/client-node`'s generated models.
- * `bundle()` is also how the benchmarks and the bundle test build what they run.
+ * The production bundle: `pnpm build` (also run by `pnpm install`) writes `dist/netfleet.mjs`,
+ * the whole CLI (agent, hub and shared included) as tree-shaken ES modules that plain node
+ * runs: the entry plus one chunk per command, loaded when that command runs, so `--help` or
+ * `validate` never load the agent's, the hub's or the Kubernetes client's code. It saves the
+ * memory and start time tsx's loader and unused code cost. `bundle()` is also how the
+ * benchmarks and the bundle test build what they run.
  */
-import { cp, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { cp, rm, writeFile } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -42,22 +44,37 @@ export interface BundleOptions {
   outdir: string;
 }
 
+/**
+ * The repository files a bundle was built from, listed in `sources.json` beside it: the
+ * `netfleet` bin runs the bundle only while none of them changed since, and the sources
+ * through tsx otherwise, so an edited checkout always runs what it holds.
+ */
+export const SOURCES_FILE = 'sources.json';
+
 /** Bundles `entries` into `outdir`; every external package must resolve from there at run time. */
 export async function bundle({ entries, outdir }: BundleOptions): Promise<string[]> {
   await rm(outdir, { recursive: true, force: true });
-  await build({
+  const { metafile } = await build({
     entryPoints: entries,
     outdir,
     outExtension: { '.js': '.mjs' },
+    // Chunks beside the entry: the hub reads its Lua commands relative to the module holding its loader.
+    chunkNames: '[name]-[hash]',
     bundle: true,
+    splitting: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
     sourcemap: true,
+    metafile: true,
     external: EXTERNAL,
     banner: { js: REQUIRE_SHIM },
     logLevel: 'warning',
   });
+  const sources = Object.keys(metafile.inputs)
+    .map((input) => relative(ROOT, resolve(ROOT, input)).split(sep).join('/'))
+    .filter((input) => !input.startsWith('..') && !input.includes('node_modules/'));
+  await writeFile(join(outdir, SOURCES_FILE), `${JSON.stringify(sources.sort(), null, 1)}\n`);
   await cp(LUA_COMMANDS, join(outdir, 'commands'), { recursive: true });
   return Object.keys(entries).map((name) => join(outdir, `${name}.mjs`));
 }

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Action, SyncReason, type DriftItem, type KubeObject } from '@netfleet/shared';
+import { DKP_REFERENCE_SKIP, dkpReferencePresent } from '@netfleet/test';
 import type { KubeApiServer } from '@netfleet/test/kube/server';
 import { clientFor, eventually, startCluster } from './harness.js';
 import { quietLogger, reconcilerFor, startFleetRepo, type FleetRepo } from './fleet.js';
@@ -56,7 +57,8 @@ detected = [];
 corrected = [];
 
 describe('when nothing changed after the sync', () => {
-  it('reports no drift after a full resync, though the server defaulted fields the repository does not set', async () => {
+  // DKP's IngressNginxController CRD defaults fields; netfleet's own definitions default none.
+  it.skipIf(!dkpReferencePresent())(`reports no drift after a full resync, though the server defaulted fields the repository does not set${DKP_REFERENCE_SKIP}`, async () => {
     await detector.resync();
     await detector.idle();
     expect(detector.items).toEqual([]);

@@ -2,10 +2,16 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorClass, SyncReason } from '@netfleet/shared';
-import { createSshSigner, type CommitSigner } from '@netfleet/test';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { GitSource } from '@netfleet/git';
+import {
+  buildPack, copy, createSshSigner, delta, objectEntry, ofsDeltaEntry, startHostileGitFront, uploadPackResult, type CommitSigner,
+} from '@netfleet/test';
 import type { KubeApiServer } from '@netfleet/test/kube/server';
 import { startCluster } from './harness.js';
-import { reconcilerFor, startFleetRepo, type FleetRepo } from './fleet.js';
+import { quietLogger, reconcilerFor, startFleetRepo, type FleetRepo } from './fleet.js';
+import { gitFleetSource } from '../src/daemon/sources.js';
 import type { KubeClient } from '../src/kube/client.js';
 import type { Reconciler } from '../src/reconcile/reconcile.js';
 
@@ -120,5 +126,39 @@ describe('when signatures are enforced', () => {
     expect(result.errorClass).toBe(ErrorClass.Terminal);
     expect(result.appliedRevision).toBe(lastGood);
     expect(clusterWrites()).toEqual([]);
+  });
+});
+
+describe('when the git server sends a pack that refers to itself', () => {
+  it('applies nothing, reports FetchFailed naming the invalid pack, and stays at the last good revision, under enforce too', async () => {
+    const signer = await createSshSigner();
+    const front = await startHostileGitFront(fleet.server);
+    const cacheDir = await mkdtemp(join(tmpdir(), 'netfleet-agent-cache-'));
+    const git = new GitSource({
+      url: front.url(fleet.repo), cacheDir, logger: quietLogger(), verification: { mode: 'enforce', sshKeys: [signer.publicKey] },
+    });
+    try {
+      const { reconciler: guarded } = await reconcilerFor(kube, gitFleetSource(git));
+      await fleet.tree.write({ 'network/ingress.yaml': (await ingressFile()).replace('proxy-body-size: 1m', 'proxy-body-size: 64m') });
+      const signed = await fleet.publish('signed, fetched through the front', { signer });
+      expect((await guarded.reconcile()).appliedRevision).toBe(signed);
+
+      await fleet.tree.write({ 'network/ingress.yaml': (await ingressFile()).replace('proxy-body-size: 64m', 'proxy-body-size: 2m') });
+      await fleet.publish('a change the server answers with a hostile pack', { signer });
+      // A ~70-byte pack whose offset delta is its own base: signature checks come after indexing.
+      const blob = objectEntry('blob', 'ten bytes!');
+      front.answerUploadPack({ body: uploadPackResult({ pack: buildPack([blob, ofsDeltaEntry(0, delta(10, 10, copy(0, 10)))]) }) });
+      kube.audit.clear();
+      const result = await guarded.reconcile();
+      expect(result.reason).toBe(SyncReason.FetchFailed);
+      expect(result.message).toMatch(/sent an invalid pack: the delta at pack offset \d+ names a base at distance 0/);
+      expect(result.appliedRevision).toBe(signed);
+      expect(clusterWrites()).toEqual([]);
+    } finally {
+      git.close();
+      await front.dispose();
+      await signer.dispose();
+      await rm(cacheDir, { recursive: true, force: true });
+    }
   });
 });

@@ -62,7 +62,7 @@ describe('when the hub runs as `netfleet hub`', () => {
       body: JSON.stringify({ cluster: 'eu-fra-1', region: 'eu', labels: { tier: 'prod' } }),
     }).then((response) => response.json() as Promise<Credentials>);
     const reporter = await Reporter.open({
-      credentials, redisUrl: REDIS_URL, spoolDir: join(dir, 'spool'), agentVersion: '9.9.9', coalesceMs: 1,
+      credentials, hubUrl: url, spoolDir: join(dir, 'spool'), agentVersion: '9.9.9', coalesceMs: 1,
       logger: createLogger({ name: 'cli-test', level: 'silent' }),
     });
     reporter.start();

@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,26 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rm(broken, { recursive: true, force: true });
+});
+
+/** A copy of the example fleet with some files edited; removed with `broken`. */
+async function copyOfExample(name: string, edits: Record<string, (text: string) => string>): Promise<string> {
+  const dir = join(broken, '..', `${broken.split('/').pop()}-${name}`);
+  await cp(EXAMPLE_FLEET, dir, { recursive: true });
+  copies.push(dir);
+  for (const [file, edit] of Object.entries(edits)) {
+    const text = await readFile(join(dir, file), 'utf8');
+    const edited = edit(text);
+    if (edited === text) throw new Error(`the edit of ${file} changed nothing`);
+    await writeFile(join(dir, file), edited);
+  }
+  return dir;
+}
+
+const copies: string[] = [];
+
+afterAll(async () => {
+  for (const dir of copies) await rm(dir, { recursive: true, force: true });
 });
 
 describe('netfleet render', () => {
@@ -99,6 +119,48 @@ describe('netfleet validate', () => {
       'mesh/extra.yaml:7:23 CONFIG_UNKNOWN_CLUSTER spec.members[1]: found "mars-1", expected the name of a cluster in the inventory',
       'network/typo.yaml:2:1 CONFIG_UNKNOWN_KIND kind: found "Egres", expected one of "Cluster", "IngressProfile", "Egress", "PolicySet", "MeshGroup", "MeshSettings", "DNSSettings", "CNISettings", "ManifestSet" or "RolloutPolicy"',
       '2 problems found',
+    ]);
+  });
+
+  it('refuses selectors that match no cluster instead of rendering fewer objects', async () => {
+    const fleet = await copyOfExample('selectors', {
+      'network/egress.yaml': (text) => text.replace('matchLabels:\n    env: prod', 'matchLabels:\n    env: production'),
+      'rollout/default.yaml': (text) => text.replace('env: staging', 'env: stage'),
+    });
+    const { code, out, err } = await runCli('validate', '--repo', fleet);
+    expect(code).toBe(1);
+    expect(out).toBe('');
+    expect(err.trimEnd().split('\n')).toEqual([
+      'network/egress.yaml:8:1 CONFIG_SELECTS_NOTHING targets: found a selector that matches none of the 10 clusters (matchLabels env: production; label env is prod, staging), expected a selector that matches at least one cluster, or allowEmpty: true if it may match none',
+      'rollout/default.yaml:10:7 CONFIG_SELECTS_NOTHING spec.waves[0].selector: found a selector that matches none of the 10 clusters (matchLabels env: stage; label env is prod, staging), expected a selector that matches at least one cluster, or allowEmpty: true if it may match none',
+      '2 problems found',
+    ]);
+  });
+
+  it('reports an invalid Cluster once, not every reference to it', async () => {
+    const fleet = await copyOfExample('cluster', { 'clusters/us-east.yaml': (text) => text.replace('publicDomain: us-nyc-1.k8s.example.com', 'publicDomain: us-nyc-1.k8s.example.com.') });
+    const { code, err } = await runCli('validate', '--repo', fleet);
+    expect(code).toBe(1);
+    expect(err.trimEnd().split('\n')).toEqual([
+      'clusters/us-east.yaml:14:3 CONFIG_INVALID_VALUE spec.publicDomain: found "us-nyc-1.k8s.example.com.", expected a DNS name such as "k8s.example.com"',
+      '1 problem found',
+    ]);
+  });
+
+  it('lists three independent mistakes in one run and never crashes on a variable in a rollout policy', async () => {
+    const fleet = await copyOfExample('three', {
+      'rollout/default.yaml': (text) => text.replace('bakeTime: 30m', 'bakeTime: ${vars.canaryBake}'),
+      'network/egress.yaml': (text) => text.replace('203.0.113.0/24', '203.0.313.0/24'),
+      'platform/dns.yaml': (text) => text.replace('10.0.0.53,', '"${vars.dns}",'),
+    });
+    const { code, err } = await runCli('validate', '--repo', fleet);
+    expect(code).toBe(1);
+    expect(err).not.toContain('NETFLEET_INTERNAL');
+    expect(err.trimEnd().split('\n').map((line) => (line.endsWith('found') ? line : line.split(' ').slice(0, 2).join(' ')))).toEqual([
+      expect.stringMatching(/^network\/egress\.yaml:\d+:\d+ CONFIG_INVALID_VALUE$/),
+      expect.stringMatching(/^platform\/dns\.yaml:\d+:\d+ CONFIG_UNKNOWN_VARIABLE$/),
+      'rollout/default.yaml:13:7 CONFIG_VARIABLE_NOT_ALLOWED',
+      '3 problems found',
     ]);
   });
 

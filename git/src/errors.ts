@@ -23,10 +23,18 @@ export enum GitErrorCode {
   SignatureRefused = 'AGENT_GIT_SIGNATURE_REFUSED',
   /** The on-disk cache could not be read or written. */
   Cache = 'AGENT_GIT_CACHE',
+  /** The server sent a malformed pack or response (bad deltas, size lies, truncation, bad shallow lines). */
+  InvalidPack = 'AGENT_GIT_INVALID_PACK',
+  /** The server sent a pack or object above the configured limits. */
+  TooLarge = 'AGENT_GIT_TOO_LARGE',
+  /** A fetch did not finish within its overall deadline (`fetchTimeoutMs`). */
+  Timeout = 'AGENT_GIT_TIMEOUT',
+  /** The caller aborted the fetch (the agent is stopping). */
+  Aborted = 'AGENT_GIT_ABORTED',
 }
 
 const TRANSIENT = new Set<GitErrorCode>([
-  GitErrorCode.Unreachable, GitErrorCode.ServerError, GitErrorCode.GarbageResponse,
+  GitErrorCode.Unreachable, GitErrorCode.ServerError, GitErrorCode.GarbageResponse, GitErrorCode.InvalidPack, GitErrorCode.Timeout,
 ]);
 
 /** An error of the git source. Messages name the repository without credentials. */

@@ -11,6 +11,12 @@ import type { SignatureVerification } from './signature-types.js';
 import { SignatureVerifier } from './signature-verifier.js';
 import { TreeReader } from './tree-reader.js';
 
+/** Options of one {@link GitSource.poll} or {@link GitSource.snapshot}. */
+export interface FetchCallOptions {
+  /** Abort the call (e.g. the agent is stopping): it fails with AGENT_GIT_ABORTED. */
+  signal?: AbortSignal;
+}
+
 /** The answer of {@link GitSource.poll}. */
 export interface PollResult {
   /** The commit the remote branch points to now. */
@@ -69,11 +75,14 @@ export class GitSource {
     this.log = (this.options.logger ?? createLogger({ name: 'agent-git' })).child({ repo: this.options.url, branch: this.options.branch });
   }
 
-  /** Where the remote branch points, and whether that moved since the last fetch. */
-  poll(): Promise<PollResult> {
-    return this.serialized(async () => {
+  /**
+   * Where the remote branch points, and whether that moved since the last fetch.
+   * @throws GitSourceError `AGENT_GIT_TIMEOUT` past `fetchTimeoutMs`
+   */
+  poll(options: FetchCallOptions = {}): Promise<PollResult> {
+    return this.serialized(options.signal, async (signal) => {
       const store = await this.openStore();
-      const revision = await remoteBranchHead(await this.remote());
+      const revision = await remoteBranchHead(await this.remote(signal));
       const changed = revision !== (await store.readRef(trackingRef(this.options.branch)));
       this.log.debug({ revision, changed }, 'polled branch head');
       return { revision, changed };
@@ -87,22 +96,25 @@ export class GitSource {
    *   `maxDepth` commits of the branch head.
    * @throws SignatureRefusedError `AGENT_GIT_SIGNATURE_REFUSED` under `enforce` when the
    *   revision is not signed by a trusted key (under `warn` it is logged and returned).
+   * @throws GitSourceError `AGENT_GIT_INVALID_PACK` / `AGENT_GIT_TOO_LARGE` when the server
+   *   sends a malformed or oversized pack (nothing is stored), `AGENT_GIT_TIMEOUT` past
+   *   `fetchTimeoutMs`.
    */
-  snapshot(revision?: string): Promise<Snapshot> {
-    return this.serialized(async () => {
+  snapshot(revision?: string, options: FetchCallOptions = {}): Promise<Snapshot> {
+    return this.serialized(options.signal, async (signal) => {
       if (revision !== undefined && !FULL_SHA.test(revision)) {
         throw new GitSourceError(GitErrorCode.RevisionNotFound, `Revision "${revision}" is not a full commit sha`, {
           hint: 'Give the 40-character hexadecimal commit id.',
         });
       }
       try {
-        return await this.takeSnapshot(revision);
+        return await this.takeSnapshot(revision, signal);
       } catch (error) {
         if (!(error instanceof GitSourceError) || error.code !== GitErrorCode.Cache) throw error;
         // The cache is only a copy of the remote: drop a damaged one and fetch again, once.
         this.log.warn({ err: error.message }, 'git cache damaged; fetching afresh');
         await this.resetCache().catch(() => { throw error; });
-        return await this.takeSnapshot(revision);
+        return await this.takeSnapshot(revision, signal);
       }
     });
   }
@@ -112,10 +124,10 @@ export class GitSource {
     this.http.close();
   }
 
-  private async takeSnapshot(revision: string | undefined): Promise<Snapshot> {
+  private async takeSnapshot(revision: string | undefined, signal: AbortSignal): Promise<Snapshot> {
     const started = performance.now();
     const cached = revision !== undefined && (await this.openStore()).has(revision);
-    const target = cached ? revision : await this.fetchUntilPresent(await this.remote(), revision);
+    const target = cached ? revision : await this.fetchUntilPresent(await this.remote(signal), revision);
     const store = await this.openStore();
     const raw = await store.read(target);
     if (raw.type !== 'commit') {
@@ -161,7 +173,7 @@ export class GitSource {
   }
 
   private openStore(): Promise<ObjectStore> {
-    this.store ??= ObjectStore.open(this.gitdir).catch((error: unknown) => {
+    this.store ??= ObjectStore.open(this.gitdir, { maxObjectBytes: this.options.maxObjectBytes }).catch((error: unknown) => {
       this.store = undefined;
       throw new GitSourceError(GitErrorCode.Cache, `Cannot open the git cache in ${this.gitdir}`, {
         hint: 'Check that the cache directory is writable and not corrupted (deleting it is safe).', cause: error,
@@ -170,12 +182,16 @@ export class GitSource {
     return this.store;
   }
 
-  private async remote(): Promise<RemoteContext> {
+  private async remote(signal: AbortSignal): Promise<RemoteContext> {
+    const { http } = this;
     return {
-      http: this.http,
+      // Every request of the call carries its signal: a deadline or an abort stops it mid-transfer.
+      http: { request: (request) => http.request({ ...request, signal }), close: () => http.close() },
       url: this.options.url,
       branch: this.options.branch,
       credentials: await loadCredentials(this.options.auth),
+      maxPackBytes: this.options.maxPackBytes,
+      signal,
     };
   }
 
@@ -192,8 +208,28 @@ export class GitSource {
     await rm(this.gitdir, { recursive: true, force: true });
   }
 
-  private serialized<T>(operation: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(operation, operation);
+  /** Run calls one at a time, each under the caller's signal and its own overall deadline. */
+  private serialized<T>(callerSignal: AbortSignal | undefined, operation: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      const deadline = AbortSignal.timeout(this.options.fetchTimeoutMs);
+      const signal = callerSignal ? AbortSignal.any([callerSignal, deadline]) : deadline;
+      try {
+        signal.throwIfAborted();
+        return await operation(signal);
+      } catch (error) {
+        if (callerSignal?.aborted) {
+          throw new GitSourceError(GitErrorCode.Aborted, `Fetching from ${this.options.url} was aborted`, { cause: error, hint: 'The agent is stopping; nothing was stored.' });
+        }
+        if (deadline.aborted) {
+          throw new GitSourceError(GitErrorCode.Timeout, `Fetching from ${this.options.url} did not finish within the ${this.options.fetchTimeoutMs} ms deadline`, {
+            cause: error,
+            hint: 'The server or the network is too slow (or sends data in a trickle); nothing was stored and the last good revision stays applied. Raise fetchTimeoutMs if the repository is that large.',
+          });
+        }
+        throw error;
+      }
+    };
+    const result = this.queue.then(run, run);
     this.queue = result.catch(() => undefined);
     return result;
   }

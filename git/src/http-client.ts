@@ -30,7 +30,7 @@ export function createGitHttpClient(options: GitHttpClientOptions): GitHttpClien
     ...(options.caPem ? { ca: [...rootCertificates, options.caPem] } : {}),
   });
 
-  async function request({ url, method = 'GET', headers = {}, body }: GitHttpRequest): Promise<GitHttpResponse> {
+  async function request({ url, method = 'GET', headers = {}, body, signal }: GitHttpRequest): Promise<GitHttpResponse> {
     const payload = body ? await collect(body) : undefined;
     const https = url.startsWith('https:');
     const send = https ? httpsRequest : httpRequest;
@@ -38,7 +38,7 @@ export function createGitHttpClient(options: GitHttpClientOptions): GitHttpClien
     const requestHeaders = { 'User-Agent': USER_AGENT, ...headers, ...(payload ? { 'Content-Length': String(payload.byteLength) } : {}) };
 
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = send(url, { method, headers: requestHeaders, agent: https ? httpsAgent : httpAgent }, resolve);
+      const req = send(url, { method, headers: requestHeaders, agent: https ? httpsAgent : httpAgent, signal }, resolve);
       req.setTimeout(options.timeoutMs, () => req.destroy(Object.assign(new Error(`no response within ${options.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
       req.once('error', reject);
       req.end(payload);

@@ -1,30 +1,42 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { GitErrorCode, GitSourceError } from './errors.js';
-import { indexPack } from './pack-indexer.js';
-import { PackFile, type GitObject, type PackBytes } from './pack-file.js';
-import type { ObjectType } from './pack-format.js';
+import { indexPackFile } from './pack-indexer.js';
+import { PackFile, type GitObject, type PackBytes, type PackPrimer } from './pack-file.js';
+import { PackError, type ObjectType } from './pack-format.js';
 
 /** Packs up to this size are read into memory when first used; larger ones are read piecewise. */
-const IN_MEMORY_PACK_BYTES = 64 * 1024 * 1024;
+const IN_MEMORY_PACK_BYTES = 16 * 1024 * 1024;
+
+export interface ReceiveOptions {
+  /** Stops the indexing of the pack. */
+  signal?: AbortSignal;
+  /** An object the pack must hold (the commit asked for); a pack without it is refused. */
+  mustHold?: string;
+}
+
+export interface ObjectStoreLimits {
+  /** Objects larger than this are refused when a pack arrives and when it is read. */
+  maxObjectBytes: number;
+}
 
 /**
  * A bare git repository on disk holding only packs, refs and the shallow list — the
  * layout native git reads too. Objects are looked up through the pack indexes.
  */
 export class ObjectStore {
-  private constructor(private readonly gitdir: string, private readonly packs: LoadedPack[]) {}
+  private constructor(private readonly gitdir: string, private readonly limits: ObjectStoreLimits, private readonly packs: LoadedPack[]) {}
 
   /** Open the store at `gitdir`, creating an empty bare repository when missing. */
-  static async open(gitdir: string): Promise<ObjectStore> {
+  static async open(gitdir: string, limits: ObjectStoreLimits): Promise<ObjectStore> {
     await mkdir(join(gitdir, 'objects', 'pack'), { recursive: true });
     await mkdir(join(gitdir, 'refs', 'heads'), { recursive: true });
     await writeIfMissing(join(gitdir, 'HEAD'), 'ref: refs/heads/main\n');
     await writeIfMissing(join(gitdir, 'config'), '[core]\n\trepositoryformatversion = 0\n\tbare = true\n');
     const names = (await readdir(join(gitdir, 'objects', 'pack'))).filter((name) => /^pack-[0-9a-f]{40}\.idx$/.test(name)).sort();
-    const packs = await Promise.all(names.map((name) => LoadedPack.load(join(gitdir, 'objects', 'pack', name))));
-    return new ObjectStore(gitdir, packs);
+    const packs = await Promise.all(names.map((name) => LoadedPack.load(join(gitdir, 'objects', 'pack', name), limits)));
+    return new ObjectStore(gitdir, limits, packs);
   }
 
   get packCount(): number {
@@ -48,22 +60,37 @@ export class ObjectStore {
   }
 
   /**
-   * Check and index a received pack, then store it next to the others. The objects
-   * indexing inflated stay in memory until the next pack arrives, so reading the
-   * revision just fetched does not inflate them again.
+   * Receive a pack from `from`: `write` streams it into the temporary file it is given
+   * (answering false when the server sent none); the pack is then checked, indexed and
+   * stored next to the others. Nothing is stored unless the whole pack checks out, and the
+   * temporary file never outlives the call. The objects indexing inflated stay in memory
+   * until the next pack arrives, so reading the revision just fetched does not inflate
+   * them again.
+   * @throws GitSourceError `AGENT_GIT_INVALID_PACK` or `AGENT_GIT_TOO_LARGE` naming what is wrong
    */
-  async addPack(pack: Buffer): Promise<void> {
-    const { packSha, idx, objectCount, objects } = await indexPack(pack);
-    if (objectCount === 0) return;
-    const base = join(this.gitdir, 'objects', 'pack', `pack-${packSha}`);
-    // The .idx appears last: a pack is only looked up once both files are complete.
-    await writeAtomically(`${base}.pack`, pack);
-    await writeAtomically(`${base}.idx`, idx);
-    for (const loaded of this.packs) loaded.release();
-    const existing = this.packs.find((loaded) => loaded.idxPath === `${base}.idx`);
-    const added = existing ?? await LoadedPack.load(`${base}.idx`);
-    if (!existing) this.packs.push(added);
-    added.prime(objects);
+  async receivePack(from: string, write: (file: string) => Promise<boolean>, options: ReceiveOptions = {}): Promise<void> {
+    const { signal, mustHold } = options;
+    const incoming = join(this.gitdir, 'objects', 'pack', `tmp_pack_${randomBytes(6).toString('hex')}`);
+    try {
+      if (!(await write(incoming))) return;
+      const { packSha, idx, objectCount, primer } = await indexPackFile(incoming, { maxObjectBytes: this.limits.maxObjectBytes, signal })
+        .catch((error: unknown) => { throw refusedPack(from, error); });
+      if (mustHold !== undefined && !indexHolds(idx, objectCount, mustHold)) {
+        throw refusedPack(from, new PackError(`the pack does not hold ${mustHold}, the commit asked for`));
+      }
+      if (objectCount === 0) return;
+      const base = join(this.gitdir, 'objects', 'pack', `pack-${packSha}`);
+      // The .idx appears last: a pack is only looked up once both files are complete.
+      await rename(incoming, `${base}.pack`);
+      await writeAtomically(`${base}.idx`, idx);
+      for (const loaded of this.packs) loaded.release();
+      const existing = this.packs.find((loaded) => loaded.idxPath === `${base}.idx`);
+      const added = existing ?? await LoadedPack.load(`${base}.idx`, this.limits);
+      if (!existing) this.packs.push(added);
+      added.prime(primer);
+    } finally {
+      await rm(incoming, { force: true });
+    }
   }
 
   async readRef(name: string): Promise<string | undefined> {
@@ -81,7 +108,8 @@ export class ObjectStore {
   /** The shallow boundary commits (`shallow` file). */
   async readShallow(): Promise<Set<string>> {
     const text = await readFile(join(this.gitdir, 'shallow'), 'utf8').catch(() => '');
-    return new Set(text.split('\n').filter(Boolean));
+    // Only full ids: each one is sent back to the server in the next request.
+    return new Set(text.split('\n').filter((line) => /^[0-9a-f]{40}$/.test(line)));
   }
 
   async writeShallow(oids: Set<string>): Promise<void> {
@@ -126,9 +154,10 @@ class LoadedPack {
     private readonly offsets: number[],
     /** Every object's offset, ascending, then the trailer's: the end of each object is the next offset. */
     private readonly boundaries: number[],
+    private readonly limits: ObjectStoreLimits,
   ) {}
 
-  static async load(idxPath: string): Promise<LoadedPack> {
+  static async load(idxPath: string, limits: ObjectStoreLimits): Promise<LoadedPack> {
     const idx = await readFile(idxPath);
     if (idx.readUInt32BE(0) !== 0xff744f63 || idx.readUInt32BE(4) !== 2) throw new Error(`${idxPath} is not a version 2 pack index`);
     const count = idx.readUInt32BE(8 + 255 * 4);
@@ -144,7 +173,7 @@ class LoadedPack {
     const boundaries = [...offsets].sort((a, b) => a - b);
     boundaries.push(packSize - 20);
     const fanout = Uint32Array.from({ length: 256 }, (_, i) => idx.readUInt32BE(8 + i * 4));
-    return new LoadedPack(idxPath, packPath, packSize, fanout, Buffer.from(idx.subarray(oidsStart, oidsStart + count * 20)), offsets, boundaries);
+    return new LoadedPack(idxPath, packPath, packSize, fanout, Buffer.from(idx.subarray(oidsStart, oidsStart + count * 20)), offsets, boundaries, limits);
   }
 
   offsetOf(oid: string): number | undefined {
@@ -163,9 +192,9 @@ class LoadedPack {
     return undefined;
   }
 
-  /** Serve reads from this reader (one made while indexing). */
-  prime(reader: PackFile): void {
-    this.reader = reader;
+  /** Serve reads with the objects indexing inflated and resolved at hand. */
+  prime(primer: PackPrimer): void {
+    this.reader = this.newReader(primer);
   }
 
   /** Drop the pack's bytes and cached objects; they are read again when needed. */
@@ -174,8 +203,14 @@ class LoadedPack {
   }
 
   file(): PackFile {
-    this.reader ??= new PackFile(this.bytes(), (offset) => this.endOf(offset), (oid) => this.offsetOf(oid));
+    this.reader ??= this.newReader();
     return this.reader;
+  }
+
+  private newReader(primed?: PackPrimer): PackFile {
+    return new PackFile(this.bytes(), {
+      endOf: (offset) => this.endOf(offset), offsetOf: (oid) => this.offsetOf(oid), maxObjectBytes: this.limits.maxObjectBytes, primed,
+    });
   }
 
   private endOf(offset: number): number {
@@ -214,6 +249,27 @@ class LoadedPack {
       },
     };
   }
+}
+
+/** Whether a version-2 index lists `oid`. */
+function indexHolds(idx: Buffer, count: number, oid: string): boolean {
+  const wanted = Buffer.from(oid, 'hex');
+  const oids = idx.subarray(8 + 256 * 4, 8 + 256 * 4 + count * 20);
+  for (let i = 0; i < count; i += 1) if (oids.compare(wanted, 0, 20, i * 20, i * 20 + 20) === 0) return true;
+  return false;
+}
+
+/** A received pack failed its checks: say what the server sent wrong, in the server's name. */
+function refusedPack(from: string, error: unknown): unknown {
+  if (!(error instanceof PackError)) return error;
+  if (error.tooLarge) {
+    return new GitSourceError(GitErrorCode.TooLarge, `${from} sent a pack the agent refuses: ${error.message}`, {
+      cause: error, hint: 'Keep large files out of the fleet repository, or raise maxObjectBytes if the agent has the memory for them.',
+    });
+  }
+  return new GitSourceError(GitErrorCode.InvalidPack, `${from} sent an invalid pack: ${error.message}`, {
+    cause: error, hint: 'The server or something on the path to it sent corrupt or forged data; nothing was stored and the last good revision stays applied. Check the server, and use https://.',
+  });
 }
 
 async function writeIfMissing(path: string, content: string): Promise<void> {

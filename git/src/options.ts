@@ -44,6 +44,19 @@ export interface GitSourceOptions {
   maxDepth?: number;
   /** Abort a request when the server stays silent this long, in ms. Default 30000. */
   timeoutMs?: number;
+  /**
+   * Overall deadline of one poll or snapshot, in ms, however steadily the server sends:
+   * a server dripping bytes is cut off here. Default 300000 (5 minutes).
+   */
+  fetchTimeoutMs?: number;
+  /**
+   * The largest object (file, tree, commit) accepted from the server, in bytes; larger ones
+   * fail the fetch with AGENT_GIT_TOO_LARGE. Memory use follows it. Default 100 MiB (the
+   * largest file GitHub accepts).
+   */
+  maxObjectBytes?: number;
+  /** The largest pack accepted from the server in one fetch, in bytes (it is written to the cache volume). Default 1 GiB. */
+  maxPackBytes?: number;
   /** Commit signature verification. Default: off. */
   verification?: VerificationOptions;
   /** Where the source logs. Default: a logger named `agent-git`. */
@@ -60,6 +73,9 @@ export interface ResolvedGitSourceOptions {
   depth: number;
   maxDepth: number;
   timeoutMs: number;
+  fetchTimeoutMs: number;
+  maxObjectBytes: number;
+  maxPackBytes: number;
   verification: Required<VerificationOptions>;
   logger: Logger | undefined;
 }
@@ -69,6 +85,9 @@ export const GIT_SOURCE_DEFAULTS = {
   depth: 1,
   maxDepth: 1000,
   timeoutMs: 30_000,
+  fetchTimeoutMs: 300_000,
+  maxObjectBytes: 100 * 1024 * 1024,
+  maxPackBytes: 1024 * 1024 * 1024,
   verificationMode: 'off' as VerificationMode,
 };
 
@@ -91,6 +110,14 @@ export function resolveGitSourceOptions(options: GitSourceOptions): ResolvedGitS
   const maxDepth = options.maxDepth ?? GIT_SOURCE_DEFAULTS.maxDepth;
   if (!Number.isInteger(depth) || depth < 1) throw configError(`depth must be a positive integer, got ${depth}`, 'Use 1 for a shallow fetch.');
   if (!Number.isInteger(maxDepth) || maxDepth < depth) throw configError(`maxDepth must be an integer >= depth (${depth}), got ${maxDepth}`, 'Use the default 1000.');
+  const limits = {
+    fetchTimeoutMs: options.fetchTimeoutMs ?? GIT_SOURCE_DEFAULTS.fetchTimeoutMs,
+    maxObjectBytes: options.maxObjectBytes ?? GIT_SOURCE_DEFAULTS.maxObjectBytes,
+    maxPackBytes: options.maxPackBytes ?? GIT_SOURCE_DEFAULTS.maxPackBytes,
+  };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value < 1) throw configError(`${name} must be a positive integer, got ${value}`, `Leave it out for the default (${GIT_SOURCE_DEFAULTS[name as keyof typeof limits]}).`);
+  }
   const verification = options.verification ?? {};
   const mode = verification.mode ?? GIT_SOURCE_DEFAULTS.verificationMode;
   if (!['off', 'warn', 'enforce'].includes(mode)) throw configError(`verification mode must be off, warn or enforce, got ${mode}`, 'Use enforce for production fleets.');
@@ -108,6 +135,7 @@ export function resolveGitSourceOptions(options: GitSourceOptions): ResolvedGitS
     depth,
     maxDepth,
     timeoutMs: options.timeoutMs ?? GIT_SOURCE_DEFAULTS.timeoutMs,
+    ...limits,
     verification: { mode, openpgpKeys, sshKeys },
     logger: options.logger,
   };

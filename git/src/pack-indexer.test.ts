@@ -1,11 +1,17 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createWorkTree, type WorkTree } from '@netfleet/test';
+import { buildPack, createWorkTree, objectEntry, type WorkTree } from '@netfleet/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyDelta } from './pack-format.js';
-import { indexPack } from './pack-indexer.js';
+import { indexPack as indexPackBytes } from './pack-indexer.js';
 import { PackFile, packInMemory } from './pack-file.js';
+
+const LIMITS = { maxObjectBytes: 16 * 1024 * 1024 };
+
+function indexPack(pack: Buffer): ReturnType<typeof indexPackBytes> {
+  return indexPackBytes(packInMemory(pack), pack.length, LIMITS);
+}
 
 let tree: WorkTree;
 let scratch: string;
@@ -56,7 +62,9 @@ describe('when a pack is indexed', () => {
       offsetOf.set(idx.toString('hex', 1032 + i * 20, 1052 + i * 20), idx.readUInt32BE(1032 + count * 24 + i * 4));
     }
     const boundaries = [...offsetOf.values()].sort((a, b) => a - b).concat(pack.length - 20);
-    const reader = new PackFile(packInMemory(pack), (at) => boundaries[boundaries.indexOf(at) + 1]!, (oid) => offsetOf.get(oid));
+    const reader = new PackFile(packInMemory(pack), {
+      endOf: (at) => boundaries[boundaries.indexOf(at) + 1]!, offsetOf: (oid) => offsetOf.get(oid), ...LIMITS,
+    });
 
     const commit = await reader.object(offsetOf.get(head)!);
     expect(commit.type).toBe('commit');
@@ -76,6 +84,21 @@ describe('when a pack is indexed', () => {
   });
 });
 
+describe('when a large pack is indexed', () => {
+  it('lets timers run while it works, so probes and watches are served', async () => {
+    const pack = buildPack(Array.from({ length: 20_000 }, (_, i) => objectEntry('blob', `file ${i}\n${'x'.repeat(i % 500)}`)));
+    let ticks = 0;
+    const timer = setInterval(() => { ticks += 1; }, 1);
+    try {
+      const indexed = await indexPack(pack);
+      expect(indexed.objectCount).toBe(20_000);
+    } finally {
+      clearInterval(timer);
+    }
+    expect(ticks).toBeGreaterThanOrEqual(3);
+  });
+});
+
 describe('when a delta is applied', () => {
   it.each([
     { name: 'copy then insert', base: 'hello world', delta: [11, 8, 0x90, 5, 3, 0x21, 0x21, 0x21], want: 'hello!!!' },
@@ -87,5 +110,17 @@ describe('when a delta is applied', () => {
 
   it('refuses a delta made for a base of another size', () => {
     expect(() => applyDelta(Buffer.from('abcd'), Buffer.from([3, 1, 1, 0x78]))).toThrow(/base of 3 bytes/);
+  });
+
+  it.each([
+    // Copies over 64 bytes went through Buffer.copy, which clamps instead of failing.
+    { name: 'a 100-byte copy from a 10-byte base', base: 10, delta: [10, 100, 0x90, 100], message: /copies 100 bytes from offset 0 of a 10-byte base/ },
+    { name: 'a short copy past the base', base: 10, delta: [10, 4, 0x91, 8, 4], message: /copies 4 bytes from offset 8 of a 10-byte base/ },
+    { name: 'an insert running past the delta', base: 1, delta: [1, 5, 5, 0x61], message: /insert instruction is truncated/ },
+    { name: 'a copy writing past the declared size', base: 10, delta: [10, 2, 0x90, 10], message: /writes past the 2 bytes it declares/ },
+    { name: 'a copy instruction cut off', base: 10, delta: [10, 2, 0x91], message: /copy instruction is truncated/ },
+    { name: 'a truncated header', base: 10, delta: [0x8a], message: /delta header is truncated/ },
+  ])('refuses $name, as git does', ({ base, delta, message }) => {
+    expect(() => applyDelta(Buffer.alloc(base, 0x61), Buffer.from(delta))).toThrow(message);
   });
 });

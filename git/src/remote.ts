@@ -3,7 +3,7 @@ import type { LoadedCredentials } from './credentials.js';
 import { GitErrorCode, GitSourceError } from './errors.js';
 import type { GitHttpClient } from './http-client.js';
 import type { ObjectStore } from './object-store.js';
-import { HttpStatusError, ProtocolError, requestPack } from './upload-pack.js';
+import { HttpStatusError, ProtocolError, requestPack, type UploadPackResult } from './upload-pack.js';
 
 /** What every request to the remote needs. */
 export interface RemoteContext {
@@ -12,6 +12,10 @@ export interface RemoteContext {
   url: string;
   branch: string;
   credentials: LoadedCredentials;
+  /** A pack longer than this is refused while it arrives. */
+  maxPackBytes: number;
+  /** Aborts the fetch (its requests and the indexing of its pack). */
+  signal?: AbortSignal;
 }
 
 /** Local ref that records the branch head last fetched into the cache. */
@@ -59,21 +63,23 @@ export async function fetchBranch(remote: RemoteContext, store: ObjectStore, opt
   }
   const tracked = await store.readRef(trackingRef(remote.branch));
   const shallows = await store.readShallow();
-  const result = await describeFailure(remote, () => requestPack(remote.http, {
-    url: remote.url,
-    headers: remote.credentials.headers,
-    serverCapabilities: new Set(Object.keys(info.capabilities)),
-    want: head,
-    // The last fetched head is offered as a "have": only objects new since then come.
-    haves: tracked && store.has(tracked) ? [tracked] : [],
-    shallows: [...shallows],
-    depth: options.depth,
-    relative: options.relative,
-  }));
-  if (result.pack) {
-    const pack = result.pack;
-    await describeFailure(remote, () => store.addPack(pack));
-  }
+  let result: UploadPackResult = { packReceived: false, shallow: [], unshallow: [] };
+  await describeFailure(remote, () => store.receivePack(remote.url, async (packFile) => {
+    result = await requestPack(remote.http, {
+      url: remote.url,
+      headers: remote.credentials.headers,
+      serverCapabilities: new Set(Object.keys(info.capabilities)),
+      want: head,
+      // The last fetched head is offered as a "have": only objects new since then come.
+      haves: tracked && store.has(tracked) ? [tracked] : [],
+      shallows: [...shallows],
+      depth: options.depth,
+      relative: options.relative,
+      packFile,
+      maxPackBytes: remote.maxPackBytes,
+    });
+    return result.packReceived;
+  }, { signal: remote.signal, mustHold: options.relative ? undefined : head }));
   for (const oid of result.shallow) shallows.add(oid);
   for (const oid of result.unshallow) shallows.delete(oid);
   await store.writeShallow(shallows);

@@ -1,11 +1,17 @@
 import type { RepoEntry, RepoReader } from '@netfleet/shared/repo-reader';
 import { GitErrorCode, GitSourceError } from './errors.js';
 import type { ObjectStore } from './object-store.js';
+import { parseTree, type TreeEntry } from './object-format.js';
 
 const MODE_SYMLINK = '120000';
 const MODE_TREE = '40000';
 /** A submodule: a commit of another repository, which this one does not hold. */
 const MODE_GITLINK = '160000';
+/**
+ * Paths a revision may hold. Trees can name one subtree many times, so a few bytes of trees
+ * can spell an exponential number of paths: the walk stops here instead.
+ */
+const MAX_PATHS = 1_000_000;
 
 /**
  * Read one revision's tree straight from the object store, without a work tree.
@@ -39,9 +45,15 @@ export class TreeReader implements RepoReader {
   private async walk(): Promise<Map<string, { entry: RepoEntry; oid: string }>> {
     const found: { entry: RepoEntry; oid: string }[] = [];
     const pending: { oid: string; prefix: string }[] = [{ oid: this.treeOid, prefix: '' }];
+    let walked = 0;
     while (pending.length > 0) {
       const { oid, prefix } = pending.pop()!;
-      for (const item of parseTree((await this.store.read(oid)).content)) {
+      for (const item of await this.entriesOf(oid)) {
+        if (++walked > MAX_PATHS) {
+          throw new GitSourceError(GitErrorCode.TooLarge, `Tree ${this.treeOid} holds more than ${MAX_PATHS} paths`, {
+            hint: 'The fleet repository cannot be that large; check what was pushed to the branch.',
+          });
+        }
         const path = `${prefix}${item.name}`;
         if (item.mode === MODE_TREE) pending.push({ oid: item.oid, prefix: `${path}/` });
         else if (item.mode !== MODE_GITLINK) {
@@ -53,21 +65,16 @@ export class TreeReader implements RepoReader {
     found.sort((a, b) => (a.entry.path < b.entry.path ? -1 : a.entry.path > b.entry.path ? 1 : 0));
     return new Map(found.map((item) => [item.entry.path, item]));
   }
-}
 
-/** Entries of a raw tree object: `<mode> <name>\0<20-byte id>` each. */
-function parseTree(content: Buffer): { mode: string; name: string; oid: string }[] {
-  const entries: { mode: string; name: string; oid: string }[] = [];
-  let position = 0;
-  while (position < content.length) {
-    const space = content.indexOf(0x20, position);
-    const nul = content.indexOf(0, space);
-    entries.push({
-      mode: content.toString('latin1', position, space),
-      name: content.toString('utf8', space + 1, nul),
-      oid: content.toString('hex', nul + 1, nul + 21),
-    });
-    position = nul + 21;
+  /** A malformed tree in the cache is damage: AGENT_GIT_CACHE makes the source fetch afresh. */
+  private async entriesOf(oid: string): Promise<TreeEntry[]> {
+    const { content } = await this.store.read(oid);
+    try {
+      return parseTree(content);
+    } catch (error) {
+      throw new GitSourceError(GitErrorCode.Cache, `Tree ${oid} in the git cache is malformed: ${(error as Error).message}`, {
+        hint: 'The cache is damaged; delete the cache directory so it is fetched afresh.', cause: error,
+      });
+    }
   }
-  return entries;
 }

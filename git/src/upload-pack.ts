@@ -1,3 +1,5 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { GitErrorCode, GitSourceError } from './errors.js';
 import type { GitHttpClient } from './http-client.js';
 
 /** The server answered with an HTTP error status. */
@@ -24,11 +26,15 @@ export interface UploadPackRequest {
   /** Commits of history wanted below `want`, or below the shallow commits when `relative`. */
   depth: number;
   relative: boolean;
+  /** Where the pack is written as it arrives (created only when the server sends one). */
+  packFile: string;
+  /** A response carrying a longer pack is cut off and refused. */
+  maxPackBytes: number;
 }
 
 export interface UploadPackResult {
-  /** The pack, or undefined when the server had nothing to send. */
-  pack: Buffer | undefined;
+  /** True when the server sent a pack (into `packFile`); false when it had nothing to send. */
+  packReceived: boolean;
   /** Commits that became shallow boundaries. */
   shallow: string[];
   /** Former shallow boundaries whose parents are now present. */
@@ -73,31 +79,100 @@ export async function requestPack(http: GitHttpClient, request: UploadPackReques
   if (contentType !== 'application/x-git-upload-pack-result') {
     throw new ProtocolError(`unexpected content type "${contentType}" for git-upload-pack`);
   }
-  return readResult(new PktLineReader(response.body ?? emptyBody()));
+  const pack = new PackFileWriter(request);
+  try {
+    return await readResult(new PktLineReader(response.body ?? emptyBody()), pack, request.url);
+  } finally {
+    await pack.close();
+  }
 }
 
-async function readResult(reader: PktLineReader): Promise<UploadPackResult> {
-  const result: UploadPackResult = { pack: undefined, shallow: [], unshallow: [] };
-  const packChunks: Buffer[] = [];
+const OBJECT_ID = /^[0-9a-f]{40}$/;
+
+async function readResult(reader: PktLineReader, pack: PackFileWriter, url: string): Promise<UploadPackResult> {
+  const result: UploadPackResult = { packReceived: false, shallow: [], unshallow: [] };
   for (;;) {
     const packet = await reader.next();
     if (packet === undefined) break;
     if (packet === FLUSH_PACKET) continue;
     const band = packet[0];
     if (band === 1) {
-      packChunks.push(packet.subarray(1));
+      await pack.write(packet.subarray(1));
+      result.packReceived = true;
       continue;
     }
     if (band === 2) continue;
-    if (band === 3) throw new ProtocolError(`the server reported: ${packet.subarray(1).toString('utf8').trim()}`);
+    if (band === 3) throw serverReported(url, packet.subarray(1).toString('utf8'));
     const line = packet.toString('utf8').trim();
-    if (line.startsWith('shallow ')) result.shallow.push(line.slice(8));
-    else if (line.startsWith('unshallow ')) result.unshallow.push(line.slice(10));
-    else if (line.startsWith('ERR ')) throw new ProtocolError(`the server reported: ${line.slice(4)}`);
+    if (line.startsWith('shallow ')) result.shallow.push(objectId(line.slice(8), line, url));
+    else if (line.startsWith('unshallow ')) result.unshallow.push(objectId(line.slice(10), line, url));
+    else if (line.startsWith('ERR ')) throw serverReported(url, line.slice(4));
     else if (line !== 'NAK' && !line.startsWith('ACK ')) throw new ProtocolError(`unexpected line in the upload-pack response: ${line.slice(0, 80)}`);
   }
-  if (packChunks.length > 0) result.pack = Buffer.concat(packChunks);
   return result;
+}
+
+/** A shallow/unshallow id goes into the shallow file and the next request: only a full id may. */
+function objectId(value: string, line: string, url: string): string {
+  if (OBJECT_ID.test(value)) return value;
+  throw new GitSourceError(GitErrorCode.InvalidPack, `${url} sent an invalid shallow line "${printable(line)}" (expected 40 hexadecimal digits)`, {
+    hint: 'The server or something on the path to it sent corrupt or forged data; nothing was stored and the last good revision stays applied.',
+  });
+}
+
+function serverReported(url: string, message: string): GitSourceError {
+  return new GitSourceError(GitErrorCode.ServerError, `${url} refused the fetch: ${printable(message)}`, {
+    hint: 'The git server reported this error itself; check the repository on the server (the agent retries and keeps the last good revision meanwhile).',
+  });
+}
+
+/** Server text in one line of printable characters, bounded, for messages and logs. */
+function printable(text: string): string {
+  return text.trim().replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
+}
+
+/** Bytes written to the pack file at once. */
+const WRITE_BUFFER_BYTES = 1024 * 1024;
+
+/** Streams the pack to its file as it arrives, refusing it once it passes `maxPackBytes`. */
+class PackFileWriter {
+  private handle: FileHandle | undefined;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private written = 0;
+
+  constructor(private readonly request: UploadPackRequest) {}
+
+  async write(data: Buffer): Promise<void> {
+    if (this.written + this.pendingBytes + data.length > this.request.maxPackBytes) {
+      throw new GitSourceError(GitErrorCode.TooLarge, `${this.request.url} sent a pack larger than the limit of ${this.request.maxPackBytes} bytes`, {
+        hint: 'Keep large files out of the fleet repository, or raise maxPackBytes if the cache volume has room.',
+      });
+    }
+    this.handle ??= await open(this.request.packFile, 'w');
+    // Packets are 64 KiB at most: copy them out of the reader's buffer and write in batches.
+    this.pending.push(Buffer.from(data));
+    this.pendingBytes += data.length;
+    if (this.pendingBytes >= WRITE_BUFFER_BYTES) await this.flush();
+  }
+
+  async close(): Promise<void> {
+    try {
+      if (this.pendingBytes > 0) await this.flush();
+    } finally {
+      await this.handle?.close();
+      this.handle = undefined;
+    }
+  }
+
+  private async flush(): Promise<void> {
+    if (!this.handle) return;
+    const data = Buffer.concat(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
+    await this.handle.write(data);
+    this.written += data.length;
+  }
 }
 
 const FLUSH = Buffer.from('0000');

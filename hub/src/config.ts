@@ -35,10 +35,15 @@ const FleetRepoSchema = Type.Object({
  */
 export const HubConfigSchema = Type.Object({
   redisUrl: Type.Optional(Type.String()),
+  /** File holding the Redis password (`requirepass`), when the URL carries none. */
+  redisPasswordFile: Type.Optional(Type.String()),
   prefix: Type.Optional(Type.String()),
   /** `host:port` of the API. */
   listen: Type.Optional(Type.String()),
   publicUrl: Type.Optional(Type.String()),
+  /** PEM files of the API's TLS key and certificate chain: the API serves HTTPS. */
+  tlsKeyFile: Type.Optional(Type.String()),
+  tlsCertFile: Type.Optional(Type.String()),
   secretFile: Type.Optional(Type.String()),
   /** Files with one token per line. */
   adminTokensFile: Type.Optional(Type.String()),
@@ -72,7 +77,8 @@ function fromEnv(env: NodeJS.ProcessEnv): Partial<HubConfig> {
   const pick = (name: string) => env[`NETFLEET_HUB_${name}`] || undefined;
   const number = (name: string) => (pick(name) === undefined ? undefined : Number(pick(name)));
   return Object.fromEntries(Object.entries({
-    redisUrl: pick('REDIS_URL'), prefix: pick('PREFIX'), listen: pick('LISTEN'), publicUrl: pick('PUBLIC_URL'),
+    redisUrl: pick('REDIS_URL'), redisPasswordFile: pick('REDIS_PASSWORD_FILE'), tlsKeyFile: pick('TLS_KEY_FILE'), tlsCertFile: pick('TLS_CERT_FILE'),
+    prefix: pick('PREFIX'), listen: pick('LISTEN'), publicUrl: pick('PUBLIC_URL'),
     secretFile: pick('SECRET_FILE'), adminTokensFile: pick('ADMIN_TOKENS_FILE'), readTokensFile: pick('READ_TOKENS_FILE'),
     heartbeatIntervalMs: number('HEARTBEAT_INTERVAL_MS'),
   }).filter(([, value]) => value !== undefined));
@@ -120,10 +126,20 @@ export async function resolveHubConfig(layers: HubConfigLayers): Promise<{ optio
   }
   const listen = /^(.*):(\d+)$/.exec(merged.listen ?? '0.0.0.0:8080');
   if (!listen) throw new HubError(HubErrorCode.Config, `listen must be host:port, got ${merged.listen}`);
-  const { listen: _listen, secretFile: _secretFile, adminTokensFile, readTokensFile, sinks: _sinks, fleetRepo, webhookSecretFile, ...rest } = merged;
+  if ((merged.tlsKeyFile === undefined) !== (merged.tlsCertFile === undefined)) {
+    throw new HubError(HubErrorCode.Config, 'tlsKeyFile and tlsCertFile go together', { hint: 'set both to serve HTTPS, or neither' });
+  }
+  const {
+    listen: _listen, secretFile: _secretFile, adminTokensFile, readTokensFile, sinks: _sinks, fleetRepo, webhookSecretFile,
+    redisPasswordFile, tlsKeyFile, tlsCertFile, ...rest
+  } = merged;
   return {
     options: {
       ...rest, secret, sinks,
+      ...(redisPasswordFile ? { redisPassword: await readSecret(redisPasswordFile, 'Redis password') } : {}),
+      ...(tlsKeyFile && tlsCertFile
+        ? { tls: { key: await readSecret(tlsKeyFile, 'TLS key'), cert: await readSecret(tlsCertFile, 'TLS certificate') } }
+        : {}),
       ...(fleetRepo ? { fleetRepo: await fleetRepoOptions(fleetRepo) } : {}),
       ...(webhookSecretFile ? { webhookSecret: await readSecret(webhookSecretFile, 'webhook secret') } : {}),
       adminTokens: await readTokens(adminTokensFile, 'admin tokens'),

@@ -24,6 +24,10 @@ export const HubErrorCode = {
   RepoUnreachable: 'HUB_REPO_UNREACHABLE',
   /** A push webhook without a valid signature. */
   WebhookRejected: 'HUB_WEBHOOK_REJECTED',
+  /** A request body over the route's limit. */
+  PayloadTooLarge: 'HUB_PAYLOAD_TOO_LARGE',
+  /** The report queue is deeper than its bound: retry after the `Retry-After` seconds. */
+  Busy: 'HUB_BUSY',
   Internal: 'HUB_INTERNAL',
 } as const;
 
@@ -45,6 +49,8 @@ const STATUS: Record<HubErrorCode, number> = {
   HUB_ROLLOUT_BUSY: 409,
   HUB_REPO_UNREACHABLE: 502,
   HUB_WEBHOOK_REJECTED: 401,
+  HUB_PAYLOAD_TOO_LARGE: 413,
+  HUB_BUSY: 429,
   HUB_INTERNAL: 500,
 };
 

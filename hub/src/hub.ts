@@ -11,6 +11,7 @@ import { AlertEngine, type DeliveryJob } from './alerts/alert-engine.js';
 import { ALERT_QUEUE, DeliveryWorker } from './alerts/delivery-worker.js';
 import { ReportIngest } from './ingest/ingest.js';
 import { IngestWorker } from './ingest/ingest-worker.js';
+import { ReportIntake } from './ingest/report-intake.js';
 import { Sweeper } from './sweeper/sweeper.js';
 import { FleetState } from './state/fleet-state.js';
 import { buildApi } from './api/app.js';
@@ -50,6 +51,8 @@ export class Hub {
   /** The same alerts read over the API connection. */
   private readonly alertsView: AlertEngine;
   readonly ingest: ReportIngest;
+  /** The API's side of the report queue. */
+  readonly intake: ReportIntake;
   readonly sweeper: Sweeper;
   /** Federation and multicluster link health, rebuilt by every replica from the stored link reports. */
   readonly linkHealth: LinkService;
@@ -59,6 +62,8 @@ export class Hub {
     follower?: RepoFollower; webhookSecret?: string;
   };
   private readonly reportQueue: Queue;
+  /** The report queue on the API connection: a report request fails (503) soon when Redis is away. */
+  private readonly intakeQueue: Queue;
   private readonly alertQueue: Queue<DeliveryJob>;
   private readonly ingestWorker: IngestWorker | undefined;
   private readonly deliveryWorker: DeliveryWorker;
@@ -73,20 +78,21 @@ export class Hub {
     this.logger = (o.logger ?? createLogger({ name: 'netfleet-hub' })).child({ replica: o.replicaId });
     // The API's connection: a request fails (503) within a bound when Redis is away, also on a
     // Cluster, whose offline queue would otherwise hold it until a node is back.
-    this.redis = connectRedis(o.redisUrl, { maxRetriesPerRequest: 2, commandTimeout: API_COMMAND_TIMEOUT_MS });
-    this.workRedis = connectRedis(o.redisUrl, { maxRetriesPerRequest: null });
+    const auth = o.redisPassword ? { password: o.redisPassword } : {};
+    this.redis = connectRedis(o.redisUrl, { ...auth, maxRetriesPerRequest: 2, commandTimeout: API_COMMAND_TIMEOUT_MS });
+    this.workRedis = connectRedis(o.redisUrl, { ...auth, maxRetriesPerRequest: null });
     for (const client of [this.redis, this.workRedis]) {
       client.on('error', (error) => this.logger.warn({ err: error.message }, 'redis connection error'));
     }
     this.keys = new HubKeys(o.prefix);
-    const scriptOptions = { eventsCap: o.eventsCap, replayWindow: o.replayWindow, alertHistoryCap: o.alertHistoryCap };
+    const scriptOptions = { eventsCap: o.eventsCap, replayWindow: o.replayWindow, maxSeqJump: o.maxSeqJump, alertHistoryCap: o.alertHistoryCap };
     this.scripts = new HubScripts(this.redis, this.keys, scriptOptions);
     const workScripts = new HubScripts(this.workRedis, this.keys, scriptOptions);
     this.registry = new Registry(this.redis, this.scripts, { secret: o.secret, adminTokens: o.adminTokens, readTokens: o.readTokens });
     this.fleet = new FleetState(this.redis, this.keys);
     // BullMQ gets a client instance: under native ESM it cannot load ioredis from options.
     // Workers duplicate it for their blocking connections, hence no per-request retry limit.
-    this.bullRedis = connectRedis(o.redisUrl, { maxRetriesPerRequest: null });
+    this.bullRedis = connectRedis(o.redisUrl, { ...auth, maxRetriesPerRequest: null });
     this.bullRedis.on('error', (error) => this.logger.warn({ err: error.message }, 'redis connection error'));
     const connection: ConnectionOptions = this.bullRedis;
     this.reportQueue = new Queue(REPORT_QUEUE, { connection, prefix: o.prefix });
@@ -105,9 +111,14 @@ export class Hub {
     this.alerts = new AlertEngine(this.workRedis, workScripts, this.alertQueue, alertOptions, this.logger);
     this.alertsView = new AlertEngine(this.redis, this.scripts, this.alertQueue, alertOptions, this.logger);
     this.ingest = new ReportIngest(this.workRedis, workScripts, this.registry, this.alerts, this.metrics,
-      { maxReportBytes: o.maxReportBytes }, this.logger);
+      { maxReportBytes: o.maxReportBytes, maxClockSkewMs: o.maxClockSkewMs, maxReportAgeMs: o.maxReportAgeMs }, this.logger);
+    this.intakeQueue = new Queue(REPORT_QUEUE, { connection: this.redis, prefix: o.prefix });
+    this.intakeQueue.on('error', (error) => this.logger.warn({ err: error.message, queue: REPORT_QUEUE }, 'queue connection error'));
+    this.intake = new ReportIntake(this.intakeQueue, this.metrics, {
+      maxReportBytes: o.maxReportBytes, maxQueueDepth: o.maxReportQueueDepth, retryAfterSeconds: o.reportRetryAfterSeconds,
+    });
     this.ingestWorker = o.ingest
-      ? new IngestWorker(this.ingest, { connection, prefix: o.prefix, concurrency: o.ingestConcurrency }, this.logger)
+      ? new IngestWorker(this.ingest, { connection, prefix: o.prefix, concurrency: o.ingestConcurrency, maxReportBytes: o.maxReportBytes }, this.logger)
       : undefined;
     this.deliveryWorker = new DeliveryWorker(this.workRedis, this.keys, this.metrics, {
       connection, prefix: o.prefix, sinks: o.sinks, publicUrl: o.publicUrl, timeoutMs: o.deliveryTimeoutMs,
@@ -142,8 +153,9 @@ export class Hub {
   async api(): Promise<FastifyInstance> {
     this.apiInstance ??= await buildApi({
       redis: this.redis, keys: this.keys, registry: this.registry, fleet: this.fleet, alerts: this.alertsView,
-      metrics: this.metrics, rollouts: this.rollouts, links: this.linkHealth.links, workersRunning: () => this.started && (this.ingestWorker?.running ?? true),
-    }, this.logger);
+      metrics: this.metrics, rollouts: this.rollouts, links: this.linkHealth.links, reports: this.intake,
+      workersRunning: () => this.started && (this.ingestWorker?.running ?? true),
+    }, this.logger, this.options.tls);
     return this.apiInstance;
   }
 
@@ -179,7 +191,7 @@ export class Hub {
       await this.rollouts.controller.close();
       await this.rollouts.follower?.close();
       await Promise.all([this.ingestWorker?.close(), this.deliveryWorker.close()]);
-      await Promise.all([this.reportQueue.close(), this.alertQueue.close()]);
+      await Promise.all([this.reportQueue.close(), this.alertQueue.close(), this.intakeQueue.close()]);
     })();
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<'timeout'>((resolve) => {

@@ -19,6 +19,12 @@ export class HubMetrics {
     labelNames: ['kind', 'result'] as const, registers: [this.registry],
   });
 
+  /** Report requests answered 429 because the report queue was over its bound. */
+  readonly reportsThrottled = new Counter({
+    name: 'netfleet_hub_report_requests_throttled_total', help: 'Report requests answered 429 (report queue over its bound)',
+    registers: [this.registry],
+  });
+
   readonly ingestDuration = new Histogram({
     name: 'netfleet_hub_ingest_duration_seconds', help: 'Time to verify and apply one report',
     labelNames: ['kind'] as const, registers: [this.registry],

@@ -13,6 +13,8 @@ export interface HubOptions {
    * @defaultValue `redis://127.0.0.1:6379`
    */
   redisUrl?: string;
+  /** Redis password (`requirepass`) when `redisUrl` carries none. @defaultValue none */
+  redisPassword?: string;
   /**
    * Key prefix of every key and queue; must be a Redis Cluster hash tag.
    * @defaultValue `{netfleet}`
@@ -40,8 +42,29 @@ export interface HubOptions {
   ingestConcurrency?: number;
   /** Largest accepted serialized report. @defaultValue 262144 */
   maxReportBytes?: number;
+  /**
+   * Reports waiting in the queue beyond which `POST /api/v1/reports` answers 429 with
+   * `Retry-After` (agents keep them spooled). @defaultValue 100000
+   */
+  maxReportQueueDepth?: number;
+  /** `Retry-After` of that 429, in seconds. @defaultValue 5 */
+  reportRetryAfterSeconds?: number;
+  /** PEM key and certificate chain: the API serves HTTPS. @defaultValue none: plain HTTP (TLS ends in front of the hub) */
+  tls?: { key: string; cert: string };
   /** Late reports accepted this many seqs below a cluster's highest (once each). @defaultValue 1024 */
   replayWindow?: number;
+  /**
+   * A report whose seq is more than this above the cluster's highest is refused (`seq_jump`),
+   * so one bogus seq cannot turn every later report into a replay. @defaultValue 1000000
+   */
+  maxSeqJump?: number;
+  /** A report dated further in the future than this is refused (`clock_skew`). @defaultValue 300000 (5 min) */
+  maxClockSkewMs?: number;
+  /**
+   * A report dated further in the past than this is refused (`clock_skew`); reports spooled
+   * through an outage are younger. @defaultValue 2592000000 (30 days)
+   */
+  maxReportAgeMs?: number;
   /** Events kept per cluster. @defaultValue 200 */
   eventsCap?: number;
   /** A firing alert is sent again after this long. @defaultValue 14400000 (4 h) */
@@ -90,12 +113,13 @@ export interface HubOptions {
   logger?: Logger;
 }
 
-export type ResolvedHubOptions = Required<Omit<HubOptions, 'logger' | 'fleetRepo' | 'webhookSecret'>>
-  & Pick<HubOptions, 'fleetRepo' | 'webhookSecret'> & { logger: Logger | undefined };
+export type ResolvedHubOptions = Required<Omit<HubOptions, 'logger' | 'fleetRepo' | 'webhookSecret' | 'tls' | 'redisPassword'>>
+  & Pick<HubOptions, 'fleetRepo' | 'webhookSecret' | 'tls' | 'redisPassword'> & { logger: Logger | undefined };
 
 export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
   return {
     redisUrl: options.redisUrl ?? 'redis://127.0.0.1:6379',
+    redisPassword: options.redisPassword,
     prefix: options.prefix ?? DEFAULT_KEY_PREFIX,
     secret: options.secret,
     adminTokens: options.adminTokens ?? [],
@@ -105,7 +129,13 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     leaseTtlMs: options.leaseTtlMs ?? 15_000,
     ingestConcurrency: options.ingestConcurrency ?? 16,
     maxReportBytes: options.maxReportBytes ?? MAX_REPORT_BYTES,
+    maxReportQueueDepth: options.maxReportQueueDepth ?? 100_000,
+    reportRetryAfterSeconds: options.reportRetryAfterSeconds ?? 5,
+    tls: options.tls,
     replayWindow: options.replayWindow ?? 1024,
+    maxSeqJump: options.maxSeqJump ?? 1_000_000,
+    maxClockSkewMs: options.maxClockSkewMs ?? 5 * 60_000,
+    maxReportAgeMs: options.maxReportAgeMs ?? 30 * 86_400_000,
     eventsCap: options.eventsCap ?? 200,
     alertRepeatIntervalMs: options.alertRepeatIntervalMs ?? 4 * 3600_000,
     rejectedAlertResolveMs: options.rejectedAlertResolveMs ?? 3600_000,

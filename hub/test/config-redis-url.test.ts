@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveHubConfig } from '../src/config.js';
 
@@ -21,5 +24,16 @@ describe('the Redis URL in the hub config', () => {
     });
     expect(error.hint).toMatch(/NETFLEET_HUB_REDIS_URL; use one of: redis:\/\//);
     expect(`${error.message}${error.hint}`).not.toContain('hunter2');
+  });
+
+  it('reads the Redis password from the file NETFLEET_HUB_REDIS_PASSWORD_FILE names', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'netfleet-hub-config-'));
+    try {
+      await writeFile(join(dir, 'password'), 'redis-pass-0123\n');
+      const { options } = await resolveHubConfig({ env: { ...env, NETFLEET_HUB_REDIS_PASSWORD_FILE: join(dir, 'password') }, flags: {} });
+      expect(options.redisPassword).toBe('redis-pass-0123');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

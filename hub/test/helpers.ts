@@ -71,7 +71,7 @@ export const driftItem = (name: string): DriftItem => ({
   type: 'changed', policy: 'alert', fields: [{ path: '/spec/minReplicas', desired: 2, live: 5 }],
 });
 
-/** Sends reports the way the agent does: one job per report, job id `<cluster>.<seq>`. */
+/** Queues reports the way the hub API does: one job per report (its JSON text), job id `<cluster>.<seq>`. */
 export class TestSender {
   readonly queue: Queue;
   private readonly redis: Redis;
@@ -82,14 +82,35 @@ export class TestSender {
 
   async send(credentials: Credentials, unsigned: UnsignedReport, options: { jobId?: string; key?: string } = {}): Promise<Report> {
     const signed = signReport(unsigned, options.key ?? credentials.reportKey) as Report;
-    await this.queue.add(signed.kind, signed, {
+    await this.queue.add(signed.kind, JSON.stringify(signed), {
       jobId: options.jobId ?? `${reportJobId(signed.cluster, signed.seq)}`, removeOnComplete: true, removeOnFail: true,
     });
     return signed;
   }
 
+  /** Queues `data` as the job payload: a string as it is, anything else as its JSON text. */
   async sendRaw(data: unknown, jobId: string): Promise<void> {
-    await this.queue.add('raw', data, { jobId, removeOnComplete: true, removeOnFail: true });
+    await this.queue.add('raw', typeof data === 'string' ? data : JSON.stringify(data), { jobId, removeOnComplete: true, removeOnFail: true });
+  }
+
+  /**
+   * Queues a job whose stored payload is `payload` byte for byte, as anything with write
+   * access to Redis could: the job is added delayed, its data field overwritten, then promoted.
+   */
+  async sendPayload(payload: string, jobId: string): Promise<void> {
+    const job = await this.queue.add('raw', '', { jobId, delay: 3_600_000 });
+    await this.redis.hset(`${this.queue.qualifiedName}:${jobId}`, 'data', payload);
+    await job.promote();
+  }
+
+  /** Where a job is and how often it was started and taken over as stalled, read without decoding its payload. */
+  async jobStatus(jobId: string): Promise<{ state: string; attemptsStarted: number; stalled: number }> {
+    const [started, stalled] = await this.redis.hmget(`${this.queue.qualifiedName}:${jobId}`, 'ats', 'stc');
+    return { state: await this.queue.getJobState(jobId), attemptsStarted: Number(started ?? 0), stalled: Number(stalled ?? 0) };
+  }
+
+  async removeJob(jobId: string): Promise<void> {
+    await this.queue.remove(jobId);
   }
 
   async close(): Promise<void> {

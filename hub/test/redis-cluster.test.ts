@@ -40,7 +40,7 @@ describe('on a Redis Cluster of three masters', () => {
 
   async function startReporter(cluster: string): Promise<Reporter> {
     const reporter = await Reporter.open({
-      credentials: credentials.get(cluster)!, redisUrl: redis.url, spoolDir: join(dir, cluster), agentVersion: '0.1.0-cluster',
+      credentials: credentials.get(cluster)!, hubUrl, spoolDir: join(dir, cluster), agentVersion: '0.1.0-cluster',
       heartbeatIntervalMs: HEARTBEAT_MS, coalesceMs: 10, logger: quietLogger(),
     });
     reporter.start();

@@ -35,7 +35,7 @@ describe('through Redis Sentinel (a master, a replica, two Sentinels)', () => {
     await hub.start();
     credentials = await registerCluster(hub, 'c1', 'eu');
     reporter = await Reporter.open({
-      credentials, redisUrl: redis.url, spoolDir: join(dir, 'spool'), agentVersion: '0.1.0-sentinel',
+      credentials, hubUrl, spoolDir: join(dir, 'spool'), agentVersion: '0.1.0-sentinel',
       heartbeatIntervalMs: 60_000, coalesceMs: 10, retryMinMs: 50, retryMaxMs: 500, sendTimeoutMs: 1_000, logger: quietLogger(),
     });
     reporter.start();

@@ -55,8 +55,8 @@ describe('when reading a fleet repository from a folder', () => {
       expect(error).toBeInstanceOf(ConfigError);
       const lines = (error as ConfigError).problems.map(formatProblem);
       expect(lines).toEqual([
-        `clusters/leak.yaml:1:1 CONFIG_SYMLINK_OUTSIDE (document): found a link to ${JSON.stringify(join(outside, 'secret.yaml'))}, expected a link to a file inside the repository`,
-        'clusters/up.yaml:1:1 CONFIG_SYMLINK_OUTSIDE (document): found a link to "../../../../../../../../../../etc/hostname", expected a link to a file inside the repository',
+        `clusters/leak.yaml:1:1 CONFIG_SYMLINK_OUTSIDE: found a link to ${JSON.stringify(join(outside, 'secret.yaml'))}, expected a link to a file inside the repository`,
+        'clusters/up.yaml:1:1 CONFIG_SYMLINK_OUTSIDE: found a link to "../../../../../../../../../../etc/hostname", expected a link to a file inside the repository',
       ]);
       expect((error as ConfigError).message).not.toContain('hunter2');
     } finally {

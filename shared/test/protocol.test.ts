@@ -96,6 +96,24 @@ describe('hideSecretValues', () => {
     expect(field.desired === HIDDEN_VALUE && field.live === HIDDEN_VALUE).toBe(hidden);
     expect(JSON.stringify(result).includes('s3cr3t')).toBe(!hidden);
   });
+
+  it('hides secret members nested at any depth in object-valued fields, keeping the rest', () => {
+    const [result] = hideSecretValues([{
+      id: 'deckhouse.io_ModuleConfig__prometheus', subject: { group: 'deckhouse.io', kind: 'ModuleConfig', namespace: '', name: 'prometheus' },
+      type: 'changed', policy: 'alert',
+      fields: [{
+        path: '/spec/settings',
+        desired: { retention: '7d', auth: { password: 's3cr3t', users: [{ name: 'a', privateKey: 'pk-s3cr3t' }] } },
+        live: { retention: '7d', auth: { password: 'old-s3cr3t' } },
+      }],
+    }]);
+    expect(JSON.stringify(result)).not.toContain('s3cr3t');
+    expect(result!.fields[0]).toEqual({
+      path: '/spec/settings',
+      desired: { retention: '7d', auth: { password: HIDDEN_VALUE, users: [{ name: 'a', privateKey: HIDDEN_VALUE }] } },
+      live: { retention: '7d', auth: { password: HIDDEN_VALUE } },
+    });
+  });
 });
 
 describe('report job ids', () => {

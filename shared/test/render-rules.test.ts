@@ -42,8 +42,8 @@ describe('when several documents feed one ModuleConfig', () => {
   it('refuses two groups linking the same pair twice', async () => {
     const fleet = await fleetWith({ 'mesh/groups.yaml': `${federation}---\n${doc('MeshGroup', 'again', 'spec:\n  type: federation\n  members: [beta, alpha]\n')}` });
     expect(renderFleet(fleet).problems.map(formatProblem)).toEqual([
-      'mesh/groups.yaml:1:1 RENDER_DUPLICATE_OBJECT [cluster alpha] (document): found IstioFederation/beta from MeshGroup/pair, also rendered from MeshGroup/again in mesh/groups.yaml, expected each object rendered by one document only',
-      'mesh/groups.yaml:1:1 RENDER_DUPLICATE_OBJECT [cluster beta] (document): found IstioFederation/alpha from MeshGroup/pair, also rendered from MeshGroup/again in mesh/groups.yaml, expected each object rendered by one document only',
+      'mesh/groups.yaml:1:1 RENDER_DUPLICATE_OBJECT [cluster alpha]: found IstioFederation/beta from MeshGroup/pair, also rendered from MeshGroup/again in mesh/groups.yaml, expected each object rendered by one document only',
+      'mesh/groups.yaml:1:1 RENDER_DUPLICATE_OBJECT [cluster beta]: found IstioFederation/alpha from MeshGroup/pair, also rendered from MeshGroup/again in mesh/groups.yaml, expected each object rendered by one document only',
     ]);
   });
 });
@@ -56,7 +56,7 @@ describe('when one cluster cannot be rendered', () => {
   it('renders the other clusters and leaves the broken one out of the results', async () => {
     const { results, problems } = renderFleet(await fleetWith(files));
     expect([...results.keys()]).toEqual(['alpha']);
-    expect(problems.map((problem) => problem.cluster)).toEqual(['beta']);
+    expect(problems.map((problem) => problem.clusters)).toEqual([['beta']]);
   });
 
   it('throws a ConfigError from render() for that cluster only', async () => {

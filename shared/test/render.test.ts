@@ -58,6 +58,12 @@ describe('when rendering the example fleet', () => {
     });
   });
 
+  it('names every document a merged ModuleConfig comes from in its source annotation', () => {
+    const annotation = (id: string) => objectOf('us-nyc-1', id).object.metadata.annotations?.[SOURCE_ANNOTATION];
+    expect(annotation('deckhouse.io_ModuleConfig__ingress-nginx')).toBe('network/ingress.yaml#IngressProfile/internal, network/ingress.yaml#IngressProfile/public');
+    expect(annotation('deckhouse.io_ModuleConfig__istio')).toBe('mesh/settings.yaml#MeshSettings/istio, mesh/groups.yaml#MeshGroup/global-prod, mesh/groups.yaml#MeshGroup/nyc');
+  });
+
   it('applies the bare-metal override to the istio ingress gateway', () => {
     const settings = objectOf('us-iad-1', 'deckhouse.io_ModuleConfig__istio').object.spec as { settings: { alliance: unknown } };
     expect(settings.settings.alliance).toEqual({ ingressGateway: { inlet: 'NodePort', nodePort: { port: 30443 } } });
@@ -100,7 +106,8 @@ describe('when rendering the example fleet', () => {
     for (const result of results.values()) {
       for (const rendered of result.objects) {
         expect(rendered.object.metadata.labels?.[OWNER_LABEL]).toBe('netfleet');
-        expect(rendered.object.metadata.annotations?.[SOURCE_ANNOTATION]).toBe(`${rendered.source.file}#${rendered.source.document}`);
+        if (rendered.object.kind !== 'ModuleConfig') expect(rendered.object.metadata.annotations?.[SOURCE_ANNOTATION]).toBe(`${rendered.source.file}#${rendered.source.document}`);
+        else expect(rendered.object.metadata.annotations?.[SOURCE_ANNOTATION]).toContain(`${rendered.source.file}#${rendered.source.document}`);
         expect(rendered.hash).toBe(contentHash(rendered.object));
       }
       expect(result.hash).toBe(setHash(result.objects));

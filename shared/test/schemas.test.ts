@@ -56,3 +56,37 @@ describe('the shipped JSON Schemas', () => {
     expect(validate(egress('ten.zero.zero.one'))).toBe(false);
   });
 });
+
+describe('the shipped JSON Schemas agree with the loader', () => {
+  const validatorOf = async (kind: string) => new Ajv({ strict: false, allErrors: true }).compile(JSON.parse((await shippedSchemas()).get(`${kind}.schema.json`)!));
+  const document = (kind: string, spec: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ apiVersion: 'netfleet.io/v1alpha1', kind, metadata: { name: 'x' }, ...extra, spec });
+
+  it('refuse ${...} in fleet-wide documents, where netfleet never substitutes it', async () => {
+    const cluster = await validatorOf('Cluster');
+    expect(cluster(document('Cluster', { region: 'eu', publicDomain: 'x.example.com', clusterDomain: 'x.cluster' }))).toBe(true);
+    expect(cluster(document('Cluster', { region: '${vars.reg}', publicDomain: 'x.example.com', clusterDomain: 'x.cluster' }))).toBe(false);
+    const mesh = await validatorOf('MeshGroup');
+    expect(mesh(document('MeshGroup', { type: 'multicluster', members: ['a', 'b'], enableIngressGateway: true }))).toBe(true);
+    expect(mesh(document('MeshGroup', { type: 'multicluster', members: ['a', 'b'], enableIngressGateway: '${vars.igw}' }))).toBe(false);
+    const rollout = await validatorOf('RolloutPolicy');
+    const wave = (extra: Record<string, unknown>) => document('RolloutPolicy', { waves: [{ name: 'one', selector: { all: true }, ...extra }], onFailure: 'pause', unselectedClusters: 'lastWave' });
+    expect(rollout(wave({ bakeTime: '30m', maxParallel: '25%' }))).toBe(true);
+    expect(rollout(wave({ bakeTime: '${vars.canaryBake}' }))).toBe(false);
+    expect(rollout(wave({ maxParallel: '${vars.par}' }))).toBe(false);
+  });
+
+  it('refuse addresses with octets above 255 and prefixes beyond the address size', async () => {
+    const egress = await validatorOf('Egress');
+    const withCidr = (cidr: string, ip = '10.0.0.1') => document('Egress', { nodeSelector: { role: 'egress' }, sourceIP: { virtualIPAddress: { ip } }, policies: [{ name: 'all', destinationCIDRs: [cidr], selectors: [{ namespace: 'shop' }] }] }, { targets: { all: true } });
+    expect(egress(withCidr('10.30.0.0/16'))).toBe(true);
+    expect(egress(withCidr('fd00::/64'))).toBe(true);
+    expect(egress(withCidr('10.300.0.0/16'))).toBe(false);
+    expect(egress(withCidr('::/999'))).toBe(false);
+    expect(egress(withCidr('10.30.0.0/16', '192.0.2.256'))).toBe(false);
+  });
+
+  it('accept allowEmpty in a selector', async () => {
+    const ingress = await validatorOf('IngressProfile');
+    expect(ingress(document('IngressProfile', { inlet: 'LoadBalancer' }, { targets: { matchLabels: { tier: 'dr' }, allowEmpty: true } }))).toBe(true);
+  });
+});

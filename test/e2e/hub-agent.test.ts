@@ -82,7 +82,7 @@ describe(`when an agent reports to the hub ${alertmanagerNote}`, () => {
     });
     daemon = await daemonFor(kube, await fleet.source());
     ({ reporter } = await connectToHub(daemon.events, {
-      credentialsFile: join(dir, 'credentials.json'), redisUrl: REDIS_URL, spoolDir: join(dir, 'spool'), agentVersion: '0.1.0-e2e',
+      credentialsFile: join(dir, 'credentials.json'), hubUrl, spoolDir: join(dir, 'spool'), agentVersion: '0.1.0-e2e',
       heartbeatIntervalMs: HEARTBEAT_MS, coalesceMs: 20, logger: quietLogger(),
     }));
     await daemon.start();

@@ -114,7 +114,7 @@ describe('when agent daemons report their federation and multicluster links to t
         linkProber: new MetadataProber({ caBundle: ca.cert, connectTo, timeoutMs: 5_000 }),
       });
       const { reporter } = await connectToHub(daemon.events, {
-        credentialsFile, redisUrl: REDIS_URL, spoolDir: join(dir, `${name}-spool`), agentVersion: '0.1.0-e2e',
+        credentialsFile, hubUrl, spoolDir: join(dir, `${name}-spool`), agentVersion: '0.1.0-e2e',
         heartbeatIntervalMs: HEARTBEAT_MS, coalesceMs: 20, logger: quietLogger(),
       });
       members.set(name, { name, kube, client: clientFor(kube, 'd8-istio'), daemon, reporter });

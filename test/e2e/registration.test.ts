@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeysWithPrefix } from '../src/redis.js';
-import { ReportKind, SyncReason, SyncStatus, createLogger, type Credentials } from '@netfleet/shared';
-import { Hub, RejectReason } from '../../hub/src/index.js';
-import { Reporter, RegistrationError, loadCredentials, register } from '../../agent/src/report/index.js';
+import { SyncReason, SyncStatus, createLogger, type Credentials } from '@netfleet/shared';
+import { Hub } from '../../hub/src/index.js';
+import { Reporter, RegistrationError, connectToHub, loadCredentials, register, saveCredentials } from '../../agent/src/report/index.js';
+import { AgentEvents } from '../../agent/src/events.js';
 
 const REDIS_URL = process.env.NETFLEET_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ADMIN = 'registration-admin-token-0123456789';
@@ -67,9 +68,9 @@ describe('when an agent registers over HTTP', () => {
     await expect(loadCredentials(broken)).rejects.toMatchObject({ code: 'AGENT_CREDENTIALS_INVALID', message: expect.stringContaining("field '/") });
   });
 
-  it('keeps reporting after a rotation once the reporter has the new credentials', async () => {
+  it('keeps what it sent with the old token spooled, and sends it once the reporter has the new credentials', async () => {
     const credentials = await register({ hubUrl, bootstrapToken: await bootstrap(), cluster: 'eu-3', region: 'eu', credentialsFile: join(dir, 'eu-3.json') });
-    const reporter = await Reporter.open({ credentials, redisUrl: REDIS_URL, spoolDir: join(dir, 'spool-eu-3'), agentVersion: '1', coalesceMs: 1, logger });
+    const reporter = await Reporter.open({ credentials, hubUrl, spoolDir: join(dir, 'spool-eu-3'), agentVersion: '1', coalesceMs: 1, logger });
     reporter.start();
     const sync = (revision: string) => reporter.sync({ revision, status: SyncStatus.Succeeded, reason: SyncReason.Succeeded, changes: [] });
     sync('before');
@@ -78,15 +79,37 @@ describe('when an agent registers over HTTP', () => {
 
     const rotated = await fetch(`${hubUrl}/api/v1/clusters/eu-3/rotate`, { method: 'POST', headers: { authorization: `Bearer ${credentials.apiToken}` } })
       .then((response) => response.json() as Promise<Credentials>);
-    sync('stale-key');
+    sync('old-token');
     await reporter.flush();
-    await until(async () => ((await hub.metrics.reports.get()).values
-      .find((value) => value.labels.kind === ReportKind.Sync && value.labels.result === RejectReason.Signature)?.value ?? 0) === 1);
+    // The hub refuses the old token (401): the report stays spooled rather than being lost.
+    expect(reporter.stats.spooled).toBe(1);
 
     reporter.updateCredentials(rotated);
     sync('after');
     await reporter.flush();
     await until(async () => (await hub.fleet.detail('eu-3'))?.revision === 'after');
+    const synced = (await hub.fleet.events('eu-3', 10)).filter((event) => event.type === 'sync').map((event) => event.message);
+    expect(synced.some((message) => message.includes('old-token'))).toBe(true);
+    expect(reporter.stats.spooled).toBe(0);
     await reporter.close();
+  });
+
+  it('picks up credentials rotated in its credentials file once the hub refuses the old token', async () => {
+    const file = join(dir, 'eu-4.json');
+    await register({ hubUrl, bootstrapToken: await bootstrap(), cluster: 'eu-4', region: 'eu', credentialsFile: file });
+    const { reporter, close } = await connectToHub(new AgentEvents(), { credentialsFile: file, hubUrl, spoolDir: join(dir, 'spool-eu-4'), agentVersion: '1', coalesceMs: 1, retryMinMs: 20, logger });
+    const sync = (revision: string) => reporter.sync({ revision, status: SyncStatus.Succeeded, reason: SyncReason.Succeeded, changes: [] });
+    sync('before');
+    await reporter.flush();
+    await until(async () => (await hub.fleet.detail('eu-4'))?.revision === 'before');
+
+    // An admin rotates the credentials and the new ones land in the agent's file (as a mounted Secret would).
+    const rotated = await hub.registry.rotate('eu-4');
+    await saveCredentials(file, rotated);
+    sync('after-rotation');
+    await reporter.flush();
+    await until(async () => (await hub.fleet.detail('eu-4'))?.revision === 'after-rotation');
+    expect(reporter.stats.spooled).toBe(0);
+    await close();
   });
 });

@@ -159,7 +159,7 @@ export class TestAgent {
     });
     this.daemon.events.on('sync-failed', (result) => this.failed.push(result.revision));
     const { close: closeReporter } = await connectToHub(this.daemon.events, {
-      credentialsFile: join(this.dir, 'credentials.json'), redisUrl: REDIS_URL, spoolDir: join(this.dir, 'spool'), agentVersion: '0.1.0-e2e',
+      credentialsFile: join(this.dir, 'credentials.json'), hubUrl, spoolDir: join(this.dir, 'spool'), agentVersion: '0.1.0-e2e',
       heartbeatIntervalMs: HEARTBEAT_MS, coalesceMs: 20, logger: quietLogger(),
     });
     const assignments = new AssignmentClient(this.daemon, {

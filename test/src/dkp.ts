@@ -3,12 +3,13 @@
  * CustomResourceDefinitions DKP installs and the module-settings schemas its ModuleConfig
  * webhook checks. The files are read in place (never copied) and parsed once per process.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAll } from 'js-yaml';
 import { parseAllDocuments } from 'yaml';
 import { NetfleetError } from '@netfleet/shared';
+import { dkpResourceDefinitions } from '@netfleet/shared/dkp/crds';
 
 /** A JSON value as parsed from YAML. */
 export type JsonObject = Record<string, unknown>;
@@ -71,6 +72,34 @@ export function dkpDir(): string {
   if (override) return resolve(override);
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
   return resolve(repoRoot, '..', 'shared', 'dkp');
+}
+
+/**
+ * Whether the DKP reference files are beside the repository. A clone has none: the API test
+ * server then serves netfleet's own definitions of the DKP kinds (`@netfleet/shared/dkp`),
+ * and tests that check against the real DKP schemas are skipped (see {@link DKP_REFERENCE_SKIP}).
+ */
+export function dkpReferencePresent(): boolean {
+  return existsSync(join(dkpDir(), 'crds')) && existsSync(join(dkpDir(), 'module-config'));
+}
+
+/** Why tests that need the real DKP schemas are skipped, for their titles; empty when the files are present. */
+export const DKP_REFERENCE_SKIP = dkpReferencePresent()
+  ? ''
+  : ` (skipped: no DKP reference files at ${dkpDir()}; place them there or set NETFLEET_DKP_DIR to run these)`;
+
+/**
+ * The CRDs an API test server installs for the DKP kinds: the real ones when the reference
+ * files are present, else netfleet's own definitions; `filter` takes paths under `crds/`.
+ */
+export function dkpCrdsToInstall(filter: (file: string) => boolean = () => true): { file: string; crd: JsonObject }[] {
+  if (!dkpReferencePresent()) return dkpResourceDefinitions().filter(({ file }) => filter(file));
+  return installableDkpCrdFiles().filter(filter).flatMap((file) => loadDkpCrdFile(file).crds.map((crd) => ({ file, crd })));
+}
+
+/** The module settings schemas DKP's ModuleConfig webhook checks; none without the reference files. */
+export function moduleSettingsSchemasIfPresent(): Map<string, ModuleSettingsSchema> {
+  return dkpReferencePresent() ? loadModuleSettingsSchemas() : new Map();
 }
 
 /**
@@ -159,7 +188,7 @@ export const DKP_LINK_CRD_FILES = ['istio/istiofederation.yaml', 'istio/istiomul
  * server keeps the conditions newer discovery hooks write instead of pruning them.
  */
 export function dkpLinkCrdWithConditions(file: (typeof DKP_LINK_CRD_FILES)[number]): JsonObject {
-  const crd = structuredClone(loadDkpCrdFile(file).crds[0]!);
+  const crd = structuredClone(dkpCrdsToInstall((candidate) => candidate === file)[0]!.crd);
   const text = { type: 'string' };
   const conditions = {
     type: 'array',

@@ -5,8 +5,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
-import { generate as generateCertificate } from 'selfsigned';
 import { runGit } from './git-cli.js';
+import { selfSignedCertificate } from './tls.js';
 
 /** Credentials the server demands; a token is accepted as `Bearer` or as a basic-auth password. */
 export type GitServerAuth = { username: string; password: string } | { token: string };
@@ -275,16 +275,4 @@ async function listen(server: Server, port: number): Promise<void> {
       resolve();
     });
   });
-}
-
-async function selfSignedCertificate(): Promise<{ key: string; cert: string }> {
-  const result = await generateCertificate([{ name: 'commonName', value: 'localhost' }], {
-    keyType: 'ec',
-    curve: 'P-256',
-    extensions: [
-      { name: 'basicConstraints', cA: true },
-      { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] },
-    ],
-  });
-  return { key: result.private, cert: result.cert };
 }

@@ -1,4 +1,5 @@
 export { freePort } from './free-port.js';
+export { selfSignedCertificate } from './tls.js';
 export { deleteKeysWithPrefix, startRedis, sharedRedis, type PrivateRedis, type SharedRedis, type StartRedisOptions } from './redis.js';
 export { startRedisCluster, type PrivateRedisCluster } from './redis-cluster.js';
 export {
@@ -19,3 +20,7 @@ export { startKubeApiServer, DEFAULT_ADMIN_TOKEN, type KubeApiServer, type KubeA
 export type { AuditEntry, AuditLog } from './kube/audit.js';
 export type { ErrorFault, KubeFaults } from './kube/faults.js';
 export type { TokenGrants } from './kube/auth.js';
+export {
+  startHostileGitFront, uploadPackResult, pktLine, FLUSH_PKT, type HostileGitFront, type UploadPackAnswer,
+} from './hostile-git-front.js';
+export * from './crafted-pack.js';

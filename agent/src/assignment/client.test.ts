@@ -16,7 +16,7 @@ describe('backoffDelay', () => {
 });
 
 describe('when the options name a hub URL', () => {
-  const flags = { repo: 'https://git.example.com/fleet.git', cluster: 'eu-1', hubRedisUrl: 'redis://hub:6379', hubCredentials: '/etc/netfleet/credentials.json' };
+  const flags = { repo: 'https://git.example.com/fleet.git', cluster: 'eu-1', hubCredentials: '/etc/netfleet/credentials.json' };
 
   it('follows the hub with the cluster credentials and a git repository', async () => {
     const options = await resolveAgentOptions({ flags: { ...flags, hubUrl: 'https://hub.example.com' }, env: {} });
@@ -24,7 +24,7 @@ describe('when the options name a hub URL', () => {
   });
 
   it.each([
-    { case: 'without credentials', extra: { hubRedisUrl: undefined, hubCredentials: undefined }, message: /hubUrl needs the cluster's credentials/ },
+    { case: 'without credentials', extra: { hubCredentials: undefined }, message: /hubUrl needs the cluster's credentials/ },
     { case: 'with a local directory', extra: { repo: '/srv/fleet' }, message: /a local directory cannot apply an assigned revision/ },
     { case: 'with a URL that is not http', extra: { hubUrl: 'hub.example.com' }, message: /option hubUrl is "hub.example.com"; expected an http/ },
   ])('refuses a hub URL $case', async ({ extra, message }) => {

@@ -44,9 +44,9 @@ export const AGENT_VERSION: string = agentPackage.version;
  * agent runs the same and this returns undefined.
  */
 export async function connectHub(options: AgentOptions, events: AgentEvents, logger: Logger): Promise<{ close(): Promise<void> } | undefined> {
-  if (!options.hubRedisUrl || !options.hubCredentials) return undefined;
+  if (!options.hubUrl || !options.hubCredentials) return undefined;
   return connectToHub(events, {
-    redisUrl: options.hubRedisUrl, credentialsFile: options.hubCredentials, spoolDir: options.spoolDir, agentVersion: AGENT_VERSION, logger,
+    hubUrl: options.hubUrl, credentialsFile: options.hubCredentials, spoolDir: options.spoolDir, agentVersion: AGENT_VERSION, logger,
   });
 }
 

@@ -51,15 +51,16 @@ describe('resolveAgentOptions', () => {
     { name: 'a prune limit above 1', flags: { repo: '/fleet', cluster: 'c', pruneLimit: '1.5' }, message: /pruneLimit is "1.5"; expected a number from 0 to 1/ },
     { name: 'an unknown drift mode', flags: { repo: '/fleet', cluster: 'c', driftMode: 'fix' }, message: /driftMode is "fix"; expected one of correct, alert/ },
     { name: 'enforce without keys', flags: { repo: '/fleet', cluster: 'c', verify: 'enforce' }, message: /no trusted keys/ },
-    { name: 'a hub Redis URL without credentials', flags: { repo: '/fleet', cluster: 'c', hubRedisUrl: 'redis://hub:6379' }, message: /go together/ },
-    {
-      name: 'a hub Redis URL of no known form', flags: { repo: '/fleet', cluster: 'c', hubRedisUrl: 'redis-sentinel://u:pw@s1:26379', hubCredentials: '/c.json' },
-      message: /hubRedisUrl: invalid Redis URL redis-sentinel:\/\/u:\*\*\*@s1:26379: master name \(path\) is missing/,
-    },
+    { name: 'hub credentials without a hub URL', flags: { repo: '/fleet', cluster: 'c', hubCredentials: '/c.json' }, message: /hubCredentials needs the hub's URL/ },
     { name: 'a link probe timeout of 0', flags: { repo: '/fleet', cluster: 'c', linkProbeTimeout: '0' }, message: /linkProbeTimeout is "0"; expected a number from 0.1 to 300/ },
     { name: 'no probes in flight', flags: { repo: '/fleet', cluster: 'c', linkProbeConcurrency: '0' }, message: /linkProbeConcurrency is "0"; expected a number from 1 to 256/ },
   ])('refuses $name with AGENT_CONFIG', async ({ flags, message }) => {
     await expect(resolveAgentOptions({ flags, env: {} })).rejects.toMatchObject({ code: 'AGENT_CONFIG', message: expect.stringMatching(message) });
+  });
+
+  it('refuses a config file that still points the agent at the hub\'s Redis (reports go to the hub API)', async () => {
+    const file = await configFile('repo: /fleet\ncluster: c\nhubRedisUrl: redis://hub:6379\n');
+    await expect(resolveAgentOptions({ configFile: file, env: {} })).rejects.toMatchObject({ code: 'AGENT_CONFIG', message: expect.stringMatching(/unknown option\(s\) hubRedisUrl/) });
   });
 
   it('refuses unknown keys in the config file, naming the file', async () => {

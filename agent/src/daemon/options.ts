@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { RedisUrlError, parseRedisUrl } from '@netfleet/shared';
 import { AgentConfigError } from '../errors.js';
 
 /** Everything `netfleet agent` can be told, from flags, the environment or a config file. */
@@ -76,13 +75,12 @@ export interface AgentOptions {
   verify: 'off' | 'warn' | 'enforce';
   /** Files of trusted signing keys: ASCII-armored OpenPGP keys or SSH public key lines. */
   trustedKeys: string[];
-  /** Redis URL of the hub; with `hubCredentials`, the agent reports to the hub. Unset: no hub. */
-  hubRedisUrl?: string;
   /** The credentials file `netfleet register` wrote for this cluster. */
   hubCredentials?: string;
   /**
-   * Base URL of the hub API. With `hubCredentials`, the agent applies the revision the hub
-   * assigns this cluster (rollouts) instead of the branch head. Unset: follows the branch.
+   * Base URL of the hub API. With `hubCredentials`, the agent reports to the hub over HTTPS
+   * and applies the revision the hub assigns this cluster (rollouts) instead of the branch
+   * head. Unset: no hub, follows the branch.
    */
   hubUrl?: string;
   /**
@@ -134,7 +132,7 @@ export const ENV_NAMES: Record<keyof AgentOptions, string> = {
   interval: 'NETFLEET_INTERVAL', retryInterval: 'NETFLEET_RETRY_INTERVAL', resyncInterval: 'NETFLEET_RESYNC_INTERVAL',
   driftMode: 'NETFLEET_DRIFT_MODE', pruneLimit: 'NETFLEET_PRUNE_LIMIT', healthTimeout: 'NETFLEET_HEALTH_TIMEOUT',
   listen: 'NETFLEET_LISTEN', gitTokenFile: 'NETFLEET_GIT_TOKEN_FILE', gitCaFile: 'NETFLEET_GIT_CA_FILE',
-  verify: 'NETFLEET_VERIFY', trustedKeys: 'NETFLEET_TRUSTED_KEYS', hubRedisUrl: 'NETFLEET_HUB_REDIS_URL',
+  verify: 'NETFLEET_VERIFY', trustedKeys: 'NETFLEET_TRUSTED_KEYS',
   hubCredentials: 'NETFLEET_HUB_CREDENTIALS', hubUrl: 'NETFLEET_HUB_URL', spoolDir: 'NETFLEET_SPOOL_DIR',
   linkInterval: 'NETFLEET_LINK_INTERVAL', linkStaleAfter: 'NETFLEET_LINK_STALE_AFTER', linkProbes: 'NETFLEET_LINK_PROBES',
   linkProbeTimeout: 'NETFLEET_LINK_PROBE_TIMEOUT', linkProbeConcurrency: 'NETFLEET_LINK_PROBE_CONCURRENCY', linkProbeCaFile: 'NETFLEET_LINK_PROBE_CA_FILE',
@@ -240,15 +238,12 @@ function checkOptions(raw: Record<string, unknown>): AgentOptions {
   const linkProbeCaFile = text('linkProbeCaFile');
   if (linkProbeCaFile) options.linkProbeCaFile = linkProbeCaFile;
   options.spoolDir = text('spoolDir')!;
-  const hubRedisUrl = text('hubRedisUrl');
   const hubCredentials = text('hubCredentials');
-  if ((hubRedisUrl === undefined) !== (hubCredentials === undefined)) {
-    throw new AgentConfigError('hubRedisUrl and hubCredentials go together', 'pass both --hub-redis-url and --hub-credentials to report to a hub, or neither');
-  }
-  if (hubRedisUrl && hubCredentials) Object.assign(options, { hubRedisUrl: checkedRedisUrl(hubRedisUrl), hubCredentials });
   const hubUrl = text('hubUrl');
+  if (hubCredentials && !hubUrl) throw new AgentConfigError('hubCredentials needs the hub\'s URL', 'pass --hub-url with --hub-credentials to report to a hub, or neither');
   if (hubUrl) {
-    if (!hubCredentials) throw new AgentConfigError('hubUrl needs the cluster\'s credentials', 'pass --hub-credentials (and --hub-redis-url) with --hub-url');
+    if (!hubCredentials) throw new AgentConfigError('hubUrl needs the cluster\'s credentials', 'pass --hub-credentials with --hub-url');
+    options.hubCredentials = hubCredentials;
     if (!/^https?:\/\//.test(hubUrl)) throw new AgentConfigError(`option hubUrl is "${hubUrl}"; expected an http:// or https:// URL`, `fix --hub-url or ${ENV_NAMES.hubUrl}`);
     if (!/^https?:\/\//.test(options.repo)) throw new AgentConfigError('hubUrl needs a git repository URL for repo: a local directory cannot apply an assigned revision', 'pass an https:// URL with --repo, or drop --hub-url');
     options.hubUrl = hubUrl;
@@ -261,14 +256,4 @@ function checkOptions(raw: Record<string, unknown>): AgentOptions {
 
 function kebab(key: string): string {
   return key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
-}
-
-function checkedRedisUrl(url: string): string {
-  try {
-    parseRedisUrl(url);
-    return url;
-  } catch (error) {
-    if (!(error instanceof RedisUrlError)) throw error;
-    throw new AgentConfigError(`option hubRedisUrl: ${error.message}`, `fix --hub-redis-url or ${ENV_NAMES.hubRedisUrl}; ${error.hint}`);
-  }
 }

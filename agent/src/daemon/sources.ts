@@ -30,10 +30,10 @@ export function gitFleetSource(git: GitSource, metrics?: AgentMetrics): PolledSo
     async head() {
       return pinned ?? (await git.poll()).revision;
     },
-    async fetch(): Promise<FetchedRevision> {
+    async fetch(signal?: AbortSignal): Promise<FetchedRevision> {
       const stop = metrics?.gitFetchDuration.startTimer();
       try {
-        const snapshot = await git.snapshot(pinned);
+        const snapshot = await git.snapshot(pinned, { signal });
         return { revision: snapshot.revision, reader: snapshot.reader };
       } catch (error) {
         if (error instanceof GitSourceError) {

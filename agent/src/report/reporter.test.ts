@@ -4,28 +4,38 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import {
-  HIDDEN_VALUE, PROTOCOL_VERSION, REPORT_QUEUE, SyncReason, SyncStatus, createLogger, reportValidator, verifyReportSignature,
+  HIDDEN_VALUE, REPORT_QUEUE, SyncReason, SyncStatus, createLogger, reportValidator, verifyReportSignature,
   type Credentials, type DriftItem, type Report,
 } from '@netfleet/shared';
 import { freePort, sharedRedis } from '@netfleet/test';
+import { Hub } from '../../../hub/src/index.js';
 import { Reporter } from './reporter.js';
 
 const logger = createLogger({ name: 'reporter-test', level: 'silent' });
 const redis = sharedRedis('reporter');
 let dir: string;
-let prefix: string;
+let hub: Hub;
+let hubUrl: string;
+let credentials: Credentials;
 let queue: Queue;
 const open: Reporter[] = [];
 
-const credentials = (): Credentials => ({
-  cluster: 'eu-1', reportKey: 'ab'.repeat(32), apiToken: 'nfc_eu-1_'.padEnd(41, 'x'), keyGeneration: 1,
-  protocolVersion: PROTOCOL_VERSION, queue: REPORT_QUEUE, prefix,
-});
+/** A hub API whose queue nothing consumes (no ingest worker), so the tests read what arrived. */
+async function startHub(options: { maxReportQueueDepth?: number; reportRetryAfterSeconds?: number } = {}): Promise<void> {
+  const prefix = `{${redis.prefix}-${Math.random().toString(36).slice(2, 8)}}`;
+  hub = new Hub({
+    redisUrl: redis.url, prefix, secret: 'reporter-test-secret-0123456789abcdef', logger, ingest: false, sweeper: false, rollouts: false, ...options,
+  });
+  const bootstrap = await hub.registry.createBootstrapToken({ ttlSeconds: 60, maxUses: 1 });
+  credentials = await hub.registry.register(bootstrap.token, { cluster: 'eu-1', region: 'eu' });
+  hubUrl = await (await hub.api()).listen({ host: '127.0.0.1', port: 0 });
+  queue = new Queue(REPORT_QUEUE, { connection: { url: redis.url } as never, prefix });
+}
 
-async function reporter(options: { redisUrl?: string; heartbeatIntervalMs?: number; spoolMaxEntries?: number; sendTimeoutMs?: number } = {}): Promise<Reporter> {
+async function reporter(options: { hubUrl?: string; heartbeatIntervalMs?: number; spoolMaxEntries?: number; sendTimeoutMs?: number } = {}): Promise<Reporter> {
   const created = await Reporter.open({
-    credentials: credentials(), redisUrl: options.redisUrl ?? redis.url, spoolDir: dir, agentVersion: '1.2.3',
-    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 60_000, coalesceMs: 20, retryMinMs: 20, retryMaxMs: 200, sendTimeoutMs: options.sendTimeoutMs ?? 500,
+    credentials, hubUrl: options.hubUrl ?? hubUrl, spoolDir: dir, agentVersion: '1.2.3',
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 60_000, coalesceMs: 20, retryMinMs: 20, retryMaxMs: 200, sendTimeoutMs: options.sendTimeoutMs ?? 2_000,
     spoolMaxEntries: options.spoolMaxEntries, logger,
   });
   open.push(created);
@@ -33,10 +43,10 @@ async function reporter(options: { redisUrl?: string; heartbeatIntervalMs?: numb
   return created;
 }
 
-/** Reports on the queue (nothing consumes it in these tests), by seq. */
+/** Reports on the queue, by seq. */
 async function queued(): Promise<Array<{ id: string; report: Report }>> {
   const jobs = await queue.getJobs(['waiting']);
-  return jobs.map((job) => ({ id: job.id!, report: job.data as Report })).sort((a, b) => a.report.seq - b.report.seq);
+  return jobs.map((job) => ({ id: job.id!, report: JSON.parse(job.data as string) as Report })).sort((a, b) => a.report.seq - b.report.seq);
 }
 
 const syncBody = (revision: string) => ({ revision, status: SyncStatus.Succeeded, reason: SyncReason.Succeeded, changes: [] });
@@ -44,14 +54,14 @@ const summary = { revision: 'r1', objects: 3, driftCount: 0, readiness: { ready:
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'netfleet-reporter-'));
-  prefix = `{${redis.prefix}-${Math.random().toString(36).slice(2, 8)}}`;
-  queue = new Queue(REPORT_QUEUE, { connection: { url: redis.url } as never, prefix });
 });
 
 afterEach(async () => {
   for (const created of open.splice(0)) await created.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
+  await queue?.obliterate({ force: true });
+  await queue?.close();
+  await hub?.close();
+  await redis.cleanup();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -63,8 +73,10 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs = 10_000
   }
 }
 
-describe('when Redis is reachable', () => {
-  it('sends signed, valid reports with job ids <cluster>.<seq>', async () => {
+describe('when the hub is reachable', () => {
+  beforeEach(() => startHub());
+
+  it('posts signed, valid reports that the hub queues as jobs <cluster>.<seq>', async () => {
     const sender = await reporter();
     sender.heartbeat(summary);
     sender.sync(syncBody('r1'));
@@ -73,7 +85,7 @@ describe('when Redis is reachable', () => {
     expect(jobs.map((job) => [job.id, job.report.kind])).toEqual([['eu-1.1', 'heartbeat'], ['eu-1.2', 'sync']]);
     for (const { report } of jobs) {
       expect(reportValidator.check(report)).toBe(true);
-      expect(verifyReportSignature(report, credentials().reportKey)).toBe(true);
+      expect(verifyReportSignature(report, credentials.reportKey)).toBe(true);
     }
     expect(jobs[0]!.report.body).toMatchObject({ agentVersion: '1.2.3', revision: 'r1' });
   });
@@ -123,10 +135,12 @@ describe('when Redis is reachable', () => {
   });
 });
 
-describe('when Redis is unreachable', () => {
+describe('when the hub is unreachable', () => {
+  beforeEach(() => startHub());
+
   it('keeps reports in the spool on disk and sends them in order from the next run', async () => {
     const deadPort = await freePort();
-    const offline = await reporter({ redisUrl: `redis://127.0.0.1:${deadPort}` });
+    const offline = await reporter({ hubUrl: `http://127.0.0.1:${deadPort}` });
     offline.sync(syncBody('s1'));
     await offline.flush();
     offline.drift([], 'd1');
@@ -150,7 +164,7 @@ describe('when Redis is unreachable', () => {
 
   it('drops the oldest heartbeats when the spool is full, never a sync', async () => {
     const deadPort = await freePort();
-    const offline = await reporter({ redisUrl: `redis://127.0.0.1:${deadPort}`, spoolMaxEntries: 3, heartbeatIntervalMs: 20 });
+    const offline = await reporter({ hubUrl: `http://127.0.0.1:${deadPort}`, spoolMaxEntries: 3, heartbeatIntervalMs: 20 });
     offline.sync(syncBody('keep'));
     await offline.flush();
     offline.heartbeat(summary);
@@ -158,5 +172,42 @@ describe('when Redis is unreachable', () => {
     const kept = (await readFile(join(dir, 'spool.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Report);
     expect(kept[0]).toMatchObject({ kind: 'sync', body: { revision: 'keep' } });
     expect(kept.length).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('when the hub is behind (report queue over its bound)', () => {
+  it('keeps the reports spooled, waits the Retry-After the 429 gives, and sends them once the queue drained', async () => {
+    await startHub({ maxReportQueueDepth: 1, reportRetryAfterSeconds: 2 });
+    await queue.add('filler', '{}', { jobId: 'filler' });
+    const throttled = async () => (await hub.metrics.reportsThrottled.get()).values[0]?.value ?? 0;
+    const sender = await reporter();
+    sender.sync(syncBody('held'));
+    await sender.flush();
+    await until(async () => (await throttled()) >= 1);
+    const firstRefusal = Date.now();
+    expect(sender.stats.spooled).toBe(1);
+    // Without Retry-After the backoff (20 ms, doubling to 200 ms) would ask again about ten times in 2 s.
+    await until(() => Date.now() - firstRefusal >= 1_800);
+    expect(await throttled()).toBe(1);
+    await queue.remove('filler');
+    await until(async () => (await queued()).length === 1, 15_000);
+    expect((await queued())[0]!.report.body).toMatchObject({ revision: 'held' });
+    expect(sender.stats).toMatchObject({ spooled: 0, sent: 1 });
+  });
+});
+
+describe('when the hub refuses a report for good', () => {
+  it('drops that report alone (413 body too large) and sends the others', async () => {
+    await startHub();
+    const sender = await reporter();
+    sender.sync(syncBody('before'));
+    await sender.flush();
+    // A sync error is bounded by the protocol; the hub's body limit is what refuses this one.
+    sender.sync({ ...syncBody('huge'), error: 'x'.repeat(1_100_000) });
+    sender.heartbeat(summary);
+    await sender.flush();
+    await until(() => sender.stats.spooled === 0);
+    const bodies = (await queued()).map((job) => `${job.report.kind}:${(job.report.body as { revision: string }).revision}`);
+    expect(bodies).toEqual(['sync:before', 'heartbeat:r1']);
   });
 });

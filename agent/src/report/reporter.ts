@@ -1,10 +1,9 @@
-import { Queue } from 'bullmq';
 import {
-  MAX_REPORT_BYTES, PROTOCOL_VERSION, ReportKind, createLogger, hideSecretValues, reportJobId, signReport,
+  MAX_REPORTS_BODY_BYTES, MAX_REPORTS_PER_REQUEST, MAX_REPORT_BYTES, PROTOCOL_VERSION, ReportKind, createLogger, hideSecretValues, signReport,
   type Credentials, type DriftBody, type DriftItem, type HeartbeatBody, type LinkBody, type Logger, type SyncBody,
   type UnsignedReport,
 } from '@netfleet/shared';
-import { connectRedis, type RedisClient } from '@netfleet/shared/redis/connection';
+import { ReportSender } from './report-sender.js';
 import { SeqStore } from './seq-store.js';
 import { Spool } from './spool.js';
 
@@ -12,10 +11,17 @@ import { Spool } from './spool.js';
 export type HeartbeatSummary = Omit<HeartbeatBody, 'agentVersion'>;
 
 export interface ReporterOptions {
-  /** The cluster's credentials from registration (cluster, report key, queue, prefix). */
+  /** The cluster's credentials from registration (cluster, report key, API token). */
   credentials: Credentials;
-  /** Redis URL of the hub. */
-  redisUrl: string;
+  /** Base URL of the hub API (`https://...`); reports are posted to `/api/v1/reports`. */
+  hubUrl: string;
+  /** PEM CA certificates trusted for the hub, besides the system's. @defaultValue none */
+  hubCa?: string;
+  /**
+   * Reads the credentials again (e.g. from the credentials file) when the hub refuses the
+   * token (401/403), so credentials rotated meanwhile are picked up. @defaultValue none
+   */
+  reloadCredentials?: () => Promise<Credentials>;
   /** Directory of the spool and the sequence file; keep it on a persistent volume. */
   spoolDir: string;
   /** Version reported in heartbeats. */
@@ -37,7 +43,8 @@ export interface ReporterOptions {
   logger?: Logger;
 }
 
-type ResolvedOptions = Required<Omit<ReporterOptions, 'logger'>> & { logger: Logger };
+type ResolvedOptions = Required<Omit<ReporterOptions, 'logger' | 'hubCa' | 'reloadCredentials'>>
+  & Pick<ReporterOptions, 'hubCa' | 'reloadCredentials'> & { logger: Logger };
 
 /** The one place reporter defaults are applied. */
 function resolveReporterOptions(options: ReporterOptions): ResolvedOptions {
@@ -51,22 +58,25 @@ function resolveReporterOptions(options: ReporterOptions): ResolvedOptions {
 
 /** Counters for logs, metrics and tests. */
 export interface ReporterStats {
-  /** Reports Redis accepted. */
+  /** Reports the hub accepted. */
   sent: number;
   /** Reports waiting in the spool. */
   spooled: number;
   /** Heartbeats dropped because the spool was full. */
   dropped: number;
+  /** The last sequence number handed out. */
+  lastSeq: number;
 }
 
 type Coalesced = { kind: ReportKind.Sync; body: SyncBody } | { kind: ReportKind.Drift; body: DriftBody } | { kind: ReportKind.Link; body: LinkBody };
 
 /**
  * The agent's side of the report channel. Reports are numbered (never reusing a number),
- * written to the spool, then sent as BullMQ jobs whose id is `<cluster>.<seq>`, so a resend
- * is idempotent. While Redis is unreachable reports stay spooled and go out in order when it
- * is back. Sync, drift and link reports are sent on change, bursts coalesced; heartbeats go
- * out on a timer with the latest summary.
+ * written to the spool, then posted in batches to the hub API, signed, with the cluster's
+ * token; the hub queues each as job `<cluster>.<seq>`, so a resend is idempotent. While the
+ * hub is unreachable or behind (429, honouring Retry-After) reports stay spooled and go out
+ * in order later. Sync, drift and link reports are sent on change, bursts coalesced;
+ * heartbeats go out on a timer with the latest summary.
  *
  * The API: `sync(body)`, `drift(items, revision)`, `heartbeat(summary)`, `start()`, `flush()`,
  * `close()`.
@@ -75,8 +85,9 @@ export class Reporter {
   private readonly options: ResolvedOptions;
   private readonly logger: Logger;
   private credentials: Credentials;
-  private redis: RedisClient | undefined;
-  private queue: Queue | undefined;
+  private readonly sender: ReportSender;
+  /** Reports per request; halved while the hub refuses a batch as a whole, to find the report it refuses. */
+  private batchLimit = MAX_REPORTS_PER_REQUEST;
   private summary: HeartbeatSummary | undefined;
   private lastDrift: string | undefined;
   private readonly pending = new Map<ReportKind, Coalesced>();
@@ -86,8 +97,6 @@ export class Reporter {
   private retryDelay: number;
   private draining: Promise<void> | undefined;
   private drainRequested = false;
-  /** The first drain waits for the connection being made; later ones do not wait. */
-  private waitedForConnection = false;
   /** Serializes spool writes so reports keep their seq order. */
   private writes: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -98,6 +107,7 @@ export class Reporter {
     this.credentials = options.credentials;
     this.logger = this.options.logger.child({ cluster: options.credentials.cluster });
     this.retryDelay = this.options.retryMinMs;
+    this.sender = new ReportSender({ hubUrl: options.hubUrl, ca: options.hubCa, timeoutMs: options.sendTimeoutMs });
   }
 
   /** Opens the spool and sequence file (reports left from a previous run are sent first). */
@@ -108,20 +118,9 @@ export class Reporter {
     return new Reporter(resolved, spool, seqs);
   }
 
-  /** Connects to Redis, sends what the spool holds, and starts the heartbeat timer. */
+  /** Sends what the spool holds and starts the heartbeat timer. */
   start(): void {
-    const redis = connectRedis(this.options.redisUrl, {
-      // Fail fast while Redis is away: the spool holds the reports, not ioredis' memory.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 8), this.options.retryMaxMs),
-    });
-    redis.on('error', (error) => this.logger.debug({ err: error.message }, 'redis unavailable'));
-    redis.on('ready', () => {
-      this.retryDelay = this.options.retryMinMs;
-      void this.drain();
-    });
-    this.redis = redis;
+    void this.drain();
     this.heartbeatTimer = setInterval(() => void this.sendHeartbeat(), this.options.heartbeatIntervalMs);
     this.heartbeatTimer.unref();
   }
@@ -158,7 +157,7 @@ export class Reporter {
   }
 
   get stats(): ReporterStats {
-    return { sent: this.sent, spooled: this.spool.size, dropped: this.spool.dropped };
+    return { sent: this.sent, spooled: this.spool.size, dropped: this.spool.dropped, lastSeq: this.seqs.last };
   }
 
   /** Spools whatever is being coalesced and tries to send everything now. */
@@ -167,7 +166,7 @@ export class Reporter {
     await this.drain();
   }
 
-  /** Stops timers, spools pending reports and closes the connection; unsent reports stay on disk. */
+  /** Stops timers, spools pending reports and closes the connections; unsent reports stay on disk. */
   async close(): Promise<void> {
     if (this.closed) return;
     clearInterval(this.heartbeatTimer);
@@ -176,9 +175,7 @@ export class Reporter {
     clearTimeout(this.retryTimer);
     await this.writes;
     await this.draining;
-    // With Redis away BullMQ's close could wait for it; the spool already holds everything.
-    if (this.queue) await withTimeout(this.queue.close(), this.options.sendTimeoutMs).catch(() => undefined);
-    this.redis?.disconnect();
+    this.sender.close();
     await this.spool.close();
   }
 
@@ -216,7 +213,7 @@ export class Reporter {
     return write;
   }
 
-  /** Sends spooled reports in order until the spool is empty or Redis fails; then retries with backoff. */
+  /** Sends spooled reports in order until the spool is empty or the hub fails; then retries with backoff. */
   private drain(): Promise<void> {
     if (this.draining) {
       // Reports spooled while a pass runs may come after its last look: run once more.
@@ -238,77 +235,79 @@ export class Reporter {
 
   /** One pass; true when it emptied the spool, false when it gave up until the retry. */
   private async drainOnce(): Promise<boolean> {
-    if (this.spool.size > 0) await this.firstConnection();
     while (this.spool.size > 0 && !this.closed) {
-      const queue = this.readyQueue();
-      if (!queue) {
-        this.retryLater();
+      const { reports, body } = this.nextBatch();
+      const outcome = await this.sender.send(body, this.credentials.apiToken);
+      if (outcome.kind === 'retry') {
+        const credentialsRefused = outcome.status === 401 || outcome.status === 403;
+        this.logger[credentialsRefused ? 'error' : 'warn']({
+          err: outcome.message, spooled: this.spool.size, ...(outcome.afterMs === undefined ? {} : { retryAfterMs: outcome.afterMs }),
+          ...(credentialsRefused ? { hint: 'the hub refuses this cluster\'s token: register again or rotate the credentials' } : {}),
+        }, 'sending reports failed; kept in the spool');
+        if (credentialsRefused) await this.reloadCredentials();
+        this.retryLater(outcome.afterMs);
         return false;
       }
-      const batch = this.spool.peek(100);
-      try {
-        await withTimeout(queue.addBulk(batch.map((report) => this.job(report))), this.options.sendTimeoutMs);
-      } catch (error) {
-        this.logger.warn({ err: error instanceof Error ? error.message : String(error), spooled: this.spool.size }, 'sending reports failed; kept in the spool');
-        this.retryLater();
-        return false;
+      if (outcome.kind === 'refused' && reports.length > 1) {
+        // One report makes the batch unacceptable: send fewer until it is found alone.
+        this.batchLimit = Math.max(1, Math.floor(reports.length / 2));
+        continue;
       }
-      await this.spool.remove(batch);
-      this.sent += batch.length;
+      if (outcome.kind === 'refused') {
+        this.logger.error({ seq: reports[0]!.seq, kind: reports[0]!.kind, err: outcome.message }, 'the hub refuses this report; it is dropped');
+      } else {
+        for (const refusal of outcome.refused) this.logger.error({ seq: refusal.seq, reason: refusal.reason }, 'the hub refused a report; it is dropped');
+        this.sent += outcome.queued;
+        this.batchLimit = Math.min(MAX_REPORTS_PER_REQUEST, this.batchLimit * 2);
+      }
+      await this.spool.remove(reports);
       this.retryDelay = this.options.retryMinMs;
     }
     return true;
   }
 
-  /**
-   * Right after `start()` the connection is still being made: the first drain gives it up
-   * to the send timeout, so a report sent at once (and `flush()`) does not wait for a retry.
-   */
-  private firstConnection(): Promise<void> {
-    const redis = this.redis;
-    if (!redis || this.waitedForConnection || redis.status === 'ready') return Promise.resolve();
-    this.waitedForConnection = true;
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        redis.off('ready', done);
-        resolve();
-      };
-      const timer = setTimeout(done, this.options.sendTimeoutMs);
-      redis.once('ready', done);
-    });
-  }
-
-  private readyQueue(): Queue | undefined {
-    if (this.redis?.status !== 'ready') return undefined;
-    if (!this.queue) {
-      this.queue = new Queue(this.credentials.queue, { connection: this.redis, prefix: this.credentials.prefix });
-      this.queue.on('error', (error) => this.logger.debug({ err: error.message }, 'report queue error'));
+  /** Picks up credentials rotated since they were loaded; the spooled reports are signed with them when sent. */
+  private async reloadCredentials(): Promise<void> {
+    if (!this.options.reloadCredentials) return;
+    try {
+      const reloaded = await this.options.reloadCredentials();
+      if (reloaded.cluster === this.credentials.cluster && reloaded.apiToken !== this.credentials.apiToken) {
+        this.updateCredentials(reloaded);
+        this.retryDelay = this.options.retryMinMs;
+        this.logger.info({ keyGeneration: reloaded.keyGeneration }, 'using the credentials rotated meanwhile');
+      }
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'could not read the credentials again');
     }
-    return this.queue;
   }
 
-  private job(report: UnsignedReport) {
-    return {
-      name: report.kind,
-      data: signReport(report, this.credentials.reportKey),
-      opts: {
-        jobId: reportJobId(report.cluster, report.seq),
-        // The hub retries reports it could not apply (Redis trouble on its side).
-        attempts: 20,
-        backoff: { type: 'exponential', delay: 500 },
-        removeOnComplete: true,
-        removeOnFail: { count: 1000 },
-      },
-    };
+  /** The oldest spooled reports that fit one request, signed, and the request body. */
+  private nextBatch(): { reports: UnsignedReport[]; body: string } {
+    const reports: UnsignedReport[] = [];
+    const texts: string[] = [];
+    let size = '{"reports":[]}'.length;
+    for (const report of this.spool.peek(this.batchLimit)) {
+      const text = JSON.stringify(signReport(report, this.credentials.reportKey));
+      const length = Buffer.byteLength(text) + 1;
+      if (reports.length > 0 && size + length > MAX_REPORTS_BODY_BYTES) break;
+      reports.push(report);
+      texts.push(text);
+      size += length;
+    }
+    return { reports, body: `{"reports":[${texts.join(',')}]}` };
   }
 
-  private retryLater(): void {
+  /**
+   * Drains again after the backoff delay, or after the hub's Retry-After when it gave one
+   * (plus up to half of it again, so agents told the same do not all come back at once).
+   */
+  private retryLater(retryAfterMs?: number): void {
     if (this.closed || this.retryTimer) return;
+    const delay = retryAfterMs === undefined ? this.retryDelay : Math.max(this.retryDelay, retryAfterMs * (1 + Math.random() / 2));
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       void this.drain();
-    }, this.retryDelay);
+    }, delay);
     this.retryDelay = Math.min(this.retryDelay * 2, this.options.retryMaxMs);
   }
 
@@ -327,12 +326,4 @@ export class Reporter {
     this.logger.warn({ total: body.items.length, sent: items.length }, 'drift report truncated to fit the size limit');
     return { revision: body.revision, items, truncated: true };
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -5,7 +5,7 @@ import { writeFileDurably } from './durable-file.js';
 
 /**
  * The reporter's write-ahead log: every report is appended (and fsynced) before it is sent,
- * and removed once Redis accepted it, so nothing is lost while Redis is away or when the
+ * and removed once the hub accepted it, so nothing is lost while the hub is away or when the
  * agent restarts. One JSON report per line, oldest first.
  *
  * Bounded: when full, the oldest heartbeat is dropped (a newer one carries the same kind of

@@ -13,8 +13,6 @@ const ONCE_ASSIGNMENT_WAIT_MS = 10_000;
 export const agentCommand: CliCommand = {
   define(command: Command): Command {
     return command
-      .name('agent')
-      .description('Pull the fleet repository, apply this cluster\'s objects, prune, and keep them from drifting')
       .option('--config <file>', 'YAML file with any of the options below (camelCase keys)')
       .option('--repo <url|dir>', 'fleet repository: https URL or local directory (NETFLEET_REPO)')
       .option('--branch <name>', 'branch to follow (default main)')
@@ -34,9 +32,8 @@ export const agentCommand: CliCommand = {
       .option('--git-ca-file <file>', 'PEM file of CA certificates for the git server')
       .option('--verify <mode>', 'commit signature verification: off | warn | enforce (default off)')
       .option('--trusted-key <file>', 'trusted OpenPGP or SSH public key file (repeatable)', collect)
-      .option('--hub-redis-url <url>', 'Redis of the hub (redis://, rediss://, redis-sentinel://h1,h2/master, redis-cluster://h1,h2); with --hub-credentials, report to the hub')
       .option('--hub-credentials <file>', 'credentials file written by netfleet register')
-      .option('--hub-url <url>', 'hub API URL; with --hub-credentials, apply the revision the hub assigns (rollouts)')
+      .option('--hub-url <url>', 'hub API URL (https://); with --hub-credentials, report to the hub and apply the revision it assigns (rollouts)')
       .option('--spool-dir <dir>', 'directory of the report spool, kept across restarts')
       .option('--link-interval <seconds>', 'seconds between checks of the federation and multicluster links (default 60)')
       .option('--link-stale-after <seconds>', 'seconds after which a link\'s last metadata exchange counts as stale (default 180)')

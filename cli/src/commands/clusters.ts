@@ -18,8 +18,6 @@ const short = (revision: string) => revision.slice(0, 12) || '-';
 export const clustersCommand: CliCommand = {
   define(command: Command): Command {
     return connectionOptions(command
-      .name('clusters')
-      .description('List the fleet\'s clusters with their state, revision, sync status and drift')
       .option('--region <region>', 'only this region')
       .option('--label <key=value>', 'only clusters with this label (repeatable)', collect)
       .option('--status <state>', 'registered | online | offline | revoked')
@@ -57,8 +55,6 @@ export const clustersCommand: CliCommand = {
 export const clusterCommand: CliCommand = {
   define(command: Command): Command {
     return connectionOptions(command
-      .name('cluster')
-      .description('Show one cluster: registration, state, last sync, drift and recent events')
       .argument('<name>', 'cluster name')
       .option('--events <n>', 'how many recent events to show', '10'))
       .addHelpText('after', '\nExit codes: 0 shown, 2 unknown cluster or hub unreachable.');

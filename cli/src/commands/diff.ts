@@ -9,8 +9,6 @@ import { ExitCode, type CliCommand, type CliIO } from '../command.js';
 export const diffCommand: CliCommand = {
   define(command: Command): Command {
     return command
-      .name('diff')
-      .description('Show, per object, how the cluster differs from the fleet repository (exit 0 none, 1 differences, 2 error)')
       .requiredOption('--repo <url|dir>', 'fleet repository: https URL or local directory')
       .requiredOption('--cluster <name>', 'the cluster\'s name in the fleet')
       .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG / ~/.kube/config)')

@@ -44,8 +44,6 @@ export async function runHub(flags: Record<string, unknown>, io: CliIO, signal: 
 export const hubCommand: CliCommand = {
   define(command: Command): Command {
     return command
-      .name('hub')
-      .description('Run the hub: report ingest, fleet state, alerts, HTTP API and /metrics')
       .option('--config <file>', 'YAML or JSON config file (keys: see docs/hub.md)')
       .option('--redis-url <url>', 'Redis: redis://, rediss://, redis-sentinel://h1,h2/master or redis-cluster://h1,h2 (NETFLEET_HUB_REDIS_URL; default redis://127.0.0.1:6379)')
       .option('--listen <host:port>', 'API address (NETFLEET_HUB_LISTEN; default 0.0.0.0:8080)')

@@ -106,8 +106,6 @@ const responseValidator = compileValidator('link matrix', LinkMatrixResponseSche
 export const linksCommand: CliCommand = {
   define(command: Command): Command {
     return command
-      .name('links')
-      .description('Show the federation and multicluster link matrix of the fleet, per mesh group')
       .option('--group <name>', 'only this mesh group')
       .option('--region <name>', 'only links from or to clusters of this region')
       .option('--state <state>', 'only links in this state')

@@ -10,8 +10,6 @@ type Output = 'text' | 'markdown' | 'json';
 export const previewCommand: CliCommand = {
   define(command: Command): Command {
     return command
-      .name('preview')
-      .description('Show what a change of the fleet repository does to every cluster: objects created, pruned and changed, rollout waves, mesh links')
       .option('--repo <dir>', 'the fleet repository: a git work tree or a folder inside one', '.')
       .option('--from <rev>', 'the revision the fleet runs now (default: the merge base of HEAD with --branch)')
       .option('--to <rev>', 'the revision to preview (default: the working tree, uncommitted changes included)')

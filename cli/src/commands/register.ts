@@ -10,8 +10,6 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 export const registerCommand: CliCommand = {
   define(command: Command): Command {
     return command
-      .name('register')
-      .description('Register a cluster with the hub using a bootstrap token; saves its report key and API token (mode 0600)')
       .requiredOption('--hub-url <url>', 'hub API base URL')
       .requiredOption('--bootstrap-token-file <file>', 'file with the bootstrap token an admin created')
       .requiredOption('--cluster <name>', 'this cluster\'s name in the fleet')

@@ -10,8 +10,6 @@ type Output = 'yaml' | 'json' | 'summary';
 export const renderCommand: CliCommand = {
   define(command: Command): Command {
     return command
-      .name('render')
-      .description('Render the DKP objects of one cluster (or a summary of every cluster) from a fleet repository')
       .requiredOption('--repo <dir>', 'fleet repository folder')
       .option('--cluster <name>', 'the cluster to render')
       .option('--all', 'render every cluster of the inventory')

@@ -80,8 +80,6 @@ type Action = (typeof ACTIONS)[number];
 export const rolloutCommand: CliCommand = {
   define(command: Command): Command {
     return command
-      .name('rollout')
-      .description('List rollouts, show one, or control it (pause, resume, abort, rollback, promote, retry a failed cluster)')
       .addArgument(new Argument('<action>', 'what to do').choices(ACTIONS))
       .argument('[id]', 'rollout id (from `netfleet rollout list`)')
       .argument('[cluster]', 'cluster to retry (retry only)')

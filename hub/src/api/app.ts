@@ -12,14 +12,24 @@ import health from './routes/health.js';
 import rollouts from './routes/rollouts.js';
 import webhooks from './routes/webhooks.js';
 import links from './routes/links.js';
+import reports from './routes/reports.js';
+
+/** PEM key and certificate chain: the API serves HTTPS with them. */
+export interface ApiTls {
+  key: string;
+  cert: string;
+}
 
 /**
  * Builds the HTTP API in layers: external plugins (OpenAPI, error format), then app
  * plugins (services, auth), then routes. Tests call `inject` on it without a port.
  */
-export async function buildApi(hubServices: HubServices, logger?: Logger): Promise<FastifyInstance> {
+export async function buildApi(hubServices: HubServices, logger?: Logger, tls?: ApiTls): Promise<FastifyInstance> {
   // Per-request log lines would flood the log at fleet scale; errors are logged by the error handler.
-  const app = Fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 64 * 1024 })
+  const app = Fastify({
+    loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 64 * 1024,
+    ...(tls ? { https: tls } : {}),
+  })
     .withTypeProvider<TypeBoxTypeProvider>();
   // Time spent in the hub per request, for clients and benchmarks to tell it from the network.
   app.addHook('onSend', async (_request, reply) => {
@@ -36,6 +46,7 @@ export async function buildApi(hubServices: HubServices, logger?: Logger): Promi
   await app.register(rollouts);
   await app.register(webhooks);
   await app.register(links, { links: hubServices.links });
+  await app.register(reports, { intake: hubServices.reports });
   await app.ready();
   return app as unknown as FastifyInstance;
 }

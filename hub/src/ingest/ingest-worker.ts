@@ -1,26 +1,44 @@
-import { Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type ConnectionOptions, type Job, type JobJson, type WorkerOptions } from 'bullmq';
 import { REPORT_QUEUE, type Logger } from '@netfleet/shared';
-import type { IngestResult, ReportIngest } from './ingest.js';
+import { RejectReason, type IngestResult, type ReportIngest } from './ingest.js';
 
 export interface IngestWorkerOptions {
   connection: ConnectionOptions;
   prefix: string;
   concurrency: number;
+  /** Largest accepted report; the job payload is measured against it before it is read. */
+  maxReportBytes: number;
 }
+
+type Refusal = RejectReason.Oversized | RejectReason.Malformed;
+
+/**
+ * Longest job payload (the report text as a JSON string) a report within `maxBytes` can
+ * have: escaping turns one byte into at most six characters (`\u0000`), plus the quotes.
+ */
+const maxPayloadChars = (maxBytes: number) => 6 * maxBytes + 2;
 
 /**
  * The BullMQ worker on the report queue. Replicas share the queue; the seq check in the
  * ingest script makes a report applied once even when a job is delivered twice (a stalled
  * job taken over after a crash). Rejections complete the job (retrying cannot help);
  * errors (Redis away) fail the attempt so BullMQ retries it.
+ *
+ * A payload too large for any report, or that is not JSON, is refused before it is parsed
+ * and failed at once (UnrecoverableError: no retry, no stall loop), counted and alerted
+ * like any rejection.
  */
 export class IngestWorker {
-  private readonly worker: Worker<unknown, IngestResult>;
+  private readonly worker: ReportWorker;
 
   constructor(ingest: ReportIngest, options: IngestWorkerOptions, private readonly logger: Logger) {
-    this.worker = new Worker<unknown, IngestResult>(
-      REPORT_QUEUE,
-      (job: Job<unknown, IngestResult>) => ingest.ingest(job.data, job.id ?? '', Buffer.byteLength(JSON.stringify(job.data ?? null))),
+    this.worker = new ReportWorker(
+      maxPayloadChars(options.maxReportBytes),
+      async (job, refusal) => {
+        if (refusal === undefined) return ingest.ingest(job.data, job.id ?? '');
+        await ingest.refuse(refusal, job.id ?? '');
+        throw new UnrecoverableError(`report refused: ${refusal}`);
+      },
       {
         connection: options.connection, prefix: options.prefix, concurrency: options.concurrency, autorun: false,
         // A Redis outage or a dead replica can leave jobs active without a live lock: take
@@ -32,7 +50,10 @@ export class IngestWorker {
       },
     );
     this.worker.on('error', (error) => this.logger.warn({ err: error.message }, 'report worker error'));
-    this.worker.on('failed', (job, error) => this.logger.warn({ jobId: job?.id, err: error.message }, 'report processing failed, will retry'));
+    this.worker.on('failed', (job, error) => {
+      if (error instanceof UnrecoverableError) return;
+      this.logger.warn({ jobId: job?.id, err: error.message }, 'report processing failed, will retry');
+    });
   }
 
   start(): void {
@@ -45,5 +66,37 @@ export class IngestWorker {
 
   close(): Promise<void> {
     return this.worker.close();
+  }
+}
+
+/**
+ * A BullMQ worker that measures each job's payload before BullMQ parses it and keeps
+ * undecodable payloads from failing inside BullMQ (where the job would be left active and
+ * retried through stall recovery): such a job is handed over with no data and its refusal.
+ */
+class ReportWorker extends Worker<unknown, IngestResult> {
+  private readonly refusals = new WeakMap<Job, Refusal>();
+
+  constructor(
+    private readonly maxChars: number,
+    process: (job: Job<unknown, IngestResult>, refusal: Refusal | undefined) => Promise<IngestResult>,
+    options: WorkerOptions,
+  ) {
+    super(REPORT_QUEUE, (job: Job<unknown, IngestResult>) => process(job, this.refusals.get(job)), options);
+  }
+
+  protected override createJob(raw: JobJson, jobId: string): Job<unknown, IngestResult> {
+    if ((raw.data?.length ?? 0) > this.maxChars) return this.refused({ ...raw, data: 'null' }, jobId, RejectReason.Oversized);
+    try {
+      return super.createJob(raw, jobId);
+    } catch {
+      return this.refused({ ...raw, data: 'null' }, jobId, RejectReason.Malformed);
+    }
+  }
+
+  private refused(raw: JobJson, jobId: string, refusal: Refusal): Job<unknown, IngestResult> {
+    const job = super.createJob(raw, jobId);
+    this.refusals.set(job, refusal);
+    return job;
   }
 }

@@ -1,5 +1,5 @@
 import {
-  CLUSTER_NAME_PATTERN, PROTOCOL_VERSION, ReportKind, clusterOfJobId, reportValidator, verifyReportSignature, type Logger, type Report,
+  CLUSTER_NAME_PATTERN, ReportKind, clusterOfJobId, decodeReportText, verifyReportSignature, type Logger, type Report,
 } from '@netfleet/shared';
 import type { RedisClient } from '@netfleet/shared/redis/connection';
 import type { HubMetrics } from '../metrics.js';
@@ -18,6 +18,10 @@ export enum RejectReason {
   Revoked = 'revoked',
   Signature = 'signature',
   Replay = 'replay',
+  /** The seq is further above the cluster's highest than `maxSeqJump`. */
+  SeqJump = 'seq_jump',
+  /** The report's time is outside the clock-skew window around the hub's clock. */
+  ClockSkew = 'clock_skew',
 }
 
 export type IngestResult =
@@ -28,15 +32,21 @@ export type IngestResult =
 
 export interface IngestOptions {
   maxReportBytes: number;
+  /** Reports dated further ahead of the hub's clock are refused. */
+  maxClockSkewMs: number;
+  /** Reports dated further back are refused. */
+  maxReportAgeMs: number;
 }
 
 /** Clusters whose key generation is cached; beyond it the cache starts over. */
 const GENERATION_CACHE_SIZE = 100_000;
 
 /**
- * Verifies and applies one report: size, schema, the job id's cluster, registration and
+ * Verifies and applies one report: size, nesting and schema, the job id's cluster (the
+ * authenticated sender), the time within the clock-skew window, registration and
  * revocation, signature, then the Lua script that checks the seq window and writes state
- * atomically. Rejections are counted, logged without the body, and raise an alert.
+ * atomically (stamped with the hub's receive time). Rejections are counted, logged without
+ * the body, and raise an alert labelled with the sender.
  */
 export class ReportIngest {
   constructor(
@@ -57,37 +67,53 @@ export class ReportIngest {
   private readonly generations = new Map<string, number>();
 
   /**
-   * @param data the job payload as received
-   * @param jobId the BullMQ job id (`<cluster>.<seq>`)
-   * @param size serialized size of the payload in bytes
+   * Ingests one job of the report queue.
+   * @param text the job payload: the report's JSON text as the API queued it
+   * @param jobId the BullMQ job id (`<cluster>.<seq>`); the API names the authenticated
+   *   sender in it, so rejections are labelled with who sent the report, never with whom it names
    */
-  async ingest(data: unknown, jobId: string, size: number): Promise<IngestResult> {
+  async ingest(text: unknown, jobId: string): Promise<IngestResult> {
     const started = process.hrtime.bigint();
-    const claimed = claimedCluster(data, jobId);
-    const kind = Object.values(ReportKind).includes((data as Report | undefined)?.kind as ReportKind) ? (data as Report).kind : 'unknown';
-    const result = await this.verifyAndApply(data, jobId, size);
+    const decoded = decodeReportText(text, this.options.maxReportBytes);
+    const kind = decoded.ok ? decoded.report.kind : 'unknown';
+    const result = decoded.ok
+      ? await this.verifyAndApply(decoded.report, jobId)
+      : { result: 'rejected' as const, reason: decoded.reason === 'oversized' ? RejectReason.Oversized : RejectReason.Malformed };
     this.metrics.ingestDuration.observe({ kind }, Number(process.hrtime.bigint() - started) / 1e9);
-    const label = result.result === 'rejected' ? result.reason : result.result;
-    this.metrics.reports.inc({ kind, result: label });
-    if (result.result === 'rejected') {
-      const seq = (data as Report | undefined)?.seq;
-      this.logger.warn({ cluster: claimed, kind, seq: typeof seq === 'number' ? seq : undefined, jobId, reason: result.reason }, 'report rejected');
-      await this.alerts.fire(condition(AlertRule.ReportRejected, await this.clusterLabels(claimed),
-        `report from ${claimed} rejected: ${result.reason}`, { reason: result.reason }, result.reason));
-    } else if (result.result === 'duplicate') {
-      this.logger.info({ cluster: claimed, kind, jobId }, 'duplicate report ignored');
-    }
+    await this.record(result, kind, jobId, decoded.ok ? decoded.report.seq : undefined);
     return result;
   }
 
-  private async verifyAndApply(data: unknown, jobId: string, size: number): Promise<IngestResult> {
-    const reject = (reason: RejectReason): IngestResult => ({ result: 'rejected', reason });
-    if (size > this.options.maxReportBytes) return reject(RejectReason.Oversized);
-    if (!reportValidator.check(data) || data.protocolVersion !== PROTOCOL_VERSION) return reject(RejectReason.Malformed);
-    const report = data;
-    if (clusterOfJobId(jobId) !== report.cluster) return reject(RejectReason.CrossCluster);
+  /**
+   * A job whose payload could not even be read from the queue (larger than any report, or
+   * not JSON): counted and alerted like any rejection.
+   */
+  async refuse(reason: RejectReason.Oversized | RejectReason.Malformed, jobId: string): Promise<IngestResult> {
+    const result: IngestResult = { result: 'rejected', reason };
+    await this.record(result, 'unknown', jobId, undefined);
+    return result;
+  }
 
+  private async record(result: IngestResult, kind: string, jobId: string, seq: number | undefined): Promise<void> {
+    const sender = senderOf(jobId);
+    const label = result.result === 'rejected' ? result.reason : result.result;
+    this.metrics.reports.inc({ kind, result: label });
+    if (result.result === 'rejected') {
+      this.logger.warn({ cluster: sender, kind, seq, jobId: jobId.slice(0, 128), reason: result.reason }, 'report rejected');
+      await this.alerts.fire(condition(AlertRule.ReportRejected, await this.clusterLabels(sender),
+        `report from ${sender} rejected: ${result.reason}`, { reason: result.reason }, result.reason));
+    } else if (result.result === 'duplicate') {
+      this.logger.info({ cluster: sender, kind, jobId }, 'duplicate report ignored');
+    }
+  }
+
+  private async verifyAndApply(report: Report, jobId: string): Promise<IngestResult> {
+    const reject = (reason: RejectReason): IngestResult => ({ result: 'rejected', reason });
+    if (clusterOfJobId(jobId) !== report.cluster) return reject(RejectReason.CrossCluster);
     const now = Date.now();
+    const reportedAt = Date.parse(report.time);
+    if (reportedAt > now + this.options.maxClockSkewMs || reportedAt < now - this.options.maxReportAgeMs) return reject(RejectReason.ClockSkew);
+
     const effects = reportEffects(report, now);
     for (let attempt = 0; attempt < 2; attempt += 1) {
       let generation = this.generations.get(report.cluster);
@@ -110,6 +136,7 @@ export class ReportIngest {
           return { result: 'applied', outcome };
         case IngestCode.Duplicate: return { result: 'duplicate' };
         case IngestCode.Replay: return reject(RejectReason.Replay);
+        case IngestCode.SeqJump: return reject(RejectReason.SeqJump);
         case IngestCode.Revoked: return reject(RejectReason.Revoked);
         case IngestCode.UnknownCluster:
           this.generations.delete(report.cluster);
@@ -144,22 +171,24 @@ export class ReportIngest {
   }
 
   /**
-   * Labels of a rejection alert. Reports naming no registered cluster share one alert per
+   * Labels of a rejection alert. Senders that are no registered cluster share one alert per
    * reason, so forged names cannot create alerts without bound.
    */
-  private async clusterLabels(claimed: string) {
-    const [region, revision] = await this.redis.hmget(this.scripts.keys.cluster(claimed), 'region', 'revision');
+  private async clusterLabels(sender: string) {
+    const [region, revision] = await this.redis.hmget(this.scripts.keys.cluster(sender), 'region', 'revision');
     if (region === null || region === undefined) return { cluster: UNREGISTERED, region: '', revision: '' };
-    return { cluster: claimed, region, revision: revision ?? '' };
+    return { cluster: sender, region, revision: revision ?? '' };
   }
 }
 
 const UNREGISTERED = '(unregistered)';
 const CLUSTER_NAME = new RegExp(CLUSTER_NAME_PATTERN);
 
-/** The cluster a report claims to come from, fit for logs and labels (never a long or odd string). */
-function claimedCluster(data: unknown, jobId: string): string {
-  const named = (data as Report | undefined)?.cluster;
-  const claimed = typeof named === 'string' ? named : clusterOfJobId(jobId);
-  return CLUSTER_NAME.test(claimed) ? claimed : UNREGISTERED;
+/**
+ * The cluster that sent a job, fit for logs and labels (never a long or odd string): the
+ * job id's, which the API sets from the token it authenticated.
+ */
+function senderOf(jobId: string): string {
+  const sender = clusterOfJobId(jobId);
+  return CLUSTER_NAME.test(sender) ? sender : UNREGISTERED;
 }

@@ -16,9 +16,10 @@ const shortRevision = (revision: string) => revision.slice(0, 12) || '(none)';
  * Turns a report into state writes. Each field group has its own guard, so a report that
  * arrives late never overwrites what a newer report of the same kind wrote; the applied
  * revision has a guard of its own because heartbeats and successful syncs both set it.
+ * Times are the hub's receive time: an agent's clock never dates the hub's state.
  */
 export function reportEffects(report: Report, receivedAt: number): ReportEffects {
-  const time = Date.parse(report.time);
+  const time = receivedAt;
   switch (report.kind) {
     case ReportKind.Heartbeat: {
       const body = report.body;

@@ -151,6 +151,11 @@ export class FleetLinks {
     return [...this.#firing.values()];
   }
 
+  /** Reported links outside the reporting cluster's mesh groups, left out of the matrix. */
+  undeclaredLinkCount(): number {
+    return this.#matrix.undeclaredLinkCount();
+  }
+
   /** Reported links by state across the fleet, for the `links by state` metric. */
   countsByState(): Record<LinkState, number> {
     const counts = Object.fromEntries(Object.values(LinkState).map((state) => [state, 0])) as Record<LinkState, number>;

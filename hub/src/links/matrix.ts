@@ -28,12 +28,18 @@ export interface LinkMatrixOptions {
    * @defaultValue 86400000 (24 hours)
    */
   identityChangeWindowMs: number;
+  /**
+   * Most findings one cluster's links outside its mesh groups raise; beyond it they are one
+   * aggregate finding, so a report listing hundreds of undeclared peers raises one alert.
+   * @defaultValue 10
+   */
+  maxUndeclaredFindings: number;
   /** @defaultValue () => new Date() */
   now: () => Date;
 }
 
 export function defaultLinkMatrixOptions(): LinkMatrixOptions {
-  return { certificateWarningDays: 14, identityChangeWindowMs: 86_400_000, now: () => new Date() };
+  return { certificateWarningDays: 14, identityChangeWindowMs: 86_400_000, maxUndeclaredFindings: 10, now: () => new Date() };
 }
 
 const ALL_CELL_STATES: LinkCellState[] = [...Object.values(LinkState), 'unknown'];
@@ -114,8 +120,9 @@ export class LinkMatrix {
   readonly #clusterIndex: Map<string, number>;
   readonly #pairTotal: Int32Array;
   readonly #pairFailed: Int32Array;
-  /** Findings outside any group, per reporting cluster. */
+  /** Findings outside any group, per reporting cluster (bounded), and how many links they stand for. */
   readonly #undeclared = new Map<string, LinkFinding[]>();
+  readonly #undeclaredLinks = new Map<string, number>();
 
   constructor(topology: LinkTopology, options: Partial<LinkMatrixOptions> = {}) {
     this.#options = { ...defaultLinkMatrixOptions(), ...options };
@@ -158,7 +165,12 @@ export class LinkMatrix {
       }
       if (this.#updateRow(matrix, from, peers, at, identityNotBefore)) reachabilityChanged = true;
     }
-    this.#undeclared.set(cluster, body.links.filter((observation) => !placed.has(observation)).map((observation) => undeclaredFinding(cluster, observation)));
+    // Links outside the sender's mesh groups stay out of the matrix; they are counted and named in bounded findings.
+    const outside = body.links.filter((observation) => !placed.has(observation));
+    this.#undeclaredLinks.set(cluster, outside.length);
+    this.#undeclared.set(cluster, outside.length > this.#options.maxUndeclaredFindings
+      ? [undeclaredAggregate(cluster, outside)]
+      : outside.map((observation) => undeclaredFinding(cluster, observation)));
     return reachabilityChanged;
   }
 
@@ -262,6 +274,13 @@ export class LinkMatrix {
       links: reporters.map((reporter) => ({ from: reporter, to: name })),
       message: `${name} ${[...new Set(seen.values())].sort().join('; ')}, seen from ${plural(reporters.length, 'cluster')}`,
     });
+  }
+
+  /** Links the clusters report outside their mesh groups (left out of the matrix). */
+  undeclaredLinkCount(): number {
+    let count = 0;
+    for (const links of this.#undeclaredLinks.values()) count += links;
+    return count;
   }
 
   /** Every current finding, group by group, then the undeclared links. */
@@ -469,6 +488,19 @@ function undeclaredFinding(cluster: string, observation: LinkObservation): LinkF
     clusters: [cluster],
     links: [],
     message: `${cluster} has ${resource} ${observation.name} (${observation.metadataEndpoint || 'no endpoint'}) that no mesh group declares${observation.managed ? '' : ' (not managed by netfleet)'}`,
+  };
+}
+
+/** One finding for all of a cluster's undeclared links, naming the first few. */
+function undeclaredAggregate(cluster: string, observations: readonly LinkObservation[]): LinkFinding {
+  const named = observations.slice(0, 3).map((observation) => `${LINK_RESOURCE_KIND[observation.kind]} ${observation.name}`);
+  return {
+    id: `${LinkFindingType.Undeclared}:${cluster}`,
+    type: LinkFindingType.Undeclared,
+    group: '',
+    clusters: [cluster],
+    links: [],
+    message: `${cluster} has ${observations.length} links that no mesh group declares: ${named.join(', ')} and ${observations.length - named.length} more`,
   };
 }
 

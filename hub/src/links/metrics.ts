@@ -3,10 +3,17 @@ import type { FleetLinks } from './fleet-links.js';
 
 /**
  * Fleet link health metrics, read from the link health when /metrics is scraped: links
- * reported by the agents, by state, and the link alerts firing, by finding type
- * (`partition` for partition findings).
+ * reported by the agents, by state, those outside the reporter's mesh groups, and the link
+ * alerts firing, by finding type (`partition` for partition findings).
  */
-export function registerLinkMetrics(registry: Registry, links: Pick<FleetLinks, 'countsByState' | 'firing'>): void {
+export function registerLinkMetrics(registry: Registry, links: Pick<FleetLinks, 'countsByState' | 'firing' | 'undeclaredLinkCount'>): void {
+  new Gauge({
+    name: 'netfleet_hub_links_undeclared', help: 'Links the agents report outside their mesh groups (left out of the link matrix)',
+    registers: [registry],
+    collect() {
+      this.set(links.undeclaredLinkCount());
+    },
+  });
   new Gauge({
     name: 'netfleet_hub_links', help: 'Federation and multicluster links reported by the agents, by state',
     labelNames: ['state'] as const, registers: [registry],

@@ -25,6 +25,7 @@ export enum IngestCode {
   KeyGenerationChanged = -3,
   Replay = -4,
   Duplicate = -5,
+  SeqJump = -6,
 }
 
 export interface IngestOutcome {
@@ -54,6 +55,8 @@ export interface ScriptsOptions {
   eventsCap: number;
   /** How many seqs below a cluster's highest are still accepted once (late, out of order). */
   replayWindow: number;
+  /** Largest jump above a cluster's highest seq accepted. */
+  maxSeqJump: number;
   /** How many alerts (firing and resolved) are kept. */
   alertHistoryCap: number;
 }
@@ -86,7 +89,7 @@ export class HubScripts {
     return [
       this.keys.cluster(cluster), this.keys.seen(cluster), this.keys.events(cluster), this.keys.lastSeen(),
       this.keys.prefix, cluster, seq, keyGeneration, now, this.options.replayWindow, this.options.eventsCap, event,
-      ...packed,
+      this.options.maxSeqJump, ...packed,
     ];
   }
 

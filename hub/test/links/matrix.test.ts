@@ -154,6 +154,20 @@ describe('findings', () => {
       [LinkFindingType.Undeclared, 'us-2 has IstioMulticluster eu-1 (https://istio.eu-1.example.com/metadata/) that no mesh group declares'],
     ]);
   });
+
+  it('leaves 905 links to undeclared peers out of the matrix, counts them, and raises one finding for them', () => {
+    const matrix = newMatrix();
+    const links = Array.from({ length: 905 }, (_, index) => observation(`ghost-${index}`, LinkState.Stale, { managed: false }));
+    matrix.applyReport('us-2', { links }, now);
+    const undeclared = matrix.findings().filter((finding) => finding.type === LinkFindingType.Undeclared);
+    expect(undeclared.map((finding) => finding.message)).toEqual([
+      'us-2 has 905 links that no mesh group declares: IstioFederation ghost-0, IstioFederation ghost-1, IstioFederation ghost-2 and 902 more',
+    ]);
+    expect(matrix.undeclaredLinkCount()).toBe(905);
+    matrix.applyReport('us-2', { links: [] }, now);
+    expect(matrix.findings().filter((finding) => finding.type === LinkFindingType.Undeclared)).toEqual([]);
+    expect(matrix.undeclaredLinkCount()).toBe(0);
+  });
 });
 
 describe('when links into one region fail', () => {

@@ -21,11 +21,16 @@ export enum ProblemCode {
   DuplicateName = 'CONFIG_DUPLICATE_NAME',
   DuplicateDomain = 'CONFIG_DUPLICATE_DOMAIN',
   BadSelector = 'CONFIG_BAD_SELECTOR',
+  SelectsNothing = 'CONFIG_SELECTS_NOTHING',
+  EmptyWave = 'CONFIG_EMPTY_WAVE',
+  VariableNotAllowed = 'CONFIG_VARIABLE_NOT_ALLOWED',
   UnknownCluster = 'CONFIG_UNKNOWN_CLUSTER',
   UnknownRegion = 'CONFIG_UNKNOWN_REGION',
   UnknownVariable = 'CONFIG_UNKNOWN_VARIABLE',
   MeshDomain = 'CONFIG_MESH_CLUSTER_DOMAIN',
   InvalidManifest = 'CONFIG_INVALID_MANIFEST',
+  ManifestSchema = 'CONFIG_MANIFEST_SCHEMA',
+  ClusterRejected = 'CLUSTER_DRY_RUN_REJECTED',
   UnreferencedManifest = 'CONFIG_UNREFERENCED_MANIFEST',
   SettingsConflict = 'RENDER_SETTINGS_CONFLICT',
   DuplicateObject = 'RENDER_DUPLICATE_OBJECT',
@@ -45,16 +50,40 @@ export interface ConfigProblem {
   found: string;
   /** What would have been accepted. */
   expected: string;
-  /** The cluster being rendered, for problems that only show up for one cluster. */
-  cluster?: string;
+  /** The clusters being rendered, for problems that only show up when rendering them. */
+  clusters?: string[];
 }
 
-/** `file:line:column CODE path: found …, expected …` — one line per problem. */
+const MAX_CLUSTERS_SHOWN = 5;
+
+/** `file:line:column CODE [clusters] path: found …, expected …` — one line per problem; no path for the whole file or document. */
 export function formatProblem(problem: ConfigProblem): string {
   const where = `${problem.file}:${problem.line}:${problem.column}`;
-  const field = problem.path === '' ? '(document)' : problem.path;
-  const cluster = problem.cluster === undefined ? '' : ` [cluster ${problem.cluster}]`;
-  return `${where} ${problem.code}${cluster} ${field}: found ${problem.found}, expected ${problem.expected}`;
+  const field = problem.path === '' ? '' : ` ${problem.path}`;
+  return `${where} ${problem.code}${clusterList(problem.clusters)}${field}: found ${problem.found}, expected ${problem.expected}`;
+}
+
+function clusterList(clusters: string[] | undefined): string {
+  if (clusters === undefined || clusters.length === 0) return '';
+  if (clusters.length === 1) return ` [cluster ${clusters[0]}]`;
+  const shown = clusters.slice(0, MAX_CLUSTERS_SHOWN).join(', ');
+  const more = clusters.length > MAX_CLUSTERS_SHOWN ? ` and ${clusters.length - MAX_CLUSTERS_SHOWN} more` : '';
+  return ` [${clusters.length} clusters: ${shown}${more}]`;
+}
+
+/**
+ * One problem once: the same mistake found while rendering several clusters becomes one
+ * problem naming them all, in the order the clusters were rendered.
+ */
+export function mergeAcrossClusters(problems: ConfigProblem[]): ConfigProblem[] {
+  const byKey = new Map<string, ConfigProblem>();
+  for (const problem of problems) {
+    const key = JSON.stringify([problem.file, problem.line, problem.column, problem.code, problem.path, problem.found, problem.expected]);
+    const existing = byKey.get(key);
+    if (!existing) byKey.set(key, { ...problem, clusters: problem.clusters && [...problem.clusters] });
+    else if (existing.clusters && problem.clusters) existing.clusters.push(...problem.clusters.filter((c) => !existing.clusters!.includes(c)));
+  }
+  return [...byKey.values()];
 }
 
 /** Problems in a stable order: by file, position, then code. */
@@ -66,7 +95,7 @@ export function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
       a.column - b.column ||
       compare(a.code, b.code) ||
       compare(a.path, b.path) ||
-      compare(a.cluster ?? '', b.cluster ?? ''),
+      compare((a.clusters ?? []).join(), (b.clusters ?? []).join()),
   );
 }
 
@@ -79,7 +108,7 @@ export class ConfigError extends NetfleetError {
   readonly problems: ConfigProblem[];
 
   constructor(problems: ConfigProblem[]) {
-    const sorted = sortProblems(problems);
+    const sorted = sortProblems(mergeAcrossClusters(problems));
     const count = sorted.length === 1 ? '1 problem' : `${sorted.length} problems`;
     super('CONFIG_INVALID', `${count} in the fleet repository:\n${sorted.map((p) => `  ${formatProblem(p)}`).join('\n')}`, {
       hint: 'fix the fields listed above; `netfleet validate --repo DIR` checks the whole repository',

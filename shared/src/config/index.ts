@@ -1,6 +1,6 @@
-export { loadFleet } from './load.js';
+export { checkFleet, loadFleet, type FleetCheck } from './load.js';
 export { MANIFESTS_DIR } from './manifests.js';
-export { ConfigError, ProblemCode, UnknownClusterError, formatProblem, sortProblems, type ConfigProblem } from './errors.js';
+export { ConfigError, ProblemCode, UnknownClusterError, formatProblem, mergeAcrossClusters, sortProblems, type ConfigProblem } from './errors.js';
 export { defaultLoadOptions, type LoadOptions } from './options.js';
 export { selects } from './selectors.js';
 export { parseDuration } from './rollout.js';
@@ -8,3 +8,4 @@ export { KINDS, KIND_NAMES, API_VERSION, type KindName, type DocumentOf, type Cl
 export { generateSchemaFiles } from './schema-files.js';
 export type * from './model.js';
 export { DEFAULT_APPLY_POLICY } from './model.js';
+export { readCrdSchemas, checkAgainstCrd, type CrdSchemas } from './crds.js';

@@ -1,4 +1,5 @@
 import { ProblemCode, describeValue, type ConfigProblem } from './errors.js';
+import { API_VERSION } from './kinds/index.js';
 import { isMapping } from './merge.js';
 import type { ManifestDocument, TypedDocument } from './model.js';
 import { problemAt, type SourceDocument } from './source.js';
@@ -6,11 +7,22 @@ import { problemAt, type SourceDocument } from './source.js';
 /** Plain Kubernetes manifests live below this folder; everything else is netfleet documents. */
 export const MANIFESTS_DIR = 'manifests/';
 
+const API_GROUP = API_VERSION.split('/')[0];
+
+function describeKind(kind: unknown): string {
+  return typeof kind === 'string' ? kind : 'kind-less';
+}
+
 /** One manifest document: a Kubernetes object with at least apiVersion, kind and metadata.name. */
 export function readManifest(source: SourceDocument, problems: ConfigProblem[]): ManifestDocument[] {
   const object = source.value;
   if (!isMapping(object)) {
     problems.push(problemAt(source, ProblemCode.NotAMapping, [], describeValue(object), 'a Kubernetes object (a mapping with apiVersion, kind, metadata.name)'));
+    return [];
+  }
+  if (typeof object.apiVersion === 'string' && object.apiVersion.split('/')[0] === API_GROUP) {
+    // Rendered as a plain object it would reach every cluster as an unknown kind, and configure nothing.
+    problems.push(problemAt(source, ProblemCode.InvalidManifest, ['apiVersion'], `a netfleet ${describeKind(object.kind)} document`, `a plain Kubernetes object here; netfleet documents belong outside ${MANIFESTS_DIR} (move it to another folder)`));
     return [];
   }
   const metadata = object.metadata;
@@ -36,8 +48,14 @@ export function readManifest(source: SourceDocument, problems: ConfigProblem[]):
 }
 
 /** Assigns manifest files to the ManifestSets whose folder holds them; a file no set claims is an error. */
-export function collectManifestSets(sets: TypedDocument<'ManifestSet'>[], files: Map<string, ManifestDocument[]>, problems: ConfigProblem[]): Map<string, ManifestDocument[]> {
-  const claimed = new Set<string>();
+export function collectManifestSets(
+  sets: TypedDocument<'ManifestSet'>[],
+  files: Map<string, ManifestDocument[]>,
+  problems: ConfigProblem[],
+  /** Folders of ManifestSet documents that are invalid: their files are not reported as unreferenced too. */
+  claimedFolders: string[] = [],
+): Map<string, ManifestDocument[]> {
+  const claimed = new Set<string>([...files.keys()].filter((path) => claimedFolders.some((folder) => path.startsWith(`${folder}/`))));
   const result = new Map<string, ManifestDocument[]>();
   for (const { source, document } of sets) {
     const folder = `${document.spec.path}/`;

@@ -1,12 +1,13 @@
 import { ProblemCode, type ConfigProblem } from './errors.js';
 import type { ClusterInfo, MeshGroup, TypedDocument } from './model.js';
+import type { Selectable } from './selectors.js';
 import { problemAt } from './source.js';
 
 /**
  * Mesh rules from the DKP docs: every member must exist; federation needs a distinct
  * clusterDomain per member (it is the trust domain); multicluster needs the same one.
  */
-export function checkMeshGroup({ source, document }: TypedDocument<'MeshGroup'>, clusters: Map<string, ClusterInfo>): ConfigProblem[] {
+export function checkMeshGroup({ source, document }: TypedDocument<'MeshGroup'>, clusters: Map<string, ClusterInfo>, known: ReadonlyMap<string, Selectable>): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const members = document.spec.members;
   const seenDomains = new Map<string, string>();
@@ -14,7 +15,8 @@ export function checkMeshGroup({ source, document }: TypedDocument<'MeshGroup'>,
     const cluster = clusters.get(name);
     const at = ['spec', 'members', index];
     if (!cluster) {
-      problems.push(problemAt(source, ProblemCode.UnknownCluster, at, JSON.stringify(name), 'the name of a cluster in the inventory'));
+      // A member whose Cluster document is invalid is reported there, not here.
+      if (!known.has(name)) problems.push(problemAt(source, ProblemCode.UnknownCluster, at, JSON.stringify(name), 'the name of a cluster in the inventory'));
       return;
     }
     if (document.spec.type === 'federation') {

@@ -1,6 +1,6 @@
 import { ProblemCode, type ConfigProblem } from './errors.js';
-import type { ClusterInfo, MaxParallel, RolloutPolicy, TypedDocument } from './model.js';
-import { checkSelector } from './selectors.js';
+import type { MaxParallel, RolloutPolicy, TypedDocument } from './model.js';
+import { checkSelector, checkSelectsSome, selects, type Selectable } from './selectors.js';
 import { problemAt } from './source.js';
 
 /** `1h30m` → 5400. The schema has already checked the form. */
@@ -25,22 +25,48 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
+const MAX_LISTED = 5;
+
+function listed(names: string[]): string {
+  return names.length > MAX_LISTED ? `${names.slice(0, MAX_LISTED).join(', ')} and ${names.length - MAX_LISTED} more` : names.join(', ');
+}
+
+/** `2027-02-30` has the right form but no day: the month and day must exist in that year. */
+function isCalendarDate(text: string): boolean {
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
 /** Checks a rollout policy beyond its schema and turns it into the value the hub uses. */
 export function buildRolloutPolicy(
   { source, document }: TypedDocument<'RolloutPolicy'>,
-  clusters: Map<string, ClusterInfo>,
-  regions: Set<string>,
+  clusters: ReadonlyMap<string, Selectable>,
+  regions: ReadonlySet<string>,
 ): { policy: RolloutPolicy; problems: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];
   const spec = document.spec;
   const waveNames = new Set<string>();
+  /** The wave each cluster belongs to so far: the first one that selects it. */
+  const waveOf = new Map<string, string>();
   spec.waves.forEach((wave, index) => {
+    const at = ['spec', 'waves', index];
     if (waveNames.has(wave.name)) {
-      problems.push(problemAt(source, ProblemCode.DuplicateName, ['spec', 'waves', index, 'name'], JSON.stringify(wave.name), 'a wave name used once in the policy'));
+      problems.push(problemAt(source, ProblemCode.DuplicateName, [...at, 'name'], JSON.stringify(wave.name), 'a wave name used once in the policy'));
     }
     waveNames.add(wave.name);
-    for (const v of checkSelector(wave.selector, ['spec', 'waves', index, 'selector'], clusters, regions)) {
-      problems.push(problemAt(source, v.code, v.path, v.found, v.expected));
+    const selectorProblems = checkSelector(wave.selector, [...at, 'selector'], clusters, regions);
+    if (selectorProblems.length === 0) selectorProblems.push(...checkSelectsSome(wave.selector, [...at, 'selector'], [...clusters.values()], `the ${clusters.size} clusters`));
+    for (const v of selectorProblems) problems.push(problemAt(source, v.code, v.path, v.found, v.expected));
+    const selected = [...clusters.values()].filter((cluster) => selects(wave.selector, cluster)).map((cluster) => cluster.name);
+    const own = selected.filter((name) => !waveOf.has(name));
+    if (selected.length > 0 && own.length === 0 && !wave.selector.allowEmpty) {
+      const earlier = [...new Set(selected.map((name) => waveOf.get(name)))].join(', ');
+      problems.push(problemAt(source, ProblemCode.EmptyWave, [...at, 'selector'], `a wave whose clusters (${listed(selected)}) all belong to earlier waves (${earlier}): a cluster is in the first wave that selects it`, 'a wave with at least one cluster of its own, or allowEmpty: true in its selector'));
+    }
+    for (const name of own) waveOf.set(name, wave.name);
+    if (wave.deadline !== undefined && parseDuration(wave.deadline) === 0) {
+      problems.push(problemAt(source, ProblemCode.InvalidValue, [...at, 'deadline'], JSON.stringify(wave.deadline), 'a duration longer than 0s (leave deadline out for no limit)'));
     }
   });
   const blackouts = spec.blackouts;
@@ -53,7 +79,11 @@ export function buildRolloutPolicy(
     }
   });
   blackouts?.dates?.forEach((window, index) => {
-    if (window.to < window.from) {
+    const impossible = (['from', 'to'] as const).filter((end) => !isCalendarDate(window[end]));
+    for (const end of impossible) {
+      problems.push(problemAt(source, ProblemCode.InvalidValue, ['spec', 'blackouts', 'dates', index, end], JSON.stringify(window[end]), 'a date that exists in the calendar, such as "2026-12-24"'));
+    }
+    if (impossible.length === 0 && window.to < window.from) {
       problems.push(problemAt(source, ProblemCode.InvalidValue, ['spec', 'blackouts', 'dates', index, 'to'], JSON.stringify(window.to), `a date not before ${JSON.stringify(window.from)}`));
     }
   });

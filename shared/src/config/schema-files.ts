@@ -1,4 +1,4 @@
-import { KINDS, KIND_NAMES } from './kinds/index.js';
+import { KINDS, KIND_NAMES, SUBSTITUTED_KINDS } from './kinds/index.js';
 
 /** A string that is a `${...}` variable reference, checked by netfleet after substitution. */
 const REFERENCE = { type: 'string', pattern: '\\$\\{[^}]+\\}', description: 'A ${...} variable, checked after substitution.' };
@@ -14,7 +14,8 @@ function isScalarSchema(schema: JsonSchema): boolean {
 
 /**
  * Spec fields whose value a `${...}` reference may stand for also accept the reference in
- * the shipped schema, so an editor does not flag `ip: ${vars.egressVIP}`.
+ * the shipped schema, so an editor does not flag `ip: ${vars.egressVIP}`. Only kinds
+ * substituted per cluster: elsewhere netfleet refuses references, and so does the schema.
  */
 function allowReferences(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(allowReferences);
@@ -32,7 +33,7 @@ export function generateSchemaFiles(): Map<string, string> {
   const files = new Map<string, string>();
   for (const kind of KIND_NAMES) {
     const schema = JSON.parse(JSON.stringify(KINDS[kind].schema)) as JsonSchema & { properties: JsonSchema };
-    const properties = { ...schema.properties, spec: allowReferences(schema.properties.spec) };
+    const properties = SUBSTITUTED_KINDS.has(kind) ? { ...schema.properties, spec: allowReferences(schema.properties.spec) } : schema.properties;
     files.set(`${kind}.schema.json`, `${JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', ...schema, properties }, null, 2)}\n`);
   }
   return files;

@@ -39,6 +39,18 @@ export interface ParseOptions {
   maxAliasCount: number;
 }
 
+/** What to write instead, for the syntax mistakes people make most; the parser's own words say what it found. */
+const YAML_FIXES: Partial<Record<string, string>> = {
+  BAD_INDENT: 'the items of one mapping or list indented by the same number of spaces, and every "{" or "[" closed',
+  TAB_AS_INDENT: 'spaces for indentation',
+  DUPLICATE_KEY: 'each key once in a mapping',
+  BLOCK_AS_IMPLICIT_KEY: 'one "key: value" per line, nested keys on their own lines under their parent (quote a value that holds ": ")',
+  MULTILINE_IMPLICIT_KEY: 'a key and its ":" on one line',
+  MISSING_CHAR: 'the missing character: a closing quote, ":" after a key, or "," between flow items',
+  BAD_SCALAR_START: 'quotes around a value that starts with a reserved character such as @ or `',
+  UNEXPECTED_TOKEN: 'valid YAML (check the indentation of this line and the one before)',
+};
+
 /** Past this many, the syntax errors of one document are counted, not listed: one mistake can cascade. */
 const MAX_SYNTAX_ERRORS = 5;
 
@@ -62,8 +74,8 @@ export function parseYamlFile(file: string, text: string, options: ParseOptions)
           file,
           ...at,
           path: '',
-          found: `${error.code}: ${firstLine(error.message)}`,
-          expected: 'valid YAML',
+          found: `invalid YAML: ${firstLine(error.message)}`,
+          expected: YAML_FIXES[error.code] ?? 'valid YAML',
         });
       }
       if (doc.errors.length > MAX_SYNTAX_ERRORS) {
@@ -101,9 +113,10 @@ export function parseYamlFile(file: string, text: string, options: ParseOptions)
   return { documents, problems };
 }
 
+/** The parser's sentence without its position (the problem has it), starting lower-case to read on from "found". */
 function firstLine(message: string): string {
-  const line = message.split('\n')[0] ?? message;
-  return line.replace(/ at line \d+, column \d+:?$/, '');
+  const line = (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
+  return /^[A-Z][a-z]/.test(line) ? `${line[0]!.toLowerCase()}${line.slice(1)}` : line;
 }
 
 function sourceDocument(file: string, doc: Document, value: unknown, position: (offset: number) => Position): SourceDocument {

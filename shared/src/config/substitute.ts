@@ -20,13 +20,24 @@ function lookup(reference: string, cluster: ClusterInfo): Scalar | undefined {
   return (CLUSTER_FIELDS as readonly string[]).includes(key) ? cluster[key as (typeof CLUSTER_FIELDS)[number]] : undefined;
 }
 
-function known(cluster: ClusterInfo): string {
+/**
+ * What may be referenced, in the same words for every cluster (so one mistake is one
+ * problem naming the clusters it reaches): the cluster fields, and the labels and vars
+ * the inventory defines.
+ */
+export function knownVariables(clusters: Iterable<ClusterInfo>): string {
+  const labels = new Set<string>();
+  const vars = new Set<string>();
+  for (const cluster of clusters) {
+    Object.keys(cluster.labels).forEach((label) => labels.add(label));
+    Object.keys(cluster.vars).forEach((name) => vars.add(name));
+  }
   const names = [
     ...CLUSTER_FIELDS.map((field) => `cluster.${field}`),
-    ...Object.keys(cluster.labels).sort().map((label) => `cluster.labels.${label}`),
-    ...Object.keys(cluster.vars).sort().map((name) => `vars.${name}`),
+    ...[...labels].sort().map((label) => `cluster.labels.${label}`),
+    ...[...vars].sort().map((name) => `vars.${name}`),
   ];
-  return `a variable defined for cluster ${cluster.name}: ${names.join(', ')}`;
+  return `a variable every cluster the document renders for defines (in its Cluster document): ${names.join(', ')}`;
 }
 
 /**
@@ -36,20 +47,20 @@ function known(cluster: ClusterInfo): string {
  * variable's type (so `replicas: ${vars.replicas}` stays a number). Substitution works on
  * parsed values, never on YAML text, so a value can never inject structure.
  */
-export function substitute(value: unknown, cluster: ClusterInfo, violations: SchemaViolation[], path: (string | number)[] = []): unknown {
-  return walk(value, cluster, violations, [...path]);
+export function substitute(value: unknown, cluster: ClusterInfo, violations: SchemaViolation[], path: (string | number)[] = [], known = knownVariables([cluster])): unknown {
+  return walk(value, cluster, violations, [...path], known);
 }
 
 /** `path` is one stack pushed and popped on the way down; a violation copies it. */
-function walk(value: unknown, cluster: ClusterInfo, violations: SchemaViolation[], path: (string | number)[]): unknown {
-  if (typeof value === 'string') return value.includes('$') ? substituteString(value, cluster, violations, path) : value;
+function walk(value: unknown, cluster: ClusterInfo, violations: SchemaViolation[], path: (string | number)[], known: string): unknown {
+  if (typeof value === 'string') return value.includes('$') ? substituteString(value, cluster, violations, path, known) : value;
   if (typeof value !== 'object' || value === null) return value;
   // Unchanged subtrees are returned as they are, so most of a document is never copied.
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
     for (let index = 0; index < value.length; index += 1) {
       path.push(index);
-      const replaced = walk(value[index], cluster, violations, path);
+      const replaced = walk(value[index], cluster, violations, path, known);
       path.pop();
       if (replaced !== value[index]) (copy ??= [...value])[index] = replaced;
     }
@@ -59,14 +70,14 @@ function walk(value: unknown, cluster: ClusterInfo, violations: SchemaViolation[
   for (const key of Object.keys(value)) {
     const item = (value as Record<string, unknown>)[key];
     path.push(key);
-    const replaced = walk(item, cluster, violations, path);
+    const replaced = walk(item, cluster, violations, path, known);
     path.pop();
     if (replaced !== item) (copy ??= { ...value })[key] = replaced;
   }
   return copy ?? value;
 }
 
-function substituteString(text: string, cluster: ClusterInfo, violations: SchemaViolation[], path: FieldPath): Scalar {
+function substituteString(text: string, cluster: ClusterInfo, violations: SchemaViolation[], path: FieldPath, known: string): Scalar {
   const whole = /^\$\{([^}]*)\}$/.exec(text);
   if (whole) {
     const found = lookup(whole[1] ?? '', cluster);
@@ -76,7 +87,7 @@ function substituteString(text: string, cluster: ClusterInfo, violations: Schema
     if (escaped) return match.slice(1);
     const found = lookup(reference, cluster);
     if (found === undefined) {
-      violations.push({ code: ProblemCode.UnknownVariable, path: [...path], found: `\${${reference}}`, expected: known(cluster) });
+      violations.push({ code: ProblemCode.UnknownVariable, path: [...path], found: `\${${reference}}`, expected: known });
       return match;
     }
     return String(found);

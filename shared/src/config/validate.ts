@@ -36,11 +36,17 @@ export function validateSchema(schema: TSchema, value: unknown, excused: (path: 
   return explain(validate.errors ?? []).filter((violation) => !excused(violation.path));
 }
 
-function explain(errors: ErrorObject[]): SchemaViolation[] {
-  // A failed anyOf explains itself once; the failures of its branches are noise.
-  const unions = errors.filter((e) => e.keyword === 'anyOf');
-  const relevant = errors.filter(
-    (e) => e.keyword === 'anyOf' || !unions.some((u) => e.schemaPath.startsWith(u.schemaPath) && e.schemaPath !== u.schemaPath),
+/** Turns ajv errors into violations worded for a user, each once. */
+export function explain(errors: ErrorObject[]): SchemaViolation[] {
+  // A failed union explains itself once; the failures of its branches are noise. A tagged
+  // union (discriminator) is the exception: its one chosen branch says what is wrong.
+  const unions = errors.filter(isUnion);
+  const branchless = errors.filter(
+    (e) => isUnion(e) || !unions.some((u) => e.schemaPath.startsWith(u.schemaPath) && e.schemaPath !== u.schemaPath),
+  );
+  // A failed union adds nothing where a direct error already explains the same value.
+  const relevant = branchless.filter(
+    (e) => !isUnion(e) || !branchless.some((o) => !isUnion(o) && o.keyword !== 'oneOf' && (o.instancePath === e.instancePath || o.instancePath.startsWith(`${e.instancePath}/`))),
   );
   const seen = new Set<string>();
   const violations: SchemaViolation[] = [];
@@ -53,6 +59,10 @@ function explain(errors: ErrorObject[]): SchemaViolation[] {
     violations.push(violation);
   }
   return violations;
+}
+
+function isUnion(error: ErrorObject): boolean {
+  return error.keyword === 'anyOf' || (error.keyword === 'oneOf' && !(error.parentSchema as { discriminator?: unknown } | undefined)?.discriminator);
 }
 
 function pathOf(instancePath: string): (string | number)[] {
@@ -145,8 +155,9 @@ function explainOne(error: ErrorObject): SchemaViolation | undefined {
     case 'minLength':
       return { code: ProblemCode.InvalidValue, path, found, expected: expectedText(error, `${error.keyword === 'maxLength' ? 'at most' : 'at least'} ${String(params.limit)} characters`) };
     case 'oneOf':
-      // Reported through the discriminator; a bare oneOf failure adds nothing.
-      return undefined;
+      // A tagged union is reported through its discriminator.
+      if ((error.parentSchema as { discriminator?: unknown } | undefined)?.discriminator) return undefined;
+      return { code: ProblemCode.InvalidValue, path, found, expected: 'a value that matches exactly one of the alternatives the schema allows' };
     default:
       return { code: ProblemCode.InvalidValue, path, found, expected: error.message ?? 'a valid value' };
   }

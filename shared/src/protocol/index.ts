@@ -5,3 +5,4 @@ export * from './validate.js';
 export * from './secrets.js';
 export * from './links.js';
 export * from './rollout.js';
+export * from './report-transport.js';

@@ -116,8 +116,8 @@ function envelope<K extends TSchema, B extends TSchema>(kind: K, body: B) {
   return Type.Object({
     protocolVersion: Type.Literal(PROTOCOL_VERSION),
     cluster: ClusterName,
-    /** Per-cluster sequence number, strictly increasing, never reused. */
-    seq: Type.Integer({ minimum: 1 }),
+    /** Per-cluster sequence number, strictly increasing, never reused; exact as a JSON number (at most 2^53 - 1). */
+    seq: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
     /** When the agent produced the report (RFC 3339). */
     time: Type.String({ format: 'date-time', maxLength: 40 }),
     kind,

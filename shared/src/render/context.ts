@@ -2,6 +2,7 @@ import type { ApplyPolicy, KubeObject } from '../objects.js';
 import type { ConfigProblem, ProblemCode } from '../config/errors.js';
 import type { ClusterInfo, Fleet } from '../config/model.js';
 import { problemAt, type FieldPath, type SourceDocument } from '../config/source.js';
+import { knownVariables } from '../config/substitute.js';
 
 /** Where an output object came from, for its annotation and for problems about it. */
 export interface Origin {
@@ -11,6 +12,13 @@ export interface Origin {
   policy: ApplyPolicy;
   /** The document that included a plain manifest (`ManifestSet/<name>`). */
   via?: string;
+  /** Every document an object merges (a ModuleConfig several documents configure), as `file#Kind/name`. */
+  contributors?: string[];
+}
+
+/** `file#Kind/name`: how the source annotation names a document. */
+export function sourceRef(origin: Pick<Origin, 'source' | 'document'>): string {
+  return `${origin.source.file}#${origin.document}`;
 }
 
 /** `Kind/name`, with the including document for manifests. */
@@ -34,6 +42,8 @@ export interface ModuleContribution {
   primary: boolean;
 }
 
+const knownVariablesOf = new WeakMap<Fleet, string>();
+
 /** What compilers write to while rendering one cluster. */
 export class RenderContext {
   readonly emitted: Emitted[] = [];
@@ -45,6 +55,16 @@ export class RenderContext {
     readonly cluster: ClusterInfo,
   ) {}
 
+  /** What `${...}` may name anywhere in the fleet, for unknown-variable problems. */
+  get knownVariables(): string {
+    let known = knownVariablesOf.get(this.fleet);
+    if (known === undefined) {
+      known = knownVariables(this.fleet.clusters.values());
+      knownVariablesOf.set(this.fleet, known);
+    }
+    return known;
+  }
+
   emit(object: KubeObject, origin: Origin): void {
     this.emitted.push({ object, origin });
   }
@@ -54,7 +74,7 @@ export class RenderContext {
   }
 
   problem(origin: Origin, code: ProblemCode, path: FieldPath, found: string, expected: string): void {
-    this.problems.push({ ...problemAt(origin.source, code, path, found, expected), cluster: this.cluster.name });
+    this.problems.push({ ...problemAt(origin.source, code, path, found, expected), clusters: [this.cluster.name] });
   }
 }
 

@@ -56,7 +56,7 @@ export function effective<K extends KindName>(context: RenderContext, typed: Typ
     policy,
   };
   const violations: SchemaViolation[] = [];
-  spec = substitute(spec, context.cluster, violations, []);
+  spec = substitute(spec, context.cluster, violations, [], context.knownVariables);
   // The loader validated the document's own spec; only a spec that overrides or variables
   // changed (a new object: substitution copies only what it changes) needs checking again.
   // Fields holding an unknown variable would only fail their type check again.
@@ -64,7 +64,7 @@ export function effective<K extends KindName>(context: RenderContext, typed: Typ
   for (const v of violations) {
     const setBy = [...matching].reverse().find(({ index }) => typed.source.has(['overrides', index, 'spec', ...v.path]));
     const located = setBy ? ['overrides', setBy.index, 'spec', ...v.path] : ['spec', ...v.path];
-    context.problems.push({ ...problemAt(typed.source, v.code, located, v.found, v.expected), cluster: context.cluster.name });
+    context.problems.push({ ...problemAt(typed.source, v.code, located, v.found, v.expected), clusters: [context.cluster.name] });
   }
   if (violations.length > 0) return undefined;
   return { name: typed.name, spec: spec as SpecOf<K>, origin };

@@ -1,5 +1,5 @@
-import { ConfigError, ProblemCode, UnknownClusterError, type ConfigProblem } from '../config/errors.js';
-import { loadFleet } from '../config/load.js';
+import { ConfigError, ProblemCode, UnknownClusterError, mergeAcrossClusters, type ConfigProblem } from '../config/errors.js';
+import { checkFleet, loadFleet } from '../config/load.js';
 import type { ClusterInfo, Fleet } from '../config/model.js';
 import type { LoadOptions } from '../config/options.js';
 import { problemAt } from '../config/source.js';
@@ -23,7 +23,7 @@ import { compileMeshGroup, compileMeshSettings } from './compile/mesh.js';
 import { assembleModuleConfigs } from './compile/module-config.js';
 import { compilePolicySet } from './compile/policy-set.js';
 import { compileCniSettings, compileDnsSettings, compileGlobalSettings } from './compile/settings.js';
-import { RenderContext, describeOrigin, type Emitted } from './context.js';
+import { RenderContext, describeOrigin, sourceRef, type Emitted } from './context.js';
 import { effective, targets } from './effective.js';
 import { contentHash, setHash } from './hash.js';
 import { sortForApply } from './order.js';
@@ -57,7 +57,8 @@ function compileCluster(fleet: Fleet, cluster: ClusterInfo): RenderContext {
 
 /** Adds the owner label and source annotation, and hashes the result. */
 function finish({ object, origin }: Emitted): RenderedObject {
-  const annotations: Record<string, string> = { ...object.metadata.annotations, [SOURCE_ANNOTATION]: `${origin.source.file}#${origin.document}` };
+  // A merged ModuleConfig names every document that configures it, so none is a surprise.
+  const annotations: Record<string, string> = { ...object.metadata.annotations, [SOURCE_ANNOTATION]: (origin.contributors ?? [sourceRef(origin)]).join(', ') };
   if (!origin.policy.prune) annotations[PRUNE_ANNOTATION] = 'disabled';
   const final: KubeObject = {
     ...object,
@@ -89,7 +90,7 @@ function renderCluster(fleet: Fleet, cluster: ClusterInfo): { result: RenderResu
           `${describeRef(refOf(rendered.object))} from ${describeOrigin(emitted.origin)}, also rendered from ${describeOrigin(previous.origin)} in ${previous.origin.source.file}`,
           'each object rendered by one document only',
         ),
-        cluster: cluster.name,
+        clusters: [cluster.name],
       });
       continue;
     }
@@ -131,6 +132,28 @@ export async function renderRepository(
 ): Promise<{ fleet: Fleet; results: Map<string, RenderResult>; problems: ConfigProblem[] }> {
   const fleet = await loadFleet(reader, options);
   return { fleet, ...renderFleet(fleet) };
+}
+
+/**
+ * Everything `netfleet validate` reports: the repository's problems and those of rendering
+ * every valid cluster from its valid documents, each problem once (naming the clusters it
+ * shows up for). `results` has the clusters that rendered without problems; `rendered` has
+ * every cluster, without the objects that had problems, for checks of the objects themselves.
+ */
+export async function validateRepository(
+  reader: RepoReader,
+  options: Partial<LoadOptions> = {},
+): Promise<{ fleet: Fleet; results: Map<string, RenderResult>; rendered: Map<string, RenderResult>; problems: ConfigProblem[] }> {
+  const { fleet, problems } = await checkFleet(reader, options);
+  const results = new Map<string, RenderResult>();
+  const rendered = new Map<string, RenderResult>();
+  for (const cluster of fleet.clusters.values()) {
+    const { result, problems: clusterProblems } = renderCluster(fleet, cluster);
+    rendered.set(cluster.name, result);
+    if (clusterProblems.length > 0) problems.push(...clusterProblems);
+    else results.set(cluster.name, result);
+  }
+  return { fleet, results, rendered, problems: mergeAcrossClusters(problems) };
 }
 
 /**

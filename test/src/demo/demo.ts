@@ -27,7 +27,7 @@ export interface DemoOptions {
   logDestination?: NodeJS.WritableStream;
   /** Clusters of the example fleet to simulate (a smaller fleet runs faster). @defaultValue every cluster */
   clusters?: readonly string[];
-  /** Longest wait for any one thing the demo expects to happen. @defaultValue 60000 */
+  /** Longest wait for any one thing the demo expects to happen. @defaultValue 180000 */
   waitTimeoutMs?: number;
   /** Stops the demo early (Ctrl-C); everything started is still stopped. */
   signal?: AbortSignal;
@@ -46,7 +46,8 @@ const DEMO_BAKE_TIME = '1s';
 /** Runs the demo; resolves to the exit code: 0 when every step did what it shows, 1 otherwise. */
 export async function runDemo(options: DemoOptions = {}): Promise<number> {
   const say = new Narrator(options.output ?? process.stdout);
-  const timeoutMs = options.waitTimeoutMs ?? 60_000;
+  // Generous: each step's wait ends as soon as it holds, and a small or busy machine needs the margin.
+  const timeoutMs = options.waitTimeoutMs ?? 180_000;
   const wait: Wait = (what, check) => {
     if (options.signal?.aborted) throw new DemoError('interrupted');
     return waitFor(what, timeoutMs, () => {

@@ -30,8 +30,8 @@ import { MetadataProber } from '../../../agent/src/links/probe.js';
  * A simulated fleet built from harness parts: a private Redis, the example fleet committed
  * to a git repository served over smart HTTP, one Kubernetes API test server (DKP CRDs
  * installed), one Istio metadata endpoint and one agent daemon per cluster, and the hub
- * that follows the repository, takes the agents' registrations and reports, and assigns
- * them revisions as rollouts go.
+ * that follows the repository, takes the agents' registrations and reports (over its API:
+ * only the hub has the Redis password), and assigns them revisions as rollouts go.
  */
 
 export const EXAMPLE_FLEET = join(import.meta.dirname, '..', '..', '..', 'examples', 'fleet');
@@ -129,7 +129,9 @@ async function start(
   const dir = await mkdtemp(join(tmpdir(), 'netfleet-demo-'));
   cleanup.push(() => rm(dir, { recursive: true, force: true }));
 
-  const redis: PrivateRedis = await startRedis();
+  // As deployed: Redis asks for a password only the hub has; agents report through the hub API.
+  const redisPassword = randomBytes(16).toString('hex');
+  const redis: PrivateRedis = await startRedis({ args: ['--requirepass', redisPassword] });
   cleanup.push(() => redis.dispose());
 
   const git: GitServer = await startGitServer();
@@ -163,7 +165,7 @@ async function start(
 
   const adminToken = randomBytes(24).toString('hex');
   const hub = new Hub({
-    redisUrl: redis.url, secret: randomBytes(32).toString('hex'), adminTokens: [adminToken], logger: logger.child({ part: 'hub' }),
+    redisUrl: redis.url, redisPassword, secret: randomBytes(32).toString('hex'), adminTokens: [adminToken], logger: logger.child({ part: 'hub' }),
     heartbeatIntervalMs, sweepIntervalMs: 500, leaseTtlMs: 5_000, deliveryBackoffMs: 100, rolloutIntervalMs: 200,
     fleetRepo: { url: repo.url, intervalMs: 1_000, cacheDir: join(dir, 'hub-repo') },
     // Agents check their links every 2 s: a finding lasting 3 s is no passing one.
@@ -193,7 +195,7 @@ async function start(
     const steps: Cleanup[] = [];
     clusterCleanups.push(steps);
     const cluster = await startCluster(fleet.clusters.get(name)!, {
-      dir: join(dir, name), repo, hubUrl, redisUrl: redis.url, heartbeatIntervalMs, logger, prober: prober(),
+      dir: join(dir, name), repo, hubUrl, heartbeatIntervalMs, logger, prober: prober(),
     }, steps);
     clusters.set(name, cluster);
   }
@@ -205,7 +207,6 @@ interface ClusterParts {
   dir: string;
   repo: GitServerRepo;
   hubUrl: string;
-  redisUrl: string;
   heartbeatIntervalMs: number;
   logger: Logger;
   prober: MetadataProber;
@@ -238,7 +239,7 @@ async function startCluster(info: ClusterInfo, parts: ClusterParts, cleanup: Cle
   daemon.events.on('sync-failed', (result) => syncs.push(result));
 
   const connection = await connectToHub(daemon.events, {
-    credentialsFile, redisUrl: parts.redisUrl, spoolDir: join(parts.dir, 'spool'), agentVersion: AGENT_VERSION,
+    credentialsFile, hubUrl: parts.hubUrl, spoolDir: join(parts.dir, 'spool'), agentVersion: AGENT_VERSION,
     heartbeatIntervalMs: parts.heartbeatIntervalMs,
     // Sent as they happen: a drift that is corrected at once still reaches the hub.
     coalesceMs: 0,

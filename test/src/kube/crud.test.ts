@@ -8,6 +8,7 @@ import {
   ApiextensionsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, setHeaderOptions,
   type V1CustomResourceDefinition, type V1Service,
 } from '@kubernetes/client-node';
+import { DKP_REFERENCE_SKIP, dkpReferencePresent } from '../dkp.js';
 import { DEFAULT_ADMIN_TOKEN, startKubeApiServer, type KubeApiServer } from './server.js';
 import { eventually, rejection } from './test-support.js';
 
@@ -350,7 +351,7 @@ describe('when a CustomResourceDefinition changes', () => {
 });
 
 describe('when a deprecated CRD version or the wrong scope is used', () => {
-  it('answers requests to a deprecated version with its deprecationWarning (IngressNginxController v1alpha1)', async () => {
+  it.skipIf(!dkpReferencePresent())(`answers requests to a deprecated version with its deprecationWarning (IngressNginxController v1alpha1)${DKP_REFERENCE_SKIP}`, async () => {
     await kube.installDkpCrds((file) => file.startsWith('ingress-nginx/'));
     const response = await custom.listClusterCustomObjectWithHttpInfo({ group: 'deckhouse.io', version: 'v1alpha1', plural: 'ingressnginxcontrollers' });
     expect(response.headers.warning).toBe('299 - "v1alpha1 is deprecated, please use deckhouse.io/v1 instead"');

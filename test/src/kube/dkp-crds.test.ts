@@ -13,7 +13,7 @@ import { apply, managedBy, rejection, type Manifest } from './test-support.js';
 import { parseAllDocuments } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dkpDir } from '../dkp.js';
+import { DKP_REFERENCE_SKIP, dkpDir, dkpReferencePresent } from '../dkp.js';
 
 const CRD_RESOURCE = { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions' };
 
@@ -45,7 +45,7 @@ const RENDERED: Manifest[] = [
   { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny-all', namespace: 'netfleet' }, spec: { podSelector: {}, policyTypes: ['Ingress'] } },
 ];
 
-describe('when the DKP CRDs are installed (kube-apiserver accepts them once stripped)', () => {
+describe.skipIf(!dkpReferencePresent())(`when the DKP CRDs are installed (kube-apiserver accepts them once stripped)${DKP_REFERENCE_SKIP}`, () => {
   it('installs every CRD file except the two kube-apiserver refuses, and they are Established', async () => {
     const crds = await kube.kubeConfig().makeApiClient(ApiextensionsV1Api).listCustomResourceDefinition();
     const installed = crds.items.map((crd) => crd.metadata?.name);
@@ -173,7 +173,7 @@ describe('when the DKP CRDs are installed (kube-apiserver accepts them once stri
 });
 
 
-describe('when a ModuleConfig is written (DKP validating webhook module-configs.deckhouse-webhook.deckhouse.io)', () => {
+describe.skipIf(!dkpReferencePresent())(`when a ModuleConfig is written (DKP validating webhook module-configs.deckhouse-webhook.deckhouse.io)${DKP_REFERENCE_SKIP}`, () => {
   const moduleConfig = (name: string, spec: Record<string, unknown>): Manifest => ({ apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name }, spec });
 
   it('accepts settings that match module-config/<module>.yaml at its x-config-version', async () => {

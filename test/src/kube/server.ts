@@ -28,7 +28,7 @@ import { createAuditLog, type AuditEntry, type AuditLog } from './audit.js';
 import { clientConfig, kubeconfigDocument, kubeconfigYaml, serverCertificates } from './kubeconfig.js';
 import { moduleConfigWebhook } from './module-config-webhook.js';
 import type { ResourceType } from './resource-type.js';
-import { installableDkpCrdFiles, loadDkpCrdFile, loadModuleSettingsSchemas } from '../dkp.js';
+import { dkpCrdsToInstall, moduleSettingsSchemasIfPresent } from '../dkp.js';
 
 export interface KubeApiServerOptions {
   /** Serve HTTPS with a self-signed CA (written into the kubeconfig). Default false. */
@@ -63,7 +63,10 @@ export interface KubeApiServer {
   readonly kubeconfigPath: string;
   /** A client-node KubeConfig for one user (a token); the first token when absent. */
   kubeConfig(user?: string): KubeConfig;
-  /** Server-side-applies the DKP CRDs kube-apiserver accepts (stripped of non-standard x- keys). */
+  /**
+   * Server-side-applies the DKP CRDs kube-apiserver accepts (stripped of non-standard x- keys),
+   * or netfleet's own definitions of the DKP kinds when the reference files are absent.
+   */
   installDkpCrds(filter?: (file: string) => boolean): Promise<void>;
   readonly audit: AuditLog;
   readonly faults: KubeFaults;
@@ -92,7 +95,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
 
   const registry = new ResourceRegistry();
   const store = new ObjectStore(settings.watchCacheSize);
-  const admission: ValidatingAdmission[] = settings.moduleConfigWebhook ? [moduleConfigWebhook(loadModuleSettingsSchemas)] : [];
+  const admission: ValidatingAdmission[] = settings.moduleConfigWebhook ? [moduleConfigWebhook(moduleSettingsSchemasIfPresent)] : [];
   const handlers = new ResourceHandlers(registry, store, admission, settings.terminationDelayMs);
   const audit = createAuditLog();
   const watches = new Set<() => void>();
@@ -298,15 +301,13 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
   async function installDkpCrds(filter: (file: string) => boolean = () => true): Promise<void> {
     const crdType = registry.find('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!;
     const query = new URLSearchParams({ fieldManager: DKP_FIELD_MANAGER, force: 'true' });
-    for (const file of installableDkpCrdFiles().filter(filter)) {
-      for (const crd of loadDkpCrdFile(file).crds) {
-        const context: RequestContext = { query, userAgent: DKP_FIELD_MANAGER, warnings: [] };
-        try {
-          handlers.patch(crdType, '', String(metadataOf(crd).name), JSON.stringify(crd), 'application/apply-patch+yaml', undefined, context);
-        } catch (error) {
-          const message = error instanceof KubeStatusError ? error.message : String(error);
-          throw new Error(`installing DKP CRD ${file}: ${message}`, { cause: error });
-        }
+    for (const { file, crd } of dkpCrdsToInstall(filter)) {
+      const context: RequestContext = { query, userAgent: DKP_FIELD_MANAGER, warnings: [] };
+      try {
+        handlers.patch(crdType, '', String(metadataOf(crd).name), JSON.stringify(crd), 'application/apply-patch+yaml', undefined, context);
+      } catch (error) {
+        const message = error instanceof KubeStatusError ? error.message : String(error);
+        throw new Error(`installing DKP CRD ${file}: ${message}`, { cause: error });
       }
     }
   }

@@ -16,7 +16,9 @@
             the seen set is trimmed every 64 seqs, so it holds up to window + 64)
     ARGV[7] events cap
     ARGV[8] event JSON ('' for none)
-    ARGV[9] number of field groups, then per group:
+    ARGV[9] largest jump above the highest seq accepted (further ahead is refused, so one
+            bogus seq cannot make every later report a replay)
+    ARGV[10] number of field groups, then per group:
             guard field, field count N, then N pairs of field, value,
             then a first-seen field ('' for none), key count M, then M keys.
             A group is written only when seq is above the group's guard (its last seq),
@@ -32,6 +34,7 @@
          -3  key generation changed (credentials rotated meanwhile)
          -4  replay: seq below the window
          -5  duplicate: seq already applied
+         -6  seq too far ahead of the highest
 ]]
 local rcall = redis.call
 --- @include "includes/index"
@@ -40,14 +43,14 @@ local rcall = redis.call
 local clusterKey, seenKey, eventsKey, lastSeenKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local prefix, name = ARGV[1], ARGV[2]
 local seq, keyGen, now = tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5])
-local window, eventsCap = tonumber(ARGV[6]), tonumber(ARGV[7])
+local window, eventsCap, maxJump = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[9])
 
 -- Parse the field groups first, so one HMGET reads the cluster and every guard.
 local groups = {}
 local fields = { 'keyGeneration', 'revoked', 'state', 'syncStatus', 'revision', 'driftCount', 'maxSeq', 'region', 'reports' }
 local fixedFields = #fields
-local i = 10
-for g = 1, tonumber(ARGV[9]) do
+local i = 11
+for g = 1, tonumber(ARGV[10]) do
   local count = tonumber(ARGV[i + 1])
   local group = { guard = ARGV[i], first = i + 2, count = count }
   i = i + 2 + 2 * count
@@ -71,6 +74,7 @@ if current[1] ~= keyGen then return { -3 } end
 
 local maxSeq = tonumber(current[7] or '0')
 if seq <= maxSeq - window then return { -4 } end
+if seq > maxSeq + maxJump then return { -6 } end
 -- ZADD NX both checks and records the seq: 0 added means it was applied before.
 if rcall('ZADD', seenKey, 'NX', seq, seq) == 0 then return { -5 } end
 

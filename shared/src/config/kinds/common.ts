@@ -1,5 +1,7 @@
 import { Kind, Type, TypeRegistry, type Static, type TObject, type TProperties, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import cidrRegex from 'cidr-regex';
+import ipRegex from 'ip-regex';
 
 /** The apiVersion of every netfleet document. */
 export const API_VERSION = 'netfleet.io/v1alpha1';
@@ -55,12 +57,13 @@ export const Labels = Type.Record(LabelKey, LabelValue, { additionalProperties: 
 /** Free-form string map (annotations, node selectors, nginx config). */
 export const StringMap = Type.Record(Type.String(), Type.String());
 
-export const Cidr = Type.String({
-  pattern: '^([0-9]{1,3}\\.){3}[0-9]{1,3}/([0-9]|[12][0-9]|3[0-2])$|^[0-9a-fA-F:]+/[0-9]{1,3}$',
-  expected: 'a CIDR such as "10.0.0.0/8"',
-});
+/** An IPv4 address, each octet 0-255 (ip-regex, also used for the shipped JSON Schemas). */
+export const IPV4_PATTERN = ipRegex.v4({ exact: true }).source.slice(1, -1);
 
-export const Ipv4 = Type.String({ pattern: '^([0-9]{1,3}\\.){3}[0-9]{1,3}$', expected: 'an IPv4 address such as "10.0.0.1"' });
+/** An IPv4 CIDR (prefix 0-32) or an IPv6 CIDR (prefix 0-128), from cidr-regex. */
+export const Cidr = Type.String({ pattern: cidrRegex({ exact: true }).source, expected: 'a CIDR such as "10.0.0.0/8" or "fd00::/64" (IPv4 octets 0-255, prefix at most 32 or 128)' });
+
+export const Ipv4 = Type.String({ pattern: `^${IPV4_PATTERN}$`, expected: 'an IPv4 address such as "10.0.0.1" (octets 0-255)' });
 
 export const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 
@@ -81,6 +84,9 @@ export const ClusterSelector = Strict(
     regions: Type.Optional(Type.Array(DnsLabel, { minItems: 1, description: 'Regions.' })),
     matchLabels: Type.Optional(Labels),
     matchExpressions: Type.Optional(Type.Array(LabelSelectorRequirement, { minItems: 1 })),
+    allowEmpty: Type.Optional(
+      Type.Boolean({ description: 'The selector may match no cluster; without it, a selector that matches none is an error (a typo would otherwise remove objects everywhere).' }),
+    ),
   },
   { minProperties: 1, expected: 'a selector with at least one of all, names, regions, matchLabels, matchExpressions' },
 );

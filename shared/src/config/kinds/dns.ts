@@ -1,9 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Strict } from './common.js';
+import { IPV4_PATTERN, Ipv4, Strict } from './common.js';
 
+const PORT_NUMBER = '(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})';
 const Nameserver = Type.String({
-  pattern: '^[0-9]{1,}\\.[0-9]{1,}\\.[0-9]{1,}\\.[0-9]{1,}(:[0-9]{1,})?$',
-  expected: 'an IPv4 address with an optional port, such as "10.0.0.53:53"',
+  pattern: `^${IPV4_PATTERN}(:${PORT_NUMBER})?$`,
+  expected: 'an IPv4 address with an optional port, such as "10.0.0.53:53" (octets 0-255, port 1-65535)',
 });
 const Zone = Type.String({ pattern: '^[0-9a-zA-Z\\.-]+$', expected: 'a DNS zone such as "corp.example.com"' });
 const TransportProtocolMode = Type.Union([Type.Literal('PreferUDP'), Type.Literal('ForceTCP'), Type.Literal('KeepOriginal')]);
@@ -12,7 +13,7 @@ export const DnsSettingsSpec = Strict({
   upstreamNameservers: Type.Optional(Type.Array(Nameserver)),
   transportProtocolMode: Type.Optional(TransportProtocolMode),
   hosts: Type.Optional(
-    Type.Array(Strict({ domain: Zone, ip: Type.String({ pattern: '^[0-9]{1,}\\.[0-9]{1,}\\.[0-9]{1,}\\.[0-9]{1,}$', expected: 'an IPv4 address' }) })),
+    Type.Array(Strict({ domain: Zone, ip: Ipv4 })),
   ),
   stubZones: Type.Optional(
     Type.Array(

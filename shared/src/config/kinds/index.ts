@@ -34,6 +34,13 @@ export const KINDS = {
 } as const;
 
 export type KindName = keyof typeof KINDS;
+
+/**
+ * The kinds rendered per cluster, whose spec (and override specs) may hold `${...}`
+ * references. The others (the inventory, mesh groups, rollout policies, manifest set
+ * folders) are read once for the whole fleet, where a per-cluster value has no meaning.
+ */
+export const SUBSTITUTED_KINDS: ReadonlySet<KindName> = new Set<KindName>(['IngressProfile', 'Egress', 'PolicySet', 'MeshSettings', 'DNSSettings', 'CNISettings']);
 export const KIND_NAMES = Object.keys(KINDS) as KindName[];
 
 export function isKindName(name: unknown): name is KindName {

@@ -1,5 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Cidr, DnsName, Port, Strict, StringMap, withDoc } from './common.js';
+import { Cidr, DnsName, IPV4_PATTERN, Port, Strict, StringMap, withDoc } from './common.js';
+
+/** MetalLB pool entries: a CIDR or an IPv4 range "a-b". */
+const AddressPoolEntry = Type.Union([Cidr, Type.String({ pattern: `^${IPV4_PATTERN}-${IPV4_PATTERN}$` })], {
+  expected: 'a CIDR such as "192.0.2.0/28" or an address range such as "192.0.2.10-192.0.2.20" (octets 0-255)',
+});
 
 export const INLETS = [
   'LoadBalancer',
@@ -41,7 +46,7 @@ export const IngressProfileSpec = Strict({
         l2: Type.Optional(
           Strict(
             {
-              addressPool: Type.Array(Type.String({ pattern: '^[0-9a-fA-F.:/-]+$', expected: 'a CIDR or an address range "a-b"' }), { minItems: 1 }),
+              addressPool: Type.Array(AddressPoolEntry, { minItems: 1 }),
               interfaces: Type.Optional(Type.Array(Type.String())),
               nodeSelector: Type.Optional(StringMap),
               isDefault: Type.Optional(Type.Boolean()),

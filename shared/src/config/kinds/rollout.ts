@@ -4,7 +4,7 @@ import { ClusterSelector, DnsLabel, Strict } from './common.js';
 const Duration = Type.String({ pattern: '^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$', expected: 'a duration such as "30m", "1h30m" or "45s"' });
 const TimeOfDay = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', expected: 'a time of day "HH:MM"' });
 const DateOrDateTime = Type.String({
-  pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2})?)?$',
+  pattern: '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?)?$',
   expected: 'a date "YYYY-MM-DD" or a local date-time "YYYY-MM-DDTHH:MM"',
 });
 export const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;

@@ -20,13 +20,13 @@ export function compileManifestSet(context: RenderContext, typed: TypedDocument<
   if (!resolved) return;
   for (const manifest of context.fleet.manifests.get(typed.name) ?? []) {
     const violations: SchemaViolation[] = [];
-    const object = substitute(manifest.object, context.cluster, violations) as KubeObject;
+    const object = substitute(manifest.object, context.cluster, violations, [], context.knownVariables) as KubeObject;
     const metadata = object.metadata;
     if (NAMESPACED_KINDS.has(object.kind) && typeof metadata.namespace !== 'string') {
       violations.push({ code: ProblemCode.InvalidManifest, path: ['metadata'], found: `a ${object.kind} without metadata.namespace`, expected: `metadata.namespace (${object.kind} is namespaced)` });
     }
     if (violations.length > 0) {
-      for (const v of violations) context.problems.push({ ...problemAt(manifest.source, v.code, v.path, v.found, v.expected), cluster: context.cluster.name });
+      for (const v of violations) context.problems.push({ ...problemAt(manifest.source, v.code, v.path, v.found, v.expected), clusters: [context.cluster.name] });
       continue;
     }
     const protectedFromPrune = metadata.annotations?.[PRUNE_ANNOTATION] === 'disabled';

@@ -1,7 +1,7 @@
 import { ProblemCode } from '../../config/errors.js';
 import { isMapping } from '../../config/merge.js';
 import { formatPath, type FieldPath } from '../../config/source.js';
-import type { ModuleContribution, RenderContext } from '../context.js';
+import { sourceRef, type ModuleContribution, type RenderContext } from '../context.js';
 
 /**
  * The settings schema version of each module netfleet writes, from the `x-config-version`
@@ -59,7 +59,7 @@ export function assembleModuleConfigs(context: RenderContext): void {
         metadata: { name: module },
         spec: enabled === undefined ? { version, settings } : { enabled, version, settings },
       },
-      first.origin,
+      { ...first.origin, contributors: [...new Set(contributions.map((contribution) => sourceRef(contribution.origin)))] },
     );
   }
 }

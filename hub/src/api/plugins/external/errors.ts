@@ -20,6 +20,9 @@ export default fp(async (app) => {
       const first = error.validation[0];
       const field = `${error.validationContext ?? 'request'}${first?.instancePath ?? ''}`;
       body = { error: { code: HubErrorCode.InvalidRequest, message: `invalid ${field}: ${first?.message ?? error.message}` } };
+    } else if (error.statusCode === 413) {
+      status = 413;
+      body = { error: { code: HubErrorCode.PayloadTooLarge, message: `request body over the limit of ${request.routeOptions.bodyLimit} bytes`, hint: 'send less at once (see docs/protocol.md for the limits)' } };
     } else if (error.statusCode && error.statusCode < 500) {
       status = error.statusCode;
       body = { error: { code: HubErrorCode.InvalidRequest, message: error.message } };

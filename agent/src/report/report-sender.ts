@@ -1,0 +1,99 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { REPORTS_PATH, type ErrorResponse, type ReportRefusal } from '@netfleet/shared';
+
+export interface ReportSenderOptions {
+  /** Base URL of the hub API, e.g. `https://hub.example.com`. */
+  hubUrl: string;
+  /** PEM CA certificates trusted for the hub (in addition to the system's). */
+  ca?: string;
+  /** A request that takes longer counts as failed. */
+  timeoutMs: number;
+}
+
+/** What became of one request; `retry` keeps the reports spooled. */
+export type SendOutcome =
+  | { kind: 'accepted'; queued: number; refused: ReportRefusal[] }
+  /** Not now: the hub is away, behind (`afterMs` from Retry-After), or refused the token. */
+  | { kind: 'retry'; status: number | undefined; afterMs?: number; message: string }
+  /** The request as such was refused (413 body too large, 400 invalid): sending it again cannot help. */
+  | { kind: 'refused'; status: number; message: string };
+
+/** Longest Retry-After honoured; a larger value is taken as this. */
+const MAX_RETRY_AFTER_MS = 10 * 60_000;
+
+/**
+ * Posts report batches to the hub API over one kept-alive connection pool, with the
+ * cluster's API token. Never throws: every failure is an outcome.
+ */
+export class ReportSender {
+  private readonly url: URL;
+  private readonly agent: HttpAgent | HttpsAgent;
+
+  constructor(private readonly options: ReportSenderOptions) {
+    this.url = new URL(REPORTS_PATH, options.hubUrl);
+    this.agent = this.url.protocol === 'https:'
+      ? new HttpsAgent({ keepAlive: true, maxSockets: 2, ...(options.ca ? { ca: options.ca } : {}) })
+      : new HttpAgent({ keepAlive: true, maxSockets: 2 });
+  }
+
+  /** Sends `body` (`{"reports":[...]}`) with the bearer `token`. */
+  async send(body: string, token: string): Promise<SendOutcome> {
+    let response: { status: number; headers: IncomingMessage['headers']; text: string };
+    try {
+      response = await this.post(body, token);
+    } catch (error) {
+      return { kind: 'retry', status: undefined, message: `cannot reach the hub at ${this.url.origin}: ${(error as Error).message}` };
+    }
+    const { status, headers, text } = response;
+    if (status === 202) {
+      const accepted = parse(text) as { queued?: number; refused?: ReportRefusal[] } | undefined;
+      return { kind: 'accepted', queued: accepted?.queued ?? 0, refused: accepted?.refused ?? [] };
+    }
+    const error = (parse(text) as ErrorResponse | undefined)?.error;
+    const message = `the hub answered ${status}${error ? ` ${error.code}: ${error.message}` : ''}`;
+    if (status === 400 || status === 413) return { kind: 'refused', status, message };
+    const afterMs = retryAfterMs(headers['retry-after']);
+    return { kind: 'retry', status, message, ...(afterMs === undefined ? {} : { afterMs }) };
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private post(body: string, token: string): Promise<{ status: number; headers: IncomingMessage['headers']; text: string }> {
+    const request = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const outgoing = request(this.url, {
+        method: 'POST', agent: this.agent, timeout: this.options.timeoutMs,
+        headers: {
+          'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}`,
+        },
+      }, (incoming) => {
+        const chunks: Buffer[] = [];
+        incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+        incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, headers: incoming.headers, text: Buffer.concat(chunks).toString('utf8') }));
+        incoming.on('error', reject);
+      });
+      outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer within ${this.options.timeoutMs} ms`)));
+      outgoing.on('error', reject);
+      outgoing.end(body);
+    });
+  }
+}
+
+function parse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `Retry-After` as milliseconds (delay-seconds or an HTTP date, RFC 9110 §10.2.3), bounded. */
+export function retryAfterMs(header: string | string[] | undefined): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return undefined;
+  const ms = /^\d+$/.test(value.trim()) ? Number(value.trim()) * 1000 : Date.parse(value) - Date.now();
+  return Number.isNaN(ms) ? undefined : Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS);
+}

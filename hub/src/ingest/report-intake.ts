@@ -1,0 +1,116 @@
+import type { Queue } from 'bullmq';
+import { ReportKind, reportJobId, type ReportBatchAccepted, type ReportRefusal } from '@netfleet/shared';
+import { HubError, HubErrorCode } from '../errors.js';
+import type { HubMetrics } from '../metrics.js';
+
+export interface ReportIntakeOptions {
+  /** Largest serialized report; larger ones are refused (`oversized`). */
+  maxReportBytes: number;
+  /** Jobs waiting in the report queue beyond which senders are told to come back later. */
+  maxQueueDepth: number;
+  /** What `Retry-After` says when the queue is full. */
+  retryAfterSeconds: number;
+}
+
+/** The queue depth is read at most this often; between reads the last count is used. */
+const DEPTH_TTL_MS = 250;
+
+/** The hub is busy: the API answers 429 with `Retry-After: seconds`. */
+export class ReportQueueFull extends HubError {
+  constructor(readonly retryAfterSeconds: number, depth: number) {
+    super(HubErrorCode.Busy, `the report queue holds ${depth} reports, over its bound; retry in ${retryAfterSeconds} s`, {
+      hint: 'the agent keeps its reports spooled and sends them again after Retry-After',
+    });
+  }
+}
+
+/**
+ * The API's side of the report queue: checks what it can without Redis round trips (every
+ * report is the sender's own, a report's size, its seq for the job id) and queues each
+ * report's JSON text for the ingest workers, which check everything else. The job id
+ * `<sender>.<seq>` names the cluster whose token sent it, so a resend is idempotent and
+ * the workers know the authenticated sender.
+ */
+export class ReportIntake {
+  private depth: { count: number; at: number } | undefined;
+  private reading: Promise<number> | undefined;
+
+  constructor(private readonly queue: Queue, private readonly metrics: HubMetrics, private readonly options: ReportIntakeOptions) {}
+
+  /**
+   * Queues the reports a cluster sent. Throws `ReportQueueFull` when the queue is over its
+   * bound, a Forbidden HubError when a report names another cluster (nothing is queued then).
+   */
+  async accept(sender: string, reports: readonly unknown[]): Promise<ReportBatchAccepted> {
+    const named = reports.map((report) => (report as { cluster?: unknown } | null)?.cluster);
+    const foreign = named.findIndex((cluster) => cluster !== sender);
+    if (foreign !== -1) {
+      this.metrics.reports.inc({ kind: 'unknown', result: 'cross_cluster' }, reports.length);
+      throw new HubError(HubErrorCode.Forbidden, `report ${foreign} names ${describeCluster(named[foreign])}; this token sends reports of ${sender} only`, {
+        hint: 'an agent reports with its own cluster\'s credentials; check the credentials file',
+      });
+    }
+    const depth = await this.queueDepth();
+    if (depth >= this.options.maxQueueDepth) {
+      this.metrics.reportsThrottled.inc();
+      throw new ReportQueueFull(this.options.retryAfterSeconds, depth);
+    }
+
+    const refused: ReportRefusal[] = [];
+    const jobs = [];
+    for (const report of reports) {
+      const { seq, kind } = report as { seq?: unknown; kind?: unknown };
+      const jobSeq = Number.isSafeInteger(seq) && (seq as number) >= 1 ? (seq as number) : null;
+      const text = jobSeq === null ? undefined : serialized(report);
+      const kindLabel = Object.values(ReportKind).includes(kind as ReportKind) ? (kind as ReportKind) : 'unknown';
+      if (jobSeq === null || text === undefined || Buffer.byteLength(text) > this.options.maxReportBytes) {
+        const reason = text === undefined ? 'malformed' : 'oversized';
+        refused.push({ seq: jobSeq, reason });
+        this.metrics.reports.inc({ kind: kindLabel, result: reason });
+        continue;
+      }
+      jobs.push({
+        name: kindLabel,
+        data: text,
+        opts: {
+          jobId: reportJobId(sender, jobSeq),
+          // Ingest errors (Redis trouble on the worker's side) are retried.
+          attempts: 20,
+          backoff: { type: 'exponential', delay: 500 },
+          removeOnComplete: true,
+          removeOnFail: { count: 1000 },
+        },
+      });
+    }
+    if (jobs.length > 0) await this.queue.addBulk(jobs);
+    if (this.depth) this.depth.count += jobs.length;
+    return { queued: jobs.length, refused };
+  }
+
+  /** Reports waiting for a worker, read at most every DEPTH_TTL_MS (concurrent callers share one read). */
+  private async queueDepth(): Promise<number> {
+    if (this.depth && Date.now() - this.depth.at < DEPTH_TTL_MS) return this.depth.count;
+    this.reading ??= this.queue.getJobCountByTypes('wait', 'prioritized', 'delayed')
+      .then((count) => {
+        this.depth = { count, at: Date.now() };
+        return count;
+      })
+      .finally(() => {
+        this.reading = undefined;
+      });
+    return this.reading;
+  }
+}
+
+/** A report's JSON text, or undefined when it has none (too deep to serialize). */
+function serialized(report: unknown): string | undefined {
+  try {
+    return JSON.stringify(report);
+  } catch {
+    return undefined;
+  }
+}
+
+function describeCluster(cluster: unknown): string {
+  return typeof cluster === 'string' ? `cluster "${cluster.slice(0, 63)}"` : 'no cluster';
+}
