@@ -36,3 +36,4 @@ export function kubectlCreate(kube: KubeApiServer, object: KubeObject, plural: s
 export function patchStatus(kube: KubeApiServer, object: KubeObject, plural: string, status: unknown, manager = 'controller'): Promise<KubeObject> {
   return send(kube, 'PATCH', `${restPath(object, plural)}/status`, { status }, 'application/merge-patch+json', manager);
 }
+
