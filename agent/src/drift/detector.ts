@@ -226,11 +226,8 @@ export class DriftDetector {
     this.#fights.corrected(item.id, item.fields, decision.streak, Date.now());
     this.memo.remember(item.id, desired.hash, applied.metadata.resourceVersion as string | undefined);
     this.events.emit('drift-corrected', item);
-    if (decision.streak > 0) {
-      // Still reported: the other controller will likely revert again.
-      if (decision.streak === 1) this.events.emit('drift-fight', item);
-      return;
-    }
+    // A fight is counted once, when it starts.
+    if (decision.streak === 1) this.events.emit('drift-fight', item);
     this.#resolve(item.id);
   }
 
