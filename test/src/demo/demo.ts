@@ -11,7 +11,7 @@ import { formatLinks } from '../../../cli/src/commands/links.js';
 import { formatRolloutStatus } from '../../../cli/src/commands/rollout.js';
 import { DemoError, Narrator, seconds, waitFor } from './narrator.js';
 import { EXAMPLE_FLEET, hubGet, startSimulatedFleet, type ReceivedAlert, type SimulatedCluster, type SimulatedFleet } from './simulated-fleet.js';
-import { FRESH_MS, STALE_MS, writeLinkStatuses } from './link-health.js';
+import { DkpLinkRefresher, STALE_MS, writeLinkStatuses } from './link-health.js';
 
 /**
  * The demo fleet: netfleet at work on a simulated fleet of the example repository's
@@ -58,6 +58,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
   say.raw('netfleet demo fleet: the example fleet on simulated clusters, with a real hub, agents, Redis and git\n');
 
   let sim: SimulatedFleet | undefined;
+  let refresher: DkpLinkRefresher | undefined;
   let failure: unknown;
   try {
     say.step(1, STEPS, 'Starting the fleet: Redis, the git server, one Kubernetes API server and agent per cluster, the hub');
@@ -73,8 +74,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
     say.line(`rollout policy: the example's waves, with ${DEMO_BAKE_TIME} bake times and no blackout windows so they fit in the demo`);
     say.line(`${fleet.clusters.size} clusters registered with bootstrap tokens, agents started (${say.elapsed()})`);
     await firstSync(fleet, say, wait);
-    let written = 0;
-    for (const cluster of fleet.clusters.values()) written += await writeLinkStatuses(cluster, () => FRESH_MS);
+    refresher = new DkpLinkRefresher(fleet.clusters.values());
+    const written = await refresher.refresh();
     say.line(`playing DKP: Istio metadata exchanged on the ${written} federation and multicluster links the agents applied`);
 
     say.step(2, STEPS, 'The fleet as the hub sees it (netfleet clusters)');
@@ -84,7 +85,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
     await drift(fleet, say, wait);
 
     say.step(4, STEPS, 'Link health: Istio federation and multicluster links (netfleet links)');
-    await linkHealth(fleet, say, wait);
+    await linkHealth(fleet, refresher, say, wait);
 
     say.step(5, STEPS, 'Rollout of a new commit, wave by wave (netfleet rollout status)');
     await rollout(fleet, say, wait);
@@ -95,6 +96,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
   say.step(6, STEPS, 'Shutting down');
   const stopping = Date.now();
   try {
+    await refresher?.stop();
     await sim?.close();
     if (sim) say.line(`stopped ${sim.clusters.size} agents and API servers, the hub, Redis and the git server; temp dirs removed (${seconds(Date.now() - stopping)})`);
   } catch (error) {
@@ -202,7 +204,7 @@ function alertLine(received: ReceivedAlert, since?: number): string {
 }
 
 /** Step 4: one peer's metadata goes stale; the hub's matrix and partition alert show it, and clear when DKP catches up. */
-async function linkHealth(fleet: SimulatedFleet, say: Narrator, wait: Wait): Promise<void> {
+async function linkHealth(fleet: SimulatedFleet, refresher: DkpLinkRefresher, say: Narrator, wait: Wait): Promise<void> {
   const members = [...new Set(fleet.fleet.meshGroups.flatMap((group) => group.members))].filter((name) => fleet.clusters.has(name)).sort();
   if (members.length < 2) {
     say.line('skipped: fewer than two mesh-group members are running in this fleet');
@@ -218,6 +220,7 @@ async function linkHealth(fleet: SimulatedFleet, say: Narrator, wait: Wait): Pro
     return cells(matrix).length > 0 && cells(matrix).every((cell) => cell.state === LinkState.Healthy || !fleet.clusters.has(cell.from));
   });
   say.line(`every link healthy; now DKP stops refreshing ${stalePeer}'s metadata (last fetched 12 minutes ago on its peers)`);
+  await refresher.hold(stalePeer);
   for (const name of members.filter((member) => member !== stalePeer)) {
     await writeLinkStatuses(fleet.clusters.get(name)!, (peer) => (peer === stalePeer ? STALE_MS : undefined));
   }
@@ -227,9 +230,8 @@ async function linkHealth(fleet: SimulatedFleet, say: Narrator, wait: Wait): Pro
   say.block(formatLinks(matrix, 'grid'));
   say.line(alertLine(firing));
 
-  for (const name of members.filter((member) => member !== stalePeer)) {
-    await writeLinkStatuses(fleet.clusters.get(name)!, (peer) => (peer === stalePeer ? FRESH_MS : undefined));
-  }
+  refresher.release(stalePeer);
+  await refresher.refresh();
   const resolved = await wait(`the link alert about ${stalePeer} to resolve`,
     () => linkAlerts().find((received) => received.alert.status === 'resolved' && received.alert.fingerprint === firing.alert.fingerprint));
   say.line(`DKP refreshes ${stalePeer}'s metadata again:`);

@@ -50,3 +50,45 @@ function statusOf(object: KubeObject, cluster: SimulatedCluster, ageMs: number):
     },
   };
 }
+
+/** How often DKP's hooks refresh a peer's metadata (every minute); the demo plays it twice as often. */
+const REFRESH_INTERVAL_MS = 30_000;
+
+/**
+ * Keeps every link of the fleet fresh the way DKP's hooks do, so links stay healthy however
+ * long the demo takes; `hold` stops refreshing the links to one peer (it went away), and
+ * `release` resumes them.
+ */
+export class DkpLinkRefresher {
+  readonly #held = new Set<string>();
+  readonly #timer: NodeJS.Timeout;
+  #running: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly clusters: Iterable<SimulatedCluster>) {
+    this.#timer = setInterval(() => {
+      this.#running = this.refresh().catch(() => undefined); // a cluster being stopped; the next round catches up
+    }, REFRESH_INTERVAL_MS);
+  }
+
+  /** Writes fresh metadata on every link whose peer is not held; returns how many it wrote. */
+  async refresh(): Promise<number> {
+    let written = 0;
+    for (const cluster of this.clusters) written += await writeLinkStatuses(cluster, (peer) => (this.#held.has(peer) ? undefined : FRESH_MS));
+    return written;
+  }
+
+  /** Stops refreshing the links to `peer`, once a refresh in flight is done (it may still write them). */
+  async hold(peer: string): Promise<void> {
+    this.#held.add(peer);
+    await this.#running;
+  }
+
+  release(peer: string): void {
+    this.#held.delete(peer);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#running;
+  }
+}
