@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiException } from '@kubernetes/client-node';
 import { Action, type KubeObject, type RenderedObject } from '@netfleet/shared';
 import type { KubeApiServer } from '@netfleet/test/kube/server';
 import { IMMUTABLE_CRD, immutableTable } from '@netfleet/test/kube/immutable-crd';
 import { kubectlPatch } from '../../test/kubectl.js';
 import { clientFor, configMap, eventually, ingressController, moduleConfig, namespace, rendered, startCluster, uniqueName } from '../../test/harness.js';
-import type { KubeClient } from '../kube/client.js';
+import { KubeClient } from '../kube/client.js';
 import { applyAllStaged, applyStage, discoverKinds, kindKey, listLive, planObject, PlanOutcome } from './apply.js';
 import { AppliedMemo } from './memo.js';
 
@@ -176,6 +177,30 @@ describe('when a change touches an immutable field', () => {
     const live = await client.get({ apiVersion: 'immutable.netfleet.test/v1', kind: 'Table', name });
     expect(live!.metadata.uid).not.toBe(before.metadata.uid);
     expect((live!.spec as { tableID: number }).tableID).toBe(101);
+  });
+});
+
+describe('when a Namespace change is refused as immutable', () => {
+  /** A client whose dry runs of Namespaces are refused as immutable (an admission webhook could). */
+  class ImmutableNamespaces extends KubeClient {
+    override apply(object: KubeObject, options: { force: boolean; dryRun?: boolean }): Promise<KubeObject> {
+      if (object.kind === 'Namespace' && options.dryRun) {
+        const body = { kind: 'Status', reason: 'Invalid', message: 'Namespace is invalid', details: { causes: [{ field: 'metadata.labels', message: 'Invalid value: field is immutable' }] } };
+        return Promise.reject(new ApiException(422, 'Unsuccessful HTTP Request', body, {}));
+      }
+      return super.apply(object, options);
+    }
+  }
+
+  it('never re-creates it, even under policy.recreate: deleting it would delete everything in it', async () => {
+    const name = uniqueName('keep');
+    await client.apply(rendered(namespace(name)).object, { force: false });
+    const refusing = new ImmutableNamespaces({ kubeConfig: kube.kubeConfig() });
+    const object = rendered(namespace(name), { recreate: true });
+    const kinds = await discoverKinds(refusing, [object]);
+    const planned = await planObject(refusing, object, kinds.get(kindKey(object.object)), undefined, new AppliedMemo());
+    expect(planned.outcome).toBe(PlanOutcome.Invalid);
+    expect(planned.message).toContain('cannot change immutable field metadata.labels');
   });
 });
 
