@@ -24,10 +24,11 @@ export const CLI_ENTRY = { netfleet: join(ROOT, 'cli/src/run.ts') };
  * the root package.json lists them as its dependencies so they resolve from `dist/`.
  * - bullmq reads its Lua scripts from files relative to its own package;
  * - ioredis, because the hub and agent hand their clients to bullmq, so both must share one ioredis;
- * - pino starts transports in worker threads from files of its own.
+ * - pino starts transports in worker threads from files of its own;
+ * - ssh2 (the git source's SSH transport) reads `__dirname` and tries its optional native addons.
  * The dependencies of external packages (msgpackr's optional native extension) stay with them.
  */
-export const EXTERNAL = ['bullmq', 'ioredis', 'pino'];
+export const EXTERNAL = ['bullmq', 'ioredis', 'pino', 'ssh2'];
 
 // The hub reads its Lua commands at run time from `commands/` next to the module that loads
 // them (hub/src/redis/script-loader.ts); in a bundle that module is the bundle itself.

@@ -1,4 +1,4 @@
-import { NetfleetError } from '@netfleet/shared';
+import { NetfleetError, describeFileError } from '@netfleet/shared';
 
 /**
  * The agent's error catalogue. Every error the agent raises on purpose is one of these
@@ -86,8 +86,18 @@ export class PruneLimitError extends NetfleetError {
 
 /** The in-cluster inventory could not be read or is not netfleet's. */
 export class InventoryError extends NetfleetError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super('AGENT_INVENTORY', message, { hint: 'check the agent\'s permissions on ConfigMaps in its namespace', cause: options.cause });
+  constructor(message: string, options: { cause?: unknown; hint?: string } = {}) {
+    super('AGENT_INVENTORY', message, { hint: options.hint ?? 'check the agent\'s permissions on ConfigMaps in its namespace', cause: options.cause });
+  }
+}
+
+/** The agent's own namespace (home of its inventory) does not exist and could not be created. */
+export class AgentNamespaceError extends NetfleetError {
+  constructor(readonly namespace: string, reason: string, options: { cause?: unknown } = {}) {
+    super('AGENT_NAMESPACE_MISSING', `the agent's namespace ${namespace} does not exist and could not be created: ${reason}`, {
+      hint: `create it (kubectl create namespace ${namespace}), allow the agent to create namespaces, or pass --namespace with an existing one`,
+      cause: options.cause,
+    });
   }
 }
 
@@ -95,5 +105,18 @@ export class InventoryError extends NetfleetError {
 export class AgentConfigError extends NetfleetError {
   constructor(message: string, hint: string) {
     super('AGENT_CONFIG', message, { hint });
+  }
+}
+
+/** The kubeconfig cannot be used: unreadable, not YAML, or without a current context. */
+export class KubeConfigError extends NetfleetError {
+  constructor(message: string, hint: string, options: { cause?: unknown } = {}) {
+    super('KUBE_CONFIG_INVALID', message, { hint, cause: options.cause });
+  }
+
+  /** The file could not be read or parsed. */
+  static unreadable(path: string, cause: unknown): KubeConfigError {
+    const reason = (cause as NodeJS.ErrnoException).code ? describeFileError(cause) : `not a valid kubeconfig: ${String((cause as Error).message ?? cause).split('\n')[0]}`;
+    return new KubeConfigError(`cannot read the kubeconfig ${path}: ${reason}`, 'check --kubeconfig (or KUBECONFIG)', { cause });
   }
 }

@@ -139,11 +139,11 @@ describe('when the git server sends a pack that refers to itself', () => {
     });
     try {
       const { reconciler: guarded } = await reconcilerFor(kube, gitFleetSource(git));
-      await fleet.tree.write({ 'network/ingress.yaml': (await ingressFile()).replace('proxy-body-size: 1m', 'proxy-body-size: 64m') });
+      await fleet.tree.write({ 'network/ingress.yaml': `${await ingressFile()}# fetched through a front that turns hostile\n` });
       const signed = await fleet.publish('signed, fetched through the front', { signer });
       expect((await guarded.reconcile()).appliedRevision).toBe(signed);
 
-      await fleet.tree.write({ 'network/ingress.yaml': (await ingressFile()).replace('proxy-body-size: 64m', 'proxy-body-size: 2m') });
+      await fleet.tree.write({ 'network/ingress.yaml': (await ingressFile()).replace(/proxy-body-size: \w+/, 'proxy-body-size: 2m') });
       await fleet.publish('a change the server answers with a hostile pack', { signer });
       // A ~70-byte pack whose offset delta is its own base: signature checks come after indexing.
       const blob = objectEntry('blob', 'ten bytes!');

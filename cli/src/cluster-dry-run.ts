@@ -39,8 +39,7 @@ function causesOf(error: KubeApiError): StatusCause[] {
  * CEL rules, admission webhooks, field ownership) and stores nothing.
  */
 export async function dryRunCluster(fleet: Fleet, result: RenderResult, connection: { kubeconfig: string; context?: string }): Promise<DryRunOutcome> {
-  const kubeConfig = loadKubeConfig({ kubeconfigPath: connection.kubeconfig });
-  if (connection.context !== undefined) kubeConfig.setCurrentContext(connection.context);
+  const kubeConfig = loadKubeConfig({ kubeconfigPath: connection.kubeconfig, ...(connection.context === undefined ? {} : { context: connection.context }) });
   const client = new KubeClient({ kubeConfig, retry: { retries: 2 } });
   const createdNamespaces = new Set(result.objects.filter((rendered) => rendered.object.kind === 'Namespace').map((rendered) => rendered.object.metadata.name));
   const outcome: DryRunOutcome = { problems: [], accepted: 0, refused: 0, skipped: [] };

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { NetfleetError, type ErrorResponse } from '@netfleet/shared';
+import { NetfleetError, describeFileError, type ErrorResponse } from '@netfleet/shared';
+import { printable } from './terminal.js';
 
 /** Where the hub is and which token to use: flags, then NETFLEET_HUB_URL / NETFLEET_HUB_TOKEN(_FILE). */
 export interface HubClientOptions {
@@ -15,10 +16,12 @@ export class HubClient {
   static async create(options: HubClientOptions, env: NodeJS.ProcessEnv = process.env): Promise<HubClient> {
     const base = options.hubUrl ?? env.NETFLEET_HUB_URL;
     if (!base) throw new NetfleetError('CLI_HUB_URL_MISSING', 'no hub URL given', { hint: 'pass --hub-url or set NETFLEET_HUB_URL' });
+    const url = parseHubUrl(base, options.hubUrl === undefined ? 'NETFLEET_HUB_URL' : '--hub-url');
     const tokenFile = options.tokenFile ?? env.NETFLEET_HUB_TOKEN_FILE;
-    const token = options.token ?? env.NETFLEET_HUB_TOKEN ?? (tokenFile ? (await readFile(tokenFile, 'utf8')).trim() : undefined);
+    const tokenFileFlag = options.tokenFile === undefined ? 'NETFLEET_HUB_TOKEN_FILE' : '--token-file';
+    const token = options.token ?? env.NETFLEET_HUB_TOKEN ?? (tokenFile ? await readTokenFile(tokenFile, tokenFileFlag) : undefined);
     if (!token) throw new NetfleetError('CLI_HUB_TOKEN_MISSING', 'no hub token given', { hint: 'pass --token-file or set NETFLEET_HUB_TOKEN' });
-    return new HubClient(base, token);
+    return new HubClient(url, token);
   }
 
   async get<T>(path: string, query: Record<string, string | string[] | undefined> = {}): Promise<T> {
@@ -50,8 +53,32 @@ export class HubClient {
   }
 }
 
-/** Prints rows as aligned columns. */
-export function table(header: string[], rows: string[][]): string {
+/** The hub's base URL from `--hub-url` (or the variable named by `source`), refused unless http(s). */
+export function parseHubUrl(value: string, source: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    throw new NetfleetError('CLI_HUB_URL_INVALID', `${source} is "${value}"; expected an http:// or https:// URL`, { hint: `e.g. ${source === '--hub-url' ? '--hub-url ' : `${source}=`}https://netfleet-hub.example.com` });
+  }
+  return url.href;
+}
+
+/** The trimmed content of a token file named by `source` (a flag or variable). */
+export async function readTokenFile(path: string, source: string): Promise<string> {
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch (error) {
+    throw new NetfleetError('CLI_FILE_UNREADABLE', `cannot read ${path} (${source}): ${describeFileError(error)}`, { hint: `check ${source}`, cause: error });
+  }
+}
+
+/** Prints rows as aligned columns; cells are made printable first (they come from the hub). */
+export function table(header: string[], cells: string[][]): string {
+  const rows = cells.map((row) => row.map(printable));
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
   const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
   return `${[line(header), ...rows.map(line)].join('\n')}\n`;

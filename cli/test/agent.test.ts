@@ -2,6 +2,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
+import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '@netfleet/agent';
 import { freePort, startKubeApiServer, type KubeApiServer } from '@netfleet/test';
@@ -53,6 +54,21 @@ describe('netfleet agent --once', () => {
   });
 });
 
+describe('netfleet agent --once on a fresh cluster', () => {
+  it('fails naming its namespace and what to do when it may neither find nor create it', async () => {
+    const limited = await startKubeApiServer({ tokens: { agent: ['get configmaps', 'get namespaces'] } });
+    try {
+      const { code, out } = await runCli('agent', '--once', '--repo', dir, '--cluster', 'eu-fra-1', '--kubeconfig', limited.kubeconfigPath, '--namespace', 'netfleet-system');
+      expect(code).toBe(1);
+      expect(out).not.toContain('ClusterUnreachable');
+      expect(out).toContain('the agent\'s namespace netfleet-system does not exist and could not be created: namespaces "netfleet-system" is forbidden');
+      expect(out).toContain('hint: create it (kubectl create namespace netfleet-system), allow the agent to create namespaces, or pass --namespace with an existing one');
+    } finally {
+      await limited.stop();
+    }
+  });
+});
+
 describe('netfleet diff, after a sync', () => {
   it('exits 0 without output when the cluster matches the repository', async () => {
     const { code, out } = await runCli('diff', ...target());
@@ -69,6 +85,27 @@ describe('netfleet diff, after a sync', () => {
     expect(out).toContain('-    proxy-body-size: 16m');
     expect(out).toContain('+    proxy-body-size: 32m');
     expect(out).not.toContain('IngressNginxController/internal');
+
+    const json = await runCli('diff', ...target(), '-o', 'json');
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.out) as { cluster: string; differences: { object: string; diff: string }[] };
+    expect(report.cluster).toBe('eu-fra-1');
+    expect(report.differences.map((difference) => difference.object)).toEqual(['deckhouse.io_IngressNginxController__public']);
+    expect(report.differences[0]?.diff).toContain('+    proxy-body-size: 32m');
+  });
+
+  it('uses the --context it is given, and names the contexts there are when that one is missing', async () => {
+    const config = parse(await readFile(kube.kubeconfigPath, 'utf8')) as { 'current-context': string; contexts: { name: string }[] };
+    const withOther = join(dir, 'two-contexts.kubeconfig');
+    // The current context points nowhere; only --context reaches the cluster.
+    await writeFile(withOther, stringify({ ...config, 'current-context': 'elsewhere', contexts: [...config.contexts, { name: 'elsewhere', context: { cluster: 'none', user: 'none' } }] }));
+    const chosen = await runCli('diff', '--repo', dir, '--cluster', 'eu-fra-1', '--kubeconfig', withOther, '--context', config['current-context'], '--namespace', 'netfleet-system');
+    expect(chosen.err).toBe('');
+    expect([0, 1]).toContain(chosen.code);
+    const missing = await runCli('diff', '--repo', dir, '--cluster', 'eu-fra-1', '--kubeconfig', withOther, '--context', 'nope');
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain(`ERR KUBE_CONFIG_INVALID: the kubeconfig ${withOther} has no context "nope"`);
+    expect(missing.err).toContain(`hint: use one of: ${config['current-context']}, elsewhere`);
   });
 
   it('exits 2 when the cluster cannot be reached', async () => {

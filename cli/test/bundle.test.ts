@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteKeysWithPrefix } from '@netfleet/test';
 import { bundle, CLI_ENTRY, DIST_DIR } from '../../scripts/build.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -70,8 +71,7 @@ describe('the production bundle (pnpm build)', () => {
         hub.kill('SIGTERM');
         await once(hub, 'exit');
       }
-      await run('redis-cli', ['-u', REDIS_URL, 'EVAL',
-        "for _, key in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', key) end", '0', `${prefix.replace(/[{}]/g, '\\$&')}*`]);
+      await deleteKeysWithPrefix(REDIS_URL, prefix);
     });
 
     it('serves its API, runs its Lua commands and stops on SIGTERM', async () => {

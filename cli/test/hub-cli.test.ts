@@ -2,11 +2,11 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { SyncReason, SyncStatus, createLogger, type Credentials } from '@netfleet/shared';
 import { Reporter } from '@netfleet/agent/report/index';
+import { deleteKeysWithPrefix } from '@netfleet/test';
 import { main } from '../src/main.js';
 import { captureIO } from './io.js';
 import { runHub } from '../src/commands/hub.js';
@@ -47,9 +47,7 @@ describe('when the hub runs as `netfleet hub`', () => {
   afterAll(async () => {
     controller.abort();
     await exited;
-    // The CLI package has no Redis client of its own: clean up with redis-cli.
-    await promisify(execFile)('redis-cli', ['-u', REDIS_URL, 'EVAL',
-      "for _, key in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', key) end", '0', `${prefix.replace(/[{}]/g, '\\$&')}*`]);
+    await deleteKeysWithPrefix(REDIS_URL, prefix);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -93,6 +91,9 @@ describe('when the hub runs as `netfleet hub`', () => {
       const json = captureIO();
       expect(await main(['cluster', 'eu-fra-1', '-o', 'json'], json.io)).toBe(0);
       expect(JSON.parse(json.text.out)).toMatchObject({ name: 'eu-fra-1', sync: { status: 'failed' }, drift: { items: [] } });
+      const yaml = captureIO();
+      expect(await main(['cluster', 'eu-fra-1', '-o', 'yaml'], yaml.io)).toBe(0);
+      expect(parse(yaml.text.out)).toEqual(JSON.parse(json.text.out));
 
       const missing = captureIO();
       expect(await main(['cluster', 'nope'], missing.io)).toBe(2);

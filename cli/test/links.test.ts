@@ -125,9 +125,9 @@ describe('when the matrix is printed as JSON', () => {
 
 describe('netfleet links usage', () => {
   it('refuses an unknown output format with exit 2', async () => {
-    const { code, err } = await runCli('links', '-o', 'yaml', '--hub-url', 'http://127.0.0.1:9');
+    const { code, err } = await runCli('links', '-o', 'xml', '--hub-url', 'http://127.0.0.1:9');
     expect(code).toBe(2);
-    expect(err).toContain("argument 'yaml' is invalid");
+    expect(err).toContain("argument 'xml' is invalid");
   });
 
   it('says the hub is unreachable with a hint', async () => {

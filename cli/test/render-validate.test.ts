@@ -2,7 +2,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './io.js';
 
@@ -59,14 +59,28 @@ describe('netfleet render', () => {
     expect(list.items.filter((item) => item.kind === 'IstioMulticluster')).toHaveLength(1);
   });
 
-  it('prints every cluster\'s List and set hash as JSON with --all -o json', async () => {
-    const { code, out } = await runCli('render', '--repo', EXAMPLE_FLEET, '--all', '-o', 'json');
+  it.each(['json', 'yaml'])('prints every cluster with its region, set hash and objects with --all -o %s', async (format) => {
+    const { code, out } = await runCli('render', '--repo', EXAMPLE_FLEET, '--all', '-o', format);
     expect(code).toBe(0);
-    const clusters = JSON.parse(out) as Record<string, { hash: string; kind: string; items: unknown[] }>;
-    expect(Object.keys(clusters)).toHaveLength(10);
-    expect(clusters['eu-fra-1']?.kind).toBe('List');
-    expect(clusters['eu-fra-1']?.items).toHaveLength(28);
-    expect(clusters['eu-fra-1']?.hash).toMatch(/^[0-9a-f]{64}$/);
+    const { clusters } = (format === 'json' ? JSON.parse(out) : parse(out)) as { clusters: { name: string; region: string; hash: string; objects: { kind: string }[] }[] };
+    expect(clusters).toHaveLength(10);
+    const fra = clusters.find((cluster) => cluster.name === 'eu-fra-1')!;
+    expect(fra).toMatchObject({ region: 'eu-central', hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(fra.objects).toHaveLength(28);
+    expect(fra.objects[0]?.kind).toBe('ModuleConfig');
+  });
+
+  it.each(['json', 'yaml'])('prints what validate found as %s: valid or the problems, with the same exit codes', async (format) => {
+    const valid = await runCli('validate', '--repo', EXAMPLE_FLEET, '-o', format);
+    expect(valid.code).toBe(0);
+    const read = (text: string) => (format === 'json' ? JSON.parse(text) : parse(text)) as { valid: boolean; clusters: number; objects: number; problems: { code: string; file: string }[] };
+    expect(read(valid.out)).toMatchObject({ valid: true, clusters: 10, objects: 251, problems: [] });
+    const invalid = await runCli('validate', '--repo', broken, '-o', format);
+    expect(invalid.code).toBe(1);
+    expect(invalid.err).toBe('');
+    const report = read(invalid.out);
+    expect(report.valid).toBe(false);
+    expect(report.problems.map((problem) => problem.code)).toEqual(expect.arrayContaining(['CONFIG_UNKNOWN_KIND']));
   });
 
   it('summarises every cluster with --all', async () => {

@@ -155,7 +155,8 @@ describe('when `netfleet rollout` talks to a hub', () => {
   it.each([
     ['an unknown action', ['rollout', 'dance'], /error: command-argument value 'dance' is invalid/],
     ['a control without an id', ['rollout', 'pause'], /ERR CLI_USAGE: rollout pause needs a rollout id/],
-    ['an unknown rollout', ['rollout', 'status', 'nope'], /ERR HUB_NOT_FOUND: rollout nope does not exist/],
+    ['an unknown rollout', ['rollout', 'status', 'ffffffffffff'], /ERR HUB_NOT_FOUND: rollout ffffffffffff does not exist/],
+    ['a malformed rollout id', ['rollout', 'status', 'nope'], /ERR HUB_INVALID_REQUEST: invalid params\/id: expected a rollout id/],
   ])('exits 2 on %s', async (_name, argv, message) => {
     const { io, text } = captureIO();
     expect(await main([...argv, ...flags], io)).toBe(2);

@@ -16,13 +16,19 @@ export type GitAuthOptions =
    */
   | { token: SecretSource; username?: string }
   /** A user name and password (or app password). */
-  | { username: string; password: SecretSource };
+  | { username: string; password: SecretSource }
+  /**
+   * An SSH private key (a deploy key), OpenSSH or PEM, for `ssh://` and `user@host:path`
+   * URLs; `passphrase` when the key is encrypted. The user name comes from the URL.
+   */
+  | { sshKey: SecretSource; passphrase?: SecretSource };
 
 const DEFAULT_TOKEN_USERNAME = 'x-access-token';
 
-/** Request headers that carry the credentials, plus a scrubber that hides them in text. */
+/** Request headers (or the SSH key) that carry the credentials, plus a scrubber that hides them in text. */
 export interface LoadedCredentials {
   headers: Record<string, string>;
+  sshKey?: { privateKey: string; passphrase?: string };
   /** Replace every form of the secret (plain, basic-auth base64) in `text` with `[hidden]`. */
   scrub(text: string): string;
 }
@@ -36,6 +42,15 @@ export const ANONYMOUS: LoadedCredentials = { headers: {}, scrub: (text) => text
  */
 export async function loadCredentials(auth: GitAuthOptions | undefined): Promise<LoadedCredentials> {
   if (!auth) return ANONYMOUS;
+  if ('sshKey' in auth) {
+    const privateKey = `${await readSecret(auth.sshKey, 'SSH key')}\n`;
+    const passphrase = auth.passphrase ? await readSecret(auth.passphrase, 'SSH key passphrase') : undefined;
+    return {
+      headers: {},
+      sshKey: { privateKey, ...(passphrase !== undefined ? { passphrase } : {}) },
+      scrub: (text) => (passphrase ? text.split(passphrase).join('[hidden]') : text),
+    };
+  }
   const [username, secret] = 'token' in auth
     ? [auth.username ?? DEFAULT_TOKEN_USERNAME, await readSecret(auth.token, 'token')]
     : [auth.username, await readSecret(auth.password, 'password')];

@@ -5,7 +5,7 @@ import { NetfleetError } from '@netfleet/shared/errors';
 export enum GitErrorCode {
   /** The source options are unusable (bad URL, credentials in the URL, unreadable CA file...). */
   Config = 'AGENT_GIT_CONFIG',
-  /** The server refused the credentials (401/403), or a secret could not be read. */
+  /** The server refused the credentials (401/403, SSH key refused), or a secret could not be read. */
   AuthFailed = 'AGENT_GIT_AUTH_FAILED',
   /** The repository or the branch does not exist on the server (404, missing ref). */
   NotFound = 'AGENT_GIT_NOT_FOUND',
@@ -13,9 +13,13 @@ export enum GitErrorCode {
   Unreachable = 'AGENT_GIT_UNREACHABLE',
   /** The TLS handshake failed: untrusted or mismatching certificate. */
   Tls = 'AGENT_GIT_TLS',
+  /** The SSH server's host key is not the one known_hosts holds for it (or none is known). */
+  HostKey = 'AGENT_GIT_HOST_KEY',
+  /** The server redirected somewhere the source does not follow (another host with credentials, https to http). */
+  RedirectRefused = 'AGENT_GIT_REDIRECT_REFUSED',
   /** The server answered with a 5xx or 429. */
   ServerError = 'AGENT_GIT_SERVER_ERROR',
-  /** The server answered with something that is not the git smart-HTTP protocol. */
+  /** The server answered with something that is not the git protocol (smart HTTP or over SSH). */
   GarbageResponse = 'AGENT_GIT_GARBAGE_RESPONSE',
   /** A requested revision is not on the branch within the deepening limit. */
   RevisionNotFound = 'AGENT_GIT_REVISION_NOT_FOUND',

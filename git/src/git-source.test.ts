@@ -1,64 +1,15 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '@netfleet/shared';
-import { createWorkTree, runGit, startGitServer, type GitServer, type GitServerRepo, type StartGitServerOptions, type WorkTree } from '@netfleet/test';
+import { runGit, type GitServer } from '@netfleet/test';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GitErrorCode, GitSource, type GitSourceOptions } from './index.js';
+import { GitErrorCode, GitSource } from './index.js';
+import { cleanups, fixture, readText, runCleanups, tempDir } from './testing/fixture.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-interface Fixture {
-  server: GitServer;
-  repo: GitServerRepo;
-  tree: WorkTree;
-  head: string;
-  cacheDir: string;
-  source(options?: Partial<GitSourceOptions>): GitSource;
-}
-
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** A served repository with one commit, and a factory for sources on one cache dir. */
-async function fixture(serverOptions: StartGitServerOptions = {}): Promise<Fixture> {
-  const server = await startGitServer(serverOptions);
-  cleanups.push(() => server.dispose());
-  const repo = await server.createRepo('fleet');
-  const tree = await createWorkTree(repo.dir);
-  cleanups.push(() => tree.dispose());
-  await tree.write({
-    'fleet.yaml': 'clusters: [a]\n',
-    'clusters/a/network.yaml': 'cidr: 10.0.0.0/16\n',
-    'clusters/a/deep/nested/policy.yaml': 'allow: all\n',
-  });
-  await tree.symlink('clusters/a/shared.yaml', '../../fleet.yaml');
-  const head = await tree.commit('initial fleet');
-  await tree.push();
-  const cacheDir = join(await tempDir('netfleet-cache-'), 'git');
-  return {
-    server, repo, tree, head, cacheDir,
-    source(options = {}) {
-      const source = new GitSource({ url: repo.url, cacheDir, logger: createLogger({ name: 'test', level: 'silent' }), ...options });
-      cleanups.push(() => source.close());
-      return source;
-    },
-  };
-}
-
-async function readText(reader: { read(path: string): Promise<Uint8Array> }, path: string): Promise<string> {
-  return Buffer.from(await reader.read(path)).toString('utf8');
-}
+afterEach(runCleanups);
 
 describe('when the cache is empty', () => {
   it('fetches the branch head and reads its tree from the object store', async () => {
@@ -98,21 +49,22 @@ describe('when the cache is empty', () => {
   });
 });
 
-describe('when polling', () => {
+describe.each([
+  { protocol: 'v2', protocolV2: true, pollRequests: ['POST /fleet.git/git-upload-pack'] },
+  { protocol: 'v0', protocolV2: false, pollRequests: ['GET /fleet.git/info/refs'] },
+])('when polling a server speaking $protocol', ({ protocolV2, pollRequests }) => {
   it('costs exactly one HTTP request and no fetch when the branch did not move', async () => {
-    const { source, server, head } = await fixture();
+    const { source, server, head } = await fixture({ protocolV2 });
     const agent = source();
     await agent.snapshot();
     server.clearLog();
 
     expect(await agent.poll()).toEqual({ revision: head, changed: false });
-    expect(server.requests).toEqual([
-      expect.objectContaining({ method: 'GET', path: '/fleet.git/info/refs', service: 'git-upload-pack', status: 200 }),
-    ]);
+    expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual(pollRequests);
   });
 
   it('reports a moved branch in one request, and the snapshot then fetches only that', async () => {
-    const { source, server, tree } = await fixture();
+    const { source, server, tree } = await fixture({ protocolV2 });
     const agent = source();
     await agent.snapshot();
     await tree.write({ 'fleet.yaml': 'clusters: [a, b]\n' });
@@ -126,10 +78,35 @@ describe('when polling', () => {
     const snapshot = await agent.snapshot(second);
     expect(snapshot.revision).toBe(second);
     expect(await readText(snapshot.reader, 'fleet.yaml')).toBe('clusters: [a, b]\n');
-    expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
-      'GET /fleet.git/info/refs', 'GET /fleet.git/info/refs', 'POST /fleet.git/git-upload-pack',
-    ]);
+    // The ref listing again, then the pack request.
+    expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual([...pollRequests, ...pollRequests, 'POST /fleet.git/git-upload-pack']);
     expect(await agent.poll()).toEqual({ revision: second, changed: false });
+  });
+});
+
+describe('when the revision holds what the source cannot read', () => {
+  it('warns naming the submodules and the Git LFS pointer files, and still returns the revision', async () => {
+    const { source, tree } = await fixture();
+    await tree.write({
+      '.gitattributes': 'clusters/b/*.yaml filter=lfs diff=lfs merge=lfs -text\n',
+      'clusters/b/network.yaml': 'version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n',
+    });
+    // A submodule as a fresh clone has it: a gitlink entry and an empty directory.
+    await mkdir(join(tree.dir, 'vendor', 'shared-policies'), { recursive: true });
+    await tree.git(['update-index', '--add', '--cacheinfo', `160000,${'a'.repeat(40)},vendor/shared-policies`]);
+    const head = await tree.commit('submodule and lfs');
+    await tree.push();
+    const lines: string[] = [];
+    const destination = new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } });
+
+    const snapshot = await source({ logger: createLogger({ name: 'test', level: 'info', destination }) }).snapshot();
+
+    expect(snapshot.revision).toBe(head);
+    const warnings = lines.map((line) => JSON.parse(line) as { level: number; msg: string; paths?: string[] }).filter((line) => line.level === 40);
+    expect(warnings).toEqual([
+      expect.objectContaining({ paths: ['vendor/shared-policies'], msg: expect.stringContaining('submodules, which are not fetched: vendor/shared-policies') }),
+      expect.objectContaining({ paths: ['clusters/b/network.yaml'], msg: expect.stringContaining('Git LFS are only pointers here, not their content: clusters/b/network.yaml') }),
+    ]);
   });
 });
 
@@ -146,7 +123,8 @@ describe('when the agent restarts on the same cache directory', () => {
     const snapshot = await restarted.snapshot(head);
 
     expect(await readText(snapshot.reader, 'fleet.yaml')).toBe('clusters: [a]\n');
-    expect(server.requests.map((r) => r.method)).toEqual(['GET']);
+    // A new source learns the server's capabilities (GET), then lists the branch (v2 ls-refs).
+    expect(server.requests.map((r) => r.method)).toEqual(['GET', 'POST']);
   });
 });
 
@@ -174,7 +152,8 @@ describe('when the cache on disk is damaged', () => {
     const snapshot = await source().snapshot(head);
 
     expect(await readText(snapshot.reader, 'fleet.yaml')).toBe('clusters: [a]\n');
-    expect(server.requests.map((r) => r.method)).toEqual(['GET', 'POST']);
+    // Capabilities, ls-refs, the pack.
+    expect(server.requests.map((r) => r.method)).toEqual(['GET', 'POST', 'POST']);
   });
 });
 
@@ -194,8 +173,9 @@ describe('when a revision older than the head is asked for', () => {
 
     expect(rollback.revision).toBe(head);
     expect(await readText(rollback.reader, 'fleet.yaml')).toBe('clusters: [a]\n');
-    // The head is cached already: two deepening steps (16, then 32 commits).
-    expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
+    // The head is cached already: one ref listing, then two deepening steps (16, then 32
+    // commits), each a ref listing and a pack request.
+    expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(5);
   });
 
   it('fails with AGENT_GIT_REVISION_NOT_FOUND when the revision left the branch', async () => {
@@ -343,8 +323,12 @@ describe('when the server uses TLS', () => {
 describe('when the options are wrong', () => {
   it.each([
     { options: { url: 'https://user:pw@git.example/fleet.git' }, message: /must not contain credentials/ },
-    { options: { url: 'ssh://git.example/fleet.git' }, message: /scheme ssh: is not supported/ },
-    { options: { url: 'not a url' }, message: /is not a URL/ },
+    { options: { url: 'ftp://git.example/fleet.git' }, message: /is not a repository URL/ },
+    { options: { url: 'not a url' }, message: /is not a repository URL/ },
+    { options: { url: 'ssh://git.example/fleet.git' }, message: /needs an SSH key/ },
+    { options: { url: 'git@git.example:org/fleet.git', auth: { sshKey: { file: '/k' } } }, message: /needs a knownHostsFile/ },
+    { options: { url: 'ssh://git:pw@git.example/fleet.git', auth: { sshKey: { file: '/k' } }, knownHostsFile: '/kh' }, message: /must not contain a password/ },
+    { options: { auth: { sshKey: { file: '/k' } } }, message: /SSH key is configured for an https URL/ },
     { options: { depth: 0 }, message: /depth must be a positive integer/ },
     { options: { caFile: '/nonexistent/ca.pem' }, message: /caFile \/nonexistent\/ca.pem cannot be read/ },
     { options: { verification: { mode: 'enforce' as const } }, message: /needs at least one trusted key/ },

@@ -1,14 +1,18 @@
 import { rm } from 'node:fs/promises';
 import { createLogger, type Logger } from '@netfleet/shared/log';
-import type { RepoReader } from '@netfleet/shared/repo-reader';
+import type { RepoEntry, RepoReader } from '@netfleet/shared/repo-reader';
 import { loadCredentials } from './credentials.js';
 import { GitErrorCode, GitSourceError } from './errors.js';
-import { createGitHttpClient, type GitHttpClient } from './http-client.js';
+import { createGitHttpClient } from './http-client.js';
+import { HttpTransport } from './http-transport.js';
 import { resolveGitSourceOptions, type GitSourceOptions, type ResolvedGitSourceOptions } from './options.js';
+import { isObjectId } from './object-format.js';
 import { ObjectStore } from './object-store.js';
 import { fetchBranch, remoteBranchHead, trackingRef, type RemoteContext } from './remote.js';
 import type { SignatureVerification } from './signature-types.js';
 import { SignatureVerifier } from './signature-verifier.js';
+import { SshTransport } from './ssh-transport.js';
+import type { Transport } from './transport.js';
 import { TreeReader } from './tree-reader.js';
 
 /** Options of one {@link GitSource.poll} or {@link GitSource.snapshot}. */
@@ -39,18 +43,18 @@ export interface Snapshot {
   signature: SignatureVerification | undefined;
 }
 
-const FULL_SHA = /^[0-9a-f]{40}$/;
 /** First deepening step when looking for an older revision; each next step doubles. */
 const FIRST_DEEPEN_STEP = 16;
 /** Packs in the cache beyond which it is rebuilt. */
 const MAX_PACKS = 64;
 
 /**
- * The agent's view of the fleet repository: a shallow, single-branch copy in an on-disk
- * cache (a bare repository of packs), fetched over smart HTTP(S): refs are discovered
- * with isomorphic-git, packs are requested and indexed natively (see `remote.ts`).
+ * A view of the fleet repository: a shallow, single-branch copy in an on-disk cache (a bare
+ * repository of packs), fetched over smart HTTP(S) or SSH (see `transport.ts`); refs are
+ * listed with protocol v2 `ls-refs` where the server offers it, packs are indexed natively.
  *
- * - {@link poll} asks the server where the branch is: one HTTP request, no fetch.
+ * - {@link poll} asks the server where the branch is: no fetch (one `ls-refs` request, or
+ *   the v0 ref advertisement).
  * - {@link snapshot} makes a revision (the branch head or a given commit) available locally,
  *   deepening the history for older commits, and returns a reader over its tree.
  *
@@ -59,7 +63,7 @@ const MAX_PACKS = 64;
  */
 export class GitSource {
   private readonly options: ResolvedGitSourceOptions;
-  private readonly http: GitHttpClient;
+  private readonly transport: Transport;
   private readonly log: Logger;
   private readonly gitdir: string;
   private readonly verifier: SignatureVerifier | undefined;
@@ -71,8 +75,8 @@ export class GitSource {
     this.gitdir = this.options.cacheDir;
     const { verification } = this.options;
     this.verifier = verification.mode === 'off' ? undefined : new SignatureVerifier(verification);
-    this.http = createGitHttpClient({ caPem: this.options.caPem, timeoutMs: this.options.timeoutMs });
     this.log = (this.options.logger ?? createLogger({ name: 'agent-git' })).child({ repo: this.options.url, branch: this.options.branch });
+    this.transport = createTransport(this.options, this.log);
   }
 
   /**
@@ -102,7 +106,7 @@ export class GitSource {
    */
   snapshot(revision?: string, options: FetchCallOptions = {}): Promise<Snapshot> {
     return this.serialized(options.signal, async (signal) => {
-      if (revision !== undefined && !FULL_SHA.test(revision)) {
+      if (revision !== undefined && !isObjectId(revision)) {
         throw new GitSourceError(GitErrorCode.RevisionNotFound, `Revision "${revision}" is not a full commit sha`, {
           hint: 'Give the 40-character hexadecimal commit id.',
         });
@@ -121,7 +125,7 @@ export class GitSource {
 
   /** Free pooled connections. The cache stays on disk for the next GitSource. */
   close(): void {
-    this.http.close();
+    this.transport.close();
   }
 
   private async takeSnapshot(revision: string | undefined, signal: AbortSignal): Promise<Snapshot> {
@@ -136,7 +140,7 @@ export class GitSource {
     const signature = await this.checkSignature(target, raw.content);
     const reader = new TreeReader(store, treeOf(raw.content));
     // Walking the tree now surfaces a damaged cache here, where it is repaired.
-    await reader.list();
+    await this.warnAboutUnreadable(target, reader, await reader.list());
     this.log.info({ revision: target, durationMs: Math.round(performance.now() - started) }, 'snapshot ready');
     return { revision: target, reader, signature };
   }
@@ -165,6 +169,21 @@ export class GitSource {
     return target;
   }
 
+  /**
+   * Submodules are not fetched, and Git LFS files are only pointers here: say so, naming
+   * the paths, rather than let a render miss them or read a pointer as YAML.
+   */
+  private async warnAboutUnreadable(revision: string, reader: TreeReader, entries: RepoEntry[]): Promise<void> {
+    const submodules = await reader.submodules();
+    if (submodules.length > 0) {
+      this.log.warn({ revision, paths: submodules }, `the revision has submodules, which are not fetched: ${submodules.join(', ')}; keep fleet files in this repository`);
+    }
+    const lfsPointers = await lfsPointerPaths(reader, entries);
+    if (lfsPointers.length > 0) {
+      this.log.warn({ revision, paths: lfsPointers }, `files stored with Git LFS are only pointers here, not their content: ${lfsPointers.join(', ')}; keep fleet files out of LFS (.gitattributes)`);
+    }
+  }
+
   private async checkSignature(revision: string, rawCommit: Buffer): Promise<SignatureVerification | undefined> {
     if (!this.verifier) return undefined;
     const verification = await this.verifier.verify(rawCommit);
@@ -183,10 +202,8 @@ export class GitSource {
   }
 
   private async remote(signal: AbortSignal): Promise<RemoteContext> {
-    const { http } = this;
     return {
-      // Every request of the call carries its signal: a deadline or an abort stops it mid-transfer.
-      http: { request: (request) => http.request({ ...request, signal }), close: () => http.close() },
+      transport: this.transport,
       url: this.options.url,
       branch: this.options.branch,
       credentials: await loadCredentials(this.options.auth),
@@ -233,6 +250,29 @@ export class GitSource {
     this.queue = result.catch(() => undefined);
     return result;
   }
+}
+
+function createTransport(options: ResolvedGitSourceOptions, log: Logger): Transport {
+  const { address, timeoutMs } = options;
+  if (address.kind === 'http') return new HttpTransport(address.url, createGitHttpClient({ caPem: options.caPem, timeoutMs }), log);
+  return new SshTransport({ address, knownHostsFile: options.knownHostsFile!, timeoutMs, displayUrl: options.url });
+}
+
+const LFS_POINTER_START = Buffer.from('version https://git-lfs.github.com/spec/');
+/** Pointer files are small (about 130 bytes); git-lfs never makes one larger than this. */
+const LFS_POINTER_MAX_SIZE = 1024;
+
+/** Files that are Git LFS pointers; looked for only when a .gitattributes sets the lfs filter. */
+async function lfsPointerPaths(reader: TreeReader, entries: RepoEntry[]): Promise<string[]> {
+  const attributes = entries.filter((entry) => entry.kind === 'file' && (entry.path === '.gitattributes' || entry.path.endsWith('/.gitattributes')));
+  const usesLfs = await Promise.all(attributes.map(async (entry) => Buffer.from(await reader.read(entry.path)).includes('filter=lfs')));
+  if (!usesLfs.includes(true)) return [];
+  const pointers: string[] = [];
+  for (const entry of entries) {
+    if (entry.kind !== 'file' || entry.size < LFS_POINTER_START.length || entry.size > LFS_POINTER_MAX_SIZE) continue;
+    if (Buffer.from(await reader.read(entry.path)).subarray(0, LFS_POINTER_START.length).equals(LFS_POINTER_START)) pointers.push(entry.path);
+  }
+  return pointers;
 }
 
 /** The root tree of a raw commit object (its first header line). */

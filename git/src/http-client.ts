@@ -1,7 +1,9 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { rootCertificates } from 'node:tls';
-import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
+import { HttpProxyAgent } from 'http-proxy-agent';
+import { HttpsProxyAgent } from 'https-proxy-agent';
+import { getProxyForUrl } from 'proxy-from-env';
 
 export interface GitHttpClientOptions {
   /** PEM certificates trusted in addition to the system roots. */
@@ -10,70 +12,76 @@ export interface GitHttpClientOptions {
   timeoutMs: number;
 }
 
-const USER_AGENT = 'git/netfleet';
+export interface GitHttpRequest {
+  url: string;
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: Buffer;
+  /** Aborts the request and its response (a deadline, the agent stopping). */
+  signal?: AbortSignal;
+}
 
-/** isomorphic-git's HTTP transport plus a way to free its pooled connections. */
-export interface GitHttpClient extends HttpClient {
+/** One HTTP exchange: the answer's status and headers, and its body as a stream. */
+export interface GitHttpClient {
+  request(request: GitHttpRequest): Promise<IncomingMessage>;
+  /** Free pooled connections. */
   close(): void;
 }
 
+/** Hosting services recognise git clients by a `git/` user agent. */
+const USER_AGENT = 'git/netfleet';
+const AGENT_OPTIONS = { keepAlive: true, maxSockets: 4 };
+
 /**
- * An isomorphic-git HTTP client on node:http/node:https. It exists because the bundled
- * node client cannot take a CA bundle; it also keeps connections alive between the
- * ref discovery and the pack request of one fetch.
+ * HTTP(S) requests with a CA bundle, idle timeouts, pooled connections, and the proxy the
+ * environment names: `https_proxy`/`HTTPS_PROXY` (HTTP CONNECT tunnel), `http_proxy`/
+ * `HTTP_PROXY` (absolute-form requests) and `no_proxy`/`NO_PROXY`, read per request as
+ * git and curl do (proxy-from-env).
  */
 export function createGitHttpClient(options: GitHttpClientOptions): GitHttpClient {
-  const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 4 });
-  const httpsAgent = new HttpsAgent({
-    keepAlive: true,
-    maxSockets: 4,
-    ...(options.caPem ? { ca: [...rootCertificates, options.caPem] } : {}),
-  });
+  const tlsOptions = options.caPem ? { ca: [...rootCertificates, options.caPem] } : {};
+  const direct = { http: new HttpAgent(AGENT_OPTIONS), https: new HttpsAgent({ ...AGENT_OPTIONS, ...tlsOptions }) };
+  const proxied = new Map<string, HttpAgent>();
 
-  async function request({ url, method = 'GET', headers = {}, body, signal }: GitHttpRequest): Promise<GitHttpResponse> {
-    const payload = body ? await collect(body) : undefined;
+  function agentFor(url: string, https: boolean): HttpAgent {
+    const proxy = getProxyForUrl(url);
+    if (!proxy) return https ? direct.https : direct.http;
+    const key = `${https ? 'https' : 'http'} ${proxy}`;
+    let agent = proxied.get(key);
+    if (!agent) {
+      agent = https ? new HttpsProxyAgent(proxy, AGENT_OPTIONS) : new HttpProxyAgent(proxy, AGENT_OPTIONS);
+      proxied.set(key, agent);
+    }
+    return agent;
+  }
+
+  async function request({ url, method, headers, body, signal }: GitHttpRequest): Promise<IncomingMessage> {
     const https = url.startsWith('https:');
     const send = https ? httpsRequest : httpRequest;
-    // Hosting services recognise git clients by a `git/` user agent.
-    const requestHeaders = { 'User-Agent': USER_AGENT, ...headers, ...(payload ? { 'Content-Length': String(payload.byteLength) } : {}) };
-
+    const requestHeaders = { 'User-Agent': USER_AGENT, ...headers, ...(body ? { 'Content-Length': String(body.byteLength) } : {}) };
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = send(url, { method, headers: requestHeaders, agent: https ? httpsAgent : httpAgent, signal }, resolve);
+      // The CA goes with each request too: a proxy agent passes it on to the TLS tunnel.
+      const req = send(url, { method, headers: requestHeaders, agent: agentFor(url, https), signal, ...(https ? tlsOptions : {}) }, resolve);
       req.setTimeout(options.timeoutMs, () => req.destroy(Object.assign(new Error(`no response within ${options.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
       req.once('error', reject);
-      req.end(payload);
+      req.end(body);
     });
     response.setTimeout(options.timeoutMs, () => response.destroy(Object.assign(new Error(`response stalled for ${options.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
-
-    return {
-      url,
-      method,
-      statusCode: response.statusCode ?? 0,
-      statusMessage: response.statusMessage ?? '',
-      headers: flattenHeaders(response.headers),
-      body: response[Symbol.asyncIterator]() as AsyncIterableIterator<Uint8Array>,
-    };
+    return response;
   }
 
   return {
     request,
     close() {
-      httpAgent.destroy();
-      httpsAgent.destroy();
+      direct.http.destroy();
+      direct.https.destroy();
+      for (const agent of proxied.values()) agent.destroy();
+      proxied.clear();
     },
   };
 }
 
-async function collect(body: AsyncIterableIterator<Uint8Array> | Iterable<Uint8Array>): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of body) chunks.push(chunk);
-  return Buffer.concat(chunks);
-}
-
-function flattenHeaders(headers: IncomingMessage['headers']): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return flat;
+/** Read and drop a body so its connection can be reused. */
+export async function drain(response: IncomingMessage): Promise<void> {
+  for await (const _chunk of response) { /* discard */ }
 }

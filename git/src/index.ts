@@ -1,6 +1,8 @@
 /**
- * The agent's git source: fetch the fleet repository over HTTP(S) into an on-disk cache,
- * poll the branch cheaply, and hand out revisions as {@link RepoReader}s.
+ * The git source of the agent and the hub: fetch the fleet repository over HTTP(S) (through
+ * the environment's proxy, following safe redirects) or SSH (deploy key, known_hosts) into
+ * an on-disk cache, poll the branch cheaply (protocol v2 `ls-refs`), and hand out revisions
+ * as {@link RepoReader}s.
  *
  * ```ts
  * const source = new GitSource({ url, branch: 'main', cacheDir: '/var/lib/netfleet/git',
@@ -19,4 +21,5 @@ export { GitErrorCode, GitSourceError } from './errors.js';
 export { SignatureRefusedError } from './signature-verifier.js';
 export type { SignatureStatus, SignatureVerification } from './signature-types.js';
 export type { SignatureFormat } from './commit-signature.js';
+export { parseRepositoryUrl, type RepositoryAddress } from './repository-url.js';
 export { LocalRevisions } from './local-revisions.js';

@@ -48,6 +48,13 @@ function isOctal(content: Buffer, start: number, end: number): boolean {
   return true;
 }
 
+const OBJECT_ID = /^[0-9a-f]{40}$/;
+
+/** A full SHA-1 object id in lowercase hex, as git writes them. */
+export function isObjectId(value: string): boolean {
+  return OBJECT_ID.test(value);
+}
+
 const COMMIT_HEADER = /^tree [0-9a-f]{40}\n/;
 const TAG_HEADER = /^object [0-9a-f]{40}\n/;
 

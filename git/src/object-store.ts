@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { GitErrorCode, GitSourceError } from './errors.js';
+import { isObjectId } from './object-format.js';
 import { indexPackFile } from './pack-indexer.js';
 import { PackFile, type GitObject, type PackBytes, type PackPrimer } from './pack-file.js';
 import { PackError, type ObjectType } from './pack-format.js';
@@ -109,7 +110,7 @@ export class ObjectStore {
   async readShallow(): Promise<Set<string>> {
     const text = await readFile(join(this.gitdir, 'shallow'), 'utf8').catch(() => '');
     // Only full ids: each one is sent back to the server in the next request.
-    return new Set(text.split('\n').filter((line) => /^[0-9a-f]{40}$/.test(line)));
+    return new Set(text.split('\n').filter(isObjectId));
   }
 
   async writeShallow(oids: Set<string>): Promise<void> {

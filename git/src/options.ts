@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from '@netfleet/shared/log';
 import type { GitAuthOptions } from './credentials.js';
 import { GitErrorCode, GitSourceError } from './errors.js';
+import { parseRepositoryUrl, type RepositoryAddress } from './repository-url.js';
 
 /** What to do with commit signatures. */
 export type VerificationMode =
@@ -25,7 +26,11 @@ export interface VerificationOptions {
 }
 
 export interface GitSourceOptions {
-  /** Repository URL, `https://` (or `http://`). Credentials go in `auth`, never in the URL. */
+  /**
+   * Repository URL: `https://` (or `http://`), `ssh://[user@]host[:port]/path` or
+   * `[user@]host:path`. Credentials go in `auth`, never in the URL. HTTP(S) goes through
+   * the proxy that `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` name.
+   */
   url: string;
   /** Branch to follow. Default `main`. */
   branch?: string;
@@ -35,6 +40,8 @@ export interface GitSourceOptions {
   auth?: GitAuthOptions;
   /** PEM file of CA certificates trusted for HTTPS, on top of the system roots. */
   caFile?: string;
+  /** SSH URLs: the known_hosts file that must hold the server's host key (no trust on first use). */
+  knownHostsFile?: string;
   /** Commits fetched below the branch head. Default 1 (shallow). */
   depth?: number;
   /**
@@ -66,6 +73,8 @@ export interface GitSourceOptions {
 /** Options with every default applied, in one place. */
 export interface ResolvedGitSourceOptions {
   url: string;
+  address: RepositoryAddress;
+  knownHostsFile: string | undefined;
   branch: string;
   cacheDir: string;
   auth: GitAuthOptions | undefined;
@@ -93,18 +102,21 @@ export const GIT_SOURCE_DEFAULTS = {
 
 /** Check the options and apply the defaults; bad values fail with AGENT_GIT_CONFIG. */
 export function resolveGitSourceOptions(options: GitSourceOptions): ResolvedGitSourceOptions {
-  let url: URL;
-  try {
-    url = new URL(options.url);
-  } catch {
-    throw configError(`url "${options.url}" is not a URL`, 'Use https://host/path/repo.git.');
+  const address = parseRepositoryUrl(options.url);
+  if (!address) {
+    throw configError(`url "${options.url}" is not a repository URL`, 'Use https://host/path/repo.git, ssh://git@host/path/repo.git or git@host:path/repo.git.');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw configError(`url scheme ${url.protocol} is not supported`, 'The agent fetches over https:// (or http://).');
-  }
-  if (url.username || url.password) {
-    // Refused rather than stripped: a secret in a URL ends up in logs and process listings.
-    throw configError('url must not contain credentials', 'Remove them from the URL and configure auth with a token file or environment variable.');
+  if (address.kind === 'http') {
+    const url = new URL(address.url);
+    if (url.username || url.password) {
+      // Refused rather than stripped: a secret in a URL ends up in logs and process listings.
+      throw configError('url must not contain credentials', 'Remove them from the URL and configure auth with a token file or environment variable.');
+    }
+    if (options.auth && 'sshKey' in options.auth) throw configError('an SSH key is configured for an https URL', 'Use the ssh:// URL of the repository, or a token.');
+  } else {
+    if (/^[a-z+]+:\/\/[^/@]*:[^/@]*@/i.test(options.url)) throw configError('url must not contain a password', 'SSH URLs name only the user (usually git); the key goes in auth.sshKey.');
+    if (!options.auth || !('sshKey' in options.auth)) throw configError('an SSH URL needs an SSH key in auth.sshKey', 'Give the deploy key file (sshKey), or use the https:// URL with a token.');
+    if (!options.knownHostsFile) throw configError('an SSH URL needs a knownHostsFile', 'Mount a known_hosts file holding the git server\'s host key; servers are never trusted on first use.');
   }
   const depth = options.depth ?? GIT_SOURCE_DEFAULTS.depth;
   const maxDepth = options.maxDepth ?? GIT_SOURCE_DEFAULTS.maxDepth;
@@ -128,6 +140,8 @@ export function resolveGitSourceOptions(options: GitSourceOptions): ResolvedGitS
   }
   return {
     url: options.url,
+    address,
+    knownHostsFile: options.knownHostsFile,
     branch: options.branch ?? GIT_SOURCE_DEFAULTS.branch,
     cacheDir: options.cacheDir,
     auth: options.auth,

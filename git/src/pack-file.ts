@@ -87,17 +87,17 @@ export class PackFile {
 
   /**
    * The object at `offset`, inflated and with deltas applied. The chain is walked
-   * iteratively and checked: no object twice (a cycle), at most git's chain depth.
+   * iteratively, at most git's chain depth: a cycle (only ref-deltas can make one, an
+   * offset delta's base lies before it) ends there too.
    */
   async object(offset: number): Promise<GitObject> {
     const deltas: { offset: number; data: Buffer }[] = [];
-    const seen = new Set<number>();
     let at = offset;
     let object = this.cached(at);
     while (!object) {
-      if (seen.has(at)) throw new PackError(`the delta chain of the object at pack offset ${offset} loops back to offset ${at}`);
-      if (deltas.length >= MAX_DELTA_CHAIN) throw new PackError(`the delta chain of the object at pack offset ${offset} is longer than ${MAX_DELTA_CHAIN}`);
-      seen.add(at);
+      if (deltas.length >= MAX_DELTA_CHAIN) {
+        throw new PackError(`the delta chain of the object at pack offset ${offset} loops or is longer than ${MAX_DELTA_CHAIN}`);
+      }
       const { header, data } = await this.raw(at);
       if (!isDelta(header)) {
         object = { type: typeName(header.typeCode), content: data };

@@ -54,27 +54,22 @@ const MAX_VARINT_SHIFT = 49;
 /** Parse the object header at `offset`; `bytes` starts at pack offset `bytesOffset`. */
 export function parseObjectHeader(bytes: Buffer, offset: number, bytesOffset = 0): PackObjectHeader {
   let position = offset - bytesOffset;
-  const next = (): number => {
-    const value = bytes[position++];
-    if (value === undefined) throw new PackError(`the object header at pack offset ${offset} is truncated`);
-    return value;
-  };
-  let byte = next();
+  let byte = headerByte(bytes, position++, offset);
   const typeCode = (byte >> 4) & 0x07;
   let size = byte & 0x0f;
   let shift = 4;
   while (byte & 0x80) {
     if (shift > MAX_VARINT_SHIFT) throw new PackError(`the object at pack offset ${offset} claims an impossible size`);
-    byte = next();
+    byte = headerByte(bytes, position++, offset);
     size += (byte & 0x7f) * 2 ** shift;
     shift += 7;
   }
   if (typeCode === OBJ_OFS_DELTA) {
-    byte = next();
+    byte = headerByte(bytes, position++, offset);
     let distance = byte & 0x7f;
     while (byte & 0x80) {
       if (distance >= 2 ** 45) throw new PackError(`the delta at pack offset ${offset} has an overflowing base offset`);
-      byte = next();
+      byte = headerByte(bytes, position++, offset);
       distance = (distance + 1) * 128 + (byte & 0x7f);
     }
     // As git index-pack: the base must lie before the delta, inside the pack (a distance
@@ -92,6 +87,12 @@ export function parseObjectHeader(bytes: Buffer, offset: number, bytesOffset = 0
   }
   typeName(typeCode);
   return { typeCode, size, dataOffset: position + bytesOffset };
+}
+
+function headerByte(bytes: Buffer, position: number, offset: number): number {
+  const value = bytes[position];
+  if (value === undefined) throw new PackError(`the object header at pack offset ${offset} is truncated`);
+  return value;
 }
 
 /** The longest object header: type/size varint (10) plus a ref-delta base id (20). */
@@ -118,6 +119,9 @@ export function deltaTargetSize(delta: Buffer): number {
   return deltaVarint(delta, afterBase)[0];
 }
 
+/** Operand bytes of a copy instruction: one per bit set in its low seven bits. */
+const OPERAND_BYTES = Uint8Array.from({ length: 128 }, (_, bits) => bits.toString(2).split('1').length - 1);
+
 /**
  * Apply git delta instructions to `base`, refusing (as git's patch-delta does) any
  * instruction that reads outside the base or the delta, or writes past the target size
@@ -133,18 +137,14 @@ export function applyDelta(base: Buffer, delta: Buffer, maxTargetBytes = Number.
   const target = Buffer.allocUnsafe(targetSize);
   let out = 0;
   let position = start;
-  const operand = (): number => {
-    const value = delta[position++];
-    if (value === undefined) throw new PackError('a delta copy instruction is truncated');
-    return value;
-  };
   while (position < delta.length) {
     const op = delta[position++]!;
     if (op & 0x80) {
+      if (position + OPERAND_BYTES[op & 0x7f]! > delta.length) throw new PackError('a delta copy instruction is truncated');
       let copyOffset = 0;
       let copySize = 0;
-      for (let bit = 0; bit < 4; bit += 1) if (op & (1 << bit)) copyOffset += operand() * 2 ** (8 * bit);
-      for (let bit = 0; bit < 3; bit += 1) if (op & (0x10 << bit)) copySize += operand() * 2 ** (8 * bit);
+      for (let bit = 0; bit < 4; bit += 1) if (op & (1 << bit)) copyOffset += delta[position++]! * 2 ** (8 * bit);
+      for (let bit = 0; bit < 3; bit += 1) if (op & (0x10 << bit)) copySize += delta[position++]! * 2 ** (8 * bit);
       if (copySize === 0) copySize = 0x10000;
       if (copyOffset + copySize > base.length) {
         throw new PackError(`a delta copies ${copySize} bytes from offset ${copyOffset} of a ${base.length}-byte base`);

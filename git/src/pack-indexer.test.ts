@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildPack, createWorkTree, objectEntry, type WorkTree } from '@netfleet/test';
+import { buildPack, copy, createWorkTree, delta, objectEntry, refDeltaEntry, type WorkTree } from '@netfleet/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyDelta } from './pack-format.js';
 import { indexPack as indexPackBytes } from './pack-indexer.js';
@@ -96,6 +96,20 @@ describe('when a large pack is indexed', () => {
       clearInterval(timer);
     }
     expect(ticks).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('when a pack index leads a delta chain in a circle', () => {
+  it('refuses to read the object instead of recursing forever', async () => {
+    const [a, b] = ['aa'.repeat(20), 'bb'.repeat(20)];
+    const first = refDeltaEntry(b, delta(1, 1, copy(0, 1)));
+    const pack = buildPack([first, refDeltaEntry(a, delta(1, 1, copy(0, 1)))]);
+    const offsets = new Map([[a, 12], [b, 12 + first.length]]);
+    const reader = new PackFile(packInMemory(pack), {
+      endOf: (at) => (at === 12 ? 12 + first.length : pack.length - 20), offsetOf: (oid) => offsets.get(oid), ...LIMITS,
+    });
+    await expect(reader.object(12)).rejects.toThrow(/delta chain of the object at pack offset 12 loops or is longer than 4095/);
+    await expect(reader.describe(12)).rejects.toThrow(/loops or is longer than 4095/);
   });
 });
 

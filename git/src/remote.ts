@@ -1,14 +1,17 @@
-import git from 'isomorphic-git';
 import type { LoadedCredentials } from './credentials.js';
 import { GitErrorCode, GitSourceError } from './errors.js';
-import type { GitHttpClient } from './http-client.js';
+import { HttpStatusError } from './http-transport.js';
 import type { ObjectStore } from './object-store.js';
-import { HttpStatusError, ProtocolError, requestPack, type UploadPackResult } from './upload-pack.js';
+import { ProtocolError } from './pkt-line.js';
+import { RemoteCommandError } from './ssh-transport.js';
+import type { Transport } from './transport.js';
+import { IncomingPackFile } from './incoming-pack-file.js';
+import { readResult, uploadPackRequest, type UploadPackResult } from './upload-pack.js';
 
 /** What every request to the remote needs. */
 export interface RemoteContext {
-  http: GitHttpClient;
-  /** The repository URL (never holds credentials: they travel in `credentials.headers`). */
+  transport: Transport;
+  /** The repository URL as configured (never holds credentials). */
   url: string;
   branch: string;
   credentials: LoadedCredentials;
@@ -24,39 +27,24 @@ export function trackingRef(branch: string): string {
 }
 
 /**
- * The commit the remote branch points to, from one ref advertisement (protocol v1
- * answers `info/refs` with the refs, so this is exactly one HTTP request).
+ * The commit the remote branch points to: under protocol v2 one `ls-refs` for the branch
+ * alone; under v0 the whole ref advertisement.
  */
 export async function remoteBranchHead(remote: RemoteContext): Promise<string> {
-  const fullRef = `refs/heads/${remote.branch}`;
-  const refs = await describeFailure(remote, () => git.listServerRefs({
-    http: remote.http,
-    url: remote.url,
-    headers: remote.credentials.headers,
-    protocolVersion: 1,
-    prefix: fullRef,
-  }));
-  const head = refs.find((ref) => ref.ref === fullRef);
-  if (!head) throw branchMissing(remote);
-  return head.oid;
+  const { head } = await listBranch(remote);
+  return head;
 }
 
 /**
  * Fetch the branch head into the cache, `depth` commits deep, or deepen the history
- * already there by `depth` commits when `relative`. Two requests: the ref advertisement
- * (isomorphic-git), then the pack, skipped when the cache holds the head already.
+ * already there by `depth` commits when `relative`. The ref listing, then the pack request,
+ * skipped when the cache holds the head already.
  * The pack is indexed natively: isomorphic-git's JavaScript indexer made a fresh sync
  * several times slower than `git clone`.
  * @returns the fetched branch head
  */
 export async function fetchBranch(remote: RemoteContext, store: ObjectStore, options: { depth: number; relative: boolean }): Promise<string> {
-  const fullRef = `refs/heads/${remote.branch}`;
-  const info = await describeFailure(remote, () => git.getRemoteInfo2({
-    http: remote.http, url: remote.url, headers: remote.credentials.headers, protocolVersion: 1,
-  }));
-  const head = info.refs?.find((ref) => ref.ref === fullRef)?.oid;
-  if (!head) throw branchMissing(remote);
-
+  const { head, advertisement } = await listBranch(remote);
   if (!options.relative && store.has(head)) {
     await store.writeRef(trackingRef(remote.branch), head);
     return head;
@@ -65,19 +53,21 @@ export async function fetchBranch(remote: RemoteContext, store: ObjectStore, opt
   const shallows = await store.readShallow();
   let result: UploadPackResult = { packReceived: false, shallow: [], unshallow: [] };
   await describeFailure(remote, () => store.receivePack(remote.url, async (packFile) => {
-    result = await requestPack(remote.http, {
-      url: remote.url,
-      headers: remote.credentials.headers,
-      serverCapabilities: new Set(Object.keys(info.capabilities)),
+    const request = uploadPackRequest({
       want: head,
       // The last fetched head is offered as a "have": only objects new since then come.
       haves: tracked && store.has(tracked) ? [tracked] : [],
       shallows: [...shallows],
       depth: options.depth,
       relative: options.relative,
-      packFile,
-      maxPackBytes: remote.maxPackBytes,
-    });
+    }, advertisement);
+    const reader = await remote.transport.uploadPack(request, advertisement.version, remote.credentials, remote.signal);
+    const pack = new IncomingPackFile(packFile, remote.maxPackBytes, remote.url);
+    try {
+      result = await readResult(reader, pack, remote.url);
+    } finally {
+      await pack.close();
+    }
     return result.packReceived;
   }, { signal: remote.signal, mustHold: options.relative ? undefined : head }));
   for (const oid of result.shallow) shallows.add(oid);
@@ -85,6 +75,14 @@ export async function fetchBranch(remote: RemoteContext, store: ObjectStore, opt
   await store.writeShallow(shallows);
   await store.writeRef(trackingRef(remote.branch), head);
   return head;
+}
+
+async function listBranch(remote: RemoteContext) {
+  const fullRef = `refs/heads/${remote.branch}`;
+  const { refs, advertisement } = await describeFailure(remote, () => remote.transport.listRefs(fullRef, remote.credentials, remote.signal));
+  const head = refs.get(fullRef);
+  if (!head) throw branchMissing(remote);
+  return { head, advertisement };
 }
 
 function branchMissing(remote: RemoteContext): GitSourceError {
@@ -102,7 +100,6 @@ const TLS_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_UNTRUSTED', 'EPROTO',
 ]);
 const CACHE_CODES = new Set(['ENOSPC', 'EACCES', 'EPERM', 'EROFS', 'EDQUOT', 'EMFILE']);
-const GARBAGE_CODES = new Set(['SmartHttpError', 'ParseError', 'EmptyServerResponseError', 'InternalError', 'DecompressionError']);
 
 /** Run a remote operation and turn whatever fails into a GitSourceError without secrets. */
 async function describeFailure<T>(remote: RemoteContext, operation: () => Promise<T>): Promise<T> {
@@ -120,11 +117,16 @@ function classify(error: unknown, remote: RemoteContext): GitSourceError {
   const cause = new Error(detail);
   const repo = remote.url;
 
-  if (code === 'HttpError' || error instanceof HttpStatusError) {
-    const status = error instanceof HttpStatusError ? error.statusCode : Number((error as { data?: { statusCode?: number } }).data?.statusCode ?? 0);
+  if (error instanceof HttpStatusError) {
+    const status = error.statusCode;
     if (status === 401 || status === 403) {
       return new GitSourceError(GitErrorCode.AuthFailed, `${repo} refused the credentials (HTTP ${status})`, {
         status, cause, hint: 'Check the token or password the agent reads, and that it grants read access to the repository.',
+      });
+    }
+    if (status === 407) {
+      return new GitSourceError(GitErrorCode.AuthFailed, `The HTTP proxy refused to connect to ${repo} (HTTP 407)`, {
+        status, cause, hint: 'Give the proxy credentials in the proxy URL (HTTPS_PROXY=http://user:password@proxy:port), or exempt the git server with NO_PROXY.',
       });
     }
     if (status === 404) {
@@ -136,9 +138,13 @@ function classify(error: unknown, remote: RemoteContext): GitSourceError {
       status, cause, hint: 'The git server is failing; the agent retries and keeps the last good revision meanwhile.',
     });
   }
-  if (code === 'NotFoundError') return branchMissing(remote);
-  if (GARBAGE_CODES.has(code) || error instanceof ProtocolError) {
-    return new GitSourceError(GitErrorCode.GarbageResponse, `${repo} did not answer with the git smart-HTTP protocol`, {
+  if (error instanceof RemoteCommandError) {
+    return new GitSourceError(GitErrorCode.NotFound, `${repo}: the server's git-upload-pack refused: ${detail}`, {
+      cause, hint: 'Check the repository path in the URL, and that the deploy key has read access to it.',
+    });
+  }
+  if (error instanceof ProtocolError) {
+    return new GitSourceError(GitErrorCode.GarbageResponse, `${repo} did not answer with the git protocol`, {
       cause, hint: 'Check that the URL points at a git repository and that no proxy or login page answers instead.',
     });
   }

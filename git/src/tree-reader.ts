@@ -20,6 +20,7 @@ const MAX_PATHS = 1_000_000;
  */
 export class TreeReader implements RepoReader {
   private entries: Promise<Map<string, { entry: RepoEntry; oid: string }>> | undefined;
+  private readonly submodulePaths: string[] = [];
 
   constructor(private readonly store: ObjectStore, private readonly treeOid: string) {}
 
@@ -35,6 +36,12 @@ export class TreeReader implements RepoReader {
       });
     }
     return (await this.store.read(found.oid)).content;
+  }
+
+  /** Paths of the submodules in the tree: they are not listed, as their content is not in this repository. */
+  async submodules(): Promise<string[]> {
+    await this.index();
+    return this.submodulePaths;
   }
 
   private index(): Promise<Map<string, { entry: RepoEntry; oid: string }>> {
@@ -56,7 +63,8 @@ export class TreeReader implements RepoReader {
         }
         const path = `${prefix}${item.name}`;
         if (item.mode === MODE_TREE) pending.push({ oid: item.oid, prefix: `${path}/` });
-        else if (item.mode !== MODE_GITLINK) {
+        else if (item.mode === MODE_GITLINK) this.submodulePaths.push(path);
+        else {
           const { size } = await this.store.describe(item.oid);
           found.push({ oid: item.oid, entry: { path, kind: item.mode === MODE_SYMLINK ? 'symlink' : 'file', size } });
         }

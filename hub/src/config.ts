@@ -21,12 +21,18 @@ const FleetRepoSchema = Type.Object({
   url: Type.String(),
   branch: Type.Optional(Type.String()),
   intervalMs: Type.Optional(Type.Integer({ minimum: 1000 })),
-  /** Directory (one per replica) where rollout policies are read from a checkout. */
+  /** Directory (one per replica) of the git object cache rollout policies are read from. */
   cacheDir: Type.String(),
-  /** A token (sent as the basic-auth password), or a username with a password file. */
+  /** A token (sent as the basic-auth password), or a username with a password file; files are re-read on each request. */
   tokenFile: Type.Optional(Type.String()),
   username: Type.Optional(Type.String()),
   passwordFile: Type.Optional(Type.String()),
+  /** SSH URLs: the deploy key, its passphrase when encrypted, and the known_hosts file holding the server's host key. */
+  sshKeyFile: Type.Optional(Type.String()),
+  sshPassphraseFile: Type.Optional(Type.String()),
+  knownHostsFile: Type.Optional(Type.String()),
+  /** PEM file of CA certificates trusted for HTTPS, on top of the system roots. */
+  caFile: Type.Optional(Type.String()),
 }, { additionalProperties: false });
 
 /**
@@ -53,6 +59,8 @@ export const HubConfigSchema = Type.Object({
   leaseTtlMs: Type.Optional(Type.Integer({ minimum: 100 })),
   ingestConcurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   eventsCap: Type.Optional(Type.Integer({ minimum: 1 })),
+  auditCap: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+  requestTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 600_000 })),
   alertRepeatIntervalMs: Type.Optional(Type.Integer({ minimum: 1000 })),
   sinks: Type.Optional(Type.Array(SinkSchema)),
   fleetRepo: Type.Optional(FleetRepoSchema),
@@ -162,9 +170,15 @@ function checkRedisUrl(url: string): void {
 }
 
 async function fleetRepoOptions(repo: Static<typeof FleetRepoSchema>): Promise<NonNullable<HubOptions['fleetRepo']>> {
-  const { tokenFile, username, passwordFile, ...rest } = repo;
-  if (tokenFile) return { ...rest, auth: { token: await readSecret(tokenFile, 'fleet repository token') } };
-  if (username && passwordFile) return { ...rest, auth: { username, password: await readSecret(passwordFile, 'fleet repository password') } };
+  const { tokenFile, username, passwordFile, sshKeyFile, sshPassphraseFile, ...rest } = repo;
+  // Read once now, so a missing secret stops the hub at start; the git source re-reads the
+  // file on each request, so a rotated secret is picked up.
+  for (const [file, what] of [[tokenFile, 'token'], [passwordFile, 'password'], [sshKeyFile, 'SSH key'], [sshPassphraseFile, 'SSH key passphrase']] as const) {
+    if (file) await readSecret(file, `fleet repository ${what}`);
+  }
+  if (sshKeyFile) return { ...rest, auth: { sshKey: { file: sshKeyFile }, ...(sshPassphraseFile ? { passphrase: { file: sshPassphraseFile } } : {}) } };
+  if (tokenFile) return { ...rest, auth: { token: { file: tokenFile } } };
+  if (username && passwordFile) return { ...rest, auth: { username, password: { file: passwordFile } } };
   if (username || passwordFile) throw new HubError(HubErrorCode.Config, 'fleetRepo needs both username and passwordFile, or tokenFile');
   return rest;
 }

@@ -22,6 +22,8 @@ export const HubErrorCode = {
   RolloutBusy: 'HUB_ROLLOUT_BUSY',
   /** The fleet repository cannot be read (server away, credentials refused, branch missing). */
   RepoUnreachable: 'HUB_REPO_UNREACHABLE',
+  /** The client sent its request too slowly. */
+  RequestTimeout: 'HUB_REQUEST_TIMEOUT',
   /** A push webhook without a valid signature. */
   WebhookRejected: 'HUB_WEBHOOK_REJECTED',
   /** A request body over the route's limit. */
@@ -48,6 +50,7 @@ const STATUS: Record<HubErrorCode, number> = {
   HUB_ROLLOUT_REFUSED: 409,
   HUB_ROLLOUT_BUSY: 409,
   HUB_REPO_UNREACHABLE: 502,
+  HUB_REQUEST_TIMEOUT: 408,
   HUB_WEBHOOK_REJECTED: 401,
   HUB_PAYLOAD_TOO_LARGE: 413,
   HUB_BUSY: 429,

@@ -14,13 +14,15 @@ import { IngestWorker } from './ingest/ingest-worker.js';
 import { ReportIntake } from './ingest/report-intake.js';
 import { Sweeper } from './sweeper/sweeper.js';
 import { FleetState } from './state/fleet-state.js';
+import { AuditLog } from './audit/audit-log.js';
 import { buildApi } from './api/app.js';
 import { RolloutStore } from './rollout/store.js';
 import { AssignmentWatch } from './rollout/assignment-watch.js';
 import { FleetHeads } from './rollout/heads.js';
 import { RolloutController } from './rollout/controller.js';
 import { RedisFleetView } from './rollout/fleet-view.js';
-import { PolicyReader, RepoFollower, rolloutPolicyOf } from './rollout/repo-follower.js';
+import { FleetRepository } from './rollout/fleet-repository.js';
+import { RepoFollower, rolloutPolicyOf } from './rollout/repo-follower.js';
 import { RolloutMetrics } from './rollout/metrics.js';
 import { RolloutAlerts } from './rollout/alerts.js';
 import { LinkService } from './links/link-service.js';
@@ -45,6 +47,8 @@ export class Hub {
   readonly keys: HubKeys;
   readonly scripts: HubScripts;
   readonly registry: Registry;
+  /** Credential and rollout actions with who did them (API connection). */
+  readonly audit: AuditLog;
   readonly metrics: HubMetrics;
   readonly fleet: FleetState;
   readonly alerts: AlertEngine;
@@ -71,6 +75,14 @@ export class Hub {
   private started = false;
   /** Wakes the rollout controller when any replica sees a new head (webhook or poll). */
   private headWatch: { close(): void } | undefined;
+  private stopping = false;
+  /**
+   * ioredis' reconnect delay (its default), until the hub stops: then none, so no connection,
+   * nor any copy of one (BullMQ's blocking connections, subscribers), keeps reconnecting to
+   * a Redis that is away and keeps the process alive.
+   */
+  private readonly reconnectDelay = (attempt: number): number | null => (this.stopping ? null : Math.min(attempt * 50, 2000));
+  private fleetRepository: FleetRepository | undefined;
 
   constructor(options: HubOptions) {
     this.options = resolveHubOptions({ ...options, secret: assertSecret(options.secret) });
@@ -79,8 +91,8 @@ export class Hub {
     // The API's connection: a request fails (503) within a bound when Redis is away, also on a
     // Cluster, whose offline queue would otherwise hold it until a node is back.
     const auth = o.redisPassword ? { password: o.redisPassword } : {};
-    this.redis = connectRedis(o.redisUrl, { ...auth, maxRetriesPerRequest: 2, commandTimeout: API_COMMAND_TIMEOUT_MS });
-    this.workRedis = connectRedis(o.redisUrl, { ...auth, maxRetriesPerRequest: null });
+    this.redis = connectRedis(o.redisUrl, { ...auth, maxRetriesPerRequest: 2, commandTimeout: API_COMMAND_TIMEOUT_MS, retryStrategy: this.reconnectDelay });
+    this.workRedis = connectRedis(o.redisUrl, { ...auth, maxRetriesPerRequest: null, retryStrategy: this.reconnectDelay });
     for (const client of [this.redis, this.workRedis]) {
       client.on('error', (error) => this.logger.warn({ err: error.message }, 'redis connection error'));
     }
@@ -90,9 +102,10 @@ export class Hub {
     const workScripts = new HubScripts(this.workRedis, this.keys, scriptOptions);
     this.registry = new Registry(this.redis, this.scripts, { secret: o.secret, adminTokens: o.adminTokens, readTokens: o.readTokens });
     this.fleet = new FleetState(this.redis, this.keys);
+    this.audit = new AuditLog(this.redis, this.keys, o.auditCap, this.logger.child({ component: 'audit' }));
     // BullMQ gets a client instance: under native ESM it cannot load ioredis from options.
     // Workers duplicate it for their blocking connections, hence no per-request retry limit.
-    this.bullRedis = connectRedis(o.redisUrl, { ...auth, maxRetriesPerRequest: null });
+    this.bullRedis = connectRedis(o.redisUrl, { ...auth, maxRetriesPerRequest: null, retryStrategy: this.reconnectDelay });
     this.bullRedis.on('error', (error) => this.logger.warn({ err: error.message }, 'redis connection error'));
     const connection: ConnectionOptions = this.bullRedis;
     this.reportQueue = new Queue(REPORT_QUEUE, { connection, prefix: o.prefix });
@@ -126,7 +139,7 @@ export class Hub {
     }, this.logger);
     this.sweeper = new Sweeper(this.workRedis, workScripts, this.alerts, {
       offlineAfterMs: 2 * o.heartbeatIntervalMs, intervalMs: o.sweepIntervalMs, leaseTtlMs: o.leaseTtlMs, replicaId: o.replicaId,
-      repeatPassIntervalMs: Math.min(30_000, o.alertRepeatIntervalMs / 4),
+      repeatPassIntervalMs: Math.min(30_000, o.alertRepeatIntervalMs / 4), graceAfterRedisMs: o.heartbeatIntervalMs,
     }, this.logger);
     this.linkHealth = new LinkService(this.workRedis, this.keys, this.alerts, {
       intervalMs: o.sweepIntervalMs, isLeader: () => this.sweeper.isLeader, fleetLinks: o.links,
@@ -153,9 +166,9 @@ export class Hub {
   async api(): Promise<FastifyInstance> {
     this.apiInstance ??= await buildApi({
       redis: this.redis, keys: this.keys, registry: this.registry, fleet: this.fleet, alerts: this.alertsView,
-      metrics: this.metrics, rollouts: this.rollouts, links: this.linkHealth.links, reports: this.intake,
+      metrics: this.metrics, rollouts: this.rollouts, links: this.linkHealth.links, reports: this.intake, audit: this.audit,
       workersRunning: () => this.started && (this.ingestWorker?.running ?? true),
-    }, this.logger, this.options.tls);
+    }, this.logger, { requestTimeoutMs: this.options.requestTimeoutMs, ...(this.options.tls ? { tls: this.options.tls } : {}) });
     return this.apiInstance;
   }
 
@@ -175,29 +188,39 @@ export class Hub {
   }
 
   /**
-   * Graceful stop: in-flight reports and deliveries finish and the lease is released; when
-   * Redis is away that cannot finish, so after `timeoutMs` the connections are cut (jobs in
-   * flight are taken over by another replica as stalled jobs).
+   * Graceful stop, bounded by `timeoutMs`: every loop stops scheduling at once, the API
+   * answers the long-polls and closes, in-flight reports and deliveries finish and the lease
+   * is released. When Redis is away (or refuses the hub) that cannot finish, so after
+   * `timeoutMs` every connection is cut and none reconnects (jobs in flight are taken over by
+   * another replica as stalled jobs); nothing is left to keep the process up.
    */
   async close(timeoutMs = 10_000): Promise<void> {
     this.started = false;
+    this.stopping = true;
     const graceful = (async () => {
-      // Answer the agents' long-polls now, or the API close waits out each of them.
-      await this.rollouts.watch.close();
-      await this.apiInstance?.close();
-      await this.sweeper.close();
-      await this.linkHealth.close();
+      // Stopped together, not one after the other: a loop waiting on Redis must not keep the
+      // others (or the API) running until the timeout.
+      await Promise.all([
+        // Answer the agents' long-polls now, or the API close waits out each of them.
+        this.rollouts.watch.close().then(() => this.apiInstance?.close()),
+        this.sweeper.close(),
+        this.linkHealth.close(),
+        this.rollouts.controller.close(),
+        this.rollouts.follower?.close().then(() => this.fleetRepository?.close()),
+        this.ingestWorker?.close(),
+        this.deliveryWorker.close(),
+      ]);
       this.headWatch?.close();
-      await this.rollouts.controller.close();
-      await this.rollouts.follower?.close();
-      await Promise.all([this.ingestWorker?.close(), this.deliveryWorker.close()]);
       await Promise.all([this.reportQueue.close(), this.alertQueue.close(), this.intakeQueue.close()]);
     })();
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
     });
-    if ((await Promise.race([graceful, expired])) === 'timeout') this.logger.warn('graceful stop timed out; closing connections');
+    if ((await Promise.race([graceful, expired])) === 'timeout') {
+      this.logger.warn({ timeoutMs }, 'graceful stop timed out (Redis away?); cutting the connections');
+      this.headWatch?.close();
+    }
     clearTimeout(timer);
     this.redis.disconnect();
     this.workRedis.disconnect();
@@ -211,12 +234,14 @@ export class Hub {
    * it. Link health reads the older revisions clusters still run through the same reader.
    */
   private repoFollower(repo: NonNullable<ResolvedHubOptions['fleetRepo']>): RepoFollower {
-    const policies = new PolicyReader(repo);
+    const { intervalMs, maxBackoffMs, ...source } = repo;
+    const repository = new FleetRepository(source, this.logger);
+    this.fleetRepository = repository;
     const heads = new FleetHeads(this.workRedis, this.keys);
     const logger = this.logger.child({ component: 'repo-follower' });
-    this.linkHealth.loadRevisionsWith((revision) => policies.fleetAt(revision));
-    return new RepoFollower(repo, async (revision) => {
-      const fleet = await policies.fleetAt(revision);
+    this.linkHealth.loadRevisionsWith((revision) => repository.fleetAt(revision));
+    return new RepoFollower({ repository, ...(intervalMs ? { intervalMs } : {}), ...(maxBackoffMs ? { maxBackoffMs } : {}) }, async (revision) => {
+      const fleet = await repository.fleetAt(revision);
       await heads.publish({ revision, policy: rolloutPolicyOf(fleet), seenAt: Date.now() });
       this.linkHealth.setFleet(fleet, revision);
     }, logger);

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_KEY_PREFIX, MAX_REPORT_BYTES, type Logger } from '@netfleet/shared';
 import type { SinkConfig } from './alerts/sinks.js';
+import type { FleetRepositoryOptions } from './rollout/fleet-repository.js';
 import type { RepoFollowerOptions } from './rollout/repo-follower.js';
 import type { FleetLinksOptions } from './links/fleet-links.js';
 
@@ -67,6 +68,8 @@ export interface HubOptions {
   maxReportAgeMs?: number;
   /** Events kept per cluster. @defaultValue 200 */
   eventsCap?: number;
+  /** Audit entries kept in Redis (every one is also a log line). @defaultValue 1000 */
+  auditCap?: number;
   /** A firing alert is sent again after this long. @defaultValue 14400000 (4 h) */
   alertRepeatIntervalMs?: number;
   /** A `report rejected` alert resolves when no rejection repeats it for this long. @defaultValue 3600000 */
@@ -100,7 +103,7 @@ export interface HubOptions {
    * `webhookSecret` is set), with a directory for reading rollout policies (one per replica).
    * @defaultValue none: no rollouts are started
    */
-  fleetRepo?: RepoFollowerOptions & { cacheDir: string };
+  fleetRepo?: FleetRepositoryOptions & Omit<RepoFollowerOptions, 'repository'>;
   /** Shared secret of the push webhook (`POST /api/v1/webhooks/git`). @defaultValue none: webhook off */
   webhookSecret?: string;
   /**
@@ -109,6 +112,12 @@ export interface HubOptions {
    * @defaultValue the FleetLinks defaults (fire after 2 min, resolve after 1 min)
    */
   links?: FleetLinksOptions;
+  /**
+   * Longest a client may take to send a whole request, headers and body; a slower one is
+   * answered 408 and cut off. The agents' assignment long-poll waits after its request, so
+   * it does not count. @defaultValue 30000
+   */
+  requestTimeoutMs?: number;
   /** Logger; one is created when absent. */
   logger?: Logger;
 }
@@ -137,6 +146,7 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     maxClockSkewMs: options.maxClockSkewMs ?? 5 * 60_000,
     maxReportAgeMs: options.maxReportAgeMs ?? 30 * 86_400_000,
     eventsCap: options.eventsCap ?? 200,
+    auditCap: options.auditCap ?? 1000,
     alertRepeatIntervalMs: options.alertRepeatIntervalMs ?? 4 * 3600_000,
     rejectedAlertResolveMs: options.rejectedAlertResolveMs ?? 3600_000,
     alertHistoryCap: options.alertHistoryCap ?? 1000,
@@ -154,6 +164,7 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     fleetRepo: options.fleetRepo,
     webhookSecret: options.webhookSecret,
     links: options.links ?? {},
+    requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
     logger: options.logger,
   };
 }

@@ -25,14 +25,14 @@ beforeAll(async () => {
   await hub.start();
   api = await hub.api();
   sender = new TestSender(space);
-  // 12 clusters: 3 regions, two tiers; the even ones report revision r2, the rest r1.
+  // 12 clusters: 3 regions, two tiers; the even ones report revision 2222bbbb, the rest 1111aaaa.
   for (let index = 0; index < 12; index += 1) {
     const name = `c-${String(index).padStart(2, '0')}`;
     const region = ['eu', 'us', 'ap'][index % 3]!;
     credentials.set(name, await registerCluster(hub, name, region, { tier: index < 6 ? 'prod' : 'dev' }));
-    if (index < 10) await sender.send(credentials.get(name)!, report(name, 1, ReportKind.Sync, syncBody(index % 2 === 0 ? 'r2' : 'r1', SyncStatus.Succeeded)));
+    if (index < 10) await sender.send(credentials.get(name)!, report(name, 1, ReportKind.Sync, syncBody(index % 2 === 0 ? '2222bbbb' : '1111aaaa', SyncStatus.Succeeded)));
   }
-  await sender.send(credentials.get('c-09')!, report('c-09', 2, ReportKind.Sync, syncBody('r3', SyncStatus.Failed)));
+  await sender.send(credentials.get('c-09')!, report('c-09', 2, ReportKind.Sync, syncBody('3333cccc', SyncStatus.Failed)));
   await eventually(async () => expect((await hub.fleet.detail('c-09'))?.syncStatus).toBe('failed'));
   await eventually(async () => expect((await hub.fleet.list({ limit: 100, state: 'online' as never })).total).toBe(10));
 });
@@ -50,7 +50,7 @@ describe('when listing clusters', () => {
     ['region and label', 'region=us&label=tier%3Ddev', ['c-07', 'c-10']],
     ['status', 'status=registered', ['c-10', 'c-11']],
     ['sync status', 'sync=failed', ['c-09']],
-    ['applied revision', 'revision=r2', ['c-00', 'c-02', 'c-04', 'c-06', 'c-08']],
+    ['applied revision', 'revision=2222bbbb', ['c-00', 'c-02', 'c-04', 'c-06', 'c-08']],
   ])('filters by %s', async (_name, query, expected) => {
     const page = await list(query);
     expect(page.items.map((item) => item.name)).toEqual(expected);
@@ -138,6 +138,23 @@ describe('when a cluster registers through the API', () => {
     expect(bad.json().error.message).toContain('body/cluster');
   });
 
+  it.each([
+    ['a region with a newline', { region: 'eu\nus' }, 'body/region'],
+    ['a region with an ANSI escape', { region: 'eu\u001b[2J' }, 'body/region'],
+    ['a label key over 63 characters', { labels: { ['k'.repeat(64)]: 'v' } }, 'body/labels'],
+    ['an empty label key', { labels: { '': 'v' } }, 'body/labels'],
+    ['a label key with "="', { labels: { 'tier=prod': 'v' } }, 'body/labels'],
+    ['a label value with a space', { labels: { tier: 'p rod' } }, 'body/labels'],
+  ])('refuses a registration with %s, naming the field, and registers nothing', async (_name, fields, field) => {
+    const token = await bootstrap(1);
+    const response = await api.inject({
+      method: 'POST', url: '/api/v1/register', headers: auth(token), payload: { cluster: 'hostile-1', region: 'eu', ...fields },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error).toMatchObject({ code: 'HUB_INVALID_REQUEST', message: expect.stringContaining(field) });
+    expect(await hub.fleet.exists('hostile-1')).toBe(false);
+  });
+
   it('rotates credentials with the cluster\'s own token; the old token stops working', async () => {
     const old = credentials.get('c-03')!;
     const response = await api.inject({ method: 'POST', url: '/api/v1/clusters/c-03/rotate', headers: auth(old.apiToken) });
@@ -158,10 +175,10 @@ describe('when a cluster registers through the API', () => {
 
 describe('when reading one cluster', () => {
   it('returns its state and 404 in the error format for an unknown one', async () => {
-    await sender.send(credentials.get('c-05')!, report('c-05', 2, ReportKind.Heartbeat, heartbeatBody('r1')));
+    await sender.send(credentials.get('c-05')!, report('c-05', 2, ReportKind.Heartbeat, heartbeatBody('1111aaaa')));
     await eventually(async () => expect((await hub.fleet.detail('c-05'))?.agentVersion).toBe('0.1.0'));
     const detail = (await api.inject({ url: '/api/v1/clusters/c-05', headers: auth(READ_TOKEN) })).json();
-    expect(detail).toMatchObject({ name: 'c-05', region: 'ap', state: 'online', revision: 'r1', sync: { status: 'succeeded', reason: 'Succeeded' } });
+    expect(detail).toMatchObject({ name: 'c-05', region: 'ap', state: 'online', revision: '1111aaaa', sync: { status: 'succeeded', reason: 'Succeeded' } });
     expect(detail).not.toHaveProperty('tokenHash');
     const missing = await api.inject({ url: '/api/v1/clusters/nope', headers: auth(READ_TOKEN) });
     expect(missing.statusCode).toBe(404);

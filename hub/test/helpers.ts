@@ -1,10 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { readFile, readdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { ReportKind} from '@netfleet/shared';
 import {
   PROTOCOL_VERSION, REPORT_QUEUE, SyncReason, SyncStatus, createLogger, reportJobId, signReport,
-  type Credentials, type DriftItem, type Report, type ReportBody, type UnsignedReport,
+  type Credentials, type DriftItem, type Report, type ReportBody, type RolloutPolicy, type UnsignedReport,
 } from '@netfleet/shared';
 import { deleteKeysWithPrefix } from '@netfleet/test';
 import { Hub, type HubOptions } from '../src/index.js';
@@ -77,6 +79,8 @@ export class TestSender {
   private readonly redis: Redis;
   constructor(space: { url: string; prefix: string }) {
     this.redis = new Redis(space.url, { maxRetriesPerRequest: null });
+    // Tests take Redis away under it; the queue waits for it to come back.
+    this.redis.on('error', () => undefined);
     this.queue = new Queue(REPORT_QUEUE, { connection: this.redis, prefix: space.prefix });
   }
 
@@ -118,3 +122,31 @@ export class TestSender {
     this.redis.disconnect();
   }
 }
+
+/** Headers of a push webhook as GitHub signs it, with a fresh delivery id unless one is given. */
+export function signedWebhookHeaders(secret: string, body: string, delivery = randomBytes(8).toString('hex')): Record<string, string> {
+  return {
+    'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': delivery,
+    'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+  };
+}
+
+const EXAMPLE_FLEET = new URL('../../examples/fleet/', import.meta.url).pathname;
+
+/** The files of the example fleet repository (`examples/fleet`), by path, to commit into a test repository. */
+export async function exampleFleetFiles(): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const entry of await readdir(EXAMPLE_FLEET, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) files[relative(EXAMPLE_FLEET, join(entry.parentPath, entry.name))] = await readFile(join(entry.parentPath, entry.name), 'utf8');
+  }
+  return files;
+}
+
+/** One wave over every cluster, baking 10 min: a rollout that stays in progress while a test looks at it. */
+export const ALL_AT_ONCE_POLICY: RolloutPolicy = {
+  name: 'all-at-once',
+  waves: [{ name: 'all', selector: { all: true }, maxParallel: undefined, bakeTimeSeconds: 600, deadlineSeconds: undefined }],
+  gates: { appliedAndReady: true, noNewDrift: true, noNewLinkFailures: true, noCriticalAlerts: true },
+  onFailure: 'pause', unselectedClusters: 'excluded', blackouts: undefined,
+  source: { file: 'rollout/all.yaml', document: 'RolloutPolicy/all-at-once' },
+};

@@ -56,8 +56,12 @@ describe('when a job cannot be decoded', () => {
     const jobId = `eu-1.${900_000 + payload.length % 1000}`;
     await sender.sendPayload(payload, jobId);
     await eventually(async () => expect(await counted(reason)).toBe(before + 1), 20_000);
-    const status = await sender.jobStatus(jobId);
-    expect(['failed', 'completed']).toContain(status.state);
+    // Counted first, then the job is finished: wait for it to leave the active state.
+    const status = await eventually(async () => {
+      const found = await sender.jobStatus(jobId);
+      expect(['failed', 'completed']).toContain(found.state);
+      return found;
+    });
     expect(status).toMatchObject({ attemptsStarted: 1, stalled: 0 });
     await sender.removeJob(jobId);
     await stillIngesting();

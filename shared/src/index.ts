@@ -10,3 +10,4 @@ export * from './config/index.js';
 export * from './render/index.js';
 export * from './fs-repo-reader.js';
 export * from './redis/url.js';
+export * from './kube-names.js';

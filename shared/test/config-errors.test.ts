@@ -98,6 +98,11 @@ export const CASES: [string, Record<string, MemoryFile>, string[]][] = [
       'clusters/gamma.yaml:6:5 CONFIG_INVALID_VALUE metadata.labels["team name"]: found key "team name", expected a label key such as "tier" or "example.com/tier"',
       'clusters/gamma.yaml:12:5 CONFIG_INVALID_VALUE spec.vars.egress-ip: found key "egress-ip", expected a variable name (letters, digits, "_")',
     ]],
+  ['label keys kube-apiserver refuses: a name over 63 characters, a prefix alone, a value over 63', { 'clusters/gamma.yaml': doc('Cluster', 'gamma', `  labels:\n    ${'n'.repeat(64)}: web\n    example.com/: web\n    tier: ${'v'.repeat(64)}\nspec:\n  region: eu\n  publicDomain: gamma.example.com\n  clusterDomain: gamma.cluster\n`) }, [
+      `clusters/gamma.yaml:6:5 CONFIG_INVALID_VALUE metadata.labels.${'n'.repeat(64)}: found key "${'n'.repeat(64)}", expected a label key such as "tier" or "example.com/tier"`,
+      'clusters/gamma.yaml:7:5 CONFIG_INVALID_VALUE metadata.labels["example.com/"]: found key "example.com/", expected a label key such as "tier" or "example.com/tier"',
+      `clusters/gamma.yaml:8:5 CONFIG_INVALID_VALUE metadata.labels.tier: found "${'v'.repeat(40)}…", expected a label value (letters, digits, "-", "_", ".", at most 63 characters)`,
+    ]],
   ['two clusters with one name', { 'clusters/alpha-again.yaml': cluster('alpha', 'eu', 'alpha2.example.com') },
     [
       "clusters/alpha.yaml:4:3 CONFIG_DUPLICATE_NAME metadata.name: found \"alpha\", expected a name not already used by the Cluster in clusters/alpha-again.yaml:4",
@@ -307,6 +312,11 @@ export const CASES: [string, Record<string, MemoryFile>, string[]][] = [
       'network/i.yaml:5:1 CONFIG_SELECTS_NOTHING targets: found a selector that matches none of the 2 clusters (matchLabels env: production; label env is prod, staging), expected a selector that matches at least one cluster, or allowEmpty: true if it may match none',
       'network/i.yaml:9:3 CONFIG_INVALID_VALUE spec.inlet: found "Bogus", expected one of "LoadBalancer", "LoadBalancerWithProxyProtocol", "LoadBalancerWithSSLPassthrough", "HostPort", "HostPortWithProxyProtocol", "HostPortWithSSLPassthrough" or "HostWithFailover"',
       'platform/dns.yaml:9:7 CONFIG_UNKNOWN_VARIABLE [2 clusters: alpha, beta] spec.upstreamNameservers[0]: found ${vars.dns}, expected a variable every cluster the document renders for defines (in its Cluster document): cluster.name, cluster.region, cluster.publicDomain, cluster.clusterDomain, cluster.labels.env, vars.vip',
+    ]],
+  ['a rollout policy with a schema error and a wave that selects nothing', { 'rollout/r.yaml': doc('RolloutPolicy', 'r', 'spec:\n  waves:\n    - name: stage\n      selector:\n        matchLabels:\n          env: stage\n  onFailure: retry\n  unselectedClusters: lastWave\n') },
+    [
+      'rollout/r.yaml:8:7 CONFIG_SELECTS_NOTHING spec.waves[0].selector: found a selector that matches none of the 2 clusters (matchLabels env: stage; label env is prod, staging), expected a selector that matches at least one cluster, or allowEmpty: true if it may match none',
+      'rollout/r.yaml:11:3 CONFIG_INVALID_VALUE spec.onFailure: found "retry", expected one of "pause" or "rollback"',
     ]],
   ['an invalid Cluster document that others refer to', {
     'clusters/gamma.yaml': doc('Cluster', 'gamma', '  labels:\n    tier: edge\nspec:\n  region: ap\n  publicDomain: Gamma.example.com\n  clusterDomain: gamma.cluster\n'),

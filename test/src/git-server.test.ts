@@ -61,13 +61,14 @@ describe('when the git server runs', () => {
     expect(mainOf(info)).toBe(head);
   });
 
-  it('logs each request with method, path and service', async () => {
+  it('logs each request with method, path, service, protocol header and response size', async () => {
     const { server, repo } = await serverWithRepo();
     server.clearLog();
     await git.getRemoteInfo2({ http, protocolVersion: 1, url: repo.url });
     expect(server.requests).toEqual([
-      { method: 'GET', path: '/fleet.git/info/refs', service: 'git-upload-pack', contentEncoding: undefined, status: 200 },
+      { method: 'GET', path: '/fleet.git/info/refs', service: 'git-upload-pack', contentEncoding: undefined, status: 200, gitProtocol: undefined, responseBytes: expect.any(Number) },
     ]);
+    expect(server.requests[0]!.responseBytes).toBeGreaterThan(100);
   });
 
   it('clones through isomorphic-git with a full fetch over POST', async () => {

@@ -4,7 +4,8 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createGunzip } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { runGit } from './git-cli.js';
 import { selfSignedCertificate } from './tls.js';
 
@@ -16,6 +17,18 @@ export interface StartGitServerOptions {
   auth?: GitServerAuth;
   /** Serve HTTPS with a fresh self-signed certificate (see `GitServer.caPem`). Default false. */
   tls?: boolean;
+  /**
+   * Speak protocol v2 to clients that ask for it (`Git-Protocol: version=2`), as git does by
+   * default. False serves v0 only, like servers from before git 2.18. Default true.
+   */
+  protocolV2?: boolean;
+  /**
+   * Refuse v0 fetch requests that do not ask for `multi_ack` / `multi_ack_detailed`, as
+   * Azure DevOps does (TF401041). Default false.
+   */
+  requireMultiAck?: boolean;
+  /** Renamed repositories: requests for `<old>.git/...` are answered 301 to `<new>.git/...`, as hosting services do. */
+  moved?: Record<string, string>;
 }
 
 /** One HTTP request the server received, for counting round trips. */
@@ -29,6 +42,10 @@ export interface GitRequestLogEntry {
   contentEncoding: string | undefined;
   /** The status the server answered with. */
   status: number;
+  /** The `Git-Protocol` request header (`version=2` when the client asks for v2). */
+  gitProtocol: string | undefined;
+  /** Bytes of the response body sent so far. */
+  responseBytes: number;
 }
 
 export interface GitServerRepo {
@@ -50,6 +67,8 @@ export interface GitServer {
   clearLog(): void;
   /** Create an empty bare repository `<name>.git` (initial branch `main`). */
   createRepo(name: string): Promise<GitServerRepo>;
+  /** Point `count` refs named `<prefix><n>` at `oid` (e.g. GitHub's `refs/pull/<n>/head`: thousands on busy repositories). */
+  addRefs(repo: GitServerRepo, prefix: string, count: number, oid: string): Promise<void>;
   /** Clone URL with the configured credentials embedded, for the native git CLI. */
   authenticatedUrl(repo: GitServerRepo): string;
   /** Stop listening and drop open connections; the port stays reserved for `start()`. */
@@ -96,9 +115,11 @@ export async function startGitServer(options: StartGitServerOptions = {}): Promi
       service: url.searchParams.get('service') ?? url.pathname.match(/(git-(?:upload|receive)-pack)$/)?.[1],
       contentEncoding: req.headers['content-encoding'],
       status: 0,
+      gitProtocol: req.headers['git-protocol'] as string | undefined,
+      responseBytes: 0,
     };
     requests.push(entry);
-    res.on('finish', () => { entry.status = res.statusCode; });
+    recordResponse(res, entry);
 
     let injected = faults.all;
     if (faults.next && applies(faults.next, entry.method)) {
@@ -122,7 +143,18 @@ export async function startGitServer(options: StartGitServerOptions = {}): Promi
         .end('authentication required\n');
       return;
     }
-    serveCgi(req, res, url, projectRoot, user);
+    const movedTo = movedLocation(url, options.moved);
+    if (movedTo) {
+      req.resume();
+      res.writeHead(301, { Location: movedTo, 'Content-Type': 'text/plain' }).end('moved permanently\n');
+      return;
+    }
+    const protocol = options.protocolV2 === false ? '' : String(req.headers['git-protocol'] ?? '');
+    if (options.requireMultiAck && entry.method === 'POST' && entry.service === 'git-upload-pack' && !protocol.includes('version=2')) {
+      void refuseWithoutMultiAck(req, res).then((body) => body && serveCgi(body, res, url, projectRoot, user, protocol));
+      return;
+    }
+    serveCgi(req, res, url, projectRoot, user, protocol);
   };
 
   const server: Server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, handler) : createHttpServer(handler);
@@ -150,6 +182,12 @@ export async function startGitServer(options: StartGitServerOptions = {}): Promi
       // Anonymous pushes are refused by default; the harness pushes over HTTP in some tests.
       await runGit(['config', 'http.receivepack', 'true'], { cwd: dir });
       return { name, url: `${baseUrl}/${name}.git`, dir };
+    },
+    async addRefs(repo, prefix, count, oid) {
+      const commands = Array.from({ length: count }, (_, n) => `create ${prefix}${n} ${oid}\n`).join('');
+      await runGit(['update-ref', '--stdin'], { cwd: repo.dir, input: commands });
+      // Packed, as a server keeps its refs.
+      await runGit(['pack-refs', '--all'], { cwd: repo.dir });
     },
     authenticatedUrl(repo) {
       const auth = options.auth;
@@ -188,26 +226,64 @@ function authenticate(req: IncomingMessage, auth: GitServerAuth | undefined): st
   return username === auth.username && password === auth.password ? username : null;
 }
 
+/** Log the status as the head goes out (a client may act on it before the body ends), and count body bytes. */
+function recordResponse(res: ServerResponse, entry: GitRequestLogEntry): void {
+  const writeHead = res.writeHead.bind(res);
+  res.writeHead = ((status: number, ...rest: unknown[]) => {
+    entry.status = status;
+    return (writeHead as (...args: unknown[]) => ServerResponse)(status, ...rest);
+  }) as typeof res.writeHead;
+  const write = res.write.bind(res);
+  res.write = ((chunk: unknown, ...rest: unknown[]) => {
+    if (typeof chunk === 'string' || Buffer.isBuffer(chunk)) entry.responseBytes += Buffer.byteLength(chunk);
+    return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof res.write;
+}
+
+function movedLocation(url: URL, moved: Record<string, string> | undefined): string | undefined {
+  const match = /^\/([^/]+)\.git(\/.*)?$/.exec(url.pathname);
+  const target = match && moved?.[match[1]!];
+  return target ? `/${target}.git${match[2] ?? ''}${url.search}` : undefined;
+}
+
+/**
+ * Read a v0 fetch request and answer it as Azure DevOps does when its first want line asks
+ * for neither multi_ack capability; otherwise hand the body on.
+ */
+async function refuseWithoutMultiAck(req: IncomingMessage, res: ServerResponse): Promise<Readable | undefined> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const raw = Buffer.concat(chunks);
+  const body = (req.headers['content-encoding'] ?? '').toLowerCase() === 'gzip' ? gunzipSync(raw) : raw;
+  const firstWant = body.toString('latin1', 4, Math.min(body.length, 1000)).split('\n', 1)[0] ?? '';
+  if (/ multi_ack(_detailed)?( |$)/.test(firstWant)) return Readable.from([body]);
+  res.writeHead(500, { 'Content-Type': 'text/plain' })
+    .end('TF401041: The client must request the multi_ack capability to fetch from this repository.\n');
+  return undefined;
+}
+
 /** Run `git http-backend` for one request (RFC 3875 CGI) and relay its answer. */
-function serveCgi(req: IncomingMessage, res: ServerResponse, url: URL, projectRoot: string, user: string): void {
-  const gzipped = (req.headers['content-encoding'] ?? '').toLowerCase() === 'gzip';
+function serveCgi(req: IncomingMessage | Readable, res: ServerResponse, url: URL, projectRoot: string, user: string, protocol: string): void {
+  const headers = 'headers' in req ? req.headers : {};
+  const gzipped = (headers['content-encoding'] ?? '').toLowerCase() === 'gzip';
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     GIT_PROJECT_ROOT: projectRoot,
     GIT_HTTP_EXPORT_ALL: '1',
     GATEWAY_INTERFACE: 'CGI/1.1',
     SERVER_PROTOCOL: 'HTTP/1.1',
-    REQUEST_METHOD: req.method ?? 'GET',
+    REQUEST_METHOD: 'method' in req ? req.method ?? 'GET' : 'POST',
     PATH_INFO: decodeURIComponent(url.pathname),
     QUERY_STRING: url.search.slice(1),
-    CONTENT_TYPE: req.headers['content-type'] ?? '',
-    REMOTE_ADDR: req.socket.remoteAddress ?? '127.0.0.1',
+    CONTENT_TYPE: headers['content-type'] ?? 'application/x-git-upload-pack-request',
+    REMOTE_ADDR: '127.0.0.1',
     REMOTE_USER: user,
-    // Protocol v2 is negotiated through this header; http-backend reads it from the env.
-    HTTP_GIT_PROTOCOL: String(req.headers['git-protocol'] ?? ''),
+    // Protocol v2 is negotiated through this header: http-backend passes it on to
+    // upload-pack as GIT_PROTOCOL. Left empty, the server speaks v0.
+    HTTP_GIT_PROTOCOL: protocol,
   };
   // A gzip body is inflated here, so its length is unknown: http-backend then reads to EOF.
-  if (!gzipped && req.headers['content-length']) env.CONTENT_LENGTH = req.headers['content-length'];
+  if (!gzipped && headers['content-length']) env.CONTENT_LENGTH = headers['content-length'];
 
   const child = spawn(HTTP_BACKEND, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';

@@ -86,7 +86,10 @@ function respond(res: ServerResponse, answer: UploadPackAnswer, timers: Set<Node
 }
 
 function passThrough(req: IncomingMessage, res: ServerResponse, backendUrl: string): void {
-  const forwarded = request(`${backendUrl}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (answer) => {
+  // The crafted answers are protocol v0 answers to a fetch: without the Git-Protocol header the
+  // backend speaks v0, so the one upload-pack POST of a fetch is the pack request (no ls-refs).
+  const { 'git-protocol': _protocol, ...headers } = req.headers;
+  const forwarded = request(`${backendUrl}${req.url ?? '/'}`, { method: req.method, headers }, (answer) => {
     res.writeHead(answer.statusCode ?? 502, answer.headers);
     answer.pipe(res);
   });

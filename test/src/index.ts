@@ -20,6 +20,8 @@ export { startKubeApiServer, DEFAULT_ADMIN_TOKEN, type KubeApiServer, type KubeA
 export type { AuditEntry, AuditLog } from './kube/audit.js';
 export type { ErrorFault, KubeFaults } from './kube/faults.js';
 export type { TokenGrants } from './kube/auth.js';
+export { startConnectProxy, startRedirectFront, type HttpFront } from './http-front.js';
+export { sshdAvailable, startSshGitServer, type SshGitServer, type SshKeyPair } from './ssh-git-server.js';
 export {
   startHostileGitFront, uploadPackResult, pktLine, FLUSH_PKT, type HostileGitFront, type UploadPackAnswer,
 } from './hostile-git-front.js';

@@ -1,31 +1,35 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '@netfleet/shared';
+import { describeFileError, type Logger } from '@netfleet/shared';
 // A module import, not a file read at run time, so the bundle carries the version.
 import agentPackage from '../../package.json' with { type: 'json' };
 import { AssignmentClient, type AssignmentTarget } from '../assignment/index.js';
+import { AgentConfigError } from '../errors.js';
 import type { AgentEvents } from '../events.js';
 import { connectToHub } from '../report/connect.js';
-import { GitSource } from '@netfleet/git';
+import { GitSource, parseRepositoryUrl, type GitAuthOptions } from '@netfleet/git';
 import type { AgentMetrics } from './metrics.js';
 import type { AgentOptions } from './options.js';
 import { directoryFleetSource, gitFleetSource, type PolledSource } from './sources.js';
 
-/** True when `repo` names a git remote rather than a local directory. */
+/** True when `repo` names a git remote (an https or SSH URL) rather than a local directory. */
 export function isRemote(repo: string): boolean {
-  return /^https?:\/\//.test(repo);
+  return parseRepositoryUrl(repo) !== undefined;
 }
 
 /** The fleet source the options describe: a git remote or a local directory. */
 export async function buildSource(options: AgentOptions, logger: Logger, metrics?: AgentMetrics): Promise<{ source: PolledSource; close(): void }> {
   if (!isRemote(options.repo)) return { source: directoryFleetSource(options.repo), close: () => undefined };
-  const keys = await Promise.all(options.trustedKeys.map((file) => readFile(file, 'utf8')));
+  const keys = await Promise.all(options.trustedKeys.map((file) => readFile(file, 'utf8').catch((cause: unknown) => {
+    throw new AgentConfigError(`cannot read the trusted key ${file}: ${describeFileError(cause)}`, 'pass an existing public key file with --trusted-key');
+  })));
   const git = new GitSource({
     url: options.repo,
     branch: options.branch,
     cacheDir: options.cacheDir,
-    ...(options.gitTokenFile ? { auth: { token: { file: options.gitTokenFile } } } : {}),
+    ...gitAuth(options),
     ...(options.gitCaFile ? { caFile: options.gitCaFile } : {}),
+    ...(options.gitSshKnownHostsFile ? { knownHostsFile: options.gitSshKnownHostsFile } : {}),
     verification: {
       mode: options.verify,
       openpgpKeys: keys.filter((key) => key.includes('BEGIN PGP PUBLIC KEY')),
@@ -34,6 +38,15 @@ export async function buildSource(options: AgentOptions, logger: Logger, metrics
     logger,
   });
   return { source: gitFleetSource(git, metrics), close: () => git.close() };
+}
+
+/** The deploy key for an SSH URL, else the token when one is given. */
+function gitAuth(options: AgentOptions): { auth?: GitAuthOptions } {
+  if (options.gitSshKeyFile && parseRepositoryUrl(options.repo)?.kind === 'ssh') {
+    const passphrase = options.gitSshPassphraseFile ? { passphrase: { file: options.gitSshPassphraseFile } } : {};
+    return { auth: { sshKey: { file: options.gitSshKeyFile }, ...passphrase } };
+  }
+  return options.gitTokenFile ? { auth: { token: { file: options.gitTokenFile } } } : {};
 }
 
 /** The agent's version, as reported in heartbeats. */

@@ -11,7 +11,7 @@ import { Reconciler, defaultReconcileOptions } from '../reconcile/reconcile.js';
 import type { SyncResult } from '../reconcile/result.js';
 import type { FleetSource, RenderFleet, RenderedCluster } from '../reconcile/source.js';
 import { AppliedMemo } from '../ssa/memo.js';
-import { buildHttpServer, parseListen } from './http.js';
+import { buildHttpServer, listenOn } from './http.js';
 import { AgentMetrics } from './metrics.js';
 import type { AgentOptions } from './options.js';
 import type { PolledSource } from './sources.js';
@@ -77,7 +77,7 @@ export class AgentDaemon {
     this.#source = parts.source;
     this.metrics = parts.metrics ?? new AgentMetrics();
     this.#logger = (parts.logger ?? createLogger({ name: 'agent' })).child({ cluster: options.cluster });
-    this.client = parts.client ?? new KubeClient({ kubeconfigPath: options.kubeconfig, inCluster: options.inCluster });
+    this.client = parts.client ?? new KubeClient({ kubeconfigPath: options.kubeconfig, context: options.context, inCluster: options.inCluster });
     const memo = new AppliedMemo();
     this.reconciler = new Reconciler({
       cluster: options.cluster, namespace: options.namespace, client: this.client, source: parts.source, render: this.#keepRender(parts.render), memo, logger: this.#logger,
@@ -104,7 +104,7 @@ export class AgentDaemon {
 
   /** Starts the probes, drift detection and the sync loop. */
   async start(): Promise<void> {
-    if (this.#http) await this.#http.listen(parseListen(this.#options.listen));
+    if (this.#http) await listenOn(this.#http, this.#options.listen);
     this.drift.start();
     this.#loop = this.#run();
   }

@@ -1,4 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { describeListenError } from '@netfleet/shared';
+import { AgentConfigError } from '../errors.js';
 import type { AgentMetrics } from './metrics.js';
 
 /** What the probes ask of the daemon. */
@@ -26,10 +28,25 @@ export function buildHttpServer(metrics: AgentMetrics, probes: ProbeState): Fast
   return app;
 }
 
-/** Splits `host:port`. */
+/** Splits `host:port` (or `:port`, `port`); an AgentConfigError for anything else. */
 export function parseListen(listen: string): { host: string; port: number } {
   const colon = listen.lastIndexOf(':');
   const host = colon === -1 ? '0.0.0.0' : listen.slice(0, colon) || '0.0.0.0';
-  const port = Number(colon === -1 ? listen : listen.slice(colon + 1));
+  const portText = colon === -1 ? listen : listen.slice(colon + 1);
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65_535) {
+    throw new AgentConfigError(`option listen is "${listen}"; expected host:port with a port from 0 to 65535`, 'fix --listen or NETFLEET_LISTEN, e.g. 0.0.0.0:8080');
+  }
   return { host, port };
+}
+
+/** Starts serving on `listen`; an address in use or not available is the user's to fix. */
+export async function listenOn(app: FastifyInstance, listen: string): Promise<void> {
+  try {
+    await app.listen(parseListen(listen));
+  } catch (error) {
+    const reason = describeListenError(error);
+    if (!reason) throw error;
+    throw new AgentConfigError(`cannot serve /healthz, /readyz and /metrics on ${listen}: ${reason}`, 'pick another address with --listen or NETFLEET_LISTEN');
+  }
 }

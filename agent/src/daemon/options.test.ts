@@ -58,6 +58,16 @@ describe('resolveAgentOptions', () => {
     await expect(resolveAgentOptions({ flags, env: {} })).rejects.toMatchObject({ code: 'AGENT_CONFIG', message: expect.stringMatching(message) });
   });
 
+  it('takes an SSH repository with its deploy key and known_hosts, and names the flags when they are missing', async () => {
+    const options = await resolveAgentOptions({
+      flags: { repo: 'git@github.com:org/fleet.git', cluster: 'a', gitSshKeyFile: '/etc/netfleet/git/key' },
+      env: { NETFLEET_GIT_SSH_KNOWN_HOSTS_FILE: '/etc/netfleet/git/known_hosts' },
+    });
+    expect(options).toMatchObject({ gitSshKeyFile: '/etc/netfleet/git/key', gitSshKnownHostsFile: '/etc/netfleet/git/known_hosts' });
+    await expect(resolveAgentOptions({ flags: { repo: 'ssh://git@git.example/fleet.git', cluster: 'a' }, env: {} }))
+      .rejects.toMatchObject({ message: expect.stringContaining('is an SSH URL'), hint: expect.stringContaining('--git-ssh-known-hosts-file') });
+  });
+
   it('refuses a config file that still points the agent at the hub\'s Redis (reports go to the hub API)', async () => {
     const file = await configFile('repo: /fleet\ncluster: c\nhubRedisUrl: redis://hub:6379\n');
     await expect(resolveAgentOptions({ configFile: file, env: {} })).rejects.toMatchObject({ code: 'AGENT_CONFIG', message: expect.stringMatching(/unknown option\(s\) hubRedisUrl/) });

@@ -2,11 +2,17 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { parseRepositoryUrl } from '@netfleet/git';
+import { describeFileError, describeYamlError } from '@netfleet/shared';
 import { AgentConfigError } from '../errors.js';
+import { parseListen } from './http.js';
 
 /** Everything `netfleet agent` can be told, from flags, the environment or a config file. */
 export interface AgentOptions {
-  /** The fleet repository: an `https://` (or `http://`) URL, or a local directory. */
+  /**
+   * The fleet repository: an `https://` (or `http://`) URL, an SSH URL (`ssh://git@host/org/repo.git`
+   * or `git@host:org/repo.git`), or a local directory.
+   */
   repo: string;
   /**
    * Branch to follow (git repositories only).
@@ -17,6 +23,8 @@ export interface AgentOptions {
   cluster: string;
   /** Path of a kubeconfig file; unset uses in-cluster config when `inCluster`, else the default loading rules. */
   kubeconfig?: string;
+  /** The kubeconfig context to use; unset uses its current context. */
+  context?: string;
   /**
    * Use the pod's service account.
    * @defaultValue false
@@ -68,6 +76,12 @@ export interface AgentOptions {
   gitTokenFile?: string;
   /** PEM file of extra CA certificates for the git server. */
   gitCaFile?: string;
+  /** SSH repositories: file holding the private deploy key (OpenSSH or PEM). */
+  gitSshKeyFile?: string;
+  /** SSH repositories: file holding the deploy key's passphrase, when the key is encrypted. */
+  gitSshPassphraseFile?: string;
+  /** SSH repositories: known_hosts file that must hold the server's host key (never trusted on first use). */
+  gitSshKnownHostsFile?: string;
   /**
    * Commit signature verification.
    * @defaultValue 'off'
@@ -127,11 +141,13 @@ export interface OptionSources {
 
 /** The environment variable of each option. */
 export const ENV_NAMES: Record<keyof AgentOptions, string> = {
-  repo: 'NETFLEET_REPO', branch: 'NETFLEET_BRANCH', cluster: 'NETFLEET_CLUSTER', kubeconfig: 'NETFLEET_KUBECONFIG',
+  repo: 'NETFLEET_REPO', branch: 'NETFLEET_BRANCH', cluster: 'NETFLEET_CLUSTER', kubeconfig: 'NETFLEET_KUBECONFIG', context: 'NETFLEET_KUBE_CONTEXT',
   inCluster: 'NETFLEET_IN_CLUSTER', namespace: 'NETFLEET_NAMESPACE', cacheDir: 'NETFLEET_CACHE_DIR',
   interval: 'NETFLEET_INTERVAL', retryInterval: 'NETFLEET_RETRY_INTERVAL', resyncInterval: 'NETFLEET_RESYNC_INTERVAL',
   driftMode: 'NETFLEET_DRIFT_MODE', pruneLimit: 'NETFLEET_PRUNE_LIMIT', healthTimeout: 'NETFLEET_HEALTH_TIMEOUT',
   listen: 'NETFLEET_LISTEN', gitTokenFile: 'NETFLEET_GIT_TOKEN_FILE', gitCaFile: 'NETFLEET_GIT_CA_FILE',
+  gitSshKeyFile: 'NETFLEET_GIT_SSH_KEY_FILE', gitSshPassphraseFile: 'NETFLEET_GIT_SSH_PASSPHRASE_FILE',
+  gitSshKnownHostsFile: 'NETFLEET_GIT_SSH_KNOWN_HOSTS_FILE',
   verify: 'NETFLEET_VERIFY', trustedKeys: 'NETFLEET_TRUSTED_KEYS',
   hubCredentials: 'NETFLEET_HUB_CREDENTIALS', hubUrl: 'NETFLEET_HUB_URL', spoolDir: 'NETFLEET_SPOOL_DIR',
   linkInterval: 'NETFLEET_LINK_INTERVAL', linkStaleAfter: 'NETFLEET_LINK_STALE_AFTER', linkProbes: 'NETFLEET_LINK_PROBES',
@@ -169,9 +185,14 @@ async function readConfigFile(path: string): Promise<Record<string, unknown>> {
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    throw new AgentConfigError(`cannot read the config file ${path}: ${(cause as Error).message}`, 'pass an existing file with --config');
+    throw new AgentConfigError(`cannot read the config file ${path}: ${describeFileError(cause)}`, 'pass an existing file with --config');
   }
-  const value: unknown = parse(text);
+  let value: unknown;
+  try {
+    value = parse(text);
+  } catch (cause) {
+    throw new AgentConfigError(describeYamlError(cause, path), 'fix the YAML of the --config file');
+  }
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new AgentConfigError(`${path}: expected a mapping of option names to values`, 'see `netfleet agent --help` for the option names');
@@ -205,6 +226,8 @@ function checkOptions(raw: Record<string, unknown>): AgentOptions {
     if (!values.includes(value as T)) throw new AgentConfigError(`option ${key} is "${value}"; expected one of ${values.join(', ')}`, `fix --${kebab(key)} or ${ENV_NAMES[key]}`);
     return value as T;
   };
+  // Refused with the other options rather than once the daemon starts listening.
+  parseListen(text('listen')!);
   const options: AgentOptions = {
     repo: text('repo', true)!,
     branch: text('branch')!,
@@ -229,12 +252,22 @@ function checkOptions(raw: Record<string, unknown>): AgentOptions {
   };
   const kubeconfig = text('kubeconfig');
   if (kubeconfig) options.kubeconfig = kubeconfig;
+  const context = text('context');
+  if (context) options.context = context;
   const driftMode = oneOf('driftMode', ['correct', 'alert'] as const);
   if (driftMode) options.driftMode = driftMode;
   const gitTokenFile = text('gitTokenFile');
   if (gitTokenFile) options.gitTokenFile = gitTokenFile;
   const gitCaFile = text('gitCaFile');
   if (gitCaFile) options.gitCaFile = gitCaFile;
+  for (const key of ['gitSshKeyFile', 'gitSshPassphraseFile', 'gitSshKnownHostsFile'] as const) {
+    const value = text(key);
+    if (value) options[key] = value;
+  }
+  if (parseRepositoryUrl(options.repo)?.kind === 'ssh' && (!options.gitSshKeyFile || !options.gitSshKnownHostsFile)) {
+    throw new AgentConfigError(`repo ${options.repo} is an SSH URL: it needs a deploy key and the server's host key`,
+      'pass --git-ssh-key-file and --git-ssh-known-hosts-file (a known_hosts line from ssh-keyscan, checked against the fingerprint your git host publishes)');
+  }
   const linkProbeCaFile = text('linkProbeCaFile');
   if (linkProbeCaFile) options.linkProbeCaFile = linkProbeCaFile;
   options.spoolDir = text('spoolDir')!;
@@ -245,7 +278,7 @@ function checkOptions(raw: Record<string, unknown>): AgentOptions {
     if (!hubCredentials) throw new AgentConfigError('hubUrl needs the cluster\'s credentials', 'pass --hub-credentials with --hub-url');
     options.hubCredentials = hubCredentials;
     if (!/^https?:\/\//.test(hubUrl)) throw new AgentConfigError(`option hubUrl is "${hubUrl}"; expected an http:// or https:// URL`, `fix --hub-url or ${ENV_NAMES.hubUrl}`);
-    if (!/^https?:\/\//.test(options.repo)) throw new AgentConfigError('hubUrl needs a git repository URL for repo: a local directory cannot apply an assigned revision', 'pass an https:// URL with --repo, or drop --hub-url');
+    if (!parseRepositoryUrl(options.repo)) throw new AgentConfigError('hubUrl needs a git repository URL for repo: a local directory cannot apply an assigned revision', 'pass an https:// or SSH URL with --repo, or drop --hub-url');
     options.hubUrl = hubUrl;
   }
   if (options.verify === 'enforce' && options.trustedKeys.length === 0) {

@@ -1,5 +1,5 @@
-import type { KubeObject } from '@netfleet/shared';
-import { InventoryError, KubeApiError } from '../errors.js';
+import { NetfleetError, type KubeObject } from '@netfleet/shared';
+import { AgentNamespaceError, InventoryError, KubeApiError, KubeErrorCode } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';
 import { Inventory } from './inventory.js';
 
@@ -44,7 +44,12 @@ export class InventoryStore {
     } catch (cause) {
       throw this.#failure('read', cause);
     }
-    if (!configMap) return { inventory: new Inventory(), revision: '' };
+    if (!configMap) {
+      // A first sync: make sure the inventory has a home before anything is applied, so a
+      // missing namespace cannot leave applied objects unrecorded.
+      await this.#ensureNamespace();
+      return { inventory: new Inventory(), revision: '' };
+    }
     const data = (configMap.data ?? {}) as Record<string, string>;
     try {
       const stored = { inventory: Inventory.parse(data.entries ?? ''), revision: data.revision ?? '' };
@@ -69,10 +74,36 @@ export class InventoryStore {
       data: { cluster: this.options.cluster, revision: stored.revision, entries: stored.inventory.serialize() },
     };
     try {
-      await this.client.apply(configMap, { force: true });
+      await this.#write(configMap);
       this.#stored = key;
     } catch (cause) {
       throw this.#failure('write', cause);
+    }
+  }
+
+  async #write(configMap: KubeObject): Promise<void> {
+    try {
+      await this.client.apply(configMap, { force: true });
+    } catch (error) {
+      // The namespace was deleted since the inventory was read: create it again.
+      if (!isNamespaceNotFound(error)) throw error;
+      await this.#ensureNamespace();
+      await this.client.apply(configMap, { force: true });
+    }
+  }
+
+  /** Creates the agent's namespace when it does not exist (a fresh cluster, `agent --once` from outside). */
+  async #ensureNamespace(): Promise<void> {
+    const namespace = this.options.namespace;
+    const path = { apiVersion: 'v1', kind: 'Namespace', name: namespace };
+    try {
+      if (await this.client.get(path)) return;
+      await this.client.apply({
+        apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { 'app.kubernetes.io/part-of': 'netfleet' } },
+      }, { force: false });
+    } catch (cause) {
+      if (cause instanceof KubeApiError && cause.transient) throw cause;
+      throw new AgentNamespaceError(namespace, cause instanceof Error ? cause.message : String(cause), { cause });
     }
   }
 
@@ -82,12 +113,21 @@ export class InventoryStore {
 
   /** An unreachable cluster stays a KUBE_ error; anything else is the inventory's problem. */
   #failure(verb: 'read' | 'write', cause: unknown): Error {
-    if (cause instanceof KubeApiError && cause.transient) return cause;
+    if ((cause instanceof KubeApiError && cause.transient) || cause instanceof AgentNamespaceError) return cause;
     const detail = cause instanceof Error ? `: ${cause.message}` : '';
-    return new InventoryError(`cannot ${verb} the inventory ConfigMap ${this.options.namespace}/${this.#name}${detail}`, { cause });
+    // The ConfigMap permissions are to blame only when the server said so.
+    const forbidden = cause instanceof KubeApiError && cause.code === KubeErrorCode.Forbidden;
+    const hint = forbidden ? undefined : (cause instanceof NetfleetError ? cause.hint : undefined) ?? 'check the cluster address and credentials of the kubeconfig';
+    return new InventoryError(`cannot ${verb} the inventory ConfigMap ${this.options.namespace}/${this.#name}${detail}`, { cause, ...(hint ? { hint } : {}) });
   }
 
   #path() {
     return { apiVersion: 'v1', kind: 'ConfigMap', namespace: this.options.namespace, name: this.#name };
   }
+}
+
+/** kube-apiserver's answer to a write into a namespace that does not exist (NamespaceLifecycle admission). */
+function isNamespaceNotFound(error: unknown): boolean {
+  if (!(error instanceof KubeApiError) || error.code !== KubeErrorCode.NotFound) return false;
+  return /^namespaces "[^"]+" not found$/.test(error.message);
 }

@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import type { KubeObject } from '@netfleet/shared';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { KindNotServedError, KubeErrorCode } from '../errors.js';
+import { KindNotServedError, KubeConfigError, KubeErrorCode } from '../errors.js';
 import { Discovery, type ServedKind } from './discovery.js';
 import { RawObjectApi, type JsonPatchOperation, type ResourcePath } from './object-api.js';
 import { defaultRetryOptions, toKubeError, withRetry, type RetryOptions } from './retry.js';
@@ -15,6 +18,8 @@ export interface KubeClientOptions {
   kubeConfig?: KubeConfig;
   /** Path of a kubeconfig file. Without it and without `inCluster`, the default loading rules apply. */
   kubeconfigPath?: string;
+  /** The kubeconfig context to use; unset uses its current context. */
+  context?: string;
   /**
    * Use the pod's service account (in-cluster config).
    * @defaultValue false
@@ -36,13 +41,42 @@ export interface KubeClientOptions {
 
 export const FIELD_MANAGER = 'netfleet';
 
-/** Builds the KubeConfig the options describe. */
-export function loadKubeConfig(options: Pick<KubeClientOptions, 'kubeConfig' | 'kubeconfigPath' | 'inCluster'>): KubeConfig {
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/** Builds the KubeConfig the options describe; a KubeConfigError names what is wrong with the file. */
+export function loadKubeConfig(options: Pick<KubeClientOptions, 'kubeConfig' | 'kubeconfigPath' | 'context' | 'inCluster'>): KubeConfig {
   if (options.kubeConfig) return options.kubeConfig;
   const config = new KubeConfig();
-  if (options.inCluster) config.loadFromCluster();
-  else if (options.kubeconfigPath) config.loadFromFile(options.kubeconfigPath);
-  else config.loadFromDefault();
+  if (options.inCluster) {
+    config.loadFromCluster();
+    return config;
+  }
+  const defaultPath = join(homedir(), '.kube', 'config');
+  const path = options.kubeconfigPath ?? process.env.KUBECONFIG ?? defaultPath;
+  // client-node would quietly fall back to http://localhost:8080 and fail at the first request.
+  if (!options.kubeconfigPath && !process.env.KUBECONFIG && !existsSync(defaultPath) && !existsSync(SERVICE_ACCOUNT_TOKEN)) {
+    throw new KubeConfigError(`no kubeconfig: none given, KUBECONFIG is not set and ${defaultPath} does not exist`, 'pass --kubeconfig FILE, set KUBECONFIG, or use --in-cluster in a pod');
+  }
+  try {
+    if (options.kubeconfigPath) config.loadFromFile(options.kubeconfigPath);
+    else config.loadFromDefault();
+  } catch (cause) {
+    throw KubeConfigError.unreadable(path, cause);
+  }
+  if (options.context !== undefined) {
+    const contexts = config.getContexts().map((context) => context.name);
+    if (!contexts.includes(options.context)) {
+      throw new KubeConfigError(`the kubeconfig ${path} has no context "${options.context}"`, contexts.length > 0 ? `use one of: ${contexts.join(', ')}` : 'add one with kubectl config set-context');
+    }
+    config.setCurrentContext(options.context);
+  }
+  // client-node only notices at the first request, with "No active cluster!".
+  if (!config.getCurrentCluster()) {
+    const contexts = config.getContexts().map((context) => context.name);
+    const problem = config.getCurrentContext() ? `its current context "${config.getCurrentContext()}" names no cluster it defines` : 'it has no current context';
+    throw new KubeConfigError(`cannot use the kubeconfig ${path}: ${problem}`,
+      contexts.length > 0 ? `choose one with kubectl config use-context NAME (contexts: ${contexts.join(', ')})` : 'add a cluster, a user and a context to it, e.g. with kubectl config set-cluster / set-credentials / set-context');
+  }
   return config;
 }
 
@@ -74,6 +108,23 @@ export class KubeClient {
     const served = await this.discovery.find(apiVersion, kind);
     if (!served) throw new KindNotServedError(apiVersion, kind);
     return served;
+  }
+
+  /**
+   * The apiVersion to reach an object recorded under `apiVersion`: that one while it is
+   * served, else the preferred version of its group that serves the kind (a CRD moved on to a
+   * new version, an API removed in a Kubernetes upgrade); undefined when no version does.
+   */
+  async reachableVersion(apiVersion: string, kind: string): Promise<string | undefined> {
+    // Asked afresh, not from the discovery cache: a version may have stopped being served
+    // since this client first saw it.
+    if (await this.#call(() => this.#api.servesKind(apiVersion, kind))) return apiVersion;
+    const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+    for (const version of await this.#call(() => this.#api.groupVersions(group))) {
+      const candidate = group ? `${group}/${version}` : version;
+      if (candidate !== apiVersion && await this.#call(() => this.#api.servesKind(candidate, kind))) return candidate;
+    }
+    return undefined;
   }
 
   /** Server-side apply under the agent's field manager. */

@@ -85,6 +85,35 @@ export class RawObjectApi extends KubernetesObjectApi {
     await this.send<unknown>(context);
   }
 
+  /**
+   * The versions a group serves, its preferred version first (`/apis/<group>`, or `/api` for
+   * the core group); none when the group is not served at all. Asked each time, not cached.
+   */
+  async groupVersions(group: string): Promise<string[]> {
+    const document = await this.getDiscovery<{ versions?: (string | { version: string })[]; preferredVersion?: { version: string } }>(group ? `/apis/${group}` : '/api');
+    const versions = (document?.versions ?? []).map((entry) => (typeof entry === 'string' ? entry : entry.version));
+    const preferred = document?.preferredVersion?.version;
+    return preferred ? [preferred, ...versions.filter((version) => version !== preferred)] : versions;
+  }
+
+  /** Whether `apiVersion` serves `kind` now (asked each time: the base class caches discovery for good). */
+  async servesKind(apiVersion: string, kind: string): Promise<boolean> {
+    const list = await this.getDiscovery<{ resources?: V1APIResource[] }>(apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`);
+    return (list?.resources ?? []).some((resource) => resource.kind === kind && !resource.name.includes('/'));
+  }
+
+  /** A discovery document, or undefined when the server does not serve that path (404). */
+  private async getDiscovery<T>(path: string): Promise<T | undefined> {
+    const context = this.configuration.baseServer.makeRequestContext(path, HttpMethod.GET);
+    context.setHeaderParam('Accept', 'application/json');
+    try {
+      return await this.send<T>(context);
+    } catch (error) {
+      if (error instanceof ApiException && error.code === 404) return undefined;
+      throw error;
+    }
+  }
+
   /** The REST path of a kind's collection (for watches). */
   async collectionPath(apiVersion: string, kind: string, namespace?: string): Promise<string> {
     return this.specUriPath({ apiVersion, kind, metadata: namespace ? { namespace } : {} }, 'list');

@@ -17,6 +17,11 @@ describe('toKubeError', () => {
     },
     { name: '404', error: status(404, { reason: 'NotFound', message: 'not found' }), code: KubeErrorCode.NotFound, transient: false },
     { name: '422', error: status(422, { reason: 'Invalid', message: 'spec.inlet: Required value' }), code: KubeErrorCode.Invalid, transient: false },
+    {
+      // kube-apiserver's answer to a server-side apply with a field the schema does not declare.
+      name: 'a 500 from a server-side apply that cannot be typed', code: KubeErrorCode.Invalid, transient: false,
+      error: status(500, { kind: 'Status', status: 'Failure', code: 500, message: 'failed to create typed patch object (/public; deckhouse.io/v1, Kind=IngressNginxController): .spec.x: field not declared in schema' }),
+    },
     { name: '403', error: status(403, { reason: 'Forbidden', message: 'no' }), code: KubeErrorCode.Forbidden, transient: false },
     {
       name: 'a create in a terminating namespace', code: KubeErrorCode.NamespaceTerminating, transient: false,
@@ -65,6 +70,15 @@ describe('withRetry', () => {
     await expect(withRetry(async () => {
       calls++;
       throw status(422, { message: 'invalid' });
+    }, fast)).rejects.toMatchObject({ code: KubeErrorCode.Invalid });
+    expect(calls).toBe(1);
+  });
+
+  it('does not retry an apply the server cannot type (500, field not declared in schema)', async () => {
+    let calls = 0;
+    await expect(withRetry(async () => {
+      calls++;
+      throw status(500, { message: 'failed to create typed patch object (apply/a; /v1, Kind=ConfigMap): .spec: field not declared in schema' });
     }, fast)).rejects.toMatchObject({ code: KubeErrorCode.Invalid });
     expect(calls).toBe(1);
   });

@@ -79,6 +79,10 @@ export function toKubeError(raw: unknown): KubeApiError {
   const retryAfter = retryAfterSeconds(raw.headers as Record<string, string> | undefined);
   const details = { status, reason: body.reason, retryAfterSeconds: retryAfter, cause: raw };
   switch (true) {
+    case isTypedPatchFailure(status, message):
+      return new KubeApiError(KubeErrorCode.Invalid, message, {
+        ...details, hint: 'the object has a field the schema the cluster serves does not declare (or a value of the wrong shape); fix it in the repository',
+      });
     case status === 429:
       return new KubeApiError(KubeErrorCode.Throttled, `throttled by the API server: ${message}`, details);
     case status >= 500:
@@ -105,6 +109,15 @@ export function toKubeError(raw: unknown): KubeApiError {
     default:
       return new KubeApiError(KubeErrorCode.Failed, message, details);
   }
+}
+
+/**
+ * kube-apiserver's field manager answers a server-side apply it cannot type against the
+ * schema (an undeclared field, a duplicate list key) with a plain 500, whatever
+ * fieldValidation says; sending it again cannot succeed.
+ */
+function isTypedPatchFailure(status: number, message: string): boolean {
+  return status === 500 && message.startsWith('failed to create typed patch object (');
 }
 
 // StatusCause's Go field Type is serialised as `reason`.

@@ -177,7 +177,7 @@ describe('when the hub is unreachable', () => {
 
 describe('when the hub is behind (report queue over its bound)', () => {
   it('keeps the reports spooled, waits the Retry-After the 429 gives, and sends them once the queue drained', async () => {
-    await startHub({ maxReportQueueDepth: 1, reportRetryAfterSeconds: 2 });
+    await startHub({ maxReportQueueDepth: 1, reportRetryAfterSeconds: 4 });
     await queue.add('filler', '{}', { jobId: 'filler' });
     const throttled = async () => (await hub.metrics.reportsThrottled.get()).values[0]?.value ?? 0;
     const sender = await reporter();
@@ -186,8 +186,9 @@ describe('when the hub is behind (report queue over its bound)', () => {
     await until(async () => (await throttled()) >= 1);
     const firstRefusal = Date.now();
     expect(sender.stats.spooled).toBe(1);
-    // Without Retry-After the backoff (20 ms, doubling to 200 ms) would ask again about ten times in 2 s.
-    await until(() => Date.now() - firstRefusal >= 1_800);
+    // Without Retry-After the backoff (20 ms, doubling to 200 ms) would ask again about ten
+    // times in 2 s; with it the next request comes 4 to 6 s after the refusal.
+    await until(() => Date.now() - firstRefusal >= 2_000);
     expect(await throttled()).toBe(1);
     await queue.remove('filler');
     await until(async () => (await queued()).length === 1, 15_000);

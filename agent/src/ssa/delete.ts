@@ -36,13 +36,16 @@ export function deleteStage(ref: ObjectRef): number {
  */
 export async function deleteObject(client: KubeClient, stale: StaleObject): Promise<DeleteResult> {
   const subject = parseObjectId(stale.id);
-  const path = { apiVersion: stale.apiVersion, kind: subject.kind, namespace: subject.namespace || undefined, name: subject.name };
+  let apiVersion = stale.apiVersion;
   const result = (action: Action, survived: boolean, message?: string): DeleteResult => ({
-    stale, survived, entry: message ? { subject, action, message } : { subject, action },
+    stale: { ...stale, apiVersion }, survived, entry: message ? { subject, action, message } : { subject, action },
   });
   try {
-    // A kind no longer served cannot have objects left.
-    if (!await client.discovery.find(stale.apiVersion, subject.kind)) return result(Action.Deleted, false);
+    // The object outlives the version it was applied with: reach it through a served one.
+    const reachable = await client.reachableVersion(stale.apiVersion, subject.kind);
+    if (!reachable) return result(Action.Failed, true, notServedMessage(stale.apiVersion, subject.kind));
+    apiVersion = reachable;
+    const path = { apiVersion, kind: subject.kind, namespace: subject.namespace || undefined, name: subject.name };
     const live = await client.get(path);
     if (!live) return result(Action.Deleted, false);
     if (live.metadata.annotations?.[PRUNE_ANNOTATION] === 'disabled') {
@@ -58,6 +61,12 @@ export async function deleteObject(client: KubeClient, stale: StaleObject): Prom
   } catch (raw) {
     return result(Action.Failed, true, toKubeError(raw).message);
   }
+}
+
+function notServedMessage(apiVersion: string, kind: string): string {
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : 'the core API';
+  return `not pruned: no version of ${group} serves ${kind} any more (it was applied as ${apiVersion}); `
+    + 'kept in the inventory until one does (the module or CRD back), or remove its line from the inventory ConfigMap once you made sure it is gone';
 }
 
 /** Deletes stale objects in {@link deleteStage} order; each stage in parallel. */

@@ -14,10 +14,11 @@ export const agentCommand: CliCommand = {
   define(command: Command): Command {
     return command
       .option('--config <file>', 'YAML file with any of the options below (camelCase keys)')
-      .option('--repo <url|dir>', 'fleet repository: https URL or local directory (NETFLEET_REPO)')
+      .option('--repo <url|dir>', 'fleet repository: https or SSH URL, or local directory (NETFLEET_REPO)')
       .option('--branch <name>', 'branch to follow (default main)')
       .option('--cluster <name>', 'this cluster\'s name in the fleet (NETFLEET_CLUSTER)')
       .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG / ~/.kube/config)')
+      .option('--context <name>', 'kubeconfig context (NETFLEET_KUBE_CONTEXT; default: its current context)')
       .option('--in-cluster', 'use the pod\'s service account')
       .option('--namespace <ns>', 'the agent\'s namespace, for its inventory (default POD_NAMESPACE or netfleet-system)')
       .option('--cache-dir <dir>', 'git cache directory, kept across restarts')
@@ -30,6 +31,9 @@ export const agentCommand: CliCommand = {
       .option('--listen <host:port>', 'address of /healthz, /readyz and /metrics (default 0.0.0.0:8080)')
       .option('--git-token-file <file>', 'file holding the git access token')
       .option('--git-ca-file <file>', 'PEM file of CA certificates for the git server')
+      .option('--git-ssh-key-file <file>', 'SSH repositories: file holding the private deploy key')
+      .option('--git-ssh-passphrase-file <file>', 'SSH repositories: file holding the deploy key\'s passphrase')
+      .option('--git-ssh-known-hosts-file <file>', 'SSH repositories: known_hosts file with the server\'s host key (required)')
       .option('--verify <mode>', 'commit signature verification: off | warn | enforce (default off)')
       .option('--trusted-key <file>', 'trusted OpenPGP or SSH public key file (repeatable)', collect)
       .option('--hub-credentials <file>', 'credentials file written by netfleet register')
@@ -54,11 +58,20 @@ export const agentCommand: CliCommand = {
     });
     const logger = createLogger({ name: 'agent', ...(once ? { destination: io.stderr } : {}) });
     const metrics = new AgentMetrics();
-    const built = await buildSource(options, logger, metrics);
-    const daemon = new AgentDaemon({ options, source: built.source, render: renderCluster, logger, metrics, serveHttp: !once });
-    const hub = await connectHub(options, daemon.events, logger);
-    const assignments = await followAssignments(options, daemon, logger);
+    // Everything opened is closed again, newest first, however the command ends: a watch,
+    // a long poll or a Redis connection left open keeps the process from exiting.
+    const opened: (() => unknown)[] = [];
     try {
+      const built = await buildSource(options, logger, metrics);
+      opened.push(() => built.close());
+      const daemon = new AgentDaemon({ options, source: built.source, render: renderCluster, logger, metrics, serveHttp: !once });
+      const hub = await connectHub(options, daemon.events, logger);
+      if (hub) opened.push(() => hub.close());
+      const assignments = await followAssignments(options, daemon, logger);
+      if (assignments) opened.push(() => assignments.close());
+      // Stopped first (it reports its last step to the hub); also after `--once`, whose sync
+      // leaves the drift watches open.
+      opened.push(() => daemon.stop());
       if (once) {
         // Sync what the hub assigns now, not what a previous run saved.
         if (assignments && !(await assignments.settled(ONCE_ASSIGNMENT_WAIT_MS))) {
@@ -74,12 +87,9 @@ export const agentCommand: CliCommand = {
         process.once('SIGINT', resolve);
       });
       logger.info('stopping after the current step');
-      await daemon.stop();
       return ExitCode.Ok;
     } finally {
-      await assignments?.close();
-      await hub?.close();
-      built.close();
+      for (const close of opened.reverse()) await close();
     }
   },
 };

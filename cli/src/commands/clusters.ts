@@ -1,7 +1,9 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { ClusterDetail, ClusterList, DriftState, EventList } from '@netfleet/shared';
+import { formatData, isDataFormat, outputOption } from '../output.js';
 import { ExitCode, type CliCommand } from '../command.js';
 import { HubClient, age, table } from '../hub-client.js';
+import { printableLines } from '../terminal.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -9,7 +11,7 @@ function connectionOptions(command: Command): Command {
   return command
     .option('--hub-url <url>', 'hub API base URL (NETFLEET_HUB_URL)')
     .option('--token-file <file>', 'file with an API token (NETFLEET_HUB_TOKEN_FILE, or NETFLEET_HUB_TOKEN)')
-    .addOption(new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'));
+    .addOption(outputOption(['table'], 'table'));
 }
 
 const short = (revision: string) => revision.slice(0, 12) || '-';
@@ -39,8 +41,8 @@ export const clustersCommand: CliCommand = {
       items.push(...page.items);
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
-    if (options.output === 'json') {
-      io.stdout.write(`${JSON.stringify(items, null, 2)}\n`);
+    if (isDataFormat(options.output)) {
+      io.stdout.write(formatData(options.output, items));
       return ExitCode.Ok;
     }
     io.stdout.write(table(
@@ -68,8 +70,8 @@ export const clusterCommand: CliCommand = {
       client.get<DriftState>(`/api/v1/clusters/${name}/drift`),
       client.get<EventList>(`/api/v1/clusters/${name}/events`, { limit: String(options.events) }),
     ]);
-    if (options.output === 'json') {
-      io.stdout.write(`${JSON.stringify({ ...detail, drift, events: events.items }, null, 2)}\n`);
+    if (isDataFormat(options.output)) {
+      io.stdout.write(formatData(options.output, { ...detail, drift, events: events.items }));
       return ExitCode.Ok;
     }
     const labels = Object.entries(detail.labels).map(([key, value]) => `${key}=${value}`).join(', ') || '-';
@@ -81,13 +83,14 @@ export const clusterCommand: CliCommand = {
       `Last seen:    ${age(detail.lastSeen)}`,
       `Revision:     ${detail.revision || '-'}`,
       `Agent:        ${detail.agentVersion || '-'} (${detail.objects} objects${detail.readiness ? `, ${detail.readiness.ready} ready, ${detail.readiness.notReady} not ready, ${detail.readiness.waiting} waiting` : ''})`,
-      `Last sync:    ${detail.sync ? `${detail.sync.status} (${detail.sync.reason}) at ${short(detail.sync.revision)}, ${age(detail.sync.at)}${detail.sync.error ? `\n              ${detail.sync.error}` : ''}` : '-'}`,
+      `Last sync:    ${detail.sync ? `${detail.sync.status} (${detail.sync.reason}) at ${short(detail.sync.revision)}, ${age(detail.sync.at)}` : '-'}`,
+      ...(detail.sync?.error ? [`              ${detail.sync.error}`] : []),
       `Drift:        ${drift.items.length === 0 ? 'none' : `${drift.items.length} object(s)${drift.truncated ? ' (truncated)' : ''}`}`,
       ...drift.items.map((item) => `  ${item.type === 'deleted' ? 'deleted' : 'changed'} ${item.subject.kind}/${item.subject.namespace ? `${item.subject.namespace}/` : ''}${item.subject.name}: ${item.fields.map((field) => field.path).join(', ')}`),
       'Events:',
       ...events.items.map((event) => `  ${event.time}  ${event.type.padEnd(8)} ${event.message}`),
     ];
-    io.stdout.write(`${lines.join('\n')}\n`);
+    io.stdout.write(printableLines(lines));
     return ExitCode.Ok;
   },
 };

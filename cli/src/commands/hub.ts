@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parse } from 'yaml';
-import { NetfleetError, createLogger } from '@netfleet/shared';
+import { NetfleetError, createLogger, describeFileError, describeListenError, describeYamlError } from '@netfleet/shared';
 import { Hub, resolveHubConfig, type HubConfig } from '@netfleet/hub';
 import { ExitCode, type CliCommand, type CliIO } from '../command.js';
 
@@ -17,9 +17,15 @@ export async function runHub(flags: Record<string, unknown>, io: CliIO, signal: 
     try {
       text = await readFile(configFile, 'utf8');
     } catch (error) {
-      throw new NetfleetError('HUB_CONFIG_INVALID', `cannot read the config file ${configFile}`, { hint: 'check the --config path', cause: error });
+      throw new NetfleetError('HUB_CONFIG_INVALID', `cannot read the config file ${configFile}: ${describeFileError(error)}`, { hint: 'check the --config path', cause: error });
     }
-    file = { path: configFile, content: parse(text) as unknown };
+    let content: unknown;
+    try {
+      content = parse(text);
+    } catch (error) {
+      throw new NetfleetError('HUB_CONFIG_INVALID', describeYamlError(error, configFile), { hint: 'fix the YAML of the --config file', cause: error });
+    }
+    file = { path: configFile, content };
   }
   const { options, listen } = await resolveHubConfig({ file, env, flags: {
     ...rest,
@@ -29,7 +35,15 @@ export async function runHub(flags: Record<string, unknown>, io: CliIO, signal: 
   const hub = new Hub({ ...options, logger });
   const api = await hub.api();
   await hub.start();
-  const address = await api.listen({ host: listen.host, port: listen.port });
+  let address: string;
+  try {
+    address = await api.listen({ host: listen.host, port: listen.port });
+  } catch (error) {
+    await hub.close();
+    const reason = describeListenError(error);
+    if (!reason) throw error;
+    throw new NetfleetError('HUB_CONFIG_INVALID', `cannot serve the hub API on ${listen.host}:${listen.port}: ${reason}`, { hint: 'pick another address with --listen or NETFLEET_HUB_LISTEN' });
+  }
   io.stdout.write(`netfleet hub listening on ${address}\n`);
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();

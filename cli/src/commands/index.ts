@@ -22,6 +22,7 @@ export const commands: CommandEntry[] = [
   { name: 'agent', summary: 'Pull the fleet repository, apply this cluster\'s objects, prune, and keep them from drifting', load: async () => (await import('./agent.js')).agentCommand },
   { name: 'hub', summary: 'Run the hub: report ingest, fleet state, alerts, HTTP API and /metrics', load: async () => (await import('./hub.js')).hubCommand },
   { name: 'register', summary: 'Register a cluster with the hub using a bootstrap token; saves its report key and API token (mode 0600)', load: async () => (await import('./register.js')).registerCommand },
+  { name: 'install', summary: 'Print (--export) or apply a cluster\'s netfleet agent: namespace, least-privilege RBAC, Deployment; or print the hub\'s manifests', load: async () => (await import('./install.js')).installCommand },
   { name: 'clusters', summary: 'List the fleet\'s clusters with their state, revision, sync status and drift', load: async () => (await import('./clusters.js')).clustersCommand },
   { name: 'cluster', summary: 'Show one cluster: registration, state, last sync, drift and recent events', load: async () => (await import('./clusters.js')).clusterCommand },
   { name: 'links', summary: 'Show the federation and multicluster link matrix of the fleet, per mesh group', load: async () => (await import('./links.js')).linksCommand },

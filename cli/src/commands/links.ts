@@ -1,11 +1,13 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { compileValidator } from '@netfleet/shared/protocol/validate';
 import {
   LinkMatrixResponseSchema, LinkState,
   type LinkCell, type LinkCellState, type LinkMatrixResponse, type MeshGroupMatrix,
 } from '@netfleet/shared/protocol/links';
+import { formatData, isDataFormat, outputOption } from '../output.js';
 import { ExitCode, type CliCommand } from '../command.js';
 import { HubClient } from '../hub-client.js';
+import { printableLines } from '../terminal.js';
 
 /**
  * `netfleet links`: the fleet link matrix from the hub, as a grid per mesh group (rows link
@@ -32,11 +34,11 @@ const SELF = '·';
 /** What a blank cell stands for. */
 const BLANK = 'no link expected at the source cluster\'s revision, or filtered out';
 
-export type LinksOutput = 'grid' | 'wide' | 'json';
+export type LinksOutput = 'grid' | 'wide' | 'json' | 'yaml';
 
-/** Renders a matrix response for a person (`grid`, `wide`) or a program (`json`). */
+/** Renders a matrix response for a person (`grid`, `wide`) or a program (`json`, `yaml`). */
 export function formatLinks(response: LinkMatrixResponse, output: LinksOutput): string {
-  if (output === 'json') return `${JSON.stringify(response, null, 2)}\n`;
+  if (isDataFormat(output)) return formatData(output, response);
   const blocks = response.groups.map((group) => formatGroup(group, output === 'wide'));
   if (response.groups.length === 0) blocks.push('no mesh group matches\n');
   const fleetLines = [
@@ -44,7 +46,7 @@ export function formatLinks(response: LinkMatrixResponse, output: LinksOutput): 
     ...response.findings.map((finding) => `  ${finding.type.padEnd(22)} ${finding.message}`),
   ];
   if (response.partitions.length + response.findings.length > 0) {
-    blocks.push(`fleet:\n${fleetLines.join('\n')}\n`);
+    blocks.push(printableLines(['fleet:', ...fleetLines]));
   }
   const blanks = response.groups.some((group) => group.cells.length < group.clusters.length * (group.clusters.length - 1));
   blocks.push(`legend: ${Object.entries(CELL_SYMBOLS).map(([state, symbol]) => `${symbol} ${state}`).join('  ')}  ${SELF} self${blanks ? `  (blank) ${BLANK}` : ''}\n`);
@@ -75,7 +77,7 @@ function formatGroup(group: MeshGroupMatrix, wide: boolean): string {
     lines.push('', '  findings:', ...group.findings.map((finding) => `    ${finding.type.padEnd(22)} ${finding.message}`));
   }
   if (wide) lines.push('', ...formatCellTable(group.cells));
-  return `${lines.join('\n')}\n`;
+  return printableLines(lines);
 }
 
 function summarizeCounts(group: MeshGroupMatrix): string {
@@ -109,7 +111,7 @@ export const linksCommand: CliCommand = {
       .option('--group <name>', 'only this mesh group')
       .option('--region <name>', 'only links from or to clusters of this region')
       .option('--state <state>', 'only links in this state')
-      .addOption(new Option('-o, --output <format>', 'grid, wide (grid plus every link with its probe figures) or json').choices(['grid', 'wide', 'json']).default('grid'))
+      .addOption(outputOption(['grid', 'wide'], 'grid, or wide (grid plus every link with its probe figures)'))
       .option('--hub-url <url>', 'hub API base URL (NETFLEET_HUB_URL)')
       .option('--token-file <file>', 'file with an API token (NETFLEET_HUB_TOKEN_FILE, or NETFLEET_HUB_TOKEN)')
       .addHelpText('after', '\nExamples:\n  netfleet links --group payments\n  netfleet links --region eu --state stale -o wide\n\nExit codes: 0 all links fine, 1 findings or partitions reported, 2 hub unreachable or refused.');

@@ -1,10 +1,11 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
+import { formatData, isDataFormat, outputOption } from '../output.js';
 import { ExitCode, type CliCommand } from '../command.js';
 import { previewMarkdown, previewText } from '../preview/format.js';
 import { InvalidRevisionError, previewRepository } from '../preview/repository.js';
 import { printProblems } from './repo-problems.js';
 
-type Output = 'text' | 'markdown' | 'json';
+type Output = 'text' | 'markdown' | 'json' | 'yaml';
 
 /** `netfleet preview`: what a change of the fleet repository does to every cluster. */
 export const previewCommand: CliCommand = {
@@ -15,7 +16,7 @@ export const previewCommand: CliCommand = {
       .option('--to <rev>', 'the revision to preview (default: the working tree, uncommitted changes included)')
       .option('--branch <name>', 'the branch the agents follow', 'main')
       .option('--prune-limit <share>', 'the agents\' prune limit, as given to `netfleet agent`', '0.5')
-      .addOption(new Option('-o, --output <format>', 'text, markdown (for a pull-request comment) or json').choices(['text', 'markdown', 'json']).default('text'))
+      .addOption(outputOption(['text', 'markdown'], 'text, or markdown (for a pull-request comment)'))
       .addHelpText('after', [
         '', 'Revisions are read from the local repository; nothing is fetched.', '',
         'Examples:',
@@ -38,7 +39,7 @@ export const previewCommand: CliCommand = {
         ...(options.to === undefined ? {} : { to: String(options.to) }),
       });
       const output = options.output as Output;
-      io.stdout.write(output === 'json' ? `${JSON.stringify(preview, null, 2)}\n` : output === 'markdown' ? previewMarkdown(preview) : previewText(preview));
+      io.stdout.write(isDataFormat(output) ? formatData(output, preview) : output === 'markdown' ? previewMarkdown(preview) : previewText(preview));
       return preview.changes ? ExitCode.Findings : ExitCode.Ok;
     } catch (error) {
       if (!(error instanceof InvalidRevisionError)) throw error;

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { NetfleetError } from '@netfleet/shared';
 import { register } from '@netfleet/agent/report/index';
 import { ExitCode, type CliCommand } from '../command.js';
+import { parseHubUrl, readTokenFile } from '../hub-client.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -26,9 +26,10 @@ export const registerCommand: CliCommand = {
       if (equals <= 0) throw new NetfleetError('CLI_INVALID_LABEL', `label ${label} is not key=value`, { hint: 'e.g. --label tier=prod' });
       labels[label.slice(0, equals)] = label.slice(equals + 1);
     }
-    const bootstrapToken = (await readFile(String(options.bootstrapTokenFile), 'utf8')).trim();
+    const hubUrl = parseHubUrl(String(options.hubUrl), '--hub-url');
+    const bootstrapToken = await readTokenFile(String(options.bootstrapTokenFile), '--bootstrap-token-file');
     const credentials = await register({
-      hubUrl: String(options.hubUrl), bootstrapToken, cluster: String(options.cluster), region: String(options.region), labels,
+      hubUrl, bootstrapToken, cluster: String(options.cluster), region: String(options.region), labels,
       credentialsFile: String(options.credentialsFile),
     });
     io.stdout.write(`registered ${credentials.cluster}; credentials (key generation ${credentials.keyGeneration}) written to ${String(options.credentialsFile)}\n`);

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { stringify } from 'yaml';
 import { ConfigError, FsRepoReader, loadFleet, render, renderFleet, type Fleet, type RenderResult } from '@netfleet/shared';
 import { ExitCode, type CliCommand, type CliIO } from '../command.js';
+import { formatData } from '../output.js';
 import { printProblems } from './repo-problems.js';
 
 type Output = 'yaml' | 'json' | 'summary';
@@ -13,7 +14,7 @@ export const renderCommand: CliCommand = {
       .requiredOption('--repo <dir>', 'fleet repository folder')
       .option('--cluster <name>', 'the cluster to render')
       .option('--all', 'render every cluster of the inventory')
-      .addOption(new Option('-o, --output <format>', 'yaml or json (default for --cluster: yaml); summary (default for --all)').choices(['yaml', 'json', 'summary']))
+      .addOption(new Option('-o, --output <format>', 'yaml or json (default for --cluster: yaml, kubectl reads it); summary (default for --all); with --all, json and yaml list every cluster with its objects').choices(['yaml', 'json', 'summary']))
       .addHelpText('after', '\nExamples:\n  netfleet render --repo examples/fleet --cluster eu-fra-1\n  netfleet render --repo examples/fleet --all\n\nExit codes: 0 rendered, 1 the repository has problems, 2 bad usage or unknown cluster.');
   },
 
@@ -51,23 +52,27 @@ export const renderCommand: CliCommand = {
   },
 };
 
+/**
+ * One cluster: its objects as kubectl reads them (a multi-document YAML stream, or a JSON
+ * `List`). Every cluster (`--all`): `{ clusters: [{ name, region, hash, objects }] }` in JSON
+ * or YAML, the objects in apply order and `hash` the set hash the agent reports.
+ */
 function writeResults(io: CliIO, results: RenderResult[], output: Output, fleet?: Fleet): void {
   if (output === 'summary') {
     io.stdout.write(summary(results, fleet));
     return;
   }
-  if (output === 'json') {
-    const list = (result: RenderResult) => ({ apiVersion: 'v1', kind: 'List', items: result.objects.map((rendered) => rendered.object) });
-    // One cluster: a List kubectl can read. Several: each cluster's List and set hash, by name.
-    const value = fleet ? Object.fromEntries(results.map((result) => [result.cluster, { hash: result.hash, ...list(result) }])) : list(results[0]!);
-    io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  if (fleet) {
+    const clusters = results.map((result) => ({
+      name: result.cluster, region: fleet.clusters.get(result.cluster)?.region ?? '', hash: result.hash, objects: result.objects.map((rendered) => rendered.object),
+    }));
+    io.stdout.write(formatData(output, { clusters }));
     return;
   }
-  const documents = results.flatMap((result) => [
-    ...(results.length > 1 ? [`# cluster ${result.cluster}, set ${result.hash}\n`] : []),
-    ...result.objects.map((rendered) => `---\n${stringify(rendered.object, { lineWidth: 0 })}`),
-  ]);
-  io.stdout.write(documents.join(''));
+  const objects = results[0]!.objects.map((rendered) => rendered.object);
+  io.stdout.write(output === 'json'
+    ? formatData('json', { apiVersion: 'v1', kind: 'List', items: objects })
+    : objects.map((object) => `---\n${stringify(object, { lineWidth: 0 })}`).join(''));
 }
 
 /** One block per cluster: region, object count, set hash, and objects by kind. */

@@ -1,7 +1,9 @@
-import { Argument, Option, type Command } from 'commander';
+import { Argument, type Command } from 'commander';
 import { NetfleetError, type RolloutDetail, type RolloutList, type RolloutSummary, type RolloutWaveView } from '@netfleet/shared';
+import { formatData, isDataFormat, outputOption } from '../output.js';
 import { ExitCode, type CliCommand } from '../command.js';
 import { HubClient, age, table } from '../hub-client.js';
+import { printableLines } from '../terminal.js';
 
 const short = (revision: string | null) => (revision ? revision.slice(0, 12) : '-');
 
@@ -70,7 +72,7 @@ export function formatRolloutStatus(rollout: RolloutDetail, now = Date.now()): s
     'Events:',
     ...(rollout.notices.length === 0 ? ['  -'] : rollout.notices.map((notice) => `  ${notice.at}  ${notice.kind}  ${notice.message}`)),
   ];
-  return `${lines.join('\n')}\n`;
+  return printableLines(lines);
 }
 
 const ACTIONS = ['list', 'status', 'pause', 'resume', 'abort', 'rollback', 'promote', 'retry'] as const;
@@ -86,7 +88,7 @@ export const rolloutCommand: CliCommand = {
       .option('--reason <text>', 'why (recorded with pause, abort and rollback)')
       .option('--hub-url <url>', 'hub API base URL (NETFLEET_HUB_URL)')
       .option('--token-file <file>', 'file with an API token (NETFLEET_HUB_TOKEN_FILE, or NETFLEET_HUB_TOKEN)')
-      .addOption(new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'))
+      .addOption(outputOption(['table'], 'table'))
       .addHelpText('after', [
         '', 'Examples:', '  netfleet rollout list', '  netfleet rollout status 3f2a9c1d0b7e',
         '  netfleet rollout pause 3f2a9c1d0b7e --reason "checking dashboards"', '  netfleet rollout retry 3f2a9c1d0b7e eu-fra-2',
@@ -97,7 +99,7 @@ export const rolloutCommand: CliCommand = {
   async run(options, args, io) {
     const [action, id, cluster] = args as [Action, string | undefined, string | undefined];
     const client = await HubClient.create(options);
-    const write = (value: unknown, text: () => string) => io.stdout.write(options.output === 'json' ? `${JSON.stringify(value, null, 2)}\n` : text());
+    const write = (value: unknown, text: () => string) => io.stdout.write(isDataFormat(options.output) ? formatData(options.output, value) : text());
     if (action === 'list') {
       const list = await client.get<RolloutList>('/api/v1/rollouts');
       write(list.items, () => formatRolloutList(list.items));

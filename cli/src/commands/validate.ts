@@ -6,7 +6,7 @@ import {
   type ConfigProblem, type CrdSchemas, type Fleet, type RenderResult,
 } from '@netfleet/shared';
 import { ExitCode, type CliCommand } from '../command.js';
-import { dryRunCluster } from '../cluster-dry-run.js';
+import { formatData, isDataFormat, outputOption } from '../output.js';
 import { printProblems } from './repo-problems.js';
 
 const CRD_FILE = /\.(ya?ml|json)$/;
@@ -49,6 +49,7 @@ export const validateCommand: CliCommand = {
       .option('--kubeconfig <file>', 'also send one cluster\'s objects to its API server as a server-side dry run (nothing is stored)')
       .option('--context <name>', 'kubeconfig context for --kubeconfig (default: the current context)')
       .option('--cluster <name>', 'the fleet cluster the --kubeconfig cluster is (default: the --context name, when a cluster has it)')
+      .addOption(outputOption(['text'], 'text: notes, then one line per problem'))
       .addHelpText(
         'after',
         '\nExamples:\n  netfleet validate --repo examples/fleet\n  netfleet validate --repo . --crds crds/\n  netfleet validate --repo . --kubeconfig ~/.kube/config --context eu-fra-1\n\nExit codes: 0 valid, 1 problems found (all are listed, each once), 2 bad usage or unreachable cluster.',
@@ -66,18 +67,24 @@ export const validateCommand: CliCommand = {
     }
     if (options.kubeconfig !== undefined) {
       const cluster = clusterToDryRun(fleet, options);
+      // Loaded only here: the Kubernetes client is most of the CLI's start time.
+      const { dryRunCluster } = await import('../cluster-dry-run.js');
       const outcome = await dryRunCluster(fleet, rendered.get(cluster) as RenderResult, { kubeconfig: String(options.kubeconfig), context: options.context as string | undefined });
       problems.push(...outcome.problems);
       notes.push(`dry run of cluster ${cluster}: ${outcome.accepted} accepted, ${outcome.refused} refused, ${outcome.skipped.length} not judged`);
       for (const skipped of outcome.skipped) notes.push(`  not judged: ${skipped.object}: ${skipped.why}`);
     }
-    for (const note of notes) io.stdout.write(`${note}\n`);
     const all = mergeAcrossClusters(problems);
+    const objects = [...results.values()].reduce((sum, result) => sum + result.objects.length, 0);
+    if (isDataFormat(options.output)) {
+      io.stdout.write(formatData(options.output, { valid: all.length === 0, clusters: results.size, objects, notes, problems: all }));
+      return all.length > 0 ? ExitCode.Findings : ExitCode.Ok;
+    }
+    for (const note of notes) io.stdout.write(`${note}\n`);
     if (all.length > 0) {
       printProblems(io, all);
       return ExitCode.Findings;
     }
-    const objects = [...results.values()].reduce((sum, result) => sum + result.objects.length, 0);
     io.stdout.write(`valid: ${results.size} clusters, ${objects} objects\n`);
     return ExitCode.Ok;
   },

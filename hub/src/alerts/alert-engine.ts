@@ -3,6 +3,7 @@ import type { Queue } from 'bullmq';
 import type { Alert, AlertSeverity, Logger } from '@netfleet/shared';
 import { AlertCode, type HubScripts } from '../redis/scripts.js';
 import { AlertRule, type AlertCondition } from './rules.js';
+import { execAll } from '../redis/pipeline.js';
 
 /** One delivery job: an alert snapshot for one sink. */
 export interface DeliveryJob {
@@ -71,8 +72,8 @@ export class AlertEngine {
     const fingerprints = await this.redis.zrevrange(this.scripts.keys.alerts(), 0, -1);
     const pipeline = this.redis.pipeline();
     for (const fingerprint of fingerprints) pipeline.hgetall(this.scripts.keys.alert(fingerprint));
-    const alerts = ((await pipeline.exec()) ?? [])
-      .map(([, hash]) => hash as Record<string, string>)
+    const alerts = (await execAll(pipeline))
+      .map((hash) => hash as Record<string, string>)
       .filter((hash) => hash.fingerprint)
       .map(toAlert)
       .filter((alert) => (!filter.status || alert.status === filter.status) && (!filter.cluster || alert.labels.cluster === filter.cluster));

@@ -2,7 +2,8 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from '@netfleet/shared';
 import swagger from './plugins/external/swagger.js';
-import errors from './plugins/external/errors.js';
+import errors, { clientErrorHandler, frameworkErrors } from './plugins/external/errors.js';
+import jsonBody from './plugins/external/json-body.js';
 import services, { type HubServices } from './plugins/app/services.js';
 import auth from './plugins/app/auth.js';
 import clusters from './routes/clusters.js';
@@ -12,6 +13,7 @@ import health from './routes/health.js';
 import rollouts from './routes/rollouts.js';
 import webhooks from './routes/webhooks.js';
 import links from './routes/links.js';
+import audit from './routes/audit.js';
 import reports from './routes/reports.js';
 
 /** PEM key and certificate chain: the API serves HTTPS with them. */
@@ -20,25 +22,62 @@ export interface ApiTls {
   cert: string;
 }
 
+interface FiniteKeyword {
+  keyword: 'finite';
+  schemaType: 'boolean';
+  validate(finite: boolean, data: unknown): boolean;
+}
+
 /**
- * Builds the HTTP API in layers: external plugins (OpenAPI, error format), then app
- * plugins (services, auth), then routes. Tests call `inject` on it without a port.
+ * `finite: true`: the number is not ±Infinity (a query string of `1e400` coerces to it, past
+ * ajv's bounds). Declared for every type: ajv runs number keywords only on values that were
+ * finite numbers before coercion.
  */
-export async function buildApi(hubServices: HubServices, logger?: Logger, tls?: ApiTls): Promise<FastifyInstance> {
+function finiteKeyword<T extends { addKeyword(definition: FiniteKeyword): unknown }>(ajv: T): T {
+  ajv.addKeyword({ keyword: 'finite', schemaType: 'boolean', validate: (finite, data) => !finite || typeof data !== 'number' || Number.isFinite(data) });
+  return ajv;
+}
+
+export interface ApiOptions {
+  /** Longest a client may take to send a whole request (headers and body). */
+  requestTimeoutMs: number;
+  /** Serve HTTPS with this key and certificate. */
+  tls?: ApiTls;
+}
+
+/** Headers are due well before the whole request; Node requires it to be at most the request timeout. */
+const HEADERS_TIMEOUT_MS = 10_000;
+
+/**
+ * Builds the HTTP API in layers: external plugins (error format, JSON bodies, OpenAPI), then
+ * app plugins (services, auth), then routes. Tests call `inject` on it without a port.
+ */
+export async function buildApi(hubServices: HubServices, logger: Logger | undefined, options: ApiOptions): Promise<FastifyInstance> {
+  // A client trickling its headers or body holds a connection only this long (fastify's
+  // default is no limit). Node checks the timeouts on an interval (30 s by default), which
+  // bounds how late a slow client is cut off.
+  const timeouts = { headersTimeout: Math.min(HEADERS_TIMEOUT_MS, options.requestTimeoutMs), connectionsCheckingInterval: Math.min(1_000, options.requestTimeoutMs) };
   // Per-request log lines would flood the log at fleet scale; errors are logged by the error handler.
   const app = Fastify({
     loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 64 * 1024,
-    ...(tls ? { https: tls } : {}),
-  })
-    .withTypeProvider<TypeBoxTypeProvider>();
+    requestTimeout: options.requestTimeoutMs,
+    ...(options.tls ? { https: { ...options.tls, ...timeouts } } : { http: timeouts }),
+    frameworkErrors, clientErrorHandler,
+    // `expected` is the phrase shared schemas give for a value that does not match; verbose
+    // errors carry the schema, so the error format can show it. Fields a schema does not
+    // allow are refused, not dropped (fastify's default): a bad label key is an error, not lost.
+    ajv: { customOptions: { keywords: ['expected'], verbose: true, removeAdditional: false }, plugins: [finiteKeyword] },
+  }).withTypeProvider<TypeBoxTypeProvider>();
   // Time spent in the hub per request, for clients and benchmarks to tell it from the network.
   app.addHook('onSend', async (_request, reply) => {
     reply.header('server-timing', `app;dur=${reply.elapsedTime.toFixed(1)}`);
   });
-  await app.register(swagger);
   await app.register(errors);
+  await app.register(jsonBody);
   await app.register(services, { services: hubServices });
+  // Auth first: every route after it (the OpenAPI document included) must declare its access.
   await app.register(auth);
+  await app.register(swagger);
   await app.register(health);
   await app.register(registration);
   await app.register(clusters);
@@ -47,6 +86,7 @@ export async function buildApi(hubServices: HubServices, logger?: Logger, tls?: 
   await app.register(webhooks);
   await app.register(links, { links: hubServices.links });
   await app.register(reports, { intake: hubServices.reports });
+  await app.register(audit);
   await app.ready();
   return app as unknown as FastifyInstance;
 }

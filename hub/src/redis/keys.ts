@@ -56,6 +56,16 @@ export class HubKeys {
     return `${this.prefix}:bootstrap-ids`;
   }
 
+  /** List: the last audit entries (credential and rollout actions), newest first. */
+  audit(): string {
+    return `${this.prefix}:audit`;
+  }
+
+  /** String (with a TTL): a push webhook delivery id already taken, so a redelivery is ignored. */
+  webhookDelivery(id: string): string {
+    return `${this.prefix}:webhook-delivery:${id}`;
+  }
+
   /** String: the holder token of a lease (with a TTL). */
   lease(name: string): string {
     return `${this.prefix}:lease:${name}`;

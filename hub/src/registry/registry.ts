@@ -6,12 +6,16 @@ import {
 } from '@netfleet/shared';
 import { HubError, HubErrorCode, registryScriptError } from '../errors.js';
 import type { HubScripts } from '../redis/scripts.js';
+import { execAll } from '../redis/pipeline.js';
 import { deriveReportKey, generateToken, hashToken, parseToken, sameHash } from './credentials.js';
+
+/** Hex digits of a token's sha256 that identify it in the audit trail. */
+const TOKEN_ID_LENGTH = 12;
 
 /** Who a request speaks for. */
 export type Principal =
-  | { role: 'admin' }
-  | { role: 'reader' }
+  | { role: 'admin'; tokenId: string }
+  | { role: 'reader'; tokenId: string }
   | { role: 'cluster'; cluster: string };
 
 export interface RegistryOptions {
@@ -49,13 +53,12 @@ export class Registry {
     const token = generateToken('nfb', id);
     const expiresAt = now + request.ttlSeconds * 1000;
     const description = request.description ?? '';
-    await this.redis.multi()
+    await execAll(this.redis.multi()
       .hset(this.keys.bootstrap(id), {
         id, hash: hashToken(token), expiresAt, maxUses: request.maxUses, uses: 0, description, createdAt: now,
       })
       .pexpireat(this.keys.bootstrap(id), expiresAt + 24 * 3600_000)
-      .sadd(this.keys.bootstrapIds(), id)
-      .exec();
+      .sadd(this.keys.bootstrapIds(), id));
     return { id, token, expiresAt: new Date(expiresAt).toISOString(), maxUses: request.maxUses, uses: 0, description };
   }
 
@@ -63,10 +66,10 @@ export class Registry {
     const ids = await this.redis.smembers(this.keys.bootstrapIds());
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hgetall(this.keys.bootstrap(id));
-    const results = (await pipeline.exec()) ?? [];
+    const results = await execAll(pipeline);
     const tokens: BootstrapTokenInfo[] = [];
     const gone: string[] = [];
-    results.forEach(([, value], index) => {
+    results.forEach((value, index) => {
       const hash = value as Record<string, string>;
       if (!hash.id) return void gone.push(ids[index]!);
       tokens.push({
@@ -79,7 +82,7 @@ export class Registry {
   }
 
   async deleteBootstrapToken(id: string): Promise<boolean> {
-    const [[, deleted]] = (await this.redis.multi().del(this.keys.bootstrap(id)).srem(this.keys.bootstrapIds(), id).exec()) as [[unknown, number]];
+    const [deleted] = (await execAll(this.redis.multi().del(this.keys.bootstrap(id)).srem(this.keys.bootstrapIds(), id))) as [number];
     return deleted === 1;
   }
 
@@ -123,8 +126,9 @@ export class Registry {
   /** The principal a bearer token stands for, or undefined when it stands for nobody. */
   async authenticate(token: string): Promise<Principal | undefined> {
     const hash = hashToken(token);
-    if (this.adminHashes.some((known) => sameHash(known, hash))) return { role: 'admin' };
-    if (this.readHashes.some((known) => sameHash(known, hash))) return { role: 'reader' };
+    // The token id names a configured token in the audit trail: the start of its hash, not the token.
+    if (this.adminHashes.some((known) => sameHash(known, hash))) return { role: 'admin', tokenId: hash.slice(0, TOKEN_ID_LENGTH) };
+    if (this.readHashes.some((known) => sameHash(known, hash))) return { role: 'reader', tokenId: hash.slice(0, TOKEN_ID_LENGTH) };
     const parsed = parseToken(token);
     if (parsed?.kind !== 'nfc') return undefined;
     const [stored, revoked] = await this.redis.hmget(this.keys.cluster(parsed.owner), 'tokenHash', 'revoked');

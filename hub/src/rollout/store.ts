@@ -3,6 +3,7 @@ import type { HubKeys } from '../redis/keys.js';
 import { commandName, defineCommands } from '../redis/script-loader.js';
 import { rolloutIdOf } from './ids.js';
 import { isTerminal, RolloutPhase, type Assignment, type Notice, type Rollout, type Transition } from './machine.js';
+import { execAll } from '../redis/pipeline.js';
 
 /** A cluster's assignment as stored and served to its agent. */
 export interface StoredAssignment extends Assignment {
@@ -92,8 +93,8 @@ export class RolloutStore {
     if (ids.length === 0) return [];
     const pipeline = this.client.pipeline();
     for (const id of ids) pipeline.hget(this.keys.rollout(id), 'state');
-    const results = (await pipeline.exec()) ?? [];
-    return results.flatMap(([error, state]) => (error || typeof state !== 'string' ? [] : [JSON.parse(state) as Rollout]));
+    const states = await execAll(pipeline);
+    return states.flatMap((state) => (typeof state !== 'string' ? [] : [JSON.parse(state) as Rollout]));
   }
 
   /** The newest notices of a rollout first. */

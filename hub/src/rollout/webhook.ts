@@ -49,12 +49,13 @@ export function verifyWebhook(secret: string, headers: Headers, body: Uint8Array
   return { ok: false, reason: WebhookRejection.Unsigned };
 }
 
-/** The branch ref and new head of a push event (the same fields on all three forges). */
+/**
+ * The branch ref of a push event (the same field on all three forges). The commit the body
+ * names is left out on purpose: the follower reads the branch tip from the server itself.
+ */
 export interface PushEvent {
   /** e.g. `refs/heads/main`. */
   ref: string;
-  /** The commit the ref points to after the push. */
-  after: string;
 }
 
 /** Reads a push event body; null when it is not a push (a ping, a tag event without `after`). */
@@ -68,7 +69,13 @@ export function parsePush(body: Uint8Array): PushEvent | null {
   if (typeof parsed !== 'object' || parsed === null) return null;
   const { ref, after } = parsed as Record<string, unknown>;
   if (typeof ref !== 'string' || typeof after !== 'string' || !/^[0-9a-f]{40,64}$/.test(after)) return null;
-  return { ref, after };
+  return { ref };
+}
+
+/** The forge's id of one delivery (the same id on a redelivery), or undefined when it sends none. */
+export function deliveryId(headers: Headers): string | undefined {
+  const id = header(headers, 'x-github-delivery') ?? header(headers, 'x-gitea-delivery') ?? header(headers, 'x-gitlab-event-uuid');
+  return id !== undefined && /^[A-Za-z0-9-]{1,128}$/.test(id) ? id : undefined;
 }
 
 function judge(provider: WebhookProvider, matches: boolean): WebhookVerdict {

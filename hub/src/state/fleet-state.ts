@@ -4,6 +4,7 @@ import {
   type LinkSummary, type ReadinessSummary, type SyncReason, type SyncStatus,
 } from '@netfleet/shared';
 import type { HubKeys } from '../redis/keys.js';
+import { execAll } from '../redis/pipeline.js';
 
 /** Filters of the cluster list; all given ones must match. */
 export interface ClusterFilter {
@@ -51,10 +52,9 @@ export class FleetState {
       // One sorted set (all clusters or one index): page by name without reading the rest.
       const key = indexes[0] ?? this.keys.clusters();
       const start = filter.cursor ? `(${filter.cursor}` : '-';
-      const [[, count], [, range]] = (await this.redis.pipeline()
+      const [count, range] = (await execAll(this.redis.pipeline()
         .zcard(key)
-        .zrangebylex(key, start, '+', 'LIMIT', 0, filter.limit + 1)
-        .exec()) as [[unknown, number], [unknown, string[]]];
+        .zrangebylex(key, start, '+', 'LIMIT', 0, filter.limit + 1))) as [number, string[]];
       total = count;
       names = range;
     } else {
@@ -67,7 +67,7 @@ export class FleetState {
     const page = names.slice(0, filter.limit);
     const pipeline = this.redis.pipeline();
     for (const name of page) pipeline.hmget(this.keys.cluster(name), ...SUMMARY_FIELDS);
-    const rows = ((await pipeline.exec()) ?? []).map(([, values]) => values as (string | null)[]);
+    const rows = (await execAll(pipeline)) as (string | null)[][];
     return {
       items: rows.filter((row) => row[0]).map(toSummary),
       nextCursor: more ? page[page.length - 1]! : null,
@@ -129,8 +129,8 @@ export class FleetState {
     const states = Object.values(ClusterState);
     const pipeline = this.redis.pipeline();
     for (const state of states) pipeline.zcard(this.keys.index('state', state));
-    const counts = (await pipeline.exec()) ?? [];
-    return Object.fromEntries(states.map((state, index) => [state, Number(counts[index]?.[1] ?? 0)]));
+    const counts = await execAll(pipeline);
+    return Object.fromEntries(states.map((state, index) => [state, Number(counts[index] ?? 0)]));
   }
 }
 

@@ -15,6 +15,12 @@ export interface SweeperOptions {
   batchSize?: number;
   /** How often the alert repeat pass runs (it reads every firing alert). */
   repeatPassIntervalMs: number;
+  /**
+   * After Redis comes back from an outage, no cluster is marked offline for this long (one
+   * heartbeat interval): the agents need that long to report again, and their reports were
+   * held back by the outage, not missed.
+   */
+  graceAfterRedisMs: number;
 }
 
 /** What the sweeper did in one tick; for logs and tests. */
@@ -32,6 +38,9 @@ export class Sweeper extends LeaderLoop<SweepResult> {
   /** Ticks that ran as leader; tests compare replicas with it. */
   leaderTicks = 0;
   private lastRepeatPass = 0;
+  /** When the connection last came back after it was lost; undefined until it is lost once. */
+  private redisBackAt: number | undefined;
+  private redisLost = false;
 
   constructor(
     private readonly redis: RedisClient,
@@ -41,17 +50,26 @@ export class Sweeper extends LeaderLoop<SweepResult> {
     private readonly logger: Logger,
   ) {
     super(scripts, 'sweeper', options, logger);
+    redis.on('close', () => {
+      this.redisLost = true;
+    });
+    redis.on('ready', () => {
+      if (!this.redisLost) return;
+      this.redisLost = false;
+      this.redisBackAt = Date.now();
+      this.logger.info({ graceMs: options.graceAfterRedisMs }, 'redis is back: no cluster is marked offline during the grace period');
+    });
+  }
+
+  /** True while Redis is away or came back less than the grace period before `now`. */
+  private inGrace(now: number): boolean {
+    return this.redisLost || (this.redisBackAt !== undefined && now < this.redisBackAt + this.options.graceAfterRedisMs);
   }
 
   async tick(now = Date.now()): Promise<SweepResult> {
     if (!(await this.lead())) return { leader: false, offline: [] };
     this.leaderTicks += 1;
-    const offline: string[] = [];
-    for (;;) {
-      const batch = await this.scripts.sweepOffline(now - this.options.offlineAfterMs, now, this.options.batchSize ?? 500);
-      offline.push(...batch);
-      if (batch.length < (this.options.batchSize ?? 500)) break;
-    }
+    const offline = this.inGrace(now) ? [] : await this.markSilentOffline(now);
     for (const cluster of offline) {
       const [region, revision] = await this.redis.hmget(this.scripts.keys.cluster(cluster), 'region', 'revision');
       this.logger.warn({ cluster, region }, 'cluster offline: missed 2 heartbeats');
@@ -63,5 +81,16 @@ export class Sweeper extends LeaderLoop<SweepResult> {
       this.lastRepeatPass = now;
     }
     return { leader: true, offline };
+  }
+
+  /** Marks every cluster silent for two heartbeat intervals offline, in batches; returns their names. */
+  private async markSilentOffline(now: number): Promise<string[]> {
+    const batchSize = this.options.batchSize ?? 500;
+    const offline: string[] = [];
+    for (;;) {
+      const batch = await this.scripts.sweepOffline(now - this.options.offlineAfterMs, now, batchSize);
+      offline.push(...batch);
+      if (batch.length < batchSize) return offline;
+    }
   }
 }

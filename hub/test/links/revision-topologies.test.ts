@@ -6,7 +6,7 @@ import { createWorkTree, startGitServer, type GitServer, type GitServerRepo, typ
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@netfleet/shared';
 import { RevisionTopologies, type RevisionTopologiesOptions } from '../../src/links/revision-topologies.js';
-import { PolicyReader } from '../../src/rollout/repo-follower.js';
+import { FleetRepository } from '../../src/rollout/fleet-repository.js';
 import { eventually } from '../helpers.js';
 
 /**
@@ -61,7 +61,7 @@ afterAll(async () => {
 /** Revision topologies over a fresh cache directory that fetched only the tip, with their log lines and loads. */
 async function topologies(options: RevisionTopologiesOptions = {}) {
   const cacheDir = await mkdtemp(join(tmpdir(), 'netfleet-revisions-'));
-  const reader = new PolicyReader({ url: repo.url, cacheDir });
+  const reader = new FleetRepository({ url: repo.url, cacheDir }, createLogger({ name: 'fleet-repository', level: 'silent' }));
   const lines: Record<string, unknown>[] = [];
   const destination = new PassThrough();
   destination.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>)));
@@ -72,6 +72,7 @@ async function topologies(options: RevisionTopologiesOptions = {}) {
   revisions.loadWith((revision) => reader.fleetAt(revision));
   cleanups.push(async () => {
     await revisions.close();
+    reader.close();
     await rm(cacheDir, { recursive: true, force: true });
   });
   return { revisions, lines, loaded };

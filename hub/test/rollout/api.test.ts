@@ -119,7 +119,7 @@ describe('rollout API', () => {
 
     it('refuses controls from a read-only token and about unknown rollouts', async () => {
       expect((await control('abort', READ_TOKEN)).statusCode).toBe(403);
-      const missing = await control('abort', ADMIN_TOKEN, 'nope');
+      const missing = await control('abort', ADMIN_TOKEN, 'ffffffffffff');
       expect(missing.statusCode).toBe(404);
       expect(missing.json()).toMatchObject({ error: { code: 'HUB_NOT_FOUND' } });
       const retry = await api.inject({ method: 'POST', url: `/api/v1/rollouts/${ID}/clusters/c2/retry`, headers: auth(ADMIN_TOKEN) });

@@ -25,8 +25,20 @@ describe('the fleet repository and webhook in the hub config', () => {
       }),
       env: {}, flags: {},
     });
-    expect(options.fleetRepo).toEqual({ url: 'https://git.example.com/fleet.git', branch: 'prod', cacheDir: '/var/lib/netfleet/fleet', auth: { token: 'git-token-value' } });
+    expect(options.fleetRepo).toEqual({ url: 'https://git.example.com/fleet.git', branch: 'prod', cacheDir: '/var/lib/netfleet/fleet', auth: { token: { file: join(dir, 'git-token') } } });
     expect(options.webhookSecret).toBe('webhook-secret-value');
+  });
+
+  it('takes an SSH deploy key with its known_hosts file, and stops at start when the key file is missing', async () => {
+    await writeFile(join(dir, 'deploy-key'), '-----BEGIN OPENSSH PRIVATE KEY-----\n...\n');
+    const fleetRepo = { url: 'git@git.example.com:platform/fleet.git', cacheDir: '/var/lib/netfleet/fleet', sshKeyFile: join(dir, 'deploy-key'), knownHostsFile: '/etc/netfleet/known_hosts' };
+    const { options } = await resolveHubConfig({ file: file({ secretFile: join(dir, 'secret'), fleetRepo }), env: {}, flags: {} });
+    expect(options.fleetRepo).toEqual({
+      url: 'git@git.example.com:platform/fleet.git', cacheDir: '/var/lib/netfleet/fleet', knownHostsFile: '/etc/netfleet/known_hosts',
+      auth: { sshKey: { file: join(dir, 'deploy-key') } },
+    });
+    await expect(resolveHubConfig({ file: file({ secretFile: join(dir, 'secret'), fleetRepo: { ...fleetRepo, sshKeyFile: join(dir, 'missing') } }), env: {}, flags: {} }))
+      .rejects.toThrow(/fleet repository SSH key/);
   });
 
   it.each([

@@ -1,16 +1,15 @@
-import { createHmac } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { AssignmentResponse, Credentials } from '@netfleet/shared';
 import { createWorkTree, startGitServer, type GitServer, type WorkTree } from '@netfleet/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../../src/index.js';
 import { rolloutIdOf } from '../../src/rollout/ids.js';
-import { eventually, registerCluster, testHub, testKeySpace } from '../helpers.js';
+import { eventually, exampleFleetFiles, registerCluster, testHub, testKeySpace } from '../helpers.js';
 
-const EXAMPLE_FLEET = new URL('../../../examples/fleet/', import.meta.url).pathname;
 const WEBHOOK_SECRET = 'webhook-secret-for-tests-0123456789';
 /** Canary first, then the rest; no blackout windows, so the test runs any day. */
 const POLICY = `apiVersion: netfleet.io/v1alpha1
@@ -30,14 +29,6 @@ spec:
   unselectedClusters: lastWave
 `;
 
-async function filesOf(root: string): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) files[relative(root, join(entry.parentPath, entry.name))] = await readFile(join(entry.parentPath, entry.name), 'utf8');
-  }
-  return files;
-}
-
 describe('when a commit is pushed to the fleet repository', () => {
   const space = testKeySpace('rollout-follow');
   let server: GitServer;
@@ -51,7 +42,7 @@ describe('when a commit is pushed to the fleet repository', () => {
     server = await startGitServer();
     const repo = await server.createRepo('fleet');
     tree = await createWorkTree(repo.dir);
-    await tree.write({ ...(await filesOf(EXAMPLE_FLEET)), 'rollout/default.yaml': POLICY });
+    await tree.write({ ...(await exampleFleetFiles()), 'rollout/default.yaml': POLICY });
     await tree.commit('the fleet');
     await tree.push();
     cacheDir = await mkdtemp(join(tmpdir(), 'netfleet-follow-'));
@@ -79,11 +70,25 @@ describe('when a commit is pushed to the fleet repository', () => {
     method: 'GET', url: `/api/v1/assignment?wait=${wait}`, headers: { authorization: `Bearer ${canary.apiToken}`, ...headers },
   });
 
-  function webhook(body: string, signature: string) {
+  function webhook(body: string, signature: string, delivery = randomBytes(8).toString('hex')) {
     return api.inject({
       method: 'POST', url: '/api/v1/webhooks/git', payload: body,
-      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': signature },
+      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': delivery, 'x-hub-signature-256': signature },
     });
+  }
+  const sign = (body: string) => `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}`;
+  /** The webhook of each push, as the forge sent it: replayed later by the test. */
+  const sent: Array<{ body: string; delivery: string; revision: string }> = [];
+
+  /** Commits, pushes and sends its signed webhook, as a forge would. */
+  async function pushAndNotify(file: string, before: string) {
+    await tree.write({ 'README.md': file });
+    const revision = await tree.commit(file.trim());
+    await tree.push();
+    const body = JSON.stringify({ ref: 'refs/heads/main', before, after: revision });
+    const delivery = randomBytes(8).toString('hex');
+    sent.push({ body, delivery, revision });
+    return { revision, response: await webhook(body, sign(body), delivery) };
   }
 
   it('rolls the first head out to the canary, found by polling', async () => {
@@ -101,13 +106,8 @@ describe('when a commit is pushed to the fleet repository', () => {
   it('supersedes the rollout in progress and wakes the canary agent waiting on its assignment', async () => {
     const current = (await assignment()).json<AssignmentResponse>().assignment!;
     const waiting = assignment({ 'if-none-match': `"${current.tag}"` }, '30s');
-    await tree.write({ 'README.md': 'a newer commit\n' });
-    const second = await tree.commit('second');
-    await tree.push();
-    const body = JSON.stringify({ ref: 'refs/heads/main', before: current.revision, after: second });
-    const signature = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}`;
     const pushedAt = Date.now();
-    const accepted = await webhook(body, signature);
+    const { revision: second, response: accepted } = await pushAndNotify('a newer commit\n', current.revision);
     expect(accepted.statusCode).toBe(202);
     expect(accepted.json()).toEqual({ accepted: true });
 
@@ -119,5 +119,28 @@ describe('when a commit is pushed to the fleet repository', () => {
     const superseded = await hub.rollouts.store.get(rolloutIdOf(current.revision));
     expect(superseded).toMatchObject({ phase: 'superseded', reason: `superseded by revision ${second}` });
     expect((await hub.rollouts.store.get(rolloutIdOf(second)))?.carriedOver).toEqual(['eu-fra-2']);
+  });
+
+  it('does not roll back for a replayed or a late webhook naming an older commit: the follower reads the branch tip', async () => {
+    const second = sent.at(-1)!;
+    const { revision: third, response } = await pushAndNotify('the newest commit\n', second.revision);
+    expect(response.statusCode).toBe(202);
+    await eventually(async () => expect((await hub.rollouts.store.active())?.revision).toBe(third));
+
+    // The same delivery again (a forge's redelivery, or a captured request replayed): ignored by its id.
+    const replayed = await webhook(second.body, sign(second.body), second.delivery);
+    expect(replayed.json()).toEqual({ accepted: false });
+    // A delivery of the older push arriving late, under its own id: it only wakes the follower.
+    server.clearLog();
+    const late = await webhook(second.body, sign(second.body));
+    expect(late.json()).toEqual({ accepted: true });
+    // Woken, the follower asks the server for the branch tip (an advertisement, or a protocol v2 ls-refs).
+    await eventually(() => expect(server.requests.some((entry) => entry.status === 200)).toBe(true));
+    await hub.rollouts.controller.tick();
+
+    expect((await hub.rollouts.heads.latest())?.revision).toBe(third);
+    expect((await hub.rollouts.store.active())?.revision).toBe(third);
+    expect((await hub.rollouts.store.get(rolloutIdOf(second.revision)))?.phase).toBe('superseded');
+    expect((await assignment()).json<AssignmentResponse>().assignment?.revision).toBe(third);
   });
 });

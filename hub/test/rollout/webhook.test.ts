@@ -29,7 +29,7 @@ describe('verifyWebhook', () => {
 
 describe('parsePush', () => {
   it.each([
-    ['a push', body, { ref: 'refs/heads/main', after: 'a'.repeat(40) }],
+    ['a push, without the commit it names', body, { ref: 'refs/heads/main' }],
     ['a ping without ref', Buffer.from('{"zen":"Keep it logically awesome."}'), null],
     ['a body that is not JSON', Buffer.from('ref=main'), null],
     ['a JSON array', Buffer.from('[]'), null],

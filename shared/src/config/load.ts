@@ -77,7 +77,7 @@ export async function checkFleet(reader: RepoReader, options: Partial<LoadOption
   for (const kind of KIND_NAMES) {
     for (const typed of documents[kind] as TypedDocument[]) problems.push(...checkTargets(typed.source, typed.document, known, regions));
   }
-  for (const { source, value } of invalid) problems.push(...checkTargets(source, value, known, regions));
+  for (const { source, value } of invalid) problems.push(...checkTargets(source, value, known, regions, true));
   const meshGroups = documents.MeshGroup.map((group) => {
     problems.push(...checkMeshGroup(group, clusters, known));
     return meshGroupValue(group);
@@ -209,9 +209,10 @@ function duplicateNames(documents: TypedDocument[]): { typed: TypedDocument; pro
 /**
  * The document's selectors name known clusters and regions, and each selects something:
  * `targets` some cluster, each override some cluster the document targets. Selectors an
- * invalid document wrote correctly are checked too.
+ * invalid document wrote correctly are checked too, and so are the wave selectors of an
+ * invalid RolloutPolicy (a valid one is checked when it is built).
  */
-function checkTargets(source: SourceDocument, document: Record<string, unknown>, known: Map<string, Selectable>, regions: Set<string>): ConfigProblem[] {
+function checkTargets(source: SourceDocument, document: Record<string, unknown>, known: Map<string, Selectable>, regions: Set<string>, invalid = false): ConfigProblem[] {
   const violations: SchemaViolation[] = [];
   const check = (selector: unknown, at: FieldPath, candidates: Selectable[], scope: string): Selectable[] | undefined => {
     if (!Value.Check(ClusterSelector, selector)) return undefined;
@@ -228,6 +229,10 @@ function checkTargets(source: SourceDocument, document: Record<string, unknown>,
     if (!isMapping(override)) return;
     const candidates = targeted ?? all;
     check(override.targets, ['overrides', index, 'targets'], candidates, theClusters(candidates.length, ' the document targets'));
+  });
+  const waves = invalid && document.kind === 'RolloutPolicy' && isMapping(document.spec) && Array.isArray(document.spec.waves) ? document.spec.waves : [];
+  waves.forEach((wave: unknown, index) => {
+    if (isMapping(wave)) check(wave.selector, ['spec', 'waves', index, 'selector'], all, theClusters(all.length, ''));
   });
   return violations.map((v) => problemAt(source, v.code, v.path, v.found, v.expected));
 }

@@ -5,4 +5,5 @@ export * from './validate.js';
 export * from './secrets.js';
 export * from './links.js';
 export * from './rollout.js';
+export * from './audit.js';
 export * from './report-transport.js';

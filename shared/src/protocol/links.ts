@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { DNS_LABEL_PATTERN } from '../kube-names.js';
 
 /**
  * Federation and multicluster link health: what an agent observes about each
@@ -300,8 +301,8 @@ export const LinkMatrixResponseSchema = Type.Object({
 export type LinkMatrixResponse = Static<typeof LinkMatrixResponseSchema>;
 
 export const LinkMatrixQuerySchema = Type.Object({
-  group: Type.Optional(Type.String()),
-  region: Type.Optional(Type.String()),
+  group: Type.Optional(Type.String({ pattern: DNS_LABEL_PATTERN, maxLength: 63 })),
+  region: Type.Optional(Type.String({ pattern: DNS_LABEL_PATTERN, maxLength: 63 })),
   state: Type.Optional(LinkCellStateSchema),
 }, { additionalProperties: false });
 export type LinkMatrixQuery = Static<typeof LinkMatrixQuerySchema>;

@@ -4,6 +4,7 @@ import { SyncReason } from '../reasons.js';
 import type { DriftItem } from '../drift.js';
 import { CLUSTER_NAME_PATTERN, PROTOCOL_VERSION } from './constants.js';
 import { LinkReportBodySchema, LinkSummarySchema } from './links.js';
+import { DnsLabel, Labels } from '../kube-names.js';
 
 /**
  * The report protocol: TypeBox schemas are the single definition; the TypeScript types are
@@ -16,7 +17,6 @@ export const ClusterName = Type.String({ pattern: CLUSTER_NAME_PATTERN, maxLengt
 /** A git revision (commit sha) or '' when none is known yet. */
 export const Revision = Type.String({ maxLength: 64 });
 
-const Labels = Type.Record(Type.String({ maxLength: 63 }), Type.String({ maxLength: 253 }), { maxProperties: 64 });
 
 export const ObjectRefSchema = Type.Object({
   group: Type.String({ maxLength: 253 }),
@@ -154,7 +154,7 @@ export type UnsignedReport = Report extends infer R ? (R extends Report ? Omit<R
 
 export const RegistrationRequestSchema = Type.Object({
   cluster: ClusterName,
-  region: Type.String({ minLength: 1, maxLength: 63 }),
+  region: DnsLabel,
   labels: Type.Optional(Labels),
 }, { additionalProperties: false });
 

@@ -74,7 +74,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
     say.line(`rollout policy: the example's waves, with ${DEMO_BAKE_TIME} bake times and no blackout windows so they fit in the demo`);
     say.line(`${fleet.clusters.size} clusters registered with bootstrap tokens, agents started (${say.elapsed()})`);
     await firstSync(fleet, say, wait);
-    refresher = new DkpLinkRefresher(fleet.clusters.values());
+    refresher = new DkpLinkRefresher([...fleet.clusters.values()]);
     const written = await refresher.refresh();
     say.line(`playing DKP: Istio metadata exchanged on the ${written} federation and multicluster links the agents applied`);
 

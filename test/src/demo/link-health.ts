@@ -64,7 +64,7 @@ export class DkpLinkRefresher {
   readonly #timer: NodeJS.Timeout;
   #running: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly clusters: Iterable<SimulatedCluster>) {
+  constructor(private readonly clusters: readonly SimulatedCluster[]) {
     this.#timer = setInterval(() => {
       this.#running = this.refresh().catch(() => undefined); // a cluster being stopped; the next round catches up
     }, REFRESH_INTERVAL_MS);

@@ -72,6 +72,60 @@ describe('when a manager applies an object', () => {
   });
 });
 
+describe('when the applied configuration has a field its schema does not declare', () => {
+  // kube-apiserver: structuredMergeManager.Apply fails typing the configuration with a plain
+  // error ("failed to create typed patch object (<ns>/<name>; <group>/<version>, Kind=<kind>)"),
+  // which ErrorToAPIStatus answers as 500 without a reason, whatever fieldValidation says:
+  // the field manager runs before fieldValidation is looked at.
+  const sendApply = (path: string, body: unknown, fieldValidation: string | undefined) => fetch(
+    `${kube.url}${path}?fieldManager=netfleet${fieldValidation ? `&fieldValidation=${fieldValidation}` : ''}`,
+    { method: 'PATCH', headers: { authorization: `Bearer ${DEFAULT_ADMIN_TOKEN}`, 'content-type': 'application/apply-patch+yaml' }, body: JSON.stringify(body) },
+  );
+
+  it.each(['Strict', 'Warn', 'Ignore', undefined])('answers 500 naming the field for a custom resource (fieldValidation=%s)', async (fieldValidation) => {
+    const body = { apiVersion: 'deckhouse.io/v1', kind: 'IngressNginxController', metadata: { name: 'typo' }, spec: { ingressClass: 'typo', inlet: 'LoadBalancer', loadBalancer: {}, x: 1 } };
+    const response = await sendApply('/apis/deckhouse.io/v1/ingressnginxcontrollers/typo', body, fieldValidation);
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({
+      kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 500,
+      message: 'failed to create typed patch object (/typo; deckhouse.io/v1, Kind=IngressNginxController): .spec.x: field not declared in schema',
+    });
+    expect((await rejection(objects.read({ apiVersion: 'deckhouse.io/v1', kind: 'IngressNginxController', metadata: { name: 'typo' } }))).code).toBe(404);
+  });
+
+  it.each(['Strict', 'Warn', 'Ignore', undefined])('answers 500 listing every such field for a built-in kind (fieldValidation=%s)', async (fieldValidation) => {
+    const body = { ...configMap('typo', { a: '1' }), extra: true, metadata: { name: 'typo', namespace: 'apply', bogus: 'x' } };
+    const response = await sendApply('/api/v1/namespaces/apply/configmaps/typo', body, fieldValidation);
+    expect(response.status).toBe(500);
+    expect(((await response.json()) as { message: string }).message).toBe([
+      'failed to create typed patch object (apply/typo; /v1, Kind=ConfigMap): errors:',
+      '  .metadata.bogus: field not declared in schema',
+      '  .extra: field not declared in schema',
+    ].join('\n'));
+  });
+});
+
+describe('when the namespace of an applied object does not exist', () => {
+  // kube-apiserver: the NamespaceLifecycle admission plugin refuses the create with
+  // errors.NewNotFound(v1.Resource("namespaces"), namespace), after the field manager typed it.
+  it('answers 404 NotFound naming the namespace', async () => {
+    const status = await rejection(apply(objects, { ...configMap('lost', { a: '1' }), metadata: { name: 'lost', namespace: 'nowhere' } }, 'netfleet'));
+    expect(status).toMatchObject({
+      code: 404, reason: 'NotFound', message: 'namespaces "nowhere" not found', details: { name: 'nowhere', kind: 'namespaces' },
+    });
+  });
+
+  it('reports an undeclared field first (500), as the field manager runs before admission', async () => {
+    // Sent as is: client-node's typed serializer would drop the undeclared field.
+    const response = await fetch(`${kube.url}/api/v1/namespaces/nowhere/configmaps/lost?fieldManager=netfleet`, {
+      method: 'PATCH', headers: { authorization: `Bearer ${DEFAULT_ADMIN_TOKEN}`, 'content-type': 'application/apply-patch+yaml' },
+      body: JSON.stringify({ ...configMap('lost', { a: '1' }), metadata: { name: 'lost', namespace: 'nowhere' }, spec: {} }),
+    });
+    expect(response.status).toBe(500);
+    expect(((await response.json()) as { message: string }).message).toBe('failed to create typed patch object (nowhere/lost; /v1, Kind=ConfigMap): .spec: field not declared in schema');
+  });
+});
+
 describe('when two managers apply different values to one field', () => {
   it('answers 409 Conflict listing the field and the manager owning it', async () => {
     await apply(objects, configMap('contested', { mode: 'fast' }), 'netfleet');

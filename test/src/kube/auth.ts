@@ -1,10 +1,15 @@
 /**
  * Bearer-token authentication and an allow-list authorizer: each token (which is also the
- * user name) maps to `'*'` or a list of `"verb resource"` grants. Denials read like RBAC's.
+ * user name) maps to `'*'` or a list of `"verb resource"` grants, each cluster-wide (as a
+ * ClusterRoleBinding grants) or, with `in <namespace>`, in one namespace (as a RoleBinding
+ * grants). Denials read like RBAC's.
  */
 import { statusErrors, type KubeStatusError } from './status.js';
 
-/** Bearer token → `'*'` (everything) or grants such as `"get configmaps"`, `"patch moduleconfigs.deckhouse.io"`, `"* leases"`. */
+/**
+ * Bearer token → `'*'` (everything) or grants such as `"get configmaps"`,
+ * `"patch moduleconfigs.deckhouse.io"`, `"* leases"`, `"get configmaps in netfleet-system"`.
+ */
 export type TokenGrants = Record<string, string[] | '*'>;
 
 export interface RequestAttributes {
@@ -24,8 +29,11 @@ export function authenticate(tokens: TokenGrants, authorization: string | undefi
 }
 
 function grantMatches(grant: string, attributes: RequestAttributes): boolean {
-  const [verb, resource] = grant.trim().split(/\s+/);
+  const [verb, resource, scope, namespace] = grant.trim().split(/\s+/);
   if (verb !== '*' && verb !== attributes.verb) return false;
+  // kube-apiserver's RBAC authorizer applies a RoleBinding's rules only to requests in the
+  // binding's namespace: never to cluster-scoped requests, nor to lists across all namespaces.
+  if (scope === 'in' && attributes.namespace !== namespace) return false;
   if (resource === '*') return true;
   const full = attributes.subresource ? `${attributes.resource}/${attributes.subresource}` : attributes.resource;
   const names = [full, attributes.group ? `${attributes.resource}.${attributes.group}${attributes.subresource ? `/${attributes.subresource}` : ''}` : full];

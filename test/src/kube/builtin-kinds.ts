@@ -1,7 +1,9 @@
 /**
- * The built-in kinds netfleet touches, with schemas covering what it writes (list types and
- * map keys as kube-apiserver's OpenAPI declares them, so server-side apply merges alike)
- * and the server-side defaulting kube-apiserver does for them.
+ * The built-in kinds netfleet touches (its own agent and hub manifests included:
+ * ServiceAccount, RBAC, Deployment, StatefulSet, PodDisruptionBudget, Ingress), with schemas
+ * covering what it writes (list types and map keys as kube-apiserver's OpenAPI declares
+ * them, so server-side apply merges alike) and the server-side defaulting kube-apiserver
+ * does for them.
  */
 import { fieldErrors, type FieldError } from './status.js';
 import { isObject, metadataOf, objectAt, type JsonObject } from './json.js';
@@ -68,6 +70,115 @@ const leaseSchema = obj({
     strategy: str, preferredHolder: str,
   }),
 });
+
+/** Quantities (`50m`, `160Mi`) are int-or-string in kube-apiserver's OpenAPI. */
+const resourceList: Schema = { type: 'object', additionalProperties: intOrString };
+const seccompProfile = obj({ type: { type: 'string', enum: ['RuntimeDefault', 'Unconfined', 'Localhost'] }, localhostProfile: str }, { required: ['type'] });
+const probe = obj({
+  httpGet: obj({ path: str, port: intOrString, host: str, scheme: { type: 'string', enum: ['HTTP', 'HTTPS'], default: 'HTTP' }, httpHeaders: atomicList(obj({ name: str, value: str })) }, { required: ['port'] }),
+  tcpSocket: obj({ port: intOrString, host: str }, { required: ['port'] }),
+  exec: obj({ command: atomicList(str) }),
+  initialDelaySeconds: int, periodSeconds: { type: 'integer', default: 10 }, timeoutSeconds: { type: 'integer', default: 1 },
+  successThreshold: { type: 'integer', default: 1 }, failureThreshold: { type: 'integer', default: 3 }, terminationGracePeriodSeconds: int,
+});
+const keyRef = obj({ name: str, key: str, optional: bool }, { required: ['key'] });
+const container = obj({
+  name: str, image: str, imagePullPolicy: { type: 'string', enum: ['Always', 'IfNotPresent', 'Never'] }, command: atomicList(str), args: atomicList(str), workingDir: str,
+  env: mapList(obj({
+    name: str, value: str,
+    valueFrom: obj({ fieldRef: obj({ fieldPath: str, apiVersion: str }, { required: ['fieldPath'] }), secretKeyRef: keyRef, configMapKeyRef: keyRef, resourceFieldRef: anything }),
+  }, { required: ['name'] }), ['name']),
+  ports: mapList(obj({ name: str, containerPort: { type: 'integer', minimum: 1, maximum: 65535 }, protocol, hostPort: int, hostIP: str }, { required: ['containerPort'] }), ['containerPort', 'protocol']),
+  livenessProbe: probe, readinessProbe: probe, startupProbe: probe,
+  resources: obj({ requests: resourceList, limits: resourceList }),
+  securityContext: obj({
+    allowPrivilegeEscalation: bool, readOnlyRootFilesystem: bool, privileged: bool, runAsNonRoot: bool, runAsUser: int, runAsGroup: int,
+    capabilities: obj({ add: atomicList(str), drop: atomicList(str) }), seccompProfile,
+  }),
+  volumeMounts: mapList(obj({ name: str, mountPath: str, readOnly: bool, subPath: str }, { required: ['name', 'mountPath'] }), ['mountPath']),
+  terminationMessagePath: { type: 'string', default: '/dev/termination-log' },
+  terminationMessagePolicy: { type: 'string', enum: ['File', 'FallbackToLogsOnError'], default: 'File' },
+}, { required: ['name'] });
+const volume = obj({
+  name: str,
+  emptyDir: obj({ medium: str, sizeLimit: intOrString }),
+  secret: obj({ secretName: str, defaultMode: { type: 'integer', default: 420 }, optional: bool, items: atomicList(obj({ key: str, path: str, mode: int })) }),
+  configMap: obj({ name: str, defaultMode: { type: 'integer', default: 420 }, optional: bool, items: atomicList(obj({ key: str, path: str, mode: int })) }),
+}, { required: ['name'] });
+const podSpec = obj({
+  containers: mapList(container, ['name']), initContainers: mapList(container, ['name']), volumes: mapList(volume, ['name']),
+  serviceAccountName: str, automountServiceAccountToken: bool, nodeSelector: { ...stringMap, 'x-kubernetes-map-type': 'atomic' },
+  tolerations: atomicList(anything), affinity: anything, priorityClassName: str, imagePullSecrets: atomicList(obj({ name: str })),
+  securityContext: obj({ runAsNonRoot: bool, runAsUser: int, runAsGroup: int, fsGroup: int, supplementalGroups: atomicList(int), seccompProfile }),
+  restartPolicy: { type: 'string', enum: ['Always', 'OnFailure', 'Never'], default: 'Always' },
+  dnsPolicy: { type: 'string', default: 'ClusterFirst' }, schedulerName: { type: 'string', default: 'default-scheduler' },
+  terminationGracePeriodSeconds: { type: 'integer', default: 30 },
+}, { required: ['containers'] });
+
+const podTemplate = obj({ metadata: obj({ labels: stringMap, annotations: stringMap, name: str }), spec: podSpec });
+
+const deploymentSchema = obj({
+  spec: obj({
+    replicas: { type: 'integer', minimum: 0, default: 1 },
+    selector: labelSelector,
+    template: podTemplate,
+    strategy: obj({ type: { type: 'string', enum: ['Recreate', 'RollingUpdate'] }, rollingUpdate: obj({ maxUnavailable: intOrString, maxSurge: intOrString }) }),
+    minReadySeconds: int, revisionHistoryLimit: { type: 'integer', default: 10 }, progressDeadlineSeconds: { type: 'integer', default: 600 }, paused: bool,
+  }, { required: ['selector', 'template'] }),
+  status: anything,
+});
+
+const persistentVolumeClaim = obj({
+  metadata: obj({ name: str, labels: stringMap, annotations: stringMap }),
+  spec: obj({
+    accessModes: atomicList({ type: 'string', enum: ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'] }),
+    resources: obj({ requests: resourceList, limits: resourceList }), storageClassName: str,
+    volumeMode: { type: 'string', enum: ['Filesystem', 'Block'], default: 'Filesystem' },
+  }),
+});
+
+const statefulSetSchema = obj({
+  spec: obj({
+    serviceName: str, replicas: { type: 'integer', minimum: 0, default: 1 }, selector: labelSelector, template: podTemplate,
+    volumeClaimTemplates: atomicList(persistentVolumeClaim),
+    podManagementPolicy: { type: 'string', enum: ['OrderedReady', 'Parallel'], default: 'OrderedReady' },
+    updateStrategy: obj({ type: { type: 'string', enum: ['RollingUpdate', 'OnDelete'], default: 'RollingUpdate' }, rollingUpdate: obj({ partition: int, maxUnavailable: intOrString }) }),
+    revisionHistoryLimit: { type: 'integer', default: 10 }, minReadySeconds: int, persistentVolumeClaimRetentionPolicy: anything,
+  }, { required: ['selector', 'template'] }),
+  status: anything,
+});
+
+const ingressBackend = obj({ service: obj({ name: str, port: obj({ name: str, number: int }) }, { required: ['name'] }), resource: anything });
+const ingressSchema = obj({
+  spec: obj({
+    ingressClassName: str, defaultBackend: ingressBackend,
+    tls: atomicList(obj({ hosts: atomicList(str), secretName: str })),
+    rules: atomicList(obj({
+      host: str,
+      http: obj({
+        paths: atomicList(obj({ path: str, pathType: { type: 'string', enum: ['Exact', 'Prefix', 'ImplementationSpecific'] }, backend: ingressBackend }, { required: ['pathType', 'backend'] })),
+      }, { required: ['paths'] }),
+    })),
+  }),
+  status: anything,
+});
+
+const podDisruptionBudgetSchema = obj({
+  spec: obj({
+    minAvailable: intOrString, maxUnavailable: intOrString, selector: labelSelector,
+    unhealthyPodEvictionPolicy: { type: 'string', enum: ['IfHealthyBudget', 'AlwaysAllow'] },
+  }),
+  status: anything,
+});
+
+const policyRule = obj({ apiGroups: atomicList(str), resources: atomicList(str), verbs: atomicList(str), resourceNames: atomicList(str), nonResourceURLs: atomicList(str) }, { required: ['verbs'] });
+const roleSchema = obj({ rules: atomicList(policyRule) });
+const clusterRoleSchema = obj({ rules: atomicList(policyRule), aggregationRule: obj({ clusterRoleSelectors: atomicList(labelSelector) }) });
+const bindingSchema = obj({
+  roleRef: obj({ apiGroup: str, kind: str, name: str }, { required: ['apiGroup', 'kind', 'name'], 'x-kubernetes-map-type': 'atomic' }),
+  subjects: atomicList(obj({ kind: str, apiGroup: str, name: str, namespace: str }, { required: ['kind', 'name'] })),
+}, { required: ['roleRef'] });
+const serviceAccountSchema = obj({ secrets: atomicList(anything), imagePullSecrets: atomicList(obj({ name: str })), automountServiceAccountToken: bool });
 
 const eventSchema: Schema = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: {} };
 
@@ -150,6 +261,70 @@ function immutableData(object: JsonObject, previous: JsonObject | undefined): Fi
   return errors;
 }
 
+/**
+ * kube-apiserver's Deployment defaulting (apps/v1 SetDefaults_Deployment): RollingUpdate
+ * with 25% / 25% when no strategy is given.
+ */
+function prepareDeployment(deployment: JsonObject): void {
+  const strategy = objectAt(objectAt(deployment, 'spec'), 'strategy');
+  strategy.type ??= 'RollingUpdate';
+  if (strategy.type === 'RollingUpdate') {
+    const rolling = objectAt(strategy, 'rollingUpdate');
+    rolling.maxUnavailable ??= '25%';
+    rolling.maxSurge ??= '25%';
+  }
+}
+
+/** ValidateDeploymentSpec / ValidateStatefulSetSpec: the selector must be set and select the template's labels. */
+function validateSelector(spec: JsonObject, kind: string): FieldError[] {
+  const selector = isObject(spec.selector) ? spec.selector : {};
+  const matchLabels = isObject(selector.matchLabels) ? selector.matchLabels : {};
+  const template = isObject(spec.template) ? spec.template : {};
+  const labels = isObject(template.metadata) && isObject(template.metadata.labels) ? template.metadata.labels : {};
+  const errors: FieldError[] = [];
+  if (Object.keys(matchLabels).length === 0 && !Array.isArray(selector.matchExpressions)) {
+    errors.push(fieldErrors.invalid('spec.selector', selector, `empty selector is invalid for ${kind}`));
+  }
+  if (Object.entries(matchLabels).some(([key, value]) => labels[key] !== value)) {
+    errors.push(fieldErrors.invalid('spec.template.metadata.labels', labels, '`selector` does not match template `labels`'));
+  }
+  return errors;
+}
+
+/** ValidateDeploymentSpec: the selector rules, and Recreate takes no rollingUpdate. */
+function validateDeployment(deployment: JsonObject): FieldError[] {
+  const spec = isObject(deployment.spec) ? deployment.spec : {};
+  const errors = validateSelector(spec, 'deployment');
+  const strategy = isObject(spec.strategy) ? spec.strategy : {};
+  if (strategy.type === 'Recreate' && strategy.rollingUpdate !== undefined) {
+    errors.push(fieldErrors.forbidden('spec.strategy.rollingUpdate', 'may not be specified when strategy `type` is \'Recreate\''));
+  }
+  return errors;
+}
+
+/** ValidatePodDisruptionBudgetSpec: minAvailable and maxUnavailable exclude each other. */
+function validatePodDisruptionBudget(budget: JsonObject): FieldError[] {
+  const spec = isObject(budget.spec) ? budget.spec : {};
+  return spec.minAvailable !== undefined && spec.maxUnavailable !== undefined
+    ? [fieldErrors.invalid('spec', spec, 'minAvailable and maxUnavailable cannot be both set')]
+    : [];
+}
+
+/**
+ * ValidateRoleBinding / ValidateClusterRoleBinding: a ClusterRoleBinding refers to a
+ * ClusterRole, a RoleBinding to a Role or ClusterRole, and roleRef never changes.
+ */
+function bindingValidator(kinds: string[]) {
+  return (binding: JsonObject, previous: JsonObject | undefined): FieldError[] => {
+    const roleRef = isObject(binding.roleRef) ? binding.roleRef : {};
+    const errors: FieldError[] = [];
+    if (roleRef.apiGroup !== 'rbac.authorization.k8s.io') errors.push(fieldErrors.notSupported('roleRef.apiGroup', roleRef.apiGroup, ['rbac.authorization.k8s.io']));
+    if (!kinds.includes(String(roleRef.kind))) errors.push(fieldErrors.notSupported('roleRef.kind', roleRef.kind, kinds));
+    if (previous && JSON.stringify(previous.roleRef) !== JSON.stringify(binding.roleRef)) errors.push(fieldErrors.invalid('roleRef', binding.roleRef, 'cannot change roleRef'));
+    return errors;
+  };
+}
+
 /** Every built-in resource the server serves. */
 export function builtinResourceTypes(): ResourceType[] {
   return [
@@ -179,6 +354,43 @@ export function builtinResourceTypes(): ResourceType[] {
     builtin({
       group: 'events.k8s.io', version: 'v1', kind: 'Event', plural: 'events', shortNames: ['ev'], namespaced: true,
       schema: objectSchema(eventSchema), statusSubresource: false, tracksGeneration: false,
+    }),
+    builtin({
+      group: '', version: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', shortNames: ['sa'], namespaced: true,
+      schema: objectSchema(serviceAccountSchema), statusSubresource: false, tracksGeneration: false,
+    }),
+    builtin({
+      group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', shortNames: ['deploy'], namespaced: true, categories: ['all'],
+      schema: objectSchema(deploymentSchema), statusSubresource: true, tracksGeneration: true, prepare: prepareDeployment, validate: validateDeployment,
+    }),
+    builtin({
+      group: 'apps', version: 'v1', kind: 'StatefulSet', plural: 'statefulsets', shortNames: ['sts'], namespaced: true, categories: ['all'],
+      schema: objectSchema(statefulSetSchema), statusSubresource: true, tracksGeneration: true,
+      validate: (statefulSet) => validateSelector(isObject(statefulSet.spec) ? statefulSet.spec : {}, 'statefulset'),
+    }),
+    builtin({
+      group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', plural: 'ingresses', shortNames: ['ing'], namespaced: true,
+      schema: objectSchema(ingressSchema), statusSubresource: true, tracksGeneration: true,
+    }),
+    builtin({
+      group: 'policy', version: 'v1', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', shortNames: ['pdb'], namespaced: true,
+      schema: objectSchema(podDisruptionBudgetSchema), statusSubresource: true, tracksGeneration: true, validate: validatePodDisruptionBudget,
+    }),
+    builtin({
+      group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'Role', plural: 'roles', namespaced: true,
+      schema: objectSchema(roleSchema), statusSubresource: false, tracksGeneration: false,
+    }),
+    builtin({
+      group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRole', plural: 'clusterroles', namespaced: false,
+      schema: objectSchema(clusterRoleSchema), statusSubresource: false, tracksGeneration: false,
+    }),
+    builtin({
+      group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'RoleBinding', plural: 'rolebindings', namespaced: true,
+      schema: objectSchema(bindingSchema), statusSubresource: false, tracksGeneration: false, validate: bindingValidator(['Role', 'ClusterRole']),
+    }),
+    builtin({
+      group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', namespaced: false,
+      schema: objectSchema(bindingSchema), statusSubresource: false, tracksGeneration: false, validate: bindingValidator(['ClusterRole']),
     }),
     builtin({
       group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy', plural: 'networkpolicies', shortNames: ['netpol'], namespaced: true,

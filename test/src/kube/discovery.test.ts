@@ -43,7 +43,7 @@ describe('when a client discovers the API', () => {
   it('describes a group version at /apis/{group}/{version}', async () => {
     const resources = await kube.kubeConfig().makeApiClient(NetworkingV1Api).getAPIResources();
     expect(resources.groupVersion).toBe('networking.k8s.io/v1');
-    expect(resources.resources.map((resource) => resource.name)).toEqual(['networkpolicies']);
+    expect(resources.resources.map((resource) => resource.name)).toEqual(['ingresses', 'ingresses/status', 'networkpolicies']);
   });
 
   it('serves aggregated discovery when the Accept header asks for apidiscovery.k8s.io/v2beta1', async () => {

@@ -247,12 +247,8 @@ export class ResourceHandlers {
     if (metadata.managedFields !== undefined) throw statusErrors.badRequest('metadata.managedFields must be nil');
     this.checkNamespace(metadata, namespace);
     const unknown = [...(type.pruneUndeclared?.(config) ?? []), ...pruneUnknownFields(config, type.schema)];
-    // structured-merge-diff types built-in kinds strictly: only Ignore lets their unknown fields through.
-    const rejectUnknown = options.fieldValidation === 'Strict' || (type.crdName === undefined && options.fieldValidation === 'Warn');
-    if (unknown.length > 0 && rejectUnknown) {
-      throw statusErrors.badRequest(`failed to create typed patch object (${apiVersionOf(type)}, Kind=${type.kind}): ${unknown.map((path) => `.${path}: field not declared in schema`).join(', ')}`);
-    }
-    if (options.fieldValidation === 'Warn') context.warnings.push(...unknown.map((path) => `unknown field "${path}"`));
+    // The field manager types the applied configuration before any fieldValidation applies.
+    if (unknown.length > 0) throw statusErrors.typedPatch(type.group, type.version, type.kind, metadata, unknown.map((path) => `.${path}: field not declared in schema`));
     const live = this.store.get(storageKey(type), namespace, name);
     if (!live && options.subresource) throw statusErrors.notFound(type.plural, type.group, name);
     if (!live) this.admitNamespaceLifecycle(type, namespace, name);

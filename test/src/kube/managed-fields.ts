@@ -82,7 +82,7 @@ function readManagers(object: JsonObject | undefined): Map<string, ManagerEntry>
 function writeManagers(object: JsonObject, managers: Map<string, ManagerEntry>): void {
   const entries = [...managers.values()]
     .filter((entry) => entry.set.size > 0)
-    .sort((a, b) => a.operation.localeCompare(b.operation) || a.time.localeCompare(b.time) || a.manager.localeCompare(b.manager))
+    .sort(kubeApiserverOrder)
     .map((entry) => {
       const encoded: JsonObject = {
         manager: entry.manager,
@@ -98,6 +98,26 @@ function writeManagers(object: JsonObject, managers: Map<string, ManagerEntry>):
   const metadata = isObject(object.metadata) ? object.metadata : (object.metadata = {});
   if (entries.length > 0) metadata.managedFields = entries;
   else delete metadata.managedFields;
+}
+
+/**
+ * kube-apiserver's sortEncodedManagedFields: operation (Apply before Update), then the time's
+ * second, then manager, apiVersion and subresource, all compared as Go compares strings
+ * (byte by byte, so `Go-http-client` comes before `deckhouse`).
+ */
+function kubeApiserverOrder(a: ManagerEntry, b: ManagerEntry): number {
+  return byteOrder(a.operation, b.operation) || secondOf(a.time) - secondOf(b.time) || byteOrder(a.manager, b.manager)
+    || byteOrder(a.apiVersion, b.apiVersion) || byteOrder(a.subresource ?? '', b.subresource ?? '');
+}
+
+function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/** Unix seconds of an RFC 3339 time; 0 for none, as for a nil time. */
+function secondOf(time: string): number {
+  const ms = Date.parse(time);
+  return Number.isNaN(ms) ? 0 : Math.floor(ms / 1000);
 }
 
 function withoutManagedFields(object: JsonObject | undefined): JsonObject {

@@ -98,6 +98,17 @@ export const statusErrors = {
   tooManyRequests(retryAfterSeconds: number): KubeStatusError {
     return new KubeStatusError(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds });
   },
+  /**
+   * structured-merge-diff could not type an applied configuration against the schema
+   * (structuredMergeManager.Apply in k8s.io/apiserver's managedfields). The error is a plain
+   * Go error, not a Status, so ErrorToAPIStatus answers 500 with no reason; several problems
+   * read like smd's ValidationErrors ("errors:" and one indented line each).
+   */
+  typedPatch(group: string, version: string, kind: string, metadata: JsonObject, problems: string[]): KubeStatusError {
+    const object = `${String(metadata.namespace ?? '')}/${String(metadata.name ?? '')}; ${group}/${version}, Kind=${kind}`;
+    const detail = problems.length === 1 ? problems[0] : ['errors:', ...problems.map((problem) => `  ${problem}`)].join('\n');
+    return new KubeStatusError(500, '', `failed to create typed patch object (${object}): ${detail}`);
+  },
   internal(message: string): KubeStatusError {
     return new KubeStatusError(500, 'InternalError', `Internal error occurred: ${message}`);
   },

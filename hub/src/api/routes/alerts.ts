@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AlertListSchema } from '@netfleet/shared';
-import { errorResponses } from './schemas.js';
+import { AlertListSchema, ClusterName } from '@netfleet/shared';
+import { PageLimit, errorResponses } from './schemas.js';
 
 const DeliverySchema = Type.Object({
   time: Type.String(), sink: Type.String(), fingerprint: Type.String(),
@@ -18,8 +18,8 @@ const alerts: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Alerts, newest first',
       querystring: Type.Object({
         status: Type.Optional(Type.Union([Type.Literal('firing'), Type.Literal('resolved')])),
-        cluster: Type.Optional(Type.String()),
-        limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+        cluster: Type.Optional(ClusterName),
+        limit: PageLimit(1000, 100),
       }),
       response: { 200: AlertListSchema, ...errorResponses },
     },
@@ -29,7 +29,7 @@ const alerts: FastifyPluginAsyncTypebox = async (app) => {
     config: { access: 'read' },
     schema: {
       summary: 'Alert delivery attempts, newest first',
-      querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }),
+      querystring: Type.Object({ limit: PageLimit(1000, 100) }),
       response: { 200: Type.Object({ items: Type.Array(DeliverySchema) }), ...errorResponses },
     },
   }, async (request) => {

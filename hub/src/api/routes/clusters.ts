@@ -1,23 +1,25 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  ClusterDetailSchema, ClusterListSchema, ClusterState, CredentialsSchema, DriftStateSchema, ErrorResponseSchema,
-  EventListSchema, SyncStatus,
+  ClusterDetailSchema, ClusterListSchema, ClusterName, ClusterState, CredentialsSchema, DriftStateSchema, ErrorResponseSchema,
+  DnsLabel, EventListSchema, LabelSelector, SyncStatus,
 } from '@netfleet/shared';
 import { HubError, HubErrorCode } from '../../errors.js';
-import { ClusterParams, errorResponses } from './schemas.js';
+import { principalOf } from '../plugins/app/auth.js';
+import { ClusterParams, PageLimit, RevisionFilter, errorResponses } from './schemas.js';
 
 const notFound = (name: string) => new HubError(HubErrorCode.NotFound, `cluster ${name} is not registered`, { hint: 'list clusters with GET /api/v1/clusters' });
 
 const ListQuery = Type.Object({
-  region: Type.Optional(Type.String()),
+  region: Type.Optional(DnsLabel),
   /** `key=value`; repeat for several labels (all must match). */
-  label: Type.Optional(Type.Array(Type.String({ pattern: '^[^=]+=.*$' }))),
+  label: Type.Optional(Type.Array(LabelSelector, { maxItems: 16 })),
   status: Type.Optional(Type.Enum(ClusterState)),
   sync: Type.Optional(Type.Enum(SyncStatus)),
-  revision: Type.Optional(Type.String()),
-  limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
-  cursor: Type.Optional(Type.String()),
+  revision: Type.Optional(RevisionFilter),
+  limit: PageLimit(500, 100),
+  /** The last name of the previous page. */
+  cursor: Type.Optional(ClusterName),
 });
 
 /** Fleet registry and state: list, detail, drift, events; rotation and revocation. */
@@ -34,7 +36,7 @@ const clusters: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/api/v1/clusters/:name', {
-    config: { access: 'cluster' },
+    config: { access: 'cluster-read' },
     schema: { summary: 'One cluster: registration and state', params: ClusterParams, response: { 200: ClusterDetailSchema, ...errorResponses } },
   }, async (request) => {
     const detail = await app.hub.fleet.detail(request.params.name);
@@ -43,7 +45,7 @@ const clusters: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/api/v1/clusters/:name/drift', {
-    config: { access: 'cluster' },
+    config: { access: 'cluster-read' },
     schema: { summary: 'Current drift of a cluster (Secret values hidden)', params: ClusterParams, response: { 200: DriftStateSchema, ...errorResponses } },
   }, async (request) => {
     const drift = await app.hub.fleet.drift(request.params.name);
@@ -52,10 +54,10 @@ const clusters: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/api/v1/clusters/:name/events', {
-    config: { access: 'cluster' },
+    config: { access: 'cluster-read' },
     schema: {
       summary: 'Event history of a cluster, newest first', params: ClusterParams,
-      querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }),
+      querystring: Type.Object({ limit: PageLimit(1000, 100) }),
       response: { 200: EventListSchema, ...errorResponses },
     },
   }, async (request) => {
@@ -64,12 +66,16 @@ const clusters: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.post('/api/v1/clusters/:name/rotate', {
-    config: { access: 'cluster' },
+    config: { access: 'cluster-act' },
     schema: {
       summary: 'New report key and API token; the old ones stop working at once', params: ClusterParams,
       response: { 200: CredentialsSchema, 409: ErrorResponseSchema, ...errorResponses },
     },
-  }, async (request) => app.hub.registry.rotate(request.params.name));
+  }, async (request) => {
+    const credentials = await app.hub.registry.rotate(request.params.name);
+    await app.hub.audit.record('cluster.rotate', principalOf(request), request.params.name);
+    return credentials;
+  });
 
   app.post('/api/v1/clusters/:name/revoke', {
     config: { access: 'admin' },
@@ -79,6 +85,7 @@ const clusters: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request, reply) => {
     await app.hub.registry.revoke(request.params.name);
+    await app.hub.audit.record('cluster.revoke', principalOf(request), request.params.name);
     return reply.status(204).send(null);
   });
 };

@@ -36,7 +36,7 @@ const links: FastifyPluginAsyncTypebox<LinkRoutesOptions> = async (app, options)
   });
 
   app.get('/api/v1/clusters/:name/links', {
-    config: { access: 'cluster' },
+    config: { access: 'cluster-read' },
     schema: {
       summary: 'One cluster\'s links as it last reported them',
       params: ClusterParams,

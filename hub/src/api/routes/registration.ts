@@ -5,15 +5,19 @@ import {
   ErrorResponseSchema, RegistrationRequestSchema,
 } from '@netfleet/shared';
 import { HubError, HubErrorCode } from '../../errors.js';
-import { bearerToken } from '../plugins/app/auth.js';
-import { errorResponses } from './schemas.js';
+import { bearerToken, principalOf } from '../plugins/app/auth.js';
+import { BootstrapTokenId, errorResponses } from './schemas.js';
 
 /** Bootstrap token admin and cluster registration. */
 const registration: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/api/v1/bootstrap-tokens', {
     config: { access: 'admin' },
     schema: { summary: 'Create a bootstrap token (shown once)', body: BootstrapTokenRequestSchema, response: { 201: BootstrapTokenCreatedSchema, ...errorResponses } },
-  }, async (request, reply) => reply.status(201).send(await app.hub.registry.createBootstrapToken(request.body)));
+  }, async (request, reply) => {
+    const created = await app.hub.registry.createBootstrapToken(request.body);
+    await app.hub.audit.record('bootstrap-token.create', principalOf(request), created.id);
+    return reply.status(201).send(created);
+  });
 
   app.get('/api/v1/bootstrap-tokens', {
     config: { access: 'admin' },
@@ -22,11 +26,12 @@ const registration: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete('/api/v1/bootstrap-tokens/:id', {
     config: { access: 'admin' },
-    schema: { summary: 'Delete a bootstrap token', params: Type.Object({ id: Type.String() }), response: { 204: Type.Null(), ...errorResponses } },
+    schema: { summary: 'Delete a bootstrap token', params: Type.Object({ id: BootstrapTokenId }), response: { 204: Type.Null(), ...errorResponses } },
   }, async (request, reply) => {
     if (!(await app.hub.registry.deleteBootstrapToken(request.params.id))) {
       throw new HubError(HubErrorCode.NotFound, `no bootstrap token ${request.params.id}`);
     }
+    await app.hub.audit.record('bootstrap-token.delete', principalOf(request), request.params.id);
     return reply.status(204).send(null);
   });
 

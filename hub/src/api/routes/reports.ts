@@ -19,7 +19,7 @@ const reports: FastifyPluginAsyncTypebox<ReportRoutesOptions> = async (app, opti
       summary: 'Queue signed reports of the calling cluster (its own cluster token); 429 with Retry-After when the hub is behind',
       body: ReportBatchSchema,
       response: {
-        202: ReportBatchAcceptedSchema, 413: ErrorResponseSchema, 429: ErrorResponseSchema, 503: ErrorResponseSchema, ...errorResponses,
+        202: ReportBatchAcceptedSchema, 413: ErrorResponseSchema, 429: ErrorResponseSchema, ...errorResponses,
       },
     },
   }, async (request, reply) => {

@@ -1,22 +1,24 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  AssignmentResponseSchema, ErrorResponseSchema, RolloutControlBodySchema, RolloutDetailSchema, RolloutListSchema, parseDuration,
+  AssignmentResponseSchema, ClusterName, ErrorResponseSchema, RolloutControlBodySchema, RolloutDetailSchema, RolloutListSchema, parseDuration,
 } from '@netfleet/shared';
 import { HubError, HubErrorCode } from '../../errors.js';
 import { applyControl, type RolloutControl } from '../../rollout/controller.js';
 import { assignmentView, rolloutDetail, rolloutSummary } from '../../rollout/views.js';
-import { errorResponses } from './schemas.js';
+import { principalOf } from '../plugins/app/auth.js';
+import { PageLimit, PageOffset, RolloutId, errorResponses } from './schemas.js';
 
 /** The longest an agent's long-poll may wait; proxies commonly cut idle requests at 60 s. */
 const MAX_WAIT_SECONDS = 55;
 
-const RolloutParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+const CONTROL_ACTIONS = ['pause', 'resume', 'abort', 'rollback', 'promote'] as const;
+const RolloutParams = Type.Object({ id: RolloutId });
 const ControlParams = Type.Object({
-  id: Type.String({ maxLength: 64 }),
-  action: Type.Union(['pause', 'resume', 'abort', 'rollback', 'promote'].map((action) => Type.Literal(action))),
+  id: RolloutId,
+  action: Type.Union(CONTROL_ACTIONS.map((action) => Type.Literal(action))),
 });
-const RetryParams = Type.Object({ id: Type.String({ maxLength: 64 }), cluster: Type.String({ maxLength: 63 }) });
+const RetryParams = Type.Object({ id: RolloutId, cluster: ClusterName });
 const controlResponses = { 200: RolloutDetailSchema, 409: ErrorResponseSchema, ...errorResponses };
 
 const notFound = (id: string) => new HubError(HubErrorCode.NotFound, `rollout ${id} does not exist`, { hint: 'list rollouts with GET /api/v1/rollouts' });
@@ -42,7 +44,7 @@ const rollouts: FastifyPluginAsyncTypebox = async (app) => {
     config: { access: 'read' },
     schema: {
       summary: 'Rollouts, newest first',
-      querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }), offset: Type.Integer({ minimum: 0, default: 0 }) }),
+      querystring: Type.Object({ limit: PageLimit(500, 50), offset: PageOffset }),
       response: { 200: RolloutListSchema, ...errorResponses },
     },
   }, async (request) => ({ items: (await store.list(request.query)).map(rolloutSummary) }));
@@ -56,20 +58,30 @@ const rollouts: FastifyPluginAsyncTypebox = async (app) => {
     config: { access: 'admin' },
     schema: {
       summary: 'Pause, resume, abort, roll back, or promote (skip the bake of) a rollout',
-      params: ControlParams, body: Type.Optional(RolloutControlBodySchema), response: controlResponses,
+      params: ControlParams, body: RolloutControlBodySchema, response: controlResponses,
+    },
+    // The body is optional: a POST without one is a control without a reason.
+    preValidation: async (request) => {
+      request.body ??= {};
     },
   }, async (request) => {
     const reason = request.body?.reason ?? `${request.params.action} through the API`;
     const at = Date.now();
     const { action } = request.params;
     const event: RolloutControl = action === 'resume' || action === 'promote' ? { type: action, at } : { type: action as 'pause' | 'abort' | 'rollback', reason, at };
-    return control(request.params.id, event);
+    const detail = await control(request.params.id, event);
+    await app.hub.audit.record(`rollout.${action}`, principalOf(request), request.params.id);
+    return detail;
   });
 
   app.post('/api/v1/rollouts/:id/clusters/:cluster/retry', {
     config: { access: 'admin' },
     schema: { summary: 'Queue a failed cluster to be given the revision again', params: RetryParams, response: controlResponses },
-  }, async (request) => control(request.params.id, { type: 'retry', cluster: request.params.cluster, at: Date.now() }));
+  }, async (request) => {
+    const detail = await control(request.params.id, { type: 'retry', cluster: request.params.cluster, at: Date.now() });
+    await app.hub.audit.record('rollout.retry', principalOf(request), `${request.params.id}/${request.params.cluster}`);
+    return detail;
+  });
 
   app.get('/api/v1/assignment', {
     config: { access: 'agent' },

@@ -2,6 +2,9 @@ import { Kind, Type, TypeRegistry, type Static, type TObject, type TProperties, 
 import { Value } from '@sinclair/typebox/value';
 import cidrRegex from 'cidr-regex';
 import ipRegex from 'ip-regex';
+import { DnsLabel, LabelKey, LabelValue, Labels } from '../../kube-names.js';
+
+export { DnsLabel, LabelKey, LabelValue, Labels };
 
 /** The apiVersion of every netfleet document. */
 export const API_VERSION = 'netfleet.io/v1alpha1';
@@ -29,31 +32,12 @@ TypeRegistry.Set<{ discriminator: { propertyName: string }; oneOf: TObject[] }>(
   return variant !== undefined && Value.Check(variant, value);
 });
 
-export const DnsLabel = Type.String({
-  pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
-  maxLength: 63,
-  expected: 'a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)',
-});
-
 export const DnsName = Type.String({
   pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
   maxLength: 253,
   expected: 'a DNS name such as "k8s.example.com"',
 });
 
-export const LabelKey = Type.String({
-  pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$',
-  maxLength: 316,
-  expected: 'a label key such as "tier" or "example.com/tier"',
-});
-
-export const LabelValue = Type.String({
-  pattern: '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$',
-  maxLength: 63,
-  expected: 'a label value (letters, digits, "-", "_", ".", at most 63 characters)',
-});
-
-export const Labels = Type.Record(LabelKey, LabelValue, { additionalProperties: false, expected: 'a label key such as "tier" or "example.com/tier"' });
 /** Free-form string map (annotations, node selectors, nginx config). */
 export const StringMap = Type.Record(Type.String(), Type.String());
 

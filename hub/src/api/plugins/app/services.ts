@@ -10,6 +10,7 @@ import type { AssignmentWatch } from '../../../rollout/assignment-watch.js';
 import type { FleetHeads } from '../../../rollout/heads.js';
 import type { RepoFollower } from '../../../rollout/repo-follower.js';
 import type { FleetLinks } from '../../../links/fleet-links.js';
+import type { AuditLog } from '../../../audit/audit-log.js';
 import type { ReportIntake } from '../../../ingest/report-intake.js';
 
 /** The hub services routes use. */
@@ -24,6 +25,8 @@ export interface HubServices {
   rollouts: { store: RolloutStore; watch: AssignmentWatch; heads: FleetHeads; follower?: RepoFollower; webhookSecret?: string };
   /** Link health: the fleet link matrix and each cluster's last link report. */
   links: Pick<FleetLinks, 'view' | 'clusterLinks'>;
+  /** Who rotated, revoked, minted tokens or controlled rollouts. */
+  audit: AuditLog;
   /** Where agents' reports go: onto the report queue. */
   reports: ReportIntake;
   /** True when this replica's workers run; /readyz reports it. */

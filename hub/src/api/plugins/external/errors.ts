@@ -1,5 +1,7 @@
+import type { Socket } from 'node:net';
+import { STATUS_CODES } from 'node:http';
 import fp from 'fastify-plugin';
-import type { FastifyError } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { NetfleetError, type ErrorResponse } from '@netfleet/shared';
 import { HubError, HubErrorCode } from '../../../errors.js';
 import { isRedisUnavailable } from '../../../redis/unavailable.js';
@@ -7,6 +9,8 @@ import { isRedisUnavailable } from '../../../redis/unavailable.js';
 /**
  * The one error format: `{ error: { code, message, hint? } }`. Request validation errors
  * name the field; 5xx responses never show internal messages (they are logged instead).
+ * Errors fastify and Node's HTTP parser answer themselves (bad URL, parameter too long,
+ * headers too large, request too slow) use it too, through the two handlers below.
  */
 export default fp(async (app) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -19,7 +23,10 @@ export default fp(async (app) => {
       status = 400;
       const first = error.validation[0];
       const field = `${error.validationContext ?? 'request'}${first?.instancePath ?? ''}`;
-      body = { error: { code: HubErrorCode.InvalidRequest, message: `invalid ${field}: ${first?.message ?? error.message}` } };
+      // Verbose validation (see app.ts) gives each error the schema that failed.
+      const expected = (first as { parentSchema?: { expected?: unknown } } | undefined)?.parentSchema?.expected;
+      const what = typeof expected === 'string' && first?.keyword !== 'required' ? `expected ${expected}` : first?.message ?? error.message;
+      body = { error: { code: HubErrorCode.InvalidRequest, message: `invalid ${field}: ${what}` } };
     } else if (error.statusCode === 413) {
       status = 413;
       body = { error: { code: HubErrorCode.PayloadTooLarge, message: `request body over the limit of ${request.routeOptions.bodyLimit} bytes`, hint: 'send less at once (see docs/protocol.md for the limits)' } };
@@ -39,3 +46,30 @@ export default fp(async (app) => {
     void reply.status(404).send({ error: { code: HubErrorCode.NotFound, message: `no route ${request.method} ${request.url.split('?')[0]}` } });
   });
 }, { name: 'errors' });
+
+/** Fastify's router errors (a URL it cannot decode, a parameter over the length limit), in the hub's format. */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  void reply.status(tooLong ? 414 : 400).send({
+    error: {
+      code: HubErrorCode.InvalidRequest,
+      message: tooLong ? 'a path segment of the URL is too long' : 'the URL is not valid (a percent-encoding that does not decode)',
+      hint: 'see the API reference at /openapi.json',
+    },
+  });
+}
+
+/** Errors Node's HTTP parser raises before fastify sees a request: answered in the hub's format, then the connection closes. */
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] = error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+    ? [408, HubErrorCode.RequestTimeout, 'the request was not received in time']
+    : error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, HubErrorCode.InvalidRequest, 'the request headers are too large']
+      : [400, HubErrorCode.InvalidRequest, 'the request is not valid HTTP'];
+  const body = JSON.stringify({ error: { code, message } });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
+}

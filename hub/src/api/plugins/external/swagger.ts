@@ -11,5 +11,5 @@ export default fp(async (app) => {
       security: [{ bearer: [] }],
     },
   });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 }, { name: 'swagger' });
