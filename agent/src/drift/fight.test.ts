@@ -84,7 +84,7 @@ describe('when another controller keeps reverting a field netfleet corrects', ()
       await client.apply(namespace('fight'), { force: false });
       await client.apply(desired.object, { force: false });
     }, () => [desired]);
-    await eventually(() => expect(detector.synced).toBe(true));
+    await eventually(() => expect(detector.synced).toBe(true), { timeoutMs: 30_000 });
   });
   afterAll(async () => {
     detector?.stop();
@@ -93,23 +93,23 @@ describe('when another controller keeps reverting a field netfleet corrects', ()
 
   it('corrects, then reports "fighting with manager X", then holds the next correction back instead of looping', async () => {
     await revert('5');
-    await eventually(async () => expect(await replicasOf()).toBe('2'), { timeoutMs: 10_000 });
+    await eventually(async () => expect(await replicasOf()).toBe('2'), { timeoutMs: 30_000 });
     await revert('6');
-    await eventually(() => expect(fights).toHaveLength(1), { timeoutMs: 10_000 });
+    await eventually(() => expect(fights).toHaveLength(1), { timeoutMs: 30_000 });
     expect(fights[0]).toMatchObject({ fightingWith: ['autoscaler'], message: expect.stringContaining('fighting with manager "autoscaler" over /data/replicas') });
-    await eventually(async () => expect(await replicasOf()).toBe('2'), { timeoutMs: 10_000 });
+    await eventually(async () => expect(await replicasOf()).toBe('2'), { timeoutMs: 30_000 });
 
     await revert('7');
     const held = await eventually(() => {
       const item = detector.items.find((candidate) => candidate.id === desired.id);
       expect(item?.message).toMatch(/next correction in \d+ s/);
       return item!;
-    }, { timeoutMs: 10_000 });
+    }, { timeoutMs: 30_000 });
     expect(held.fightingWith).toEqual(['autoscaler']);
     // Held back: the other controller's value stays until the pause is over, even through a full resync.
     await detector.resync();
     await detector.idle();
     expect(await replicasOf()).toBe('7');
     expect(detector.items.find((candidate) => candidate.id === desired.id)?.message).toMatch(/next correction in \d+ s/);
-  });
+  }, 120_000);
 });

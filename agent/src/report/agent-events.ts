@@ -5,7 +5,7 @@ import type { SyncResult } from '../reconcile/result.js';
 import type { Reporter } from './reporter.js';
 
 /** Syncs held by something that has to happen in the cluster first: progressing, not failed. */
-const WAITING_REASONS: ReadonlySet<SyncReason> = new Set([SyncReason.WaitingForModule, SyncReason.WaitingForNamespace]);
+const WAITING_REASONS: ReadonlySet<SyncReason> = new Set([SyncReason.WaitingForModule, SyncReason.WaitingForNamespace, SyncReason.WaitingForReadiness]);
 
 /** The report body of one sync result. */
 export function syncBodyOf(result: SyncResult): SyncBody {
