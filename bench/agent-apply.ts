@@ -2,14 +2,14 @@
  * Apply and drift benchmark: an agent process managing N objects of 6 kinds on the API
  * test server (in this process, so every request the agent makes is in its audit log).
  * Figures: no-op resync time and requests (warm, against a cold restart's sync as the
- * baseline), the same at half the objects to show requests grow with kinds, drift
- * detection latency over 50 injected drifts, and the agent's RSS, bundled as production runs
+ * baseline), the same at half the objects to show requests grow with kinds, the drift
+ * dry runs 50 status-only updates cost, drift detection latency over 50 injected drifts, and the agent's RSS, bundled as production runs
  * it and through tsx as a checkout does.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { KubeClient } from '../agent/src/kube/client.js';
-import { startKubeApiServer } from '../test/src/kube/server.js';
+import { DEFAULT_ADMIN_TOKEN, startKubeApiServer } from '../test/src/kube/server.js';
 import { childCommands, type ChildCommand } from './agent-bundle.js';
 
 const CHILD = fileURLToPath(new URL('./agent-apply-child.ts', import.meta.url));
@@ -24,6 +24,24 @@ interface PhaseReport {
   loadedRssMb?: number;
   heapMb?: number;
   objects?: number;
+  /** The IstioFederations whose status the parent writes. */
+  names?: string[];
+}
+
+/**
+ * A controller's status writes (merge patches on the status subresource), one per object,
+ * between the `status-churn-start` and `status-churn` phases.
+ */
+async function churnStatus(url: string, names: string[]): Promise<void> {
+  for (const [i, name] of names.entries()) {
+    const response = await fetch(`${url}/apis/deckhouse.io/v1alpha1/istiofederations/${name}/status`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${DEFAULT_ADMIN_TOKEN}`, 'content-type': 'application/merge-patch+json' },
+      // What the istio module's controller writes when it fetches a peer's public metadata.
+      body: JSON.stringify({ status: { metadataCache: { publicLastFetchTimestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() } } }),
+    });
+    if (!response.ok) throw new Error(`status write failed: ${response.status} ${await response.text()}`);
+  }
 }
 
 interface RunFigures {
@@ -49,7 +67,11 @@ async function runAgent(objects: number, command: ChildCommand): Promise<RunFigu
       }
       phases.set(message.phase, { ...message, requests: entries.length, byVerb });
       kube.audit.clear();
-      child.send('continue');
+      const next = message.phase === 'status-churn-start' ? churnStatus(kube.url, message.names ?? []) : Promise.resolve();
+      next.then(() => child.send('continue'), (error: unknown) => {
+        console.error(error);
+        child.kill();
+      });
     });
     const code = await exited;
     if (code !== 0) throw new Error(`agent process exited with ${code}`);
@@ -89,6 +111,9 @@ export async function runAgentApplyBench(): Promise<{ full: RunFigures; half: Ru
   console.log(`  baseline, same run: a restarted agent's first no-op sync (one dry run per object) ${round(cold.ms!)} ms, ${cold.requests} requests`);
   const sameCount = warm.requests === phase(half, 'warm-noop-sync').requests && resync.requests === phase(half, 'drift-resync').requests;
   console.log(`no-op requests: ${warm.requests} (sync) and ${resync.requests} (resync) at ${full.objects} objects vs ${phase(half, 'warm-noop-sync').requests} and ${phase(half, 'drift-resync').requests} at ${half.objects} — grow with kinds, not objects: ${check(sameCount)}`);
+  const churn = phase(full, 'status-churn');
+  const churnDryRuns = (churn.byVerb['patch (dry run)'] ?? 0) - 1;
+  console.log(`status-only events: ${phase(full, 'status-churn-start').names!.length} status writes by a controller cost ${churnDryRuns} drift dry runs (target 0; one spec drift after them checked and corrected): ${check(churnDryRuns === 0)}`);
   const drift = phase(full, 'drift-latency');
   const bundledDrift = phase(bundled, 'drift-latency');
   const latencies = drift.latencies!;

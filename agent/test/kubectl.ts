@@ -27,6 +27,11 @@ export function kubectlPatch(kube: KubeApiServer, object: KubeObject, plural: st
   return send(kube, 'PATCH', restPath(object, plural), patch, 'application/merge-patch+json', manager);
 }
 
+/** `kubectl patch --type json --field-manager <manager>`. */
+export function kubectlJsonPatch(kube: KubeApiServer, object: KubeObject, plural: string, operations: unknown[], manager: string): Promise<KubeObject> {
+  return send(kube, 'PATCH', restPath(object, plural), operations, 'application/json-patch+json', manager);
+}
+
 /** `kubectl create` (manager `kubectl-create`) or client-side `kubectl apply` of a new object (`kubectl-client-side-apply`). */
 export function kubectlCreate(kube: KubeApiServer, object: KubeObject, plural: string, manager: string): Promise<KubeObject> {
   return send(kube, 'POST', restPath(object, plural, false), object, 'application/json', manager);
@@ -36,3 +41,4 @@ export function kubectlCreate(kube: KubeApiServer, object: KubeObject, plural: s
 export function patchStatus(kube: KubeApiServer, object: KubeObject, plural: string, status: unknown, manager = 'controller'): Promise<KubeObject> {
   return send(kube, 'PATCH', `${restPath(object, plural)}/status`, { status }, 'application/merge-patch+json', manager);
 }
+

@@ -9,6 +9,9 @@ import { AGENT_NAMESPACE, daemonFor, reconcilerFor, startFleetRepo, type FleetRe
 import { KubeClient } from '../src/kube/client.js';
 import { ApiException } from '@kubernetes/client-node';
 
+/** Each test runs several full syncs of the example fleet: a budget for a busy machine. */
+const SYNCS_BUDGET_MS = 120_000;
+
 /**
  * Sync semantics against the API test server, one fleet repository per file: ownership
  * (force for `drift: correct`, drift for `alert`), prune order and readiness.
@@ -56,7 +59,7 @@ describe('when another manager edits a drift: correct object (kubectl patch --fi
     expect(result.reason).toBe(SyncReason.Succeeded);
     const live = await client.get(internalIngress);
     expect((live!.spec as { hostPort: { httpPort: number } }).hostPort.httpPort).toBe(8080);
-  });
+  }, SYNCS_BUDGET_MS);
 
   it('takes it back in a running daemon\'s sync too', async () => {
     const daemon = await daemonFor(kube, await fleet.source());
@@ -70,7 +73,7 @@ describe('when another manager edits a drift: correct object (kubectl patch --fi
     } finally {
       await daemon.stop();
     }
-  });
+  }, SYNCS_BUDGET_MS);
 });
 
 describe('when another controller keeps reverting a field the daemon corrects', () => {
@@ -92,7 +95,7 @@ describe('when another controller keeps reverting a field the daemon corrects', 
     } finally {
       await daemon.stop();
     }
-  });
+  }, SYNCS_BUDGET_MS);
 });
 
 describe('when another manager edits a drift: alert object', () => {
@@ -113,7 +116,7 @@ describe('when another manager edits a drift: alert object', () => {
     expect(changed.message).toContain('policy.force: true');
     await fleet.tree.write({ 'network/policies.yaml': (await read('network/policies.yaml')).replace('app: payment-gateway-v2', 'app: payment-gateway') });
     await fleet.publish('payments policies back to the gateway');
-  });
+  }, SYNCS_BUDGET_MS);
 });
 
 describe('when a renamed object fails to apply', () => {
@@ -133,7 +136,7 @@ describe('when a renamed object fails to apply', () => {
     expect(clean.reason).toBe(SyncReason.Succeeded);
     expect(await client.get(policy('partners-shop-vendors'))).toBeDefined();
     expect(await client.get(policy('partners-shop-suppliers'))).toBeUndefined();
-  });
+  }, SYNCS_BUDGET_MS);
 });
 
 describe('when a controller has not observed the new generation yet (EgressGateway status.observedGeneration)', () => {
@@ -160,7 +163,7 @@ describe('when a controller has not observed the new generation yet (EgressGatew
     const observed = await syncOnce();
     expect(observed.reason).toBe(SyncReason.Succeeded);
     expect(observed.readiness).toContainEqual({ id: 'network.deckhouse.io_EgressGateway__partners', readiness: 'Ready' });
-  });
+  }, SYNCS_BUDGET_MS);
 });
 
 /** A wrapped client whose real (not dry-run) apply of one object name fails, as Flux's tests wrap theirs. */

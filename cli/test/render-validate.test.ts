@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWorkTree, startGitServer, type GitServer } from '@netfleet/test';
 import { runCli } from './io.js';
 
 const EXAMPLE_FLEET = fileURLToPath(new URL('../../examples/fleet', import.meta.url));
@@ -188,5 +189,46 @@ describe('netfleet validate', () => {
     const { code, out } = await runCli('validate', '--help');
     expect(code).toBe(0);
     expect(out).toContain('Usage: netfleet validate [options]');
+  });
+});
+
+describe('--repo as a URL (render, validate)', () => {
+  let server: GitServer;
+  let url: string;
+  let tokenFile: string;
+  const token = 'render-token-0123456789';
+
+  beforeAll(async () => {
+    server = await startGitServer({ auth: { username: 'x-access-token', password: token } });
+    const repo = await server.createRepo('fleet');
+    const tree = await createWorkTree(repo.dir);
+    await cp(EXAMPLE_FLEET, tree.dir, { recursive: true });
+    await tree.commit('the example fleet');
+    await tree.push();
+    await tree.dispose();
+    url = repo.url;
+    tokenFile = join(broken, 'git-token');
+    await writeFile(tokenFile, `${token}\n`);
+  });
+
+  afterAll(async () => {
+    await server?.dispose();
+  });
+
+  it('renders the branch head of a remote repository as it renders the same files from a folder', async () => {
+    const remote = await runCli('render', '--repo', url, '--git-token-file', tokenFile, '--cluster', 'eu-fra-1');
+    const local = await runCli('render', '--repo', EXAMPLE_FLEET, '--cluster', 'eu-fra-1');
+    expect(remote.err).toBe('');
+    expect(remote.code).toBe(0);
+    expect(remote.out).toBe(local.out);
+  });
+
+  it('validates a remote repository, and says clearly when the credentials are refused', async () => {
+    const valid = await runCli('validate', '--repo', url, '--git-token-file', tokenFile);
+    expect(valid.code).toBe(0);
+    expect(valid.out).toBe('valid: 10 clusters, 251 objects\n');
+    const refused = await runCli('validate', '--repo', url);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/^ERR AGENT_GIT_AUTH_FAILED: /);
   });
 });

@@ -17,31 +17,39 @@ export function isRemote(repo: string): boolean {
   return parseRepositoryUrl(repo) !== undefined;
 }
 
-/** The fleet source the options describe: a git remote or a local directory. */
-export async function buildSource(options: AgentOptions, logger: Logger, metrics?: AgentMetrics): Promise<{ source: PolledSource; close(): void }> {
-  if (!isRemote(options.repo)) return { source: directoryFleetSource(options.repo), close: () => undefined };
-  const keys = await Promise.all(options.trustedKeys.map((file) => readFile(file, 'utf8').catch((cause: unknown) => {
-    throw new AgentConfigError(`cannot read the trusted key ${file}: ${describeFileError(cause)}`, 'pass an existing public key file with --trusted-key');
-  })));
-  const git = new GitSource({
+/** What reaching a git remote takes: its URL, branch, cache and credentials. */
+export type GitRemoteOptions = Pick<AgentOptions, 'repo' | 'branch' | 'cacheDir' | 'gitTokenFile' | 'gitCaFile' | 'gitSshKeyFile' | 'gitSshPassphraseFile' | 'gitSshKnownHostsFile'>;
+
+/** A git source for the remote the options name, unverified (the agent adds signature checks). */
+export function remoteSource(options: GitRemoteOptions, logger: Logger, verification?: ConstructorParameters<typeof GitSource>[0]['verification']): GitSource {
+  return new GitSource({
     url: options.repo,
     branch: options.branch,
     cacheDir: options.cacheDir,
     ...gitAuth(options),
     ...(options.gitCaFile ? { caFile: options.gitCaFile } : {}),
     ...(options.gitSshKnownHostsFile ? { knownHostsFile: options.gitSshKnownHostsFile } : {}),
-    verification: {
-      mode: options.verify,
-      openpgpKeys: keys.filter((key) => key.includes('BEGIN PGP PUBLIC KEY')),
-      sshKeys: keys.filter((key) => !key.includes('BEGIN PGP PUBLIC KEY')).flatMap((key) => key.split('\n').filter((line) => line.trim())),
-    },
+    ...(verification ? { verification } : {}),
     logger,
+  });
+}
+
+/** The fleet source the options describe: a git remote or a local directory. */
+export async function buildSource(options: AgentOptions, logger: Logger, metrics?: AgentMetrics): Promise<{ source: PolledSource; close(): void }> {
+  if (!isRemote(options.repo)) return { source: directoryFleetSource(options.repo), close: () => undefined };
+  const keys = await Promise.all(options.trustedKeys.map((file) => readFile(file, 'utf8').catch((cause: unknown) => {
+    throw new AgentConfigError(`cannot read the trusted key ${file}: ${describeFileError(cause)}`, 'pass an existing public key file with --trusted-key');
+  })));
+  const git = remoteSource(options, logger, {
+    mode: options.verify,
+    openpgpKeys: keys.filter((key) => key.includes('BEGIN PGP PUBLIC KEY')),
+    sshKeys: keys.filter((key) => !key.includes('BEGIN PGP PUBLIC KEY')).flatMap((key) => key.split('\n').filter((line) => line.trim())),
   });
   return { source: gitFleetSource(git, metrics), close: () => git.close() };
 }
 
 /** The deploy key for an SSH URL, else the token when one is given. */
-function gitAuth(options: AgentOptions): { auth?: GitAuthOptions } {
+function gitAuth(options: GitRemoteOptions): { auth?: GitAuthOptions } {
   if (options.gitSshKeyFile && parseRepositoryUrl(options.repo)?.kind === 'ssh') {
     const passphrase = options.gitSshPassphraseFile ? { passphrase: { file: options.gitSshPassphraseFile } } : {};
     return { auth: { sshKey: { file: options.gitSshKeyFile }, ...passphrase } };

@@ -8,6 +8,7 @@ import type { ServedKind } from '../kube/discovery.js';
 import { defaultRetryOptions } from '../kube/retry.js';
 import { kindKey, pathOf } from '../ssa/apply.js';
 import { alignIgnored, driftedFields } from '../ssa/diff.js';
+import { driftPolicy } from '../ssa/ownership.js';
 import type { AppliedMemo } from '../ssa/memo.js';
 import { FightTracker, defaultFightOptions, managersOf, type FightDecision, type FightOptions } from './fight.js';
 import { KeyedQueue } from './key-queue.js';
@@ -178,7 +179,7 @@ export class DriftDetector {
 
   async #compare(desired: RenderedObject, live: KubeObject | undefined): Promise<void> {
     const { id } = desired;
-    const policy = this.options.mode ?? desired.policy.drift;
+    const policy = driftPolicy(desired.policy, this.options.mode);
     const subject = refOf(desired.object);
     if (!live) {
       await this.#drifted({ id, subject, type: 'deleted', fields: [], policy }, desired);
@@ -225,11 +226,8 @@ export class DriftDetector {
     this.#fights.corrected(item.id, item.fields, decision.streak, Date.now());
     this.memo.remember(item.id, desired.hash, applied.metadata.resourceVersion as string | undefined);
     this.events.emit('drift-corrected', item);
-    if (decision.streak > 0) {
-      // Still reported: the other controller will likely revert again.
-      if (decision.streak === 1) this.events.emit('drift-fight', item);
-      return;
-    }
+    // A fight is counted once, when it starts.
+    if (decision.streak === 1) this.events.emit('drift-fight', item);
     this.#resolve(item.id);
   }
 

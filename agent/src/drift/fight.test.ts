@@ -111,5 +111,5 @@ describe('when another controller keeps reverting a field netfleet corrects', ()
     await detector.idle();
     expect(await replicasOf()).toBe('7');
     expect(detector.items.find((candidate) => candidate.id === desired.id)?.message).toMatch(/next correction in \d+ s/);
-  });
+  }, 120_000);
 });

@@ -28,7 +28,7 @@ beforeAll(async () => {
   const kind = (await client.discovery.find('network.deckhouse.io/v1alpha1', 'EgressGateway'))!;
   watcher = new KindWatcher(client, kind, (id) => changes.push(id), createLogger({ name: 'watcher-test', level: 'silent' }), defaultRetryOptions(), () => undefined);
   watcher.start();
-  await eventually(() => expect(changes).toEqual([ID]));
+  await eventually(() => expect(changes).toEqual([ID]), { timeoutMs: 30_000 });
 });
 afterAll(async () => {
   watcher?.stop();
@@ -39,18 +39,18 @@ describe('when a watched object changes', () => {
   it('skips status-only updates (same generation, labels and annotations): no drift check for them', async () => {
     changes.length = 0;
     await setStatus({ observedGeneration: 1, conditions: [{ type: 'Ready', status: 'True', reason: 'ElectionSucceed', message: '', lastTransitionTime: '2026-01-01T00:00:00Z' }] });
-    await eventually(() => expect(watcher.get(ID)?.status).toBeDefined());
+    await eventually(() => expect(watcher.get(ID)?.status).toBeDefined(), { timeoutMs: 30_000 });
     // A spec change after it is reported, and is the only change reported.
     await client.apply(gateway({}, 'eth2'), { force: false });
     const interfaceOf = (object: KubeObject | undefined) => (object?.spec as { sourceIP: { primaryIPFromEgressGatewayNodeInterface: { interfaceName: string } } } | undefined)?.sourceIP.primaryIPFromEgressGatewayNodeInterface.interfaceName;
-    await eventually(() => expect(interfaceOf(watcher.get(ID))).toBe('eth2'));
+    await eventually(() => expect(interfaceOf(watcher.get(ID))).toBe('eth2'), { timeoutMs: 30_000 });
     expect(changes).toEqual([ID]);
   });
 
   it('reports a label change', async () => {
     changes.length = 0;
     await client.apply(gateway({ team: 'net' }, 'eth2'), { force: false });
-    await eventually(() => expect(watcher.get(ID)?.metadata.labels?.team).toBe('net'));
+    await eventually(() => expect(watcher.get(ID)?.metadata.labels?.team).toBe('net'), { timeoutMs: 30_000 });
     expect(changes).toEqual([ID]);
   });
 });

@@ -20,6 +20,7 @@ describe('syncBodyOf', () => {
   it.each([
     ['a clean sync', result({}), SyncStatus.Succeeded],
     ['kinds waiting for their module', result({ reason: SyncReason.WaitingForModule, errorClass: ErrorClass.RetryLater }), SyncStatus.Progressing],
+    ['objects their controllers have not reconciled yet', result({ reason: SyncReason.WaitingForReadiness, errorClass: ErrorClass.RetryLater }), SyncStatus.Progressing],
     ['an apply failure', result({ reason: SyncReason.ApplyFailed, errorClass: ErrorClass.Transient, message: 'refused' }), SyncStatus.FailedTransient],
     ['a conflict', result({ reason: SyncReason.ConflictDetected, errorClass: ErrorClass.Terminal, message: 'owned by kubectl' }), SyncStatus.FailedTerminal],
   ])('reports %s as %s, with the revision tried and the closed reason', (_name, input, status) => {

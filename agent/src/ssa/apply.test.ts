@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiException } from '@kubernetes/client-node';
 import { Action, type KubeObject, type RenderedObject } from '@netfleet/shared';
 import type { KubeApiServer } from '@netfleet/test/kube/server';
+import { IMMUTABLE_CRD, immutableTable } from '@netfleet/test/kube/immutable-crd';
 import { kubectlPatch } from '../../test/kubectl.js';
 import { clientFor, configMap, eventually, ingressController, moduleConfig, namespace, rendered, startCluster, uniqueName } from '../../test/harness.js';
-import type { KubeClient } from '../kube/client.js';
+import { KubeClient } from '../kube/client.js';
 import { applyAllStaged, applyStage, discoverKinds, kindKey, listLive, planObject, PlanOutcome } from './apply.js';
 import { AppliedMemo } from './memo.js';
 
@@ -11,8 +13,9 @@ let kube: KubeApiServer;
 let client: KubeClient;
 
 beforeAll(async () => {
-  kube = await startCluster({ crds: (file) => file.includes('ingress-nginx') || file.includes('deckhouse-controller') || file.includes('routingtables') });
+  kube = await startCluster({ crds: (file) => file.includes('ingress-nginx') || file.includes('deckhouse-controller') });
   client = clientFor(kube);
+  await client.apply(IMMUTABLE_CRD, { force: false });
 });
 afterAll(() => kube.stop());
 
@@ -136,10 +139,6 @@ describe('when another field manager owns a field the document sets', () => {
 
 describe('when a change touches an immutable field', () => {
   const frozen = (ns: string, value: string): KubeObject => ({ ...configMap(ns, 'frozen', { a: value }), immutable: true });
-  const routingTable = (name: string, id: number): KubeObject => ({
-    apiVersion: 'network.deckhouse.io/v1alpha1', kind: 'RoutingTable', metadata: { name },
-    spec: { ipRoutingTableID: id, nodeSelector: { 'node-role.kubernetes.io/worker': '' }, routes: [{ destination: '10.0.0.0/8', gateway: '192.168.0.1' }] },
-  });
 
   async function created(object: RenderedObject): Promise<KubeObject> {
     const memo = new AppliedMemo();
@@ -158,26 +157,50 @@ describe('when a change touches an immutable field', () => {
     expect(planned.message).toContain('set `policy.recreate: true`');
   });
 
-  it('names the field of a CRD transition rule (self == oldSelf)', async () => {
+  it('names the field of a CRD transition rule (self == oldSelf, as DKP\'s RoutingTable uses)', async () => {
     const name = uniqueName('table');
-    await created(rendered(routingTable(name, 100)));
-    const planned = await plan(rendered(routingTable(name, 101)));
+    await created(rendered(immutableTable(name, 100)));
+    const planned = await plan(rendered(immutableTable(name, 101)));
     expect(planned.outcome).toBe(PlanOutcome.Invalid);
-    expect(planned.message).toContain('cannot change immutable field spec.ipRoutingTableID');
+    expect(planned.message).toContain('cannot change immutable field spec.tableID');
   });
 
   it('deletes and re-creates the object when the document says policy.recreate', async () => {
     const name = uniqueName('table');
-    const before = await created(rendered(routingTable(name, 100)));
-    const object = rendered(routingTable(name, 101), { recreate: true });
+    const before = await created(rendered(immutableTable(name, 100)));
+    const object = rendered(immutableTable(name, 101), { recreate: true });
     const memo = new AppliedMemo();
     const planned = await plan(object, memo);
     expect(planned.outcome).toBe(PlanOutcome.Recreate);
     const [result] = await applyAllStaged(client, [planned], memo);
-    expect(result!.entry).toMatchObject({ action: Action.Created, message: 'immutable spec.ipRoutingTableID changed: re-creating' });
-    const live = await client.get({ apiVersion: 'network.deckhouse.io/v1alpha1', kind: 'RoutingTable', name });
+    expect(result!.entry).toMatchObject({ action: Action.Created, message: 'immutable spec.tableID changed: re-creating' });
+    const live = await client.get({ apiVersion: 'immutable.netfleet.test/v1', kind: 'Table', name });
     expect(live!.metadata.uid).not.toBe(before.metadata.uid);
-    expect((live!.spec as { ipRoutingTableID: number }).ipRoutingTableID).toBe(101);
+    expect((live!.spec as { tableID: number }).tableID).toBe(101);
+  });
+});
+
+describe('when a Namespace change is refused as immutable', () => {
+  /** A client whose dry runs of Namespaces are refused as immutable (an admission webhook could). */
+  class ImmutableNamespaces extends KubeClient {
+    override apply(object: KubeObject, options: { force: boolean; dryRun?: boolean }): Promise<KubeObject> {
+      if (object.kind === 'Namespace' && options.dryRun) {
+        const body = { kind: 'Status', reason: 'Invalid', message: 'Namespace is invalid', details: { causes: [{ field: 'metadata.labels', message: 'Invalid value: field is immutable' }] } };
+        return Promise.reject(new ApiException(422, 'Unsuccessful HTTP Request', body, {}));
+      }
+      return super.apply(object, options);
+    }
+  }
+
+  it('never re-creates it, even under policy.recreate: deleting it would delete everything in it', async () => {
+    const name = uniqueName('keep');
+    await client.apply(rendered(namespace(name)).object, { force: false });
+    const refusing = new ImmutableNamespaces({ kubeConfig: kube.kubeConfig() });
+    const object = rendered(namespace(name), { recreate: true });
+    const kinds = await discoverKinds(refusing, [object]);
+    const planned = await planObject(refusing, object, kinds.get(kindKey(object.object)), undefined, new AppliedMemo());
+    expect(planned.outcome).toBe(PlanOutcome.Invalid);
+    expect(planned.message).toContain('cannot change immutable field metadata.labels');
   });
 });
 

@@ -190,7 +190,9 @@ function failedPlan(rendered: RenderedObject, raw: unknown): Pick<ObjectPlan, 'o
     case KubeErrorCode.Invalid: {
       const immutable = immutableFields(error);
       if (immutable.length === 0) return { outcome: PlanOutcome.Invalid, conflicts: [], message: error.message };
-      if (rendered.policy.recreate) return { outcome: PlanOutcome.Recreate, conflicts: [], message: `immutable ${immutable.join(', ')} changed: re-creating` };
+      // Never a Namespace: deleting it deletes everything in it.
+      const recreatable = rendered.policy.recreate && !(rendered.object.apiVersion === 'v1' && rendered.object.kind === 'Namespace');
+      if (recreatable) return { outcome: PlanOutcome.Recreate, conflicts: [], message: `immutable ${immutable.join(', ')} changed: re-creating` };
       return {
         outcome: PlanOutcome.Invalid, conflicts: [],
         message: `cannot change immutable field ${immutable.join(', ')}: ${error.message}; `

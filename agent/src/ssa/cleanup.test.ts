@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeApiServer } from '@netfleet/test/kube/server';
 import { clientFor, configMap, namespace, rendered, startCluster, uniqueName } from '../../test/harness.js';
-import { kubectlCreate, kubectlPatch } from '../../test/kubectl.js';
+import { kubectlCreate, kubectlJsonPatch, kubectlPatch } from '../../test/kubectl.js';
 import type { KubeClient } from '../kube/client.js';
 import { applyAllStaged, discoverKinds, kindKey, listLive, planObject } from './apply.js';
 import { subtractFields } from './cleanup.js';
@@ -46,12 +46,22 @@ describe('when netfleet adopts an object another tool created', () => {
   it.each([
     { manager: 'kubectl-client-side-apply', how: 'kubectl apply (client-side)' },
     { manager: 'kubectl-create', how: 'kubectl create' },
-    { manager: 'before-first-apply', how: 'created before server-side apply' },
     { manager: 'dhctl', how: 'dhctl bootstrap' },
     { manager: 'deckhouse-controller', how: 'Deckhouse' },
   ])('removes a field later dropped from git though $manager ($how) set it first', async ({ manager }) => {
     const name = uniqueName('cm');
     await kubectlCreate(kube, configMap(ns, name, { a: '1', b: '2' }), 'configmaps', manager);
+    const memo = new AppliedMemo();
+    await sync(rendered(configMap(ns, name, { a: '1', b: '2' })), memo);
+    await sync(rendered(configMap(ns, name, { a: '1' })), memo);
+    expect(await dataOf(name)).toEqual({ a: '1' });
+  });
+
+  it('removes a field later dropped from git from an object that had no managedFields (before-first-apply)', async () => {
+    const name = uniqueName('cm');
+    const created = await kubectlCreate(kube, configMap(ns, name, { a: '1', b: '2' }), 'configmaps', 'kubectl-create');
+    // As for an object created before server-side apply: kube-apiserver gives its fields to before-first-apply at the first apply.
+    await kubectlJsonPatch(kube, created, 'configmaps', [{ op: 'replace', path: '/metadata/managedFields', value: [{}] }], 'reset');
     const memo = new AppliedMemo();
     await sync(rendered(configMap(ns, name, { a: '1', b: '2' })), memo);
     await sync(rendered(configMap(ns, name, { a: '1' })), memo);

@@ -63,14 +63,16 @@ export interface WaitOptions {
 
 /**
  * Reads each applied object's readiness. An object whose first reading (the apply answer,
- * or the live object listed before the sync) is in progress is read again from the
+ * or the live object listed before the sync) is not ready is read again from the
  * cluster, then polled until it settles or the timeout passes; with no timeout it is read
  * once more, live. Objects that vanished are reported as failed.
  */
 export async function waitForReady(client: KubeClient, objects: readonly KubeObject[], options: WaitOptions): Promise<ObjectReadiness[]> {
   const deadline = Date.now() + options.timeoutMs;
   const results = new Map<string, ObjectReadiness>(objects.map((object) => [objectId(refOf(object)), { id: objectId(refOf(object)), ...readinessOf(object) }]));
-  let pending = objects.filter((object) => !settled(results.get(objectId(refOf(object)))!.readiness));
+  // Anything but ready in the first reading (which may predate the controller's last
+  // status write) is read live before it counts.
+  let pending = objects.filter((object) => ![Readiness.Ready, Readiness.Unknown].includes(results.get(objectId(refOf(object)))!.readiness));
   while (pending.length > 0 && !options.signal?.aborted) {
     const fresh = await Promise.all(pending.map((object) => client.get(pathOf(object))));
     pending = pending.filter((object, i) => {

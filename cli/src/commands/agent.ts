@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { Action, createLogger } from '@netfleet/shared';
 import { AgentDaemon, AgentMetrics, renderCluster, resolveAgentOptions, type SyncResult } from '@netfleet/agent';
 import { buildSource, connectHub, followAssignments } from '@netfleet/agent/daemon/build';
+import { addRepositoryOptions } from '../repository.js';
 import { ExitCode, type CliCommand, type CliIO } from '../command.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -12,10 +13,7 @@ const ONCE_ASSIGNMENT_WAIT_MS = 10_000;
 /** `netfleet agent`: the per-cluster daemon, or one sync with `--once`. */
 export const agentCommand: CliCommand = {
   define(command: Command): Command {
-    return command
-      .option('--config <file>', 'YAML file with any of the options below (camelCase keys)')
-      .option('--repo <url|dir>', 'fleet repository: https or SSH URL, or local directory (NETFLEET_REPO)')
-      .option('--branch <name>', 'branch to follow (default main)')
+    return addRepositoryOptions(command.option('--config <file>', 'YAML file with any of the options below (camelCase keys)').option('--repo <url|dir>', 'fleet repository: https or SSH URL, or local directory (NETFLEET_REPO)'))
       .option('--cluster <name>', 'this cluster\'s name in the fleet (NETFLEET_CLUSTER)')
       .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG / ~/.kube/config)')
       .option('--context <name>', 'kubeconfig context (NETFLEET_KUBE_CONTEXT; default: its current context)')
@@ -29,11 +27,6 @@ export const agentCommand: CliCommand = {
       .option('--prune-limit <share>', 'largest share of the inventory one sync may delete, 0..1 (default 0.5)')
       .option('--health-timeout <seconds>', 'seconds to wait for applied objects to become ready (default 0)')
       .option('--listen <host:port>', 'address of /healthz, /readyz and /metrics (default 0.0.0.0:8080)')
-      .option('--git-token-file <file>', 'file holding the git access token')
-      .option('--git-ca-file <file>', 'PEM file of CA certificates for the git server')
-      .option('--git-ssh-key-file <file>', 'SSH repositories: file holding the private deploy key')
-      .option('--git-ssh-passphrase-file <file>', 'SSH repositories: file holding the deploy key\'s passphrase')
-      .option('--git-ssh-known-hosts-file <file>', 'SSH repositories: known_hosts file with the server\'s host key (required)')
       .option('--verify <mode>', 'commit signature verification: off | warn | enforce (default off)')
       .option('--trusted-key <file>', 'trusted OpenPGP or SSH public key file (repeatable)', collect)
       .option('--hub-credentials <file>', 'credentials file written by netfleet register')

@@ -3,25 +3,19 @@ import { createLogger } from '@netfleet/shared';
 import { InventoryStore, KubeClient, renderCluster, resolveAgentOptions } from '@netfleet/agent';
 import { buildSource } from '@netfleet/agent/daemon/build';
 import { previewDiff } from '@netfleet/agent/reconcile/preview';
+import { addRepositoryOptions } from '../repository.js';
 import { ExitCode, type CliCommand, type CliIO } from '../command.js';
 import { formatData, isDataFormat, outputOption } from '../output.js';
 
 /** `netfleet diff`: what a sync would change, as unified diffs; exit codes like `kubectl diff`. */
 export const diffCommand: CliCommand = {
   define(command: Command): Command {
-    return command
-      .requiredOption('--repo <url|dir>', 'fleet repository: https or SSH URL, or local directory')
+    return addRepositoryOptions(command.requiredOption('--repo <url|dir>', 'fleet repository: https or SSH URL, or local directory'))
       .requiredOption('--cluster <name>', 'the cluster\'s name in the fleet')
       .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG / ~/.kube/config)')
       .option('--context <name>', 'kubeconfig context (default: its current context)')
-      .option('--branch <name>', 'branch (default main)')
       .option('--namespace <ns>', 'the agent\'s namespace, to show what would be pruned (default netfleet-system)')
       .option('--cache-dir <dir>', 'git cache directory')
-      .option('--git-token-file <file>', 'file holding the git access token')
-      .option('--git-ca-file <file>', 'PEM file of CA certificates for the git server')
-      .option('--git-ssh-key-file <file>', 'SSH repositories: file holding the private deploy key')
-      .option('--git-ssh-passphrase-file <file>', 'SSH repositories: file holding the deploy key\'s passphrase')
-      .option('--git-ssh-known-hosts-file <file>', 'SSH repositories: known_hosts file with the server\'s host key (required)')
       .addOption(outputOption(['diff'], 'diff: a unified diff per object'));
   },
 

@@ -1,8 +1,9 @@
 import { Option, type Command } from 'commander';
 import { stringify } from 'yaml';
-import { ConfigError, FsRepoReader, loadFleet, render, renderFleet, type Fleet, type RenderResult } from '@netfleet/shared';
+import { ConfigError, loadFleet, render, renderFleet, type Fleet, type RenderResult } from '@netfleet/shared';
 import { ExitCode, type CliCommand, type CliIO } from '../command.js';
 import { formatData } from '../output.js';
+import { addRepositoryOptions, openFleetRepository } from '../repository.js';
 import { printProblems } from './repo-problems.js';
 
 type Output = 'yaml' | 'json' | 'summary';
@@ -10,8 +11,7 @@ type Output = 'yaml' | 'json' | 'summary';
 /** `netfleet render`: the objects one cluster (or every cluster) should contain. */
 export const renderCommand: CliCommand = {
   define(command: Command): Command {
-    return command
-      .requiredOption('--repo <dir>', 'fleet repository folder')
+    return addRepositoryOptions(command.requiredOption('--repo <url|dir>', 'fleet repository: https or SSH URL (its branch head), or local directory'))
       .option('--cluster <name>', 'the cluster to render')
       .option('--all', 'render every cluster of the inventory')
       .addOption(new Option('-o, --output <format>', 'yaml or json (default for --cluster: yaml, kubectl reads it); summary (default for --all); with --all, json and yaml list every cluster with its objects').choices(['yaml', 'json', 'summary']))
@@ -26,12 +26,15 @@ export const renderCommand: CliCommand = {
       return ExitCode.Error;
     }
     let fleet: Fleet;
+    const repository = await openFleetRepository(options, io);
     try {
-      fleet = await loadFleet(new FsRepoReader(String(options.repo)));
+      fleet = await loadFleet(repository.reader);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       printProblems(io, error.problems);
       return ExitCode.Findings;
+    } finally {
+      await repository.close();
     }
     const output = (options.output as Output | undefined) ?? (all ? 'summary' : 'yaml');
     if (!all) {

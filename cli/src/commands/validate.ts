@@ -2,10 +2,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import {
-  FsRepoReader, NetfleetError, checkRenderedAgainstCrds, mergeAcrossClusters, readCrdSchemas, validateRepository,
-  type ConfigProblem, type CrdSchemas, type Fleet, type RenderResult,
+  NetfleetError, checkRenderedAgainstCrds, mergeAcrossClusters, readCrdSchemas, validateRepository,
+  type ConfigProblem, type CrdSchemas, type Fleet, type RenderResult, type RepoReader,
 } from '@netfleet/shared';
-import { ExitCode, type CliCommand } from '../command.js';
+import { ExitCode, type CliCommand, type CliIO } from '../command.js';
+import { addRepositoryOptions, openFleetRepository } from '../repository.js';
 import { formatData, isDataFormat, outputOption } from '../output.js';
 import { printProblems } from './repo-problems.js';
 
@@ -43,8 +44,7 @@ function count(n: number, what: string): string {
 /** `netfleet validate`: loads and renders every cluster, listing every problem found. */
 export const validateCommand: CliCommand = {
   define(command: Command): Command {
-    return command
-      .requiredOption('--repo <dir>', 'fleet repository folder')
+    return addRepositoryOptions(command.requiredOption('--repo <url|dir>', 'fleet repository: https or SSH URL (its branch head), or local directory'))
       .option('--crds <dir>', 'also check rendered objects against these CustomResourceDefinitions (files as written by `kubectl get crd -o yaml`)')
       .option('--kubeconfig <file>', 'also send one cluster\'s objects to its API server as a server-side dry run (nothing is stored)')
       .option('--context <name>', 'kubeconfig context for --kubeconfig (default: the current context)')
@@ -57,35 +57,44 @@ export const validateCommand: CliCommand = {
   },
 
   async run(options, _args, io) {
-    const { fleet, results, rendered, problems } = await validateRepository(new FsRepoReader(String(options.repo)));
-    const notes: string[] = [];
-    if (options.crds !== undefined) {
-      const crds = await readCrdDir(String(options.crds));
-      problems.push(...crds.problems, ...checkRenderedAgainstCrds(fleet, rendered, crds.schemas));
-      const checked = [...rendered.values()].reduce((sum, result) => sum + result.objects.filter((o) => crds.schemas.has(`${o.object.apiVersion} ${o.object.kind}`)).length, 0);
-      notes.push(`checked ${count(checked, 'object')} against ${count(crds.schemas.size, 'CRD version')}`);
+    const repository = await openFleetRepository(options, io);
+    try {
+      return await validate(repository.reader, options, io);
+    } finally {
+      await repository.close();
     }
-    if (options.kubeconfig !== undefined) {
-      const cluster = clusterToDryRun(fleet, options);
-      // Loaded only here: the Kubernetes client is most of the CLI's start time.
-      const { dryRunCluster } = await import('../cluster-dry-run.js');
-      const outcome = await dryRunCluster(fleet, rendered.get(cluster) as RenderResult, { kubeconfig: String(options.kubeconfig), context: options.context as string | undefined });
-      problems.push(...outcome.problems);
-      notes.push(`dry run of cluster ${cluster}: ${outcome.accepted} accepted, ${outcome.refused} refused, ${outcome.skipped.length} not judged`);
-      for (const skipped of outcome.skipped) notes.push(`  not judged: ${skipped.object}: ${skipped.why}`);
-    }
-    const all = mergeAcrossClusters(problems);
-    const objects = [...results.values()].reduce((sum, result) => sum + result.objects.length, 0);
-    if (isDataFormat(options.output)) {
-      io.stdout.write(formatData(options.output, { valid: all.length === 0, clusters: results.size, objects, notes, problems: all }));
-      return all.length > 0 ? ExitCode.Findings : ExitCode.Ok;
-    }
-    for (const note of notes) io.stdout.write(`${note}\n`);
-    if (all.length > 0) {
-      printProblems(io, all);
-      return ExitCode.Findings;
-    }
-    io.stdout.write(`valid: ${results.size} clusters, ${objects} objects\n`);
-    return ExitCode.Ok;
   },
 };
+
+async function validate(reader: RepoReader, options: Record<string, unknown>, io: CliIO): Promise<number> {
+  const { fleet, results, rendered, problems } = await validateRepository(reader);
+  const notes: string[] = [];
+  if (options.crds !== undefined) {
+    const crds = await readCrdDir(String(options.crds));
+    problems.push(...crds.problems, ...checkRenderedAgainstCrds(fleet, rendered, crds.schemas));
+    const checked = [...rendered.values()].reduce((sum, result) => sum + result.objects.filter((o) => crds.schemas.has(`${o.object.apiVersion} ${o.object.kind}`)).length, 0);
+    notes.push(`checked ${count(checked, 'object')} against ${count(crds.schemas.size, 'CRD version')}`);
+  }
+  if (options.kubeconfig !== undefined) {
+    const cluster = clusterToDryRun(fleet, options);
+    // Loaded only here: the Kubernetes client is most of the CLI's start time.
+    const { dryRunCluster } = await import('../cluster-dry-run.js');
+    const outcome = await dryRunCluster(fleet, rendered.get(cluster) as RenderResult, { kubeconfig: String(options.kubeconfig), context: options.context as string | undefined });
+    problems.push(...outcome.problems);
+    notes.push(`dry run of cluster ${cluster}: ${outcome.accepted} accepted, ${outcome.refused} refused, ${outcome.skipped.length} not judged`);
+    for (const skipped of outcome.skipped) notes.push(`  not judged: ${skipped.object}: ${skipped.why}`);
+  }
+  const all = mergeAcrossClusters(problems);
+  const objects = [...results.values()].reduce((sum, result) => sum + result.objects.length, 0);
+  if (isDataFormat(options.output)) {
+    io.stdout.write(formatData(options.output, { valid: all.length === 0, clusters: results.size, objects, notes, problems: all }));
+    return all.length > 0 ? ExitCode.Findings : ExitCode.Ok;
+  }
+  for (const note of notes) io.stdout.write(`${note}\n`);
+  if (all.length > 0) {
+    printProblems(io, all);
+    return ExitCode.Findings;
+  }
+  io.stdout.write(`valid: ${results.size} clusters, ${objects} objects\n`);
+  return ExitCode.Ok;
+}

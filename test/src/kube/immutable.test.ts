@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubernetesObjectApi } from '@kubernetes/client-node';
-import { startKubeApiServer, type KubeApiServer } from './server.js';
+import { DEFAULT_ADMIN_TOKEN, startKubeApiServer, type KubeApiServer } from './server.js';
+import { IMMUTABLE_CRD, immutableTable } from './immutable-crd.js';
 import { apply, rejection, type Manifest } from './test-support.js';
 
 let kube: KubeApiServer;
@@ -15,17 +16,17 @@ let objects: KubernetesObjectApi;
 beforeAll(async () => {
   kube = await startKubeApiServer();
   objects = KubernetesObjectApi.makeApiClient(kube.kubeConfig());
-  await kube.installDkpCrds((file) => file === 'static-routing-manager/routingtables.yaml');
+  // Posted as JSON: client-node's model classes would drop x-kubernetes-validations.
+  const response = await fetch(`${kube.url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions`, {
+    method: 'POST', body: JSON.stringify(IMMUTABLE_CRD), headers: { authorization: `Bearer ${DEFAULT_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+  });
+  expect(response.status).toBe(201);
   await apply(objects, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'immutable' } }, 'test');
 });
 afterAll(async () => {
   await kube?.stop();
 });
 
-const routingTable = (id: number): Manifest => ({
-  apiVersion: 'network.deckhouse.io/v1alpha1', kind: 'RoutingTable', metadata: { name: 'uplink' },
-  spec: { ipRoutingTableID: id, nodeSelector: { 'node-role.kubernetes.io/worker': '' }, routes: [{ destination: '10.0.0.0/8', gateway: '192.168.0.1' }] },
-});
 
 describe('when a change touches an immutable field', () => {
   it('refuses new data in an immutable ConfigMap: 422 Invalid, cause data FieldValueForbidden', async () => {
@@ -36,10 +37,10 @@ describe('when a change touches an immutable field', () => {
     expect(status.details?.causes).toEqual([{ reason: 'FieldValueForbidden', field: 'data', message: 'Forbidden: field is immutable when `immutable` is set' }]);
   });
 
-  it('refuses a change a CRD transition rule (self == oldSelf) forbids, with the rule\'s message, but not the create', async () => {
-    await apply(objects, routingTable(100), 'test');
-    const status = await rejection(apply(objects, routingTable(101), 'test'));
+  it('refuses a change a CRD transition rule (self == oldSelf, as DKP\'s RoutingTable has) forbids, with the rule\'s message, but not the create', async () => {
+    await apply(objects, immutableTable('uplink', 100), 'test');
+    const status = await rejection(apply(objects, immutableTable('uplink', 101), 'test'));
     expect(status).toMatchObject({ code: 422, reason: 'Invalid' });
-    expect(status.details?.causes).toEqual([{ reason: 'FieldValueInvalid', field: 'spec.ipRoutingTableID', message: 'Invalid value: "integer": ipRoutingTableID is immutable field' }]);
+    expect(status.details?.causes).toEqual([{ reason: 'FieldValueInvalid', field: 'spec.tableID', message: 'Invalid value: "integer": tableID is immutable field' }]);
   });
 });

@@ -210,6 +210,19 @@ export function recordUpdate(
   return result;
 }
 
+/**
+ * The ownership an apply starts from. An object with no managedFields (created before
+ * server-side apply, or its managedFields reset) first gets a `before-first-apply` Update
+ * entry owning everything it has, as kube-apiserver's skipNonAppliedManager does, so the
+ * first applier conflicts with what was there instead of silently owning it.
+ */
+function readManagersOrFirstApply(live: JsonObject, schema: Schema, writer: WriterIdentity, scope: WriteScope, now: string): Map<string, ManagerEntry> {
+  const managers = readManagers(live);
+  if (managers.size > 0) return managers;
+  const first: WriterIdentity = { manager: 'before-first-apply', operation: 'Update', apiVersion: writer.apiVersion };
+  return readManagers(recordUpdate(undefined, withoutManagedFields(live), schema, first, scope, now));
+}
+
 /** The outcome of a server-side apply before defaulting and validation. */
 export interface AppliedObject {
   object: JsonObject;
@@ -221,7 +234,7 @@ export interface AppliedObject {
 export function recordApply(
   live: JsonObject | undefined, config: JsonObject, schema: Schema, writer: WriterIdentity, scope: WriteScope, force: boolean, now: string,
 ): AppliedObject {
-  const managers = readManagers(live);
+  const managers = live ? readManagersOrFirstApply(live, schema, writer, scope, now) : new Map<string, ManagerEntry>();
   const before = withoutManagedFields(live);
   const key = identityKey(writer);
   const configSet = tracked(toFieldSet(config, schema), scope);
