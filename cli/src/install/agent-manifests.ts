@@ -54,7 +54,8 @@ const NO_PDB = 'No PodDisruptionBudget: the agent runs one replica (two would ap
 export function agentManifests(inputs: AgentInstallInputs): AgentManifests {
   const { namespace } = inputs;
   const subject: V1Subject = { kind: 'ServiceAccount', name: AGENT_NAME, namespace };
-  const namespaceObject: V1Namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } };
+  // Labelled, so the installer owns a field of it: an apply owning none keeps no managedFields entry, and the next apply would change it.
+  const namespaceObject: V1Namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { 'app.kubernetes.io/part-of': 'netfleet' } } };
   const serviceAccount: V1ServiceAccount = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: AGENT_NAME, namespace } };
   const objects: KubernetesObject[] = [
     namespaceObject, serviceAccount,
