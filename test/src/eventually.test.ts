@@ -21,12 +21,12 @@ describe('eventually', () => {
 
   it('fails after the deadline naming the last failure it observed, keeping the assertion diff', async () => {
     let seen = 0;
-    const failure = await eventually(() => expect(++seen).toBe(-1), { intervalMs: 5 }).then(() => undefined, (error: unknown) => error as Error & { actual?: unknown; expected?: unknown });
+    const failure = await eventually(() => expect(++seen).toBe(-1), { intervalMs: 5, timeoutMs: 200 }).then(() => undefined, (error: unknown) => error as Error & { actual?: unknown; expected?: unknown });
     expect(failure?.message).toMatch(/^condition still not met after \d+\.\d s \(\d+ checks\); last observed: expected \d+ to be -1/);
     expect(failure).toMatchObject({ expected: -1, actual: seen });
   });
 
   it('fails naming a check that kept returning false', async () => {
-    await expect(eventually(() => false)).rejects.toThrow(/last observed: the check returned false/);
+    await expect(eventually(() => false, { timeoutMs: 200 })).rejects.toThrow(/last observed: the check returned false/);
   });
 });
