@@ -44,8 +44,9 @@ describe('when a blackout window is open', () => {
   afterAll(() => fleet.close());
 
   it('holds the rollout and continues after the window closes', async () => {
-    // The window closes on a whole second, 5–6 s from now.
-    const until = new Date(Math.ceil((Date.now() + 5_000) / 1000) * 1000);
+    // The window closes on a whole second, 30–31 s from now: long enough for a busy machine to
+    // show the hold before it ends (at 5 s, a loaded machine saw the rollout only after it).
+    const until = new Date(Math.ceil((Date.now() + 30_000) / 1000) * 1000);
     const revision = await fleet.commit({ 'rollout/default.yaml': policy({ blackoutUntil: until }) });
     const sampler = fleet.sample(revision, (rollout) => {
       if (Date.now() < until.getTime()) expect(Object.values(rollout.clusters).filter((cluster) => cluster.assignedAt !== null)).toEqual([]);
