@@ -1,6 +1,6 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import { REPORT_QUEUE, createLogger, type Logger } from '@netfleet/shared';
+import { REPORT_QUEUE, createLogger, parseRedisUrl, type Logger } from '@netfleet/shared';
 import { connectRedis, type RedisClient } from '@netfleet/shared/redis/connection';
 import { resolveHubOptions, type HubOptions, type ResolvedHubOptions } from './options.js';
 import { HubKeys } from './redis/keys.js';
@@ -83,15 +83,22 @@ export class Hub {
    */
   private readonly reconnectDelay = (attempt: number): number | null => (this.stopping ? null : Math.min(attempt * 50, 2000));
   private fleetRepository: FleetRepository | undefined;
+  /** The API's connection is to a Cluster, and so has no offline queue (see the constructor). */
+  private readonly apiOnCluster: boolean;
 
   constructor(options: HubOptions) {
     this.options = resolveHubOptions({ ...options, secret: assertSecret(options.secret) });
     const o = this.options;
     this.logger = (o.logger ?? createLogger({ name: 'netfleet-hub' })).child({ replica: o.replicaId });
-    // The API's connection: a request fails (503) within a bound when Redis is away, also on a
-    // Cluster, whose offline queue would otherwise hold it until a node is back.
+    // The API's connection: a request fails (503) within a bound when Redis is away. A node's
+    // commands are bounded by the timeout and the retries; a Cluster's own offline queue has no
+    // bound at all (a command queued while the Cluster reconnects may wait forever), so the
+    // API's Cluster connection has none: until the Cluster is ready again, requests get 503.
     const auth = o.redisPassword ? { password: o.redisPassword } : {};
-    this.redis = connectRedis(o.redisUrl, { ...auth, maxRetriesPerRequest: 2, commandTimeout: API_COMMAND_TIMEOUT_MS, retryStrategy: this.reconnectDelay });
+    this.apiOnCluster = parseRedisUrl(o.redisUrl).mode === 'cluster';
+    this.redis = connectRedis(o.redisUrl, {
+      ...auth, ...(this.apiOnCluster ? { enableOfflineQueue: false } : {}), maxRetriesPerRequest: 2, commandTimeout: API_COMMAND_TIMEOUT_MS, retryStrategy: this.reconnectDelay,
+    });
     this.workRedis = connectRedis(o.redisUrl, { ...auth, maxRetriesPerRequest: null, retryStrategy: this.reconnectDelay });
     for (const client of [this.redis, this.workRedis]) {
       client.on('error', (error) => this.logger.warn({ err: error.message }, 'redis connection error'));
@@ -174,6 +181,9 @@ export class Hub {
 
   /** Starts the workers and the sweeper. */
   async start(): Promise<void> {
+    // Not a condition to start (a hub starts with Redis away and serves 503 until it is back),
+    // but a hub whose Cluster is reachable answers its first requests rather than 503.
+    if (this.apiOnCluster) await untilReady(this.redis, API_COMMAND_TIMEOUT_MS);
     this.ingestWorker?.start();
     this.deliveryWorker.start();
     if (this.options.sweeper) this.sweeper.start();
@@ -255,4 +265,18 @@ export class Hub {
     }
     return depth;
   }
+}
+
+/** Resolves once `client` is ready, or after `boundMs` whatever its state. */
+async function untilReady(client: RedisClient, boundMs: number): Promise<void> {
+  if (client.status === 'ready') return;
+  let onReady: (() => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  await new Promise<void>((resolve) => {
+    onReady = resolve;
+    timer = setTimeout(resolve, boundMs);
+    client.once('ready', onReady);
+  });
+  clearTimeout(timer);
+  client.off('ready', onReady!);
 }

@@ -15,6 +15,8 @@ const UNAVAILABLE_MESSAGES: ReadonlySet<string> = new Set([
   'Command timed out',
   'Connection is closed.',
   'None of startup nodes is available',
+  // A Cluster reconnecting, on a connection without an offline queue (the API's).
+  "Cluster isn't ready and enableOfflineQueue options is false",
 ]);
 
 export function isRedisUnavailable(error: unknown): boolean {

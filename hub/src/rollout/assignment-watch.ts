@@ -1,4 +1,4 @@
-import type { RedisClient } from '@netfleet/shared/redis/connection';
+import { subscriberConnection, type RedisClient } from '@netfleet/shared/redis/connection';
 import type { Logger } from '@netfleet/shared';
 import { assignmentTag, type RolloutStore, type StoredAssignment } from './store.js';
 
@@ -15,7 +15,7 @@ export class AssignmentWatch {
   private closed = false;
 
   constructor(client: RedisClient, private readonly store: RolloutStore, private readonly logger: Logger) {
-    this.subscriber = client.duplicate();
+    this.subscriber = subscriberConnection(client);
     this.subscriber.on('error', (error: Error) => this.logger.warn({ err: error.message }, 'assignment subscription error'));
     // `*`: the fleet's default changed, which is the assignment of every cluster without one.
     this.subscriber.on('message', (_channel: string, cluster: string) => (cluster === '*' ? this.wakeAll() : this.wake(cluster)));

@@ -1,4 +1,4 @@
-import type { RedisClient } from '@netfleet/shared/redis/connection';
+import { subscriberConnection, type RedisClient } from '@netfleet/shared/redis/connection';
 import type { Logger, RolloutPolicy } from '@netfleet/shared';
 import type { HubKeys } from '../redis/keys.js';
 
@@ -27,7 +27,7 @@ export class FleetHeads {
    * (re-subscribed after a reconnect; a head missed meanwhile is found by the next tick).
    */
   watch(onHead: () => void, logger: Logger): { close(): void } {
-    const subscriber = this.redis.duplicate();
+    const subscriber = subscriberConnection(this.redis);
     subscriber.on('error', (error: Error) => logger.warn({ err: error.message }, 'fleet head subscription error'));
     subscriber.on('message', () => onHead());
     subscriber.subscribe(this.keys.fleetHeadChannel()).catch((error: unknown) => {

@@ -38,3 +38,12 @@ export function connectRedis(url: string, options: RedisOptions = {}): RedisClie
     }
   }
 }
+
+/**
+ * A connection of its own for SUBSCRIBE, to the same Redis as `client`, that queues its
+ * commands while it connects or reconnects: a subscription waits for the server rather than
+ * failing, whatever `client` was opened with (the hub's API connection fails fast instead).
+ */
+export function subscriberConnection(client: RedisClient): RedisClient {
+  return client instanceof Cluster ? client.duplicate([], { enableOfflineQueue: true }) : client.duplicate({ enableOfflineQueue: true });
+}
