@@ -52,6 +52,14 @@ describe('when objects are written without server-side apply', () => {
     expect(managersOf(patched)).toEqual([{ manager: 'kubectl-create', operation: 'Update', fieldsV1: { 'f:data': { 'f:b': {} } } }]);
   });
 
+  it('drops an entry whose fields are all gone (structured-merge-diff\'s Updater deletes a manager with an empty set), the writer\'s own included', async () => {
+    await request('POST', PATH, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'emptied' }, data: { a: '1' } }, 'application/json', 'creator');
+    const added = await request('PATCH', `${PATH}/emptied`, { data: { b: '2' } }, 'application/merge-patch+json', 'adder');
+    expect(managersOf(added).map((entry) => entry.manager).sort()).toEqual(['adder', 'creator']);
+    const removed = await request('PATCH', `${PATH}/emptied`, { data: { b: null } }, 'application/merge-patch+json', 'remover');
+    expect(managersOf(removed)).toEqual([{ manager: 'creator', operation: 'Update', fieldsV1: { 'f:data': { '.': {}, 'f:a': {} } } }]);
+  });
+
   it('resets them when a request sends [{}]', async () => {
     await request('POST', PATH, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'reset' }, data: { a: '1' } }, 'application/json', 'kubectl-create');
     const patched = await request('PATCH', `${PATH}/reset`, [{ op: 'replace', path: '/metadata/managedFields', value: [{}] }], 'application/json-patch+json', 'netfleet');
