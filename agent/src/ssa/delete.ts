@@ -1,6 +1,6 @@
 import {
   Action, OWNER_LABEL, OWNER_VALUE, PRUNE_ANNOTATION, parseObjectId,
-  type ChangeSetEntry, type ObjectRef,
+  type ChangeSetEntry, type KubeObject, type ObjectRef,
 } from '@netfleet/shared';
 import type { KubeClient } from '../kube/client.js';
 import { toKubeError } from '../kube/retry.js';
@@ -30,6 +30,17 @@ export function deleteStage(ref: ObjectRef): number {
 }
 
 /**
+ * Why a live object must not be deleted, or undefined when it may be: the prune annotation
+ * set to `disabled` in the cluster, or it no longer carries netfleet's owner label (someone
+ * else took it over).
+ */
+export function pruneProtection(live: KubeObject): string | undefined {
+  if (live.metadata.annotations?.[PRUNE_ANNOTATION] === 'disabled') return `kept: annotated ${PRUNE_ANNOTATION}=disabled`;
+  if (live.metadata.labels?.[OWNER_LABEL] !== OWNER_VALUE) return `kept: no longer labelled ${OWNER_LABEL}=${OWNER_VALUE}`;
+  return undefined;
+}
+
+/**
  * Deletes one stale object unless it is protected: the prune annotation set to
  * `disabled` in the cluster, or it no longer carries netfleet's owner label (someone
  * else took it over). Already gone counts as deleted.
@@ -48,12 +59,8 @@ export async function deleteObject(client: KubeClient, stale: StaleObject): Prom
     const path = { apiVersion, kind: subject.kind, namespace: subject.namespace || undefined, name: subject.name };
     const live = await client.get(path);
     if (!live) return result(Action.Deleted, false);
-    if (live.metadata.annotations?.[PRUNE_ANNOTATION] === 'disabled') {
-      return result(Action.Skipped, false, `kept: annotated ${PRUNE_ANNOTATION}=disabled`);
-    }
-    if (live.metadata.labels?.[OWNER_LABEL] !== OWNER_VALUE) {
-      return result(Action.Skipped, false, `kept: no longer labelled ${OWNER_LABEL}=${OWNER_VALUE}`);
-    }
+    const kept = pruneProtection(live);
+    if (kept) return result(Action.Skipped, false, kept);
     // Already being deleted (a Terminating namespace refuses a second DELETE with 409).
     if (live.metadata.deletionTimestamp) return result(Action.Deleted, false);
     await client.delete(path, { uid: live.metadata.uid as string | undefined });
