@@ -25,6 +25,7 @@ export const commands: CommandEntry[] = [
   { name: 'install', summary: 'Print (--export) or apply a cluster\'s netfleet agent: namespace, least-privilege RBAC, Deployment; or print the hub\'s manifests', load: async () => (await import('./install.js')).installCommand },
   { name: 'bootstrap-token', summary: 'Create a bootstrap token at the hub (admin), written to a file for netfleet bootstrap', load: async () => (await import('./bootstrap-token.js')).bootstrapTokenCommand },
   { name: 'bootstrap', summary: 'Register a cluster with the hub, store its credentials as a Secret in it, install its agent and wait for its first report', load: async () => (await import('./bootstrap.js')).bootstrapCommand },
+  { name: 'uninstall', summary: 'Remove a cluster\'s netfleet agent and, with --prune-managed, what it applied (a dry-run listing first)', load: async () => (await import('./uninstall.js')).uninstallCommand },
   { name: 'clusters', summary: 'List the fleet\'s clusters with their state, revision, sync status and drift', load: async () => (await import('./clusters.js')).clustersCommand },
   { name: 'cluster', summary: 'Show one cluster: registration, state, last sync, drift and recent events', load: async () => (await import('./clusters.js')).clusterCommand },
   { name: 'links', summary: 'Show the federation and multicluster link matrix of the fleet, per mesh group', load: async () => (await import('./links.js')).linksCommand },
