@@ -68,7 +68,7 @@ describe('netfleet bootstrap, when it cannot finish', () => {
     expect(await admin.get({ apiVersion: 'v1', kind: 'Namespace', name: 'netfleet-system' })).toBeUndefined();
   });
 
-  it('installs the agent, then says what to check when no report reaches the hub in time; the credentials stay in the cluster only', async () => {
+  it('installs the agent, then says what to check when no report reaches the hub in time; the credentials are in the Secret, not in the output', async () => {
     const { code, out, err } = await bootstrap('--cluster', 'quiet-1', '--region', 'eu', '--bootstrap-token-file', tokenFile, '--timeout', '2');
     expect(code, out).toBe(2);
     expect(out).toContain('registered quiet-1 with the hub (key generation 1)');

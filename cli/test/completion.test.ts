@@ -44,7 +44,7 @@ describe('netfleet completion', () => {
     expect(await bashCompletes(['netfleet', 'render', '--c'])).toEqual(['--cluster']);
     expect(await bashCompletes(['netfleet', 'preview', '-o', 'm'])).toEqual(['markdown']);
     expect(await bashCompletes(['netfleet', 'agent', '--drift-'])).toEqual(['--drift-mode']);
-    expect(await bashCompletes(['netfleet', 'boot'])).toEqual(['bootstrap']);
+    expect(await bashCompletes(['netfleet', 'uni'])).toEqual(['uninstall']);
     expect(await bashCompletes(['netfleet', 'bootstrap', '--rot'])).toEqual(['--rotate']);
     expect(await bashCompletes(['netfleet', 'uninstall', '--prune'])).toEqual(['--prune-managed']);
   });
