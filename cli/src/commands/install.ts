@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { NetfleetError, parseRedisUrl, redactRedisUrl } from '@netfleet/shared';
 import { ExitCode, type CliCommand, type CliIO } from '../command.js';
 import { AGENT_NAME } from '../install/agent-manifests.js';
-import { addAgentOptions, addClusterOptions, agentManifestsFor, applyAgent } from '../install/agent-install.js';
+import { DEFAULT_AGENT_NAMESPACE, addAgentOptions, addClusterOptions, agentManifestsFor, applyAgent } from '../install/agent-install.js';
 import { DEFAULT_REDIS_IMAGE, hubManifests, type HubInstallInputs } from '../install/hub-manifests.js';
 import { manifestsJson, manifestsYaml, type ExportedManifests } from '../install/output.js';
 
@@ -27,7 +27,7 @@ function exportHub(options: Record<string, unknown>, io: CliIO): number {
 /** `netfleet install agent`: the agent's manifests for one cluster, printed or applied. `install hub --export`: the hub's. */
 export const installCommand: CliCommand = {
   define(command: Command): Command {
-    return addClusterOptions(addAgentOptions(command.argument('<component>', 'what to install: agent | hub'))
+    return addClusterOptions(addAgentOptions(command.argument('<component>', 'what to install: agent | hub'), `the namespace (default ${DEFAULT_AGENT_NAMESPACE} for the agent, netfleet-hub for the hub)`)
       .option('--hub-credentials <file>', 'without --export: the credentials file `netfleet register` wrote, stored as the Secret netfleet-hub')
       .option('--host <name>', 'hub: the host agents reach the hub API on (Ingress, TLS Secret netfleet-hub-tls)', 'hub.example.com')
       .option('--redis-url <url>', 'hub: an external Redis (or Sentinel / Cluster) URL instead of the Redis beside the hub')

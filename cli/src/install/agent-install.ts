@@ -17,7 +17,7 @@ const usage = (message: string, hint: string) => new NetfleetError('CLI_USAGE', 
  * The options that describe a cluster's agent, the same for `install agent` and
  * `bootstrap` (which installs it the same way).
  */
-export function addAgentOptions(command: Command): Command {
+export function addAgentOptions(command: Command, namespaceHelp = `the agent's namespace (default ${DEFAULT_AGENT_NAMESPACE})`): Command {
   return command
     .option('--cluster <name>', 'agent: the cluster\'s name in the fleet inventory (required)')
     .option('--repo <url|dir>', 'agent: the fleet repository the agent pulls, required (a local directory also supplies the manifest kinds)')
@@ -26,7 +26,7 @@ export function addAgentOptions(command: Command): Command {
     .option('--git-token-file <file>', 'the git server takes a token (Secret netfleet-git, key token); when applying, the file\'s token is stored')
     .option('--ssh-key-file <file>', 'the git server takes an SSH deploy key (Secret netfleet-git, keys ssh-key and known_hosts); when applying, stored')
     .option('--known-hosts-file <file>', 'when applying, with --ssh-key-file: the known_hosts file stored beside the key')
-    .option('--namespace <ns>', `the namespace (default ${DEFAULT_AGENT_NAMESPACE} for the agent, netfleet-hub for the hub)`)
+    .option('--namespace <ns>', namespaceHelp)
     .option('--image <image>', 'the netfleet container image', DEFAULT_IMAGE)
     .option('--manifest-kinds <list>', 'kinds of the fleet\'s plain manifests as resource.group, comma-separated (e.g. configmaps,peerauthentications.security.istio.io)')
     .option('--fleet-dir <dir>', 'a local checkout of the fleet: its plain manifests\' kinds are granted');
