@@ -14,7 +14,7 @@ export { SourceError, type FleetSource, type FetchedRevision, type RenderFleet }
 export type { SyncResult } from './reconcile/result.js';
 export { DriftDetector, defaultDriftOptions, type DriftOptions } from './drift/detector.js';
 export { KubeClient, FIELD_MANAGER, loadKubeConfig, type KubeClientOptions } from './kube/client.js';
-export { Inventory, InventoryStore, type InventoryStoreOptions } from './inventory/index.js';
+export { Inventory, InventoryStore, INVENTORY_CONFIGMAP, type InventoryStoreOptions } from './inventory/index.js';
 export { AppliedMemo } from './ssa/memo.js';
 export { unifiedDiff, driftedFields } from './ssa/diff.js';
 export * from './errors.js';

@@ -24,6 +24,11 @@ export class HubClient {
     return new HubClient(url, token);
   }
 
+  /** A client speaking with `token` (a cluster's own API token, say) to the hub at `hubUrl`. */
+  static withToken(hubUrl: string, token: string): HubClient {
+    return new HubClient(parseHubUrl(hubUrl, '--hub-url'), token);
+  }
+
   async get<T>(path: string, query: Record<string, string | string[] | undefined> = {}): Promise<T> {
     const url = new URL(path, this.base);
     for (const [key, value] of Object.entries(query)) {

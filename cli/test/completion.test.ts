@@ -44,6 +44,9 @@ describe('netfleet completion', () => {
     expect(await bashCompletes(['netfleet', 'render', '--c'])).toEqual(['--cluster']);
     expect(await bashCompletes(['netfleet', 'preview', '-o', 'm'])).toEqual(['markdown']);
     expect(await bashCompletes(['netfleet', 'agent', '--drift-'])).toEqual(['--drift-mode']);
+    expect(await bashCompletes(['netfleet', 'uni'])).toEqual(['uninstall']);
+    expect(await bashCompletes(['netfleet', 'bootstrap', '--rot'])).toEqual(['--rotate']);
+    expect(await bashCompletes(['netfleet', 'uninstall', '--prune'])).toEqual(['--prune-managed']);
   });
 
   // CI installs both shells (.ci/run); elsewhere a script is checked only where its shell is installed.
@@ -53,7 +56,7 @@ describe('netfleet completion', () => {
       const file = await script(shell);
       await run(shell, shell === 'zsh' ? ['-n', file] : ['--no-execute', file]);
       const { out } = await runCli('completion', shell);
-      for (const command of ['render', 'validate', 'preview', 'diff', 'agent', 'hub', 'rollout']) expect(out).toContain(command);
+      for (const command of ['render', 'validate', 'preview', 'diff', 'agent', 'hub', 'rollout', 'bootstrap', 'uninstall']) expect(out).toContain(command);
     });
   }
 

@@ -179,7 +179,7 @@ describe('the generated manifests against the Kubernetes API test server', () =>
     const first = await runCli(...args);
     expect(first).toMatchObject({ code: 0, err: '' });
     expect(first.out).toMatch(/^namespace\/agent-ns created$/m);
-    expect(first.out).toMatch(/^secret\/netfleet-git created \(values from the given files\)$/m);
+    expect(first.out).toMatch(/^secret\/netfleet-git created \(values not shown\)$/m);
     expect(first.out).toMatch(/^deployment\/netfleet-agent created$/m);
     expect(first.out).toMatch(/readiness|controllers/);
     expect(first.out + first.err).not.toContain('s3cret-token');

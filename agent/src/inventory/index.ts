@@ -1,2 +1,2 @@
 export { Inventory } from './inventory.js';
-export { InventoryStore, type InventoryStoreOptions, type StoredInventory } from './store.js';
+export { InventoryStore, INVENTORY_CONFIGMAP, type InventoryStoreOptions, type StoredInventory } from './store.js';

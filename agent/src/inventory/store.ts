@@ -11,7 +11,7 @@ export interface InventoryStoreOptions {
   cluster: string;
   /**
    * Name of the ConfigMap.
-   * @defaultValue 'netfleet-inventory'
+   * @defaultValue {@link INVENTORY_CONFIGMAP}
    */
   name?: string;
 }
@@ -22,6 +22,9 @@ export interface StoredInventory {
   /** The revision of the last successful sync; '' before the first. */
   revision: string;
 }
+
+/** The inventory ConfigMap's name unless told otherwise. */
+export const INVENTORY_CONFIGMAP = 'netfleet-inventory';
 
 /**
  * Keeps the inventory in a ConfigMap in the agent's namespace, so a restarted agent
@@ -34,22 +37,27 @@ export class InventoryStore {
   #stored: string | undefined;
 
   constructor(private readonly client: KubeClient, private readonly options: InventoryStoreOptions) {
-    this.#name = options.name ?? 'netfleet-inventory';
+    this.#name = options.name ?? INVENTORY_CONFIGMAP;
   }
 
   async load(): Promise<StoredInventory> {
+    const stored = await this.read();
+    if (stored) return stored;
+    // A first sync: make sure the inventory has a home before anything is applied, so a
+    // missing namespace cannot leave applied objects unrecorded.
+    await this.#ensureNamespace();
+    return { inventory: new Inventory(), revision: '' };
+  }
+
+  /** The stored inventory, or undefined when there is none; reads only (`netfleet uninstall` lists it). */
+  async read(): Promise<StoredInventory | undefined> {
     let configMap: KubeObject | undefined;
     try {
       configMap = await this.client.get(this.#path());
     } catch (cause) {
       throw this.#failure('read', cause);
     }
-    if (!configMap) {
-      // A first sync: make sure the inventory has a home before anything is applied, so a
-      // missing namespace cannot leave applied objects unrecorded.
-      await this.#ensureNamespace();
-      return { inventory: new Inventory(), revision: '' };
-    }
+    if (!configMap) return undefined;
     const data = (configMap.data ?? {}) as Record<string, string>;
     try {
       const stored = { inventory: Inventory.parse(data.entries ?? ''), revision: data.revision ?? '' };

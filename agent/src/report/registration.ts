@@ -4,15 +4,18 @@ import {
 } from '@netfleet/shared';
 import { writeFileDurably } from './durable-file.js';
 
-export interface RegisterOptions extends RegistrationRequest {
+export interface RegistrationOptions extends RegistrationRequest {
   /** Base URL of the hub API, e.g. `https://hub.example.com`. */
   hubUrl: string;
   /** One-time bootstrap token an admin created. */
   bootstrapToken: string;
-  /** Where the credentials are written (mode 0600). */
-  credentialsFile: string;
   /** Request timeout. @defaultValue 10000 */
   timeoutMs?: number;
+}
+
+export interface RegisterOptions extends RegistrationOptions {
+  /** Where the credentials are written (mode 0600). */
+  credentialsFile: string;
 }
 
 /** Registration or credentials trouble; never carries a token or key in its message. */
@@ -23,6 +26,13 @@ export class RegistrationError extends NetfleetError {}
  * API token) to a file only the agent's user can read.
  */
 export async function register(options: RegisterOptions): Promise<Credentials> {
+  const credentials = await requestCredentials(options);
+  await saveCredentials(options.credentialsFile, credentials);
+  return credentials;
+}
+
+/** Registers the cluster with the hub and returns its credentials, keeping them in memory only. */
+export async function requestCredentials(options: RegistrationOptions): Promise<Credentials> {
   const url = new URL('/api/v1/register', options.hubUrl);
   const body: RegistrationRequest = { cluster: options.cluster, region: options.region, labels: options.labels ?? {} };
   let response: Response;
@@ -45,13 +55,31 @@ export async function register(options: RegisterOptions): Promise<Credentials> {
       hint: error?.hint ?? 'ask the hub admin for a new bootstrap token',
     });
   }
-  const credentials = credentialsValidator.assert(payload);
-  await saveCredentials(options.credentialsFile, credentials);
-  return credentials;
+  return credentialsValidator.assert(payload);
 }
 
 export async function saveCredentials(file: string, credentials: Credentials): Promise<void> {
-  await writeFileDurably(file, `${JSON.stringify(credentials, null, 2)}\n`, 0o600);
+  await writeFileDurably(file, credentialsText(credentials), 0o600);
+}
+
+/** The credentials file's content, as the agent reads it from a file or a mounted Secret. */
+export function credentialsText(credentials: Credentials): string {
+  return `${JSON.stringify(credentials, null, 2)}\n`;
+}
+
+/** Credentials from a file's (or Secret key's) content, checked; `source` names it in errors, which never quote the content. */
+export function parseCredentials(text: string, source: string): Credentials {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new RegistrationError('AGENT_CREDENTIALS_INVALID', `${source} is not JSON`, { cause: error });
+  }
+  try {
+    return credentialsValidator.assert(parsed);
+  } catch (error) {
+    throw new RegistrationError('AGENT_CREDENTIALS_INVALID', `${source}: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /** Reads saved credentials; refuses a file others can read. */
@@ -66,15 +94,5 @@ export async function loadCredentials(file: string): Promise<Credentials> {
       hint: `chmod 600 ${file}`,
     });
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    throw new RegistrationError('AGENT_CREDENTIALS_INVALID', `credentials file ${file} is not JSON`, { cause: error });
-  }
-  try {
-    return credentialsValidator.assert(parsed);
-  } catch (error) {
-    throw new RegistrationError('AGENT_CREDENTIALS_INVALID', `credentials file ${file}: ${(error as Error).message}`, { cause: error });
-  }
+  return parseCredentials(await readFile(file, 'utf8'), `credentials file ${file}`);
 }

@@ -33,6 +33,15 @@ describe('deleteObject', () => {
     expect(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'gone' })).toBeUndefined();
   });
 
+  it('with dryRun says what it would delete and deletes nothing', async () => {
+    const ns = uniqueName('dry');
+    await applyManaged(namespace(ns));
+    const object = await applyManaged(configMap(ns, 'stays', { a: '1' }));
+    const result = await deleteObject(client, staleOf(object), { dryRun: true });
+    expect(result.entry.action).toBe(Action.Deleted);
+    expect(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'stays' })).toBeDefined();
+  });
+
   it('counts an object that is already gone as deleted', async () => {
     const result = await deleteObject(client, staleOf(configMap(uniqueName('nowhere'), 'x', {})));
     expect(result.entry.action).toBe(Action.Deleted);

@@ -1,6 +1,6 @@
 import {
   Action, OWNER_LABEL, OWNER_VALUE, PRUNE_ANNOTATION, parseObjectId,
-  type ChangeSetEntry, type ObjectRef,
+  type ChangeSetEntry, type KubeObject, type ObjectRef,
 } from '@netfleet/shared';
 import type { KubeClient } from '../kube/client.js';
 import { toKubeError } from '../kube/retry.js';
@@ -30,11 +30,23 @@ export function deleteStage(ref: ObjectRef): number {
 }
 
 /**
+ * Why a live object must not be deleted, or undefined when it may be: the prune annotation
+ * set to `disabled` in the cluster, or it no longer carries netfleet's owner label (someone
+ * else took it over).
+ */
+export function pruneProtection(live: KubeObject): string | undefined {
+  if (live.metadata.annotations?.[PRUNE_ANNOTATION] === 'disabled') return `kept: annotated ${PRUNE_ANNOTATION}=disabled`;
+  if (live.metadata.labels?.[OWNER_LABEL] !== OWNER_VALUE) return `kept: no longer labelled ${OWNER_LABEL}=${OWNER_VALUE}`;
+  return undefined;
+}
+
+/**
  * Deletes one stale object unless it is protected: the prune annotation set to
  * `disabled` in the cluster, or it no longer carries netfleet's owner label (someone
- * else took it over). Already gone counts as deleted.
+ * else took it over). Already gone counts as deleted. With `dryRun` nothing is deleted: the
+ * result says what would be (`netfleet uninstall --prune-managed` lists it first).
  */
-export async function deleteObject(client: KubeClient, stale: StaleObject): Promise<DeleteResult> {
+export async function deleteObject(client: KubeClient, stale: StaleObject, options: DeleteOptions = {}): Promise<DeleteResult> {
   const subject = parseObjectId(stale.id);
   let apiVersion = stale.apiVersion;
   const result = (action: Action, survived: boolean, message?: string): DeleteResult => ({
@@ -48,15 +60,11 @@ export async function deleteObject(client: KubeClient, stale: StaleObject): Prom
     const path = { apiVersion, kind: subject.kind, namespace: subject.namespace || undefined, name: subject.name };
     const live = await client.get(path);
     if (!live) return result(Action.Deleted, false);
-    if (live.metadata.annotations?.[PRUNE_ANNOTATION] === 'disabled') {
-      return result(Action.Skipped, false, `kept: annotated ${PRUNE_ANNOTATION}=disabled`);
-    }
-    if (live.metadata.labels?.[OWNER_LABEL] !== OWNER_VALUE) {
-      return result(Action.Skipped, false, `kept: no longer labelled ${OWNER_LABEL}=${OWNER_VALUE}`);
-    }
+    const kept = pruneProtection(live);
+    if (kept) return result(Action.Skipped, false, kept);
     // Already being deleted (a Terminating namespace refuses a second DELETE with 409).
     if (live.metadata.deletionTimestamp) return result(Action.Deleted, false);
-    await client.delete(path, { uid: live.metadata.uid as string | undefined });
+    if (!options.dryRun) await client.delete(path, { uid: live.metadata.uid as string | undefined });
     return result(Action.Deleted, false);
   } catch (raw) {
     return result(Action.Failed, true, toKubeError(raw).message);
@@ -69,12 +77,17 @@ function notServedMessage(apiVersion: string, kind: string): string {
     + 'kept in the inventory until one does (the module or CRD back), or remove its line from the inventory ConfigMap once you made sure it is gone';
 }
 
+export interface DeleteOptions {
+  /** Look everything up, delete nothing. */
+  dryRun?: boolean;
+}
+
 /** Deletes stale objects in {@link deleteStage} order; each stage in parallel. */
-export async function deleteAll(client: KubeClient, stale: readonly StaleObject[]): Promise<DeleteResult[]> {
+export async function deleteAll(client: KubeClient, stale: readonly StaleObject[], options: DeleteOptions = {}): Promise<DeleteResult[]> {
   const results: DeleteResult[] = [];
   for (const stage of [0, 1, 2, 3]) {
     const inStage = stale.filter((object) => deleteStage(parseObjectId(object.id)) === stage);
-    results.push(...await Promise.all(inStage.map((object) => deleteObject(client, object))));
+    results.push(...await Promise.all(inStage.map((object) => deleteObject(client, object, options))));
   }
   return results;
 }

@@ -4,8 +4,7 @@ import { AgentDaemon, AgentMetrics, renderCluster, resolveAgentOptions, type Syn
 import { buildSource, connectHub, followAssignments } from '@netfleet/agent/daemon/build';
 import { addRepositoryOptions } from '../repository.js';
 import { ExitCode, type CliCommand, type CliIO } from '../command.js';
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+import { collect } from '../labels.js';
 
 /** How long `--once` waits for the hub's assignment before it syncs without it. */
 const ONCE_ASSIGNMENT_WAIT_MS = 10_000;

@@ -4,8 +4,7 @@ import { formatData, isDataFormat, outputOption } from '../output.js';
 import { ExitCode, type CliCommand } from '../command.js';
 import { HubClient, age, table } from '../hub-client.js';
 import { printableLines } from '../terminal.js';
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+import { collect } from '../labels.js';
 
 function connectionOptions(command: Command): Command {
   return command

@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
-import { NetfleetError } from '@netfleet/shared';
 import { register } from '@netfleet/agent/report/index';
 import { ExitCode, type CliCommand } from '../command.js';
 import { parseHubUrl, readTokenFile } from '../hub-client.js';
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+import { collect, parseLabels } from '../labels.js';
 
 /** `netfleet register`: registers this cluster with the hub and saves its credentials. */
 export const registerCommand: CliCommand = {
@@ -20,12 +18,7 @@ export const registerCommand: CliCommand = {
   },
 
   async run(options, _args, io) {
-    const labels: Record<string, string> = {};
-    for (const label of (options.label as string[] | undefined) ?? []) {
-      const equals = label.indexOf('=');
-      if (equals <= 0) throw new NetfleetError('CLI_INVALID_LABEL', `label ${label} is not key=value`, { hint: 'e.g. --label tier=prod' });
-      labels[label.slice(0, equals)] = label.slice(equals + 1);
-    }
+    const labels = parseLabels(options.label as string[] | undefined);
     const hubUrl = parseHubUrl(String(options.hubUrl), '--hub-url');
     const bootstrapToken = await readTokenFile(String(options.bootstrapTokenFile), '--bootstrap-token-file');
     const credentials = await register({

@@ -39,6 +39,8 @@ export interface AgentManifests {
 }
 
 export const AGENT_NAME = 'netfleet-agent';
+/** The Secret holding the cluster's hub credentials (key credentials.json), mounted by the agent. */
+export const HUB_CREDENTIALS_SECRET = 'netfleet-hub';
 export const DEFAULT_IMAGE = 'netfleet:0.1.0';
 /** The agent's `--listen` port: /healthz, /readyz and /metrics. */
 const LISTEN_PORT = 8080;
@@ -98,8 +100,8 @@ export function secretShapes(inputs: AgentInstallInputs): SecretShape[] {
   }
   if (inputs.hubUrl) {
     shapes.push({
-      name: 'netfleet-hub', namespace: inputs.namespace, keys: { 'credentials.json': 'the credentials `netfleet register` wrote for this cluster' },
-      create: create('netfleet-hub', '--from-file=credentials.json'),
+      name: HUB_CREDENTIALS_SECRET, namespace: inputs.namespace, keys: { 'credentials.json': 'the credentials `netfleet register` wrote for this cluster' },
+      create: create(HUB_CREDENTIALS_SECRET, '--from-file=credentials.json'),
     });
   }
   return shapes;
