@@ -28,7 +28,8 @@ export function hubManifests(inputs: HubInstallInputs): { objects: KubernetesObj
     spec: { minAvailable: 1, selector: { matchLabels: nameLabel(HUB_NAME) } },
   };
   const service: V1Service = {
-    apiVersion: 'v1', kind: 'Service', metadata: { name: HUB_NAME, namespace },
+    // Labelled for the ServiceMonitor of deploy/monitoring/hub, which selects Services by label.
+    apiVersion: 'v1', kind: 'Service', metadata: { name: HUB_NAME, namespace, labels: nameLabel(HUB_NAME) },
     spec: { selector: nameLabel(HUB_NAME), ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
   };
   // Agents post their reports and long-poll their assignments here, over HTTPS.
