@@ -111,11 +111,13 @@ describe('the Grafana dashboard of deploy/monitoring', () => {
 });
 
 describe('the check itself', () => {
-  it('names a misspelt metric, a label the metric lacks, an unseen value and a syntax error', () => {
+  it('names a misspelt metric, a label the metric lacks (matched or grouped by), an unseen value and a syntax error', () => {
     expect(missingUses('rate(netfleet_sync_total[5m])', agent)).toEqual(['netfleet_sync_total is not exposed']);
     expect(missingUses('netfleet_hub_clusters{status="offline"}', hub)[0]).toMatch(/^netfleet_hub_clusters has no label status \(its labels: state\)$/);
     expect(missingUses('netfleet_hub_clusters{state="gone"}', hub)[0]).toMatch(/no series has that value \(seen: .*offline/);
     expect(missingUses('netfleet_hub_redis_up{pod="hub-0"}', hub)).toEqual([]);
+    expect(missingUses('sum by (status) (netfleet_hub_clusters)', hub)).toEqual(['by (status): netfleet_hub_clusters has no label status (its labels: state)']);
+    expect(missingUses('max(sum by (pod, le) (rate(netfleet_hub_ingest_duration_seconds_bucket[5m])))', hub)).toEqual([]);
     expect(() => missingUses('sum(netfleet_hub_redis_up', hub)).toThrow(/syntax error/);
   });
 });

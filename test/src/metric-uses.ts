@@ -24,29 +24,44 @@ export function withoutGrafanaMacros(expr: string): string {
   return expr.replace(/\$__(rate_interval|interval|range)\b/g, (macro) => GRAFANA_MACROS[macro]!);
 }
 
-/** The vector selectors of an expression; a syntax error throws with its offset. */
-export function promqlSelectors(expr: string): Selector[] {
-  const selectors: Selector[] = [];
+/** An aggregation's `by (...)` labels, and the selectors it aggregates over. */
+export interface Grouping { labels: string[]; selectors: Selector[] }
+
+/** The vector selectors and `by` groupings of an expression; a syntax error throws with its offset. */
+export function promqlUses(expr: string): { selectors: Selector[]; groupings: Grouping[] } {
+  const selectors: Array<Selector & { at: number }> = [];
+  const aggregations: Array<{ labels: string[]; from: number; to: number }> = [];
   const cursor = parser.parse(expr).cursor();
-  const text = (from: number, to: number) => expr.slice(from, to);
+  const text = (node: { from: number; to: number }) => expr.slice(node.from, node.to);
   do {
     if (cursor.type.isError) throw new Error(`PromQL syntax error at offset ${cursor.from} of ${JSON.stringify(expr)}`);
-    if (cursor.name !== 'VectorSelector') continue;
-    const selector: Selector = { metric: '', matchers: [] };
     const node = cursor.node;
+    if (cursor.name === 'AggregateExpr') {
+      const modifier = node.getChild('AggregateModifier');
+      if (modifier?.getChild('By')) aggregations.push({ labels: modifier.getChild('GroupingLabels')!.getChildren('LabelName').map(text), from: node.from, to: node.to });
+    }
+    if (cursor.name !== 'VectorSelector') continue;
+    const selector: Selector & { at: number } = { metric: '', matchers: [], at: node.from };
     const identifier = node.getChild('Identifier');
-    if (identifier) selector.metric = text(identifier.from, identifier.to);
+    if (identifier) selector.metric = text(identifier);
     for (const matcher of node.getChild('LabelMatchers')?.getChildren('UnquotedLabelMatcher') ?? []) {
-      const label = matcher.getChild('LabelName')!;
-      const op = matcher.getChild('MatchOp')!;
-      const value = matcher.getChild('StringLiteral')!;
-      selector.matchers.push({ label: text(label.from, label.to), op: text(op.from, op.to) as LabelMatcher['op'], value: JSON.parse(text(value.from, value.to)) as string });
+      const value = text(matcher.getChild('StringLiteral')!);
+      selector.matchers.push({ label: text(matcher.getChild('LabelName')!), op: text(matcher.getChild('MatchOp')!) as LabelMatcher['op'], value: JSON.parse(value) as string });
     }
     const named = selector.matchers.find((matcher) => matcher.label === '__name__' && matcher.op === '=');
     if (named) selector.metric = named.value;
     selectors.push(selector);
   } while (cursor.next());
-  return selectors;
+  const plain = ({ metric, matchers }: Selector): Selector => ({ metric, matchers });
+  return {
+    selectors: selectors.map(plain),
+    groupings: aggregations.map(({ labels, from, to }) => ({ labels, selectors: selectors.filter(({ at }) => at >= from && at < to).map(plain) })),
+  };
+}
+
+/** The vector selectors of an expression; a syntax error throws with its offset. */
+export function promqlSelectors(expr: string): Selector[] {
+  return promqlUses(expr).selectors;
 }
 
 interface Family {
@@ -76,7 +91,9 @@ export function exposedSeries(exposition: string): Exposed {
 /** What an expression uses that the exposition lacks, one sentence each; empty when all is there. */
 export function missingUses(expr: string, exposed: Exposed): string[] {
   const problems: string[] = [];
-  for (const { metric, matchers } of promqlSelectors(withoutGrafanaMacros(expr))) {
+  const { selectors, groupings } = promqlUses(withoutGrafanaMacros(expr));
+  const labelsOf = (series: Array<Record<string, string>>) => [...new Set(series.flatMap(Object.keys))];
+  for (const { metric, matchers } of selectors) {
     const series = exposed.get(metric);
     if (!series) {
       problems.push(`${metric} is not exposed`);
@@ -85,8 +102,16 @@ export function missingUses(expr: string, exposed: Exposed): string[] {
     for (const { label, op, value } of matchers) {
       if (label === '__name__' || TARGET_LABELS.includes(label) || series.length === 0) continue;
       const values = series.map((labels) => labels[label]).filter((seen): seen is string => seen !== undefined);
-      if (values.length === 0) problems.push(`${metric} has no label ${label} (its labels: ${[...new Set(series.flatMap(Object.keys))].join(', ') || 'none'})`);
+      if (values.length === 0) problems.push(`${metric} has no label ${label} (its labels: ${labelsOf(series).join(', ') || 'none'})`);
       else if (op === '=' && !values.includes(value)) problems.push(`${metric}{${label}="${value}"}: no series has that value (seen: ${[...new Set(values)].join(', ')})`);
+    }
+  }
+  // A `by` label must be on what is aggregated, or the result has it empty (and so do the alert's $labels).
+  for (const { labels, selectors: aggregated } of groupings) {
+    const series = aggregated.flatMap(({ metric }) => exposed.get(metric) ?? []);
+    if (series.length === 0) continue;
+    for (const label of labels.filter((name) => !TARGET_LABELS.includes(name) && !labelsOf(series).includes(name))) {
+      problems.push(`by (${label}): ${[...new Set(aggregated.map(({ metric }) => metric))].join(', ')} has no label ${label} (its labels: ${labelsOf(series).join(', ') || 'none'})`);
     }
   }
   return problems;
