@@ -74,9 +74,11 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  // SIGTERM lets both finish their step; one that has not exited 15 s later is killed.
   await Promise.all(children.map((child) => new Promise((resolve) => {
-    if (child.exitCode !== null) resolve(undefined);
-    child.once('exit', resolve);
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(undefined);
+    const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', () => resolve(clearTimeout(kill)));
     child.kill('SIGTERM');
   })));
   await kube?.stop();
