@@ -22,8 +22,8 @@ async function manifests(path: string): Promise<Manifest[]> {
   return parseAllDocuments(await readFile(join(ROOT, path), 'utf8')).map((document) => document.toJS() as Manifest);
 }
 
-describe('deploy/hub/hub.yaml', async () => {
-  const all = await manifests('deploy/hub/hub.yaml');
+describe('deploy/hub/hub.yaml with deploy/redis/redis.yaml', async () => {
+  const all = [...await manifests('deploy/hub/hub.yaml'), ...await manifests('deploy/redis/redis.yaml')];
   const find = (kind: string, name: string) => all.find((manifest) => manifest.kind === kind && manifest.metadata.name === name)!;
   const redis = (find('StatefulSet', 'hub-redis').spec.template as PodTemplate);
   const hub = (find('Deployment', 'netfleet-hub').spec.template as PodTemplate);

@@ -230,10 +230,22 @@ describe('netfleet install hub --export', () => {
     return (JSON.parse(out) as { items: Manifest[] }).items;
   };
 
-  it.skipIf(!KUBECTL)(`prints the objects the kustomize base deploy/hub builds${KUBECTL_SKIP}`, async () => {
-    const { stdout } = await run('kubectl', ['kustomize', join(ROOT, 'deploy', 'hub')]);
-    const built = parseAllDocuments(stdout).map((document) => document.toJS() as Manifest);
-    expect(byIdentity(await hubObjects())).toEqual(byIdentity(built));
+  const kustomized = async (...dir: string[]) => {
+    const { stdout } = await run('kubectl', ['kustomize', join(ROOT, 'deploy', ...dir)]);
+    return parseAllDocuments(stdout).map((document) => document.toJS() as Manifest);
+  };
+  const identity = (object: Manifest) => `${object.kind}/${object.metadata.name}`;
+
+  it.skipIf(!KUBECTL)(`prints the objects the bases deploy/hub and deploy/redis build, and the hub base alone for Redis at the base's Service${KUBECTL_SKIP}`, async () => {
+    const [hub, redis] = [await kustomized('hub'), await kustomized('redis')];
+    expect(byIdentity(await hubObjects())).toEqual(byIdentity([...hub, ...redis]));
+    expect(byIdentity(await hubObjects('--redis-url', 'redis://hub-redis.netfleet-hub.svc:6379'))).toEqual(byIdentity(hub));
+    expect(redis.map(identity).sort()).toEqual(['NetworkPolicy/hub-redis', 'Service/hub-redis', 'StatefulSet/hub-redis']);
+  });
+
+  it.skipIf(!KUBECTL)(`prints the objects the hub example overlay builds, for the overlay's inputs${KUBECTL_SKIP}`, async () => {
+    const objects = await hubObjects('--host', 'hub.corp.example', '--image', 'registry.corp.example/netfleet:0.1.0');
+    expect(byIdentity(objects)).toEqual(byIdentity(await kustomized('overlays', 'hub-example')));
   });
 
   it('runs two hub replicas with a budget of one, and Redis with AOF fsync always, noeviction and a password', async () => {
@@ -244,6 +256,7 @@ describe('netfleet install hub --export', () => {
     const redisArgs = (find('StatefulSet') as { template: { spec: { containers: { args: string[] }[] } } }).template.spec.containers[0]!.args.join(' ');
     expect(redisArgs).toContain('--appendfsync always');
     expect(redisArgs).toContain('--maxmemory-policy noeviction');
+    expect(redisArgs).toMatch(/--maxmemory \d+mb/);
     expect(redisArgs).toContain('--requirepass $(REDIS_PASSWORD)');
     expect(find('NetworkPolicy')).toMatchObject({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'hub-redis' } } });
   });

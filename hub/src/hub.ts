@@ -69,6 +69,8 @@ export class Hub {
   /** The report queue on the API connection: a report request fails (503) soon when Redis is away. */
   private readonly intakeQueue: Queue;
   private readonly alertQueue: Queue<DeliveryJob>;
+  /** The alert queue on the API connection, for counting its jobs. */
+  private readonly alertCountQueue: Queue;
   private readonly ingestWorker: IngestWorker | undefined;
   private readonly deliveryWorker: DeliveryWorker;
   private apiInstance: FastifyInstance | undefined;
@@ -121,6 +123,7 @@ export class Hub {
       queue.on('error', (error) => this.logger.warn({ err: error.message, queue: queue.name }, 'queue connection error'));
     }
     this.metrics = new HubMetrics({
+      redisUp: () => this.redis.ping().then(() => true, () => false),
       queueDepth: () => this.queueDepth(),
       clustersByState: () => this.fleet.clustersByState(),
     });
@@ -133,7 +136,10 @@ export class Hub {
     this.ingest = new ReportIngest(this.workRedis, workScripts, this.registry, this.alerts, this.metrics,
       { maxReportBytes: o.maxReportBytes, maxClockSkewMs: o.maxClockSkewMs, maxReportAgeMs: o.maxReportAgeMs }, this.logger);
     this.intakeQueue = new Queue(REPORT_QUEUE, { connection: this.redis, prefix: o.prefix });
-    this.intakeQueue.on('error', (error) => this.logger.warn({ err: error.message, queue: REPORT_QUEUE }, 'queue connection error'));
+    this.alertCountQueue = new Queue(ALERT_QUEUE, { connection: this.redis, prefix: o.prefix });
+    for (const queue of [this.intakeQueue, this.alertCountQueue]) {
+      queue.on('error', (error) => this.logger.warn({ err: error.message, queue: queue.name }, 'queue connection error'));
+    }
     this.intake = new ReportIntake(this.intakeQueue, this.metrics, {
       maxReportBytes: o.maxReportBytes, maxQueueDepth: o.maxReportQueueDepth, retryAfterSeconds: o.reportRetryAfterSeconds,
     });
@@ -221,7 +227,7 @@ export class Hub {
         this.deliveryWorker.close(),
       ]);
       this.headWatch?.close();
-      await Promise.all([this.reportQueue.close(), this.alertQueue.close(), this.intakeQueue.close()]);
+      await Promise.all([this.reportQueue.close(), this.alertQueue.close(), this.intakeQueue.close(), this.alertCountQueue.close()]);
     })();
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<'timeout'>((resolve) => {
@@ -257,9 +263,10 @@ export class Hub {
     }, logger);
   }
 
+  /** Counted on the API connection, so a scrape fails soon (and leaves the gauge out) when Redis is away. */
   private async queueDepth() {
     const depth: Array<{ queue: string; state: string; count: number }> = [];
-    for (const queue of [this.reportQueue, this.alertQueue]) {
+    for (const queue of [this.intakeQueue, this.alertCountQueue]) {
       const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
       for (const [state, count] of Object.entries(counts)) depth.push({ queue: queue.name, state, count });
     }

@@ -1,7 +1,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** Sources the gauges read when /metrics is scraped. */
+/**
+ * Sources the gauges read when /metrics is scraped. They fail soon when Redis is away; the
+ * gauges that need Redis then leave their series out, so the scrape still answers and says so.
+ */
 export interface MetricSources {
+  redisUp(): Promise<boolean>;
   queueDepth(): Promise<Array<{ queue: string; state: string; count: number }>>;
   clustersByState(): Promise<Record<string, number>>;
 }
@@ -38,11 +42,18 @@ export class HubMetrics {
 
   constructor(sources: MetricSources, options: { defaultMetrics?: boolean } = {}) {
     new Gauge({
+      name: 'netfleet_hub_redis_up', help: 'Whether this replica\'s Redis answers (1) or not (0)',
+      registers: [this.registry],
+      async collect() {
+        this.set((await sources.redisUp()) ? 1 : 0);
+      },
+    });
+    new Gauge({
       name: 'netfleet_hub_queue_depth', help: 'Jobs in the hub queues, by queue and state',
       labelNames: ['queue', 'state'] as const, registers: [this.registry],
       async collect() {
         this.reset();
-        for (const { queue, state, count } of await sources.queueDepth()) this.set({ queue, state }, count);
+        for (const { queue, state, count } of await sources.queueDepth().catch(() => [])) this.set({ queue, state }, count);
       },
     });
     new Gauge({
@@ -50,7 +61,7 @@ export class HubMetrics {
       labelNames: ['state'] as const, registers: [this.registry],
       async collect() {
         this.reset();
-        for (const [state, count] of Object.entries(await sources.clustersByState())) this.set({ state }, count);
+        for (const [state, count] of Object.entries(await sources.clustersByState().catch(() => ({})))) this.set({ state }, count);
       },
     });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'netfleet_hub_' });

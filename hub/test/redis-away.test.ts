@@ -72,11 +72,23 @@ describe('when the hub\'s Redis goes away (a private redis-server, killed, resta
     expect(wrong).toEqual([]);
   });
 
+  it('still serves /metrics, saying Redis is down (netfleet_hub_redis_up 0) and leaving out what only Redis knows', async () => {
+    const asked = Date.now();
+    const response = await api.inject({ url: '/metrics' });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.body).toMatch(/^netfleet_hub_redis_up 0$/m);
+    expect(response.body).not.toMatch(/^netfleet_hub_queue_depth\{/m);
+    expect(response.body).not.toMatch(/^netfleet_hub_clusters\{/m);
+    // Well within Prometheus' default scrape timeout (10 s).
+    expect(Date.now() - asked).toBeLessThan(8_000);
+  });
+
   it('marks no cluster offline for one heartbeat interval after Redis is back, then sweeps as before', async () => {
     // Silent for longer than two intervals, through no fault of its own: Redis was away.
     await eventually(() => expect(Date.now()).toBeGreaterThan(seen + 2 * INTERVAL));
     await redis.restart();
     await eventually(async () => expect(await hub.redis.ping()).toBe('PONG'));
+    expect((await api.inject({ url: '/metrics' })).body).toMatch(/^netfleet_hub_redis_up 1$/m);
     expect((await hub.sweeper.tick()).offline).toEqual([]);
     expect((await hub.fleet.detail('eu-1'))?.state).toBe(ClusterState.Online);
     // Past the grace period a cluster that has still not reported is offline.

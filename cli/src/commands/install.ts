@@ -3,7 +3,8 @@ import { NetfleetError, parseRedisUrl, redactRedisUrl } from '@netfleet/shared';
 import { ExitCode, type CliCommand, type CliIO } from '../command.js';
 import { AGENT_NAME } from '../install/agent-manifests.js';
 import { DEFAULT_AGENT_NAMESPACE, addAgentOptions, addClusterOptions, agentManifestsFor, applyAgent } from '../install/agent-install.js';
-import { DEFAULT_REDIS_IMAGE, hubManifests, type HubInstallInputs } from '../install/hub-manifests.js';
+import { hubManifests, type HubInstallInputs } from '../install/hub-manifests.js';
+import { DEFAULT_REDIS_IMAGE } from '../install/redis-manifests.js';
 import { manifestsJson, manifestsYaml, type ExportedManifests } from '../install/output.js';
 
 const usage = (message: string, hint: string) => new NetfleetError('CLI_USAGE', message, { hint });

@@ -1,8 +1,7 @@
-import type {
-  KubernetesObject, V1Deployment, V1Ingress, V1Namespace, V1NetworkPolicy, V1NetworkPolicyIngressRule, V1PodDisruptionBudget, V1Service, V1StatefulSet,
-} from '@kubernetes/client-node';
+import type { KubernetesObject, V1Deployment, V1Ingress, V1Namespace, V1PodDisruptionBudget, V1Service } from '@kubernetes/client-node';
 import type { SecretShape } from './agent-manifests.js';
-import { RESTRICTED_CONTAINER, RESTRICTED_POD, httpListener } from './pod.js';
+import { RESTRICTED_CONTAINER, RESTRICTED_POD, httpListener, nameLabel } from './pod.js';
+import { REDIS_NAME, REDIS_PORT, redisManifests } from './redis-manifests.js';
 
 /** What `netfleet install hub` is told. */
 export interface HubInstallInputs {
@@ -16,25 +15,22 @@ export interface HubInstallInputs {
 }
 
 export const HUB_NAME = 'netfleet-hub';
-const REDIS_NAME = 'hub-redis';
-const REDIS_PORT = 6379;
 const LISTEN_PORT = 8080;
-export const DEFAULT_REDIS_IMAGE = 'docker.io/library/redis:7.2';
-const label = (name: string) => ({ 'app.kubernetes.io/name': name });
 
-/** The hub's manifests: two replicas behind a Service and an Ingress, a budget keeping one up, and Redis unless an external one is given. */
+/** The hub's manifests: two replicas behind a Service and an Ingress, a budget keeping one up, and Redis (deploy/redis) unless an external one is given. */
 export function hubManifests(inputs: HubInstallInputs): { objects: KubernetesObject[]; secrets: SecretShape[]; notes: string[] } {
   const { namespace } = inputs;
   const namespaceObject: V1Namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } };
-  const redis = inputs.redisUrl ? [] : redisObjects(inputs);
+  const redis = inputs.redisUrl ? [] : redisManifests({ namespace, image: inputs.redisImage, clientName: HUB_NAME });
   const budget: V1PodDisruptionBudget = {
     apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: HUB_NAME, namespace },
     // Two replicas: a drain takes one at a time, the other keeps ingesting reports.
-    spec: { minAvailable: 1, selector: { matchLabels: label(HUB_NAME) } },
+    spec: { minAvailable: 1, selector: { matchLabels: nameLabel(HUB_NAME) } },
   };
   const service: V1Service = {
-    apiVersion: 'v1', kind: 'Service', metadata: { name: HUB_NAME, namespace },
-    spec: { selector: label(HUB_NAME), ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
+    // Labelled for the ServiceMonitor of deploy/monitoring/hub, which selects Services by label.
+    apiVersion: 'v1', kind: 'Service', metadata: { name: HUB_NAME, namespace, labels: nameLabel(HUB_NAME) },
+    spec: { selector: nameLabel(HUB_NAME), ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
   };
   // Agents post their reports and long-poll their assignments here, over HTTPS.
   const ingress: V1Ingress = {
@@ -59,54 +55,15 @@ export function hubManifests(inputs: HubInstallInputs): { objects: KubernetesObj
   return { objects: [namespaceObject, ...redis, hubDeployment(inputs), budget, service, ingress], secrets, notes: [] };
 }
 
-/** Redis beside the hub: AOF with fsync always (no accepted report lost across a crash), noeviction, a password, reachable from the hub pods only. */
-function redisObjects(inputs: HubInstallInputs): KubernetesObject[] {
-  const { namespace } = inputs;
-  const statefulSet: V1StatefulSet = {
-    apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: REDIS_NAME, namespace },
-    spec: {
-      serviceName: REDIS_NAME, replicas: 1, selector: { matchLabels: label(REDIS_NAME) },
-      template: {
-        metadata: { labels: label(REDIS_NAME) },
-        spec: {
-          containers: [{
-            name: 'redis', image: inputs.redisImage,
-            // Kubernetes expands $(REDIS_PASSWORD); Redis rewrites its process title, so the password does not show in the process list.
-            args: ['--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction', '--requirepass', '$(REDIS_PASSWORD)'],
-            env: [{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: REDIS_NAME, key: 'password' } } }],
-            ports: [{ name: 'redis', containerPort: REDIS_PORT }],
-            volumeMounts: [{ name: 'data', mountPath: '/data' }],
-          }],
-        },
-      },
-      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '5Gi' } } } }],
-    },
-  };
-  const service: V1Service = {
-    apiVersion: 'v1', kind: 'Service', metadata: { name: REDIS_NAME, namespace },
-    spec: { selector: label(REDIS_NAME), ports: [{ name: 'redis', port: REDIS_PORT, targetPort: 'redis' }] },
-  };
-  // Only hub replicas may reach Redis: no agent, no other pod of the cluster.
-  const policy: V1NetworkPolicy = {
-    apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: REDIS_NAME, namespace },
-    spec: {
-      podSelector: { matchLabels: label(REDIS_NAME) }, policyTypes: ['Ingress'],
-      // The client's model calls `from` `_from` (a reserved word in its generator); the wire name is `from`.
-      ingress: [{ from: [{ podSelector: { matchLabels: label(HUB_NAME) } }], ports: [{ protocol: 'TCP', port: REDIS_PORT }] } as unknown as V1NetworkPolicyIngressRule],
-    },
-  };
-  return [statefulSet, service, policy];
-}
-
 function hubDeployment(inputs: HubInstallInputs): V1Deployment {
   const redisUrl = inputs.redisUrl ?? `redis://${REDIS_NAME}.${inputs.namespace}.svc:${REDIS_PORT}`;
   return {
     apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: HUB_NAME, namespace: inputs.namespace },
     spec: {
       replicas: 2,
-      selector: { matchLabels: label(HUB_NAME) },
+      selector: { matchLabels: nameLabel(HUB_NAME) },
       template: {
-        metadata: { labels: label(HUB_NAME) },
+        metadata: { labels: nameLabel(HUB_NAME) },
         spec: {
           securityContext: RESTRICTED_POD,
           containers: [{

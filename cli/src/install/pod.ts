@@ -3,6 +3,9 @@ import type { V1Container, V1PodSecurityContext } from '@kubernetes/client-node'
 /** netfleet's image runs as this non-root user (deploy/Containerfile: USER 65532). */
 const NETFLEET_UID = 65532;
 
+/** The label every netfleet workload selects its pods by. */
+export const nameLabel = (name: string) => ({ 'app.kubernetes.io/name': name });
+
 /** Every netfleet pod: non-root, seccomp RuntimeDefault; mounted Secrets readable by its group. */
 export const RESTRICTED_POD: V1PodSecurityContext = {
   runAsNonRoot: true, runAsUser: NETFLEET_UID, fsGroup: NETFLEET_UID, seccompProfile: { type: 'RuntimeDefault' },

@@ -16,7 +16,8 @@ export class RolloutMetrics {
       async collect() {
         this.reset();
         const counts = new Map<string, number>();
-        for (const rollout of await store.list({ limit: COUNTED_ROLLOUTS })) counts.set(rollout.phase, (counts.get(rollout.phase) ?? 0) + 1);
+        // Redis away: no series (netfleet_hub_redis_up says why), the scrape still answers.
+        for (const rollout of await store.list({ limit: COUNTED_ROLLOUTS }).catch(() => [])) counts.set(rollout.phase, (counts.get(rollout.phase) ?? 0) + 1);
         for (const [phase, count] of counts) this.set({ phase }, count);
       },
     });

@@ -12,6 +12,7 @@ const schema: Schema = {
         mode: { type: 'string', enum: ['A', 'B'] },
         replicas: { type: 'integer', minimum: 1, maximum: 3, default: 1 },
         name: { type: 'string', pattern: '^[a-z]+$', maxLength: 5 },
+        strategy: { type: 'string', pattern: '^(?i)(abort|warn)?$' },
         port: { 'x-kubernetes-int-or-string': true },
         tags: { type: 'array', maxItems: 2, items: { type: 'string' }, 'x-kubernetes-list-type': 'set' },
         nested: { type: 'object', default: {}, properties: { flag: { type: 'boolean', default: false } } },
@@ -30,6 +31,8 @@ describe('when a value is validated', () => {
     [{ spec: { mode: 'A', replicas: 'x' } }, 'spec.replicas', 'Invalid value: "string": spec.replicas in body must be of type integer: "string"'],
     [{ spec: { mode: 'A', name: 'Abc' } }, 'spec.name', 'Invalid value: "Abc": spec.name in body should match \'^[a-z]+$\''],
     [{ spec: { mode: 'A', name: 'abcdef' } }, 'spec.name', 'Too long: may not be longer than 5'],
+    // RE2's case-insensitive flag group, as in prometheus-operator's CRDs.
+    [{ spec: { mode: 'A', strategy: 'abortt' } }, 'spec.strategy', 'Invalid value: "abortt": spec.strategy in body should match \'^(?i)(abort|warn)?$\''],
     [{ spec: { mode: 'A', port: true } }, 'spec.port', 'Invalid value: "boolean": spec.port in body must be of type integer,string: "boolean"'],
     [{ spec: { mode: 'A', tags: ['a', 'b', 'c'] } }, 'spec.tags', 'Too many: 3: must have at most 2 items'],
     [{ spec: { mode: 'A', tags: ['a', 'a'] } }, 'spec.tags[1]', 'Duplicate value: "a"'],
@@ -39,7 +42,7 @@ describe('when a value is validated', () => {
   });
 
   it('accepts a valid value', () => {
-    expect(validateValue({ spec: { mode: 'A', replicas: 2, port: '8080', choice: { b: 'y' }, free: { any: [1] } } }, schema)).toEqual([]);
+    expect(validateValue({ spec: { mode: 'A', replicas: 2, port: '8080', choice: { b: 'y' }, free: { any: [1] }, strategy: 'WARN' } }, schema)).toEqual([]);
   });
 
   it('reports undeclared keys when asked (the DKP module-settings webhook does)', () => {

@@ -330,14 +330,21 @@ function validateCombinators(value: unknown, schema: Schema, path: string, optio
 
 const patternCache = new Map<string, RegExp>();
 
-/** ECMA-262 is close enough to Go's RE2 for the patterns CRDs use. */
+/**
+ * ECMA-262 is close enough to Go's RE2 for the patterns CRDs use, but for RE2's flag group:
+ * `(?i)` (also `s`, `m`) at the start, or after a leading `^` (prometheus-operator's
+ * `^(?i)(abort|warn)?$`), is the same as that JavaScript flag on the whole pattern.
+ */
 function compilePattern(pattern: string): RegExp {
   let compiled = patternCache.get(pattern);
   if (!compiled) {
+    const flagGroup = /^(\^?)\(\?([ims]+)\)/.exec(pattern);
+    const source = flagGroup ? `${flagGroup[1]}${pattern.slice(flagGroup[0].length)}` : pattern;
+    const flags = flagGroup?.[2] ?? '';
     try {
-      compiled = new RegExp(pattern, 'u');
+      compiled = new RegExp(source, `${flags}u`);
     } catch {
-      compiled = new RegExp(pattern);
+      compiled = new RegExp(source, flags);
     }
     patternCache.set(pattern, compiled);
   }
