@@ -25,10 +25,11 @@ import { createInterface } from 'node:readline';
 import { Queue, Worker } from '../hub/node_modules/bullmq/dist/esm/index.js';
 import { Redis } from '../hub/node_modules/ioredis/built/index.js';
 import {
-  Action, PROTOCOL_VERSION, REPORT_QUEUE, ReportKind, SyncReason, SyncStatus, createLogger, reportJobId, signReport,
+  Action, PROTOCOL_VERSION, REPORT_QUEUE, ReportKind, SyncReason, SyncStatus, createLogger, signReport,
   type Credentials, type DriftItem, type Report, type UnsignedReport,
 } from '../shared/src/index.js';
 import { Hub } from '../hub/src/index.js';
+import { reportJob } from '../hub/src/ingest/report-job.js';
 import { ReportSender } from '../agent/src/report/report-sender.js';
 import { deleteKeysWithPrefix } from '../test/src/redis.js';
 
@@ -181,11 +182,9 @@ async function hubIngest(jobs: number, via: 'http' | 'queue'): Promise<{ rate: n
   if (via === 'http') {
     await traffic.send(requests);
   } else {
-    for (let start = 0; start < jobs; start += 500) {
-      await queue.addBulk(reports.slice(start, start + 500).map((report) => ({
-        name: report.kind, data: JSON.stringify(report), opts: { jobId: reportJobId(report.cluster, report.seq), removeOnComplete: true },
-      })));
-    }
+    // The jobs the API would queue for these requests (one per request).
+    const queued = requests.map(({ reports: own }) => reportJob(own[0]!.cluster, own.map((report) => ({ seq: report.seq, text: JSON.stringify(report) }))));
+    for (let start = 0; start < queued.length; start += 50) await queue.addBulk(queued.slice(start, start + 50));
   }
   while ((await processed()) < jobs) await new Promise((resolve) => setTimeout(resolve, 5));
   const rate = jobs / ((performance.now() - started) / 1000);

@@ -17,7 +17,15 @@ export interface GuardedFields {
   firstSeen?: { field: string; keys: readonly string[] };
 }
 
-/** Ingest script return codes (see ingest-report-4.lua). */
+/** What one verified report writes, as the ingest script takes it. */
+export interface ReportWrites {
+  seq: number;
+  /** Event JSON for the cluster history, '' for none. */
+  event: string;
+  groups: GuardedFields[];
+}
+
+/** Ingest script return codes (see ingest-reports-4.lua). */
 export enum IngestCode {
   Applied = 1,
   UnknownCluster = -1,
@@ -80,28 +88,34 @@ export class HubScripts {
     return fn.apply(this.client, args);
   }
 
-  ingestReportArgs(cluster: string, seq: number, keyGeneration: number, now: number, event: string, groups: GuardedFields[]): Arg[] {
-    const packed: Arg[] = [groups.length];
-    for (const group of groups) {
-      const entries = Object.entries(group.fields);
-      packed.push(group.guard, entries.length, ...entries.flat(), group.firstSeen?.field ?? '', group.firstSeen?.keys.length ?? 0, ...(group.firstSeen?.keys ?? []));
+  ingestReportsArgs(cluster: string, keyGeneration: number, now: number, reports: readonly ReportWrites[]): Arg[] {
+    const packed: Arg[] = [reports.length];
+    for (const report of reports) {
+      packed.push(report.seq, report.event, report.groups.length);
+      for (const group of report.groups) {
+        const entries = Object.entries(group.fields);
+        packed.push(group.guard, entries.length, ...entries.flat(), group.firstSeen?.field ?? '', group.firstSeen?.keys.length ?? 0, ...(group.firstSeen?.keys ?? []));
+      }
     }
     return [
       this.keys.cluster(cluster), this.keys.seen(cluster), this.keys.events(cluster), this.keys.lastSeen(),
-      this.keys.prefix, cluster, seq, keyGeneration, now, this.options.replayWindow, this.options.eventsCap, event,
+      this.keys.prefix, cluster, keyGeneration, now, this.options.replayWindow, this.options.eventsCap,
       this.options.maxSeqJump, ...packed,
     ];
   }
 
-  async ingestReport(...params: Parameters<HubScripts['ingestReportArgs']>): Promise<IngestOutcome> {
-    const result = (await this.exec('ingest-report', this.ingestReportArgs(...params))) as Arg[];
-    const code = Number(result[0]) as IngestCode;
-    if (code !== IngestCode.Applied) return { code };
-    const [, prevState, state, prevSync, sync, prevRevision, revision, prevDrift, drift, region] = result.map(String);
-    return {
-      code, prevState, state, prevSync, sync, prevRevision, revision, region,
-      prevDrift: Number(prevDrift), drift: Number(drift),
-    };
+  /** Applies one cluster's verified reports in order in one round trip: one outcome per report. */
+  async ingestReports(...params: Parameters<HubScripts['ingestReportsArgs']>): Promise<IngestOutcome[]> {
+    const results = (await this.exec('ingest-reports', this.ingestReportsArgs(...params))) as Arg[][];
+    return results.map((result) => {
+      const code = Number(result[0]) as IngestCode;
+      if (code !== IngestCode.Applied) return { code };
+      const [, prevState, state, prevSync, sync, prevRevision, revision, prevDrift, drift, region] = result.map(String);
+      return {
+        code, prevState, state, prevSync, sync, prevRevision, revision, region,
+        prevDrift: Number(prevDrift), drift: Number(drift),
+      };
+    });
   }
 
   registerClusterArgs(input: {
