@@ -134,7 +134,19 @@ function requestsOf(reports: Report[], tokens: Map<string, string>, size: number
   return requests;
 }
 
-async function rawBullmq(jobs: number): Promise<number> {
+/** Throughput, and this process's CPU time per job or report in µs (immune to other work on the machine). */
+interface Throughput {
+  rate: number;
+  cpuUs: number;
+}
+
+/** Rate and CPU per unit of `run`, from `started` (performance.now()) and `cpu` (process.cpuUsage()). */
+function throughput(units: number, started: number, cpu: NodeJS.CpuUsage): Throughput {
+  const used = process.cpuUsage(cpu);
+  return { rate: units / ((performance.now() - started) / 1000), cpuUs: (used.user + used.system) / units };
+}
+
+async function rawBullmq(jobs: number): Promise<Throughput> {
   const prefix = newPrefix('raw');
   const queue = new Queue('raw', { connection, prefix });
   let done = 0;
@@ -145,6 +157,7 @@ async function rawBullmq(jobs: number): Promise<number> {
     if (done === jobs) finished();
   }, { connection, prefix, concurrency: CONCURRENCY });
   await worker.waitUntilReady();
+  const cpu = process.cpuUsage();
   const started = performance.now();
   for (let start = 0; start < jobs; start += 500) {
     await queue.addBulk(Array.from({ length: Math.min(500, jobs - start) }, (_, index) => ({
@@ -152,18 +165,18 @@ async function rawBullmq(jobs: number): Promise<number> {
     })));
   }
   await allDone;
-  const rate = jobs / ((performance.now() - started) / 1000);
+  const measured = throughput(jobs, started, cpu);
   await worker.close();
   await queue.close();
   await dropKeys(prefix);
-  return rate;
+  return measured;
 }
 
 /**
  * The hub ingesting `jobs` realistic reports of 1000 clusters, sent `via` the API (as agents
  * do) or put on the queue directly as the API would (the worker alone).
  */
-async function hubIngest(jobs: number, via: 'http' | 'queue'): Promise<{ rate: number; applied: number; mix: string }> {
+async function hubIngest(jobs: number, via: 'http' | 'queue'): Promise<Throughput & { applied: number; mix: string }> {
   const prefix = newPrefix('ingest');
   const hub = new Hub({ redisUrl: REDIS_URL, prefix, secret: SECRET, logger, sweeper: false, rollouts: false, ingestConcurrency: CONCURRENCY });
   const fleet = await registerFleet(hub, 1000);
@@ -178,6 +191,7 @@ async function hubIngest(jobs: number, via: 'http' | 'queue'): Promise<{ rate: n
   const traffic = new AgentTraffic(await (await hub.api()).listen({ host: '127.0.0.1', port: 0 }));
   const queue = new Queue(REPORT_QUEUE, { connection, prefix });
   await hub.start();
+  const cpu = process.cpuUsage();
   const started = performance.now();
   if (via === 'http') {
     await traffic.send(requests);
@@ -187,13 +201,13 @@ async function hubIngest(jobs: number, via: 'http' | 'queue'): Promise<{ rate: n
     for (let start = 0; start < queued.length; start += 50) await queue.addBulk(queued.slice(start, start + 50));
   }
   while ((await processed()) < jobs) await new Promise((resolve) => setTimeout(resolve, 5));
-  const rate = jobs / ((performance.now() - started) / 1000);
+  const measured = throughput(jobs, started, cpu);
   const applied = (await hub.metrics.reports.get()).values.filter((value) => value.labels.result === 'applied').reduce((sum, value) => sum + value.value, 0);
   traffic.close();
   await queue.close();
   await hub.close();
   await dropKeys(prefix);
-  return { rate, applied, mix: kindMix(reports) };
+  return { ...measured, applied, mix: kindMix(reports) };
 }
 
 /** utime + stime of a process in seconds (Linux /proc). */
@@ -327,25 +341,31 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 if (PARTS.includes('ingest')) {
   console.log(`\n== ingest throughput: raw BullMQ vs hub ingest over HTTP (${JOBS} jobs, ${BATCH} reports per request over ${SENDERS} connections, worker concurrency ${CONCURRENCY}, same Redis, median of ${ROUNDS} interleaved rounds) ==`);
-  const raw: number[] = [];
-  const hub: number[] = [];
-  const queued: number[] = [];
+  const raw: Throughput[] = [];
+  const hub: Throughput[] = [];
+  const queued: Throughput[] = [];
   let applied = 0;
   let mix = '';
+  const figures = (measured: Throughput, unit: string) => `${measured.rate.toFixed(0)} ${unit}/s (${measured.cpuUs.toFixed(0)} µs CPU each)`;
   for (let round = 0; round < ROUNDS; round += 1) {
     raw.push(await rawBullmq(JOBS));
     const ingest = await hubIngest(JOBS, 'http');
-    queued.push((await hubIngest(JOBS, 'queue')).rate);
-    hub.push(ingest.rate);
+    queued.push(await hubIngest(JOBS, 'queue'));
+    hub.push(ingest);
     applied += ingest.applied;
     mix = ingest.mix;
-    console.log(`round ${round + 1}: raw ${raw[round]!.toFixed(0)} jobs/s, hub ${ingest.rate.toFixed(0)} reports/s (queued directly: ${queued[round]!.toFixed(0)})`);
+    console.log(`round ${round + 1}: raw ${figures(raw[round]!, 'jobs')}, hub ${figures(ingest, 'reports')}, queued directly ${figures(queued[round]!, 'reports')}`);
   }
-  const ratio = median(hub) / median(raw);
-  console.log(`raw BullMQ add+process (empty jobs)      ${median(raw).toFixed(0)} jobs/s`);
-  console.log(`hub ingest (HTTP -> queue -> worker; signed reports: ${mix})  ${median(hub).toFixed(0)} reports/s (${applied} of ${ROUNDS * JOBS} applied)`);
-  console.log(`the same reports queued directly (worker alone, no HTTP)  ${median(queued).toFixed(0)} reports/s`);
-  console.log(`ratio                                    ${ratio.toFixed(2)}  target >= 0.5: ${ratio >= 0.5 ? 'met' : 'NOT met'}`);
+  const rate = (all: Throughput[]) => median(all.map((measured) => measured.rate));
+  const cpu = (all: Throughput[]) => median(all.map((measured) => measured.cpuUs));
+  const ratio = rate(hub) / rate(raw);
+  const verdict = (goal: number) => `${goal}: ${ratio >= goal ? 'met' : `NOT met (${((1 - ratio / goal) * 100).toFixed(0)}% short)`}`;
+  console.log(`raw BullMQ add+process (empty jobs)      ${rate(raw).toFixed(0)} jobs/s`);
+  console.log(`hub ingest (HTTP -> queue -> worker; signed reports: ${mix})  ${rate(hub).toFixed(0)} reports/s (${applied} of ${ROUNDS * JOBS} applied)`);
+  console.log(`the same reports queued directly (worker alone, no HTTP)  ${rate(queued).toFixed(0)} reports/s`);
+  // The CPU this process spends per unit does not depend on what else the machine runs, unlike the rates.
+  console.log(`CPU of this process (hub, BullMQ and the senders; Redis not included): raw ${cpu(raw).toFixed(0)} µs/job, hub ${cpu(hub).toFixed(0)} µs/report, queued directly ${cpu(queued).toFixed(0)} µs/report`);
+  console.log(`ratio                                    ${ratio.toFixed(2)}  goal >= ${verdict(0.5)}; >= ${verdict(0.8)}`);
   console.log(machineLoad());
 }
 

@@ -1,13 +1,14 @@
 import {
-  CLUSTER_NAME_PATTERN, ReportKind, clusterOfJobId, decodeReportText, isFailedStatus, verifyReportSignature, type Logger, type Report,
+  CLUSTER_NAME_PATTERN, clusterOfJobId, decodeReportText, verifyReportSignature, type Logger, type Report,
 } from '@netfleet/shared';
 import type { RedisClient } from '@netfleet/shared/redis/connection';
 import type { HubMetrics } from '../metrics.js';
 import type { Registry } from '../registry/registry.js';
 import { IngestCode, type HubScripts, type IngestOutcome } from '../redis/scripts.js';
-import type { AlertEngine } from '../alerts/alert-engine.js';
-import { AlertRule, alertFingerprint, condition } from '../alerts/rules.js';
+import type { AlertChange, AlertEngine } from '../alerts/alert-engine.js';
+import { AlertRule, condition } from '../alerts/rules.js';
 import { reportEffects } from './report-effects.js';
+import { alertChanges } from './report-alerts.js';
 
 /** Why a report was refused; also the `result` label of the reports metric. */
 export enum RejectReason {
@@ -162,20 +163,21 @@ export class ReportIngest {
         pending = signed;
         continue;
       }
+      const changes: AlertChange[] = [];
       for (const [position, outcome] of outcomes.entries()) {
         const { index, report } = signed[position]!;
-        results[index] = await this.resultOf(report, outcome);
+        results[index] = this.resultOf(report, outcome);
+        if (outcome.code === IngestCode.Applied) changes.push(...alertChanges(report, outcome));
       }
+      await this.alerts.apply(changes, now);
       return;
     }
     for (const entry of pending) reject(entry.index, RejectReason.Signature);
   }
 
-  private async resultOf(report: Report, outcome: IngestOutcome): Promise<IngestResult> {
+  private resultOf(report: Report, outcome: IngestOutcome): IngestResult {
     switch (outcome.code) {
-      case IngestCode.Applied:
-        await this.raiseAlerts(report, outcome);
-        return { result: 'applied', outcome };
+      case IngestCode.Applied: return { result: 'applied', outcome };
       case IngestCode.Duplicate: return { result: 'duplicate' };
       case IngestCode.Replay: return { result: 'rejected', reason: RejectReason.Replay };
       case IngestCode.SeqJump: return { result: 'rejected', reason: RejectReason.SeqJump };
@@ -184,28 +186,6 @@ export class ReportIngest {
         this.generations.delete(report.cluster);
         return { result: 'rejected', reason: RejectReason.UnknownCluster };
       case IngestCode.KeyGenerationChanged: return { result: 'rejected', reason: RejectReason.Signature };
-    }
-  }
-
-  /** Alert rules on the transitions this report made. */
-  private async raiseAlerts(report: Report, outcome: IngestOutcome): Promise<void> {
-    const target = { cluster: report.cluster, region: outcome.region ?? '', revision: outcome.revision ?? '' };
-    if (outcome.prevState === 'offline') await this.alerts.resolve(alertFingerprint(AlertRule.ClusterOffline, report.cluster));
-    if (report.kind === ReportKind.Sync) {
-      if (isFailedStatus(report.body.status)) {
-        await this.alerts.fire(condition(AlertRule.SyncFailed, { ...target, revision: report.body.revision },
-          `sync of ${report.body.revision.slice(0, 12)} failed: ${report.body.reason}${report.body.error ? ` — ${report.body.error}` : ''}`,
-          { reason: report.body.reason }));
-      } else if (outcome.sync === 'succeeded' && outcome.prevSync !== 'succeeded') {
-        await this.alerts.resolve(alertFingerprint(AlertRule.SyncFailed, report.cluster));
-      }
-    }
-    if (report.kind === ReportKind.Drift && outcome.prevDrift !== outcome.drift) {
-      if ((outcome.drift ?? 0) > 0) {
-        await this.alerts.fire(condition(AlertRule.DriftDetected, target, `${outcome.drift} object(s) drifted from ${target.revision.slice(0, 12) || 'the repository'}`));
-      } else {
-        await this.alerts.resolve(alertFingerprint(AlertRule.DriftDetected, report.cluster));
-      }
     }
   }
 

@@ -1,6 +1,8 @@
 import type { RedisClient } from '@netfleet/shared/redis/connection';
 import type { HubKeys } from './keys.js';
+import type { ChainableCommander } from 'ioredis';
 import { commandName, defineCommands } from './script-loader.js';
+import { execAll } from './pipeline.js';
 
 type Arg = string | number;
 type ScriptFn = (...args: Arg[]) => Promise<unknown>;
@@ -162,10 +164,28 @@ export class HubScripts {
     return Number(await this.exec('release-lease', [this.keys.lease(name), token])) === 1;
   }
 
-  async updateAlert(fingerprint: string, action: 'fire' | 'resolve' | 'repeat', now: number, repeatMs: number, fields = ''): Promise<AlertCode> {
-    return Number(await this.exec('update-alert', [
+  updateAlertArgs(fingerprint: string, action: 'fire' | 'resolve' | 'repeat', now: number, repeatMs: number, fields = ''): Arg[] {
+    return [
       this.keys.alert(fingerprint), this.keys.alerts(), this.keys.firingAlerts(),
       fingerprint, action, now, repeatMs, fields, this.options.alertHistoryCap,
-    ])) as AlertCode;
+    ];
+  }
+
+  async updateAlert(...params: Parameters<HubScripts['updateAlertArgs']>): Promise<AlertCode> {
+    return Number(await this.exec('update-alert', this.updateAlertArgs(...params))) as AlertCode;
+  }
+
+  /**
+   * Several alert updates in one round trip (a pipeline: each is atomic, in order), each with
+   * the alert hash as that update left it, so a notification shows the alert as it was then.
+   */
+  async updateAlerts(updates: ReadonlyArray<Parameters<HubScripts['updateAlertArgs']>>): Promise<Array<{ code: AlertCode; hash: Record<string, string> }>> {
+    const pipeline = this.client.pipeline() as unknown as Record<string, ScriptFn> & ChainableCommander;
+    for (const update of updates) {
+      pipeline[commandName('update-alert')]!(...this.updateAlertArgs(...update));
+      pipeline.hgetall(this.keys.alert(update[0]));
+    }
+    const replies = await execAll(pipeline);
+    return updates.map((_update, index) => ({ code: Number(replies[2 * index]) as AlertCode, hash: replies[2 * index + 1] as Record<string, string> }));
   }
 }
