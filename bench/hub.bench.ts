@@ -10,8 +10,8 @@
  *    12, and >= 0.8, issue 17), and, to tell the HTTP intake's share from the worker's, the
  *    same reports put on the queue directly as the API would. Beside each rate: this
  *    process's CPU time per job or report (hub, BullMQ and the senders; not Redis), which
- *    unlike the rates does not depend on what else the machine runs. Figures and what
- *    changed: docs/hub.md, "Ingest throughput".
+ *    depends less than the rates on what else the machine runs (a crowded machine still
+ *    inflates it). Figures and what changed: docs/hub.md, "Ingest throughput".
  * 2. Fleet load: 10,000 simulated clusters heartbeating every 30 s for one minute (about
  *    333 reports/s), each heartbeat its own HTTP request as an agent in steady state sends
  *    it, against a hub replica in its own process: its CPU share, ingest lag, and API
@@ -138,7 +138,7 @@ function requestsOf(reports: Report[], tokens: Map<string, string>, size: number
   return requests;
 }
 
-/** Throughput, and this process's CPU time per job or report in µs (immune to other work on the machine). */
+/** Throughput, and this process's CPU time per job or report in µs (less swayed by other work on the machine). */
 interface Throughput {
   rate: number;
   cpuUs: number;
@@ -367,7 +367,7 @@ if (PARTS.includes('ingest')) {
   console.log(`raw BullMQ add+process (empty jobs)      ${rate(raw).toFixed(0)} jobs/s`);
   console.log(`hub ingest (HTTP -> queue -> worker; signed reports: ${mix})  ${rate(hub).toFixed(0)} reports/s (${applied} of ${ROUNDS * JOBS} applied)`);
   console.log(`the same reports queued directly (worker alone, no HTTP)  ${rate(queued).toFixed(0)} reports/s`);
-  // The CPU this process spends per unit does not depend on what else the machine runs, unlike the rates.
+  // The CPU this process spends per unit depends less than the rates on what else the machine runs.
   console.log(`CPU of this process (hub, BullMQ and the senders; Redis not included): raw ${cpu(raw).toFixed(0)} µs/job, hub ${cpu(hub).toFixed(0)} µs/report, queued directly ${cpu(queued).toFixed(0)} µs/report`);
   console.log(`ratio                                    ${ratio.toFixed(2)}  goal >= ${verdict(0.5)}; >= ${verdict(0.8)}`);
   console.log(machineLoad());
