@@ -79,7 +79,8 @@ export class ReportIngest {
    */
   async ingest(data: unknown, jobId: string): Promise<IngestResult[]> {
     const started = process.hrtime.bigint();
-    const texts: unknown[] = Array.isArray(data) ? data : [data];
+    // An empty list is no report: taken as one undecodable report, so it is counted.
+    const texts: unknown[] = Array.isArray(data) && data.length > 0 ? data : [data];
     const results: IngestResult[] = [];
     const decoded: Array<Report | undefined> = [];
     for (const [index, text] of texts.entries()) {
