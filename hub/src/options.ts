@@ -39,13 +39,13 @@ export interface HubOptions {
   sweepIntervalMs?: number;
   /** Time to live of the sweeper lease; a dead leader is replaced after it. @defaultValue 15000 */
   leaseTtlMs?: number;
-  /** Reports processed at once by this replica. @defaultValue 16 */
+  /** Report jobs (one per request) processed at once by this replica. @defaultValue 16 */
   ingestConcurrency?: number;
   /** Largest accepted serialized report. @defaultValue 262144 */
   maxReportBytes?: number;
   /**
-   * Reports waiting in the queue beyond which `POST /api/v1/reports` answers 429 with
-   * `Retry-After` (agents keep them spooled). @defaultValue 100000
+   * Report jobs (one per request, up to 100 reports) waiting in the queue beyond which
+   * `POST /api/v1/reports` answers 429 with `Retry-After` (agents keep them spooled). @defaultValue 100000
    */
   maxReportQueueDepth?: number;
   /** `Retry-After` of that 429, in seconds. @defaultValue 5 */

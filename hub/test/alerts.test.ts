@@ -128,6 +128,19 @@ describe('when alerts go to webhook and Slack receivers', () => {
     await sender.send(eu1, report('eu-1', ++seq, ReportKind.Sync, syncBody('def456')));
     await eventually(() => expect(webhookAlerts().at(-1)).toMatchObject({ rule: AlertRule.SyncFailed, status: 'resolved' }));
   });
+
+  it('notifies every transition of one request\'s reports: a failed sync and the success after it', async () => {
+    const before = webhookAlerts().length;
+    await sender.sendBatch(eu1, [
+      report('eu-1', ++seq, ReportKind.Sync, syncBody('ghi789', SyncReason.ApplyFailed)),
+      report('eu-1', ++seq, ReportKind.Sync, syncBody('jkl012')),
+    ]);
+    await eventually(() => expect(webhookAlerts().length).toBe(before + 2));
+    expect(webhookAlerts().slice(before).map((alert) => [alert.rule, alert.status, alert.labels.revision]).sort()).toEqual([
+      [AlertRule.SyncFailed, 'firing', 'ghi789'], [AlertRule.SyncFailed, 'resolved', 'ghi789'],
+    ]);
+    expect(await hub.alerts.get(`${AlertRule.SyncFailed}:eu-1`)).toMatchObject({ status: 'resolved' });
+  });
 });
 
 const alertmanagerBinary = await findAlertmanager();

@@ -10,6 +10,7 @@ import {
 } from '@netfleet/shared';
 import { deleteKeysWithPrefix } from '@netfleet/test';
 import { Hub, type HubOptions } from '../src/index.js';
+import { reportJob } from '../src/ingest/report-job.js';
 
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
 export const READ_TOKEN = 'read-token-for-tests-0123456789';
@@ -62,7 +63,10 @@ export const driftItem = (name: string): DriftItem => ({
   type: 'changed', policy: 'alert', fields: [{ path: '/spec/minReplicas', desired: 2, live: 5 }],
 });
 
-/** Queues reports the way the hub API does: one job per report (its JSON text), job id `<cluster>.<seq>`. */
+/**
+ * Queues reports straight onto the report queue: `send` one per job as its JSON text (the
+ * form hub versions before batched jobs queued), `sendBatch` as the API queues a request.
+ */
 export class TestSender {
   readonly queue: Queue;
   private readonly redis: Redis;
@@ -78,6 +82,14 @@ export class TestSender {
     await this.queue.add(signed.kind, JSON.stringify(signed), {
       jobId: options.jobId ?? `${reportJobId(signed.cluster, signed.seq)}`, removeOnComplete: true, removeOnFail: true,
     });
+    return signed;
+  }
+
+  /** Queues several reports the way the hub API queues one request's: one job holding their texts. */
+  async sendBatch(credentials: Credentials, unsigned: readonly UnsignedReport[]): Promise<Report[]> {
+    const signed = unsigned.map((one) => signReport(one, credentials.reportKey) as Report);
+    const job = reportJob(credentials.cluster, signed.map((report) => ({ seq: report.seq, text: JSON.stringify(report) })));
+    await this.queue.add(job.name, job.data, job.opts);
     return signed;
   }
 

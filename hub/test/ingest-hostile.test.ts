@@ -49,6 +49,8 @@ describe('when a job cannot be decoded', () => {
     ['a payload larger than any report', `{"seq":1,"padding":"${'x'.repeat(8 * MAX_REPORT_BYTES)}`, RejectReason.Oversized],
     ['invalid JSON', '{"protocolVersion":1,', RejectReason.Malformed],
     ['NaN as the seq', '{"seq":NaN}', RejectReason.Malformed],
+    ['an empty list of reports', '[ ]', RejectReason.Malformed],
+    ['a list holding no report text', '[{"seq":12}]', RejectReason.Malformed],
     ['100,000-deep nesting', deep(100_000), RejectReason.Malformed],
     ['100,000-deep nesting inside report text', JSON.stringify(deep(100_000)), RejectReason.Malformed],
   ])('refuses %s at once, counts it, and is never retried', { timeout: 30_000 }, async (_name, payload, reason) => {

@@ -50,6 +50,31 @@ describe('when a cluster posts its reports', () => {
     await eventually(async () => expect(await hub.fleet.detail('alpha')).toMatchObject({ revision: 'third', reports: 3 }));
   });
 
+  it('applies every report of one request exactly once, in order, under the seq guards', async () => {
+    const delta = await registerCluster(hub, 'delta', 'eu');
+    const counted = async (result: string) => (await hub.metrics.reports.get()).values
+      .filter((value) => value.labels.result === result).reduce((sum, value) => sum + value.value, 0);
+    const [duplicates, forged] = [await counted('duplicate'), await counted('signature')];
+    const batch = [
+      signed(delta, 1, 'one'), signed(delta, 3, 'three'),
+      // Late: applied, but the revision stays the newer heartbeat's.
+      signed(delta, 2, 'two'),
+      // The same report twice: applied once.
+      signed(delta, 3, 'three'),
+      // Signed with another cluster's key: refused alone.
+      signReport(report('delta', 4, ReportKind.Heartbeat, heartbeatBody('forged')), alpha.reportKey),
+      signReport(report('delta', 5, ReportKind.Sync, syncBody('five')), delta.reportKey),
+    ];
+    expect((await post(delta.apiToken, { reports: batch })).json()).toEqual({ queued: 6, refused: [] });
+    await eventually(async () => expect(await counted('signature')).toBe(forged + 1));
+    expect(await hub.fleet.detail('delta')).toMatchObject({ revision: 'five', reports: 4, lastSeq: 5 });
+    expect(await counted('duplicate')).toBe(duplicates + 1);
+    // The whole request again (an agent that missed the answer): nothing is applied twice.
+    expect((await post(delta.apiToken, { reports: batch })).statusCode).toBe(202);
+    await eventually(async () => expect(await counted('duplicate')).toBe(duplicates + 6));
+    expect(await hub.fleet.detail('delta')).toMatchObject({ revision: 'five', reports: 4, lastSeq: 5 });
+  });
+
   it('refuses one oversized report of a batch and queues the others', async () => {
     const big = signReport(report('alpha', 4, ReportKind.Sync, { ...syncBody('big'), error: 'x'.repeat(4096) }), alpha.reportKey);
     const padded = { ...big, body: { ...big.body, changes: Array.from({ length: 1200 }, (_, index) => ({

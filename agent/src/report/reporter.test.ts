@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import {
-  HIDDEN_VALUE, REPORT_QUEUE, SyncReason, SyncStatus, createLogger, reportValidator, verifyReportSignature,
+  HIDDEN_VALUE, REPORT_QUEUE, SyncReason, SyncStatus, clusterOfJobId, createLogger, reportValidator, verifyReportSignature,
   type Credentials, type DriftItem, type Report,
 } from '@netfleet/shared';
 import { eventually, freePort, sharedRedis } from '@netfleet/test';
@@ -43,10 +43,11 @@ async function reporter(options: { hubUrl?: string; heartbeatIntervalMs?: number
   return created;
 }
 
-/** Reports on the queue, by seq. */
+/** Reports on the queue, by seq, each with the id of its job (the hub queues one job per request). */
 async function queued(): Promise<Array<{ id: string; report: Report }>> {
   const jobs = await queue.getJobs(['waiting']);
-  return jobs.map((job) => ({ id: job.id!, report: JSON.parse(job.data as string) as Report })).sort((a, b) => a.report.seq - b.report.seq);
+  return jobs.flatMap((job) => (job.data as string[]).map((text) => ({ id: job.id!, report: JSON.parse(text) as Report })))
+    .sort((a, b) => a.report.seq - b.report.seq);
 }
 
 const syncBody = (revision: string) => ({ revision, status: SyncStatus.Succeeded, reason: SyncReason.Succeeded, changes: [] });
@@ -68,13 +69,15 @@ afterEach(async () => {
 describe('when the hub is reachable', () => {
   beforeEach(() => startHub());
 
-  it('posts signed, valid reports that the hub queues as jobs <cluster>.<seq>', async () => {
+  it('posts signed, valid reports that the hub queues in jobs named after the cluster', async () => {
     const sender = await reporter();
     sender.heartbeat(summary);
     sender.sync(syncBody('r1'));
     await eventually(async () => (await queued()).length === 2);
     const jobs = await queued();
-    expect(jobs.map((job) => [job.id, job.report.kind])).toEqual([['eu-1.1', 'heartbeat'], ['eu-1.2', 'sync']]);
+    expect(jobs.map((job) => [job.report.seq, job.report.kind])).toEqual([[1, 'heartbeat'], [2, 'sync']]);
+    // Job ids name the cluster whose token sent the reports.
+    for (const { id } of jobs) expect(clusterOfJobId(id)).toBe('eu-1');
     for (const { report } of jobs) {
       expect(reportValidator.check(report)).toBe(true);
       expect(verifyReportSignature(report, credentials.reportKey)).toBe(true);

@@ -5,6 +5,12 @@ import { AlertCode, type HubScripts } from '../redis/scripts.js';
 import { AlertRule, type AlertCondition } from './rules.js';
 import { execAll } from '../redis/pipeline.js';
 
+/** An alert condition that starts or keeps holding, or the fingerprint of one that ended. */
+export type AlertChange = { fire: AlertCondition } | { resolve: string };
+
+/** The fields the update-alert script stores for a firing alert. */
+const alertFields = (alert: AlertCondition) => JSON.stringify({ rule: alert.rule, severity: alert.severity, summary: alert.summary, labels: alert.labels });
+
 /** One delivery job: an alert snapshot for one sink. */
 export interface DeliveryJob {
   sink: string;
@@ -34,8 +40,7 @@ export class AlertEngine {
   ) {}
 
   async fire(alert: AlertCondition, now = Date.now()): Promise<AlertCode> {
-    const fields = JSON.stringify({ rule: alert.rule, severity: alert.severity, summary: alert.summary, labels: alert.labels });
-    const code = await this.scripts.updateAlert(alert.fingerprint, 'fire', now, this.options.repeatIntervalMs, fields);
+    const code = await this.scripts.updateAlert(alert.fingerprint, 'fire', now, this.options.repeatIntervalMs, alertFields(alert));
     if (code !== AlertCode.Unchanged) await this.notify(alert.fingerprint, code);
     return code;
   }
@@ -44,6 +49,18 @@ export class AlertEngine {
     const code = await this.scripts.updateAlert(fingerprint, 'resolve', now, this.options.repeatIntervalMs);
     if (code === AlertCode.Resolved) await this.notify(fingerprint, code);
     return code;
+  }
+
+  /** Fires and resolves several alerts, in order, in one round trip (then notifies as `fire` and `resolve` do). */
+  async apply(changes: readonly AlertChange[], now = Date.now()): Promise<void> {
+    if (changes.length === 0) return;
+    const updated = await this.scripts.updateAlerts(changes.map((change) => 'fire' in change
+      ? [change.fire.fingerprint, 'fire', now, this.options.repeatIntervalMs, alertFields(change.fire)] as const
+      : [change.resolve, 'resolve', now, this.options.repeatIntervalMs] as const));
+    for (const [index, { code, hash }] of updated.entries()) {
+      const notable = 'fire' in changes[index]! ? code !== AlertCode.Unchanged : code === AlertCode.Resolved;
+      if (notable && hash.fingerprint) await this.deliver(toAlert(hash), code);
+    }
   }
 
   /**
@@ -83,7 +100,12 @@ export class AlertEngine {
   private async notify(fingerprint: string, code: AlertCode): Promise<void> {
     if (this.options.sinkNames.length === 0) return;
     const alert = await this.get(fingerprint);
-    if (!alert) return;
+    if (alert) await this.deliver(alert, code);
+  }
+
+  /** One delivery job per sink for this snapshot of the alert. */
+  private async deliver(alert: Alert, code: AlertCode): Promise<void> {
+    if (this.options.sinkNames.length === 0) return;
     this.logger.info({ alert: alert.fingerprint, status: alert.status, repeat: code === AlertCode.Repeated, cluster: alert.labels.cluster }, 'alert notification');
     await this.deliveries.addBulk(this.options.sinkNames.map((sink) => ({
       name: `${sink}:${alert.status}`,

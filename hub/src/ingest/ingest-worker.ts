@@ -1,6 +1,7 @@
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job, type JobJson, type WorkerOptions } from 'bullmq';
 import { REPORT_QUEUE, type Logger } from '@netfleet/shared';
-import { RejectReason, type IngestResult, type ReportIngest } from './ingest.js';
+import { RejectReason, type ReportIngest } from './ingest.js';
+import { maxPayloadChars } from './report-job.js';
 
 export interface IngestWorkerOptions {
   connection: ConnectionOptions;
@@ -12,17 +13,15 @@ export interface IngestWorkerOptions {
 
 type Refusal = RejectReason.Oversized | RejectReason.Malformed;
 
-/**
- * Longest job payload (the report text as a JSON string) a report within `maxBytes` can
- * have: escaping turns one byte into at most six characters (`\u0000`), plus the quotes.
- */
-const maxPayloadChars = (maxBytes: number) => 6 * maxBytes + 2;
+/** What a job's processing returns (BullMQ keeps it with the job): how many of its reports ended how. */
+export type JobSummary = Record<string, number>;
 
 /**
- * The BullMQ worker on the report queue. Replicas share the queue; the seq check in the
- * ingest script makes a report applied once even when a job is delivered twice (a stalled
- * job taken over after a crash). Rejections complete the job (retrying cannot help);
- * errors (Redis away) fail the attempt so BullMQ retries it.
+ * The BullMQ worker on the report queue; each job holds the reports of one request. Replicas
+ * share the queue; the seq check in the ingest script makes a report applied once even when
+ * a job is delivered twice (a stalled job taken over after a crash, or a retry). Rejections
+ * complete the job (retrying cannot help); errors (Redis away) fail the attempt so BullMQ
+ * retries it.
  *
  * A payload too large for any report, or that is not JSON, is refused before it is parsed
  * and failed at once (UnrecoverableError: no retry, no stall loop), counted and alerted
@@ -33,9 +32,9 @@ export class IngestWorker {
 
   constructor(ingest: ReportIngest, options: IngestWorkerOptions, private readonly logger: Logger) {
     this.worker = new ReportWorker(
-      maxPayloadChars(options.maxReportBytes),
+      options.maxReportBytes,
       async (job, refusal) => {
-        if (refusal === undefined) return ingest.ingest(job.data, job.id ?? '');
+        if (refusal === undefined) return summary(await ingest.ingest(job.data, job.id ?? ''));
         await ingest.refuse(refusal, job.id ?? '');
         throw new UnrecoverableError(`report refused: ${refusal}`);
       },
@@ -74,19 +73,21 @@ export class IngestWorker {
  * undecodable payloads from failing inside BullMQ (where the job would be left active and
  * retried through stall recovery): such a job is handed over with no data and its refusal.
  */
-class ReportWorker extends Worker<unknown, IngestResult> {
+class ReportWorker extends Worker<unknown, JobSummary> {
   private readonly refusals = new WeakMap<Job, Refusal>();
 
   constructor(
-    private readonly maxChars: number,
-    process: (job: Job<unknown, IngestResult>, refusal: Refusal | undefined) => Promise<IngestResult>,
+    private readonly maxReportBytes: number,
+    process: (job: Job<unknown, JobSummary>, refusal: Refusal | undefined) => Promise<JobSummary>,
     options: WorkerOptions,
   ) {
-    super(REPORT_QUEUE, (job: Job<unknown, IngestResult>) => process(job, this.refusals.get(job)), options);
+    super(REPORT_QUEUE, (job: Job<unknown, JobSummary>) => process(job, this.refusals.get(job)), options);
   }
 
-  protected override createJob(raw: JobJson, jobId: string): Job<unknown, IngestResult> {
-    if ((raw.data?.length ?? 0) > this.maxChars) return this.refused({ ...raw, data: 'null' }, jobId, RejectReason.Oversized);
+  protected override createJob(raw: JobJson, jobId: string): Job<unknown, JobSummary> {
+    // A list of report texts (a request's) may be as long as a job holds, anything else as one report.
+    const batch = raw.data?.startsWith('[') ?? false;
+    if ((raw.data?.length ?? 0) > maxPayloadChars(this.maxReportBytes, batch)) return this.refused({ ...raw, data: 'null' }, jobId, RejectReason.Oversized);
     try {
       return super.createJob(raw, jobId);
     } catch {
@@ -94,9 +95,18 @@ class ReportWorker extends Worker<unknown, IngestResult> {
     }
   }
 
-  private refused(raw: JobJson, jobId: string, refusal: Refusal): Job<unknown, IngestResult> {
+  private refused(raw: JobJson, jobId: string, refusal: Refusal): Job<unknown, JobSummary> {
     const job = super.createJob(raw, jobId);
     this.refusals.set(job, refusal);
     return job;
   }
+}
+
+function summary(results: ReadonlyArray<{ result: string; reason?: string }>): JobSummary {
+  const counts: JobSummary = {};
+  for (const result of results) {
+    const label = result.reason ?? result.result;
+    counts[label] = (counts[label] ?? 0) + 1;
+  }
+  return counts;
 }

@@ -1,13 +1,14 @@
 import {
-  CLUSTER_NAME_PATTERN, ReportKind, clusterOfJobId, decodeReportText, isFailedStatus, verifyReportSignature, type Logger, type Report,
+  CLUSTER_NAME_PATTERN, clusterOfJobId, decodeReportText, verifyReportSignature, type Logger, type Report,
 } from '@netfleet/shared';
 import type { RedisClient } from '@netfleet/shared/redis/connection';
 import type { HubMetrics } from '../metrics.js';
 import type { Registry } from '../registry/registry.js';
 import { IngestCode, type HubScripts, type IngestOutcome } from '../redis/scripts.js';
-import type { AlertEngine } from '../alerts/alert-engine.js';
-import { AlertRule, alertFingerprint, condition } from '../alerts/rules.js';
+import type { AlertChange, AlertEngine } from '../alerts/alert-engine.js';
+import { AlertRule, condition } from '../alerts/rules.js';
 import { reportEffects } from './report-effects.js';
+import { alertChanges } from './report-alerts.js';
 
 /** Why a report was refused; also the `result` label of the reports metric. */
 export enum RejectReason {
@@ -43,11 +44,12 @@ export interface IngestOptions {
 const GENERATION_CACHE_SIZE = 100_000;
 
 /**
- * Verifies and applies one report: size, nesting and schema, the job id's cluster (the
- * authenticated sender), the time within the clock-skew window, registration and
- * revocation, signature, then the Lua script that checks the seq window and writes state
- * atomically (stamped with the hub's receive time). Rejections are counted, logged without
- * the body, and raise an alert labelled with the sender.
+ * Verifies and applies the reports of a job: each one's size, nesting and schema, the job
+ * id's cluster (the authenticated sender), the time within the clock-skew window,
+ * registration and revocation, signature, then one Lua script call that, report by report
+ * in order, checks the seq window and writes state atomically (stamped with the hub's
+ * receive time). Alerts follow from the transitions the script reports. Rejections are
+ * counted, logged without the body, and raise an alert labelled with the sender.
  */
 export class ReportIngest {
   constructor(
@@ -68,25 +70,36 @@ export class ReportIngest {
   private readonly generations = new Map<string, number>();
 
   /**
-   * Ingests one job of the report queue.
-   * @param text the job payload: the report's JSON text as the API queued it
-   * @param jobId the BullMQ job id (`<cluster>.<seq>`); the API names the authenticated
+   * Ingests one job of the report queue: every report it holds, in order, with one ingest
+   * script call for those that pass verification. One result per report.
+   * @param data the job payload: the reports' JSON texts as the API queued them (or one
+   *   report's text, as an earlier hub version queued it)
+   * @param jobId the BullMQ job id (`reportBatchJobId`); the API names the authenticated
    *   sender in it, so rejections are labelled with who sent the report, never with whom it names
    */
-  async ingest(text: unknown, jobId: string): Promise<IngestResult> {
+  async ingest(data: unknown, jobId: string): Promise<IngestResult[]> {
     const started = process.hrtime.bigint();
-    const decoded = decodeReportText(text, this.options.maxReportBytes);
-    const kind = decoded.ok ? decoded.report.kind : 'unknown';
-    const result = decoded.ok
-      ? await this.verifyAndApply(decoded.report, jobId)
-      : { result: 'rejected' as const, reason: decoded.reason === 'oversized' ? RejectReason.Oversized : RejectReason.Malformed, problem: decoded.problem };
-    this.metrics.ingestDuration.observe({ kind }, Number(process.hrtime.bigint() - started) / 1e9);
-    await this.record(result, kind, jobId, decoded.ok ? decoded.report.seq : undefined);
-    return result;
+    // An empty list is no report: taken as one undecodable report, so it is counted.
+    const texts: unknown[] = Array.isArray(data) && data.length > 0 ? data : [data];
+    const results: IngestResult[] = [];
+    const decoded: Array<Report | undefined> = [];
+    for (const [index, text] of texts.entries()) {
+      const outcome = decodeReportText(text, this.options.maxReportBytes);
+      if (outcome.ok) decoded[index] = outcome.report;
+      else results[index] = { result: 'rejected', reason: outcome.reason === 'oversized' ? RejectReason.Oversized : RejectReason.Malformed, problem: outcome.problem };
+    }
+    await this.verifyAndApply(decoded.flatMap((report, index) => (report ? [{ index, report }] : [])), jobId, results);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    for (const [index, result] of results.entries()) {
+      const kind = decoded[index]?.kind ?? 'unknown';
+      this.metrics.ingestDuration.observe({ kind }, seconds);
+      await this.record(result, kind, jobId, decoded[index]?.seq);
+    }
+    return results;
   }
 
   /**
-   * A job whose payload could not even be read from the queue (larger than any report, or
+   * A job whose payload could not even be read from the queue (larger than any job, or
    * not JSON): counted and alerted like any rejection.
    */
   async refuse(reason: RejectReason.Oversized | RejectReason.Malformed, jobId: string): Promise<IngestResult> {
@@ -104,70 +117,76 @@ export class ReportIngest {
       await this.alerts.fire(condition(AlertRule.ReportRejected, await this.clusterLabels(sender),
         `report from ${sender} rejected: ${result.reason}`, { reason: result.reason }, result.reason));
     } else if (result.result === 'duplicate') {
-      this.logger.info({ cluster: sender, kind, jobId }, 'duplicate report ignored');
+      this.logger.info({ cluster: sender, kind, seq, jobId }, 'duplicate report ignored');
     }
   }
 
-  private async verifyAndApply(report: Report, jobId: string): Promise<IngestResult> {
-    const reject = (reason: RejectReason): IngestResult => ({ result: 'rejected', reason });
-    if (clusterOfJobId(jobId) !== report.cluster) return reject(RejectReason.CrossCluster);
+  /**
+   * Verifies the decoded reports of one job (sender, time, registration, signature) and
+   * applies those that pass in one ingest script call; writes each report's result at its
+   * index. A job holds one sender's reports, so one key generation verifies them all.
+   */
+  private async verifyAndApply(reports: ReadonlyArray<{ index: number; report: Report }>, jobId: string, results: IngestResult[]): Promise<void> {
+    const reject = (index: number, reason: RejectReason) => {
+      results[index] = { result: 'rejected', reason };
+    };
+    const sender = clusterOfJobId(jobId);
     const now = Date.now();
-    const reportedAt = Date.parse(report.time);
-    if (reportedAt > now + this.options.maxClockSkewMs || reportedAt < now - this.options.maxReportAgeMs) return reject(RejectReason.ClockSkew);
-
-    const effects = reportEffects(report, now);
-    for (let attempt = 0; attempt < 2; attempt += 1) {
-      let generation = this.generations.get(report.cluster);
+    let pending: Array<{ index: number; report: Report }> = [];
+    for (const entry of reports) {
+      const reportedAt = Date.parse(entry.report.time);
+      if (entry.report.cluster !== sender) reject(entry.index, RejectReason.CrossCluster);
+      else if (reportedAt > now + this.options.maxClockSkewMs || reportedAt < now - this.options.maxReportAgeMs) reject(entry.index, RejectReason.ClockSkew);
+      else pending.push(entry);
+    }
+    for (let attempt = 0; attempt < 2 && pending.length > 0; attempt += 1) {
+      let generation = this.generations.get(sender);
       if (generation === undefined || attempt > 0) {
-        const [stored, revoked] = await this.redis.hmget(this.scripts.keys.cluster(report.cluster), 'keyGeneration', 'revoked');
-        if (!stored) return reject(RejectReason.UnknownCluster);
-        if (revoked === '1') return reject(RejectReason.Revoked);
+        const [stored, revoked] = await this.redis.hmget(this.scripts.keys.cluster(sender), 'keyGeneration', 'revoked');
+        if (!stored || revoked === '1') {
+          for (const entry of pending) reject(entry.index, stored ? RejectReason.Revoked : RejectReason.UnknownCluster);
+          return;
+        }
         generation = Number(stored);
         if (this.generations.size >= GENERATION_CACHE_SIZE) this.generations.clear();
-        this.generations.set(report.cluster, generation);
+        this.generations.set(sender, generation);
       }
-      if (!verifyReportSignature(report, this.registry.reportKey(report.cluster, generation))) {
-        if (attempt === 0) continue;
-        return reject(RejectReason.Signature);
+      const key = this.registry.reportKey(sender, generation);
+      const signed = pending.filter((entry) => verifyReportSignature(entry.report, key));
+      // A signature that does not verify with a cached generation may be of a newer one: read it again first.
+      if (signed.length < pending.length && attempt === 0) continue;
+      for (const entry of pending) if (!signed.includes(entry)) reject(entry.index, RejectReason.Signature);
+      if (signed.length === 0) return;
+      const outcomes = await this.scripts.ingestReports(sender, generation, now,
+        signed.map(({ report }) => ({ seq: report.seq, ...reportEffects(report, now) })));
+      // Rotated since the generation was cached (every outcome says so): read it again and verify once more.
+      if (outcomes[0]?.code === IngestCode.KeyGenerationChanged) {
+        pending = signed;
+        continue;
       }
-      const outcome = await this.scripts.ingestReport(report.cluster, report.seq, generation, now, effects.event, effects.groups);
-      switch (outcome.code) {
-        case IngestCode.Applied:
-          await this.raiseAlerts(report, outcome);
-          return { result: 'applied', outcome };
-        case IngestCode.Duplicate: return { result: 'duplicate' };
-        case IngestCode.Replay: return reject(RejectReason.Replay);
-        case IngestCode.SeqJump: return reject(RejectReason.SeqJump);
-        case IngestCode.Revoked: return reject(RejectReason.Revoked);
-        case IngestCode.UnknownCluster:
-          this.generations.delete(report.cluster);
-          return reject(RejectReason.UnknownCluster);
-        // Rotated since the generation was cached: read it again and verify once more.
-        case IngestCode.KeyGenerationChanged: continue;
+      const changes: AlertChange[] = [];
+      for (const [position, outcome] of outcomes.entries()) {
+        const { index, report } = signed[position]!;
+        results[index] = this.resultOf(report, outcome);
+        if (outcome.code === IngestCode.Applied) changes.push(...alertChanges(report, outcome));
       }
+      await this.alerts.apply(changes, now);
+      return;
     }
-    return reject(RejectReason.Signature);
+    for (const entry of pending) reject(entry.index, RejectReason.Signature);
   }
 
-  /** Alert rules on the transitions this report made. */
-  private async raiseAlerts(report: Report, outcome: IngestOutcome): Promise<void> {
-    const target = { cluster: report.cluster, region: outcome.region ?? '', revision: outcome.revision ?? '' };
-    if (outcome.prevState === 'offline') await this.alerts.resolve(alertFingerprint(AlertRule.ClusterOffline, report.cluster));
-    if (report.kind === ReportKind.Sync) {
-      if (isFailedStatus(report.body.status)) {
-        await this.alerts.fire(condition(AlertRule.SyncFailed, { ...target, revision: report.body.revision },
-          `sync of ${report.body.revision.slice(0, 12)} failed: ${report.body.reason}${report.body.error ? ` — ${report.body.error}` : ''}`,
-          { reason: report.body.reason }));
-      } else if (outcome.sync === 'succeeded' && outcome.prevSync !== 'succeeded') {
-        await this.alerts.resolve(alertFingerprint(AlertRule.SyncFailed, report.cluster));
-      }
-    }
-    if (report.kind === ReportKind.Drift && outcome.prevDrift !== outcome.drift) {
-      if ((outcome.drift ?? 0) > 0) {
-        await this.alerts.fire(condition(AlertRule.DriftDetected, target, `${outcome.drift} object(s) drifted from ${target.revision.slice(0, 12) || 'the repository'}`));
-      } else {
-        await this.alerts.resolve(alertFingerprint(AlertRule.DriftDetected, report.cluster));
-      }
+  private resultOf(report: Report, outcome: IngestOutcome): IngestResult {
+    switch (outcome.code) {
+      case IngestCode.Applied: return { result: 'applied', outcome };
+      case IngestCode.Duplicate: return { result: 'duplicate' };
+      case IngestCode.Replay: return { result: 'rejected', reason: RejectReason.Replay };
+      case IngestCode.SeqJump: return { result: 'rejected', reason: RejectReason.SeqJump };
+      case IngestCode.Revoked: return { result: 'rejected', reason: RejectReason.Revoked };
+      case IngestCode.UnknownCluster:
+        this.generations.delete(report.cluster);
+        return { result: 'rejected', reason: RejectReason.UnknownCluster };
+      case IngestCode.KeyGenerationChanged: return { result: 'rejected', reason: RejectReason.Signature };
     }
   }
 

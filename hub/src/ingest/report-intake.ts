@@ -1,12 +1,13 @@
 import type { Queue } from 'bullmq';
-import { ReportKind, reportJobId, type ReportBatchAccepted, type ReportRefusal } from '@netfleet/shared';
+import { ReportKind, type ReportBatchAccepted, type ReportRefusal } from '@netfleet/shared';
 import { HubError, HubErrorCode } from '../errors.js';
 import type { HubMetrics } from '../metrics.js';
+import { reportJobs } from './report-job.js';
 
 export interface ReportIntakeOptions {
   /** Largest serialized report; larger ones are refused (`oversized`). */
   maxReportBytes: number;
-  /** Jobs waiting in the report queue beyond which senders are told to come back later. */
+  /** Jobs (one per request) waiting in the report queue beyond which senders are told to come back later. */
   maxQueueDepth: number;
   /** What `Retry-After` says when the queue is full. */
   retryAfterSeconds: number;
@@ -26,10 +27,11 @@ export class ReportQueueFull extends HubError {
 
 /**
  * The API's side of the report queue: checks what it can without Redis round trips (every
- * report is the sender's own, a report's size, its seq for the job id) and queues each
- * report's JSON text for the ingest workers, which check everything else. The job id
- * `<sender>.<seq>` names the cluster whose token sent it, so a resend is idempotent and
- * the workers know the authenticated sender.
+ * report is the sender's own, a report's size, its seq for the job id) and queues the
+ * request's reports, as their JSON texts, in one job (several when they are too large
+ * together) for the ingest workers, which check everything else. The job id names the
+ * cluster whose token sent it and the seqs (`reportBatchJobId`), so a resent request is
+ * not queued twice while it waits, and the workers know the authenticated sender.
  */
 export class ReportIntake {
   private depth: { count: number; at: number } | undefined;
@@ -57,37 +59,28 @@ export class ReportIntake {
     }
 
     const refused: ReportRefusal[] = [];
-    const jobs = [];
+    const accepted: Array<{ seq: number; text: string; bytes: number }> = [];
     for (const report of reports) {
       const { seq, kind } = report as { seq?: unknown; kind?: unknown };
       const jobSeq = Number.isSafeInteger(seq) && (seq as number) >= 1 ? (seq as number) : null;
       const text = jobSeq === null ? undefined : serialized(report);
-      const kindLabel = Object.values(ReportKind).includes(kind as ReportKind) ? (kind as ReportKind) : 'unknown';
-      if (jobSeq === null || text === undefined || Buffer.byteLength(text) > this.options.maxReportBytes) {
+      const bytes = text === undefined ? 0 : Buffer.byteLength(text);
+      if (jobSeq === null || text === undefined || bytes > this.options.maxReportBytes) {
         const reason = text === undefined ? 'malformed' : 'oversized';
         refused.push({ seq: jobSeq, reason });
+        const kindLabel = Object.values(ReportKind).includes(kind as ReportKind) ? (kind as ReportKind) : 'unknown';
         this.metrics.reports.inc({ kind: kindLabel, result: reason });
         continue;
       }
-      jobs.push({
-        name: kindLabel,
-        data: text,
-        opts: {
-          jobId: reportJobId(sender, jobSeq),
-          // Ingest errors (Redis trouble on the worker's side) are retried.
-          attempts: 20,
-          backoff: { type: 'exponential', delay: 500 },
-          removeOnComplete: true,
-          removeOnFail: { count: 1000 },
-        },
-      });
+      accepted.push({ seq: jobSeq, text, bytes });
     }
+    const jobs = reportJobs(sender, accepted, this.options.maxReportBytes);
     if (jobs.length > 0) await this.queue.addBulk(jobs);
     if (this.depth) this.depth.count += jobs.length;
-    return { queued: jobs.length, refused };
+    return { queued: accepted.length, refused };
   }
 
-  /** Reports waiting for a worker, read at most every DEPTH_TTL_MS (concurrent callers share one read). */
+  /** Jobs waiting for a worker, read at most every DEPTH_TTL_MS (concurrent callers share one read). */
   private async queueDepth(): Promise<number> {
     if (this.depth && Date.now() - this.depth.at < DEPTH_TTL_MS) return this.depth.count;
     this.reading ??= this.queue.getJobCountByTypes('wait', 'prioritized', 'delayed')

@@ -9,7 +9,7 @@ const INCLUDE = /^--- @include "([\w/-]+)"$/gm;
 
 /** One Lua command read from `commands/<name>-<numKeys>.lua`. */
 export interface LuaCommand {
-  /** File name without the key count, e.g. `ingest-report`. */
+  /** File name without the key count, e.g. `ingest-reports`. */
   name: string;
   numberOfKeys: number;
   lua: string;

@@ -1,6 +1,8 @@
 import type { RedisClient } from '@netfleet/shared/redis/connection';
 import type { HubKeys } from './keys.js';
+import type { ChainableCommander } from 'ioredis';
 import { commandName, defineCommands } from './script-loader.js';
+import { execAll } from './pipeline.js';
 
 type Arg = string | number;
 type ScriptFn = (...args: Arg[]) => Promise<unknown>;
@@ -17,7 +19,15 @@ export interface GuardedFields {
   firstSeen?: { field: string; keys: readonly string[] };
 }
 
-/** Ingest script return codes (see ingest-report-4.lua). */
+/** What one verified report writes, as the ingest script takes it. */
+export interface ReportWrites {
+  seq: number;
+  /** Event JSON for the cluster history, '' for none. */
+  event: string;
+  groups: GuardedFields[];
+}
+
+/** Ingest script return codes (see ingest-reports-4.lua). */
 export enum IngestCode {
   Applied = 1,
   UnknownCluster = -1,
@@ -80,28 +90,34 @@ export class HubScripts {
     return fn.apply(this.client, args);
   }
 
-  ingestReportArgs(cluster: string, seq: number, keyGeneration: number, now: number, event: string, groups: GuardedFields[]): Arg[] {
-    const packed: Arg[] = [groups.length];
-    for (const group of groups) {
-      const entries = Object.entries(group.fields);
-      packed.push(group.guard, entries.length, ...entries.flat(), group.firstSeen?.field ?? '', group.firstSeen?.keys.length ?? 0, ...(group.firstSeen?.keys ?? []));
+  ingestReportsArgs(cluster: string, keyGeneration: number, now: number, reports: readonly ReportWrites[]): Arg[] {
+    const packed: Arg[] = [reports.length];
+    for (const report of reports) {
+      packed.push(report.seq, report.event, report.groups.length);
+      for (const group of report.groups) {
+        const entries = Object.entries(group.fields);
+        packed.push(group.guard, entries.length, ...entries.flat(), group.firstSeen?.field ?? '', group.firstSeen?.keys.length ?? 0, ...(group.firstSeen?.keys ?? []));
+      }
     }
     return [
       this.keys.cluster(cluster), this.keys.seen(cluster), this.keys.events(cluster), this.keys.lastSeen(),
-      this.keys.prefix, cluster, seq, keyGeneration, now, this.options.replayWindow, this.options.eventsCap, event,
+      this.keys.prefix, cluster, keyGeneration, now, this.options.replayWindow, this.options.eventsCap,
       this.options.maxSeqJump, ...packed,
     ];
   }
 
-  async ingestReport(...params: Parameters<HubScripts['ingestReportArgs']>): Promise<IngestOutcome> {
-    const result = (await this.exec('ingest-report', this.ingestReportArgs(...params))) as Arg[];
-    const code = Number(result[0]) as IngestCode;
-    if (code !== IngestCode.Applied) return { code };
-    const [, prevState, state, prevSync, sync, prevRevision, revision, prevDrift, drift, region] = result.map(String);
-    return {
-      code, prevState, state, prevSync, sync, prevRevision, revision, region,
-      prevDrift: Number(prevDrift), drift: Number(drift),
-    };
+  /** Applies one cluster's verified reports in order in one round trip: one outcome per report. */
+  async ingestReports(...params: Parameters<HubScripts['ingestReportsArgs']>): Promise<IngestOutcome[]> {
+    const results = (await this.exec('ingest-reports', this.ingestReportsArgs(...params))) as Arg[][];
+    return results.map((result) => {
+      const code = Number(result[0]) as IngestCode;
+      if (code !== IngestCode.Applied) return { code };
+      const [, prevState, state, prevSync, sync, prevRevision, revision, prevDrift, drift, region] = result.map(String);
+      return {
+        code, prevState, state, prevSync, sync, prevRevision, revision, region,
+        prevDrift: Number(prevDrift), drift: Number(drift),
+      };
+    });
   }
 
   registerClusterArgs(input: {
@@ -148,10 +164,28 @@ export class HubScripts {
     return Number(await this.exec('release-lease', [this.keys.lease(name), token])) === 1;
   }
 
-  async updateAlert(fingerprint: string, action: 'fire' | 'resolve' | 'repeat', now: number, repeatMs: number, fields = ''): Promise<AlertCode> {
-    return Number(await this.exec('update-alert', [
+  updateAlertArgs(fingerprint: string, action: 'fire' | 'resolve' | 'repeat', now: number, repeatMs: number, fields = ''): Arg[] {
+    return [
       this.keys.alert(fingerprint), this.keys.alerts(), this.keys.firingAlerts(),
       fingerprint, action, now, repeatMs, fields, this.options.alertHistoryCap,
-    ])) as AlertCode;
+    ];
+  }
+
+  async updateAlert(...params: Parameters<HubScripts['updateAlertArgs']>): Promise<AlertCode> {
+    return Number(await this.exec('update-alert', this.updateAlertArgs(...params))) as AlertCode;
+  }
+
+  /**
+   * Several alert updates in one round trip (a pipeline: each is atomic, in order), each with
+   * the alert hash as that update left it, so a notification shows the alert as it was then.
+   */
+  async updateAlerts(updates: ReadonlyArray<Parameters<HubScripts['updateAlertArgs']>>): Promise<Array<{ code: AlertCode; hash: Record<string, string> }>> {
+    const pipeline = this.client.pipeline() as unknown as Record<string, ScriptFn> & ChainableCommander;
+    for (const update of updates) {
+      pipeline[commandName('update-alert')]!(...this.updateAlertArgs(...update));
+      pipeline.hgetall(this.keys.alert(update[0]));
+    }
+    const replies = await execAll(pipeline);
+    return updates.map((_update, index) => ({ code: Number(replies[2 * index]) as AlertCode, hash: replies[2 * index + 1] as Record<string, string> }));
   }
 }
