@@ -5,6 +5,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runDemo } from '../src/demo/demo.js';
+import { EVENTUALLY_TIMEOUT_MS } from '../src/eventually.js';
 
 const CLUSTERS = ['eu-fra-stg', 'eu-fra-2', 'eu-fra-1', 'us-nyc-1'];
 
@@ -22,7 +23,7 @@ function capture(): { stream: Writable; text: () => string } {
 describe('when the demo fleet runs', () => {
   it('syncs every cluster, shows the fleet, corrects drift, shows a stale link and its alert, rolls a commit out wave by wave, and exits 0', async () => {
     const output = capture();
-    const code = await runDemo({ output: output.stream, logDestination: capture().stream, clusters: CLUSTERS, waitTimeoutMs: 45_000 });
+    const code = await runDemo({ output: output.stream, logDestination: capture().stream, clusters: CLUSTERS, waitTimeoutMs: EVENTUALLY_TIMEOUT_MS });
     const text = output.text();
 
     expect(text, text).not.toContain('demo failed');
