@@ -128,8 +128,10 @@ describe('rollout controller on a hub', () => {
 
   it('lets one replica lead, and another take over after the lease lapses without advancing a wave twice', async () => {
     const REV_C = 'c'.repeat(40);
-    const first = controller('replica-1', 400);
-    const second = controller('replica-2', 400);
+    // A lease far longer than the test, so a busy machine cannot let it lapse between two
+    // ticks; its lapse below is the key's TTL running out, as time would make it.
+    const first = controller('replica-1', 600_000);
+    const second = controller('replica-2', 600_000);
     await heads.publish({ revision: REV_C, policy: { ...policy, onFailure: 'pause' }, seenAt: Date.now() });
     // The lease of the first test's controller is still held: let it lapse by releasing it.
     await controllers[0]!.close();
@@ -139,6 +141,8 @@ describe('rollout controller on a hub', () => {
 
     await agentApplies('c1', REV_C);
     // The first replica dies without releasing its lease; the second takes over once it lapses.
+    expect((await second.tick()).leader).toBe(false);
+    await hub.redis.pexpire(hub.keys.lease('rollout'), 1);
     await eventually(async () => expect((await second.tick()).leader).toBe(true), { intervalMs: 50 });
     expect(await assigned('e1')).toBe(REV_C);
     expect((await first.tick()).leader).toBe(false);
