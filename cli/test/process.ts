@@ -18,9 +18,10 @@ export interface BinRun {
    */
   lingerMs: number;
   /**
-   * Of the linger, the milliseconds the process was ready to run but waited for a CPU (the
-   * kernel's run-queue delay of its busiest thread): the machine's load, not something the
-   * process holds. 0 where /proc/<pid>/task/<tid>/schedstat cannot be read.
+   * Of the linger, the milliseconds lost waiting for a CPU: the kernel's run-queue delay of
+   * the child's busiest thread (ready to run, not running), plus that of this test process's
+   * own thread, which timed both ends and may itself have waited to see the exit. The
+   * machine's load, not something the process holds. 0 where /proc/.../schedstat cannot be read.
    */
   cpuWaitMs: number;
 }
@@ -49,6 +50,11 @@ function runQueueDelays(pid: number): Map<string, number> {
   return delays;
 }
 
+/** Run-queue delay in ms of this process's main thread, the one that handles the child's events. */
+function ownRunQueueDelay(): number {
+  return runQueueDelays(process.pid).get(String(process.pid)) ?? 0;
+}
+
 /**
  * Runs `node <bin> ...args` and waits for it to exit. The linger is measured on the child's
  * output rather than from the spawn, so a slow start on a loaded machine does not count:
@@ -69,6 +75,7 @@ export function runBin(bin: string, args: string[], options: { cwd?: string; env
     lastOutputAt = performance.now();
     quietLimit = HANG_QUIET_MS;
     atLastOutput = latest;
+    ownDelayAtLastOutput = ownRunQueueDelay();
   };
   child.stdout.on('data', (chunk: Buffer) => {
     out += chunk.toString();
@@ -82,7 +89,9 @@ export function runBin(bin: string, args: string[], options: { cwd?: string; env
     const delays = runQueueDelays(child.pid!);
     if (delays.size > 0) latest = delays;
   }, SAMPLE_MS);
-  const cpuWaitSinceOutput = () => Math.max(0, ...[...latest].map(([tid, delay]) => delay - (atLastOutput.get(tid) ?? delay)));
+  let ownDelayAtLastOutput = ownRunQueueDelay();
+  const cpuWaitSinceOutput = () => Math.max(0, ...[...latest].map(([tid, delay]) => delay - (atLastOutput.get(tid) ?? delay)))
+    + (ownRunQueueDelay() - ownDelayAtLastOutput);
   return new Promise((resolve) => {
     const watchdog = setInterval(() => {
       if (performance.now() - lastOutputAt < quietLimit) return;
