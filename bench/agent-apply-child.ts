@@ -5,13 +5,18 @@
  */
 import { once } from 'node:events';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { getHeapStatistics } from 'node:v8';
 import type { KubeObject, RenderedObject, RenderResult } from '../shared/src/index.js';
 import type { Reconciler as ReconcilerType } from '../agent/src/reconcile/reconcile.js';
 
 // Measured before the agent's modules load: the runtime (node, and tsx when it runs the sources) alone.
 const runtimeRssMb = process.memoryUsage().rss / 2 ** 20;
-// `netfleet agent` carries every command's modules (the CLI imports them all), and so does this process.
+// What `netfleet agent` loads: the CLI's entry, then the agent command's modules (each
+// command's chunk loads only when that command runs).
+const { commands } = await import('../cli/src/commands/index.js');
 await import('../cli/src/main.js');
+await commands.find((command) => command.name === 'agent')!.load();
 const { OWNER_LABEL, OWNER_VALUE, objectId, refOf } = await import('../shared/src/index.js');
 const { createLogger } = await import('../shared/src/log.js');
 const { DriftDetector, defaultDriftOptions } = await import('../agent/src/drift/detector.js');
@@ -20,11 +25,26 @@ const { InventoryStore } = await import('../agent/src/inventory/index.js');
 const { KubeClient } = await import('../agent/src/kube/client.js');
 const { Reconciler, defaultReconcileOptions } = await import('../agent/src/reconcile/reconcile.js');
 const { AppliedMemo } = await import('../agent/src/ssa/memo.js');
-// And after: what the modules cost (mostly @kubernetes/client-node's generated models).
+// And after: what the modules cost.
 const loadedRssMb = process.memoryUsage().rss / 2 ** 20;
 
 const [kubeconfigPath, countArg] = process.argv.slice(2);
 const logger = createLogger({ name: 'bench-agent', level: 'warn' });
+
+/**
+ * What the RSS is made of (Linux): pages mapped from files (mostly the node binary's code,
+ * shared with every node process on the node) and anonymous memory (the V8 heap, malloc).
+ */
+function rssParts(): { fileRssMb?: number; anonymousRssMb?: number } {
+  let rollup: string;
+  try {
+    rollup = readFileSync('/proc/self/smaps_rollup', 'utf8');
+  } catch {
+    return {};
+  }
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? 0) / 1024;
+  return { fileRssMb: kb('Rss') - kb('Anonymous'), anonymousRssMb: kb('Anonymous') };
+}
 
 /** Sends a phase result to the parent and waits for it to finish counting. */
 async function report(phase: string, data: Record<string, unknown>): Promise<void> {
@@ -152,6 +172,7 @@ await detector.idle();
 const usage = process.resourceUsage();
 await report('drift-latency', {
   latencies, rssMb: process.memoryUsage().rss / 2 ** 20, maxRssMb: usage.maxRSS / 1024, runtimeRssMb, loadedRssMb, heapMb: process.memoryUsage().heapUsed / 2 ** 20,
+  heapCommittedMb: getHeapStatistics().total_physical_size / 2 ** 20, ...rssParts(),
 });
 detector.stop();
 process.exit(0);

@@ -1,7 +1,7 @@
 /**
  * The agent benchmarks run their measured child processes two ways: through tsx, as a
  * checkout runs, and bundled by `scripts/build.ts`, as production runs
- * (`node dist/netfleet.mjs`, with the node flags of deploy/agent/agent.yaml), so the memory
+ * (`node dist/netfleet.mjs`, with the node flags of deploy/agent/agent.yaml's command), so the memory
  * the bundle saves shows in the same run.
  */
 import { readFileSync } from 'node:fs';
@@ -11,15 +11,14 @@ import { bundle, DIST_DIR } from '../scripts/build.js';
 
 const AGENT_MANIFEST = new URL('../deploy/agent/agent.yaml', import.meta.url);
 
-/** The node flags the agent's Deployment sets (`NODE_OPTIONS` of its `agent` container). */
+/** The node flags the agent's Deployment runs the bundle with (its `agent` container's command: `node FLAGS... BUNDLE`). */
 export function deployedAgentNodeFlags(): string[] {
   for (const document of parseAllDocuments(readFileSync(AGENT_MANIFEST, 'utf8'))) {
-    const manifest = document.toJS() as { kind?: string; spec?: { template?: { spec?: { containers?: { name: string; env?: { name: string; value?: string }[] }[] } } } };
+    const manifest = document.toJS() as { kind?: string; spec?: { template?: { spec?: { containers?: { name: string; command?: string[] }[] } } } };
     const agent = manifest.kind === 'Deployment' ? manifest.spec?.template?.spec?.containers?.find((container) => container.name === 'agent') : undefined;
-    const value = agent?.env?.find((variable) => variable.name === 'NODE_OPTIONS')?.value;
-    if (value !== undefined) return value.split(/\s+/).filter(Boolean);
+    if (agent?.command?.[0] === 'node') return agent.command.slice(1, -1);
   }
-  return [];
+  throw new Error('deploy/agent/agent.yaml runs no `node FLAGS... BUNDLE` command in the agent container');
 }
 
 export type ChildRuntime = 'tsx' | 'bundle';

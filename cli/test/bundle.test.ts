@@ -2,12 +2,13 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeysWithPrefix } from '@netfleet/test';
-import { bundle, CLI_ENTRY, DIST_DIR } from '../../scripts/build.js';
+import type { Metafile } from 'esbuild';
+import { bundle, CLI_ENTRY, DIST_DIR, METAFILE } from '../../scripts/build.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const REDIS_URL = process.env.NETFLEET_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -33,6 +34,27 @@ describe('the production bundle (pnpm build)', () => {
     const { stdout } = await run(process.execPath, [file, '--help']);
     expect(stdout).toContain('Usage: netfleet');
     for (const command of ['render', 'validate', 'agent', 'hub', 'register', 'rollout']) expect(stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+  });
+
+  it('loads for `netfleet agent` neither the hub\'s Redis clients nor what only some agents need, nor client-node\'s generated models', async () => {
+    const { outputs } = JSON.parse(await readFile(join(outdir, METAFILE), 'utf8')) as Metafile;
+    const agentChunk = Object.entries(outputs).find(([, chunk]) => chunk.entryPoint === 'cli/src/commands/agent.ts')?.[0];
+    expect(agentChunk).toBeDefined();
+    // What loads when the agent command runs: the entry's and the command chunk's static imports, transitively.
+    const loaded = new Set<string>();
+    const pending = [relative(ROOT, file).split(sep).join('/'), agentChunk!];
+    while (pending.length > 0) {
+      const next = pending.pop()!;
+      if (loaded.has(next)) continue;
+      loaded.add(next);
+      for (const imported of outputs[next]?.imports ?? []) if (imported.kind === 'import-statement') pending.push(imported.path);
+    }
+    const inputs = [...loaded].filter((path) => outputs[path]).flatMap((path) => Object.keys(outputs[path]!.inputs));
+    const externals = [...loaded].filter((path) => !outputs[path]);
+    expect(externals.filter((path) => ['bullmq', 'ioredis', 'ssh2', 'openpgp'].includes(path))).toEqual([]);
+    expect(inputs.filter((input) => /\/(bullmq|ioredis|openpgp)\//.test(input))).toEqual([]);
+    expect(inputs.filter((input) => input.includes('@kubernetes/client-node/dist/gen/models/'))).toEqual([]);
+    expect(inputs).toContain('agent/src/kube/client.ts');
   });
 
   it('renders a cluster of the example fleet', async () => {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { connect as connectTcp } from 'node:net';
-import { Client, type ClientChannel, type ServerHostKeyAlgorithm } from 'ssh2';
+import type { Client, ClientChannel, ServerHostKeyAlgorithm } from 'ssh2';
 import { lsRefsRequest, readAdvertisement, readLsRefs, type Advertisement, type ProtocolVersion } from './advertisement.js';
 import type { LoadedCredentials } from './credentials.js';
 import { GitErrorCode, GitSourceError } from './errors.js';
@@ -84,7 +84,10 @@ export class SshTransport implements Transport {
     // Calls are serialized: a connection still open is left over from a failed operation.
     this.close();
     const knownHosts = await this.readKnownHosts();
-    const client = new Client();
+    // Loaded at the first SSH connection: an agent on an https:// repository never needs
+    // ssh2, whose crypto (a WebAssembly module among it) costs memory from the moment it loads.
+    const { Client: SshClient } = await import('ssh2');
+    const client = new SshClient();
     this.open.add(client);
     client.on('close', () => this.open.delete(client));
     let verdict: ReturnType<KnownHosts['verify']> | undefined;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { ErrorClass, createLogger, type Logger } from '@netfleet/shared';
-import type { FastifyInstance } from 'fastify';
 import { DriftDetector, defaultDriftOptions } from '../drift/detector.js';
 import { AgentConfigError } from '../errors.js';
 import { AgentEvents } from '../events.js';
@@ -11,7 +11,7 @@ import { Reconciler, defaultReconcileOptions } from '../reconcile/reconcile.js';
 import type { SyncResult } from '../reconcile/result.js';
 import type { FleetSource, RenderFleet, RenderedCluster } from '../reconcile/source.js';
 import { AppliedMemo } from '../ssa/memo.js';
-import { buildHttpServer, listenOn } from './http.js';
+import { buildHttpServer, closeServer, listenOn } from './http.js';
 import { AgentMetrics } from './metrics.js';
 import type { AgentOptions } from './options.js';
 import type { PolledSource } from './sources.js';
@@ -55,7 +55,7 @@ export class AgentDaemon {
   readonly #options: AgentOptions;
   readonly #source: FleetSource | PolledSource;
   readonly #logger: Logger;
-  readonly #http: FastifyInstance | undefined;
+  readonly #http: Server | undefined;
   readonly #stopping = new AbortController();
   #lastResult: SyncResult | undefined;
   /** The render of the sync in progress, and the one of the revision applied last. */
@@ -111,7 +111,7 @@ export class AgentDaemon {
 
   /** The address the probes listen on (after start). */
   get httpAddress(): string | undefined {
-    const address = this.#http?.server.address();
+    const address = this.#http?.address();
     return address && typeof address === 'object' ? `http://127.0.0.1:${address.port}` : undefined;
   }
 
@@ -154,7 +154,7 @@ export class AgentDaemon {
     await this.#loop;
     await this.links.stop();
     this.drift.stop();
-    await this.#http?.close();
+    if (this.#http) await closeServer(this.#http);
   }
 
   async #run(): Promise<void> {
