@@ -8,6 +8,7 @@ import { IngestCode, type HubScripts, type IngestOutcome } from '../redis/script
 import type { AlertEngine } from '../alerts/alert-engine.js';
 import { AlertRule, alertFingerprint, condition } from '../alerts/rules.js';
 import { reportEffects } from './report-effects.js';
+import { publishLiveChange } from '../live/live-feed.js';
 
 /** Why a report was refused; also the `result` label of the reports metric. */
 export enum RejectReason {
@@ -134,6 +135,7 @@ export class ReportIngest {
       switch (outcome.code) {
         case IngestCode.Applied:
           await this.raiseAlerts(report, outcome);
+          await publishLiveChange(this.redis, this.scripts.keys.liveChannel(), `cluster:${report.cluster}`);
           return { result: 'applied', outcome };
         case IngestCode.Duplicate: return { result: 'duplicate' };
         case IngestCode.Replay: return reject(RejectReason.Replay);
