@@ -38,17 +38,17 @@ export function FleetPage({ session }: { session: Session }) {
       <h1 id="fleet-title">Fleet</h1>
       {error && <p role="alert" class="error">{error}</p>}
       <form class="filters" onSubmit={(event) => event.preventDefault()}>
-        <label>Search <input type="search" value={search} onInput={(event) => setSearch(event.currentTarget.value)} placeholder="cluster name" /></label>
-        <label>Region <select value={region} onChange={(event) => setRegion(event.currentTarget.value)}>
+        <div><label for="fleet-search">Search</label><input id="fleet-search" type="search" value={search} onInput={(event) => setSearch(event.currentTarget.value)} placeholder="cluster name" /></div>
+        <div><label for="fleet-region">Region</label><select id="fleet-region" value={region} onChange={(event) => setRegion(event.currentTarget.value)}>
           <option value="">all</option>{regions.map((name) => <option key={name}>{name}</option>)}
-        </select></label>
-        <label>State <select value={state} onChange={(event) => setState(event.currentTarget.value)}>
+        </select></div>
+        <div><label for="fleet-state">State</label><select id="fleet-state" value={state} onChange={(event) => setState(event.currentTarget.value)}>
           <option value="">all</option>{['online', 'offline', 'registered', 'revoked'].map((name) => <option key={name}>{name}</option>)}
-        </select></label>
-        <label>Label <input value={label} onInput={(event) => setLabel(event.currentTarget.value)} placeholder="key=value" /></label>
-        <label>Sort by <select value={sort} onChange={(event) => setSort(event.currentTarget.value)}>
+        </select></div>
+        <div><label for="fleet-label">Label</label><input id="fleet-label" value={label} onInput={(event) => setLabel(event.currentTarget.value)} placeholder="key=value" /></div>
+        <div><label for="fleet-sort">Sort by</label><select id="fleet-sort" value={sort} onChange={(event) => setSort(event.currentTarget.value)}>
           {Object.keys(SORTS).map((name) => <option key={name}>{name}</option>)}
-        </select></label>
+        </select></div>
       </form>
       <p class="count" aria-live="polite">{data ? `${shown.length} of ${clusters.length} clusters` : 'loading…'}</p>
       <div class="fleet-row fleet-head" aria-hidden="true">
