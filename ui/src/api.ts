@@ -40,8 +40,11 @@ export class HubApi {
     return this.request('/api/v1/whoami');
   }
 
-  /** Every cluster, page by page (the API pages by name, 500 at most per page). */
-  async allClusters(): Promise<ClusterSummary[]> {
+  /**
+   * Every cluster, page by page (the API pages by name, 500 at most per page); `onPage` sees
+   * the clusters so far after each page, so a large fleet shows while the rest loads.
+   */
+  async allClusters(onPage: (soFar: ClusterSummary[], total: number) => void = () => undefined): Promise<ClusterSummary[]> {
     const items: ClusterSummary[] = [];
     let cursor: string | null = null;
     do {
@@ -49,6 +52,7 @@ export class HubApi {
       const page: ClusterList = await this.request(`/api/v1/clusters?limit=500${query}`);
       items.push(...page.items);
       cursor = page.nextCursor;
+      if (cursor) onPage([...items], page.total);
     } while (cursor);
     return items;
   }

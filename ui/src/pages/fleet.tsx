@@ -21,13 +21,15 @@ function labelMatches(cluster: ClusterSummary, selector: string): boolean {
 }
 
 export function FleetPage({ session }: { session: Session }) {
-  const { data, error } = useData(() => session.api.allClusters(), [session.api], session.version);
+  // The first load shows each page as it arrives; a live reload keeps the whole list shown until it has the next one.
+  const [partial, setPartial] = useState<{ items: ClusterSummary[]; total: number }>();
+  const { data, error } = useData(() => session.api.allClusters((items, total) => setPartial({ items, total })), [session.api], session.version);
   const [search, setSearch] = useState('');
   const [region, setRegion] = useState('');
   const [state, setState] = useState('');
   const [label, setLabel] = useState('');
   const [sort, setSort] = useState('name');
-  const clusters = data ?? [];
+  const clusters = data ?? partial?.items ?? [];
   const regions = useMemo(() => [...new Set(clusters.map((cluster) => cluster.region))].sort(), [clusters]);
   const shown = useMemo(() => clusters
     .filter((cluster) => (!search || cluster.name.includes(search.trim())) && (!region || cluster.region === region)
@@ -50,7 +52,7 @@ export function FleetPage({ session }: { session: Session }) {
           {Object.keys(SORTS).map((name) => <option key={name}>{name}</option>)}
         </select></div>
       </form>
-      <p class="count" aria-live="polite">{data ? `${shown.length} of ${clusters.length} clusters` : 'loading…'}</p>
+      <p class="count" aria-live="polite">{data ? `${shown.length} of ${clusters.length} clusters` : partial ? `loading: ${partial.items.length} of ${partial.total} clusters so far` : 'loading…'}</p>
       <div class="fleet-row fleet-head" aria-hidden="true">
         <span>Cluster</span><span>Region</span><span>State</span><span>Revision</span><span>Sync</span><span>Drift</span><span>Labels</span><span>Last seen</span>
       </div>
