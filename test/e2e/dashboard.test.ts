@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import axe from 'axe-core';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReportKind, type Credentials } from '@netfleet/shared';
+import { ReportKind, type Credentials, type ReportBody } from '@netfleet/shared';
+import { LinkKind, LinkReason, LinkState, type LinkObservation } from '@netfleet/shared/protocol/links';
 import type { Hub } from '../../hub/src/index.js';
 import { rolloutIdOf } from '../../hub/src/rollout/ids.js';
 import {
@@ -43,14 +44,28 @@ describe.skipIf(!existsSync(CHROMIUM))(`the dashboard in Chromium${CHROMIUM_SKIP
   let sender: TestSender;
   const credentials = new Map<string, Credentials>();
   const seqs = new Map<string, number>();
-  const send = (cluster: string, ...[kind, body]: [ReportKind.Heartbeat, ReturnType<typeof heartbeatBody>] | [ReportKind.Drift, { revision: string; items: ReturnType<typeof driftItem>[] }]) => {
+  const send = <K extends ReportKind>(cluster: string, kind: K, body: ReportBody<K>) => {
     const seq = (seqs.get(cluster) ?? 0) + 1;
     seqs.set(cluster, seq);
     return sender.send(credentials.get(cluster)!, report(cluster, seq, kind, body));
   };
+  /** `from` reports its federation links: stale towards `staleTo`, healthy towards the others. */
+  const reportLinks = (from: string, staleTo: readonly string[]) => send(from, ReportKind.Link, {
+    links: CLUSTERS.filter((to) => to.name !== from).map(({ name: to }): LinkObservation => {
+      const stale = staleTo.includes(to);
+      return {
+        kind: LinkKind.Federation, name: to, managed: true, metadataEndpoint: `https://istio.${to}.example.com/metadata/`, peerDomain: `${to}.example.com`,
+        state: stale ? LinkState.Stale : LinkState.Healthy, reason: stale ? LinkReason.PublicMetadataStale : LinkReason.ExchangeSucceeded, message: stale ? 'public metadata is stale' : 'healthy',
+      };
+    }),
+  });
 
   beforeAll(async () => {
     hub = testHub(space, { sweeper: false, rollouts: false });
+    hub.linkHealth.setFleet({
+      meshGroups: [{ name: 'mesh', type: 'federation', members: CLUSTERS.map(({ name }) => name) }],
+      clusters: new Map(CLUSTERS.map(({ name, region }) => [name, { name, region, publicDomain: `${name}.example.com` }])),
+    }, 'rev-1');
     await hub.start();
     const api = await hub.api();
     await api.listen({ host: '127.0.0.1', port: 0 });
@@ -119,6 +134,26 @@ describe.skipIf(!existsSync(CHROMIUM))(`the dashboard in Chromium${CHROMIUM_SKIP
     await page.close();
   });
 
+  it('shows a stale link in its mesh group\'s matrix and the partition on top', async () => {
+    // us-1 and the eu clusters no longer exchange metadata: region us is cut off.
+    await reportLinks('eu-1', ['us-1']);
+    await reportLinks('eu-2', ['us-1']);
+    await reportLinks('us-1', ['eu-1', 'eu-2']);
+    await eventually(() => expect(hub.linkHealth.links.view({}).partitions.length).toBeGreaterThan(0));
+    const page = await signedIn(READ_TOKEN);
+    await visit(page, '/links', 'Links', 'links');
+    const banner = page.locator('.banner').first();
+    expect(await banner.textContent()).toBe(hub.linkHealth.links.view({}).partitions[0]!.message);
+    const cell = page.locator('[data-link="eu-1>us-1"]');
+    expect(await cell.getAttribute('aria-label')).toBe('eu-1 to us-1: stale');
+    expect(await cell.textContent()).toBe('S');
+    expect(await page.locator('[data-link="eu-1>eu-2"]').textContent()).toBe('✓');
+    await cell.click();
+    expect(await page.getByRole('complementary', { name: 'Selected link' }).textContent()).toContain('stale');
+    if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, 'links.png'), fullPage: true });
+    await page.close();
+  });
+
   it('shows a reader every page read-only, and the hub refuses the reader a control with 403', async () => {
     const page = await signedIn(READ_TOKEN);
     await page.getByText('3 of 3 clusters').waitFor();
@@ -134,7 +169,6 @@ describe.skipIf(!existsSync(CHROMIUM))(`the dashboard in Chromium${CHROMIUM_SKIP
     await page.locator('[data-cluster="eu-2"]').click();
     await page.getByRole('heading', { name: 'Cluster eu-2' }).waitFor();
     await visit(page, '/alerts', 'Alerts', 'alerts');
-    await visit(page, '/links', 'Links', 'links');
     await visit(page, '/rollouts', 'Rollouts', 'rollouts');
     await page.getByRole('link', { name: ROLLOUT }).click();
     await page.getByRole('heading', { name: `Rollout ${ROLLOUT}` }).waitFor();
