@@ -168,6 +168,7 @@ describe.skipIf(!existsSync(CHROMIUM))(`the dashboard in Chromium${CHROMIUM_SKIP
 
     await page.locator('[data-cluster="eu-2"]').click();
     await page.getByRole('heading', { name: 'Cluster eu-2' }).waitFor();
+    expect(await page.getByText(`Rollout ${ROLLOUT} (`).textContent()).toMatch(/wave 1 of 1, all \(\w+\); this cluster \w+/);
     await visit(page, '/alerts', 'Alerts', 'alerts');
     await visit(page, '/rollouts', 'Rollouts', 'rollouts');
     await page.getByRole('link', { name: ROLLOUT }).click();

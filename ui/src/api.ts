@@ -11,6 +11,9 @@ export class ApiError extends Error {
   }
 }
 
+/** Phases a rollout does not leave. */
+const FINISHED_PHASES: ReadonlySet<string> = new Set(['done', 'rolledBack', 'aborted', 'superseded']);
+
 /** Rollout controls an admin may send; the hub route is POST /api/v1/rollouts/:id/:action. */
 export type RolloutAction = 'pause' | 'resume' | 'promote' | 'abort' | 'rollback';
 
@@ -85,6 +88,13 @@ export class HubApi {
 
   rollout(id: string): Promise<RolloutDetail> {
     return this.request(`/api/v1/rollouts/${encodeURIComponent(id)}`);
+  }
+
+  /** The rollout in progress (the newest not finished), or null. */
+  async currentRollout(): Promise<RolloutDetail | null> {
+    const { items } = await this.request<{ items: RolloutSummary[] }>('/api/v1/rollouts?limit=10');
+    const current = items.find((rollout) => !FINISHED_PHASES.has(rollout.phase));
+    return current ? this.rollout(current.id) : null;
   }
 
   control(id: string, action: RolloutAction): Promise<RolloutDetail> {

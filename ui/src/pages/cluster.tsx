@@ -27,11 +27,14 @@ function DriftDiff({ item }: { item: DriftItem }) {
 export function ClusterPage({ session, name }: { session: Session; name: string }) {
   const { api, version } = session;
   const { data, error } = useData(async () => {
-    const [detail, drift, events, links] = await Promise.all([api.cluster(name), api.drift(name), api.events(name), api.clusterLinks(name)]);
-    return { detail, drift, events: events.items, links };
+    const [detail, drift, events, links, rollout] = await Promise.all([api.cluster(name), api.drift(name), api.events(name), api.clusterLinks(name), api.currentRollout()]);
+    return { detail, drift, events: events.items, links, rollout };
   }, [api, name], version);
   if (!data) return <section><h1>Cluster {name}</h1>{error ? <p role="alert" class="error">{error}</p> : <p>loading…</p>}</section>;
-  const { detail, drift, events, links } = data;
+  const { detail, drift, events, links, rollout } = data;
+  const waveIndex = rollout ? rollout.waves.findIndex((wave) => wave.clusters.some((cluster) => cluster.name === name)) : -1;
+  const wave = rollout?.waves[waveIndex];
+  const inWave = wave?.clusters.find((cluster) => cluster.name === name);
   return (
     <section aria-labelledby="cluster-title">
       <h1 id="cluster-title">Cluster {detail.name}</h1>
@@ -51,6 +54,11 @@ export function ClusterPage({ session, name }: { session: Session; name: string 
           {Object.keys(detail.sync.changes).length > 0 && ` — ${Object.entries(detail.sync.changes).map(([action, count]) => `${count} ${action}`).join(', ')}`}
           {detail.sync.error && <span class="error"> — {detail.sync.error}</span>}</p>
       ) : <p>No sync reported yet.</p>}
+      <h2>Rollout</h2>
+      {rollout && wave && inWave ? (
+        <p><a href={`#/rollouts/${encodeURIComponent(rollout.id)}`}>Rollout {rollout.id}</a> ({rollout.phase}): wave {waveIndex + 1} of {rollout.waves.length}, {wave.name} ({wave.state}); this cluster {inWave.status}
+          {inWave.failingGates.length > 0 && `, failing ${inWave.failingGates.join(', ')}`}</p>
+      ) : <p>{rollout ? `Not in rollout ${rollout.id}.` : 'No rollout in progress.'}</p>}
       <h2>Drift <span class="count">({drift.items.length})</span></h2>
       {drift.items.length === 0 ? <p>No drift.</p> : drift.items.map((item) => <DriftDiff key={item.id} item={item} />)}
       {drift.truncated && <p>The agent reported more drift than the hub keeps; the list is cut.</p>}
