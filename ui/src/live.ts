@@ -13,12 +13,16 @@ const MAX_RETRY_MS = 15_000;
 export function connectLive(token: string, onChange: (change: LiveChange) => void, onState: (connected: boolean) => void): () => void {
   const stop = new AbortController();
   let retryMs = 500;
+  let connectedBefore = false;
   const run = async () => {
     while (!stop.signal.aborted) {
       try {
         const response = await fetch('/api/v1/live', { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, signal: stop.signal, cache: 'no-store' });
         if (!response.ok || !response.body) throw new Error(`live stream answered ${response.status}`);
         onState(true);
+        // Changes made while the stream was down were not sent: reload what the page shows.
+        if (connectedBefore) onChange({ clusters: [], rollouts: [] });
+        connectedBefore = true;
         retryMs = 500;
         await readEvents(response.body, onChange);
       } catch {

@@ -38,10 +38,18 @@ const CONSEQUENCES: Record<RolloutAction, (rollout: RolloutDetail) => string> = 
   rollback: (r) => `Roll back rollout ${r.id}: every cluster it updated is given ${shortRevision(r.previousRevision)} again.`,
 };
 
-const ALLOWED: Record<string, RolloutAction[]> = {
-  pending: ['pause', 'abort'], progressing: ['pause', 'abort', 'rollback'], baking: ['pause', 'promote', 'abort', 'rollback'],
-  paused: ['resume', 'abort', 'rollback'], failed: ['resume', 'rollback', 'abort'],
-};
+/** The controls the hub accepts in the rollout's state (hub/src/rollout/machine.ts); it refuses the rest, saying why. */
+function allowedActions(rollout: RolloutDetail): RolloutAction[] {
+  const { phase } = rollout;
+  if (['done', 'rolledBack', 'aborted', 'superseded'].includes(phase)) return [];
+  return [
+    ...(['pending', 'progressing', 'baking'].includes(phase) ? ['pause' as const] : []),
+    ...(phase === 'paused' || phase === 'failed' ? ['resume' as const] : []),
+    ...(phase === 'baking' && !rollout.blackout.active ? ['promote' as const] : []),
+    'abort',
+    ...(rollout.previousRevision ? ['rollback' as const] : []),
+  ];
+}
 
 interface Pending {
   label: string;
@@ -52,7 +60,7 @@ interface Pending {
 function Controls({ session, rollout, onDone }: { session: Session; rollout: RolloutDetail; onDone: () => void }) {
   const [pending, setPending] = useState<Pending>();
   const [outcome, setOutcome] = useState<string>();
-  const actions = ALLOWED[rollout.phase] ?? [];
+  const actions = allowedActions(rollout);
   const failed = rollout.waves.flatMap((wave) => wave.clusters).filter((cluster) => cluster.status === 'failed');
   const confirm = async () => {
     if (!pending) return;
