@@ -12,24 +12,23 @@
  * Options (env): BENCH_UI_CLUSTERS (default 10000), BENCH_UI_RUNS (5; the median is printed).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
 import type { BrowserType } from '../test/node_modules/playwright-core/index.js';
 import { Hub } from '../hub/src/index.js';
 import { createLogger } from '../shared/src/index.js';
 import { deleteKeysWithPrefix } from '../test/src/redis.js';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from '../test/src/chromium.js';
 
 const REDIS_URL = process.env.NETFLEET_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CLUSTERS = Number(process.env.BENCH_UI_CLUSTERS ?? 10_000);
 const RUNS = Number(process.env.BENCH_UI_RUNS ?? 5);
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const READER = `bench-reader-${randomBytes(8).toString('hex')}`;
 const REGIONS = ['eu', 'us', 'ap', 'sa', 'af'];
 
-if (!existsSync(CHROMIUM)) {
-  console.error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run this benchmark`);
+const missing = chromiumMissing();
+if (missing) {
+  console.error(`cannot run the dashboard benchmark: ${missing}`);
   process.exit(1);
 }
 

@@ -3,7 +3,6 @@
  * against a real hub on a real Redis. Sign-in, every page, a reader's and an admin's view of
  * the rollout controls, a drift arriving live, and axe-core's accessibility check.
  */
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -18,13 +17,10 @@ import {
   ADMIN_TOKEN, ALL_AT_ONCE_POLICY, READ_TOKEN, TestSender, driftItem, heartbeatBody, registerCluster, report, testHub, testKeySpace,
 } from '../../hub/test/helpers.js';
 import { eventually } from '../src/index.js';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from '../src/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_SKIP = existsSync(CHROMIUM) ? '' : ` (skipped: ${CHROMIUM} is missing; .ci/run installs it with apt-get install chromium)`;
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
+const MISSING = chromiumMissing();
+const CHROMIUM_SKIP = MISSING ? ` (skipped: ${MISSING})` : '';
 /** Set to a folder to keep a screenshot of each page (docs/ui.md shows them). */
 const SCREENSHOTS = process.env.NETFLEET_UI_SCREENSHOTS;
 
@@ -36,7 +32,7 @@ const CLUSTERS = [
   { name: 'us-1', region: 'us', labels: { tier: 'prod' } },
 ];
 
-describe.skipIf(!existsSync(CHROMIUM))(`the dashboard in Chromium${CHROMIUM_SKIP}`, () => {
+describe.skipIf(MISSING !== undefined)(`the dashboard in Chromium${CHROMIUM_SKIP}`, () => {
   const space = testKeySpace('dashboard');
   let hub: Hub;
   let base: string;
