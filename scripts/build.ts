@@ -4,12 +4,15 @@
  * runs: the entry plus one chunk per command, loaded when that command runs, so `--help` or
  * `validate` never load the agent's, the hub's or the Kubernetes client's code. It saves the
  * memory and start time tsx's loader and unused code cost. `bundle()` is also how the
- * benchmarks and the bundle test build what they run.
+ * benchmarks and the bundle test build what they run. It first builds the dashboard (`ui/`),
+ * which the hub serves and the bundle carries.
  */
+import { existsSync } from 'node:fs';
 import { cp, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
+import { UI_DIST, buildUi } from '../ui/build.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -117,10 +120,13 @@ export async function bundle({ entries, outdir }: BundleOptions): Promise<string
   await writeFile(join(outdir, SOURCES_FILE), `${JSON.stringify(sources.sort(), null, 1)}\n`);
   await writeFile(join(outdir, METAFILE), JSON.stringify(metafile));
   await cp(LUA_COMMANDS, join(outdir, 'commands'), { recursive: true });
+  // The hub serves the dashboard from `ui/` next to its module (hub/src/api/ui-dir.ts).
+  if (existsSync(UI_DIST)) await cp(UI_DIST, join(outdir, 'ui'), { recursive: true });
   return Object.keys(entries).map((name) => join(outdir, `${name}.mjs`));
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.stdout.write(`built the dashboard into ${await buildUi()}\n`);
   const [file] = await bundle({ entries: CLI_ENTRY, outdir: DIST_DIR });
   process.stdout.write(`built ${file}; run it with node\n`);
 }

@@ -181,7 +181,9 @@ export class Hub {
       redis: this.redis, keys: this.keys, registry: this.registry, fleet: this.fleet, alerts: this.alertsView,
       metrics: this.metrics, rollouts: this.rollouts, links: this.linkHealth.links, reports: this.intake, audit: this.audit,
       workersRunning: () => this.started && (this.ingestWorker?.running ?? true),
-    }, this.logger, { requestTimeoutMs: this.options.requestTimeoutMs, ...(this.options.tls ? { tls: this.options.tls } : {}) });
+    }, this.logger, {
+      requestTimeoutMs: this.options.requestTimeoutMs, ...(this.options.tls ? { tls: this.options.tls } : {}), ...(this.options.uiDir ? { uiDir: this.options.uiDir } : {}),
+    });
     return this.apiInstance;
   }
 

@@ -118,12 +118,14 @@ export interface HubOptions {
    * it does not count. @defaultValue 30000
    */
   requestTimeoutMs?: number;
+  /** The built dashboard served at /ui/. @defaultValue the one built beside the hub's code (`pnpm build`) */
+  uiDir?: string;
   /** Logger; one is created when absent. */
   logger?: Logger;
 }
 
-export type ResolvedHubOptions = Required<Omit<HubOptions, 'logger' | 'fleetRepo' | 'webhookSecret' | 'tls' | 'redisPassword'>>
-  & Pick<HubOptions, 'fleetRepo' | 'webhookSecret' | 'tls' | 'redisPassword'> & { logger: Logger | undefined };
+export type ResolvedHubOptions = Required<Omit<HubOptions, 'logger' | 'fleetRepo' | 'webhookSecret' | 'tls' | 'redisPassword' | 'uiDir'>>
+  & Pick<HubOptions, 'fleetRepo' | 'webhookSecret' | 'tls' | 'redisPassword' | 'uiDir'> & { logger: Logger | undefined };
 
 export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
   return {
@@ -165,6 +167,7 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     webhookSecret: options.webhookSecret,
     links: options.links ?? {},
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    uiDir: options.uiDir,
     logger: options.logger,
   };
 }

@@ -31,6 +31,8 @@ interface Row {
   /** The URL with its parameters filled in, and the body. */
   request(fixture: Fixture): { url: string; payload?: Record<string, unknown> };
   expected: Record<PrincipalName, number>;
+  /** The response is an endless stream: only its status is read. */
+  stream?: boolean;
 }
 
 /** Statuses by access level; a row lists the status of an allowed call (2xx, or the 4xx the resource gives). */
@@ -84,6 +86,12 @@ const ROWS: Record<string, Row> = {
     request: (f) => ({ url: '/api/v1/reports', payload: { reports: [signReport(report(f.self.cluster, 1, ReportKind.Heartbeat, heartbeatBody()), f.self.reportKey)] } }),
     expected: { admin: 403, reader: 403, self: 202, other: 403, webhook: 401, bootstrap: 401, none: 401 },
   },
+  'GET /api/v1/whoami': { request: url('/api/v1/whoami'), expected: read(200) },
+  // A stream that does not end: the cell reads its status and hangs up.
+  'GET /api/v1/live': { request: url('/api/v1/live'), expected: read(200), stream: true },
+  'GET /ui': { request: url('/ui'), expected: publicRoute(301) },
+  'GET /ui/': { request: url('/ui/'), expected: publicRoute(200) },
+  'GET /ui/assets/*': { request: url('/ui/assets/none-such.js'), expected: publicRoute(404) },
 };
 
 
@@ -152,7 +160,14 @@ describe('who may call each route of the hub API', () => {
     const fixture = await newFixture();
     const { url: path, payload } = row.request(fixture);
     const body = payload === undefined ? '' : JSON.stringify(payload);
-    const response = await api.inject({ method, url: path, headers: headers(principal, fixture, body), ...(body ? { payload: body } : {}) });
+    const request = { method, url: path, headers: headers(principal, fixture, body), ...(body ? { payload: body } : {}) };
+    if (row.stream && status === 200) {
+      const response = await api.inject({ ...request, payloadAsStream: true });
+      response.stream().destroy();
+      expect(response.statusCode).toBe(200);
+      return;
+    }
+    const response = await api.inject(request);
     expect(response.statusCode, response.body).toBe(status);
     if (status >= 400) expect(response.json().error.code).toMatch(/^HUB_/);
     if (key === 'POST /api/v1/rollouts/:id/:action' && status === 200) {

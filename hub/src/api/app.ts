@@ -15,6 +15,10 @@ import webhooks from './routes/webhooks.js';
 import links from './routes/links.js';
 import audit from './routes/audit.js';
 import reports from './routes/reports.js';
+import ui from './routes/ui.js';
+import live from './routes/live.js';
+import { LiveFeed } from '../live/live-feed.js';
+import { defaultUiDir } from './ui-dir.js';
 
 /** PEM key and certificate chain: the API serves HTTPS with them. */
 export interface ApiTls {
@@ -43,7 +47,12 @@ export interface ApiOptions {
   requestTimeoutMs: number;
   /** Serve HTTPS with this key and certificate. */
   tls?: ApiTls;
+  /** The built dashboard served at /ui/; found beside the hub's code when not given. */
+  uiDir?: string;
 }
+
+/** Dashboards one replica streams live changes to at once, and how long changes are gathered into one notice. */
+const LIVE_FEED = { maxListeners: 200, flushMs: 250 };
 
 /** Headers are due well before the whole request; Node requires it to be at most the request timeout. */
 const HEADERS_TIMEOUT_MS = 10_000;
@@ -87,6 +96,8 @@ export async function buildApi(hubServices: HubServices, logger: Logger | undefi
   await app.register(links, { links: hubServices.links });
   await app.register(reports, { intake: hubServices.reports });
   await app.register(audit);
+  await app.register(live, { feed: new LiveFeed(hubServices.redis, hubServices.keys.liveChannel(), LIVE_FEED, app.log) });
+  await app.register(ui, { dir: options.uiDir ?? defaultUiDir() });
   await app.ready();
   return app as unknown as FastifyInstance;
 }

@@ -9,6 +9,7 @@ import type { AlertChange, AlertEngine } from '../alerts/alert-engine.js';
 import { AlertRule, condition } from '../alerts/rules.js';
 import { reportEffects } from './report-effects.js';
 import { alertChanges } from './report-alerts.js';
+import { publishLiveChange } from '../live/live-feed.js';
 
 /** Why a report was refused; also the `result` label of the reports metric. */
 export enum RejectReason {
@@ -171,6 +172,10 @@ export class ReportIngest {
         if (outcome.code === IngestCode.Applied) changes.push(...alertChanges(report, outcome));
       }
       await this.alerts.apply(changes, now);
+      // One notice per job, however many of its reports changed the cluster: dashboards re-read it.
+      if (outcomes.some((outcome) => outcome.code === IngestCode.Applied)) {
+        await publishLiveChange(this.redis, this.scripts.keys.liveChannel(), `cluster:${sender}`);
+      }
       return;
     }
     for (const entry of pending) reject(entry.index, RejectReason.Signature);

@@ -126,6 +126,11 @@ export class HubKeys {
     return `${this.prefix}:assignment-changed`;
   }
 
+  /** Pub/sub channel: `cluster:<name>` or `rollout:<id>` each time one changes, for the dashboards' live updates. */
+  liveChannel(): string {
+    return `${this.prefix}:live-changed`;
+  }
+
   /** String: JSON of the newest fleet repository head seen (revision, rollout policy, when). */
   fleetHead(): string {
     return `${this.prefix}:fleet-head`;

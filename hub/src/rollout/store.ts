@@ -1,5 +1,6 @@
 import type { RedisClient } from '@netfleet/shared/redis/connection';
 import type { HubKeys } from '../redis/keys.js';
+import { publishLiveChange } from '../live/live-feed.js';
 import { commandName, defineCommands } from '../redis/script-loader.js';
 import { rolloutIdOf } from './ids.js';
 import { isTerminal, RolloutPhase, type Assignment, type Notice, type Rollout, type Transition } from './machine.js';
@@ -72,7 +73,9 @@ export class RolloutStore {
       assignments.length, ...assignments.flatMap((assignment) => [assignment.cluster, JSON.stringify({ ...assignment, assignedAt: at } satisfies StoredAssignment)]),
     ];
     const run = (this.client as unknown as Record<string, (...values: (string | number)[]) => Promise<number>>)[COMMIT]!;
-    return Number(await run.apply(this.client, args)) as CommitResult;
+    const result = Number(await run.apply(this.client, args)) as CommitResult;
+    if (result === CommitResult.Committed) await publishLiveChange(this.client, this.keys.liveChannel(), `rollout:${rollout.id}`);
+    return result;
   }
 
   async get(id: string): Promise<Rollout | null> {

@@ -4,6 +4,7 @@ import type { HubScripts } from '../redis/scripts.js';
 import type { AlertEngine } from '../alerts/alert-engine.js';
 import { AlertRule, condition } from '../alerts/rules.js';
 import { LeaderLoop } from './leader-loop.js';
+import { publishLiveChange } from '../live/live-feed.js';
 
 export interface SweeperOptions {
   /** A cluster whose last report is older than this is offline (two heartbeat intervals). */
@@ -75,6 +76,7 @@ export class Sweeper extends LeaderLoop<SweepResult> {
       this.logger.warn({ cluster, region }, 'cluster offline: missed 2 heartbeats');
       await this.alerts.fire(condition(AlertRule.ClusterOffline, { cluster, region: region ?? '', revision: revision ?? '' },
         `cluster ${cluster} missed 2 heartbeats`), now);
+      await publishLiveChange(this.redis, this.scripts.keys.liveChannel(), `cluster:${cluster}`);
     }
     if (now - this.lastRepeatPass >= this.options.repeatPassIntervalMs) {
       await this.alerts.repeatPass(now);

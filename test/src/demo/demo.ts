@@ -31,6 +31,8 @@ export interface DemoOptions {
   waitTimeoutMs?: number;
   /** Stops the demo early (Ctrl-C); everything started is still stopped. */
   signal?: AbortSignal;
+  /** Print the dashboard's URL and a reader token, and keep the fleet running after the last scene until `signal` aborts. */
+  ui?: boolean;
 }
 
 /** A bounded wait for something the demo expects (see `waitFor`). */
@@ -73,6 +75,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
     say.line(`fleet repository ${fleet.repo.url} at ${head.slice(0, 12)}; hub API at ${fleet.hubUrl}`);
     say.line(`rollout policy: the example's waves, with ${DEMO_BAKE_TIME} bake times and no blackout windows so they fit in the demo`);
     say.line(`${fleet.clusters.size} clusters registered with bootstrap tokens, agents started (${say.elapsed()})`);
+    if (options.ui) say.line(`dashboard: ${fleet.hubUrl}/ui/ — sign in with the reader token ${fleet.readToken}`);
     await firstSync(fleet, say, wait);
     refresher = new DkpLinkRefresher([...fleet.clusters.values()]);
     const written = await refresher.refresh();
@@ -89,6 +92,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
 
     say.step(5, STEPS, 'Rollout of a new commit, wave by wave (netfleet rollout status)');
     await rollout(fleet, say, wait);
+    if (options.ui) await keepRunning(fleet, say, options.signal);
   } catch (error) {
     failure = error;
   }
@@ -109,6 +113,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
   }
   say.raw(`\ndemo finished in ${say.elapsed()}\n`);
   return 0;
+}
+
+/** With `--ui`: the fleet stays up for the dashboard until Ctrl-C (an abort of `signal`). */
+async function keepRunning(fleet: SimulatedFleet, say: Narrator, signal: AbortSignal | undefined): Promise<void> {
+  say.line(`the fleet keeps running for the dashboard at ${fleet.hubUrl}/ui/ (reader token ${fleet.readToken}); Ctrl-C stops it`);
+  if (!signal) throw new DemoError('--ui needs a way to stop: run it as pnpm demo:fleet --ui');
+  if (signal.aborted) return;
+  await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
 }
 
 /** Step 1: every agent's first successful sync, with what it applied. */

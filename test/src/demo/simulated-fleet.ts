@@ -74,6 +74,8 @@ export interface SimulatedFleet {
   hub: Hub;
   hubUrl: string;
   adminToken: string;
+  /** A read-only hub token, for the dashboard (`pnpm demo:fleet --ui`). */
+  readToken: string;
   repo: GitServerRepo;
   tree: WorkTree;
   /** Every alert notification received by the hub's webhook sink, oldest first. */
@@ -164,8 +166,9 @@ async function start(
   cleanup.push(() => new Promise((resolve) => receiver.close(resolve)));
 
   const adminToken = randomBytes(24).toString('hex');
+  const readToken = randomBytes(24).toString('hex');
   const hub = new Hub({
-    redisUrl: redis.url, redisPassword, secret: randomBytes(32).toString('hex'), adminTokens: [adminToken], logger: logger.child({ part: 'hub' }),
+    redisUrl: redis.url, redisPassword, secret: randomBytes(32).toString('hex'), adminTokens: [adminToken], readTokens: [readToken], logger: logger.child({ part: 'hub' }),
     heartbeatIntervalMs, sweepIntervalMs: 500, leaseTtlMs: 5_000, deliveryBackoffMs: 100, rolloutIntervalMs: 200,
     fleetRepo: { url: repo.url, intervalMs: 1_000, cacheDir: join(dir, 'hub-repo') },
     // Agents check their links every 2 s: a finding lasting 3 s is no passing one.
@@ -200,7 +203,7 @@ async function start(
     clusters.set(name, cluster);
   }
 
-  return { fleet, clusters, hub, hubUrl, adminToken, repo, tree, alerts, publish, close };
+  return { fleet, clusters, hub, hubUrl, adminToken, readToken, repo, tree, alerts, publish, close };
 }
 
 interface ClusterParts {

@@ -1,0 +1,80 @@
+import type { DriftItem } from '@netfleet/shared/drift';
+import type { Session } from '../main.js';
+import { useData } from '../use-data.js';
+import { ago, labelText, shortRevision } from '../format.js';
+
+const show = (value: unknown) => (value === undefined ? '(absent)' : JSON.stringify(value));
+
+/** Drift as a field diff: desired beside live, one row per field (the hub hides Secret values). */
+function DriftDiff({ item }: { item: DriftItem }) {
+  const { subject } = item;
+  return (
+    <article class="drift-item" data-drift={item.id}>
+      <h3>{subject.kind} {subject.namespace ? `${subject.namespace}/` : ''}{subject.name} <small>({item.type}, policy {item.policy})</small></h3>
+      {item.message && <p>{item.message}</p>}
+      {item.fields.length > 0 && (
+        <table class="diff">
+          <thead><tr><th scope="col">Field</th><th scope="col">Desired (repository)</th><th scope="col">Live (cluster)</th></tr></thead>
+          <tbody>{item.fields.map((field) => (
+            <tr key={field.path}><th scope="row" class="mono">{field.path}</th><td class="mono desired">{show(field.desired)}</td><td class="mono live">{show(field.live)}</td></tr>
+          ))}</tbody>
+        </table>
+      )}
+    </article>
+  );
+}
+
+export function ClusterPage({ session, name }: { session: Session; name: string }) {
+  const { api, version } = session;
+  const { data, error } = useData(async () => {
+    const [detail, drift, events, links, rollout] = await Promise.all([api.cluster(name), api.drift(name), api.events(name), api.clusterLinks(name), api.currentRollout()]);
+    return { detail, drift, events: events.items, links, rollout };
+  }, [api, name], version);
+  if (!data) return <section><h1>Cluster {name}</h1>{error ? <p role="alert" class="error">{error}</p> : <p>loading…</p>}</section>;
+  const { detail, drift, events, links, rollout } = data;
+  const waveIndex = rollout ? rollout.waves.findIndex((wave) => wave.clusters.some((cluster) => cluster.name === name)) : -1;
+  const wave = rollout?.waves[waveIndex];
+  const inWave = wave?.clusters.find((cluster) => cluster.name === name);
+  return (
+    <section aria-labelledby="cluster-title">
+      <h1 id="cluster-title">Cluster {detail.name}</h1>
+      {error && <p role="alert" class="error">{error}</p>}
+      <dl class="facts">
+        <dt>State</dt><dd class={`state state-${detail.state}`}>{detail.state}</dd>
+        <dt>Region</dt><dd>{detail.region}</dd>
+        <dt>Labels</dt><dd>{labelText(detail.labels) || 'none'}</dd>
+        <dt>Applied revision</dt><dd class="mono">{shortRevision(detail.revision)}</dd>
+        <dt>Last seen</dt><dd>{ago(detail.lastSeen)}</dd>
+        <dt>Registered</dt><dd>{ago(detail.registeredAt)} (key generation {detail.keyGeneration})</dd>
+        <dt>Agent</dt><dd>{detail.agentVersion || 'unknown'}, {detail.objects} objects</dd>
+      </dl>
+      <h2>Last sync</h2>
+      {detail.sync ? (
+        <p>{detail.sync.status} ({detail.sync.reason}) of <span class="mono">{shortRevision(detail.sync.revision)}</span> {ago(detail.sync.at)}
+          {Object.keys(detail.sync.changes).length > 0 && ` — ${Object.entries(detail.sync.changes).map(([action, count]) => `${count} ${action}`).join(', ')}`}
+          {detail.sync.error && <span class="error"> — {detail.sync.error}</span>}</p>
+      ) : <p>No sync reported yet.</p>}
+      <h2>Rollout</h2>
+      {rollout && wave && inWave ? (
+        <p><a href={`#/rollouts/${encodeURIComponent(rollout.id)}`}>Rollout {rollout.id}</a> ({rollout.phase}): wave {waveIndex + 1} of {rollout.waves.length}, {wave.name} ({wave.state}); this cluster {inWave.status}
+          {inWave.failingGates.length > 0 && `, failing ${inWave.failingGates.join(', ')}`}</p>
+      ) : <p>{rollout ? `Not in rollout ${rollout.id}.` : 'No rollout in progress.'}</p>}
+      <h2>Drift <span class="count">({drift.items.length})</span></h2>
+      {drift.items.length === 0 ? <p>No drift.</p> : drift.items.map((item) => <DriftDiff key={item.id} item={item} />)}
+      {drift.truncated && <p>The agent reported more drift than the hub keeps; the list is cut.</p>}
+      <h2>Links</h2>
+      {links && links.links.length > 0 ? (
+        <table>
+          <thead><tr><th scope="col">Link</th><th scope="col">Peer</th><th scope="col">State</th><th scope="col">Last exchange</th><th scope="col">Probe</th></tr></thead>
+          <tbody>{links.links.map((link) => (
+            <tr key={`${link.kind}/${link.name}`}><td>{link.kind} {link.name}</td><td>{link.peerDomain || link.metadataEndpoint}</td>
+              <td class={`link link-${link.state}`}>{link.state}{link.state !== 'healthy' ? ` — ${link.message}` : ''}</td>
+              <td>{ago(link.lastExchangeAt)}</td><td>{link.probe ? `${link.probe.outcome}${link.probe.latencyMs !== undefined ? `, ${link.probe.latencyMs} ms` : ''}` : '—'}</td></tr>
+          ))}</tbody>
+        </table>
+      ) : <p>No links reported.</p>}
+      <h2>Recent events</h2>
+      <ol class="events">{events.map((event) => <li key={`${event.time}-${event.type}-${event.seq ?? ''}`}><time dateTime={event.time}>{ago(event.time)}</time> <strong>{event.type}</strong> {event.message}</li>)}</ol>
+    </section>
+  );
+}
