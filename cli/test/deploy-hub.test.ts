@@ -44,6 +44,19 @@ describe('deploy/hub/hub.yaml with deploy/redis/redis.yaml', async () => {
     expect(file.slice(mount.mountPath.length + 1)).toBe('password');
   });
 
+  it('routes only the API and the dashboard from outside: the probes and /metrics, which take no token, stay in the cluster', () => {
+    const rules = find('Ingress', 'netfleet-hub').spec.rules as Array<{ http: { paths: Array<{ path: string; pathType: string }> } }>;
+    const paths = rules.flatMap((rule) => rule.http.paths);
+    expect(paths.every((path) => path.pathType === 'Prefix')).toBe(true);
+    // Prefix matching as Ingress defines it: element by element of the '/'-split path.
+    const routed = (url: string) => paths.some(({ path }) => {
+      const prefix = path.split('/').filter(Boolean);
+      return prefix.every((element, index) => url.split('/').filter(Boolean)[index] === element);
+    });
+    expect(['/api/v1/reports', '/api/v1/assignment', '/api/v1/webhooks/git', '/ui', '/ui/assets/index.js'].filter((url) => !routed(url))).toEqual([]);
+    expect(['/metrics', '/healthz', '/readyz', '/', '/apiary'].filter(routed)).toEqual([]);
+  });
+
   it('admits only the hub pods to Redis', () => {
     const policy = find('NetworkPolicy', 'hub-redis').spec as {
       podSelector: { matchLabels: Record<string, string> }; policyTypes: string[];

@@ -16,6 +16,8 @@ export interface HubInstallInputs {
 
 export const HUB_NAME = 'netfleet-hub';
 const LISTEN_PORT = 8080;
+/** What the Ingress routes to the hub: the API and the dashboard (Prefix matches path elements). */
+export const INGRESS_PATHS = ['/api', '/ui'];
 
 /** The hub's manifests: two replicas behind a Service and an Ingress, a budget keeping one up, and Redis (deploy/redis) unless an external one is given. */
 export function hubManifests(inputs: HubInstallInputs): { objects: KubernetesObject[]; secrets: SecretShape[]; notes: string[] } {
@@ -32,12 +34,16 @@ export function hubManifests(inputs: HubInstallInputs): { objects: KubernetesObj
     apiVersion: 'v1', kind: 'Service', metadata: { name: HUB_NAME, namespace, labels: nameLabel(HUB_NAME) },
     spec: { selector: nameLabel(HUB_NAME), ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
   };
-  // Agents post their reports and long-poll their assignments here, over HTTPS.
+  // Agents post their reports and long-poll their assignments here, over HTTPS; people use the
+  // API and the dashboard. The probes and /metrics (no token) stay inside the cluster.
   const ingress: V1Ingress = {
     apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: HUB_NAME, namespace },
     spec: {
       tls: [{ hosts: [inputs.host], secretName: `${HUB_NAME}-tls` }],
-      rules: [{ host: inputs.host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: HUB_NAME, port: { name: 'http' } } } }] } }],
+      rules: [{
+        host: inputs.host,
+        http: { paths: INGRESS_PATHS.map((path) => ({ path, pathType: 'Prefix', backend: { service: { name: HUB_NAME, port: { name: 'http' } } } })) },
+      }],
     },
   };
   const create = (name: string, files: string) => `kubectl -n ${namespace} create secret generic ${name} ${files}`;
