@@ -80,7 +80,8 @@ class ReportSender {
     ];
     await this.queue.addBulk(reports.map((unsigned) => {
       const signed = signReport(unsigned, credentials.reportKey);
-      return { name: signed.kind, data: signed, opts: { jobId: reportJobId(signed.cluster, signed.seq), removeOnComplete: true, removeOnFail: true } };
+      // The job holds the report's JSON text, as the API queues it.
+      return { name: signed.kind, data: JSON.stringify(signed), opts: { jobId: reportJobId(signed.cluster, signed.seq), removeOnComplete: true, removeOnFail: true } };
     }));
   }
   close(): Promise<void> {
