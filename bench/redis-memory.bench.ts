@@ -6,7 +6,7 @@
  * federation links with probe results, one cluster in ten with a failing link), then a
  * rollout covering and assigning every cluster, and
  * prints for each stage the `used_memory` delta per cluster, and at the end `MEMORY
- * USAGE` summed per key family (the baseline: the same hub with no cluster) and the
+ * USAGE` summed per key family, the Redis server's CPU per report applied (the baseline: the same hub with no cluster) and the
  * largest fields of a cluster's hash. docs/scale.md extrapolates from these figures.
  *
  * Options (env): BENCH_MEMORY_CLUSTERS (10000), BENCH_MEMORY_REPORTS (the heartbeats per
@@ -38,6 +38,12 @@ const perCluster = (bytes: number) => `${(bytes / CLUSTERS).toFixed(0)} B/cluste
 
 const redisServer = await startRedis();
 const redis = new Redis(redisServer.url);
+
+/** Seconds of CPU the Redis server used so far (user + system, all its threads). */
+async function redisCpuSeconds(): Promise<number> {
+  const info = await redis.info('cpu');
+  return Number(/used_cpu_user:([\d.]+)/.exec(info)![1]) + Number(/used_cpu_sys:([\d.]+)/.exec(info)![1]);
+}
 
 async function usedMemory(): Promise<number> {
   const info = await redis.info('memory');
@@ -172,7 +178,9 @@ for (let start = 0; start < CLUSTERS; start += 200) {
 }
 const registered = await usedMemory();
 const registerSeconds = (performance.now() - started) / 1000;
+const cpuBeforeReports = await redisCpuSeconds();
 const sent = await sendReports(hub, fleet);
+const redisCpuPerReport = ((await redisCpuSeconds()) - cpuBeforeReports) / sent;
 const reported = await usedMemory();
 const ingestSeconds = (performance.now() - started) / 1000 - registerSeconds;
 await storeRollout(hub, fleet);
@@ -183,6 +191,7 @@ console.log(`\nRedis memory, ${CLUSTERS} clusters (private redis-server, used_me
 console.log(`   baseline, the hub with no cluster:    ${mb(baseline)}`);
 console.log(`   registered:                           +${mb(registered - baseline)}  ${perCluster(registered - baseline)}  (${registerSeconds.toFixed(0)} s)`);
 console.log(`   after the reports:                    +${mb(reported - baseline)}  ${perCluster(reported - baseline)}  (ingest ${(sent / ingestSeconds).toFixed(0)} reports/s)`);
+console.log(`   Redis CPU per report applied:         ${(redisCpuPerReport * 1e6).toFixed(0)} µs (queue add, worker fetch, ingest script, completion): one core takes ${(1 / redisCpuPerReport).toFixed(0)} reports/s`);
 console.log(`   after a rollout of every cluster:     +${mb(rolledOut - baseline)}  ${perCluster(rolledOut - baseline)}  (the rollout alone ${perCluster(rolledOut - reported)})`);
 console.log('   MEMORY USAGE by key family (keys, total, per cluster):');
 for (const [family, { keys, bytes }] of [...families].sort((a, b) => b[1].bytes - a[1].bytes)) {
