@@ -202,6 +202,19 @@ const sample = fleet[Math.floor(CLUSTERS / 2)]!.cluster;
 const fields = await redis.hgetall(`${PREFIX}:cluster:${sample}`);
 const largest = Object.entries(fields).map(([field, value]) => [field, Buffer.byteLength(value)] as const).sort((a, b) => b[1] - a[1]).slice(0, 6);
 console.log(`   largest fields of a cluster hash (bytes): ${largest.map(([field, bytes]) => `${field} ${bytes}`).join(', ')}`);
+// A cluster reporting for days: its seen-seq set holds the whole replay window (trimmed every
+// 64 seqs) and its events list the cap; both grow far beyond what a short run shows.
+const steady = `${PREFIX}:bench-steady`;
+const window = hub.options.replayWindow + 64;
+for (let start = 1; start <= window; start += 500) {
+  const seqs = Array.from({ length: Math.min(500, window - start + 1) }, (_, offset) => start + offset);
+  await redis.zadd(`${steady}:seen`, ...seqs.flatMap((seq) => [seq, seq]));
+}
+const events = await redis.lrange(`${PREFIX}:cluster:${sample}:events`, 0, -1);
+for (let index = 0; index < hub.options.eventsCap; index++) await redis.lpush(`${steady}:events`, events[index % events.length]!);
+const steadySeen = Number(await redis.memory('USAGE', `${steady}:seen`, 'SAMPLES', '0'));
+const steadyEvents = Number(await redis.memory('USAGE', `${steady}:events`, 'SAMPLES', '0'));
+console.log(`   a cluster after days of reports: seen-seq set at the replay window (${window} seqs) ${steadySeen} B, events list at its cap (${hub.options.eventsCap}) ${steadyEvents} B`);
 console.log(`   machine load (1/5/15 min): ${loadavg().map((value) => value.toFixed(2)).join(' ')}`);
 
 await hub.close();
