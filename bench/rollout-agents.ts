@@ -9,10 +9,8 @@
 import { readFile } from 'node:fs/promises';
 import { Queue } from '../hub/node_modules/bullmq/dist/esm/index.js';
 import { Redis } from '../hub/node_modules/ioredis/built/index.js';
-import {
-  PROTOCOL_VERSION, REPORT_QUEUE, ReportKind, SyncReason, SyncStatus, reportJobId, signReport,
-  type Credentials, type UnsignedReport,
-} from '../shared/src/index.js';
+import { REPORT_QUEUE, type Credentials } from '../shared/src/index.js';
+import { appliedReportJobs } from './applied-reports.js';
 import { HubKeys } from '../hub/src/redis/keys.js';
 import type { StoredAssignment } from '../hub/src/rollout/store.js';
 
@@ -28,21 +26,11 @@ const seqs = new Map<string, number>();
 /** The assignment tag each cluster applied last, so a repeated notification is not applied twice. */
 const appliedTags = new Map<string, string>();
 
-/** A sync of `revision` and a heartbeat with everything ready, as report queue jobs. */
+/** The jobs of a cluster's sync and heartbeat for `revision`, with its next seqs. */
 function appliedJobs(cluster: string, revision: string) {
-  const created = credentials.get(cluster)!;
   const seq = (seqs.get(cluster) ?? 0) + 1;
   seqs.set(cluster, seq + 1);
-  const time = new Date().toISOString();
-  const reports: UnsignedReport[] = [
-    { protocolVersion: PROTOCOL_VERSION, cluster, seq, time, kind: ReportKind.Sync, body: { revision, status: SyncStatus.Succeeded, reason: SyncReason.Succeeded, changes: [] } } as UnsignedReport,
-    { protocolVersion: PROTOCOL_VERSION, cluster, seq: seq + 1, time, kind: ReportKind.Heartbeat, body: { revision, objects: 5, driftCount: 0, agentVersion: 'bench', readiness: { ready: 5, notReady: 0, waiting: 0 } } } as UnsignedReport,
-  ];
-  return reports.map((unsigned) => {
-    const signed = signReport(unsigned, created.reportKey);
-    // The job holds the report's JSON text, as the API queues it.
-    return { name: signed.kind, data: JSON.stringify(signed), opts: { jobId: reportJobId(signed.cluster, signed.seq), removeOnComplete: true, removeOnFail: true } };
-  });
+  return appliedReportJobs(credentials.get(cluster)!, seq, revision);
 }
 
 async function addAll(jobs: ReturnType<typeof appliedJobs>): Promise<void> {

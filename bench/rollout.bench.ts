@@ -28,8 +28,7 @@ import { join, relative } from 'node:path';
 import { Queue } from '../hub/node_modules/bullmq/dist/esm/index.js';
 import { Redis } from '../hub/node_modules/ioredis/built/index.js';
 import {
-  PROTOCOL_VERSION, REPORT_QUEUE, ReportKind, SyncReason, SyncStatus, createLogger, reportJobId, signReport,
-  type AssignmentResponse, type Credentials, type RolloutPolicy, type UnsignedReport,
+  REPORT_QUEUE, createLogger, type AssignmentResponse, type Credentials, type RolloutPolicy,
 } from '../shared/src/index.js';
 import { Hub } from '../hub/src/index.js';
 import { createRollout, reduceAll, ClusterStatus, type Rollout, type RolloutEvent } from '../hub/src/rollout/machine.js';
@@ -44,6 +43,7 @@ import { daemonFor } from '../agent/test/fleet.js';
 import { startCluster } from '../agent/test/harness.js';
 import { createWorkTree, type WorkTree } from '../test/src/git-repo.js';
 import { deleteKeysWithPrefix } from '../test/src/redis.js';
+import { appliedReportJobs } from './applied-reports.js';
 
 const REDIS_URL = process.env.NETFLEET_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const COMMITS = Number(process.env.BENCH_ROLLOUT_COMMITS ?? 20);
@@ -73,19 +73,9 @@ class ReportSender {
     this.queue = new Queue(REPORT_QUEUE, { connection: bullRedis, prefix });
   }
   async applied(credentials: Credentials, revision: string): Promise<void> {
-    const cluster = credentials.cluster;
-    const seq = (this.seqs.get(cluster) ?? 0) + 1;
-    this.seqs.set(cluster, seq + 1);
-    const time = new Date().toISOString();
-    const reports: UnsignedReport[] = [
-      { protocolVersion: PROTOCOL_VERSION, cluster, seq, time, kind: ReportKind.Sync, body: { revision, status: SyncStatus.Succeeded, reason: SyncReason.Succeeded, changes: [] } } as UnsignedReport,
-      { protocolVersion: PROTOCOL_VERSION, cluster, seq: seq + 1, time, kind: ReportKind.Heartbeat, body: { revision, objects: 5, driftCount: 0, agentVersion: 'bench', readiness: { ready: 5, notReady: 0, waiting: 0 } } } as UnsignedReport,
-    ];
-    await this.queue.addBulk(reports.map((unsigned) => {
-      const signed = signReport(unsigned, credentials.reportKey);
-      // The job holds the report's JSON text, as the API queues it.
-      return { name: signed.kind, data: JSON.stringify(signed), opts: { jobId: reportJobId(signed.cluster, signed.seq), removeOnComplete: true, removeOnFail: true } };
-    }));
+    const seq = (this.seqs.get(credentials.cluster) ?? 0) + 1;
+    this.seqs.set(credentials.cluster, seq + 1);
+    await this.queue.addBulk(appliedReportJobs(credentials, seq, revision));
   }
   close(): Promise<void> {
     return this.queue.close();
