@@ -176,23 +176,23 @@ for (let start = 0; start < CLUSTERS; start += 200) {
     labels: { tier: index % 3 === 0 ? 'prod' : 'dev', team: `t${index % 7}` },
   }))));
 }
+// Each stage is printed as it ends: on a busy machine the reports take long.
+console.log(`\nRedis memory, ${CLUSTERS} clusters (private redis-server, used_memory; reports: ${HEARTBEATS} heartbeats, 1 sync, 1 drift, 1 link report each)`);
+console.log(`   baseline, the hub with no cluster:    ${mb(baseline)}`);
 const registered = await usedMemory();
 const registerSeconds = (performance.now() - started) / 1000;
+console.log(`   registered:                           +${mb(registered - baseline)}  ${perCluster(registered - baseline)}  (${registerSeconds.toFixed(0)} s)`);
 const cpuBeforeReports = await redisCpuSeconds();
 const sent = await sendReports(hub, fleet);
 const redisCpuPerReport = ((await redisCpuSeconds()) - cpuBeforeReports) / sent;
 const reported = await usedMemory();
 const ingestSeconds = (performance.now() - started) / 1000 - registerSeconds;
+console.log(`   after the reports:                    +${mb(reported - baseline)}  ${perCluster(reported - baseline)}  (${sent} reports, ingest ${(sent / ingestSeconds).toFixed(0)} reports/s)`);
+console.log(`   Redis CPU per report applied:         ${(redisCpuPerReport * 1e6).toFixed(0)} µs (queue add, worker fetch, ingest script, completion): one core takes ${(1 / redisCpuPerReport).toFixed(0)} reports/s`);
 await storeRollout(hub, fleet);
 const rolledOut = await usedMemory();
-const families = await memoryByFamily();
-
-console.log(`\nRedis memory, ${CLUSTERS} clusters (private redis-server, used_memory; ${sent} reports: ${HEARTBEATS} heartbeats, 1 sync, 1 drift, 1 link report each)`);
-console.log(`   baseline, the hub with no cluster:    ${mb(baseline)}`);
-console.log(`   registered:                           +${mb(registered - baseline)}  ${perCluster(registered - baseline)}  (${registerSeconds.toFixed(0)} s)`);
-console.log(`   after the reports:                    +${mb(reported - baseline)}  ${perCluster(reported - baseline)}  (ingest ${(sent / ingestSeconds).toFixed(0)} reports/s)`);
-console.log(`   Redis CPU per report applied:         ${(redisCpuPerReport * 1e6).toFixed(0)} µs (queue add, worker fetch, ingest script, completion): one core takes ${(1 / redisCpuPerReport).toFixed(0)} reports/s`);
 console.log(`   after a rollout of every cluster:     +${mb(rolledOut - baseline)}  ${perCluster(rolledOut - baseline)}  (the rollout alone ${perCluster(rolledOut - reported)})`);
+const families = await memoryByFamily();
 console.log('   MEMORY USAGE by key family (keys, total, per cluster):');
 for (const [family, { keys, bytes }] of [...families].sort((a, b) => b[1].bytes - a[1].bytes)) {
   const before = baselineFamilies.get(family)?.bytes ?? 0;
