@@ -63,26 +63,19 @@ export class RedisFleetView implements FleetView {
       critical.set(cluster, (critical.get(cluster) ?? 0) + 1);
     }
     const observations = new Map<string, ClusterObservation>();
-    // Issued together, the reads share round trips on the connection.
-    const details = await Promise.all(names.map((name) => this.fleet.detail(name)));
-    names.forEach((name, index) => {
-      const detail = details[index];
-      if (!detail) return;
-      const readiness = detail.readiness;
+    for (const [name, facts] of await this.fleet.rolloutFacts(names)) {
+      const readiness = facts.readiness;
       observations.set(name, {
         name,
-        online: detail.state === ClusterState.Online,
-        appliedRevision: detail.revision,
-        sync: detail.sync && {
-          revision: detail.sync.revision, status: detail.sync.status, reason: detail.sync.reason,
-          error: detail.sync.error, at: Date.parse(detail.sync.at),
-        },
+        online: facts.state === ClusterState.Online,
+        appliedRevision: facts.revision,
+        sync: facts.sync,
         ready: readiness !== null && readiness.notReady === 0 && readiness.waiting === 0,
-        driftCount: detail.driftCount,
+        driftCount: facts.driftCount,
         linkFailures: this.links.linkFailures(name),
         criticalAlerts: critical.get(name) ?? 0,
       });
-    });
+    }
     return observations;
   }
 }

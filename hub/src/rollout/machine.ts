@@ -272,8 +272,12 @@ class Draft {
 
   /** The time of the event being applied. */
   private at = 0;
+  /** Which clusters hold the current wave and why, kept up to date as clusters change. */
+  private readonly holds: WaveHolds;
 
-  constructor(readonly rollout: Rollout) {}
+  constructor(readonly rollout: Rollout) {
+    this.holds = new WaveHolds(rollout);
+  }
 
   /** Applies one event and moves the rollout as far as it can; returns why a control is refused. */
   apply(event: RolloutEvent): string | undefined {
@@ -330,6 +334,7 @@ class Draft {
         // Queued, not assigned: settle gives it a slot as soon as maxParallel allows.
         cluster.status = ClusterStatus.Pending;
         cluster.reason = null;
+        this.holds.refresh(event.cluster);
         return undefined;
       }
       case 'superseded':
@@ -369,6 +374,7 @@ class Draft {
         return;
     }
     if (cluster.status === ClusterStatus.Updating && isUpdated(cluster, this.rollout.plan.waves[cluster.wave]!)) cluster.status = ClusterStatus.Ready;
+    this.holds.refresh(event.cluster);
     this.checkWatchedGates(event.cluster, event.type === 'gate' ? event : undefined);
   }
 
@@ -393,6 +399,7 @@ class Draft {
     const cluster = this.rollout.clusters[name]!;
     cluster.status = ClusterStatus.Failed;
     cluster.reason = reason;
+    this.holds.refresh(name);
     this.notices.push({ kind: RolloutNotice.ClusterFailed, message: `cluster ${name}: ${reason}`, wave: cluster.wave, cluster: name });
     this.applyFailurePolicy(`cluster ${name} ${reason}`);
   }
@@ -438,6 +445,7 @@ class Draft {
         cluster.reason = null;
       }
     }
+    this.holds.rebuild();
     if (rollout.pausedFrom === RolloutPhase.Pending) {
       rollout.phase = RolloutPhase.Pending;
     } else {
@@ -461,6 +469,7 @@ class Draft {
       if (cluster) {
         cluster.status = ClusterStatus.RolledBack;
         cluster.reason = reason;
+        this.holds.refresh(name);
       }
       this.assignments.push({ cluster: name, revision: target, rolloutId: rollout.id, attempt: (cluster?.attempt ?? 0) + 1, reason: `rollback: ${reason}` });
     }
@@ -512,6 +521,7 @@ class Draft {
     rollout.phase = RolloutPhase.Progressing;
     rollout.deadlineAt = deadlineOf(rollout.plan.waves[index]!, this.at);
     rollout.waves[index]!.startedAt = this.at;
+    this.holds.rebuild();
     this.notices.push({ kind: RolloutNotice.WaveStarted, message: `wave ${rollout.plan.waves[index]!.name} started`, wave: index });
   }
 
@@ -583,16 +593,16 @@ class Draft {
   /** Gives pending clusters of the current or earlier waves the revision while slots are free. */
   private assignFreeSlots(maxParallel: number): void {
     const rollout = this.rollout;
-    let free = maxParallel - updatingCount(rollout);
-    for (const [name, cluster] of Object.entries(rollout.clusters)) {
-      if (free <= 0) return;
-      if (cluster.wave > rollout.wave || cluster.status !== ClusterStatus.Pending) continue;
+    const free = maxParallel - this.holds.updating;
+    // Pending clusters of the current and earlier waves are what the maxParallel hold names.
+    for (const name of this.holds.clusters(HoldReason.MaxParallel).slice(0, Math.max(0, free))) {
+      const cluster = rollout.clusters[name]!;
       cluster.status = ClusterStatus.Updating;
       cluster.attempt += 1;
       cluster.assignedAt = this.at;
       cluster.applied = false;
       cluster.ready = false;
-      free -= 1;
+      this.holds.refresh(name);
       this.assignments.push({
         cluster: name, revision: rollout.revision, rolloutId: rollout.id, attempt: cluster.attempt,
         reason: `wave ${rollout.plan.waves[cluster.wave]!.name}`,
@@ -605,22 +615,118 @@ class Draft {
    * the wave's own clusters, a cluster of an earlier wave that is not ready (a retry) holds it.
    */
   private waveHold(): Hold | null {
-    const rollout = this.rollout;
-    const members = Object.entries(rollout.clusters)
-      .filter(([, cluster]) => cluster.wave === rollout.wave || (cluster.wave < rollout.wave && cluster.status !== ClusterStatus.Ready));
-    const where = (predicate: (cluster: ClusterProgress) => boolean) => members.filter(([, cluster]) => predicate(cluster)).map(([name]) => name);
-    const gateOf = (cluster: ClusterProgress) => rollout.plan.waves[cluster.wave]!.gates;
-    const checks: [HoldReason, string[]][] = [
-      [HoldReason.Online, where((cluster) => !cluster.online && cluster.status !== ClusterStatus.Pending)],
-      [HoldReason.AppliedAndReady, where((cluster) => cluster.status === ClusterStatus.Updating || cluster.status === ClusterStatus.Failed || (cluster.status === ClusterStatus.Ready && !isUpdated(cluster, rollout.plan.waves[cluster.wave]!)))],
-      ...REPORTED_GATES.map((gate): [HoldReason, string[]] => [
-        gate, where((cluster) => cluster.status === ClusterStatus.Ready && gateOf(cluster).includes(gate) && !cluster.gates[gate]),
-      ]),
-      [HoldReason.MaxParallel, where((cluster) => cluster.status === ClusterStatus.Pending)],
-    ];
-    const found = checks.find(([, clusters]) => clusters.length > 0);
-    return found ? { reason: found[0], clusters: found[1], until: null } : null;
+    const reason = this.holds.first();
+    return reason === null ? null : { reason, clusters: this.holds.clusters(reason), until: null };
   }
+}
+
+/** What holds a wave, in the order it is checked. */
+const HOLD_ORDER: readonly HoldReason[] = [HoldReason.Online, HoldReason.AppliedAndReady, ...REPORTED_GATES, HoldReason.MaxParallel];
+const NOT_HELD = -1;
+
+/**
+ * The members of the current wave (its clusters, and clusters of earlier waves that are
+ * not ready) by the first reason in HOLD_ORDER that holds each, in plan order. The reducer
+ * settles after every event of a batch; keeping this up to date per changed cluster, rather
+ * than walking the fleet each time, keeps a tick of a large fleet linear in its events.
+ * Every change of a cluster's status, readiness, gates or online flag is followed by
+ * `refresh`, and every change of the current wave by `rebuild`.
+ */
+class WaveHolds {
+  /** Clusters in plan order and their positions in it. */
+  private readonly names: string[];
+  private readonly positions = new Map<string, number>();
+  /** Per position: the HOLD_ORDER index holding the cluster, or NOT_HELD. */
+  private readonly held: Int8Array;
+  /** Per HOLD_ORDER index: the positions it holds, ascending. */
+  private readonly byReason: number[][] = HOLD_ORDER.map(() => []);
+  /** Per position: whether the cluster is updating (counts against maxParallel). */
+  private readonly updatingAt: Uint8Array;
+  /** Clusters given the revision and not yet ready, in every wave. */
+  updating = 0;
+
+  constructor(private readonly rollout: Rollout) {
+    this.names = Object.keys(rollout.clusters);
+    this.names.forEach((name, position) => this.positions.set(name, position));
+    this.held = new Int8Array(this.names.length).fill(NOT_HELD);
+    this.updatingAt = new Uint8Array(this.names.length);
+    this.rebuild();
+  }
+
+  /** Recomputes every cluster (the current wave changed, or many clusters did). */
+  rebuild(): void {
+    for (const list of this.byReason) list.length = 0;
+    this.updating = 0;
+    this.names.forEach((name, position) => {
+      const cluster = this.rollout.clusters[name]!;
+      const reason = this.reasonOf(cluster);
+      this.held[position] = reason;
+      if (reason !== NOT_HELD) this.byReason[reason]!.push(position);
+      this.updatingAt[position] = cluster.status === ClusterStatus.Updating ? 1 : 0;
+      this.updating += this.updatingAt[position]!;
+    });
+  }
+
+  /** Recomputes one cluster after it changed. */
+  refresh(name: string): void {
+    const position = this.positions.get(name);
+    if (position === undefined) return;
+    const cluster = this.rollout.clusters[name]!;
+    const updating = cluster.status === ClusterStatus.Updating ? 1 : 0;
+    this.updating += updating - this.updatingAt[position]!;
+    this.updatingAt[position] = updating;
+    const before = this.held[position]!;
+    const after = this.reasonOf(cluster);
+    if (before === after) return;
+    this.held[position] = after;
+    if (before !== NOT_HELD) {
+      const list = this.byReason[before]!;
+      list.splice(sortedIndex(list, position), 1);
+    }
+    if (after !== NOT_HELD) {
+      const list = this.byReason[after]!;
+      list.splice(sortedIndex(list, position), 0, position);
+    }
+  }
+
+  /** The first reason that holds any member, or null when the wave passes. */
+  first(): HoldReason | null {
+    const index = this.byReason.findIndex((list) => list.length > 0);
+    return index === -1 ? null : HOLD_ORDER[index]!;
+  }
+
+  /** The members held by `reason` first, in plan order. */
+  clusters(reason: HoldReason): string[] {
+    return this.byReason[HOLD_ORDER.indexOf(reason)]!.map((position) => this.names[position]!);
+  }
+
+  /** The HOLD_ORDER index of the first reason that holds the cluster, NOT_HELD when none does or it is no member. */
+  private reasonOf(cluster: ClusterProgress): number {
+    const current = this.rollout.wave;
+    const member = cluster.wave === current || (cluster.wave < current && cluster.status !== ClusterStatus.Ready);
+    if (!member) return NOT_HELD;
+    const wave = this.rollout.plan.waves[cluster.wave]!;
+    if (!cluster.online && cluster.status !== ClusterStatus.Pending) return 0;
+    if (cluster.status === ClusterStatus.Updating || cluster.status === ClusterStatus.Failed) return 1;
+    if (cluster.status === ClusterStatus.Ready) {
+      if (!isUpdated(cluster, wave)) return 1;
+      const gate = REPORTED_GATES.findIndex((reported) => wave.gates.includes(reported) && !cluster.gates[reported]);
+      return gate === -1 ? NOT_HELD : 2 + gate;
+    }
+    return cluster.status === ClusterStatus.Pending ? HOLD_ORDER.length - 1 : NOT_HELD;
+  }
+}
+
+/** Where `value` is, or would be inserted, in an ascending list. */
+function sortedIndex(list: readonly number[], value: number): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (list[middle]! < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 function blackoutHold(rollout: Rollout): Hold {

@@ -28,6 +28,22 @@ const DETAIL_FIELDS = [
   'syncRevision', 'syncReason', 'syncError', 'syncAt', 'syncChanges', 'maxSeq', 'reports', 'linkSummary',
 ] as const;
 
+/** What a rollout reads of each cluster on every controller tick. */
+const ROLLOUT_FIELDS = ['name', 'state', 'revision', 'readiness', 'driftCount', 'syncRevision', 'syncStatus', 'syncReason', 'syncError', 'syncAt'] as const;
+
+/** A cluster's fields that rollout gates read, without the parts of the detail they do not need. */
+export interface RolloutFacts {
+  state: ClusterState;
+  /** The revision last reported applied ('' before the first sync). */
+  revision: string;
+  readiness: ReadinessSummary | null;
+  driftCount: number;
+  sync: { revision: string; status: SyncStatus; reason: SyncReason; error: string; at: number } | null;
+}
+
+/** Clusters read per pipeline by `rolloutFacts`. */
+const FACTS_PAGE = 1000;
+
 const iso = (ms: string | undefined | null) => (ms ? new Date(Number(ms)).toISOString() : null);
 
 /**
@@ -106,6 +122,34 @@ export class FleetState {
       reports: Number(hash.reports ?? 0),
       ...(hash.linkSummary ? { links: JSON.parse(hash.linkSummary) as LinkSummary } : {}),
     };
+  }
+
+  /**
+   * The rollout facts of many clusters, read in pipelines of FACTS_PAGE (one round trip
+   * each, no per-cluster promise); clusters no longer registered are left out.
+   */
+  async rolloutFacts(names: readonly string[]): Promise<Map<string, RolloutFacts>> {
+    const facts = new Map<string, RolloutFacts>();
+    for (let start = 0; start < names.length; start += FACTS_PAGE) {
+      const page = names.slice(start, start + FACTS_PAGE);
+      const pipeline = this.redis.pipeline();
+      for (const name of page) pipeline.hmget(this.keys.cluster(name), ...ROLLOUT_FIELDS);
+      const rows = (await execAll(pipeline)) as (string | null)[][];
+      page.forEach((name, index) => {
+        const [registered, state, revision, readiness, driftCount, syncRevision, syncStatus, syncReason, syncError, syncAt] = rows[index]!;
+        if (!registered) return;
+        facts.set(name, {
+          state: (state ?? ClusterState.Registered) as ClusterState,
+          revision: revision ?? '',
+          readiness: readiness ? (JSON.parse(readiness) as ReadinessSummary) : null,
+          driftCount: Number(driftCount ?? 0),
+          sync: syncStatus ? {
+            revision: syncRevision ?? '', status: syncStatus as SyncStatus, reason: syncReason as SyncReason, error: syncError ?? '', at: Number(syncAt ?? 0),
+          } : null,
+        });
+      });
+    }
+    return facts;
   }
 
   async drift(name: string): Promise<DriftState | undefined> {
