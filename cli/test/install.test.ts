@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '@netfleet/agent';
-import { startKubeApiServer, type KubeApiServer } from '@netfleet/test';
+import { DEFAULT_ADMIN_TOKEN, eventually, startKubeApiServer, type KubeApiServer } from '@netfleet/test';
 import { runCli } from './io.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -133,6 +133,23 @@ describe('the generated manifests against the Kubernetes API test server', () =>
     await rm(dir, { recursive: true, force: true });
   });
 
+  /**
+   * What the deployment controller writes once the agent's pod runs (the API test server runs
+   * no controllers): the Deployment's status, through its status subresource, with `fields`.
+   */
+  async function deploymentStatus(namespace: string, fields: Record<string, unknown> = { replicas: 1, updatedReplicas: 1, availableReplicas: 1 }): Promise<void> {
+    const live = await eventually(async () => {
+      const found = await admin.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: 'netfleet-agent' });
+      expect(found).toBeDefined();
+      return found!;
+    });
+    const response = await fetch(`${kube.url}/apis/apps/v1/namespaces/${namespace}/deployments/netfleet-agent/status?fieldManager=kube-controller-manager`, {
+      method: 'PATCH', body: JSON.stringify({ status: { observedGeneration: live.metadata.generation, ...fields } }),
+      headers: { authorization: `Bearer ${DEFAULT_ADMIN_TOKEN}`, 'content-type': 'application/merge-patch+json' },
+    });
+    expect(response.status).toBe(200);
+  }
+
   // kube-apiserver refuses a namespaced object whose namespace does not exist, dry-run or not:
   // the agent's namespace is created for real first, everything else only dry-run.
   it('passes a server-side dry-run with strict field validation, every object of every variant', async () => {
@@ -176,21 +193,42 @@ describe('the generated manifests against the Kubernetes API test server', () =>
     await writeFile(token, 's3cret-token\n', { mode: 0o600 });
     const args = ['install', 'agent', '--cluster', 'eu-fra-1', '--repo', 'https://git.example.com/fleet.git', '--git-token-file', token,
       '--namespace', 'agent-ns', '--kubeconfig', kubeconfig];
-    const first = await runCli(...args);
+    const [first] = await Promise.all([runCli(...args), deploymentStatus('agent-ns')]);
     expect(first).toMatchObject({ code: 0, err: '' });
     expect(first.out).toMatch(/^namespace\/agent-ns created$/m);
     expect(first.out).toMatch(/^secret\/netfleet-git created \(values not shown\)$/m);
     expect(first.out).toMatch(/^deployment\/netfleet-agent created$/m);
-    expect(first.out).toMatch(/readiness|controllers/);
+    expect(first.out).toMatch(/^waiting for deployment\/netfleet-agent to roll out/m);
+    expect(first.out).toMatch(/deployment\/netfleet-agent rolled out: the agent is running\n$/);
     expect(first.out + first.err).not.toContain('s3cret-token');
     const live = await admin.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'agent-ns', name: 'netfleet-agent' });
-    expect((live?.metadata.managedFields as { manager: string }[] | undefined)?.map((entry) => entry.manager)).toEqual(['netfleet-install']);
+    // Beside the status the deployment controller wrote (an Update through the subresource).
+    expect((live?.metadata.managedFields as { manager: string; operation: string }[] | undefined)?.filter((entry) => entry.operation === 'Apply')
+      .map((entry) => entry.manager)).toEqual(['netfleet-install']);
     const secret = await admin.get({ apiVersion: 'v1', kind: 'Secret', namespace: 'agent-ns', name: 'netfleet-git' }) as unknown as { data: Record<string, string> };
     expect(Buffer.from(secret.data.token!, 'base64').toString()).toBe('s3cret-token\n');
     const second = await runCli(...args);
     expect(second.code).toBe(0);
     expect(second.out).not.toMatch(/ (created|configured)/);
     expect(second.out).toMatch(/^deployment\/netfleet-agent unchanged$/m);
+  });
+
+  it('waits for the agent\'s Deployment to roll out as kubectl rollout status does, and says where to look when it does not', async () => {
+    const args = ['install', 'agent', '--cluster', 'c5', '--repo', 'https://git.example.com/fleet.git', '--kubeconfig', kubeconfig];
+    // No controller answers: the wait ends at --timeout, naming what it waited for.
+    const late = await runCli(...args, '--namespace', 'agent-late', '--timeout', '1');
+    expect(late.code).toBe(2);
+    expect(late.err).toMatch(/deployment\/netfleet-agent has not rolled out within 1 s \(the deployment controller to see the new spec\)/);
+    expect(late.err).toContain('kubectl -n agent-late describe deployment/netfleet-agent');
+    // The controller gives up on the pod: the progress deadline ends the wait at once.
+    await deploymentStatus('agent-late', { conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }] });
+    const stuck = await runCli(...args, '--namespace', 'agent-late');
+    expect(stuck.code).toBe(2);
+    expect(stuck.err).toContain('did not roll out: the Deployment exceeded its progress deadline');
+    // --no-wait: applied, then the command to follow it.
+    const quick = await runCli(...args, '--namespace', 'agent-quick', '--no-wait');
+    expect(quick.code).toBe(0);
+    expect(quick.out).toContain('kubectl -n agent-quick rollout status deployment/netfleet-agent');
   });
 
   it('applies nothing but the namespace when the cluster refuses an object (a field another manager owns)', async () => {

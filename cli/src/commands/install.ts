@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { NetfleetError, parseRedisUrl, redactRedisUrl } from '@netfleet/shared';
 import { ExitCode, type CliCommand, type CliIO } from '../command.js';
 import { AGENT_NAME } from '../install/agent-manifests.js';
-import { DEFAULT_AGENT_NAMESPACE, addAgentOptions, addClusterOptions, agentManifestsFor, applyAgent } from '../install/agent-install.js';
+import { DEFAULT_AGENT_NAMESPACE, addAgentOptions, addClusterOptions, agentManifestsFor, applyAgent, clusterKubeConfig } from '../install/agent-install.js';
+import { waitForDeployment } from '../install/rollout-status.js';
 import { hubManifests, type HubInstallInputs } from '../install/hub-manifests.js';
 import { DEFAULT_REDIS_IMAGE } from '../install/redis-manifests.js';
 import { manifestsJson, manifestsYaml, type ExportedManifests } from '../install/output.js';
@@ -34,6 +35,8 @@ export const installCommand: CliCommand = {
       .option('--redis-url <url>', 'hub: an external Redis (or Sentinel / Cluster) URL instead of the Redis beside the hub')
       .option('--redis-image <image>', 'hub: the Redis image', DEFAULT_REDIS_IMAGE)
       .option('--export', 'print the manifests instead of applying them')
+      .option('--no-wait', 'agent, without --export: do not wait for the agent\'s Deployment to roll out')
+      .option('--timeout <seconds>', 'agent, without --export: how long to wait for the Deployment to roll out', '300')
       .option('-o, --output <format>', 'with --export: yaml | json', 'yaml'), 'without --export: ')
       .addHelpText('after', '\nExit codes: 0 printed or applied, 1 applied but a Secret is still to be created, 2 error.');
   },
@@ -45,9 +48,18 @@ export const installCommand: CliCommand = {
     if (component === 'hub') return exportHub(options, io);
     const manifests = await agentManifestsFor(options, 'install agent');
     if (!options.export) {
-      const { missing } = await applyAgent(manifests, options, io);
-      io.stdout.write(`applied. The cluster's controllers now start the agent; follow it with\n  kubectl -n ${manifests.inputs.namespace} rollout status deployment/${AGENT_NAME}\n`);
-      return missing.length > 0 ? ExitCode.Findings : ExitCode.Ok;
+      const timeoutSeconds = Number(options.timeout);
+      if (!Number.isInteger(timeoutSeconds) || timeoutSeconds <= 0) throw usage(`--timeout is "${String(options.timeout)}"; expected a whole number of seconds`, 'pass e.g. --timeout 300');
+      const kubeConfig = clusterKubeConfig(options);
+      const { missing } = await applyAgent(manifests, options, io, [], kubeConfig);
+      // The pod cannot start before its Secrets exist: nothing to wait for yet.
+      if (missing.length > 0) return ExitCode.Findings;
+      if (options.wait === false) {
+        io.stdout.write(`applied. The cluster's controllers now start the agent; follow it with\n  kubectl -n ${manifests.inputs.namespace} rollout status deployment/${AGENT_NAME}\n`);
+        return ExitCode.Ok;
+      }
+      await waitForDeployment(kubeConfig, { namespace: manifests.inputs.namespace, name: AGENT_NAME, timeoutMs: timeoutSeconds * 1000 }, io);
+      return ExitCode.Ok;
     }
     io.stdout.write(options.output === 'json' ? manifestsJson(manifests) : manifestsYaml(manifests));
     return ExitCode.Ok;
