@@ -6,8 +6,24 @@
  */
 import { runDemo } from './demo.js';
 
+/**
+ * One Ctrl-C reaches this process twice: from the terminal, which signals the whole
+ * foreground group, and relayed by tsx. The first starts the clean stop; a repeat within a
+ * second is that same keypress; a later one is an impatient user, who gets an immediate exit.
+ */
+const REPEAT_MS = 1_000;
 const interrupted = new AbortController();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => interrupted.abort());
+let interruptedAt = 0;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (!interrupted.signal.aborted) {
+      interruptedAt = Date.now();
+      interrupted.abort();
+    } else if (Date.now() - interruptedAt > REPEAT_MS) {
+      process.exit(130);
+    }
+  });
+}
 
 const unknown = process.argv.slice(2).filter((arg) => arg !== '--ui');
 if (unknown.length > 0) {
