@@ -25,7 +25,7 @@ const SUMMARY_FIELDS = ['name', 'region', 'labels', 'state', 'revision', 'syncSt
 /** Detail fields: everything but the drift and link bodies, which can be large. */
 const DETAIL_FIELDS = [
   ...SUMMARY_FIELDS, 'registeredAt', 'keyGeneration', 'agentVersion', 'objects', 'readiness',
-  'syncRevision', 'syncReason', 'syncError', 'syncAt', 'syncChanges', 'maxSeq', 'reports', 'linkSummary',
+  'syncRevision', 'syncReason', 'syncError', 'syncAt', 'syncChanges', 'syncDurationMs', 'maxSeq', 'reports', 'linkSummary',
 ] as const;
 
 /** What a rollout reads of each cluster on every controller tick. */
@@ -117,6 +117,7 @@ export class FleetState {
         error: hash.syncError ?? '',
         at: iso(hash.syncAt)!,
         changes: JSON.parse(hash.syncChanges ?? '{}') as Record<string, number>,
+        ...(hash.syncDurationMs ? { durationMs: Number(hash.syncDurationMs) } : {}),
       } : null,
       lastSeq: Number(hash.maxSeq ?? 0),
       reports: Number(hash.reports ?? 0),
