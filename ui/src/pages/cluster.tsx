@@ -1,7 +1,8 @@
 import type { DriftItem } from '@netfleet/shared/drift';
+import type { ClusterDetail, ClusterEvent, SyncEventDetail } from '@netfleet/shared/protocol/schemas';
 import type { Session } from '../main.js';
 import { useData } from '../use-data.js';
-import { ago, labelText, shortRevision } from '../format.js';
+import { ago, duration, labelText, shortRevision } from '../format.js';
 
 const show = (value: unknown) => (value === undefined ? '(absent)' : JSON.stringify(value));
 
@@ -21,6 +22,44 @@ function DriftDiff({ item }: { item: DriftItem }) {
         </table>
       )}
     </article>
+  );
+}
+
+/** One row of the last syncs: from a sync event, or the cluster's last sync when no event holds it. */
+interface SyncRow {
+  at: string;
+  revision: string;
+  /** The report's sequence number: the agent's order, which the hub's receive order may not keep. */
+  seq: number;
+  sync: SyncEventDetail;
+}
+
+/** The change set's counts under the names operators use: updated is `configured`, pruned is `deleted`. */
+const count = (changes: Record<string, number>, action: string) => changes[action] ?? 0;
+
+function LastSyncs({ detail, events }: { detail: ClusterDetail; events: ClusterEvent[] }) {
+  const rows: SyncRow[] = events.flatMap((event) => (event.type === 'sync' && event.sync ? [{ at: event.time, revision: event.revision ?? '', seq: event.seq ?? 0, sync: event.sync }] : []))
+    .sort((a, b) => b.seq - a.seq);
+  if (rows.length === 0 && detail.sync) rows.push({ at: detail.sync.at, revision: detail.sync.revision, seq: 0, sync: detail.sync });
+  if (rows.length === 0) return <p>No sync reported yet.</p>;
+  return (
+    <>
+      <table class="syncs">
+        <thead><tr>
+          <th scope="col">When</th><th scope="col">Revision</th><th scope="col">Status (reason)</th><th scope="col">Duration</th>
+          <th scope="col">Created</th><th scope="col">Updated</th><th scope="col">Pruned</th>
+        </tr></thead>
+        <tbody>{rows.map(({ at, revision, seq, sync }) => (
+          <tr key={`${seq}-${at}`} data-seq={seq}>
+            <td><time dateTime={at}>{ago(at)}</time></td><td class="mono">{shortRevision(revision)}</td>
+            <td class={`sync sync-${sync.status}`}>{sync.status} ({sync.reason})</td><td class="duration">{duration(sync.durationMs)}</td>
+            <td class="num created">{count(sync.changes, 'created')}</td><td class="num updated">{count(sync.changes, 'configured')}</td>
+            <td class="num pruned">{count(sync.changes, 'deleted')}</td>
+          </tr>
+        ))}</tbody>
+      </table>
+      {detail.sync?.error && <p class="error">Last sync: {detail.sync.error}</p>}
+    </>
   );
 }
 
@@ -48,12 +87,8 @@ export function ClusterPage({ session, name }: { session: Session; name: string 
         <dt>Registered</dt><dd>{ago(detail.registeredAt)} (key generation {detail.keyGeneration})</dd>
         <dt>Agent</dt><dd>{detail.agentVersion || 'unknown'}, {detail.objects} objects</dd>
       </dl>
-      <h2>Last sync</h2>
-      {detail.sync ? (
-        <p>{detail.sync.status} ({detail.sync.reason}) of <span class="mono">{shortRevision(detail.sync.revision)}</span> {ago(detail.sync.at)}
-          {Object.keys(detail.sync.changes).length > 0 && ` — ${Object.entries(detail.sync.changes).map(([action, count]) => `${count} ${action}`).join(', ')}`}
-          {detail.sync.error && <span class="error"> — {detail.sync.error}</span>}</p>
-      ) : <p>No sync reported yet.</p>}
+      <h2>Last syncs</h2>
+      <LastSyncs detail={detail} events={events} />
       <h2>Rollout</h2>
       {rollout && wave && inWave ? (
         <p><a href={`#/rollouts/${encodeURIComponent(rollout.id)}`}>Rollout {rollout.id}</a> ({rollout.phase}): wave {waveIndex + 1} of {rollout.waves.length}, {wave.name} ({wave.state}); this cluster {inWave.status}

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import type { LinkCell, MeshGroupMatrix } from '@netfleet/shared/protocol/links';
 import type { Session } from '../main.js';
 import { useData } from '../use-data.js';
+import { certificateText } from '../format.js';
 
 /** Each state has a letter as well as a colour, so the matrix does not rely on colour alone. */
 const STATES: [string, string][] = [
@@ -49,7 +50,7 @@ export function LinksPage({ session }: { session: Session }) {
             <dt>State</dt><dd>{open.state}{open.reason ? ` (${open.reason})` : ''}</dd>
             {open.message && <><dt>Message</dt><dd>{open.message}</dd></>}
             <dt>Probe</dt><dd>{open.probeOutcome ?? 'none'}{open.latencyMs !== undefined ? `, ${open.latencyMs} ms` : ''}</dd>
-            <dt>Certificate</dt><dd>{open.certificateDaysLeft !== undefined ? `${open.certificateDaysLeft} days left` : 'unknown'}</dd>
+            <dt>Certificate</dt><dd>{certificateText(open.certificateDaysLeft)}</dd>
             <dt>Managed</dt><dd>{open.managed === false ? 'no' : 'yes'}</dd>
           </dl>
           <button type="button" onClick={() => setOpen(undefined)}>Close</button>
