@@ -81,6 +81,8 @@ const ROWS: Record<string, Row> = {
     expected: { admin: 401, reader: 401, self: 401, other: 401, webhook: 202, bootstrap: 401, none: 401 },
   },
   'GET /api/v1/links': { request: url('/api/v1/links'), expected: read(200) },
+  // The clusters are in no mesh group here.
+  'GET /api/v1/links/:from/:to': { request: (f) => ({ url: `/api/v1/links/${f.self.cluster}/${f.other.cluster}` }), expected: read(404) },
   // The cell's own cluster's signed report: only that cluster may send it.
   'POST /api/v1/reports': {
     request: (f) => ({ url: '/api/v1/reports', payload: { reports: [signReport(report(f.self.cluster, 1, ReportKind.Heartbeat, heartbeatBody()), f.self.reportKey)] } }),

@@ -52,6 +52,7 @@ describe.skipIf(MISSING !== undefined)(`the dashboard in Chromium${CHROMIUM_SKIP
       return {
         kind: LinkKind.Federation, name: to, managed: true, metadataEndpoint: `https://istio.${to}.example.com/metadata/`, peerDomain: `${to}.example.com`,
         state: stale ? LinkState.Stale : LinkState.Healthy, reason: stale ? LinkReason.PublicMetadataStale : LinkReason.ExchangeSucceeded, message: stale ? 'public metadata is stale' : 'healthy',
+        lastExchangeAt: new Date(Date.now() - (stale ? 3_600_000 : 60_000)).toISOString(),
         // Stale links were probed (the peer's certificate read); the others not yet.
         ...(stale ? { probe: { url: `https://istio.${to}.example.com/metadata/public/public.json`, outcome: ProbeOutcome.Ok, probedAt: new Date().toISOString(), latencyMs: 12, certificateDaysLeft: 45 } } : {}),
       };
@@ -159,11 +160,17 @@ describe.skipIf(MISSING !== undefined)(`the dashboard in Chromium${CHROMIUM_SKIP
     expect(await selected.textContent()).toContain('stale');
     expect(await selected.textContent()).toContain('Probeok, 12 ms');
     expect(await selected.textContent()).toContain('Certificate45 days left');
+    // Since when it fails (the hub's clock: since this test reported it) and DKP's last exchange, from the link's own report.
+    await eventually(async () => expect(await selected.textContent()).toContain('Last metadata exchange1 h ago'));
+    expect(await selected.textContent()).toMatch(/Failing since\d+ s ago/);
     // A link no probe has read a certificate of says so, rather than nothing.
     await page.locator('[data-link="eu-1>eu-2"]').click();
     await selected.getByRole('heading', { name: 'eu-1 → eu-2' }).waitFor();
+    await eventually(async () => expect(await selected.textContent()).toContain('Last metadata exchange1 min ago'));
+    expect(await selected.textContent()).toContain('Failing sincenot failing');
     expect(await selected.textContent()).toContain('Certificateunknown (no probe of this link has read a certificate)');
     await cell.click();
+    await eventually(async () => expect(await selected.textContent()).toContain('Last metadata exchange1 h ago'));
     if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, 'links.png'), fullPage: true });
     await page.close();
   });

@@ -1,6 +1,6 @@
 import type { Alert, ClusterDetail, ClusterList, ClusterSummary, DriftState, EventList } from '@netfleet/shared/protocol/schemas';
 import type { RolloutDetail, RolloutSummary } from '@netfleet/shared/protocol/rollout';
-import type { ClusterLinksResponse, LinkMatrixResponse } from '@netfleet/shared/protocol/links';
+import type { ClusterLinksResponse, LinkDetailResponse, LinkMatrixResponse } from '@netfleet/shared/protocol/links';
 
 export type Role = 'admin' | 'reader';
 
@@ -107,5 +107,10 @@ export class HubApi {
 
   links(): Promise<LinkMatrixResponse> {
     return this.request('/api/v1/links');
+  }
+
+  /** What `from` last reported of its links to `to`, with since when each fails. */
+  linkDetail(from: string, to: string): Promise<LinkDetailResponse> {
+    return this.request(`/api/v1/links/${encodeURIComponent(from)}/${encodeURIComponent(to)}`);
   }
 }

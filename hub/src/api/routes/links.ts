@@ -1,14 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  ClusterLinksResponseSchema, LinkMatrixQuerySchema, LinkMatrixResponseSchema, type LinkMatrixResponse,
+  ClusterLinksResponseSchema, LinkDetailResponseSchema, LinkMatrixQuerySchema, LinkMatrixResponseSchema, type LinkMatrixResponse,
 } from '@netfleet/shared/protocol/links';
 import { HubError, HubErrorCode } from '../../errors.js';
 import type { FleetLinks } from '../../links/fleet-links.js';
-import { ClusterParams, errorResponses } from './schemas.js';
+import { ClusterParams, LinkPairParams, errorResponses } from './schemas.js';
 
 export interface LinkRoutesOptions {
   /** The hub's link health; routes only read it. */
-  links: Pick<FleetLinks, 'view' | 'clusterLinks'>;
+  links: Pick<FleetLinks, 'view' | 'clusterLinks' | 'linkDetail'>;
 }
 
 /** Federation and multicluster link health: the fleet matrix and one cluster's links. */
@@ -33,6 +33,20 @@ const links: FastifyPluginAsyncTypebox<LinkRoutesOptions> = async (app, options)
     // Sent as it is (fastify passes a JSON string through): a 200-cluster matrix is megabytes,
     // which the schema serializer takes tens of ms over. The type is the response's, serialized.
     return reply.type('application/json; charset=utf-8').send(body as unknown as LinkMatrixResponse);
+  });
+
+  app.get('/api/v1/links/:from/:to', {
+    config: { access: 'read' },
+    schema: {
+      summary: 'One cell of the matrix: what a cluster last reported of its links to a peer, with since when each fails',
+      params: LinkPairParams,
+      response: { 200: LinkDetailResponseSchema, ...errorResponses },
+    },
+  }, async (request) => {
+    const { from, to } = request.params;
+    const found = options.links.linkDetail(from, to);
+    if (!found) throw new HubError(HubErrorCode.NotFound, `${from} or ${to} is in no mesh group`, { hint: 'list the matrix with GET /api/v1/links' });
+    return found;
   });
 
   app.get('/api/v1/clusters/:name/links', {
