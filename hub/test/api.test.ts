@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { Action, ReportKind, SyncReason, type ClusterDetail, type ClusterList, type Credentials, type EventList } from '@netfleet/shared';
+import { emptyLinkSummary } from '@netfleet/shared/protocol/links';
 import type { Hub } from '../src/index.js';
 import {
   ADMIN_TOKEN, READ_TOKEN, TestSender, eventually, heartbeatBody, registerCluster, report, syncBody, testHub, testKeySpace,
@@ -213,6 +214,21 @@ describe('when reading a cluster\'s last syncs', () => {
       { status: 'failed-transient', reason: 'ApplyFailed', changes: {} },
       { status: 'succeeded', reason: 'Succeeded', changes: { created: 2, configured: 1, deleted: 1, unchanged: 1 }, durationMs: 2345 },
     ]);
+  });
+});
+
+describe('when listing a cluster that synced and counted its links', () => {
+  it('gives its last sync\'s reason and how many of its links fail', async () => {
+    const c = await registerCluster(hub, 'c-21', 'eu');
+    await sender.send(c, report('c-21', 1, ReportKind.Sync, syncBody('1111aaaa', SyncReason.ApplyFailed)));
+    const links = { total: 3, byState: { ...emptyLinkSummary().byState, healthy: 1, pending: 1, unreachable: 1 } };
+    await sender.send(c, report('c-21', 2, ReportKind.Heartbeat, { ...heartbeatBody('1111aaaa'), links }));
+    await eventually(async () => expect((await hub.fleet.detail('c-21'))?.reports).toBe(2));
+    const [listed] = (await list('region=eu&status=online')).items.filter((item) => item.name === 'c-21');
+    // Pending links are on their way, not failing.
+    expect(listed).toMatchObject({ syncStatus: 'failed-transient', syncReason: 'ApplyFailed', linkHealth: { total: 3, failing: 1 } });
+    const [quiet] = (await list('region=eu')).items.filter((item) => item.name === 'c-00' || item.name === 'c-03');
+    expect(quiet).not.toHaveProperty('linkHealth');
   });
 });
 

@@ -10,7 +10,7 @@ import axe from 'axe-core';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Action, ReportKind, SyncReason, type Credentials, type ReportBody } from '@netfleet/shared';
-import { LinkKind, LinkReason, LinkState, ProbeOutcome, type LinkObservation } from '@netfleet/shared/protocol/links';
+import { LinkKind, LinkReason, LinkState, ProbeOutcome, emptyLinkSummary, type LinkObservation } from '@netfleet/shared/protocol/links';
 import type { Hub } from '../../hub/src/index.js';
 import { rolloutIdOf } from '../../hub/src/rollout/ids.js';
 import {
@@ -83,6 +83,9 @@ describe.skipIf(MISSING !== undefined)(`the dashboard in Chromium${CHROMIUM_SKIP
       changes: [...changes(Action.Created, 'a', 'b'), ...changes(Action.Configured, 'c'), ...changes(Action.Deleted, 'd'), ...changes(Action.Unchanged, 'e')],
     });
     await eventually(async () => expect((await hub.fleet.detail('eu-1'))?.sync?.durationMs).toBe(1840));
+    // us-1's agent counts its two links stale (as the links test reports them).
+    await send('us-1', ReportKind.Heartbeat, { ...heartbeatBody('1111aaaa'), links: { total: 2, byState: { ...emptyLinkSummary().byState, stale: 2 } } });
+    await eventually(async () => expect((await hub.fleet.detail('us-1'))?.links?.total).toBe(2));
     await hub.rollouts.heads.publish({ revision: REVISION, policy: ALL_AT_ONCE_POLICY, seenAt: Date.now() });
     await hub.rollouts.controller.tick();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -178,6 +181,10 @@ describe.skipIf(MISSING !== undefined)(`the dashboard in Chromium${CHROMIUM_SKIP
   it('shows a reader every page read-only, and the hub refuses the reader a control with 403', async () => {
     const page = await signedIn(READ_TOKEN);
     await page.getByText('3 of 3 clusters').waitFor();
+    // Each row: the last sync with its reason, and the links that fail.
+    expect(await page.locator('[data-cluster="eu-1"] .sync').textContent()).toBe('succeeded (Succeeded)');
+    expect(await page.locator('[data-cluster="us-1"] .links').textContent()).toBe('2 of 2 failing');
+    expect(await page.locator('[data-cluster="eu-2"] .links').textContent()).toBe('—');
     await page.getByLabel('Region', { exact: true }).selectOption('us');
     await page.getByText('1 of 3 clusters').waitFor();
     await page.getByLabel('Region', { exact: true }).selectOption('');

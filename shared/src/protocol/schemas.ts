@@ -214,9 +214,13 @@ export const ClusterSummarySchema = Type.Object({
   state: Type.Enum(ClusterState),
   revision: Revision,
   syncStatus: Type.Union([Type.Enum(SyncStatus), Type.Literal('')]),
+  /** The last sync's reason; absent before the first sync. */
+  syncReason: Type.Optional(Type.Enum(SyncReason)),
   driftCount: Type.Integer(),
   lastSeen: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   offlineSince: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  /** Federation and multicluster links as of the last heartbeat that counted them: how many, how many fail. */
+  linkHealth: Type.Optional(Type.Object({ total: Type.Integer(), failing: Type.Integer() })),
 });
 
 export const ClusterDetailSchema = Type.Intersect([
