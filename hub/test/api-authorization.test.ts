@@ -57,6 +57,8 @@ const ROWS: Record<string, Row> = {
   'GET /api/v1/clusters/:name/events': { request: (f) => ({ url: `/api/v1/clusters/${f.self.cluster}/events` }), expected: clusterRead(200) },
   // In no mesh group: found by nobody, refused to other clusters.
   'GET /api/v1/clusters/:name/links': { request: (f) => ({ url: `/api/v1/clusters/${f.self.cluster}/links` }), expected: clusterRead(404) },
+  // Peers' reports: not for the cluster's own token.
+  'GET /api/v1/clusters/:name/incoming-links': { request: (f) => ({ url: `/api/v1/clusters/${f.self.cluster}/incoming-links` }), expected: read(404) },
   'POST /api/v1/clusters/:name/rotate': { request: (f) => ({ url: `/api/v1/clusters/${f.self.cluster}/rotate` }), expected: clusterAct(200) },
   'POST /api/v1/clusters/:name/revoke': { request: (f) => ({ url: `/api/v1/clusters/${f.self.cluster}/revoke` }), expected: admin(204) },
   'GET /api/v1/alerts': { request: url('/api/v1/alerts'), expected: read(200) },

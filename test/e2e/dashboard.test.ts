@@ -240,6 +240,10 @@ describe.skipIf(MISSING !== undefined)(`the dashboard in Chromium${CHROMIUM_SKIP
     expect(await syncRows.count()).toBe(2);
     expect((await syncRows.nth(0).locator('td').allTextContents()).slice(1)).toEqual(['1111aaaa', 'succeeded (Succeeded)', '1.8 s', '2', '1', '1']);
     expect((await syncRows.nth(1).locator('td').allTextContents()).slice(1)).toEqual(['1111aaaa', 'failed-transient (ApplyFailed)', 'unknown', '0', '0', '0']);
+    // Its links both ways: out as it reports them, in as its peers report them.
+    const linksIn = await page.locator('h2:has-text("Links in") + table tbody tr').evaluateAll((rows) => rows.map((row) => [...row.querySelectorAll('td')].slice(0, 3).map((cell) => cell.textContent)));
+    expect(linksIn).toEqual([['federation eu-1', 'eu-2', 'healthy'], ['federation eu-1', 'us-1', 'stale — public metadata is stale']]);
+    expect(await page.locator('h2:has-text("Links out") + table tbody tr').count()).toBe(2);
     await page.getByText('live ·').waitFor();
     expect(await page.locator('[data-drift]').count()).toBe(0);
     const sent = Date.now();

@@ -1,6 +1,6 @@
 import type { Alert, ClusterDetail, ClusterList, ClusterSummary, DriftState, EventList } from '@netfleet/shared/protocol/schemas';
 import type { RolloutDetail, RolloutSummary } from '@netfleet/shared/protocol/rollout';
-import type { ClusterLinksResponse, LinkDetailResponse, LinkMatrixResponse } from '@netfleet/shared/protocol/links';
+import type { ClusterLinksResponse, IncomingLinksResponse, LinkDetailResponse, LinkMatrixResponse } from '@netfleet/shared/protocol/links';
 
 export type Role = 'admin' | 'reader';
 
@@ -70,6 +70,12 @@ export class HubApi {
 
   events(name: string): Promise<EventList> {
     return this.request(`/api/v1/clusters/${encodeURIComponent(name)}/events?limit=50`);
+  }
+
+  /** The links other clusters reported towards this one, or null when it is in no mesh group. */
+  incomingLinks(name: string): Promise<IncomingLinksResponse | null> {
+    return this.request<IncomingLinksResponse>(`/api/v1/clusters/${encodeURIComponent(name)}/incoming-links`)
+      .catch((error: unknown) => (error instanceof ApiError && error.status === 404 ? null : Promise.reject(error)));
   }
 
   /** The cluster's links, or null when it is in no mesh group. */

@@ -1,5 +1,5 @@
 import {
-  LinkState, type ClusterLinksResponse, type LinkDetailResponse, type LinkFinding, type LinkMatrixQuery, type LinkMatrixResponse,
+  LinkState, type ClusterLinksResponse, type IncomingLinksResponse, type LinkDetailResponse, type LinkFinding, type LinkMatrixQuery, type LinkMatrixResponse,
   type LinkReportBody, type PartitionFinding,
 } from '@netfleet/shared/protocol/links';
 import type { LinkTopology } from './expected-links.js';
@@ -134,6 +134,23 @@ export class FleetLinks {
     const latest = this.#latest.get(cluster);
     if (!latest && !this.#topology.regionOf.has(cluster)) return undefined;
     return { cluster, reportedAt: latest?.receivedAt.toISOString() ?? null, links: latest?.body.links ?? [] };
+  }
+
+  /**
+   * The links peers last reported towards `cluster` (found by its public domain), by peer
+   * name; undefined for a cluster the topology does not know. Reads every report: for one
+   * cluster's page, not for the fleet.
+   */
+  incomingLinks(cluster: string): IncomingLinksResponse | undefined {
+    const { regionOf, clusterByDomain } = this.#topology;
+    if (!regionOf.has(cluster)) return undefined;
+    const links: IncomingLinksResponse['links'] = [];
+    for (const [from, { body }] of this.#latest) {
+      if (from === cluster) continue;
+      for (const observation of body.links) if (clusterByDomain.get(observation.peerDomain) === cluster) links.push({ from, observation });
+    }
+    links.sort((a, b) => a.from.localeCompare(b.from) || a.observation.kind.localeCompare(b.observation.kind) || a.observation.name.localeCompare(b.observation.name));
+    return { cluster, links };
   }
 
   /**

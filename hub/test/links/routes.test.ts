@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ClusterLinksResponseSchema, LinkDetailResponseSchema, LinkKind, LinkMatrixResponseSchema, LinkReason, LinkState, linkResourceKey,
+  ClusterLinksResponseSchema, IncomingLinksResponseSchema, LinkDetailResponseSchema, LinkKind, LinkMatrixResponseSchema, LinkReason, LinkState, linkResourceKey,
   type LinkMatrixResponse, type LinkObservation,
 } from '@netfleet/shared/protocol/links';
 import { compileValidator } from '@netfleet/shared/protocol/validate';
@@ -99,6 +99,16 @@ describe('GET /api/v1/clusters/:name/links', () => {
     const body = compileValidator('cluster links', ClusterLinksResponseSchema).assert(response.json());
     expect(body).toMatchObject({ cluster: 'eu-1', reportedAt: now.toISOString() });
     expect(body.links).toHaveLength(4);
+  });
+
+  it('serves the links its peers reported towards it', async () => {
+    const response = await app.inject({ method: 'GET', url: '/api/v1/clusters/eu-1/incoming-links' });
+    expect(response.statusCode).toBe(200);
+    const body = compileValidator('incoming links', IncomingLinksResponseSchema).assert(response.json());
+    expect(body.links.map(({ from, observation }) => `${from} ${observation.kind} → ${observation.peerDomain}`)).toEqual([
+      'ap-1 federation → eu-1.example.com', 'eu-2 federation → eu-1.example.com', 'eu-2 multicluster → eu-1.example.com', 'us-1 federation → eu-1.example.com',
+    ]);
+    expect((await app.inject({ method: 'GET', url: '/api/v1/clusters/nowhere/incoming-links' })).statusCode).toBe(404);
   });
 
   it('answers 404 for a cluster in no mesh group', async () => {

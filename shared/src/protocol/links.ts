@@ -316,6 +316,17 @@ export const ClusterLinksResponseSchema = Type.Object({
 }, { additionalProperties: false });
 export type ClusterLinksResponse = Static<typeof ClusterLinksResponseSchema>;
 
+/** `GET /api/v1/clusters/:name/incoming-links`: the links its peers last reported towards a cluster. */
+export const IncomingLinksResponseSchema = Type.Object({
+  cluster: Type.String(),
+  links: Type.Array(Type.Object({
+    /** The peer that reported the link. */
+    from: Type.String(),
+    observation: LinkObservationSchema,
+  }, { additionalProperties: false })),
+}, { additionalProperties: false });
+export type IncomingLinksResponse = Static<typeof IncomingLinksResponseSchema>;
+
 /** `GET /api/v1/links/:from/:to`: what `from` last reported of its links to `to` (a matrix cell, opened). */
 export const LinkDetailResponseSchema = Type.Object({
   from: Type.String(),

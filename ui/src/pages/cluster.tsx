@@ -1,5 +1,6 @@
 import type { DriftItem } from '@netfleet/shared/drift';
 import type { ClusterDetail, ClusterEvent, SyncEventDetail } from '@netfleet/shared/protocol/schemas';
+import type { LinkObservation } from '@netfleet/shared/protocol/links';
 import type { Session } from '../main.js';
 import { useData } from '../use-data.js';
 import { ago, duration, labelText, shortRevision } from '../format.js';
@@ -22,6 +23,21 @@ function DriftDiff({ item }: { item: DriftItem }) {
         </table>
       )}
     </article>
+  );
+}
+
+/** Links of one direction: each with its peer, state, DKP's last exchange and the probe. */
+function LinkTable({ peerHeading, rows }: { peerHeading: string; rows: { peer: string; observation: LinkObservation }[] }) {
+  if (rows.length === 0) return <p>No links reported.</p>;
+  return (
+    <table>
+      <thead><tr><th scope="col">Link</th><th scope="col">{peerHeading}</th><th scope="col">State</th><th scope="col">Last exchange</th><th scope="col">Probe</th></tr></thead>
+      <tbody>{rows.map(({ peer, observation: link }) => (
+        <tr key={`${peer}/${link.kind}/${link.name}`}><td>{link.kind} {link.name}</td><td>{peer}</td>
+          <td class={`link link-${link.state}`}>{link.state}{link.state !== 'healthy' ? ` — ${link.message}` : ''}</td>
+          <td>{ago(link.lastExchangeAt)}</td><td>{link.probe ? `${link.probe.outcome}${link.probe.latencyMs !== undefined ? `, ${link.probe.latencyMs} ms` : ''}` : '—'}</td></tr>
+      ))}</tbody>
+    </table>
   );
 }
 
@@ -66,11 +82,13 @@ function LastSyncs({ detail, events }: { detail: ClusterDetail; events: ClusterE
 export function ClusterPage({ session, name }: { session: Session; name: string }) {
   const { api, version } = session;
   const { data, error } = useData(async () => {
-    const [detail, drift, events, links, rollout] = await Promise.all([api.cluster(name), api.drift(name), api.events(name), api.clusterLinks(name), api.currentRollout()]);
-    return { detail, drift, events: events.items, links, rollout };
+    const [detail, drift, events, links, incoming, rollout] = await Promise.all([
+      api.cluster(name), api.drift(name), api.events(name), api.clusterLinks(name), api.incomingLinks(name), api.currentRollout(),
+    ]);
+    return { detail, drift, events: events.items, links, incoming, rollout };
   }, [api, name], version);
   if (!data) return <section><h1>Cluster {name}</h1>{error ? <p role="alert" class="error">{error}</p> : <p>loading…</p>}</section>;
-  const { detail, drift, events, links, rollout } = data;
+  const { detail, drift, events, links, incoming, rollout } = data;
   const waveIndex = rollout ? rollout.waves.findIndex((wave) => wave.clusters.some((cluster) => cluster.name === name)) : -1;
   const wave = rollout?.waves[waveIndex];
   const inWave = wave?.clusters.find((cluster) => cluster.name === name);
@@ -97,17 +115,10 @@ export function ClusterPage({ session, name }: { session: Session; name: string 
       <h2>Drift <span class="count">({drift.items.length})</span></h2>
       {drift.items.length === 0 ? <p>No drift.</p> : drift.items.map((item) => <DriftDiff key={item.id} item={item} />)}
       {drift.truncated && <p>The agent reported more drift than the hub keeps; the list is cut.</p>}
-      <h2>Links</h2>
-      {links && links.links.length > 0 ? (
-        <table>
-          <thead><tr><th scope="col">Link</th><th scope="col">Peer</th><th scope="col">State</th><th scope="col">Last exchange</th><th scope="col">Probe</th></tr></thead>
-          <tbody>{links.links.map((link) => (
-            <tr key={`${link.kind}/${link.name}`}><td>{link.kind} {link.name}</td><td>{link.peerDomain || link.metadataEndpoint}</td>
-              <td class={`link link-${link.state}`}>{link.state}{link.state !== 'healthy' ? ` — ${link.message}` : ''}</td>
-              <td>{ago(link.lastExchangeAt)}</td><td>{link.probe ? `${link.probe.outcome}${link.probe.latencyMs !== undefined ? `, ${link.probe.latencyMs} ms` : ''}` : '—'}</td></tr>
-          ))}</tbody>
-        </table>
-      ) : <p>No links reported.</p>}
+      <h2>Links out <small>(as this cluster reports them)</small></h2>
+      <LinkTable peerHeading="Peer" rows={(links?.links ?? []).map((observation) => ({ peer: observation.peerDomain || observation.metadataEndpoint, observation }))} />
+      <h2>Links in <small>(as its peers report them)</small></h2>
+      <LinkTable peerHeading="From" rows={(incoming?.links ?? []).map(({ from, observation }) => ({ peer: from, observation }))} />
       <h2>Recent events</h2>
       <ol class="events">{events.map((event) => <li key={`${event.time}-${event.type}-${event.seq ?? ''}`}><time dateTime={event.time}>{ago(event.time)}</time> <strong>{event.type}</strong> {event.message}</li>)}</ol>
     </section>

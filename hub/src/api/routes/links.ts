@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  ClusterLinksResponseSchema, LinkDetailResponseSchema, LinkMatrixQuerySchema, LinkMatrixResponseSchema, type LinkMatrixResponse,
+  ClusterLinksResponseSchema, IncomingLinksResponseSchema, LinkDetailResponseSchema, LinkMatrixQuerySchema, LinkMatrixResponseSchema, type LinkMatrixResponse,
 } from '@netfleet/shared/protocol/links';
 import { HubError, HubErrorCode } from '../../errors.js';
 import type { FleetLinks } from '../../links/fleet-links.js';
@@ -8,7 +8,7 @@ import { ClusterParams, LinkPairParams, errorResponses } from './schemas.js';
 
 export interface LinkRoutesOptions {
   /** The hub's link health; routes only read it. */
-  links: Pick<FleetLinks, 'view' | 'clusterLinks' | 'linkDetail'>;
+  links: Pick<FleetLinks, 'view' | 'clusterLinks' | 'incomingLinks' | 'linkDetail'>;
 }
 
 /** Federation and multicluster link health: the fleet matrix and one cluster's links. */
@@ -46,6 +46,20 @@ const links: FastifyPluginAsyncTypebox<LinkRoutesOptions> = async (app, options)
     const { from, to } = request.params;
     const found = options.links.linkDetail(from, to);
     if (!found) throw new HubError(HubErrorCode.NotFound, `${from} or ${to} is in no mesh group`, { hint: 'list the matrix with GET /api/v1/links' });
+    return found;
+  });
+
+  // Other clusters' reports: readers and admins only, never a cluster's own token.
+  app.get('/api/v1/clusters/:name/incoming-links', {
+    config: { access: 'read' },
+    schema: {
+      summary: 'The links other clusters last reported towards this one',
+      params: ClusterParams,
+      response: { 200: IncomingLinksResponseSchema, ...errorResponses },
+    },
+  }, async (request) => {
+    const found = options.links.incomingLinks(request.params.name);
+    if (!found) throw new HubError(HubErrorCode.NotFound, `cluster ${request.params.name} is in no mesh group`, { hint: 'list the matrix with GET /api/v1/links' });
     return found;
   });
 
