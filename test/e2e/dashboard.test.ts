@@ -183,6 +183,8 @@ describe.skipIf(MISSING !== undefined)(`the dashboard in Chromium${CHROMIUM_SKIP
     await page.getByText('3 of 3 clusters').waitFor();
     // Each row: the last sync with its reason, and the links that fail.
     expect(await page.locator('[data-cluster="eu-1"] .sync').textContent()).toBe('succeeded (Succeeded)');
+    // The rollout assigned REVISION, which no agent applied yet.
+    expect(await page.locator('[data-cluster="eu-1"] .revision').textContent()).toBe(`1111aaaa → ${REVISION.slice(0, 10)}`);
     expect(await page.locator('[data-cluster="us-1"] .links').textContent()).toBe('2 of 2 failing');
     expect(await page.locator('[data-cluster="eu-2"] .links').textContent()).toBe('—');
     await page.getByLabel('Region', { exact: true }).selectOption('us');

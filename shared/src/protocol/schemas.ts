@@ -212,7 +212,10 @@ export const ClusterSummarySchema = Type.Object({
   region: Type.String(),
   labels: Labels,
   state: Type.Enum(ClusterState),
+  /** The revision the cluster runs (applied). */
   revision: Revision,
+  /** The revision the rollouts assign it; absent before any rollout assigned one. */
+  assignedRevision: Type.Optional(Revision),
   syncStatus: Type.Union([Type.Enum(SyncStatus), Type.Literal('')]),
   /** The last sync's reason; absent before the first sync. */
   syncReason: Type.Optional(Type.Enum(SyncReason)),

@@ -101,6 +101,7 @@ export function ClusterPage({ session, name }: { session: Session; name: string 
         <dt>Region</dt><dd>{detail.region}</dd>
         <dt>Labels</dt><dd>{labelText(detail.labels) || 'none'}</dd>
         <dt>Applied revision</dt><dd class="mono">{shortRevision(detail.revision)}</dd>
+        <dt>Assigned revision</dt><dd><span class="mono">{shortRevision(detail.assignedRevision)}</span>{detail.assignedRevision && detail.assignedRevision !== detail.revision ? ' (not applied yet)' : ''}</dd>
         <dt>Last seen</dt><dd>{ago(detail.lastSeen)}</dd>
         <dt>Registered</dt><dd>{ago(detail.registeredAt)} (key generation {detail.keyGeneration})</dd>
         <dt>Agent</dt><dd>{detail.agentVersion || 'unknown'}, {detail.objects} objects</dd>

@@ -13,6 +13,11 @@ const SORTS: Record<string, (a: ClusterSummary, b: ClusterSummary) => number> = 
   'last seen': (a, b) => (b.lastSeen ?? '').localeCompare(a.lastSeen ?? '') || a.name.localeCompare(b.name),
 };
 
+/** The applied revision, and the assigned one after an arrow while the cluster has not applied it yet. */
+function revisionText({ revision, assignedRevision }: ClusterSummary): string {
+  return assignedRevision && assignedRevision !== revision ? `${shortRevision(revision)} → ${shortRevision(assignedRevision)}` : shortRevision(revision);
+}
+
 /** A cluster's links at a glance: how many fail, or that none does; '—' before any count. */
 function linkHealthText(health: ClusterSummary['linkHealth']): string {
   if (!health || health.total === 0) return '—';
@@ -67,7 +72,7 @@ export function FleetPage({ session }: { session: Session }) {
           <span class="name">{cluster.name}</span>
           <span>{cluster.region}</span>
           <span class={`state state-${cluster.state}`}>{cluster.state}</span>
-          <span class="mono">{shortRevision(cluster.revision)}</span>
+          <span class="mono revision">{revisionText(cluster)}</span>
           <span class="sync">{cluster.syncStatus ? `${cluster.syncStatus}${cluster.syncReason ? ` (${cluster.syncReason})` : ''}` : '—'}</span>
           <span class={cluster.driftCount > 0 ? 'drift' : ''}>{cluster.driftCount > 0 ? `${cluster.driftCount} drifted` : 'none'}</span>
           <span class={cluster.linkHealth?.failing ? 'links failing' : 'links'}>{linkHealthText(cluster.linkHealth)}</span>
