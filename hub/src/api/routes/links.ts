@@ -11,7 +11,12 @@ export interface LinkRoutesOptions {
   links: Pick<FleetLinks, 'view' | 'clusterLinks' | 'incomingLinks' | 'linkDetail'>;
 }
 
-/** Federation and multicluster link health: the fleet matrix and one cluster's links. */
+/** The 404 of the link routes: what is not in any mesh group, and where to look instead. */
+function notFound(message: string): never {
+  throw new HubError(HubErrorCode.NotFound, message, { hint: 'list the matrix with GET /api/v1/links' });
+}
+
+/** Federation and multicluster link health: the fleet matrix, one cluster's links both ways, one link. */
 const links: FastifyPluginAsyncTypebox<LinkRoutesOptions> = async (app, options) => {
   /** The JSON of each response the link health built; it keeps one until the next report, while dashboards poll it. */
   const serialized = new WeakMap<LinkMatrixResponse, string>();
@@ -44,9 +49,7 @@ const links: FastifyPluginAsyncTypebox<LinkRoutesOptions> = async (app, options)
     },
   }, async (request) => {
     const { from, to } = request.params;
-    const found = options.links.linkDetail(from, to);
-    if (!found) throw new HubError(HubErrorCode.NotFound, `${from} or ${to} is in no mesh group`, { hint: 'list the matrix with GET /api/v1/links' });
-    return found;
+    return options.links.linkDetail(from, to) ?? notFound(`${from} or ${to} is in no mesh group`);
   });
 
   // Other clusters' reports: readers and admins only, never a cluster's own token.
@@ -58,9 +61,7 @@ const links: FastifyPluginAsyncTypebox<LinkRoutesOptions> = async (app, options)
       response: { 200: IncomingLinksResponseSchema, ...errorResponses },
     },
   }, async (request) => {
-    const found = options.links.incomingLinks(request.params.name);
-    if (!found) throw new HubError(HubErrorCode.NotFound, `cluster ${request.params.name} is in no mesh group`, { hint: 'list the matrix with GET /api/v1/links' });
-    return found;
+    return options.links.incomingLinks(request.params.name) ?? notFound(`cluster ${request.params.name} is in no mesh group`);
   });
 
   app.get('/api/v1/clusters/:name/links', {
@@ -71,11 +72,7 @@ const links: FastifyPluginAsyncTypebox<LinkRoutesOptions> = async (app, options)
       response: { 200: ClusterLinksResponseSchema, ...errorResponses },
     },
   }, async (request) => {
-    const found = options.links.clusterLinks(request.params.name);
-    if (!found) {
-      throw new HubError(HubErrorCode.NotFound, `cluster ${request.params.name} is in no mesh group and has reported no links`, { hint: 'list the matrix with GET /api/v1/links' });
-    }
-    return found;
+    return options.links.clusterLinks(request.params.name) ?? notFound(`cluster ${request.params.name} is in no mesh group and has reported no links`);
   });
 };
 
