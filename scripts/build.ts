@@ -12,7 +12,7 @@ import { cp, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
-import { UI_DIST, buildUi } from '../ui/build.js';
+import { UI_DIST, buildUi, builtUiSources } from '../ui/build.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -117,11 +117,15 @@ export async function bundle({ entries, outdir }: BundleOptions): Promise<string
   const sources = Object.keys(metafile.inputs)
     .map((input) => relative(ROOT, resolve(ROOT, input)).split(sep).join('/'))
     .filter((input) => !input.startsWith('..') && !input.includes('node_modules/'));
-  await writeFile(join(outdir, SOURCES_FILE), `${JSON.stringify(sources.sort(), null, 1)}\n`);
+  // The hub serves the dashboard from `ui/` next to its module (hub/src/api/ui-dir.ts); the
+  // dashboard's sources count as the bundle's, so a dashboard edited since is noticed too.
+  if (existsSync(UI_DIST)) {
+    await cp(UI_DIST, join(outdir, 'ui'), { recursive: true });
+    sources.push(...await builtUiSources());
+  }
+  await writeFile(join(outdir, SOURCES_FILE), `${JSON.stringify([...new Set(sources)].sort(), null, 1)}\n`);
   await writeFile(join(outdir, METAFILE), JSON.stringify(metafile));
   await cp(LUA_COMMANDS, join(outdir, 'commands'), { recursive: true });
-  // The hub serves the dashboard from `ui/` next to its module (hub/src/api/ui-dir.ts).
-  if (existsSync(UI_DIST)) await cp(UI_DIST, join(outdir, 'ui'), { recursive: true });
   return Object.keys(entries).map((name) => join(outdir, `${name}.mjs`));
 }
 

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeysWithPrefix } from '@netfleet/test';
 import type { Metafile } from 'esbuild';
-import { bundle, CLI_ENTRY, DIST_DIR, METAFILE } from '../../scripts/build.js';
+import { bundle, CLI_ENTRY, DIST_DIR, METAFILE, SOURCES_FILE } from '../../scripts/build.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const REDIS_URL = process.env.NETFLEET_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -55,6 +55,14 @@ describe('the production bundle (pnpm build)', () => {
     expect(inputs.filter((input) => /\/(bullmq|ioredis|openpgp)\//.test(input))).toEqual([]);
     expect(inputs.filter((input) => input.includes('@kubernetes/client-node/dist/gen/models/'))).toEqual([]);
     expect(inputs).toContain('agent/src/kube/client.ts');
+  });
+
+  it('lists the dashboard\'s sources among those it was built from, so the bin notices a dashboard edited since', async () => {
+    const sources = JSON.parse(await readFile(join(outdir, SOURCES_FILE), 'utf8')) as string[];
+    // `pnpm install` built the dashboard into ui/dist (the bundle carries it as ui/) with its list of sources.
+    expect(await readFile(join(outdir, 'ui/index.html'), 'utf8')).toContain('/ui/assets/');
+    expect(sources).toEqual(expect.arrayContaining(['ui/index.html', 'ui/vite.config.ts', 'ui/src/main.tsx', 'ui/src/pages/cluster.tsx', 'ui/src/style.css', 'cli/src/run.ts']));
+    expect(sources.filter((source) => source.startsWith('..') || source.includes('node_modules/'))).toEqual([]);
   });
 
   it('renders a cluster of the example fleet', async () => {

@@ -57,6 +57,8 @@ const ROWS: Record<string, Row> = {
   'GET /api/v1/clusters/:name/events': { request: (f) => ({ url: `/api/v1/clusters/${f.self.cluster}/events` }), expected: clusterRead(200) },
   // In no mesh group: found by nobody, refused to other clusters.
   'GET /api/v1/clusters/:name/links': { request: (f) => ({ url: `/api/v1/clusters/${f.self.cluster}/links` }), expected: clusterRead(404) },
+  // Peers' reports: not for the cluster's own token.
+  'GET /api/v1/clusters/:name/incoming-links': { request: (f) => ({ url: `/api/v1/clusters/${f.self.cluster}/incoming-links` }), expected: read(404) },
   'POST /api/v1/clusters/:name/rotate': { request: (f) => ({ url: `/api/v1/clusters/${f.self.cluster}/rotate` }), expected: clusterAct(200) },
   'POST /api/v1/clusters/:name/revoke': { request: (f) => ({ url: `/api/v1/clusters/${f.self.cluster}/revoke` }), expected: admin(204) },
   'GET /api/v1/alerts': { request: url('/api/v1/alerts'), expected: read(200) },
@@ -81,6 +83,8 @@ const ROWS: Record<string, Row> = {
     expected: { admin: 401, reader: 401, self: 401, other: 401, webhook: 202, bootstrap: 401, none: 401 },
   },
   'GET /api/v1/links': { request: url('/api/v1/links'), expected: read(200) },
+  // The clusters are in no mesh group here.
+  'GET /api/v1/links/:from/:to': { request: (f) => ({ url: `/api/v1/links/${f.self.cluster}/${f.other.cluster}` }), expected: read(404) },
   // The cell's own cluster's signed report: only that cluster may send it.
   'POST /api/v1/reports': {
     request: (f) => ({ url: '/api/v1/reports', payload: { reports: [signReport(report(f.self.cluster, 1, ReportKind.Heartbeat, heartbeatBody()), f.self.reportKey)] } }),

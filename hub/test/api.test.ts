@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { ReportKind, SyncReason, type ClusterList, type Credentials } from '@netfleet/shared';
+import { Action, ReportKind, SyncReason, type ClusterDetail, type ClusterList, type Credentials, type EventList } from '@netfleet/shared';
+import { emptyLinkSummary } from '@netfleet/shared/protocol/links';
 import type { Hub } from '../src/index.js';
 import {
   ADMIN_TOKEN, READ_TOKEN, TestSender, eventually, heartbeatBody, registerCluster, report, syncBody, testHub, testKeySpace,
@@ -183,6 +184,51 @@ describe('when reading one cluster', () => {
     const missing = await api.inject({ url: '/api/v1/clusters/nope', headers: auth(READ_TOKEN) });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toEqual({ error: { code: 'HUB_NOT_FOUND', message: 'cluster nope is not registered', hint: expect.any(String) } });
+  });
+});
+
+describe('when reading a cluster\'s last syncs', () => {
+  const subject = (name: string) => ({ group: '', kind: 'ConfigMap', namespace: 'netfleet', name });
+
+  it('keeps each sync\'s reason, duration and change counts in its event and the last one in the detail', async () => {
+    // A cluster of its own, registered after the listing tests counted the fleet.
+    const c = await registerCluster(hub, 'c-20', 'eu');
+    await sender.send(c, report('c-20', 1, ReportKind.Sync, {
+      ...syncBody('1111aaaa'), durationMs: 2345,
+      changes: [
+        { subject: subject('a'), action: Action.Created }, { subject: subject('b'), action: Action.Created },
+        { subject: subject('c'), action: Action.Configured }, { subject: subject('d'), action: Action.Deleted },
+        { subject: subject('e'), action: Action.Unchanged },
+      ],
+    }));
+    await eventually(async () => expect((await hub.fleet.detail('c-20'))?.sync?.durationMs).toBe(2345));
+    // An agent that predates the duration: its sync is accepted and no earlier duration is shown for it.
+    await sender.send(c, report('c-20', 2, ReportKind.Sync, syncBody('2222bbbb', SyncReason.ApplyFailed)));
+    await eventually(async () => expect((await hub.fleet.detail('c-20'))?.sync?.reason).toBe(SyncReason.ApplyFailed));
+
+    const detail = (await api.inject({ url: '/api/v1/clusters/c-20', headers: auth(READ_TOKEN) })).json<ClusterDetail>();
+    expect(detail.sync).toMatchObject({ status: 'failed-transient', reason: 'ApplyFailed', changes: {} });
+    expect(detail.sync).not.toHaveProperty('durationMs');
+    const events = (await api.inject({ url: '/api/v1/clusters/c-20/events', headers: auth(READ_TOKEN) })).json<EventList>();
+    expect(events.items.filter((event) => event.type === 'sync').map((event) => event.sync)).toEqual([
+      { status: 'failed-transient', reason: 'ApplyFailed', changes: {} },
+      { status: 'succeeded', reason: 'Succeeded', changes: { created: 2, configured: 1, deleted: 1, unchanged: 1 }, durationMs: 2345 },
+    ]);
+  });
+});
+
+describe('when listing a cluster that synced and counted its links', () => {
+  it('gives its last sync\'s reason and how many of its links fail', async () => {
+    const c = await registerCluster(hub, 'c-21', 'eu');
+    await sender.send(c, report('c-21', 1, ReportKind.Sync, syncBody('1111aaaa', SyncReason.ApplyFailed)));
+    const links = { total: 3, byState: { ...emptyLinkSummary().byState, healthy: 1, pending: 1, unreachable: 1 } };
+    await sender.send(c, report('c-21', 2, ReportKind.Heartbeat, { ...heartbeatBody('1111aaaa'), links }));
+    await eventually(async () => expect((await hub.fleet.detail('c-21'))?.reports).toBe(2));
+    const [listed] = (await list('region=eu&status=online')).items.filter((item) => item.name === 'c-21');
+    // Pending links are on their way, not failing.
+    expect(listed).toMatchObject({ syncStatus: 'failed-transient', syncReason: 'ApplyFailed', linkHealth: { total: 3, failing: 1 } });
+    const [quiet] = (await list('region=eu')).items.filter((item) => item.name === 'c-00' || item.name === 'c-03');
+    expect(quiet).not.toHaveProperty('linkHealth');
   });
 });
 

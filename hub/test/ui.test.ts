@@ -1,10 +1,11 @@
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ReportKind } from '@netfleet/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../src/index.js';
+import { uiSourcesNewerThanBuild } from '../src/api/ui-dir.js';
 import { READ_TOKEN, TestSender, heartbeatBody, registerCluster, report, testHub, testKeySpace } from './helpers.js';
 
 /** Reads server-sent events from `stream` until one named `event` arrives; its data, parsed. */
@@ -93,5 +94,38 @@ describe('the dashboard the hub serves at /ui/', () => {
       stream.destroy();
       await sender.close();
     }
+  });
+});
+
+describe('a dashboard build older than its sources', () => {
+  let root: string;
+  const at = (seconds: number) => new Date(Date.UTC(2026, 0, 1) + seconds * 1000);
+
+  beforeAll(async () => {
+    // A checkout of its own: ui/dist built at 10 s from ui/src/main.tsx and ui/index.html.
+    root = await mkdtemp(join(tmpdir(), 'netfleet-ui-stale-'));
+    await mkdir(join(root, 'ui/dist'), { recursive: true });
+    await mkdir(join(root, 'ui/src'), { recursive: true });
+    await writeFile(join(root, 'ui/src/main.tsx'), 'export {};\n');
+    await writeFile(join(root, 'ui/index.html'), '<!doctype html>\n');
+    await writeFile(join(root, 'ui/dist/index.html'), '<!doctype html>\n');
+    await writeFile(join(root, 'ui/dist/sources.json'), JSON.stringify(['ui/index.html', 'ui/src/main.tsx', 'ui/src/gone.ts']));
+    for (const file of ['ui/src/main.tsx', 'ui/index.html']) await utimes(join(root, file), at(0), at(0));
+    await utimes(join(root, 'ui/dist/index.html'), at(10), at(10));
+  });
+
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('names the sources edited since it was built, and none while it is fresh', async () => {
+    expect(uiSourcesNewerThanBuild(join(root, 'ui/dist'))).toEqual([]);
+    await utimes(join(root, 'ui/src/main.tsx'), at(20), at(20));
+    expect(uiSourcesNewerThanBuild(join(root, 'ui/dist'))).toEqual(['ui/src/main.tsx']);
+  });
+
+  it('names none for a build that lists no sources', async () => {
+    await rm(join(root, 'ui/dist/sources.json'));
+    expect(uiSourcesNewerThanBuild(join(root, 'ui/dist'))).toEqual([]);
   });
 });

@@ -58,8 +58,17 @@ describe('when a report is validated', () => {
     for (const report of reports) expect(reportValidator.check(signReport(report, key))).toBe(true);
   });
 
+  it('accepts a sync with its duration, and one without it as older agents send', () => {
+    const sync = (extra: object) => heartbeat({ kind: ReportKind.Sync, body: { revision: 'abc', status: SyncStatus.Succeeded, reason: SyncReason.Succeeded, changes: [], ...extra } } as Partial<UnsignedReport>);
+    expect(reportValidator.check(signReport(sync({ durationMs: 1234 }), key))).toBe(true);
+    expect(reportValidator.check(signReport(sync({}), key))).toBe(true);
+  });
+
   it.each([
     ['an unknown kind', { kind: 'exec' }, '/kind'],
+    ['a negative sync duration', { kind: 'sync', body: { revision: '', status: 'succeeded', reason: 'Succeeded', changes: [], durationMs: -1 } }, '/body/durationMs'],
+    ['a fractional sync duration', { kind: 'sync', body: { revision: '', status: 'succeeded', reason: 'Succeeded', changes: [], durationMs: 1.5 } }, '/body/durationMs'],
+    ['an unknown sync body member', { kind: 'sync', body: { revision: '', status: 'succeeded', reason: 'Succeeded', changes: [], elapsed: 3 } }, '/body/elapsed'],
     ['a sync reason outside the closed set', { kind: 'sync', body: { revision: '', status: 'failed-transient', reason: 'Oops', changes: [] } }, '/body/reason'],
     ['a cluster name that is not a DNS label', { cluster: 'EU_1' }, '/cluster'],
     ['a zero sequence number', { seq: 0 }, '/seq'],

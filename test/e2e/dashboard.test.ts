@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import axe from 'axe-core';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReportKind, type Credentials, type ReportBody } from '@netfleet/shared';
-import { LinkKind, LinkReason, LinkState, type LinkObservation } from '@netfleet/shared/protocol/links';
+import { Action, ReportKind, SyncReason, type Credentials, type ReportBody } from '@netfleet/shared';
+import { LinkKind, LinkReason, LinkState, ProbeOutcome, emptyLinkSummary, type LinkObservation } from '@netfleet/shared/protocol/links';
 import type { Hub } from '../../hub/src/index.js';
 import { rolloutIdOf } from '../../hub/src/rollout/ids.js';
 import {
-  ADMIN_TOKEN, ALL_AT_ONCE_POLICY, READ_TOKEN, TestSender, driftItem, heartbeatBody, registerCluster, report, testHub, testKeySpace,
+  ADMIN_TOKEN, ALL_AT_ONCE_POLICY, READ_TOKEN, TestSender, driftItem, heartbeatBody, registerCluster, report, syncBody, testHub, testKeySpace,
 } from '../../hub/test/helpers.js';
 import { eventually } from '../src/index.js';
 import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from '../src/chromium.js';
@@ -52,6 +52,9 @@ describe.skipIf(MISSING !== undefined)(`the dashboard in Chromium${CHROMIUM_SKIP
       return {
         kind: LinkKind.Federation, name: to, managed: true, metadataEndpoint: `https://istio.${to}.example.com/metadata/`, peerDomain: `${to}.example.com`,
         state: stale ? LinkState.Stale : LinkState.Healthy, reason: stale ? LinkReason.PublicMetadataStale : LinkReason.ExchangeSucceeded, message: stale ? 'public metadata is stale' : 'healthy',
+        lastExchangeAt: new Date(Date.now() - (stale ? 3_600_000 : 60_000)).toISOString(),
+        // Stale links were probed (the peer's certificate read); the others not yet.
+        ...(stale ? { probe: { url: `https://istio.${to}.example.com/metadata/public/public.json`, outcome: ProbeOutcome.Ok, probedAt: new Date().toISOString(), latencyMs: 12, certificateDaysLeft: 45 } } : {}),
       };
     }),
   });
@@ -72,6 +75,17 @@ describe.skipIf(MISSING !== undefined)(`the dashboard in Chromium${CHROMIUM_SKIP
       await send(cluster.name, ReportKind.Heartbeat, heartbeatBody('1111aaaa'));
     }
     await eventually(async () => expect((await hub.fleet.list({ limit: 10 })).items.every((cluster) => cluster.state === 'online')).toBe(true));
+    // eu-1's last syncs: one from an agent that predates durations, then one with its duration and changes.
+    const changes = (action: Action, ...names: string[]) => names.map((name) => ({ subject: { group: '', kind: 'ConfigMap', namespace: 'netfleet', name }, action }));
+    await send('eu-1', ReportKind.Sync, syncBody('1111aaaa', SyncReason.ApplyFailed));
+    await send('eu-1', ReportKind.Sync, {
+      ...syncBody('1111aaaa'), durationMs: 1840,
+      changes: [...changes(Action.Created, 'a', 'b'), ...changes(Action.Configured, 'c'), ...changes(Action.Deleted, 'd'), ...changes(Action.Unchanged, 'e')],
+    });
+    await eventually(async () => expect((await hub.fleet.detail('eu-1'))?.sync?.durationMs).toBe(1840));
+    // us-1's agent counts its two links stale (as the links test reports them).
+    await send('us-1', ReportKind.Heartbeat, { ...heartbeatBody('1111aaaa'), links: { total: 2, byState: { ...emptyLinkSummary().byState, stale: 2 } } });
+    await eventually(async () => expect((await hub.fleet.detail('us-1'))?.links?.total).toBe(2));
     await hub.rollouts.heads.publish({ revision: REVISION, policy: ALL_AT_ONCE_POLICY, seenAt: Date.now() });
     await hub.rollouts.controller.tick();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -145,7 +159,21 @@ describe.skipIf(MISSING !== undefined)(`the dashboard in Chromium${CHROMIUM_SKIP
     expect(await cell.textContent()).toBe('S');
     expect(await page.locator('[data-link="eu-1>eu-2"]').textContent()).toBe('✓');
     await cell.click();
-    expect(await page.getByRole('complementary', { name: 'Selected link' }).textContent()).toContain('stale');
+    const selected = page.getByRole('complementary', { name: 'Selected link' });
+    expect(await selected.textContent()).toContain('stale');
+    expect(await selected.textContent()).toContain('Probeok, 12 ms');
+    expect(await selected.textContent()).toContain('Certificate45 days left');
+    // Since when it fails (the hub's clock: since this test reported it) and DKP's last exchange, from the link's own report.
+    await eventually(async () => expect(await selected.textContent()).toContain('Last metadata exchange1 h ago'));
+    expect(await selected.textContent()).toMatch(/Failing since\d+ s ago/);
+    // A link no probe has read a certificate of says so, rather than nothing.
+    await page.locator('[data-link="eu-1>eu-2"]').click();
+    await selected.getByRole('heading', { name: 'eu-1 → eu-2' }).waitFor();
+    await eventually(async () => expect(await selected.textContent()).toContain('Last metadata exchange1 min ago'));
+    expect(await selected.textContent()).toContain('Failing sincenot failing');
+    expect(await selected.textContent()).toContain('Certificateunknown (no probe of this link has read a certificate)');
+    await cell.click();
+    await eventually(async () => expect(await selected.textContent()).toContain('Last metadata exchange1 h ago'));
     if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, 'links.png'), fullPage: true });
     await page.close();
   });
@@ -153,6 +181,12 @@ describe.skipIf(MISSING !== undefined)(`the dashboard in Chromium${CHROMIUM_SKIP
   it('shows a reader every page read-only, and the hub refuses the reader a control with 403', async () => {
     const page = await signedIn(READ_TOKEN);
     await page.getByText('3 of 3 clusters').waitFor();
+    // Each row: the last sync with its reason, and the links that fail.
+    expect(await page.locator('[data-cluster="eu-1"] .sync').textContent()).toBe('succeeded (Succeeded)');
+    // The rollout assigned REVISION, which no agent applied yet.
+    expect(await page.locator('[data-cluster="eu-1"] .revision').textContent()).toBe(`1111aaaa → ${REVISION.slice(0, 10)}`);
+    expect(await page.locator('[data-cluster="us-1"] .links').textContent()).toBe('2 of 2 failing');
+    expect(await page.locator('[data-cluster="eu-2"] .links').textContent()).toBe('—');
     await page.getByLabel('Region', { exact: true }).selectOption('us');
     await page.getByText('1 of 3 clusters').waitFor();
     await page.getByLabel('Region', { exact: true }).selectOption('');
@@ -202,6 +236,16 @@ describe.skipIf(MISSING !== undefined)(`the dashboard in Chromium${CHROMIUM_SKIP
     const page = await signedIn(READ_TOKEN);
     await page.locator('[data-cluster="eu-1"]').click();
     await page.getByRole('heading', { name: 'Cluster eu-1' }).waitFor();
+    // The last syncs, newest first: reason, duration (unknown from the older agent), created/updated/pruned.
+    const syncRows = page.locator('table.syncs tbody tr');
+    await syncRows.first().waitFor();
+    expect(await syncRows.count()).toBe(2);
+    expect((await syncRows.nth(0).locator('td').allTextContents()).slice(1)).toEqual(['1111aaaa', 'succeeded (Succeeded)', '1.8 s', '2', '1', '1']);
+    expect((await syncRows.nth(1).locator('td').allTextContents()).slice(1)).toEqual(['1111aaaa', 'failed-transient (ApplyFailed)', 'unknown', '0', '0', '0']);
+    // Its links both ways: out as it reports them, in as its peers report them.
+    const linksIn = await page.locator('h2:has-text("Links in") + table tbody tr').evaluateAll((rows) => rows.map((row) => [...row.querySelectorAll('td')].slice(0, 3).map((cell) => cell.textContent)));
+    expect(linksIn).toEqual([['federation eu-1', 'eu-2', 'healthy'], ['federation eu-1', 'us-1', 'stale — public metadata is stale']]);
+    expect(await page.locator('h2:has-text("Links out") + table tbody tr').count()).toBe(2);
     await page.getByText('live ·').waitFor();
     expect(await page.locator('[data-drift]').count()).toBe(0);
     const sent = Date.now();

@@ -107,6 +107,8 @@ describe(`when an agent reports to the hub ${alertmanagerNote}`, () => {
       const found = await get<ClusterDetail>(`/api/v1/clusters/${CLUSTER}`);
       expect(found.sync?.status).toBe('succeeded');
       expect(found.revision).not.toBe('');
+      // The duration the agent measured reaches the hub with the sync.
+      expect(found.sync?.durationMs).toBe(daemon.lastResult?.durationMs);
       return found;
     });
     expect(detail).toMatchObject({ state: 'online', region: 'eu', labels: { tier: 'prod' }, agentVersion: '0.1.0-e2e', driftCount: 0 });

@@ -43,7 +43,7 @@ export interface MetadataPeerOptions {
   /** @defaultValue `uuid-<domain>` */
   clusterUUID?: string;
   /**
-   * Days until the serving certificate expires.
+   * Days until the serving certificate expires; negative for one that expired that many days ago.
    * @defaultValue 365
    */
   certificateValidDays?: number;
@@ -82,7 +82,7 @@ export async function startMetadataPeer(options: MetadataPeerOptions): Promise<M
   const pems = await generate([{ name: 'commonName', value: hostname }], {
     keyType: 'ec',
     algorithm: 'sha256',
-    notBeforeDate: new Date(Date.now() - 86_400_000),
+    notBeforeDate: new Date(Math.min(Date.now(), notAfter.getTime()) - 86_400_000),
     notAfterDate: notAfter,
     ca: options.ca,
     extensions: [

@@ -1,6 +1,6 @@
 import type { Alert, ClusterDetail, ClusterList, ClusterSummary, DriftState, EventList } from '@netfleet/shared/protocol/schemas';
 import type { RolloutDetail, RolloutSummary } from '@netfleet/shared/protocol/rollout';
-import type { ClusterLinksResponse, LinkMatrixResponse } from '@netfleet/shared/protocol/links';
+import type { ClusterLinksResponse, IncomingLinksResponse, LinkDetailResponse, LinkMatrixResponse } from '@netfleet/shared/protocol/links';
 
 export type Role = 'admin' | 'reader';
 
@@ -72,6 +72,12 @@ export class HubApi {
     return this.request(`/api/v1/clusters/${encodeURIComponent(name)}/events?limit=50`);
   }
 
+  /** The links other clusters reported towards this one, or null when it is in no mesh group. */
+  incomingLinks(name: string): Promise<IncomingLinksResponse | null> {
+    return this.request<IncomingLinksResponse>(`/api/v1/clusters/${encodeURIComponent(name)}/incoming-links`)
+      .catch((error: unknown) => (error instanceof ApiError && error.status === 404 ? null : Promise.reject(error)));
+  }
+
   /** The cluster's links, or null when it is in no mesh group. */
   clusterLinks(name: string): Promise<ClusterLinksResponse | null> {
     return this.request<ClusterLinksResponse>(`/api/v1/clusters/${encodeURIComponent(name)}/links`)
@@ -107,5 +113,10 @@ export class HubApi {
 
   links(): Promise<LinkMatrixResponse> {
     return this.request('/api/v1/links');
+  }
+
+  /** What `from` last reported of its links to `to`, with since when each fails. */
+  linkDetail(from: string, to: string): Promise<LinkDetailResponse> {
+    return this.request(`/api/v1/links/${encodeURIComponent(from)}/${encodeURIComponent(to)}`);
   }
 }

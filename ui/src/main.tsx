@@ -24,6 +24,8 @@ function useRoute(): string[] {
   useEffect(() => {
     const onChange = () => setRoute(read());
     window.addEventListener('hashchange', onChange);
+    // The hash may have changed between the first render and this effect (which runs later).
+    onChange();
     return () => window.removeEventListener('hashchange', onChange);
   }, []);
   return route;

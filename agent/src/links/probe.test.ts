@@ -149,12 +149,40 @@ describe('when the certificate is signed by a CA the agent does not trust', () =
     const foreign = await peer({ domain: 'sa-1.example.com', address: '127.0.0.8', ca: otherCa });
     const prober = new MetadataProber({ caBundle: ca.cert, connectTo: connectTo(foreign) });
     const untrusted = await prober.probe({ metadataEndpoint: foreign.metadataEndpoint });
-    expect(untrusted?.outcome).toBe(ProbeOutcome.TlsError);
+    // The certificate is refused, and what it says of its expiry is still reported.
+    expect(untrusted).toMatchObject({ outcome: ProbeOutcome.TlsError, certificateDaysLeft: 364 });
+    expect(untrusted?.error).toMatch(/^UNABLE_TO_VERIFY_LEAF_SIGNATURE: /);
+    expect(untrusted).not.toHaveProperty('clusterUUID');
 
     const withResourceCa = await prober.probe({ metadataEndpoint: foreign.metadataEndpoint, ca: otherCa.cert });
     expect(withResourceCa?.outcome).toBe(ProbeOutcome.Ok);
     const skipped = await prober.probe({ metadataEndpoint: foreign.metadataEndpoint, insecureSkipVerify: true });
     expect(skipped).toMatchObject({ outcome: ProbeOutcome.Ok, certificateDaysLeft: 364 });
+  });
+});
+
+describe('when the certificate names another host', () => {
+  it('reports a TLS error with its expiry and reads nothing', async () => {
+    const other = await peer({ domain: 'af-2.example.com', address: '127.0.0.11' });
+    const hostname = 'istio.impostor.example.com';
+    const prober = new MetadataProber({ caBundle: ca.cert, connectTo: connectTo({ hostname, address: other.address, port: other.port }) });
+    const result = await prober.probe({ metadataEndpoint: `https://${hostname}/metadata/` });
+    expect(result).toMatchObject({ outcome: ProbeOutcome.TlsError, certificateDaysLeft: 364 });
+    expect(result?.error).toMatch(/^ERR_TLS_CERT_ALTNAME_INVALID: /);
+    expect(other.requests).toBe(0);
+  });
+});
+
+describe('when the peer certificate has expired', () => {
+  it('reports a TLS error and how many days ago it expired', async () => {
+    const expired = await peer({ domain: 'af-1.example.com', address: '127.0.0.10', certificateValidDays: -2.5 });
+    const prober = new MetadataProber({ caBundle: ca.cert, connectTo: connectTo(expired) });
+    const result = await prober.probe({ metadataEndpoint: expired.metadataEndpoint });
+    // Days are rounded down as for a valid certificate: negative exactly when expired.
+    expect(result).toMatchObject({ outcome: ProbeOutcome.TlsError, certificateDaysLeft: -3 });
+    expect(Math.abs(Date.parse(result!.certificateExpiresAt!) - expired.certificateExpiresAt.getTime())).toBeLessThan(1_000);
+    expect(result?.error).toMatch(/^CERT_HAS_EXPIRED: /);
+    expect(expired.requests).toBe(0);
   });
 });
 

@@ -155,7 +155,8 @@ export class MetadataProber {
       method: 'GET',
       servername: url.hostname,
       headers: { accept: 'application/json', host: url.host },
-      rejectUnauthorized: !target.insecureSkipVerify,
+      // Verified after the handshake (below), so an untrusted or expired certificate's expiry is still read.
+      rejectUnauthorized: false,
       // A fresh connection per probe: latency and the certificate are measured every time.
       agent: false,
       ...(extraCa.length > 0 ? { ca: [...rootCertificates, ...extraCa] } : {}),
@@ -193,7 +194,10 @@ export class MetadataProber {
       });
       req.on('socket', (socket) => {
         socket.once('secureConnect', () => {
-          notAfter = certificateExpiry(socket as TLSSocket);
+          const tls = socket as TLSSocket;
+          notAfter = certificateExpiry(tls);
+          // Refused before a response is read; the request itself carries nothing secret.
+          if (!tls.authorized && !target.insecureSkipVerify) req.destroy(untrusted(tls.authorizationError));
         });
       });
       req.on('error', (error) => finish(classifyError(error)));
@@ -219,6 +223,12 @@ function certificateExpiry(socket: TLSSocket): Date | undefined {
   if (!validTo) return undefined;
   const date = new Date(validTo);
   return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** The error of a certificate the handshake did not verify; `reason` is Node's code (`CERT_HAS_EXPIRED`, ...). */
+function untrusted(reason: Error | string | undefined): Error & { code: string } {
+  const code = (reason instanceof Error ? (reason as Error & { code?: string }).code ?? reason.message : reason) || 'ERR_TLS_CERT_UNTRUSTED';
+  return Object.assign(new Error('the peer certificate is not trusted'), { code });
 }
 
 /** Node's TLS verification errors (`CERT_HAS_EXPIRED`, `ERR_TLS_CERT_ALTNAME_INVALID`, ...). */

@@ -34,6 +34,12 @@ describe('syncBodyOf', () => {
     expect(() => reportValidator.assert(report)).not.toThrow();
   });
 
+  it('reports how long the sync took, never below zero', () => {
+    expect(syncBodyOf(result({ durationMs: 1234 })).durationMs).toBe(1234);
+    expect(syncBodyOf(result({ durationMs: -5 })).durationMs).toBe(0);
+    expect(syncBodyValid(syncBodyOf(result({ durationMs: 1234 })))).toBe(true);
+  });
+
   it('keeps the error within the protocol limit', () => {
     const body = syncBodyOf(result({ reason: SyncReason.RenderFailed, errorClass: ErrorClass.Terminal, message: 'x'.repeat(10_000) }));
     expect(body.error).toHaveLength(4096);

@@ -11,6 +11,8 @@ export function syncBodyOf(result: SyncResult): SyncBody {
     status: reasonStatus[result.reason],
     reason: result.reason,
     changes: result.changeSet,
+    // A wall clock stepped back during the sync would make it negative.
+    durationMs: Math.max(0, Math.round(result.durationMs)),
     ...(result.message ? { error: result.message.slice(0, 4096) } : {}),
   };
 }

@@ -46,6 +46,8 @@ export function reportEffects(report: Report, receivedAt: number): ReportEffects
         fields: {
           syncStatus: body.status, syncReason: body.reason, syncError: body.error ?? '',
           syncRevision: body.revision, syncAt: time, syncChanges: JSON.stringify(counts),
+          // '' when the agent did not say (older agents), so a previous sync's duration is not kept.
+          syncDurationMs: body.durationMs ?? '',
         },
       }];
       if (body.status === 'succeeded') groups.push({ guard: 'revisionSeq', fields: { revision: body.revision } });
@@ -55,6 +57,7 @@ export function reportEffects(report: Report, receivedAt: number): ReportEffects
         event: JSON.stringify({
           time, type: 'sync', seq: report.seq, revision: body.revision,
           message: `sync ${body.status} (${body.reason}) at ${shortRevision(body.revision)}${summary ? `: ${summary}` : ''}${body.error ? ` — ${body.error}` : ''}`,
+          sync: { status: body.status, reason: body.reason, changes: counts, ...(body.durationMs === undefined ? {} : { durationMs: body.durationMs }) },
         }),
       };
     }

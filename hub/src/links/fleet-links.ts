@@ -1,5 +1,5 @@
 import {
-  LinkState, type ClusterLinksResponse, type LinkFinding, type LinkMatrixQuery, type LinkMatrixResponse,
+  LinkState, type ClusterLinksResponse, type IncomingLinksResponse, type LinkDetailResponse, type LinkFinding, type LinkMatrixQuery, type LinkMatrixResponse,
   type LinkReportBody, type PartitionFinding,
 } from '@netfleet/shared/protocol/links';
 import type { LinkTopology } from './expected-links.js';
@@ -134,6 +134,39 @@ export class FleetLinks {
     const latest = this.#latest.get(cluster);
     if (!latest && !this.#topology.regionOf.has(cluster)) return undefined;
     return { cluster, reportedAt: latest?.receivedAt.toISOString() ?? null, links: latest?.body.links ?? [] };
+  }
+
+  /**
+   * The links peers last reported towards `cluster` (found by its public domain), by peer
+   * name; undefined for a cluster the topology does not know. Reads every report: for one
+   * cluster's page, not for the fleet.
+   */
+  incomingLinks(cluster: string): IncomingLinksResponse | undefined {
+    const { regionOf, clusterByDomain } = this.#topology;
+    if (!regionOf.has(cluster)) return undefined;
+    const links: IncomingLinksResponse['links'] = [];
+    for (const [from, { body }] of this.#latest) {
+      if (from === cluster) continue;
+      for (const observation of body.links) if (clusterByDomain.get(observation.peerDomain) === cluster) links.push({ from, observation });
+    }
+    links.sort((a, b) => a.from.localeCompare(b.from) || a.observation.kind.localeCompare(b.observation.kind) || a.observation.name.localeCompare(b.observation.name));
+    return { cluster, links };
+  }
+
+  /**
+   * What `from` last reported of its links to `to`, each with since when it fails; undefined
+   * when the topology knows neither cluster.
+   */
+  linkDetail(from: string, to: string): LinkDetailResponse | undefined {
+    const { regionOf, clusterByDomain } = this.#topology;
+    if (!regionOf.has(from) || !regionOf.has(to)) return undefined;
+    const latest = this.#latest.get(from);
+    const failures = this.#failures.touching(from, undefined, clusterByDomain).filter((failure) => failure.to === to);
+    const links = (latest?.body.links ?? []).filter((observation) => clusterByDomain.get(observation.peerDomain) === to).map((observation) => {
+      const since = failures.find((failure) => failure.kind === observation.kind && failure.name === observation.name)?.since;
+      return { observation, failingSince: since ? new Date(since).toISOString() : null };
+    });
+    return { from, to, reportedAt: latest?.receivedAt.toISOString() ?? null, links };
   }
 
   /** The failing links of a cluster and of its peers towards it, with since when they fail. */

@@ -123,6 +123,22 @@ export class RolloutStore {
     };
   }
 
+  /**
+   * The revision each of `clusters` is assigned, as {@link assignment} gives it (the last
+   * fully rolled-out revision for a cluster no rollout covered); absent before any rollout.
+   */
+  async assignedRevisions(clusters: readonly string[]): Promise<Map<string, string>> {
+    const assigned = new Map<string, string>();
+    if (clusters.length === 0) return assigned;
+    const [stored, lastGood] = await Promise.all([this.client.hmget(this.keys.assignments(), ...clusters), this.lastGoodRevision()]);
+    clusters.forEach((cluster, index) => {
+      const json = stored[index];
+      const revision = json ? (JSON.parse(json) as StoredAssignment).revision : lastGood;
+      if (revision) assigned.set(cluster, revision);
+    });
+    return assigned;
+  }
+
   async assignments(): Promise<Map<string, StoredAssignment>> {
     const all = await this.client.hgetall(this.keys.assignments());
     return new Map(Object.entries(all).map(([cluster, json]) => [cluster, JSON.parse(json) as StoredAssignment]));

@@ -3,6 +3,7 @@ import {
   ClusterState, type ClusterDetail, type ClusterEvent, type ClusterList, type ClusterSummary, type DriftState,
   type LinkSummary, type ReadinessSummary, type SyncReason, type SyncStatus,
 } from '@netfleet/shared';
+import { isWorkingLinkState, type LinkState } from '@netfleet/shared/protocol/links';
 import type { HubKeys } from '../redis/keys.js';
 import { execAll } from '../redis/pipeline.js';
 
@@ -20,12 +21,12 @@ export interface ClusterFilter {
   cursor?: string;
 }
 
-const SUMMARY_FIELDS = ['name', 'region', 'labels', 'state', 'revision', 'syncStatus', 'driftCount', 'lastSeen', 'offlineSince'] as const;
+const SUMMARY_FIELDS = ['name', 'region', 'labels', 'state', 'revision', 'syncStatus', 'driftCount', 'lastSeen', 'offlineSince', 'syncReason', 'linkSummary'] as const;
 
 /** Detail fields: everything but the drift and link bodies, which can be large. */
 const DETAIL_FIELDS = [
   ...SUMMARY_FIELDS, 'registeredAt', 'keyGeneration', 'agentVersion', 'objects', 'readiness',
-  'syncRevision', 'syncReason', 'syncError', 'syncAt', 'syncChanges', 'maxSeq', 'reports', 'linkSummary',
+  'syncRevision', 'syncError', 'syncAt', 'syncChanges', 'syncDurationMs', 'maxSeq', 'reports',
 ] as const;
 
 /** What a rollout reads of each cluster on every controller tick. */
@@ -117,6 +118,7 @@ export class FleetState {
         error: hash.syncError ?? '',
         at: iso(hash.syncAt)!,
         changes: JSON.parse(hash.syncChanges ?? '{}') as Record<string, number>,
+        ...(hash.syncDurationMs ? { durationMs: Number(hash.syncDurationMs) } : {}),
       } : null,
       lastSeq: Number(hash.maxSeq ?? 0),
       reports: Number(hash.reports ?? 0),
@@ -179,7 +181,8 @@ export class FleetState {
 }
 
 function toSummary(row: (string | null)[]): ClusterSummary {
-  const [name, region, labels, state, revision, syncStatus, driftCount, lastSeen, offlineSince] = row;
+  const [name, region, labels, state, revision, syncStatus, driftCount, lastSeen, offlineSince, syncReason, linkSummary] = row;
+  const links = linkSummary ? (JSON.parse(linkSummary) as LinkSummary) : undefined;
   return {
     name: name!,
     region: region ?? '',
@@ -190,5 +193,12 @@ function toSummary(row: (string | null)[]): ClusterSummary {
     driftCount: Number(driftCount ?? 0),
     lastSeen: iso(lastSeen),
     offlineSince: iso(offlineSince),
+    ...(syncReason ? { syncReason: syncReason as SyncReason } : {}),
+    ...(links ? { linkHealth: { total: links.total, failing: failingLinks(links) } } : {}),
   };
+}
+
+/** Links in a state that does not carry traffic (pending ones are on their way, not failing). */
+function failingLinks(summary: LinkSummary): number {
+  return Object.entries(summary.byState).reduce((sum, [state, count]) => sum + (isWorkingLinkState(state as LinkState) ? 0 : count), 0);
 }

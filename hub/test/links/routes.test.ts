@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ClusterLinksResponseSchema, LinkMatrixResponseSchema, LinkReason, LinkState,
+  ClusterLinksResponseSchema, IncomingLinksResponseSchema, LinkDetailResponseSchema, LinkKind, LinkMatrixResponseSchema, LinkReason, LinkState, linkResourceKey,
   type LinkMatrixResponse, type LinkObservation,
 } from '@netfleet/shared/protocol/links';
 import { compileValidator } from '@netfleet/shared/protocol/validate';
@@ -101,9 +101,50 @@ describe('GET /api/v1/clusters/:name/links', () => {
     expect(body.links).toHaveLength(4);
   });
 
+  it('serves the links its peers reported towards it', async () => {
+    const response = await app.inject({ method: 'GET', url: '/api/v1/clusters/eu-1/incoming-links' });
+    expect(response.statusCode).toBe(200);
+    const body = compileValidator('incoming links', IncomingLinksResponseSchema).assert(response.json());
+    expect(body.links.map(({ from, observation }) => `${from} ${observation.kind} → ${observation.peerDomain}`)).toEqual([
+      'ap-1 federation → eu-1.example.com', 'eu-2 federation → eu-1.example.com', 'eu-2 multicluster → eu-1.example.com', 'us-1 federation → eu-1.example.com',
+    ]);
+    expect((await app.inject({ method: 'GET', url: '/api/v1/clusters/nowhere/incoming-links' })).statusCode).toBe(404);
+  });
+
   it('answers 404 for a cluster in no mesh group', async () => {
     const response = await app.inject({ method: 'GET', url: '/api/v1/clusters/nowhere/links' });
     expect(response.statusCode).toBe(404);
     expect(response.json()).toMatchObject({ error: { code: 'HUB_NOT_FOUND' } });
+  });
+});
+
+describe('GET /api/v1/links/:from/:to', () => {
+  it('serves what the source reported of its links to the peer, each with since when it fails', async () => {
+    const failingAt = new Date('2026-11-26T11:50:00Z');
+    const detail = new FleetLinks(topology);
+    const link = (kind: LinkObservation['kind'], state: LinkState): LinkObservation => ({
+      kind, name: 'eu-2', managed: true, metadataEndpoint: 'https://istio.eu-2.example.com/metadata/', peerDomain: 'eu-2.example.com',
+      state, reason: state === LinkState.Healthy ? LinkReason.ExchangeSucceeded : LinkReason.NeverFetched, message: state,
+      lastExchangeAt: '2026-11-26T11:40:00.000Z',
+    });
+    detail.ingest('eu-1', { links: [link(LinkKind.Federation, LinkState.Healthy), link(LinkKind.Multicluster, LinkState.Unreachable)] }, now,
+      { [linkResourceKey({ kind: LinkKind.Multicluster, name: 'eu-2' })]: failingAt.getTime() });
+    const server = Fastify().withTypeProvider<TypeBoxTypeProvider>();
+    await server.register(errors);
+    await server.register(links, { links: detail });
+    const response = await server.inject({ method: 'GET', url: '/api/v1/links/eu-1/eu-2' });
+    expect(response.statusCode).toBe(200);
+    const body = compileValidator('link detail', LinkDetailResponseSchema).assert(response.json());
+    expect(body).toMatchObject({ from: 'eu-1', to: 'eu-2', reportedAt: now.toISOString() });
+    expect(body.links.map(({ observation, failingSince }) => [observation.kind, observation.state, observation.lastExchangeAt, failingSince])).toEqual([
+      [LinkKind.Federation, LinkState.Healthy, '2026-11-26T11:40:00.000Z', null],
+      [LinkKind.Multicluster, LinkState.Unreachable, '2026-11-26T11:40:00.000Z', failingAt.toISOString()],
+    ]);
+    // A peer it reported nothing of: no links, still 200; a cluster the topology does not know: 404.
+    expect((await server.inject({ method: 'GET', url: '/api/v1/links/eu-1/us-1' })).json()).toMatchObject({ links: [] });
+    const unknown = await server.inject({ method: 'GET', url: '/api/v1/links/eu-1/nowhere' });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().error.code).toBe('HUB_NOT_FOUND');
+    await server.close();
   });
 });

@@ -1,19 +1,20 @@
 import { Registry } from 'prom-client';
-import type { Credentials, RolloutPolicy } from '@netfleet/shared';
-import { ReportKind, SyncReason, SyncStatus } from '@netfleet/shared';
+import type { RolloutPolicy } from '@netfleet/shared';
+import { SyncReason, SyncStatus } from '@netfleet/shared';
 import { LinkKind, LinkState } from '@netfleet/shared/protocol/links';
 import type { LinkFailure } from '../../src/links/link-failures.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../../src/index.js';
-import { RolloutController, clusterEvents } from '../../src/rollout/controller.js';
+import { clusterEvents, type RolloutController } from '../../src/rollout/controller.js';
 import { rolloutIdOf } from '../../src/rollout/ids.js';
-import { RedisFleetView, type ClusterObservation } from '../../src/rollout/fleet-view.js';
-import { FleetHeads } from '../../src/rollout/heads.js';
+import type { ClusterObservation } from '../../src/rollout/fleet-view.js';
+import type { FleetHeads } from '../../src/rollout/heads.js';
 import type { ClusterProgress } from '../../src/rollout/machine.js';
 import { RolloutAlerts } from '../../src/rollout/alerts.js';
 import { RolloutMetrics } from '../../src/rollout/metrics.js';
-import { RolloutStore } from '../../src/rollout/store.js';
-import { TestSender, eventually, heartbeatBody, quietLogger, registerCluster, report, syncBody, testHub, testKeySpace } from '../helpers.js';
+import type { RolloutStore } from '../../src/rollout/store.js';
+import { eventually, heartbeatBody, syncBody } from '../helpers.js';
+import { rolloutHub, type RolloutHub } from './rollout-hub.js';
 
 const REV_A = 'a'.repeat(40);
 const REV_B = 'b'.repeat(40);
@@ -33,57 +34,40 @@ const policy: RolloutPolicy = {
 };
 
 describe('rollout controller on a hub', () => {
-  const space = testKeySpace('rollout-ctl');
+  let fixture: RolloutHub;
   let hub: Hub;
-  let sender: TestSender;
   let store: RolloutStore;
   let heads: FleetHeads;
-  const credentials = new Map<string, Credentials>();
-  const seqs = new Map<string, number>();
-  const controllers: RolloutController[] = [];
 
   const registry = new Registry();
   let metrics: RolloutMetrics;
 
+  /** The controllers made so far, in order (the fixture closes them). */
+  const controllers: RolloutController[] = [];
   function controller(replicaId: string, leaseTtlMs = 15_000): RolloutController {
-    const created = new RolloutController(hub.scripts, store, new RedisFleetView(hub.fleet, hub.alerts, hub.linkHealth.links), heads, { replicaId, leaseTtlMs }, quietLogger(), metrics, new RolloutAlerts(hub.alerts, store));
+    const created = fixture.controller({ replicaId, leaseTtlMs }, metrics, new RolloutAlerts(hub.alerts, store));
     controllers.push(created);
     return created;
   }
 
   /** The agent of `cluster` reports a sync of `revision` and a heartbeat with everything ready. */
-  async function agentApplies(cluster: string, revision: string, reason = SyncReason.Succeeded): Promise<void> {
-    const seq = (seqs.get(cluster) ?? 0) + 1;
-    seqs.set(cluster, seq + 1);
-    const detail = await hub.fleet.detail(cluster);
-    const before = detail?.reports ?? 0;
-    // A failed sync leaves the agent on the revision it ran before.
-    const running = reason === SyncReason.Succeeded ? revision : (detail?.revision ?? '');
-    await sender.send(credentials.get(cluster)!, report(cluster, seq, ReportKind.Sync, syncBody(revision, reason)));
-    await sender.send(credentials.get(cluster)!, report(cluster, seq + 1, ReportKind.Heartbeat, heartbeatBody(running)));
-    await eventually(async () => expect((await hub.fleet.detail(cluster))?.reports).toBe(before + 2));
-  }
+  const agentApplies = (cluster: string, revision: string, reason = SyncReason.Succeeded) =>
+    fixture.agentsReport([cluster], (_name, before) => ({
+      sync: syncBody(revision, reason),
+      // A failed sync leaves the agent on the revision it ran before.
+      heartbeat: heartbeatBody(reason === SyncReason.Succeeded ? revision : (before?.revision ?? '')),
+    }));
 
   const assigned = async (cluster: string) => (await store.assignment(cluster))?.revision ?? null;
 
   beforeAll(async () => {
-    // The test drives its own controllers; the hub's would compete for the lease.
-    hub = testHub(space, { sweeper: false, rollouts: false });
-    await hub.start();
-    sender = new TestSender(space);
-    store = new RolloutStore(hub.redis, hub.keys);
-    heads = new FleetHeads(hub.redis, hub.keys);
+    fixture = await rolloutHub('rollout-ctl', [{ name: 'c1', region: 'eu' }, { name: 'e1', region: 'eu' }, { name: 'e2', region: 'eu' }, { name: 'u1', region: 'us' }]);
+    ({ hub, store, heads } = fixture);
     metrics = new RolloutMetrics(registry, store);
-    for (const [name, region] of [['c1', 'eu'], ['e1', 'eu'], ['e2', 'eu'], ['u1', 'us']] as const) {
-      credentials.set(name, await registerCluster(hub, name, region));
-    }
   });
 
   afterAll(async () => {
-    await Promise.all(controllers.map((created) => created.close()));
-    await sender.close();
-    await hub.close();
-    await space.cleanup();
+    await fixture?.close();
   });
 
   it('rolls a revision out wave by wave, never past maxParallel, then rolls a bad one back from the canary', async () => {

@@ -1,14 +1,12 @@
-import type { Credentials, RolloutPolicy } from '@netfleet/shared';
-import { ReportKind } from '@netfleet/shared';
+import type { RolloutPolicy } from '@netfleet/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Hub } from '../../src/index.js';
-import { RolloutController } from '../../src/rollout/controller.js';
-import { RedisFleetView } from '../../src/rollout/fleet-view.js';
-import { FleetHeads } from '../../src/rollout/heads.js';
+import type { RolloutController } from '../../src/rollout/controller.js';
+import type { FleetHeads } from '../../src/rollout/heads.js';
 import { rolloutIdOf } from '../../src/rollout/ids.js';
 import { updatingCount } from '../../src/rollout/machine.js';
-import { RolloutStore } from '../../src/rollout/store.js';
-import { TestSender, eventually, heartbeatBody, quietLogger, registerCluster, report, syncBody, testHub, testKeySpace } from '../helpers.js';
+import type { RolloutStore } from '../../src/rollout/store.js';
+import { heartbeatBody, syncBody } from '../helpers.js';
+import { rolloutHub, type RolloutHub } from './rollout-hub.js';
 
 const REGIONS = ['eu', 'us', 'ap'] as const;
 const CLUSTERS = REGIONS.flatMap((region) => [1, 2, 3, 4].map((n) => ({ name: `${region}-${n}`, region })));
@@ -28,45 +26,24 @@ const regional: RolloutPolicy = {
 };
 
 describe('a rollout across 12 clusters in 3 regions', () => {
-  const space = testKeySpace('rollout-fleet');
-  let hub: Hub;
-  let sender: TestSender;
+  let fixture: RolloutHub;
   let store: RolloutStore;
   let heads: FleetHeads;
   let controller: RolloutController;
-  const credentials = new Map<string, Credentials>();
-  const seqs = new Map<string, number>();
 
   /** The agents of `clusters` apply `revision` and report it, as a real agent would after a sync. */
-  async function agentsApply(clusters: string[], revision: string): Promise<void> {
-    const before = new Map(await Promise.all(clusters.map(async (name) => [name, (await hub.fleet.detail(name))?.reports ?? 0] as const)));
-    for (const cluster of clusters) {
-      const seq = (seqs.get(cluster) ?? 0) + 1;
-      seqs.set(cluster, seq + 1);
-      await sender.send(credentials.get(cluster)!, report(cluster, seq, ReportKind.Sync, syncBody(revision)));
-      await sender.send(credentials.get(cluster)!, report(cluster, seq + 1, ReportKind.Heartbeat, heartbeatBody(revision)));
-    }
-    await eventually(async () => {
-      for (const cluster of clusters) expect((await hub.fleet.detail(cluster))?.reports).toBe(before.get(cluster)! + 2);
-    });
-  }
+  const agentsApply = (clusters: string[], revision: string) =>
+    fixture.agentsReport(clusters, () => ({ sync: syncBody(revision), heartbeat: heartbeatBody(revision) }));
 
   beforeAll(async () => {
-    hub = testHub(space, { sweeper: false, rollouts: false });
-    await hub.start();
-    sender = new TestSender(space);
-    store = new RolloutStore(hub.redis, hub.keys);
-    heads = new FleetHeads(hub.redis, hub.keys);
-    controller = new RolloutController(hub.scripts, store, new RedisFleetView(hub.fleet, hub.alerts, hub.linkHealth.links), heads, { replicaId: 'fleet-test' }, quietLogger());
-    for (const { name, region } of CLUSTERS) credentials.set(name, await registerCluster(hub, name, region));
+    fixture = await rolloutHub('rollout-fleet', CLUSTERS);
+    ({ store, heads } = fixture);
+    controller = fixture.controller({ replicaId: 'fleet-test' });
     await agentsApply(CLUSTERS.map((cluster) => cluster.name), '');
   });
 
   afterAll(async () => {
-    await controller.close();
-    await sender.close();
-    await hub.close();
-    await space.cleanup();
+    await fixture?.close();
   });
 
   it('goes canary → eu → us → ap, never updating more clusters at once than the wave allows', async () => {
@@ -111,7 +88,7 @@ describe('a rollout across 12 clusters in 3 regions', () => {
     await controller.tick(started);
     expect((await store.assignment('eu-1'))?.revision).toBe(revision);
     // Every cluster misses its heartbeats; all but the canary report again.
-    await hub.sweeper.tick(started + 3_600_000);
+    await fixture.hub.sweeper.tick(started + 3_600_000);
     await agentsApply(CLUSTERS.map((cluster) => cluster.name).filter((name) => name !== 'eu-1'), '1'.repeat(40));
     const held = (await controller.tick(started + 30_000)).rollout!;
     expect(held.phase).toBe('progressing');

@@ -144,6 +144,18 @@ describe('rollout store on Redis', () => {
       expect(await store.lastGoodRevision()).toBe('rev-new');
     });
 
+    it('gives each cluster\'s assigned revision in one read: its own, else the last good one', async () => {
+      const plan = { waves: [plannedWave('only', ['a'], 1, 0)], excluded: [] };
+      expect(await store.assignedRevisions(['a', 'later'])).toEqual(new Map());
+      const rollout = newRollout({ plan });
+      await store.create(rollout);
+      await drive(rollout, [{ type: 'tick' }]);
+      // Before any rollout finished, a cluster no rollout covers has none.
+      expect(await store.assignedRevisions(['a', 'later'])).toEqual(new Map([['a', 'rev-new']]));
+      await drive((await store.get(rollout.id))!, healthy('a'));
+      expect(await store.assignedRevisions(['a', 'later'])).toEqual(new Map([['a', 'rev-new'], ['later', 'rev-new']]));
+    });
+
     it('gives every changed cluster the last good revision on rollback', async () => {
       await store.create(newRollout());
       await drive(newRollout(), [{ type: 'tick' }, { type: 'rollback', reason: 'bad commit' }]);

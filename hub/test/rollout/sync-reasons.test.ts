@@ -5,15 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReportKind, SyncReason, type Credentials, type RolloutPolicy } from '@netfleet/shared';
-import type { Hub } from '../../src/index.js';
-import { RolloutController } from '../../src/rollout/controller.js';
-import { RedisFleetView } from '../../src/rollout/fleet-view.js';
-import { FleetHeads } from '../../src/rollout/heads.js';
+import { SyncReason, type RolloutPolicy } from '@netfleet/shared';
+import type { RolloutController } from '../../src/rollout/controller.js';
+import type { FleetHeads } from '../../src/rollout/heads.js';
 import { rolloutIdOf } from '../../src/rollout/ids.js';
 import type { Rollout } from '../../src/rollout/machine.js';
-import { RolloutStore } from '../../src/rollout/store.js';
-import { TestSender, eventually, quietLogger, registerCluster, report, syncBody, testHub, testKeySpace } from '../helpers.js';
+import type { RolloutStore } from '../../src/rollout/store.js';
+import { syncBody } from '../helpers.js';
+import { rolloutHub, type RolloutHub } from './rollout-hub.js';
 
 const DEADLINE_SECONDS = 600;
 
@@ -53,27 +52,21 @@ const expected: Record<SyncReason, 'advances' | 'waits' | 'fails'> = {
 const PARTIAL = new Set<SyncReason>([SyncReason.WaitingForModule, SyncReason.WaitingForNamespace, SyncReason.WaitingForReadiness]);
 
 describe('a rollout through every sync reason', () => {
-  const space = testKeySpace('rollout-reasons');
-  let hub: Hub;
-  let sender: TestSender;
+  let fixture: RolloutHub;
   let store: RolloutStore;
   let heads: FleetHeads;
   let controller: RolloutController;
-  const credentials = new Map<string, Credentials>();
-  let seq = 0;
   /** The revision the canary runs. */
   let running = '';
 
   /** The canary's agent reports a sync of `revision` ending in `reason`, then its heartbeat. */
   async function canaryReports(revision: string, reason: SyncReason): Promise<void> {
-    const before = (await hub.fleet.detail('canary'))?.reports ?? 0;
     if (reason === SyncReason.Succeeded || PARTIAL.has(reason)) running = revision;
     const waiting = PARTIAL.has(reason) ? 1 : 0;
-    await sender.send(credentials.get('canary')!, report('canary', ++seq, ReportKind.Sync, syncBody(revision, reason)));
-    await sender.send(credentials.get('canary')!, report('canary', ++seq, ReportKind.Heartbeat, {
-      revision: running, objects: 5, driftCount: 0, agentVersion: '0.1.0', readiness: { ready: 5 - waiting, notReady: 0, waiting },
+    await fixture.agentsReport(['canary'], () => ({
+      sync: syncBody(revision, reason),
+      heartbeat: { revision: running, objects: 5, driftCount: 0, agentVersion: '0.1.0', readiness: { ready: 5 - waiting, notReady: 0, waiting } },
     }));
-    await eventually(async () => expect((await hub.fleet.detail('canary'))?.reports).toBe(before + 2));
   }
 
   /** Publishes a new head (superseding the last reason's rollout) and starts its rollout. */
@@ -89,20 +82,13 @@ describe('a rollout through every sync reason', () => {
   const rolloutOf = async (revision: string): Promise<Rollout> => (await store.get(rolloutIdOf(revision)))!;
 
   beforeAll(async () => {
-    hub = testHub(space, { sweeper: false, rollouts: false });
-    await hub.start();
-    sender = new TestSender(space);
-    store = new RolloutStore(hub.redis, hub.keys);
-    heads = new FleetHeads(hub.redis, hub.keys);
-    controller = new RolloutController(hub.scripts, store, new RedisFleetView(hub.fleet, hub.alerts, hub.linkHealth.links), heads, { replicaId: 'reasons' }, quietLogger());
-    for (const name of ['canary', 'other']) credentials.set(name, await registerCluster(hub, name, 'eu'));
+    fixture = await rolloutHub('rollout-reasons', [{ name: 'canary', region: 'eu' }, { name: 'other', region: 'eu' }]);
+    ({ store, heads } = fixture);
+    controller = fixture.controller({ replicaId: 'reasons' });
   });
 
   afterAll(async () => {
-    await controller?.close();
-    await sender?.close();
-    await hub?.close();
-    await space.cleanup();
+    await fixture?.close();
   });
 
   it.each(Object.values(SyncReason))('a canary sync ending in %s', async (reason) => {

@@ -315,3 +315,29 @@ export const ClusterLinksResponseSchema = Type.Object({
   links: Type.Array(LinkObservationSchema),
 }, { additionalProperties: false });
 export type ClusterLinksResponse = Static<typeof ClusterLinksResponseSchema>;
+
+/** `GET /api/v1/clusters/:name/incoming-links`: the links its peers last reported towards a cluster. */
+export const IncomingLinksResponseSchema = Type.Object({
+  cluster: Type.String(),
+  links: Type.Array(Type.Object({
+    /** The peer that reported the link. */
+    from: Type.String(),
+    observation: LinkObservationSchema,
+  }, { additionalProperties: false })),
+}, { additionalProperties: false });
+export type IncomingLinksResponse = Static<typeof IncomingLinksResponseSchema>;
+
+/** `GET /api/v1/links/:from/:to`: what `from` last reported of its links to `to` (a matrix cell, opened). */
+export const LinkDetailResponseSchema = Type.Object({
+  from: Type.String(),
+  to: Type.String(),
+  /** When `from` last reported its links; null before its first link report. */
+  reportedAt: Type.Union([Timestamp, Type.Null()]),
+  /** One per resource: a federation and a multicluster link may join the same two clusters. */
+  links: Type.Array(Type.Object({
+    observation: LinkObservationSchema,
+    /** Since when the link fails, in the hub's clock; null while it works, or when it failed before the hub kept the time. */
+    failingSince: Type.Union([Timestamp, Type.Null()]),
+  }, { additionalProperties: false })),
+}, { additionalProperties: false });
+export type LinkDetailResponse = Static<typeof LinkDetailResponseSchema>;

@@ -66,6 +66,8 @@ export const SyncBodySchema = Type.Object({
   changes: Type.Array(ChangeSetEntrySchema, { maxItems: 5000 }),
   /** Human-readable error; never contains secret values. */
   error: Type.Optional(Type.String({ maxLength: 4096 })),
+  /** How long the sync took, from fetch to the last readiness check (agents before this field leave it out). */
+  durationMs: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
 }, { additionalProperties: false });
 
 /** A JSON value as it appears in a drift report (Secret values are already hidden). */
@@ -210,11 +212,18 @@ export const ClusterSummarySchema = Type.Object({
   region: Type.String(),
   labels: Labels,
   state: Type.Enum(ClusterState),
+  /** The revision the cluster runs (applied). */
   revision: Revision,
+  /** The revision the rollouts assign it; absent before any rollout assigned one. */
+  assignedRevision: Type.Optional(Revision),
   syncStatus: Type.Union([Type.Enum(SyncStatus), Type.Literal('')]),
+  /** The last sync's reason; absent before the first sync. */
+  syncReason: Type.Optional(Type.Enum(SyncReason)),
   driftCount: Type.Integer(),
   lastSeen: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   offlineSince: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  /** Federation and multicluster links as of the last heartbeat that counted them: how many, how many fail. */
+  linkHealth: Type.Optional(Type.Object({ total: Type.Integer(), failing: Type.Integer() })),
 });
 
 export const ClusterDetailSchema = Type.Intersect([
@@ -232,6 +241,8 @@ export const ClusterDetailSchema = Type.Intersect([
       error: Type.String(),
       at: Type.String({ format: 'date-time' }),
       changes: Type.Record(Type.String(), Type.Integer()),
+      /** Absent when the agent did not report it (agents before the field). */
+      durationMs: Type.Optional(Type.Integer()),
     })]),
     lastSeq: Type.Integer(),
     reports: Type.Integer(),
@@ -255,12 +266,24 @@ export const DriftStateSchema = Type.Object({
   updatedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
 
+/** What a sync event records of its sync besides the revision: the last syncs on a cluster's page. */
+export const SyncEventDetailSchema = Type.Object({
+  status: Type.Enum(SyncStatus),
+  reason: Type.Enum(SyncReason),
+  /** Entries of the sync's change set by action (`created`, `configured`, `deleted`, ...). */
+  changes: Type.Record(Type.String(), Type.Integer()),
+  /** Absent when the agent did not report it (agents before the field). */
+  durationMs: Type.Optional(Type.Integer()),
+});
+
 export const ClusterEventSchema = Type.Object({
   time: Type.String({ format: 'date-time' }),
   type: Type.String(),
   message: Type.String(),
   seq: Type.Optional(Type.Integer()),
   revision: Type.Optional(Type.String()),
+  /** On `sync` events recorded by hubs that keep it. */
+  sync: Type.Optional(SyncEventDetailSchema),
 });
 
 export const EventListSchema = Type.Object({ items: Type.Array(ClusterEventSchema) });
@@ -296,6 +319,7 @@ export type ClusterSummary = Static<typeof ClusterSummarySchema>;
 export type ClusterDetail = Static<typeof ClusterDetailSchema>;
 export type ClusterList = Static<typeof ClusterListSchema>;
 export type DriftState = Static<typeof DriftStateSchema>;
+export type SyncEventDetail = Static<typeof SyncEventDetailSchema>;
 export type ClusterEvent = Static<typeof ClusterEventSchema>;
 export type EventList = Static<typeof EventListSchema>;
 export type Alert = Static<typeof AlertSchema>;

@@ -9,6 +9,7 @@ import {
   type V1CustomResourceDefinition, type V1Service,
 } from '@kubernetes/client-node';
 import { DKP_REFERENCE_SKIP, dkpReferencePresent } from '../dkp.js';
+import { objectSchema } from './crd-schema.js';
 import { DEFAULT_ADMIN_TOKEN, startKubeApiServer, type KubeApiServer } from './server.js';
 import { eventually, rejection } from './test-support.js';
 
@@ -30,23 +31,14 @@ const widgetCrd = (versions: Array<{ name: string; served: boolean; storage: boo
     versions: versions.map((version) => ({
       ...version,
       subresources: { status: {} },
-      schema: {
-        openAPIV3Schema: {
-          type: 'object',
-          properties: {
-            spec: {
-              type: 'object',
-              required: ['size'],
-              properties: {
-                size: { type: 'integer', minimum: 1, maximum: 10 },
-                // client-node's V1JSONSchemaProps names `enum` and `default` `_enum` and `_default`.
-                color: { type: 'string', _enum: ['red', 'blue'], _default: 'red' },
-              },
-            },
-            status: { type: 'object', properties: { ready: { type: 'boolean' } } },
-          },
+      schema: objectSchema({
+        required: ['size'],
+        properties: {
+          size: { type: 'integer', minimum: 1, maximum: 10 },
+          // client-node's V1JSONSchemaProps names `enum` and `default` `_enum` and `_default`.
+          color: { type: 'string', _enum: ['red', 'blue'], _default: 'red' },
         },
-      },
+      }, { properties: { ready: { type: 'boolean' } } }),
     })),
   },
 });

@@ -1,4 +1,6 @@
 /** Test fixtures of immutable fields, shared by the API test server's tests and the agent's. */
+import { objectSchema } from './crd-schema.js';
+
 /**
  * A small CRD whose `spec.tableID` is immutable through a CEL transition rule
  * (`self == oldSelf`, the pattern DKP's RoutingTable uses), so immutable-field tests do
@@ -11,20 +13,12 @@ export const IMMUTABLE_CRD = {
     names: { plural: 'tables', singular: 'table', kind: 'Table', listKind: 'TableList' },
     versions: [{
       name: 'v1', served: true, storage: true,
-      schema: {
-        openAPIV3Schema: {
-          type: 'object',
-          properties: {
-            spec: {
-              type: 'object',
-              properties: {
-                tableID: { type: 'integer', 'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'tableID is immutable field' }] },
-                gateway: { type: 'string' },
-              },
-            },
-          },
+      schema: objectSchema({
+        properties: {
+          tableID: { type: 'integer', 'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'tableID is immutable field' }] },
+          gateway: { type: 'string' },
         },
-      },
+      }),
     }],
   },
 };

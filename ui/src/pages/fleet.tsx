@@ -13,6 +13,17 @@ const SORTS: Record<string, (a: ClusterSummary, b: ClusterSummary) => number> = 
   'last seen': (a, b) => (b.lastSeen ?? '').localeCompare(a.lastSeen ?? '') || a.name.localeCompare(b.name),
 };
 
+/** The applied revision, and the assigned one after an arrow while the cluster has not applied it yet. */
+function revisionText({ revision, assignedRevision }: ClusterSummary): string {
+  return assignedRevision && assignedRevision !== revision ? `${shortRevision(revision)} → ${shortRevision(assignedRevision)}` : shortRevision(revision);
+}
+
+/** A cluster's links at a glance: how many fail, or that none does; '—' before any count. */
+function linkHealthText(health: ClusterSummary['linkHealth']): string {
+  if (!health || health.total === 0) return '—';
+  return health.failing > 0 ? `${health.failing} of ${health.total} failing` : `${health.total} ok`;
+}
+
 /** `key=value` matches that label; `key` alone matches any cluster carrying it. */
 function labelMatches(cluster: ClusterSummary, selector: string): boolean {
   if (!selector) return true;
@@ -54,16 +65,17 @@ export function FleetPage({ session }: { session: Session }) {
       </form>
       <p class="count" aria-live="polite">{data ? `${shown.length} of ${clusters.length} clusters` : partial ? `loading: ${partial.items.length} of ${partial.total} clusters so far` : 'loading…'}</p>
       <div class="fleet-row fleet-head" aria-hidden="true">
-        <span>Cluster</span><span>Region</span><span>State</span><span>Revision</span><span>Sync</span><span>Drift</span><span>Labels</span><span>Last seen</span>
+        <span>Cluster</span><span>Region</span><span>State</span><span>Revision</span><span>Sync</span><span>Drift</span><span>Links</span><span>Labels</span><span>Last seen</span>
       </div>
       <VirtualRows items={shown} rowHeight={36} label="Clusters" row={(cluster) => (
         <a class="fleet-row" href={`#/clusters/${encodeURIComponent(cluster.name)}`} data-cluster={cluster.name}>
           <span class="name">{cluster.name}</span>
           <span>{cluster.region}</span>
           <span class={`state state-${cluster.state}`}>{cluster.state}</span>
-          <span class="mono">{shortRevision(cluster.revision)}</span>
-          <span>{cluster.syncStatus || '—'}</span>
+          <span class="mono revision">{revisionText(cluster)}</span>
+          <span class="sync">{cluster.syncStatus ? `${cluster.syncStatus}${cluster.syncReason ? ` (${cluster.syncReason})` : ''}` : '—'}</span>
           <span class={cluster.driftCount > 0 ? 'drift' : ''}>{cluster.driftCount > 0 ? `${cluster.driftCount} drifted` : 'none'}</span>
+          <span class={cluster.linkHealth?.failing ? 'links failing' : 'links'}>{linkHealthText(cluster.linkHealth)}</span>
           <span class="labels">{labelText(cluster.labels)}</span>
           <span>{ago(cluster.lastSeen)}</span>
         </a>

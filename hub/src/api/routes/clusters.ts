@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   ClusterDetailSchema, ClusterListSchema, ClusterName, ClusterState, CredentialsSchema, DriftStateSchema, ErrorResponseSchema,
-  DnsLabel, EventListSchema, LabelSelector, SyncStatus,
+  DnsLabel, EventListSchema, LabelSelector, SyncStatus, type ClusterSummary,
 } from '@netfleet/shared';
 import { HubError, HubErrorCode } from '../../errors.js';
 import { principalOf } from '../plugins/app/auth.js';
@@ -22,6 +22,9 @@ const ListQuery = Type.Object({
   cursor: Type.Optional(ClusterName),
 });
 
+/** A cluster with the revision the rollouts assign it, when they assign one. */
+const withAssigned = <T extends ClusterSummary>(cluster: T, revision: string | undefined): T => (revision ? { ...cluster, assignedRevision: revision } : cluster);
+
 /** Fleet registry and state: list, detail, drift, events; rotation and revocation. */
 const clusters: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/v1/clusters', {
@@ -29,10 +32,12 @@ const clusters: FastifyPluginAsyncTypebox = async (app) => {
     schema: { summary: 'List clusters (filtered, paginated by name)', querystring: ListQuery, response: { 200: ClusterListSchema, ...errorResponses } },
   }, async (request) => {
     const query = request.query;
-    return app.hub.fleet.list({
+    const page = await app.hub.fleet.list({
       region: query.region, labels: query.label, state: query.status, sync: query.sync, revision: query.revision,
       limit: query.limit, cursor: query.cursor,
     });
+    const assigned = await app.hub.rollouts.store.assignedRevisions(page.items.map((item) => item.name));
+    return { ...page, items: page.items.map((item) => withAssigned(item, assigned.get(item.name))) };
   });
 
   app.get('/api/v1/clusters/:name', {
@@ -41,7 +46,7 @@ const clusters: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const detail = await app.hub.fleet.detail(request.params.name);
     if (!detail) throw notFound(request.params.name);
-    return detail;
+    return withAssigned(detail, (await app.hub.rollouts.store.assignedRevisions([detail.name])).get(detail.name));
   });
 
   app.get('/api/v1/clusters/:name/drift', {

@@ -1,17 +1,22 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  ClusterLinksResponseSchema, LinkMatrixQuerySchema, LinkMatrixResponseSchema, type LinkMatrixResponse,
+  ClusterLinksResponseSchema, IncomingLinksResponseSchema, LinkDetailResponseSchema, LinkMatrixQuerySchema, LinkMatrixResponseSchema, type LinkMatrixResponse,
 } from '@netfleet/shared/protocol/links';
 import { HubError, HubErrorCode } from '../../errors.js';
 import type { FleetLinks } from '../../links/fleet-links.js';
-import { ClusterParams, errorResponses } from './schemas.js';
+import { ClusterParams, LinkPairParams, errorResponses } from './schemas.js';
 
 export interface LinkRoutesOptions {
   /** The hub's link health; routes only read it. */
-  links: Pick<FleetLinks, 'view' | 'clusterLinks'>;
+  links: Pick<FleetLinks, 'view' | 'clusterLinks' | 'incomingLinks' | 'linkDetail'>;
 }
 
-/** Federation and multicluster link health: the fleet matrix and one cluster's links. */
+/** The 404 of the link routes: what is not in any mesh group, and where to look instead. */
+function notFound(message: string): never {
+  throw new HubError(HubErrorCode.NotFound, message, { hint: 'list the matrix with GET /api/v1/links' });
+}
+
+/** Federation and multicluster link health: the fleet matrix, one cluster's links both ways, one link. */
 const links: FastifyPluginAsyncTypebox<LinkRoutesOptions> = async (app, options) => {
   /** The JSON of each response the link health built; it keeps one until the next report, while dashboards poll it. */
   const serialized = new WeakMap<LinkMatrixResponse, string>();
@@ -35,6 +40,30 @@ const links: FastifyPluginAsyncTypebox<LinkRoutesOptions> = async (app, options)
     return reply.type('application/json; charset=utf-8').send(body as unknown as LinkMatrixResponse);
   });
 
+  app.get('/api/v1/links/:from/:to', {
+    config: { access: 'read' },
+    schema: {
+      summary: 'One cell of the matrix: what a cluster last reported of its links to a peer, with since when each fails',
+      params: LinkPairParams,
+      response: { 200: LinkDetailResponseSchema, ...errorResponses },
+    },
+  }, async (request) => {
+    const { from, to } = request.params;
+    return options.links.linkDetail(from, to) ?? notFound(`${from} or ${to} is in no mesh group`);
+  });
+
+  // Other clusters' reports: readers and admins only, never a cluster's own token.
+  app.get('/api/v1/clusters/:name/incoming-links', {
+    config: { access: 'read' },
+    schema: {
+      summary: 'The links other clusters last reported towards this one',
+      params: ClusterParams,
+      response: { 200: IncomingLinksResponseSchema, ...errorResponses },
+    },
+  }, async (request) => {
+    return options.links.incomingLinks(request.params.name) ?? notFound(`cluster ${request.params.name} is in no mesh group`);
+  });
+
   app.get('/api/v1/clusters/:name/links', {
     config: { access: 'cluster-read' },
     schema: {
@@ -43,11 +72,7 @@ const links: FastifyPluginAsyncTypebox<LinkRoutesOptions> = async (app, options)
       response: { 200: ClusterLinksResponseSchema, ...errorResponses },
     },
   }, async (request) => {
-    const found = options.links.clusterLinks(request.params.name);
-    if (!found) {
-      throw new HubError(HubErrorCode.NotFound, `cluster ${request.params.name} is in no mesh group and has reported no links`, { hint: 'list the matrix with GET /api/v1/links' });
-    }
-    return found;
+    return options.links.clusterLinks(request.params.name) ?? notFound(`cluster ${request.params.name} is in no mesh group and has reported no links`);
   });
 };
 

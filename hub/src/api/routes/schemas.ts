@@ -18,6 +18,9 @@ export const errorResponses = {
 
 export const ClusterParams = Type.Object({ name: ClusterName });
 
+/** Two clusters: a link's reporting end and its peer. */
+export const LinkPairParams = Type.Object({ from: ClusterName, to: ClusterName });
+
 /** A rollout id: the first 12 hex digits of its revision. */
 export const RolloutId = Type.String({ pattern: '^[0-9a-f]{12}$', expected: 'a rollout id: the first 12 hex digits of its revision' });
 

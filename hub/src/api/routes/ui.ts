@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import { HubError, HubErrorCode } from '../../errors.js';
+import { uiSourcesNewerThanBuild } from '../ui-dir.js';
 
 export interface UiRoutesOptions {
   /** The built dashboard (index.html and assets/); answered with how to build it when it is not there. */
@@ -32,6 +33,8 @@ function secure(reply: FastifyReply): void {
 const ui: FastifyPluginAsync<UiRoutesOptions> = async (app, options) => {
   const dir = options.dir && existsSync(join(options.dir, 'index.html')) ? options.dir : undefined;
   if (dir) await app.register(fastifyStatic, { root: dir, serve: false });
+  const edited = dir ? uiSourcesNewerThanBuild(dir) : [];
+  if (edited.length > 0) app.log.warn({ dir, edited: edited.slice(0, 5), count: edited.length }, 'the dashboard served was built before its sources were edited: run `pnpm build`');
   const notBuilt = () => new HubError(HubErrorCode.NotFound, 'the dashboard is not built into this hub', { hint: 'run `pnpm build` in the netfleet checkout, then restart the hub' });
 
   app.get('/ui', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => reply.redirect('/ui/', 301));

@@ -24,7 +24,7 @@ export interface HubServices {
   /** Rollout state, the agents' assignment long-poll, and where new fleet heads are left. */
   rollouts: { store: RolloutStore; watch: AssignmentWatch; heads: FleetHeads; follower?: RepoFollower; webhookSecret?: string };
   /** Link health: the fleet link matrix and each cluster's last link report. */
-  links: Pick<FleetLinks, 'view' | 'clusterLinks'>;
+  links: Pick<FleetLinks, 'view' | 'clusterLinks' | 'incomingLinks' | 'linkDetail'>;
   /** Who rotated, revoked, minted tokens or controlled rollouts. */
   audit: AuditLog;
   /** Where agents' reports go: onto the report queue. */
