@@ -36,7 +36,7 @@ describe('the production bundle (pnpm build)', () => {
     for (const command of ['render', 'validate', 'agent', 'hub', 'register', 'rollout']) expect(stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
   });
 
-  it('loads for `netfleet agent` neither the hub\'s Redis clients nor what only some agents need, nor client-node\'s generated models', async () => {
+  it('loads for `netfleet agent` neither the hub\'s Redis clients nor what only some agents or commands need, nor client-node\'s generated models', async () => {
     const { outputs } = JSON.parse(await readFile(join(outdir, METAFILE), 'utf8')) as Metafile;
     const agentChunk = Object.entries(outputs).find(([, chunk]) => chunk.entryPoint === 'cli/src/commands/agent.ts')?.[0];
     expect(agentChunk).toBeDefined();
@@ -53,6 +53,8 @@ describe('the production bundle (pnpm build)', () => {
     const externals = [...loaded].filter((path) => !outputs[path]);
     expect(externals.filter((path) => ['bullmq', 'ioredis', 'ssh2', 'openpgp'].includes(path))).toEqual([]);
     expect(inputs.filter((input) => /\/(bullmq|ioredis|openpgp)\//.test(input))).toEqual([]);
+    // isomorphic-git and pako only for `netfleet preview`; tr46 (under whatwg-url) not at all: the bundle gives node-fetch node's URL.
+    expect(inputs.filter((input) => /\/(isomorphic-git|pako|whatwg-url|tr46)\//.test(input))).toEqual([]);
     expect(inputs.filter((input) => input.includes('@kubernetes/client-node/dist/gen/models/'))).toEqual([]);
     expect(inputs).toContain('agent/src/kube/client.ts');
   });
