@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -63,6 +63,16 @@ describe('the production bundle (pnpm build)', () => {
     const { stdout } = await run(process.execPath, [file, 'render', '--repo', 'examples/fleet', '--cluster', 'eu-fra-1'], { cwd: ROOT });
     expect(stdout).toMatch(/^kind: ModuleConfig$/m);
     expect(stdout).toContain('name: cni-cilium');
+  });
+
+  it('explains a fleet value that fails its schema (with ajv, which loads at the first such value)', async () => {
+    const fleet = join(outdir, 'broken-fleet');
+    await cp(join(ROOT, 'examples/fleet'), fleet, { recursive: true });
+    const ingress = join(fleet, 'network/ingress.yaml');
+    await writeFile(ingress, (await readFile(ingress, 'utf8')).replace('inlet: LoadBalancer', 'inlet: Teleport'));
+    const failed = await run(process.execPath, [file, 'validate', '--repo', fleet]).then(() => undefined, (error: { code: number; stderr: string }) => error);
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toMatch(/^network\/ingress\.yaml:\d+:\d+ CONFIG_INVALID_VALUE spec\.inlet: found "Teleport", expected one of "LoadBalancer", /m);
   });
 
   describe('`hub`, against Redis', () => {
