@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
 import type { KubeObject, RenderedObject, RenderResult } from '../shared/src/index.js';
 import type { Reconciler as ReconcilerType } from '../agent/src/reconcile/reconcile.js';
+import { peakRssMb } from './peak-rss.js';
 
 // Measured before the agent's modules load: the runtime (node, and tsx when it runs the sources) alone.
 const runtimeRssMb = process.memoryUsage().rss / 2 ** 20;
@@ -169,9 +170,8 @@ for (let i = 0; i < 50; i++) {
   latencies.push((await corrected) - written);
 }
 await detector.idle();
-const usage = process.resourceUsage();
 await report('drift-latency', {
-  latencies, rssMb: process.memoryUsage().rss / 2 ** 20, maxRssMb: usage.maxRSS / 1024, runtimeRssMb, loadedRssMb, heapMb: process.memoryUsage().heapUsed / 2 ** 20,
+  latencies, rssMb: process.memoryUsage().rss / 2 ** 20, maxRssMb: peakRssMb(), runtimeRssMb, loadedRssMb, heapMb: process.memoryUsage().heapUsed / 2 ** 20,
   heapCommittedMb: getHeapStatistics().total_physical_size / 2 ** 20, ...rssParts(),
 });
 detector.stop();

@@ -5,6 +5,7 @@
  */
 import { createLogger } from '../shared/src/log.js';
 import { GitSource } from '../git/src/index.js';
+import { peakRssMb } from './peak-rss.js';
 
 const [url, cacheDir] = process.argv.slice(2);
 if (!url || !cacheDir) throw new Error('usage: agent-git-sync.ts URL CACHE_DIR');
@@ -22,4 +23,4 @@ const syncMs = performance.now() - started;
 const cpu = process.cpuUsage(cpuBefore);
 source.close();
 
-process.stdout.write(JSON.stringify({ syncMs, cpuMs: (cpu.user + cpu.system) / 1000, files: entries.length, bytes, loadedRssMb, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+process.stdout.write(JSON.stringify({ syncMs, cpuMs: (cpu.user + cpu.system) / 1000, files: entries.length, bytes, loadedRssMb, maxRssMb: peakRssMb() }));

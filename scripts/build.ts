@@ -42,6 +42,12 @@ export const EXTERNAL = ['bullmq', 'ioredis', 'pino', 'ssh2'];
  */
 const SIDE_EFFECT_FREE_PACKAGES = ['@kubernetes/client-node'];
 
+/**
+ * Packages replaced in the bundle by a module of `scripts/bundle-shims/`, each saying why
+ * the real one is not needed on node.
+ */
+const SHIMS = { 'whatwg-url': join(ROOT, 'scripts/bundle-shims/whatwg-url.ts') };
+
 const inSideEffectFreePackage = (path: string) => SIDE_EFFECT_FREE_PACKAGES.some((name) => path.includes(`/node_modules/${name}/`));
 
 const sideEffectFree: Plugin = {
@@ -110,6 +116,7 @@ export async function bundle({ entries, outdir }: BundleOptions): Promise<string
     sourcemap: true,
     metafile: true,
     external: EXTERNAL,
+    alias: SHIMS,
     plugins: [sideEffectFree],
     banner: { js: REQUIRE_SHIM },
     logLevel: 'warning',

@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -36,7 +36,7 @@ describe('the production bundle (pnpm build)', () => {
     for (const command of ['render', 'validate', 'agent', 'hub', 'register', 'rollout']) expect(stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
   });
 
-  it('loads for `netfleet agent` neither the hub\'s Redis clients nor what only some agents need, nor client-node\'s generated models', async () => {
+  it('loads for `netfleet agent` neither the hub\'s Redis clients nor what only some agents or commands need, nor client-node\'s generated models', async () => {
     const { outputs } = JSON.parse(await readFile(join(outdir, METAFILE), 'utf8')) as Metafile;
     const agentChunk = Object.entries(outputs).find(([, chunk]) => chunk.entryPoint === 'cli/src/commands/agent.ts')?.[0];
     expect(agentChunk).toBeDefined();
@@ -53,6 +53,8 @@ describe('the production bundle (pnpm build)', () => {
     const externals = [...loaded].filter((path) => !outputs[path]);
     expect(externals.filter((path) => ['bullmq', 'ioredis', 'ssh2', 'openpgp'].includes(path))).toEqual([]);
     expect(inputs.filter((input) => /\/(bullmq|ioredis|openpgp)\//.test(input))).toEqual([]);
+    // isomorphic-git and pako only for `netfleet preview`; tr46 (under whatwg-url) not at all: the bundle gives node-fetch node's URL.
+    expect(inputs.filter((input) => /\/(isomorphic-git|pako|whatwg-url|tr46)\//.test(input))).toEqual([]);
     expect(inputs.filter((input) => input.includes('@kubernetes/client-node/dist/gen/models/'))).toEqual([]);
     expect(inputs).toContain('agent/src/kube/client.ts');
   });
@@ -69,6 +71,16 @@ describe('the production bundle (pnpm build)', () => {
     const { stdout } = await run(process.execPath, [file, 'render', '--repo', 'examples/fleet', '--cluster', 'eu-fra-1'], { cwd: ROOT });
     expect(stdout).toMatch(/^kind: ModuleConfig$/m);
     expect(stdout).toContain('name: cni-cilium');
+  });
+
+  it('explains a fleet value that fails its schema (with ajv, which loads at the first such value)', async () => {
+    const fleet = join(outdir, 'broken-fleet');
+    await cp(join(ROOT, 'examples/fleet'), fleet, { recursive: true });
+    const ingress = join(fleet, 'network/ingress.yaml');
+    await writeFile(ingress, (await readFile(ingress, 'utf8')).replace('inlet: LoadBalancer', 'inlet: Teleport'));
+    const failed = await run(process.execPath, [file, 'validate', '--repo', fleet]).then(() => undefined, (error: { code: number; stderr: string }) => error);
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toMatch(/^network\/ingress\.yaml:\d+:\d+ CONFIG_INVALID_VALUE spec\.inlet: found "Teleport", expected one of "LoadBalancer", /m);
   });
 
   describe('`hub`, against Redis', () => {

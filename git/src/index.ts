@@ -10,6 +10,9 @@
  * const { changed, revision } = await source.poll();
  * if (changed) { const snapshot = await source.snapshot(revision); render(snapshot.reader); }
  * ```
+ *
+ * `LocalRevisions` (`@netfleet/git/local-revisions`, for `netfleet preview`) is not exported
+ * here: it brings isomorphic-git and pako, which the agent, loading this index, does not need.
  * @module
  */
 export { GitSource, type PollResult, type Snapshot } from './git-source.js';
@@ -22,4 +25,3 @@ export { SignatureRefusedError } from './signature-verifier.js';
 export type { SignatureStatus, SignatureVerification } from './signature-types.js';
 export type { SignatureFormat } from './commit-signature.js';
 export { parseRepositoryUrl, type RepositoryAddress } from './repository-url.js';
-export { LocalRevisions } from './local-revisions.js';

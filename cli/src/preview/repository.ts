@@ -1,5 +1,6 @@
 import { ConfigError, FsRepoReader, loadFleet, type ConfigProblem, type Fleet, type RepoReader } from '@netfleet/shared';
-import { GitErrorCode, GitSourceError, LocalRevisions } from '@netfleet/git';
+import { GitErrorCode, GitSourceError } from '@netfleet/git';
+import { LocalRevisions } from '@netfleet/git/local-revisions';
 import { previewFleet, type FleetPreview } from './compute.js';
 
 export interface PreviewRepositoryOptions {

@@ -1,4 +1,5 @@
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { Ajv, ValidateFunction } from 'ajv';
+import { createAjv } from './ajv.js';
 import { ProblemCode, type ConfigProblem } from './errors.js';
 import { isMapping } from './merge.js';
 import { parseYamlFile, problemAt, type SourceDocument } from './source.js';
@@ -26,7 +27,7 @@ function validatorOf(crd: CrdSchema): ValidateFunction | ConfigProblem {
   let validate = compiled.get(crd);
   if (!validate) {
     try {
-      validate = ajv.compile(crd.schema);
+      validate = crdAjv().compile(crd.schema);
     } catch (error) {
       validate = problemAt(crd.at.source, ProblemCode.ManifestSchema, crd.at.path, `a schema that cannot be compiled (${(error as Error).message})`, 'a structural OpenAPI v3 schema');
     }
@@ -45,7 +46,8 @@ export function uncompilableCrds(schemas: CrdSchemas): ConfigProblem[] {
 
 // Kubernetes patterns are RE2, not always valid in unicode mode; formats (int32, byte, …) are
 // not checked by kube-apiserver's structural validation either, beyond a few.
-const ajv = new Ajv({ strict: false, allErrors: true, verbose: true, validateFormats: false, allowUnionTypes: true, unicodeRegExp: false });
+let ajv: Ajv | undefined;
+const crdAjv = (): Ajv => (ajv ??= createAjv({ strict: false, allErrors: true, verbose: true, validateFormats: false, allowUnionTypes: true, unicodeRegExp: false }));
 
 const SCHEMA_MAPS = new Set(['properties', 'patternProperties', 'definitions', 'dependencies']);
 const SCHEMA_LISTS = new Set(['allOf', 'anyOf', 'oneOf']);

@@ -1,6 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
+import { createAjv } from './ajv.js';
 import { ProblemCode, describeValue, oneOf } from './errors.js';
 import type { FieldPath } from './source.js';
 
@@ -12,9 +13,17 @@ export interface SchemaViolation {
   expected: string;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, discriminator: true, verbose: true, allowUnionTypes: true });
-// `expected` is an annotation: the phrase shown to a user when a value does not match.
-ajv.addVocabulary(['expected']);
+let explainer: Ajv | undefined;
+
+/** The ajv that explains violations, made when the first value fails. */
+function explainingAjv(): Ajv {
+  if (!explainer) {
+    explainer = createAjv({ allErrors: true, strict: true, strictRequired: false, discriminator: true, verbose: true, allowUnionTypes: true });
+    // `expected` is an annotation: the phrase shown to a user when a value does not match.
+    explainer.addVocabulary(['expected']);
+  }
+  return explainer;
+}
 
 const compiled = new WeakMap<TSchema, ValidateFunction>();
 
@@ -29,7 +38,7 @@ export function validateSchema(schema: TSchema, value: unknown, excused: (path: 
   if ([...Value.Errors(schema, value)].every((error) => excused(pathOf(error.path)))) return [];
   let validate = compiled.get(schema);
   if (!validate) {
-    validate = ajv.compile(schema);
+    validate = explainingAjv().compile(schema);
     compiled.set(schema, validate);
   }
   if (validate(value)) return [];
