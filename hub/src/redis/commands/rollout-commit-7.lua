@@ -1,21 +1,23 @@
 --[[
-  Commits one rollout transition, atomically: the rollout's new state, the assignments it
-  made, its notices, and the fleet-wide pointers. A compare-and-set on the rollout's
-  version makes it safe under a lease hand-over: a leader that lost the lease and commits
-  a transition computed from an old state gets a conflict, never a second wave advance.
+  Commits one rollout transition, atomically: the rollout's new header, the progress of the
+  clusters that changed, the assignments it made, its notices, and the fleet-wide pointers.
+  A compare-and-set on the rollout's version makes it safe under a lease hand-over: a
+  leader that lost the lease and commits a transition computed from an old state gets a
+  conflict, never a second wave advance.
 
   Input:
-    KEYS[1] rollout hash (fields: version, phase, revision, state)
-    KEYS[2] rollouts sorted set (ids by creation time)
-    KEYS[3] active rollout id (string)
-    KEYS[4] assignments hash (cluster → assignment JSON)
-    KEYS[5] last fully rolled-out revision (string)
-    KEYS[6] events list of the rollout (capped, newest first)
+    KEYS[1] rollout hash (fields: version, phase, revision, state = header JSON, plan = plan JSON)
+    KEYS[2] rollout clusters hash (cluster → progress JSON)
+    KEYS[3] rollouts sorted set (ids by creation time)
+    KEYS[4] active rollout id (string)
+    KEYS[5] assignments hash (cluster → assignment JSON)
+    KEYS[6] last fully rolled-out revision (string)
+    KEYS[7] events list of the rollout (capped, newest first)
 
     ARGV[1] rollout id
     ARGV[2] expected version (-1: create the rollout; no other rollout may be active)
     ARGV[3] new version
-    ARGV[4] new state JSON
+    ARGV[4] new header JSON (the rollout without its plan and clusters)
     ARGV[5] new phase
     ARGV[6] 1 when the new phase is terminal, else 0
     ARGV[7] revision
@@ -24,21 +26,28 @@
     ARGV[10] pub/sub channel for assignment changes: a cluster name, or `*` when the last
              fully rolled-out revision changed (the default of clusters without an assignment)
     ARGV[11] events cap
-    ARGV[12] notice count N, then N notice JSONs,
+    ARGV[12] plan JSON with every cluster's progress following (create, or the first commit
+             of a rollout an earlier hub stored whole in `state`); '' when only the
+             clusters that changed follow
+    ARGV[13] cluster count K, then K pairs of cluster, progress JSON,
+             then notice count N, then N notice JSONs,
              then assignment count M, then M pairs of cluster, assignment JSON
 
   Output:
      1  committed
-     0  already committed (the same version with the same state is stored)
+     0  already committed (the same version with the same header is stored)
     -1  version conflict: the stored rollout moved on; reload and reduce again
     -2  another rollout is active (create only)
+    -3  the rollout is stored whole in `state` (an earlier hub's layout): commit again with
+        the plan and every cluster
 ]]
 local rcall = redis.call
-local rolloutKey, indexKey, activeKey, assignmentsKey, lastGoodKey, eventsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local rolloutKey, clustersKey, indexKey, activeKey, assignmentsKey, lastGoodKey, eventsKey =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local id, expected, version = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local state, phase, terminal = ARGV[4], ARGV[5], ARGV[6] == '1'
+local state, phase, terminal, plan = ARGV[4], ARGV[5], ARGV[6] == '1', ARGV[12]
 
-local stored = rcall('HMGET', rolloutKey, 'version', 'state')
+local stored = rcall('HMGET', rolloutKey, 'version', 'state', 'plan')
 local storedVersion = tonumber(stored[1])
 if storedVersion == version and stored[2] == state then return 0 end
 if expected == -1 then
@@ -48,8 +57,20 @@ if expected == -1 then
 elseif storedVersion ~= expected then
   return -1
 end
+if plan == '' and not stored[3] then return -3 end
 
 rcall('HSET', rolloutKey, 'version', version, 'phase', phase, 'revision', ARGV[7], 'state', state)
+if plan ~= '' then
+  rcall('HSET', rolloutKey, 'plan', plan)
+  rcall('DEL', clustersKey)
+end
+local i = 13
+local clusters = tonumber(ARGV[i])
+for n = 1, clusters do
+  rcall('HSET', clustersKey, ARGV[i + 2 * n - 1], ARGV[i + 2 * n])
+end
+i = i + 2 * clusters + 1
+
 rcall('ZADD', indexKey, tonumber(ARGV[8]), id)
 if terminal then
   if rcall('GET', activeKey) == id then rcall('DEL', activeKey) end
@@ -61,7 +82,6 @@ if ARGV[9] == '1' and rcall('GET', lastGoodKey) ~= ARGV[7] then
   rcall('PUBLISH', ARGV[10], '*')
 end
 
-local i = 12
 local notices = tonumber(ARGV[i])
 for n = 1, notices do
   rcall('LPUSH', eventsKey, ARGV[i + n])
