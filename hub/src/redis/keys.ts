@@ -91,7 +91,7 @@ export class HubKeys {
     return `${this.prefix}:alert-deliveries`;
   }
 
-  /** Hash: version, phase, revision, the header JSON (`state`) and the plan JSON of one rollout. */
+  /** Hash: version, phase, revision, the header JSON and the plan JSON of one rollout (earlier hubs: the whole rollout in `state`). */
   rollout(id: string): string {
     return `${this.prefix}:rollout:${id}`;
   }

@@ -33,6 +33,12 @@ export enum CommitResult {
 export interface RolloutStoreOptions {
   /** How many notices each rollout keeps. @defaultValue 200 */
   eventsCap?: number;
+  /**
+   * How many rollouts are kept, newest first: when a rollout finishes, older ones are
+   * deleted with their clusters' progress and notices, except the rollout of the last fully
+   * rolled-out revision. 0 keeps every rollout. @defaultValue 20
+   */
+  rolloutsKept?: number;
 }
 
 export interface StoredNotice extends Notice {
@@ -44,7 +50,7 @@ const COMMIT = commandName('rollout-commit');
 /** rollout-commit-7.lua's answer to a commit of changed clusters only, when the rollout is stored whole (an earlier hub's layout). */
 const STORED_WHOLE = -3;
 
-/** The header as stored in the `state` field: the plan and the clusters are stored apart. */
+/** The header as stored in the `header` field: the plan and the clusters are stored apart. */
 type StoredHeader = Omit<RolloutHeader, 'plan'>;
 
 /**
@@ -56,13 +62,17 @@ type StoredHeader = Omit<RolloutHeader, 'plan'>;
  * once) and a hash of each cluster's progress, of which a commit writes only the clusters
  * that changed: a tick of a 10,000-cluster rollout sends its changes, not the fleet.
  * Earlier hubs stored the whole rollout as one JSON in `state`; such a rollout is read as
- * it is and moves to this layout on its first commit, so an upgraded hub continues it.
+ * it is and moves to this layout on its first commit, so an upgraded hub continues it. A
+ * rollout in this layout has no `state`: a replica not upgraded yet sees it as absent and
+ * never writes it.
  */
 export class RolloutStore {
   private readonly eventsCap: number;
+  private readonly rolloutsKept: number;
 
   constructor(private readonly client: RedisClient, readonly keys: HubKeys, options: RolloutStoreOptions = {}) {
     this.eventsCap = options.eventsCap ?? 200;
+    this.rolloutsKept = options.rolloutsKept ?? 20;
     defineCommands(client);
   }
 
@@ -88,7 +98,7 @@ export class RolloutStore {
       this.keys.assignments(), this.keys.lastGoodRevision(), this.keys.rolloutEvents(rollout.id),
       rollout.id, expectedVersion, rollout.version, JSON.stringify(header satisfies StoredHeader), rollout.phase, isTerminal(rollout.phase) ? 1 : 0,
       rollout.revision, rollout.createdAt, rollout.phase === RolloutPhase.Done ? 1 : 0, this.keys.assignmentChannel(), this.eventsCap,
-      clusters === 'all' ? JSON.stringify(plan) : '',
+      this.rolloutsKept, this.keys.rollout(''), clusters === 'all' ? JSON.stringify(plan) : '',
       written.length, ...written.flatMap((name) => [name, JSON.stringify(progress[name])]),
       notices.length, ...notices.map((notice) => JSON.stringify({ ...notice, at, rolloutId: rollout.id } satisfies StoredNotice)),
       assignments.length, ...assignments.flatMap((assignment) => [assignment.cluster, JSON.stringify({ ...assignment, assignedAt: at } satisfies StoredAssignment)]),
@@ -103,12 +113,11 @@ export class RolloutStore {
   /** The whole rollout: header, plan and every cluster's progress, read in one transaction. */
   async get(id: string): Promise<Rollout | null> {
     const [fields, clusters] = (await execAll(this.client.multi()
-      .hmget(this.keys.rollout(id), 'state', 'plan')
+      .hmget(this.keys.rollout(id), 'header', 'plan', 'state')
       .hgetall(this.keys.rolloutClusters(id)))) as [(string | null)[], Record<string, string>];
-    const [state, plan] = fields;
-    if (!state) return null;
-    if (!plan) return JSON.parse(state) as Rollout;
-    const header = parseHeader(state, plan);
+    const [stored, plan, whole] = fields;
+    if (!stored || !plan) return whole ? (JSON.parse(whole) as Rollout) : null;
+    const header = parseHeader(stored, plan);
     const progress: Record<string, ClusterProgress> = {};
     // In plan order, as the reducer keeps them.
     for (const wave of header.plan.waves) {
@@ -122,8 +131,7 @@ export class RolloutStore {
 
   /** The rollout without its clusters' progress. */
   async header(id: string): Promise<RolloutHeader | null> {
-    const [state, plan] = await this.client.hmget(this.keys.rollout(id), 'state', 'plan');
-    return state ? headerOf(state, plan ?? null) : null;
+    return headerOf(await this.client.hmget(this.keys.rollout(id), 'header', 'plan', 'state'));
   }
 
   /** The stored version of a rollout (null when there is none): a copy at this version is up to date. */
@@ -153,9 +161,9 @@ export class RolloutStore {
     const ids = await this.client.zrevrange(this.keys.rollouts(), offset, offset + (options.limit ?? 50) - 1);
     if (ids.length === 0) return [];
     const pipeline = this.client.pipeline();
-    for (const id of ids) pipeline.hmget(this.keys.rollout(id), 'state', 'plan');
+    for (const id of ids) pipeline.hmget(this.keys.rollout(id), 'header', 'plan', 'state');
     const rows = (await execAll(pipeline)) as (string | null)[][];
-    return rows.flatMap(([state, plan]) => (state ? [headerOf(state, plan ?? null)] : []));
+    return rows.flatMap((row) => headerOf(row) ?? []);
   }
 
   /** The newest notices of a rollout first. */
@@ -207,13 +215,14 @@ export class RolloutStore {
   }
 }
 
-function parseHeader(state: string, plan: string): RolloutHeader {
-  return { ...(JSON.parse(state) as StoredHeader), plan: JSON.parse(plan) as RolloutPlan };
+function parseHeader(header: string, plan: string): RolloutHeader {
+  return { ...(JSON.parse(header) as StoredHeader), plan: JSON.parse(plan) as RolloutPlan };
 }
 
-/** The header from the stored fields; a rollout an earlier hub stored whole has no `plan` field. */
-function headerOf(state: string, plan: string | null): RolloutHeader {
-  if (plan !== null) return parseHeader(state, plan);
-  const { clusters: _clusters, ...header } = JSON.parse(state) as Rollout;
-  return header;
+/** The header from the fields `header`, `plan` and `state` (the whole rollout, as an earlier hub stored it). */
+function headerOf([header, plan, whole]: (string | null | undefined)[]): RolloutHeader | null {
+  if (header && plan) return parseHeader(header, plan);
+  if (!whole) return null;
+  const { clusters: _clusters, ...rest } = JSON.parse(whole) as Rollout;
+  return rest;
 }

@@ -6,7 +6,8 @@
   conflict, never a second wave advance.
 
   Input:
-    KEYS[1] rollout hash (fields: version, phase, revision, state = header JSON, plan = plan JSON)
+    KEYS[1] rollout hash (fields: version, phase, revision, header JSON, plan JSON; earlier
+            hubs kept the whole rollout in a `state` field instead of header, plan and KEYS[2])
     KEYS[2] rollout clusters hash (cluster → progress JSON)
     KEYS[3] rollouts sorted set (ids by creation time)
     KEYS[4] active rollout id (string)
@@ -26,10 +27,14 @@
     ARGV[10] pub/sub channel for assignment changes: a cluster name, or `*` when the last
              fully rolled-out revision changed (the default of clusters without an assignment)
     ARGV[11] events cap
-    ARGV[12] plan JSON with every cluster's progress following (create, or the first commit
-             of a rollout an earlier hub stored whole in `state`); '' when only the
-             clusters that changed follow
-    ARGV[13] cluster count K, then K pairs of cluster, progress JSON,
+    ARGV[12] rollouts kept (0: all): on a terminal commit, rollouts beyond the newest this many
+             are deleted, except the one of the last fully rolled-out revision
+    ARGV[13] rollout key prefix (`<prefix>:rollout:`): a rollout's keys are `<it><id>`,
+             `<it><id>:clusters` and `<it><id>:events`, as HubKeys builds them
+    ARGV[14] plan JSON with every cluster's progress following (create, or the first commit
+             of a rollout an earlier hub stored whole in `state`, which is then removed);
+             '' when only the clusters that changed follow
+    ARGV[15] cluster count K, then K pairs of cluster, progress JSON,
              then notice count N, then N notice JSONs,
              then assignment count M, then M pairs of cluster, assignment JSON
 
@@ -45,9 +50,9 @@ local rcall = redis.call
 local rolloutKey, clustersKey, indexKey, activeKey, assignmentsKey, lastGoodKey, eventsKey =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local id, expected, version = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local state, phase, terminal, plan = ARGV[4], ARGV[5], ARGV[6] == '1', ARGV[12]
+local state, phase, terminal, plan = ARGV[4], ARGV[5], ARGV[6] == '1', ARGV[14]
 
-local stored = rcall('HMGET', rolloutKey, 'version', 'state', 'plan')
+local stored = rcall('HMGET', rolloutKey, 'version', 'header')
 local storedVersion = tonumber(stored[1])
 if storedVersion == version and stored[2] == state then return 0 end
 if expected == -1 then
@@ -57,14 +62,16 @@ if expected == -1 then
 elseif storedVersion ~= expected then
   return -1
 end
-if plan == '' and not stored[3] then return -3 end
+if plan == '' and not stored[2] then return -3 end
 
-rcall('HSET', rolloutKey, 'version', version, 'phase', phase, 'revision', ARGV[7], 'state', state)
+rcall('HSET', rolloutKey, 'version', version, 'phase', phase, 'revision', ARGV[7], 'header', state)
 if plan ~= '' then
+  -- Without `state`, hubs of the earlier layout see the rollout as absent and never write it.
+  rcall('HDEL', rolloutKey, 'state')
   rcall('HSET', rolloutKey, 'plan', plan)
   rcall('DEL', clustersKey)
 end
-local i = 13
+local i = 15
 local clusters = tonumber(ARGV[i])
 for n = 1, clusters do
   rcall('HSET', clustersKey, ARGV[i + 2 * n - 1], ARGV[i + 2 * n])
@@ -80,6 +87,18 @@ end
 if ARGV[9] == '1' and rcall('GET', lastGoodKey) ~= ARGV[7] then
   rcall('SET', lastGoodKey, ARGV[7])
   rcall('PUBLISH', ARGV[10], '*')
+end
+local kept = tonumber(ARGV[12])
+if terminal and kept > 0 then
+  -- The last good revision's rollout is the rollback target's record: it stays.
+  local lastGood, active = rcall('GET', lastGoodKey), rcall('GET', activeKey)
+  for _, old in ipairs(rcall('ZREVRANGE', indexKey, kept, -1)) do
+    local key = ARGV[13] .. old
+    if old ~= active and rcall('HGET', key, 'revision') ~= lastGood then
+      rcall('UNLINK', key, key .. ':clusters', key .. ':events')
+      rcall('ZREM', indexKey, old)
+    end
+  end
 end
 
 local notices = tonumber(ARGV[i])
