@@ -133,15 +133,18 @@ export class FleetState {
 
   /**
    * The rollout facts of many clusters, read FACTS_PAGE at a time by one script call each
-   * (read-hashes-1.lua: a command per cluster would cost the client more than Redis);
-   * clusters no longer registered are left out.
+   * (read-hashes-1.lua: a command per cluster would cost the client more than Redis), all
+   * pages sent at once so the read takes one round trip; clusters no longer registered are
+   * left out.
    */
   async rolloutFacts(names: readonly string[]): Promise<Map<string, RolloutFacts>> {
+    const run = (this.redis as unknown as Record<string, (...values: (string | number)[]) => Promise<(string | null)[]>>)[READ_HASHES]!;
+    const pages: string[][] = [];
+    for (let start = 0; start < names.length; start += FACTS_PAGE) pages.push(names.slice(start, start + FACTS_PAGE));
+    const replies = await Promise.all(pages.map((page) => run.call(this.redis, this.keys.clusters(), ROLLOUT_FIELDS.length, ...ROLLOUT_FIELDS, ...page.map((name) => this.keys.cluster(name)))));
     const facts = new Map<string, RolloutFacts>();
-    for (let start = 0; start < names.length; start += FACTS_PAGE) {
-      const page = names.slice(start, start + FACTS_PAGE);
-      const run = (this.redis as unknown as Record<string, (...values: (string | number)[]) => Promise<(string | null)[]>>)[READ_HASHES]!;
-      const values = await run.call(this.redis, this.keys.clusters(), ROLLOUT_FIELDS.length, ...ROLLOUT_FIELDS, ...page.map((name) => this.keys.cluster(name)));
+    pages.forEach((page, pageIndex) => {
+      const values = replies[pageIndex]!;
       page.forEach((name, index) => {
         const [registered, state, revision, readiness, driftCount, syncRevision, syncStatus, syncReason, syncError, syncAt] =
           values.slice(index * ROLLOUT_FIELDS.length, (index + 1) * ROLLOUT_FIELDS.length);
@@ -156,7 +159,7 @@ export class FleetState {
           } : null,
         });
       });
-    }
+    });
     return facts;
   }
 
