@@ -11,7 +11,7 @@
  * 2. Fleet rollout: BENCH_ROLLOUT_CLUSTERS simulated clusters in 4 regions through a 4-wave
  *    rollout (25% at a time, zero bake), agents (bench/rollout-agents.ts, their own process)
  *    applying each assignment at once by sending sync and heartbeat reports; total time
- *    (goal < 30 s at 10,000), the hub's CPU and the agents'. Baseline: the state machine
+ *    (goal < 30 s at 10,000), the hub's CPU, the agents' and the Redis server's. Baseline: the state machine
  *    alone driving the same rollout in memory.
  *
  * 1b. The same with a real canary: the agent daemon, its AssignmentClient and Reporter, syncing
@@ -309,6 +309,13 @@ function reducerBaseline(names: string[]): { ms: number; events: number } {
   return { ms: performance.now() - started, events };
 }
 
+/** The Redis server's CPU time so far (ms), user and system, from INFO. */
+async function redisCpu(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const seconds = (field: string) => Number(new RegExp(`^${field}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1000;
+}
+
 /** The simulated agents in their own process (bench/rollout-agents.ts); resolves once every cluster's hello is queued. */
 async function startAgents(prefix: string, credentials: Credentials[]) {
   const dir = await mkdtemp(join(tmpdir(), 'netfleet-bench-agents-'));
@@ -353,6 +360,7 @@ async function benchFleet(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const revision = randomBytes(20).toString('hex');
+  const redisCpuBefore = await redisCpu(reader);
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   await hub.rollouts.heads.publish({ revision, policy: fleetPolicy, seenAt: Date.now() });
@@ -362,6 +370,7 @@ async function benchFleet(): Promise<void> {
   }
   const elapsed = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
+  const redisCpuMs = (await redisCpu(reader)) - redisCpuBefore;
   const agentsCpu = await agents.stop();
   const baseline = reducerBaseline(credentials.map((created) => created.cluster));
   const rollout = (await hub.rollouts.store.get(rolloutIdOf(revision)))!;
@@ -371,6 +380,7 @@ async function benchFleet(): Promise<void> {
   console.log(`   hub with ingest, Redis and controller:     ${ms(elapsed)} total (goal < 30000 ms at 10,000 clusters), ${rollout.version} committed transitions`);
   console.log(`   hub CPU (its own process):                 ${ms(hubCpu)} (${(hubCpu / elapsed * 100).toFixed(0)}% of one core)`);
   console.log(`   simulated agents' CPU (their process):     ${ms(agentsCpu)}`);
+  console.log(`   Redis CPU (the whole server: the bench's own only on a Redis of its own, NETFLEET_REDIS_URL): ${ms(redisCpuMs)}`);
   console.log(`   wave durations: ${rollout.waves.map((wave, index) => `${rollout.plan.waves[index]!.name} ${ms(wave.completedAt! - wave.startedAt!)}`).join(', ')}`);
   console.log(`   machine load (1/5/15 min): ${loadavg().map((value) => value.toFixed(2)).join(' ')}`);
   reader.disconnect();

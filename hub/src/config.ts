@@ -60,6 +60,7 @@ export const HubConfigSchema = Type.Object({
   ingestConcurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   eventsCap: Type.Optional(Type.Integer({ minimum: 1 })),
   auditCap: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+  rolloutsKept: Type.Optional(Type.Integer({ minimum: 0 })),
   requestTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 600_000 })),
   alertRepeatIntervalMs: Type.Optional(Type.Integer({ minimum: 1000 })),
   sinks: Type.Optional(Type.Array(SinkSchema)),

@@ -158,8 +158,9 @@ export class Hub {
       intervalMs: o.sweepIntervalMs, isLeader: () => this.sweeper.isLeader, fleetLinks: o.links,
     }, this.logger.child({ component: 'links' }));
     registerLinkMetrics(this.metrics.registry, this.linkHealth.links);
-    const rolloutStore = new RolloutStore(this.redis, this.keys, { eventsCap: o.eventsCap });
-    const controllerStore = new RolloutStore(this.workRedis, this.keys, { eventsCap: o.eventsCap });
+    const storeOptions = { eventsCap: o.eventsCap, rolloutsKept: o.rolloutsKept };
+    const rolloutStore = new RolloutStore(this.redis, this.keys, storeOptions);
+    const controllerStore = new RolloutStore(this.workRedis, this.keys, storeOptions);
     this.rollouts = {
       store: rolloutStore,
       heads: new FleetHeads(this.redis, this.keys),

@@ -99,6 +99,12 @@ export interface HubOptions {
   /** How often the rollout leader feeds the rollout in progress. @defaultValue 1000 */
   rolloutIntervalMs?: number;
   /**
+   * Rollouts kept, newest first: when one finishes, older ones are deleted (the last fully
+   * rolled-out revision's rollout stays). Each keeps ~300 B per cluster it covered. 0 keeps all.
+   * @defaultValue 20
+   */
+  rolloutsKept?: number;
+  /**
    * The fleet repository whose branch rollouts follow (ref polling, plus pushes when
    * `webhookSecret` is set), with a directory for reading rollout policies (one per replica).
    * @defaultValue none: no rollouts are started
@@ -163,6 +169,7 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     sweeper: options.sweeper ?? true,
     rollouts: options.rollouts ?? true,
     rolloutIntervalMs: options.rolloutIntervalMs ?? 1_000,
+    rolloutsKept: options.rolloutsKept ?? 20,
     fleetRepo: options.fleetRepo,
     webhookSecret: options.webhookSecret,
     links: options.links ?? {},

@@ -128,6 +128,9 @@ describe('on a Redis Cluster of three masters', () => {
     expect(body.assignment).toMatchObject({ revision: 'rev-new', rolloutId: 'r1' });
     expect(Date.now() - startedAt).toBeLessThan(5_000);
     expect(await hub.rollouts.store.commit(rollout.version, transition)).toBe(CommitResult.AlreadyCommitted);
+    // The rollout as a whole (header, plan, clusters' hash) and what the controller reads of the clusters, from the master holding the slot.
+    expect(await hub.rollouts.store.get('r1')).toEqual(transition.rollout);
+    expect([...(await hub.fleet.rolloutFacts(['c2', 'no-such-cluster'])).keys()]).toEqual(['c2']);
   });
 
   it('tells a fleet-head watcher of a new head (MULTI with PUBLISH on a Cluster)', async () => {

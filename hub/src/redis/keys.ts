@@ -91,9 +91,14 @@ export class HubKeys {
     return `${this.prefix}:alert-deliveries`;
   }
 
-  /** Hash: version, phase, revision and the state JSON of one rollout. */
+  /** Hash: version, phase, revision, the header JSON and the plan JSON of one rollout (earlier hubs: the whole rollout in `state`). */
   rollout(id: string): string {
     return `${this.prefix}:rollout:${id}`;
+  }
+
+  /** Hash: cluster → its progress JSON in one rollout. */
+  rolloutClusters(id: string): string {
+    return `${this.prefix}:rollout:${id}:clusters`;
   }
 
   /** List: capped notices of one rollout, newest first. */

@@ -1,18 +1,18 @@
 import type { AlertEngine } from '../alerts/alert-engine.js';
 import { AlertRule, severityOf, type AlertCondition } from '../alerts/rules.js';
 import { rolloutIdOf } from './ids.js';
-import { RolloutPhase, type Rollout } from './machine.js';
+import { RolloutPhase, type RolloutHeader } from './machine.js';
 import type { RolloutStore } from './store.js';
 
 /** The phases that raise an alert, and their rule. */
-const RULES: Partial<Record<Rollout['phase'], AlertRule>> = {
+const RULES: Partial<Record<RolloutHeader['phase'], AlertRule>> = {
   [RolloutPhase.Paused]: AlertRule.RolloutPaused,
   [RolloutPhase.Failed]: AlertRule.RolloutFailed,
   [RolloutPhase.RolledBack]: AlertRule.RolloutRolledBack,
 };
 const ROLLOUT_RULES = new Set<string>(Object.values(RULES));
 
-function conditionOf(rule: AlertRule, rollout: Rollout): AlertCondition {
+function conditionOf(rule: AlertRule, rollout: RolloutHeader): AlertCondition {
   const severity = severityOf(rule);
   return {
     rule,
@@ -31,15 +31,15 @@ function conditionOf(rule: AlertRule, rollout: Rollout): AlertCondition {
 export class RolloutAlerts {
   constructor(private readonly alerts: AlertEngine, private readonly store: RolloutStore) {}
 
-  async reconcile(current: Rollout | null, now: number): Promise<void> {
+  async reconcile(current: RolloutHeader | null, now: number): Promise<void> {
     const rule = current && RULES[current.phase];
     if (current && rule) await this.alerts.fire(conditionOf(rule, current), now);
     const firing = (await this.alerts.list({ status: 'firing', limit: Number.MAX_SAFE_INTEGER })).filter((alert) => ROLLOUT_RULES.has(alert.rule));
     if (firing.length === 0) return;
     const lastGood = await this.store.lastGoodRevision();
-    const good = lastGood === null ? null : await this.store.get(rolloutIdOf(lastGood));
+    const good = lastGood === null ? null : await this.store.header(rolloutIdOf(lastGood));
     for (const alert of firing) {
-      const rollout = await this.store.get(alert.labels.rollout ?? '');
+      const rollout = await this.store.header(alert.labels.rollout ?? '');
       const holds = alert.rule === AlertRule.RolloutRolledBack
         ? rollout !== null && !(good !== null && good.createdAt > rollout.createdAt)
         : rollout !== null && RULES[rollout.phase] === alert.rule;

@@ -55,6 +55,12 @@ export interface ControllerTick {
  * continues from what is stored, so no wave advances twice.
  */
 export class RolloutController extends LeaderLoop<ControllerTick> {
+  /**
+   * The rollout as this replica last read or committed it. A commit always bumps the
+   * version, so while the stored version is the same this copy is what is stored, and a
+   * tick reads one field instead of every cluster's progress.
+   */
+  private known: Rollout | null = null;
 
   constructor(
     scripts: HubScripts,
@@ -78,9 +84,9 @@ export class RolloutController extends LeaderLoop<ControllerTick> {
 
   private async advance(now: number): Promise<ControllerTick> {
     const counter = { committed: 0 };
-    let rollout = await this.store.active();
+    let rollout = await this.current();
     const head = await this.heads.latest();
-    if (head && head.revision !== rollout?.revision && !(await this.store.get(rolloutIdOf(head.revision)))) {
+    if (head && head.revision !== rollout?.revision && !(await this.store.exists(rolloutIdOf(head.revision)))) {
       if (rollout) {
         rollout = await this.apply(rollout, [{ type: 'superseded', byRevision: head.revision, at: now }], counter);
         if (!rollout || !isTerminal(rollout.phase)) return { leader: true, rollout, committed: counter.committed };
@@ -90,6 +96,14 @@ export class RolloutController extends LeaderLoop<ControllerTick> {
     if (!rollout || isTerminal(rollout.phase)) return { leader: true, rollout, committed: counter.committed };
     const next = await this.apply(rollout, await this.eventsFor(rollout, now), counter);
     return { leader: true, rollout: next ?? rollout, committed: counter.committed };
+  }
+
+  /** The rollout in progress, read again only when its stored version is not the one known. */
+  private async current(): Promise<Rollout | null> {
+    const id = await this.store.activeId();
+    if (id === null) return null;
+    if (this.known?.id !== id || (await this.store.version(id)) !== this.known.version) this.known = await this.store.get(id);
+    return this.known;
   }
 
   /** Creates the head's rollout, unless its revision is what the fleet already runs. */
@@ -108,6 +122,7 @@ export class RolloutController extends LeaderLoop<ControllerTick> {
     });
     const result = await this.store.create(rollout);
     if (result !== CommitResult.Committed && result !== CommitResult.AlreadyCommitted) return null;
+    this.known = rollout;
     counter.committed += 1;
     this.logger.info({ rollout: rollout.id, revision: rollout.revision, waves: rollout.plan.waves.length }, 'rollout created');
     return rollout;
@@ -120,8 +135,10 @@ export class RolloutController extends LeaderLoop<ControllerTick> {
     const result = await this.store.commit(rollout.version, transition);
     if (result === CommitResult.Conflict) {
       this.logger.info({ rollout: rollout.id, version: rollout.version }, 'rollout moved on elsewhere; reloading next tick');
+      this.known = null;
       return null;
     }
+    this.known = transition.rollout;
     counter.committed += 1;
     for (const notice of transition.notices) this.logNotice(transition.rollout, notice);
     this.metrics?.wavesCompleted(rollout, transition.rollout);
@@ -137,9 +154,15 @@ export class RolloutController extends LeaderLoop<ControllerTick> {
     }
   }
 
-  /** The events that bring the rollout up to date with the fleet and the clock. */
+  /**
+   * The events that bring the rollout up to date with the fleet and the clock. Only the
+   * clusters of the current and earlier waves are observed: a later wave's clusters are
+   * pending, nothing they report moves the rollout, and their online flag is brought up to
+   * date on the first tick of their wave.
+   */
   private async eventsFor(rollout: Rollout, now: number): Promise<RolloutEvent[]> {
-    const observations = await this.fleet.observe(Object.keys(rollout.clusters));
+    const watched = Object.entries(rollout.clusters).filter(([, progress]) => progress.wave <= rollout.wave);
+    const observations = await this.fleet.observe(watched.map(([name]) => name));
     const events: RolloutEvent[] = [];
     // The window first: no report of this tick may start or widen a wave inside it.
     const blackout = blackoutAt(rollout.policy.blackouts, now);
@@ -147,7 +170,7 @@ export class RolloutController extends LeaderLoop<ControllerTick> {
       events.push({ type: 'blackout', active: blackout.active, endsAt: blackout.endsAt, at: now });
     }
     const hasApplied = (cluster: string) => observations.get(cluster)?.appliedRevision === rollout.revision;
-    for (const [name, progress] of Object.entries(rollout.clusters)) {
+    for (const [name, progress] of watched) {
       events.push(...clusterEvents(rollout.revision, name, progress, observations.get(name), now, hasApplied));
     }
     events.push({ type: 'tick', at: now });

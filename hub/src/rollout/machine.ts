@@ -132,6 +132,9 @@ export interface Rollout {
   version: number;
 }
 
+/** A rollout without its clusters' progress: what lists and alerts read, and what is stored apart from the per-cluster hash. */
+export type RolloutHeader = Omit<Rollout, 'clusters'>;
+
 interface At {
   /** When the event happened (ms since the epoch). */
   at: number;
@@ -191,6 +194,8 @@ export interface Transition {
   rollout: Rollout;
   /** False when the event changed nothing (ignored or already applied). */
   changed: boolean;
+  /** The clusters whose progress changed, in no particular order: all the store writes of them. */
+  changedClusters: string[];
   assignments: Assignment[];
   notices: Notice[];
   /** Why a control was refused (nothing changed); undefined otherwise. */
@@ -230,34 +235,44 @@ export function createRollout(input: NewRollout): Rollout {
 
 /** Applies one event. Never mutates `rollout`; an event that changes nothing returns it as is. */
 export function reduce(rollout: Rollout, event: RolloutEvent): Transition {
-  const draft = new Draft(structuredClone(rollout));
+  const draft = new Draft(rollout);
   const refused = draft.apply(event);
-  const changed = refused === undefined && !sameState(rollout, draft.rollout);
-  if (!changed) return { rollout, changed: false, assignments: [], notices: [], ...(refused === undefined ? {} : { refused }) };
-  draft.rollout.version = rollout.version + 1;
-  draft.rollout.updatedAt = event.at;
-  return { rollout: draft.rollout, changed: true, assignments: draft.assignments, notices: draft.notices };
+  const changedClusters = draft.changedClusters();
+  const changed = refused === undefined && (changedClusters.length > 0 || !sameHeader(rollout, draft.rollout));
+  if (!changed) return unchanged(rollout, refused);
+  return draft.transition(rollout.version + 1, event.at, changedClusters);
 }
 
 /**
  * Applies events in order, with the same result as `reduce` one event after the other,
  * as one transition: one copy, one comparison and one version for the batch (the
  * controller's events of one tick). Refused events change nothing and are skipped.
+ * The copy is shallow: a cluster's progress is copied when an event first changes it, so
+ * a tick of a large fleet costs its events, not the fleet's size in copies and comparisons.
  */
 export function reduceAll(rollout: Rollout, events: readonly RolloutEvent[]): Transition {
-  const draft = new Draft(structuredClone(rollout));
+  const draft = new Draft(rollout);
   for (const event of events) draft.apply(event);
   const last = events.at(-1);
+  const changedClusters = draft.changedClusters();
   // Effects without a net change (a pause undone in the same batch) still count.
   const effects = draft.assignments.length + draft.notices.length;
-  if (!last || (effects === 0 && sameState(rollout, draft.rollout))) return { rollout, changed: false, assignments: [], notices: [] };
-  draft.rollout.version = rollout.version + 1;
-  draft.rollout.updatedAt = last.at;
-  return { rollout: draft.rollout, changed: true, assignments: draft.assignments, notices: draft.notices };
+  if (!last || (effects === 0 && changedClusters.length === 0 && sameHeader(rollout, draft.rollout))) return unchanged(rollout);
+  return draft.transition(rollout.version + 1, last.at, changedClusters);
 }
 
-function sameState(a: Rollout, b: Rollout): boolean {
-  return JSON.stringify({ ...a, updatedAt: 0 }) === JSON.stringify({ ...b, updatedAt: 0 });
+function unchanged(rollout: Rollout, refused?: string): Transition {
+  return { rollout, changed: false, changedClusters: [], assignments: [], notices: [], ...(refused === undefined ? {} : { refused }) };
+}
+
+/** The rollout without clusters, plan (never changed by an event) and update time, for comparisons. */
+function comparableHeader(rollout: Rollout): string {
+  const { clusters: _clusters, plan: _plan, updatedAt: _updatedAt, ...rest } = rollout;
+  return JSON.stringify(rest);
+}
+
+function sameHeader(a: Rollout, b: Rollout): boolean {
+  return comparableHeader(a) === comparableHeader(b);
 }
 
 /** The number of clusters the rollout is updating now (given the revision, not yet ready). */
@@ -265,18 +280,48 @@ export function updatingCount(rollout: Rollout): number {
   return Object.values(rollout.clusters).filter((cluster) => cluster.status === ClusterStatus.Updating).length;
 }
 
-/** A mutable copy of a rollout being moved by one event, collecting its effects. */
+/**
+ * A copy of a rollout being moved by events, collecting their effects. The header is
+ * copied whole (it is small); the clusters' record is copied shallowly and each cluster's
+ * progress on its first change (`edit`), so the original rollout is never mutated.
+ */
 class Draft {
   readonly assignments: Assignment[] = [];
   readonly notices: Notice[] = [];
+  readonly rollout: Rollout;
 
   /** The time of the event being applied. */
   private at = 0;
   /** Which clusters hold the current wave and why, kept up to date as clusters change. */
   private readonly holds: WaveHolds;
+  /** The clusters whose progress was copied to be changed. */
+  private readonly edited = new Set<string>();
 
-  constructor(readonly rollout: Rollout) {
-    this.holds = new WaveHolds(rollout);
+  constructor(private readonly original: Rollout) {
+    const { clusters, plan, ...header } = original;
+    this.rollout = { ...structuredClone(header), plan, clusters: { ...clusters } };
+    this.holds = new WaveHolds(this.rollout);
+  }
+
+  /** The edited clusters whose progress differs from the original's. */
+  changedClusters(): string[] {
+    return [...this.edited].filter((name) => JSON.stringify(this.original.clusters[name]) !== JSON.stringify(this.rollout.clusters[name]));
+  }
+
+  transition(version: number, at: number, changedClusters: string[]): Transition {
+    this.rollout.version = version;
+    this.rollout.updatedAt = at;
+    return { rollout: this.rollout, changed: true, changedClusters, assignments: this.assignments, notices: this.notices };
+  }
+
+  /** The cluster's progress, copied on its first change so the original stays as it was. */
+  private edit(name: string): ClusterProgress {
+    const cluster = this.rollout.clusters[name]!;
+    if (this.edited.has(name)) return cluster;
+    const copy = structuredClone(cluster);
+    this.rollout.clusters[name] = copy;
+    this.edited.add(name);
+    return copy;
   }
 
   /** Applies one event and moves the rollout as far as it can; returns why a control is refused. */
@@ -329,9 +374,9 @@ class Draft {
         this.advance('promoted');
         return undefined;
       case 'retry': {
-        const cluster = rollout.clusters[event.cluster];
-        if (cluster?.status !== ClusterStatus.Failed) return `cluster ${event.cluster} has not failed in this rollout`;
+        if (rollout.clusters[event.cluster]?.status !== ClusterStatus.Failed) return `cluster ${event.cluster} has not failed in this rollout`;
         // Queued, not assigned: settle gives it a slot as soon as maxParallel allows.
+        const cluster = this.edit(event.cluster);
         cluster.status = ClusterStatus.Pending;
         cluster.reason = null;
         this.holds.refresh(event.cluster);
@@ -345,9 +390,9 @@ class Draft {
 
   /** Records what a cluster reported and applies the failure policy when it is a failure. */
   private observe(event: Extract<RolloutEvent, { cluster: string }>): void {
-    const cluster = this.rollout.clusters[event.cluster];
-    if (!cluster) return;
+    if (!this.rollout.clusters[event.cluster]) return;
     if ('revision' in event && event.revision !== this.rollout.revision) return;
+    const cluster = this.edit(event.cluster);
     switch (event.type) {
       case 'clusterApplied':
         cluster.applied = true;
@@ -396,7 +441,7 @@ class Draft {
   }
 
   private failCluster(name: string, reason: string): void {
-    const cluster = this.rollout.clusters[name]!;
+    const cluster = this.edit(name);
     cluster.status = ClusterStatus.Failed;
     cluster.reason = reason;
     this.holds.refresh(name);
@@ -439,11 +484,11 @@ class Draft {
   /** Failed clusters are queued again; the wave gets a fresh deadline and a full bake. */
   private resume(): void {
     const rollout = this.rollout;
-    for (const cluster of Object.values(rollout.clusters)) {
-      if (cluster.status === ClusterStatus.Failed) {
-        cluster.status = ClusterStatus.Pending;
-        cluster.reason = null;
-      }
+    for (const [name, progress] of Object.entries(rollout.clusters)) {
+      if (progress.status !== ClusterStatus.Failed) continue;
+      const cluster = this.edit(name);
+      cluster.status = ClusterStatus.Pending;
+      cluster.reason = null;
     }
     this.holds.rebuild();
     if (rollout.pausedFrom === RolloutPhase.Pending) {
@@ -465,7 +510,7 @@ class Draft {
       if (cluster.attempt > 0) touched.add(name);
     }
     for (const name of [...touched].sort()) {
-      const cluster = rollout.clusters[name];
+      const cluster = rollout.clusters[name] && this.edit(name);
       if (cluster) {
         cluster.status = ClusterStatus.RolledBack;
         cluster.reason = reason;
@@ -596,7 +641,7 @@ class Draft {
     const free = maxParallel - this.holds.updating;
     // Pending clusters of the current and earlier waves are what the maxParallel hold names.
     for (const name of this.holds.clusters(HoldReason.MaxParallel).slice(0, Math.max(0, free))) {
-      const cluster = rollout.clusters[name]!;
+      const cluster = this.edit(name);
       cluster.status = ClusterStatus.Updating;
       cluster.attempt += 1;
       cluster.assignedAt = this.at;

@@ -1,5 +1,5 @@
 import { Gauge, Histogram, type Registry } from 'prom-client';
-import type { Rollout } from './machine.js';
+import type { RolloutHeader } from './machine.js';
 import type { RolloutStore } from './store.js';
 
 /** How many recent rollouts the by-phase gauge counts. */
@@ -29,7 +29,7 @@ export class RolloutMetrics {
   }
 
   /** Records the waves `after` completed that `before` had not. */
-  wavesCompleted(before: Rollout, after: Rollout): void {
+  wavesCompleted(before: RolloutHeader, after: RolloutHeader): void {
     after.waves.forEach((timing, index) => {
       if (timing.completedAt === null || before.waves[index]!.completedAt !== null || timing.startedAt === null) return;
       this.waveDuration.observe({ wave: after.plan.waves[index]!.name }, (timing.completedAt - timing.startedAt) / 1000);

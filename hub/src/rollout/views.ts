@@ -1,14 +1,14 @@
 import type { AssignmentView, RolloutClusterView, RolloutDetail, RolloutSummary, RolloutWaveView } from '@netfleet/shared';
 import { REPORTED_GATES } from './gates.js';
-import { RolloutPhase, type ClusterProgress, type Rollout } from './machine.js';
+import { RolloutPhase, type ClusterProgress, type Rollout, type RolloutHeader } from './machine.js';
 import { assignmentTag, type StoredAssignment, type StoredNotice } from './store.js';
 
 const iso = (at: number | null) => (at === null ? null : new Date(at).toISOString());
 
-export function rolloutSummary(rollout: Rollout): RolloutSummary {
+export function rolloutSummary(rollout: RolloutHeader): RolloutSummary {
   return {
     id: rollout.id, revision: rollout.revision, previousRevision: rollout.previousRevision, policy: rollout.policy.name,
-    phase: rollout.phase, wave: rollout.wave, waveCount: rollout.plan.waves.length, clusterCount: Object.keys(rollout.clusters).length,
+    phase: rollout.phase, wave: rollout.wave, waveCount: rollout.plan.waves.length, clusterCount: rollout.plan.waves.reduce((count, wave) => count + wave.clusters.length, 0),
     hold: rollout.hold && { reason: rollout.hold.reason, clusters: rollout.hold.clusters, until: iso(rollout.hold.until) },
     reason: rollout.reason, createdAt: iso(rollout.createdAt)!, updatedAt: iso(rollout.updatedAt)!,
   };
@@ -47,7 +47,7 @@ export function assignmentView(assignment: StoredAssignment): AssignmentView {
   };
 }
 
-function waveState(rollout: Rollout, index: number): RolloutWaveView['state'] {
+function waveState(rollout: RolloutHeader, index: number): RolloutWaveView['state'] {
   const timing = rollout.waves[index]!;
   if (timing.completedAt !== null) return 'done';
   if (index !== rollout.wave || timing.startedAt === null) return 'waiting';

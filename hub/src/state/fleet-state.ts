@@ -6,6 +6,9 @@ import {
 import { isWorkingLinkState, type LinkState } from '@netfleet/shared/protocol/links';
 import type { HubKeys } from '../redis/keys.js';
 import { execAll } from '../redis/pipeline.js';
+import { commandName, defineCommands } from '../redis/script-loader.js';
+
+const READ_HASHES = commandName('read-hashes');
 
 /** Filters of the cluster list; all given ones must match. */
 export interface ClusterFilter {
@@ -52,7 +55,9 @@ const iso = (ms: string | undefined | null) => (ms ? new Date(Number(ms)).toISOS
  * every cluster, and fetch only the page's hashes.
  */
 export class FleetState {
-  constructor(private readonly redis: RedisClient, private readonly keys: HubKeys) {}
+  constructor(private readonly redis: RedisClient, private readonly keys: HubKeys) {
+    defineCommands(redis);
+  }
 
   async list(filter: ClusterFilter): Promise<ClusterList> {
     const indexes = [
@@ -127,18 +132,22 @@ export class FleetState {
   }
 
   /**
-   * The rollout facts of many clusters, read in pipelines of FACTS_PAGE (one round trip
-   * each, no per-cluster promise); clusters no longer registered are left out.
+   * The rollout facts of many clusters, read FACTS_PAGE at a time by one script call each
+   * (read-hashes-1.lua: a command per cluster would cost the client more than Redis), all
+   * pages sent at once so the read takes one round trip; clusters no longer registered are
+   * left out.
    */
   async rolloutFacts(names: readonly string[]): Promise<Map<string, RolloutFacts>> {
+    const run = (this.redis as unknown as Record<string, (...values: (string | number)[]) => Promise<(string | null)[]>>)[READ_HASHES]!;
+    const pages: string[][] = [];
+    for (let start = 0; start < names.length; start += FACTS_PAGE) pages.push(names.slice(start, start + FACTS_PAGE));
+    const replies = await Promise.all(pages.map((page) => run.call(this.redis, this.keys.clusters(), ROLLOUT_FIELDS.length, ...ROLLOUT_FIELDS, ...page.map((name) => this.keys.cluster(name)))));
     const facts = new Map<string, RolloutFacts>();
-    for (let start = 0; start < names.length; start += FACTS_PAGE) {
-      const page = names.slice(start, start + FACTS_PAGE);
-      const pipeline = this.redis.pipeline();
-      for (const name of page) pipeline.hmget(this.keys.cluster(name), ...ROLLOUT_FIELDS);
-      const rows = (await execAll(pipeline)) as (string | null)[][];
+    pages.forEach((page, pageIndex) => {
+      const values = replies[pageIndex]!;
       page.forEach((name, index) => {
-        const [registered, state, revision, readiness, driftCount, syncRevision, syncStatus, syncReason, syncError, syncAt] = rows[index]!;
+        const [registered, state, revision, readiness, driftCount, syncRevision, syncStatus, syncReason, syncError, syncAt] =
+          values.slice(index * ROLLOUT_FIELDS.length, (index + 1) * ROLLOUT_FIELDS.length);
         if (!registered) return;
         facts.set(name, {
           state: (state ?? ClusterState.Registered) as ClusterState,
@@ -150,7 +159,7 @@ export class FleetState {
           } : null,
         });
       });
-    }
+    });
     return facts;
   }
 

@@ -5,11 +5,13 @@ import { LinkKind, LinkState } from '@netfleet/shared/protocol/links';
 import type { LinkFailure } from '../../src/links/link-failures.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../../src/index.js';
-import { clusterEvents, type RolloutController } from '../../src/rollout/controller.js';
+import { applyControl, clusterEvents, type RolloutController } from '../../src/rollout/controller.js';
 import { rolloutIdOf } from '../../src/rollout/ids.js';
-import type { ClusterObservation } from '../../src/rollout/fleet-view.js';
+import { RedisFleetView, type ClusterObservation } from '../../src/rollout/fleet-view.js';
 import type { FleetHeads } from '../../src/rollout/heads.js';
-import type { ClusterProgress } from '../../src/rollout/machine.js';
+import { createRollout, reduceAll, type ClusterProgress } from '../../src/rollout/machine.js';
+import { planRollout } from '../../src/rollout/plan.js';
+import { storeWhole } from './fixtures.js';
 import { RolloutAlerts } from '../../src/rollout/alerts.js';
 import { RolloutMetrics } from '../../src/rollout/metrics.js';
 import type { RolloutStore } from '../../src/rollout/store.js';
@@ -147,6 +149,43 @@ describe('rollout controller on a hub', () => {
     expect((await store.get(rolloutIdOf(REV_C)))?.phase).toBe('done');
     const rollbackAlerts = (await hub.alerts.list()).filter((alert) => alert.rule === 'NetfleetRolloutRolledBack');
     expect(rollbackAlerts.map((alert) => [alert.labels.rollout, alert.status])).toEqual([[rolloutIdOf(REV_B), 'resolved']]);
+  });
+
+  it('continues a rollout an earlier hub stored whole, after an upgrade', async () => {
+    const REV_D = 'd'.repeat(40);
+    const leader = controllers.find((created) => created.isLeader)!;
+    // The earlier hub started the rollout and gave the canary its revision, then was upgraded.
+    const created = createRollout({
+      id: rolloutIdOf(REV_D), revision: REV_D, previousRevision: await store.lastGoodRevision(), failurePolicy: 'pause',
+      policy: { name: policy.name, blackouts: undefined }, plan: planRollout(policy, await new RedisFleetView(hub.fleet, hub.alerts, hub.linkHealth.links).clusters()), at: Date.now(),
+    });
+    const started = reduceAll(created, [{ type: 'tick', at: Date.now() }]);
+    await storeWhole(hub.redis, hub.keys, started.rollout);
+    const [canary] = started.assignments;
+    await hub.redis.hset(hub.keys.assignments(), canary!.cluster, JSON.stringify({ ...canary, assignedAt: started.rollout.updatedAt }));
+    await heads.publish({ revision: REV_D, policy, seenAt: Date.now() });
+
+    await agentApplies('c1', REV_D);
+    await leader.tick();
+    expect(await hub.redis.hlen(hub.keys.rolloutClusters(rolloutIdOf(REV_D)))).toBe(4);
+    expect(await assigned('e1')).toBe(REV_D);
+    // A person pauses it through the API (any replica): the leader works on what is stored, not on its own copy.
+    await applyControl(store, rolloutIdOf(REV_D), { type: 'pause', reason: 'look first', at: Date.now() });
+    await agentApplies('e1', REV_D);
+    expect((await leader.tick()).rollout?.phase).toBe('paused');
+    expect(await assigned('e2')).not.toBe(REV_D);
+    await applyControl(store, rolloutIdOf(REV_D), { type: 'resume', at: Date.now() });
+    await leader.tick();
+    for (const cluster of ['e2', 'u1']) {
+      expect(await assigned(cluster)).toBe(REV_D);
+      await agentApplies(cluster, REV_D);
+      await leader.tick();
+    }
+    const done = (await store.get(rolloutIdOf(REV_D)))!;
+    expect(done.phase).toBe('done');
+    expect(Object.values(done.clusters).map((cluster) => [cluster.status, cluster.attempt])).toEqual([['ready', 1], ['ready', 1], ['ready', 1], ['ready', 1]]);
+    const notices = await store.notices(rolloutIdOf(REV_D), 100);
+    expect(notices.filter((notice) => notice.kind === 'waveStarted').map((notice) => notice.wave)).toEqual([2, 1]);
   });
 });
 

@@ -1,3 +1,5 @@
+import type { RedisClient } from '@netfleet/shared/redis/connection';
+import type { HubKeys } from '../../src/redis/keys.js';
 import type { RolloutPlan, PlannedWave } from '../../src/rollout/plan.js';
 import { createRollout, reduce, type Rollout, type RolloutEvent, type Transition } from '../../src/rollout/machine.js';
 
@@ -40,4 +42,16 @@ export function run(rollout: Rollout, events: EventInput[]): { rollout: Rollout;
 /** The events of a cluster applying the revision and becoming ready. */
 export function healthy(cluster: string, at = T0, revision = 'rev-new'): EventInput[] {
   return [{ type: 'clusterApplied', cluster, revision, at }, { type: 'clusterReady', cluster, revision, ready: true, at }];
+}
+
+/**
+ * Stores a rollout in progress as hubs before the per-cluster layout did: the whole rollout
+ * as one JSON in the `state` field, no `plan` field and no clusters hash.
+ */
+export async function storeWhole(redis: RedisClient, keys: HubKeys, rollout: Rollout): Promise<void> {
+  await redis.multi()
+    .hset(keys.rollout(rollout.id), 'version', rollout.version, 'phase', rollout.phase, 'revision', rollout.revision, 'state', JSON.stringify(rollout))
+    .zadd(keys.rollouts(), rollout.createdAt, rollout.id)
+    .set(keys.activeRollout(), rollout.id)
+    .exec();
 }

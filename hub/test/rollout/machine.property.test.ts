@@ -42,6 +42,20 @@ const eventArbitrary = fc.tuple(
   ),
 );
 
+/** Freezes the rollout through and through: the reducer must never write to its input. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
+
+/** The clusters whose progress differs between two rollouts. */
+function differingClusters(before: Rollout, after: Rollout): string[] {
+  return Object.keys(after.clusters).filter((name) => JSON.stringify(before.clusters[name]) !== JSON.stringify(after.clusters[name])).sort();
+}
+
 type Step = typeof eventArbitrary extends fc.Arbitrary<[number, infer B]> ? B : never;
 
 /**
@@ -67,9 +81,12 @@ describe('rollout state machine, over random event sequences', () => {
           let rollout = newRollout({ plan, failurePolicy, previousRevision });
           let at = T0;
           for (const event of steps.flatMap(([elapsed, step]) => ((at += elapsed), eventsOf(step, rollout, at)))) {
-            const before = rollout;
+            const before = deepFreeze(rollout);
             const transition = reduce(before, event);
             rollout = transition.rollout;
+
+            // What the store writes of the clusters is exactly what changed.
+            expect([...transition.changedClusters].sort()).toEqual(differingClusters(before, rollout));
 
             if (isTerminal(before.phase)) {
               expect(transition.changed).toBe(false);
@@ -120,8 +137,10 @@ describe('rollout state machine, over random event sequences', () => {
           let batched = newRollout({ plan, failurePolicy });
           const batchEffects: { assignments: unknown[]; notices: unknown[] } = { assignments: [], notices: [] };
           for (let index = 0; index < events.length; index += batchSize) {
-            const transition = reduceAll(batched, events.slice(index, index + batchSize));
+            const before = deepFreeze(batched);
+            const transition = reduceAll(before, events.slice(index, index + batchSize));
             batched = transition.rollout;
+            expect([...transition.changedClusters].sort()).toEqual(differingClusters(before, batched));
             batchEffects.assignments.push(...transition.assignments);
             batchEffects.notices.push(...transition.notices);
           }

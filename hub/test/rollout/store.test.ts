@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
 import { sharedRedis } from '@netfleet/test';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRollout, reduce, type Rollout, type RolloutEvent } from '../../src/rollout/machine.js';
+import { createRollout, reduce, reduceAll, type Rollout, type RolloutEvent } from '../../src/rollout/machine.js';
 import { HubKeys } from '../../src/redis/keys.js';
 import { CommitResult, RolloutStore, assignmentTag } from '../../src/rollout/store.js';
-import { T0, healthy, newRollout, plannedWave, type EventInput } from './fixtures.js';
+import { T0, healthy, newRollout, plannedWave, storeWhole, type EventInput } from './fixtures.js';
 
 async function deleteKeys(client: Redis, pattern: string): Promise<void> {
   let cursor = '0';
@@ -130,6 +130,96 @@ describe('rollout store on Redis', () => {
       } finally {
         subscriber.disconnect();
       }
+    });
+  });
+
+  describe('when a transition changes a few clusters', () => {
+    it('writes the header and only the clusters that changed', async () => {
+      await store.create(newRollout());
+      const started = await drive(newRollout(), [{ type: 'tick' }]);
+      const written = new Redis(client.options);
+      try {
+        // Every other cluster's stored progress is left as it was: a marker in one survives the commit.
+        await written.hset(store.keys.rolloutClusters('r1'), 'u2', 'untouched');
+        const transition = reduce(started, { type: 'clusterApplied', cluster: 'c1', revision: 'rev-new', at: T0 + 1 });
+        expect(transition.changedClusters).toEqual(['c1']);
+        expect(await store.commit(started.version, transition)).toBe(CommitResult.Committed);
+        expect(await written.hget(store.keys.rolloutClusters('r1'), 'u2')).toBe('untouched');
+        expect(JSON.parse((await written.hget(store.keys.rolloutClusters('r1'), 'c1'))!)).toEqual(transition.rollout.clusters.c1);
+        expect(JSON.parse((await written.hget(store.keys.rollout('r1'), 'header'))!)).not.toHaveProperty('clusters');
+      } finally {
+        written.disconnect();
+      }
+    });
+
+    it('reads a rollout back in plan order, and lists it without its clusters', async () => {
+      await store.create(newRollout());
+      const rollout = await drive(newRollout(), [{ type: 'tick' }, ...healthy('c1', T0 + 1)]);
+      const read = (await store.get('r1'))!;
+      expect(read).toEqual(rollout);
+      expect(Object.keys(read.clusters)).toEqual(Object.keys(rollout.clusters));
+      const { clusters: _clusters, ...header } = rollout;
+      expect(await store.list()).toEqual([header]);
+      expect(await store.header('r1')).toEqual(header);
+      expect(await store.version('r1')).toBe(rollout.version);
+    });
+  });
+
+  describe('when a rollout was stored whole by an earlier hub', () => {
+    it('reads it, and moves it to the per-cluster layout on its first commit', async () => {
+      const started = reduce(newRollout(), { type: 'tick', at: T0 }).rollout;
+      await storeWhole(client, store.keys, started);
+      expect(await store.get('r1')).toEqual(started);
+      expect(await store.active()).toEqual(started);
+      const { clusters: _clusters, ...header } = started;
+      expect(await store.list()).toEqual([header]);
+
+      const applied = await drive(started, healthy('c1', T0 + 1));
+      expect(await store.get('r1')).toEqual(applied);
+      expect(await client.hexists(store.keys.rollout('r1'), 'plan')).toBe(1);
+      expect(await client.hlen(store.keys.rolloutClusters('r1'))).toBe(Object.keys(applied.clusters).length);
+      expect(await client.hexists(store.keys.rollout('r1'), 'state')).toBe(0);
+    });
+
+    it('still refuses a transition from an older version', async () => {
+      const started = reduce(newRollout(), { type: 'tick', at: T0 }).rollout;
+      await storeWhole(client, store.keys, started);
+      const stale = reduce(newRollout(), { type: 'pause', reason: 'stale leader', at: T0 + 1 });
+      expect(await store.commit(0, stale)).toBe(CommitResult.Conflict);
+      expect(await store.get('r1')).toEqual(started);
+    });
+  });
+
+  describe('when more rollouts finished than are kept', () => {
+    /** Creates rollout `id` at `at` and ends it: done (every cluster healthy) or aborted. */
+    async function finish(kept: RolloutStore, id: string, at: number, end: 'done' | 'abort'): Promise<void> {
+      const plan = { waves: [plannedWave('only', ['a'], 1, 0)], excluded: [] };
+      const rollout = createRollout({ id, revision: `rev-${id}`, previousRevision: null, failurePolicy: 'pause', policy: { name: 'default', blackouts: undefined }, plan, at });
+      expect(await kept.create(rollout)).toBe(CommitResult.Committed);
+      const events: RolloutEvent[] = end === 'done'
+        ? [{ type: 'tick', at }, ...healthy('a', at, rollout.revision).map((event) => ({ ...event, at }) as RolloutEvent)]
+        : [{ type: 'abort', reason: 'next', at }];
+      expect(await kept.commit(0, reduceAll(rollout, events))).toBe(CommitResult.Committed);
+    }
+
+    it('deletes the oldest with their clusters and notices, but keeps the last fully rolled-out one', async () => {
+      const kept = new RolloutStore(client, new HubKeys(prefix), { rolloutsKept: 2 });
+      await finish(kept, 'r1', T0, 'done');
+      await finish(kept, 'r2', T0 + 1, 'abort');
+      await finish(kept, 'r3', T0 + 2, 'abort');
+      expect((await kept.list()).map((rollout) => rollout.id)).toEqual(['r3', 'r2', 'r1']);
+      await finish(kept, 'r4', T0 + 3, 'abort');
+      expect((await kept.list()).map((rollout) => rollout.id)).toEqual(['r4', 'r3', 'r1']);
+      expect(await client.exists(kept.keys.rollout('r2'), kept.keys.rolloutClusters('r2'), kept.keys.rolloutEvents('r2'))).toBe(0);
+      expect(await kept.get('r2')).toBeNull();
+      expect(await client.exists(kept.keys.rollout('r1'), kept.keys.rolloutClusters('r1'), kept.keys.rolloutEvents('r1'))).toBe(3);
+      expect(await kept.lastGoodRevision()).toBe('rev-r1');
+    });
+
+    it('keeps every rollout when told 0', async () => {
+      const kept = new RolloutStore(client, new HubKeys(prefix), { rolloutsKept: 0 });
+      for (const [index, id] of ['r1', 'r2', 'r3'].entries()) await finish(kept, id, T0 + index, 'abort');
+      expect((await kept.list()).map((rollout) => rollout.id)).toEqual(['r3', 'r2', 'r1']);
     });
   });
 
