@@ -19,7 +19,8 @@
  *
  * Options (env): BENCH_HUB_JOBS (default 10000 per round), BENCH_HUB_CLUSTERS (10000),
  * BENCH_HUB_SECONDS (60), BENCH_HUB_PARTS (`ingest,fleet`), BENCH_HUB_BATCH (reports per
- * request in the ingest part, 10: an agent sends what its spool holds, up to 100).
+ * request in the ingest part, 10: an agent sends what its spool holds, up to 100),
+ * BENCH_HUB_CPU_PROF (a directory: the fleet part's hub replica writes a V8 CPU profile there).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -200,8 +201,9 @@ async function hubIngest(jobs: number, via: 'http' | 'queue'): Promise<Throughpu
   if (via === 'http') {
     await traffic.send(requests);
   } else {
-    // The jobs the API would queue for these requests (one per request).
-    const queued = requests.map(({ reports: own }) => reportJob(own[0]!.cluster, own.map((report) => ({ seq: report.seq, text: JSON.stringify(report) }))));
+    // Jobs as the API queues these requests when SENDERS of them arrive together.
+    const texts = requests.map(({ reports: own }) => ({ sender: own[0]!.cluster, reports: own.map((report) => JSON.stringify(report)) }));
+    const queued = Array.from({ length: Math.ceil(texts.length / SENDERS) }, (_, index) => reportJob(texts.slice(index * SENDERS, (index + 1) * SENDERS)));
     for (let start = 0; start < queued.length; start += 50) await queue.addBulk(queued.slice(start, start + 50));
   }
   while ((await processed()) < jobs) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -236,7 +238,8 @@ async function fleetLoad(): Promise<void> {
   const fleet = await registerFleet(registrar, CLUSTERS);
   await registrar.close();
 
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./hub-replica.ts', import.meta.url).pathname, REDIS_URL, prefix, SECRET, ADMIN], {
+  const profile = process.env.BENCH_HUB_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_HUB_CPU_PROF] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', new URL('./hub-replica.ts', import.meta.url).pathname, REDIS_URL, prefix, SECRET, ADMIN], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {

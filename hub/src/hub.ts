@@ -142,6 +142,7 @@ export class Hub {
     }
     this.intake = new ReportIntake(this.intakeQueue, this.metrics, {
       maxReportBytes: o.maxReportBytes, maxQueueDepth: o.maxReportQueueDepth, retryAfterSeconds: o.reportRetryAfterSeconds,
+      commitWindowMs: o.reportCommitWindowMs,
     });
     this.ingestWorker = o.ingest
       ? new IngestWorker(this.ingest, { connection, prefix: o.prefix, concurrency: o.ingestConcurrency, maxReportBytes: o.maxReportBytes }, this.logger)
