@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import { HubError, HubErrorCode } from '../errors.js';
 import { MAX_REPORTS_PER_JOB, maxJobBytes, reportJob, type RequestReports } from './report-job.js';
 
 export interface ReportCommitOptions {
@@ -26,8 +27,8 @@ interface OpenJob {
  * Group commit of the API's report requests: the requests that arrive within `windowMs` are
  * queued as one job, in one Redis write, and each waits for that write. So a request is
  * answered 2xx only once its reports are in Redis, and when the write fails every request
- * it held fails with the error (the API answers 503, the agents keep the reports spooled and
- * send them again). A job is written early when another request would take it past its
+ * it held fails with a Redis HubError (the API answers 503, the agents keep the reports
+ * spooled and send them again). A job is written early when another request would take it past its
  * bounds (report text, number of reports).
  */
 export class ReportCommit {
@@ -63,7 +64,9 @@ export class ReportCommit {
       this.onQueued();
       for (const waiter of open.waiters) waiter.resolve();
     }, (error: unknown) => {
-      for (const waiter of open.waiters) waiter.reject(error);
+      // Whatever went wrong (Redis away, full, refusing the write), nothing was queued: retry later.
+      const failed = new HubError(HubErrorCode.Redis, 'the reports could not be queued', { cause: error, hint: 'send them again later' });
+      for (const waiter of open.waiters) waiter.reject(failed);
     });
   }
 }
