@@ -15,7 +15,9 @@
  * 2. Fleet load: 10,000 simulated clusters heartbeating every 30 s for one minute (about
  *    333 reports/s), each heartbeat its own HTTP request as an agent in steady state sends
  *    it, against a hub replica in its own process: its CPU share, ingest lag, and API
- *    p50/p99 for the cluster list and detail (target p99 < 100 ms).
+ *    p50/p99 for the cluster list and detail (target p99 < 100 ms); and, from 10 s of the
+ *    same API reads without heartbeats measured first, the replica's CPU per heartbeat
+ *    request, which says how many heartbeats one core takes.
  *
  * Options (env): BENCH_HUB_JOBS (default 10000 per round), BENCH_HUB_CLUSTERS (10000),
  * BENCH_HUB_SECONDS (60), BENCH_HUB_PARTS (`ingest,fleet`), BENCH_HUB_BATCH (reports per
@@ -44,6 +46,8 @@ const CLUSTERS = Number(process.env.BENCH_HUB_CLUSTERS ?? 10_000);
 const SECONDS = Number(process.env.BENCH_HUB_SECONDS ?? 60);
 const CONCURRENCY = Number(process.env.BENCH_HUB_CONCURRENCY ?? 16);
 const BATCH = Number(process.env.BENCH_HUB_BATCH ?? 10);
+/** Seconds the fleet part measures the replica with API reads and no heartbeats, before sending them. */
+const IDLE_SECONDS = 10;
 /** Requests in flight at once, like that many agents sending at the same moment. */
 const SENDERS = 16;
 const SECRET = `bench-secret-${randomBytes(16).toString('hex')}`;
@@ -276,20 +280,34 @@ async function fleetLoad(): Promise<void> {
     await timed('/api/v1/clusters?limit=100', []);
     await timed(`/api/v1/clusters/${fleet[index]!.cluster}`, []);
   }
-  const cpuBefore = cpuSeconds(child.pid!);
-  const started = performance.now();
   let apiRunning = true;
-  const apiLoad = (async () => {
+  const readApi = async (into: { list: number[]; detail: number[]; listServer: number[]; detailServer: number[] }) => {
     let index = 0;
     while (apiRunning) {
       const name = fleet[(index * 7919) % fleet.length]!.cluster;
       const region = REGIONS[index % REGIONS.length]!;
-      await timed(index % 2 === 0 ? `/api/v1/clusters?limit=100&region=${region}` : '/api/v1/clusters?limit=100', listLatencies, listServer);
-      await timed(`/api/v1/clusters/${name}`, detailLatencies, detailServer);
+      await timed(index % 2 === 0 ? `/api/v1/clusters?limit=100&region=${region}` : '/api/v1/clusters?limit=100', into.list, into.listServer);
+      await timed(`/api/v1/clusters/${name}`, into.detail, into.detailServer);
       index += 1;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    return index;
+  };
+  // The replica's CPU with the API reads alone (and its periodic work), to tell a heartbeat's cost from theirs.
+  const idleCpuBefore = cpuSeconds(child.pid!);
+  const idleStarted = performance.now();
+  const idleReads = await (async () => {
+    const reading = readApi({ list: [], detail: [], listServer: [], detailServer: [] });
+    await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
+    apiRunning = false;
+    return reading;
   })();
+  const idleCpu = cpuSeconds(child.pid!) - idleCpuBefore;
+  const idleWall = (performance.now() - idleStarted) / 1000;
+  apiRunning = true;
+  const cpuBefore = cpuSeconds(child.pid!);
+  const started = performance.now();
+  const apiLoad = readApi({ list: listLatencies, detail: detailLatencies, listServer, detailServer });
   // Heartbeats spread evenly: every tick sends the clusters whose turn it is.
   while (sent < total) {
     const due = Math.min(total, Math.round(((performance.now() - started) / 1000) * perSecond));
@@ -317,7 +335,7 @@ async function fleetLoad(): Promise<void> {
   const cpu = cpuSeconds(child.pid!) - cpuBefore;
   const wall = (performance.now() - started) / 1000;
   apiRunning = false;
-  await apiLoad;
+  const reads = await apiLoad;
   let reports = 0;
   const pipeline = redis.pipeline();
   for (const credentials of fleet) pipeline.hget(`${prefix}:cluster:${credentials.cluster}`, 'reports');
@@ -328,6 +346,11 @@ async function fleetLoad(): Promise<void> {
   console.log(`heartbeats sent          ${sent} in ${sendSeconds.toFixed(1)} s (${(sent / sendSeconds).toFixed(0)}/s)`);
   console.log(`heartbeats applied       ${reports} (waiting at end of sending: ${waitingAtEnd}, drained ${drainMs.toFixed(0)} ms later)`);
   console.log(`hub replica CPU          ${cpu.toFixed(1)} s over ${wall.toFixed(1)} s = ${((cpu / wall) * 100).toFixed(1)}% of one core (machine: 2 cores)`);
+  // What the heartbeats cost beyond the same API reads and periodic work measured alone (per read pair and per second).
+  const idleCpuPerRead = idleCpu / Math.max(1, idleReads);
+  const heartbeatCpu = cpu - idleCpuPerRead * reads;
+  console.log(`  without heartbeats     ${((idleCpu / idleWall) * 100).toFixed(1)}% of one core (${IDLE_SECONDS} s of the same API reads: ${(idleCpuPerRead * 1000).toFixed(1)} ms CPU per list+detail)`);
+  console.log(`  per heartbeat request  ${((heartbeatCpu / sent) * 1e6).toFixed(0)} µs CPU (the rest, ${heartbeatCpu.toFixed(1)} s, over ${sent}): one core takes ${(sent / heartbeatCpu).toFixed(0)} heartbeats/s`);
   const latencyLine = (name: string, client: number[], server: number[]) => console.log(
     `${name} p50 ${percentile(client, 50).toFixed(1)} ms  p99 ${percentile(client, 99).toFixed(1)} ms  (${client.length} requests; in the hub: p50 ${percentile(server, 50).toFixed(1)} ms, p99 ${percentile(server, 99).toFixed(1)} ms)  target p99 < 100 ms: ${percentile(client, 99) < 100 ? 'met' : 'NOT met'}`);
   latencyLine('API list  (100/page)    ', listLatencies, listServer);
