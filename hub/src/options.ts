@@ -52,7 +52,7 @@ export interface HubOptions {
   reportRetryAfterSeconds?: number;
   /**
    * Report requests arriving within this many ms are queued as one job (group commit): each
-   * is answered after that one Redis write. @defaultValue 5
+   * is answered after that one Redis write. @defaultValue 10
    */
   reportCommitWindowMs?: number;
   /** PEM key and certificate chain: the API serves HTTPS. @defaultValue none: plain HTTP (TLS ends in front of the hub) */
@@ -147,7 +147,7 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     maxReportBytes: options.maxReportBytes ?? MAX_REPORT_BYTES,
     maxReportQueueDepth: options.maxReportQueueDepth ?? 100_000,
     reportRetryAfterSeconds: options.reportRetryAfterSeconds ?? 5,
-    reportCommitWindowMs: options.reportCommitWindowMs ?? 5,
+    reportCommitWindowMs: options.reportCommitWindowMs ?? 10,
     tls: options.tls,
     replayWindow: options.replayWindow ?? 1024,
     maxSeqJump: options.maxSeqJump ?? 1_000_000,
