@@ -95,9 +95,11 @@ describe('when a report names someone else or carries hostile values', () => {
     await sender.sendPayload(JSON.stringify({ requests: [{ sender: 'eu-1', reports: [JSON.stringify(forged)] }] }), 'group-cross-cluster');
     await eventually(async () => expect(await counted(RejectReason.CrossCluster)).toBe(before + 1));
     // The job id names no cluster: the alert is labelled with the request's sender, not as unregistered.
-    const alerts = (await hub.alerts.list({ status: 'firing' })).filter((candidate) =>
-      candidate.rule === AlertRule.ReportRejected && candidate.labels.reason === RejectReason.CrossCluster);
-    expect(alerts.map((alert) => alert.labels.cluster)).toEqual(['eu-1']);
+    await eventually(async () => {
+      const alerts = (await hub.alerts.list({ status: 'firing' })).filter((candidate) =>
+        candidate.rule === AlertRule.ReportRejected && candidate.labels.reason === RejectReason.CrossCluster);
+      expect(alerts.map((alert) => alert.labels.cluster)).toEqual(['eu-1']);
+    });
     expect((await hub.fleet.detail('us-1'))?.reports).toBe(0);
   });
 

@@ -93,14 +93,21 @@ export class ReportIngest {
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const results: IngestResult[] = [];
+    // Counted once per kind and result for the whole job, after the rejections are logged and alerted.
+    const counts = new Map<string, { kind: string; result: string; count: number }>();
     for (const request of requests) {
       for (const [index, result] of request.results.entries()) {
         const kind = request.decoded[index]?.kind ?? 'unknown';
         this.metrics.ingestDuration.observe({ kind }, seconds);
-        await this.record(result, kind, request.sender, jobId, request.decoded[index]?.seq);
+        if (result.result !== 'applied') await this.record(result, kind, request.sender, jobId, request.decoded[index]?.seq);
+        const label = labelOfResult(result);
+        const counted = counts.get(`${kind} ${label}`);
+        if (counted) counted.count += 1;
+        else counts.set(`${kind} ${label}`, { kind, result: label, count: 1 });
         results.push(result);
       }
     }
+    for (const { kind, result, count } of counts.values()) this.metrics.reports.inc({ kind, result }, count);
     return results;
   }
 
@@ -111,13 +118,13 @@ export class ReportIngest {
   async refuse(reason: RejectReason.Oversized | RejectReason.Malformed, jobId: string): Promise<IngestResult> {
     const result: IngestResult = { result: 'rejected', reason };
     await this.record(result, 'unknown', clusterOfJobId(jobId), jobId, undefined);
+    this.metrics.reports.inc({ kind: 'unknown', result: reason });
     return result;
   }
 
+  /** Logs a report that was not applied; a rejection also raises an alert labelled with the sender. */
   private async record(result: IngestResult, kind: string, sentBy: string, jobId: string, seq: number | undefined): Promise<void> {
     const sender = labelOf(sentBy);
-    const label = result.result === 'rejected' ? result.reason : result.result;
-    this.metrics.reports.inc({ kind, result: label });
     if (result.result === 'rejected') {
       this.logger.warn({ cluster: sender, kind, seq, jobId: jobId.slice(0, 128), reason: result.reason, problem: result.problem }, 'report rejected');
       await this.alerts.fire(condition(AlertRule.ReportRejected, await this.clusterLabels(sender),
@@ -253,6 +260,9 @@ function jobRequests(data: unknown, jobId: string): JobRequest[] {
 }
 
 const textsOf = (texts: unknown): unknown[] => (Array.isArray(texts) && texts.length > 0 ? texts : [texts]);
+
+/** The `result` label of the reports metric: `applied`, `duplicate` or the rejection reason. */
+const labelOfResult = (result: IngestResult): string => (result.result === 'rejected' ? result.reason : result.result);
 
 /** The sender as logs and alert labels show it: a cluster name, never a long or odd string. */
 function labelOf(sender: string): string {
