@@ -5,8 +5,8 @@
  * 1. Ingest throughput: raw BullMQ add+process of empty jobs (the baseline) vs the hub
  *    ingesting realistic signed reports the way agents send them: posted to the hub API
  *    over HTTP with each cluster's token (the agent's own ReportSender), queued by the API
- *    (one job per request), verified, validated and applied by the ingest worker (one
- *    ingest script call per job); prints both rates and their ratio (goals >= 0.5, issue
+ *    (the requests of one commit window in one job), verified, validated and applied by the
+ *    ingest worker (one ingest script call per request, sent together); prints both rates and their ratio (goals >= 0.5, issue
  *    12, and >= 0.8, issue 17), and, to tell the HTTP intake's share from the worker's, the
  *    same reports put on the queue directly as the API would. Beside each rate: this
  *    process's CPU time per job or report (hub, BullMQ and the senders; not Redis), which
