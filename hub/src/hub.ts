@@ -101,7 +101,8 @@ export class Hub {
     this.redis = connectRedis(o.redisUrl, {
       ...auth, ...(this.apiOnCluster ? { enableOfflineQueue: false } : {}), maxRetriesPerRequest: 2, commandTimeout: API_COMMAND_TIMEOUT_MS, retryStrategy: this.reconnectDelay,
     });
-    this.workRedis = connectRedis(o.redisUrl, { ...auth, maxRetriesPerRequest: null, retryStrategy: this.reconnectDelay });
+    // Commands issued together (an ingest job's script calls, one per request) go out in one write.
+    this.workRedis = connectRedis(o.redisUrl, { ...auth, maxRetriesPerRequest: null, retryStrategy: this.reconnectDelay, enableAutoPipelining: true });
     for (const client of [this.redis, this.workRedis]) {
       client.on('error', (error) => this.logger.warn({ err: error.message }, 'redis connection error'));
     }
@@ -142,6 +143,7 @@ export class Hub {
     }
     this.intake = new ReportIntake(this.intakeQueue, this.metrics, {
       maxReportBytes: o.maxReportBytes, maxQueueDepth: o.maxReportQueueDepth, retryAfterSeconds: o.reportRetryAfterSeconds,
+      commitWindowMs: o.reportCommitWindowMs,
     });
     this.ingestWorker = o.ingest
       ? new IngestWorker(this.ingest, { connection, prefix: o.prefix, concurrency: o.ingestConcurrency, maxReportBytes: o.maxReportBytes }, this.logger)

@@ -39,17 +39,22 @@ export interface HubOptions {
   sweepIntervalMs?: number;
   /** Time to live of the sweeper lease; a dead leader is replaced after it. @defaultValue 15000 */
   leaseTtlMs?: number;
-  /** Report jobs (one per request) processed at once by this replica. @defaultValue 16 */
+  /** Report jobs (each the requests the API gathered in one commit window) processed at once by this replica. @defaultValue 16 */
   ingestConcurrency?: number;
   /** Largest accepted serialized report. @defaultValue 262144 */
   maxReportBytes?: number;
   /**
-   * Report jobs (one per request, up to 100 reports) waiting in the queue beyond which
-   * `POST /api/v1/reports` answers 429 with `Retry-After` (agents keep them spooled). @defaultValue 100000
+   * Report jobs waiting in the queue beyond which `POST /api/v1/reports` answers 429 with
+   * `Retry-After` (agents keep them spooled). @defaultValue 100000
    */
   maxReportQueueDepth?: number;
   /** `Retry-After` of that 429, in seconds. @defaultValue 5 */
   reportRetryAfterSeconds?: number;
+  /**
+   * Report requests arriving within this many ms are queued as one job (group commit): each
+   * is answered after that one Redis write. @defaultValue 10
+   */
+  reportCommitWindowMs?: number;
   /** PEM key and certificate chain: the API serves HTTPS. @defaultValue none: plain HTTP (TLS ends in front of the hub) */
   tls?: { key: string; cert: string };
   /** Late reports accepted this many seqs below a cluster's highest (once each). @defaultValue 1024 */
@@ -148,6 +153,7 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     maxReportBytes: options.maxReportBytes ?? MAX_REPORT_BYTES,
     maxReportQueueDepth: options.maxReportQueueDepth ?? 100_000,
     reportRetryAfterSeconds: options.reportRetryAfterSeconds ?? 5,
+    reportCommitWindowMs: options.reportCommitWindowMs ?? 10,
     tls: options.tls,
     replayWindow: options.replayWindow ?? 1024,
     maxSeqJump: options.maxSeqJump ?? 1_000_000,

@@ -85,10 +85,10 @@ export class TestSender {
     return signed;
   }
 
-  /** Queues several reports the way the hub API queues one request's: one job holding their texts. */
+  /** Queues several reports the way the hub API queues one request's: a job holding their texts, named with the sender. */
   async sendBatch(credentials: Credentials, unsigned: readonly UnsignedReport[]): Promise<Report[]> {
     const signed = unsigned.map((one) => signReport(one, credentials.reportKey) as Report);
-    const job = reportJob(credentials.cluster, signed.map((report) => ({ seq: report.seq, text: JSON.stringify(report) })));
+    const job = reportJob([{ sender: credentials.cluster, reports: signed.map((report) => JSON.stringify(report)) }]);
     await this.queue.add(job.name, job.data, job.opts);
     return signed;
   }

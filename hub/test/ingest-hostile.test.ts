@@ -53,6 +53,10 @@ describe('when a job cannot be decoded', () => {
     ['a list holding no report text', '[{"seq":12}]', RejectReason.Malformed],
     ['100,000-deep nesting', deep(100_000), RejectReason.Malformed],
     ['100,000-deep nesting inside report text', JSON.stringify(deep(100_000)), RejectReason.Malformed],
+    ['a group of no requests', '{"requests":[]}', RejectReason.Malformed],
+    ['a group whose request holds no report', '{"requests":[{"sender":"eu-1","reports":[]}]}', RejectReason.Malformed],
+    ['a group whose request holds no report text', '{"requests":[{"sender":"eu-1","reports":[{"seq":12}]}]}', RejectReason.Malformed],
+    ['a group larger than any job', `{"requests":[{"sender":"eu-1","reports":["${'x'.repeat(30 * MAX_REPORT_BYTES)}"]}]}`, RejectReason.Oversized],
   ])('refuses %s at once, counts it, and is never retried', { timeout: 30_000 }, async (_name, payload, reason) => {
     const before = await counted(reason);
     const jobId = `eu-1.${900_000 + payload.length % 1000}`;
@@ -82,6 +86,20 @@ describe('when a report names someone else or carries hostile values', () => {
       return found!;
     });
     expect(alert.labels.cluster).toBe('eu-1');
+    expect((await hub.fleet.detail('us-1'))?.reports).toBe(0);
+  });
+
+  it('labels a rejection in a group with the sender the API named for its request', async () => {
+    const forged = signReport(report('us-1', 2, ReportKind.Heartbeat, heartbeatBody('hijack')), eu1.reportKey);
+    const before = await counted(RejectReason.CrossCluster);
+    await sender.sendPayload(JSON.stringify({ requests: [{ sender: 'eu-1', reports: [JSON.stringify(forged)] }] }), 'group-cross-cluster');
+    await eventually(async () => expect(await counted(RejectReason.CrossCluster)).toBe(before + 1));
+    // The job id names no cluster: the alert is labelled with the request's sender, not as unregistered.
+    await eventually(async () => {
+      const alerts = (await hub.alerts.list({ status: 'firing' })).filter((candidate) =>
+        candidate.rule === AlertRule.ReportRejected && candidate.labels.reason === RejectReason.CrossCluster);
+      expect(alerts.map((alert) => alert.labels.cluster)).toEqual(['eu-1']);
+    });
     expect((await hub.fleet.detail('us-1'))?.reports).toBe(0);
   });
 

@@ -2,10 +2,11 @@ import { mkdtemp, mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { ReportKind } from '@netfleet/shared';
+import { ReportKind, signReport } from '@netfleet/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../src/index.js';
 import { uiSourcesNewerThanBuild } from '../src/api/ui-dir.js';
+import { reportJob } from '../src/ingest/report-job.js';
 import { READ_TOKEN, TestSender, heartbeatBody, registerCluster, report, testHub, testKeySpace } from './helpers.js';
 
 /** Reads server-sent events from `stream` until one named `event` arrives; its data, parsed. */
@@ -90,6 +91,28 @@ describe('the dashboard the hub serves at /ui/', () => {
     try {
       await sender.send(credentials, report('live-1', 1, ReportKind.Heartbeat, heartbeatBody('rev1', 1)));
       expect(await change).toEqual({ clusters: ['live-1'], rollouts: [] });
+    } finally {
+      stream.destroy();
+      await sender.close();
+    }
+  });
+
+  it('streams one change naming every cluster whose reports one ingest job applied', async () => {
+    const api = await hub.api();
+    const fleet = await Promise.all(['live-2', 'live-3'].map((name) => registerCluster(hub, name, 'eu')));
+    const response = await api.inject({ url: '/api/v1/live', headers: { authorization: `Bearer ${READ_TOKEN}` }, payloadAsStream: true });
+    const stream = response.stream();
+    const change = nextEvent(stream, 'change');
+    const sender = new TestSender(space);
+    try {
+      // As the API queues the requests of one commit window: one job, one notice for both clusters.
+      const job = reportJob(fleet.map((credentials) => ({
+        sender: credentials.cluster,
+        reports: [JSON.stringify(signReport(report(credentials.cluster, 1, ReportKind.Heartbeat, heartbeatBody('rev1')), credentials.reportKey))],
+      })));
+      await sender.queue.add(job.name, job.data, job.opts);
+      const { clusters, rollouts } = await change as { clusters: string[]; rollouts: string[] };
+      expect({ clusters: [...clusters].sort(), rollouts }).toEqual({ clusters: ['live-2', 'live-3'], rollouts: [] });
     } finally {
       stream.destroy();
       await sender.close();

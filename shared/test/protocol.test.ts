@@ -23,6 +23,13 @@ describe('canonicalJson', () => {
     ['keeps array order', [3, 1, 2], '[3,1,2]'],
     ['drops undefined members', { a: undefined, b: null }, '{"b":null}'],
     ['escapes strings like JSON', { 'k"': 'v\n' }, '{"k\\"":"v\\n"}'],
+    ['sorts keys in objects nested in ordered ones and in arrays', { a: [{ d: 1, c: [{ f: 1, e: 2 }] }], b: { y: 1, x: 2 } }, '{"a":[{"c":[{"e":2,"f":1}],"d":1}],"b":{"x":2,"y":1}}'],
+    ['writes undefined array items as null', [undefined, 1], '[null,1]'],
+    ['sorts integer-like keys as strings', { 2: 'b', 10: 'a', x: 'c', '': 'd' }, '{"":"d","10":"a","2":"b","x":"c"}'],
+    ['writes -0, NaN and Infinity as JSON does', { a: -0, b: Number.NaN, c: [Infinity] }, '{"a":0,"b":null,"c":[null]}'],
+    ['writes a member holding a function as null', { b: 1, a: () => 1 }, '{"a":null,"b":1}'],
+    ['writes a date by its own keys (none)', { at: new Date(0) }, '{"at":{}}'],
+    ['takes objects without a prototype', Object.assign(Object.create(null) as object, { b: 1, a: 2 }), '{"a":2,"b":1}'],
   ])('%s', (_name, value, expected) => {
     expect(canonicalJson(value)).toBe(expected);
   });

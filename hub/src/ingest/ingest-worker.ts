@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job, type JobJson, type WorkerOptions } from 'bullmq';
 import { REPORT_QUEUE, type Logger } from '@netfleet/shared';
 import { RejectReason, type ReportIngest } from './ingest.js';
-import { maxPayloadChars } from './report-job.js';
+import { maxPayloadChars, type PayloadShape } from './report-job.js';
 
 export interface IngestWorkerOptions {
   connection: ConnectionOptions;
@@ -17,7 +17,8 @@ type Refusal = RejectReason.Oversized | RejectReason.Malformed;
 export type JobSummary = Record<string, number>;
 
 /**
- * The BullMQ worker on the report queue; each job holds the reports of one request. Replicas
+ * The BullMQ worker on the report queue; each job holds the reports of the requests the API
+ * gathered in one commit window. Replicas
  * share the queue; the seq check in the ingest script makes a report applied once even when
  * a job is delivered twice (a stalled job taken over after a crash, or a retry). Rejections
  * complete the job (retrying cannot help); errors (Redis away) fail the attempt so BullMQ
@@ -85,9 +86,7 @@ class ReportWorker extends Worker<unknown, JobSummary> {
   }
 
   protected override createJob(raw: JobJson, jobId: string): Job<unknown, JobSummary> {
-    // A list of report texts (a request's) may be as long as a job holds, anything else as one report.
-    const batch = raw.data?.startsWith('[') ?? false;
-    if ((raw.data?.length ?? 0) > maxPayloadChars(this.maxReportBytes, batch)) return this.refused({ ...raw, data: 'null' }, jobId, RejectReason.Oversized);
+    if ((raw.data?.length ?? 0) > maxPayloadChars(this.maxReportBytes, shapeOf(raw.data))) return this.refused({ ...raw, data: 'null' }, jobId, RejectReason.Oversized);
     try {
       return super.createJob(raw, jobId);
     } catch {
@@ -100,6 +99,12 @@ class ReportWorker extends Worker<unknown, JobSummary> {
     this.refusals.set(job, refusal);
     return job;
   }
+}
+
+/** The shape a payload claims from its first character; anything but a group or a list is measured as one report. */
+function shapeOf(payload: string | undefined): PayloadShape {
+  if (payload?.startsWith('{"requests"')) return 'group';
+  return payload?.startsWith('[') ? 'request' : 'report';
 }
 
 function summary(results: ReadonlyArray<{ result: string; reason?: string }>): JobSummary {

@@ -9,7 +9,8 @@ import type { AlertChange, AlertEngine } from '../alerts/alert-engine.js';
 import { AlertRule, condition } from '../alerts/rules.js';
 import { reportEffects } from './report-effects.js';
 import { alertChanges } from './report-alerts.js';
-import { publishLiveChange } from '../live/live-feed.js';
+import { publishLiveChange, type LiveSubject } from '../live/live-feed.js';
+import type { ReportJobData, RequestReports } from './report-job.js';
 
 /** Why a report was refused; also the `result` label of the reports metric. */
 export enum RejectReason {
@@ -45,8 +46,8 @@ export interface IngestOptions {
 const GENERATION_CACHE_SIZE = 100_000;
 
 /**
- * Verifies and applies the reports of a job: each one's size, nesting and schema, the job
- * id's cluster (the authenticated sender), the time within the clock-skew window,
+ * Verifies and applies the reports of a job: each one's size, nesting and schema, the
+ * authenticated sender the API named, the time within the clock-skew window,
  * registration and revocation, signature, then one Lua script call that, report by report
  * in order, checks the seq window and writes state atomically (stamped with the hub's
  * receive time). Alerts follow from the transitions the script reports. Rejections are
@@ -71,31 +72,42 @@ export class ReportIngest {
   private readonly generations = new Map<string, number>();
 
   /**
-   * Ingests one job of the report queue: every report it holds, in order, with one ingest
-   * script call for those that pass verification. One result per report.
-   * @param data the job payload: the reports' JSON texts as the API queued them (or one
-   *   report's text, as an earlier hub version queued it)
-   * @param jobId the BullMQ job id (`reportBatchJobId`); the API names the authenticated
-   *   sender in it, so rejections are labelled with who sent the report, never with whom it names
+   * Ingests one job of the report queue: every request it holds, each one's reports in
+   * order; the requests' ingest script calls go out together (one round trip), and the
+   * alert changes and the dashboards' notice of the whole job follow in one step each.
+   * One result per report, in the job's order.
+   * @param data the job payload: the requests the API gathered (`ReportJobData`), or as an
+   *   earlier hub version queued it, one request's texts or one report's text
+   * @param jobId the BullMQ job id; in a job of an earlier hub version it names the sender
    */
   async ingest(data: unknown, jobId: string): Promise<IngestResult[]> {
     const started = process.hrtime.bigint();
-    // An empty list is no report: taken as one undecodable report, so it is counted.
-    const texts: unknown[] = Array.isArray(data) && data.length > 0 ? data : [data];
-    const results: IngestResult[] = [];
-    const decoded: Array<Report | undefined> = [];
-    for (const [index, text] of texts.entries()) {
-      const outcome = decodeReportText(text, this.options.maxReportBytes);
-      if (outcome.ok) decoded[index] = outcome.report;
-      else results[index] = { result: 'rejected', reason: outcome.reason === 'oversized' ? RejectReason.Oversized : RejectReason.Malformed, problem: outcome.problem };
+    const now = Date.now();
+    const requests = jobRequests(data, jobId).map((request) => this.decode(request));
+    const applied = await Promise.all(requests.map((request) => this.verifyAndApply(request, now)));
+    await this.alerts.apply(applied.flat(), now);
+    // One notice per job, however many of its reports changed a cluster: dashboards re-read them.
+    const changed = requests.filter((request) => request.results.some((result) => result.result === 'applied'));
+    if (changed.length > 0) {
+      await publishLiveChange(this.redis, this.scripts.keys.liveChannel(), ...new Set(changed.map((request): LiveSubject => `cluster:${request.sender}`)));
     }
-    await this.verifyAndApply(decoded.flatMap((report, index) => (report ? [{ index, report }] : [])), jobId, results);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    for (const [index, result] of results.entries()) {
-      const kind = decoded[index]?.kind ?? 'unknown';
-      this.metrics.ingestDuration.observe({ kind }, seconds);
-      await this.record(result, kind, jobId, decoded[index]?.seq);
+    const results: IngestResult[] = [];
+    // Counted once per kind and result for the whole job, after the rejections are logged and alerted.
+    const counts = new Map<string, { kind: string; result: string; count: number }>();
+    for (const request of requests) {
+      for (const [index, result] of request.results.entries()) {
+        const kind = request.decoded[index]?.kind ?? 'unknown';
+        this.metrics.ingestDuration.observe({ kind }, seconds);
+        if (result.result !== 'applied') await this.record(result, kind, request.sender, jobId, request.decoded[index]?.seq);
+        const label = labelOfResult(result);
+        const counted = counts.get(`${kind} ${label}`);
+        if (counted) counted.count += 1;
+        else counts.set(`${kind} ${label}`, { kind, result: label, count: 1 });
+        results.push(result);
+      }
     }
+    for (const { kind, result, count } of counts.values()) this.metrics.reports.inc({ kind, result }, count);
     return results;
   }
 
@@ -105,14 +117,14 @@ export class ReportIngest {
    */
   async refuse(reason: RejectReason.Oversized | RejectReason.Malformed, jobId: string): Promise<IngestResult> {
     const result: IngestResult = { result: 'rejected', reason };
-    await this.record(result, 'unknown', jobId, undefined);
+    await this.record(result, 'unknown', clusterOfJobId(jobId), jobId, undefined);
+    this.metrics.reports.inc({ kind: 'unknown', result: reason });
     return result;
   }
 
-  private async record(result: IngestResult, kind: string, jobId: string, seq: number | undefined): Promise<void> {
-    const sender = senderOf(jobId);
-    const label = result.result === 'rejected' ? result.reason : result.result;
-    this.metrics.reports.inc({ kind, result: label });
+  /** Logs a report that was not applied; a rejection also raises an alert labelled with the sender. */
+  private async record(result: IngestResult, kind: string, sentBy: string, jobId: string, seq: number | undefined): Promise<void> {
+    const sender = labelOf(sentBy);
     if (result.result === 'rejected') {
       this.logger.warn({ cluster: sender, kind, seq, jobId: jobId.slice(0, 128), reason: result.reason, problem: result.problem }, 'report rejected');
       await this.alerts.fire(condition(AlertRule.ReportRejected, await this.clusterLabels(sender),
@@ -122,23 +134,36 @@ export class ReportIngest {
     }
   }
 
+  /** Decodes a request's texts (size, nesting, schema); those that cannot be get their result now. */
+  private decode(request: JobRequest): DecodedRequest {
+    const decoded: Array<Report | undefined> = [];
+    const results: IngestResult[] = [];
+    for (const [index, text] of request.texts.entries()) {
+      const outcome = decodeReportText(text, this.options.maxReportBytes);
+      if (outcome.ok) decoded[index] = outcome.report;
+      else results[index] = { result: 'rejected', reason: outcome.reason === 'oversized' ? RejectReason.Oversized : RejectReason.Malformed, problem: outcome.problem };
+    }
+    return { sender: request.sender, decoded, results };
+  }
+
   /**
-   * Verifies the decoded reports of one job (sender, time, registration, signature) and
+   * Verifies the decoded reports of one request (sender, time, registration, signature) and
    * applies those that pass in one ingest script call; writes each report's result at its
-   * index. A job holds one sender's reports, so one key generation verifies them all.
+   * index and returns the alert changes they make. A request holds one sender's reports, so
+   * one key generation verifies them all.
    */
-  private async verifyAndApply(reports: ReadonlyArray<{ index: number; report: Report }>, jobId: string, results: IngestResult[]): Promise<void> {
+  private async verifyAndApply(request: DecodedRequest, now: number): Promise<AlertChange[]> {
+    const { sender, results } = request;
     const reject = (index: number, reason: RejectReason) => {
       results[index] = { result: 'rejected', reason };
     };
-    const sender = clusterOfJobId(jobId);
-    const now = Date.now();
     let pending: Array<{ index: number; report: Report }> = [];
-    for (const entry of reports) {
-      const reportedAt = Date.parse(entry.report.time);
-      if (entry.report.cluster !== sender) reject(entry.index, RejectReason.CrossCluster);
-      else if (reportedAt > now + this.options.maxClockSkewMs || reportedAt < now - this.options.maxReportAgeMs) reject(entry.index, RejectReason.ClockSkew);
-      else pending.push(entry);
+    for (const [index, report] of request.decoded.entries()) {
+      if (!report) continue;
+      const reportedAt = Date.parse(report.time);
+      if (report.cluster !== sender) reject(index, RejectReason.CrossCluster);
+      else if (reportedAt > now + this.options.maxClockSkewMs || reportedAt < now - this.options.maxReportAgeMs) reject(index, RejectReason.ClockSkew);
+      else pending.push({ index, report });
     }
     for (let attempt = 0; attempt < 2 && pending.length > 0; attempt += 1) {
       let generation = this.generations.get(sender);
@@ -146,7 +171,7 @@ export class ReportIngest {
         const [stored, revoked] = await this.redis.hmget(this.scripts.keys.cluster(sender), 'keyGeneration', 'revoked');
         if (!stored || revoked === '1') {
           for (const entry of pending) reject(entry.index, stored ? RejectReason.Revoked : RejectReason.UnknownCluster);
-          return;
+          return [];
         }
         generation = Number(stored);
         if (this.generations.size >= GENERATION_CACHE_SIZE) this.generations.clear();
@@ -157,7 +182,7 @@ export class ReportIngest {
       // A signature that does not verify with a cached generation may be of a newer one: read it again first.
       if (signed.length < pending.length && attempt === 0) continue;
       for (const entry of pending) if (!signed.includes(entry)) reject(entry.index, RejectReason.Signature);
-      if (signed.length === 0) return;
+      if (signed.length === 0) return [];
       const outcomes = await this.scripts.ingestReports(sender, generation, now,
         signed.map(({ report }) => ({ seq: report.seq, ...reportEffects(report, now) })));
       // Rotated since the generation was cached (every outcome says so): read it again and verify once more.
@@ -171,14 +196,10 @@ export class ReportIngest {
         results[index] = this.resultOf(report, outcome);
         if (outcome.code === IngestCode.Applied) changes.push(...alertChanges(report, outcome));
       }
-      await this.alerts.apply(changes, now);
-      // One notice per job, however many of its reports changed the cluster: dashboards re-read it.
-      if (outcomes.some((outcome) => outcome.code === IngestCode.Applied)) {
-        await publishLiveChange(this.redis, this.scripts.keys.liveChannel(), `cluster:${sender}`);
-      }
-      return;
+      return changes;
     }
     for (const entry of pending) reject(entry.index, RejectReason.Signature);
+    return [];
   }
 
   private resultOf(report: Report, outcome: IngestOutcome): IngestResult {
@@ -209,11 +230,41 @@ export class ReportIngest {
 const UNREGISTERED = '(unregistered)';
 const CLUSTER_NAME = new RegExp(CLUSTER_NAME_PATTERN);
 
+/** One request of a job: the cluster whose token sent it (as the API named it) and its report texts. */
+interface JobRequest {
+  sender: string;
+  texts: unknown[];
+}
+
+/** A request's reports decoded, and each one's result as far as it is known (by index). */
+interface DecodedRequest {
+  sender: string;
+  decoded: Array<Report | undefined>;
+  results: IngestResult[];
+}
+
 /**
- * The cluster that sent a job, fit for logs and labels (never a long or odd string): the
- * job id's, which the API sets from the token it authenticated.
+ * The requests of a job: a group names each request's sender; a job of an earlier hub
+ * version is one request whose sender is in the job id. A request without report texts is
+ * taken as one undecodable report, so it is counted.
  */
-function senderOf(jobId: string): string {
-  const sender = clusterOfJobId(jobId);
+function jobRequests(data: unknown, jobId: string): JobRequest[] {
+  const requests = (data as Partial<ReportJobData> | null)?.requests;
+  if (!Array.isArray(data) && Array.isArray(requests) && requests.length > 0) {
+    return requests.map((request: Partial<Record<keyof RequestReports, unknown>> | null) => ({
+      sender: typeof request?.sender === 'string' ? request.sender : '',
+      texts: textsOf(request?.reports),
+    }));
+  }
+  return [{ sender: clusterOfJobId(jobId), texts: textsOf(data) }];
+}
+
+const textsOf = (texts: unknown): unknown[] => (Array.isArray(texts) && texts.length > 0 ? texts : [texts]);
+
+/** The `result` label of the reports metric: `applied`, `duplicate` or the rejection reason. */
+const labelOfResult = (result: IngestResult): string => (result.result === 'rejected' ? result.reason : result.result);
+
+/** The sender as logs and alert labels show it: a cluster name, never a long or odd string. */
+function labelOf(sender: string): string {
   return CLUSTER_NAME.test(sender) ? sender : UNREGISTERED;
 }

@@ -2,15 +2,18 @@ import type { Queue } from 'bullmq';
 import { ReportKind, type ReportBatchAccepted, type ReportRefusal } from '@netfleet/shared';
 import { HubError, HubErrorCode } from '../errors.js';
 import type { HubMetrics } from '../metrics.js';
-import { reportJobs } from './report-job.js';
+import { requestParts } from './report-job.js';
+import { ReportCommit } from './report-commit.js';
 
 export interface ReportIntakeOptions {
   /** Largest serialized report; larger ones are refused (`oversized`). */
   maxReportBytes: number;
-  /** Jobs (one per request) waiting in the report queue beyond which senders are told to come back later. */
+  /** Jobs waiting in the report queue beyond which senders are told to come back later. */
   maxQueueDepth: number;
   /** What `Retry-After` says when the queue is full. */
   retryAfterSeconds: number;
+  /** Requests arriving within this window are queued together as one job (group commit). */
+  commitWindowMs: number;
 }
 
 /** The queue depth is read at most this often; between reads the last count is used. */
@@ -27,21 +30,27 @@ export class ReportQueueFull extends HubError {
 
 /**
  * The API's side of the report queue: checks what it can without Redis round trips (every
- * report is the sender's own, a report's size, its seq for the job id) and queues the
- * request's reports, as their JSON texts, in one job (several when they are too large
- * together) for the ingest workers, which check everything else. The job id names the
- * cluster whose token sent it and the seqs (`reportBatchJobId`), so a resent request is
- * not queued twice while it waits, and the workers know the authenticated sender.
+ * report is the sender's own, a report's size, that it has a seq) and queues the request's
+ * reports, as their JSON texts named with the cluster whose token sent them, for the ingest
+ * workers, which check everything else. Requests arriving together share one job
+ * (`ReportCommit`); a request is answered once its job is in Redis.
  */
 export class ReportIntake {
   private depth: { count: number; at: number } | undefined;
   private reading: Promise<number> | undefined;
 
-  constructor(private readonly queue: Queue, private readonly metrics: HubMetrics, private readonly options: ReportIntakeOptions) {}
+  private readonly commit: ReportCommit;
+
+  constructor(private readonly queue: Queue, private readonly metrics: HubMetrics, private readonly options: ReportIntakeOptions) {
+    this.commit = new ReportCommit(queue, { windowMs: options.commitWindowMs, maxReportBytes: options.maxReportBytes }, () => {
+      if (this.depth) this.depth.count += 1;
+    });
+  }
 
   /**
-   * Queues the reports a cluster sent. Throws `ReportQueueFull` when the queue is over its
-   * bound, a Forbidden HubError when a report names another cluster (nothing is queued then).
+   * Queues the reports a cluster sent; resolves once they are in Redis. Throws
+   * `ReportQueueFull` when the queue is over its bound, a Forbidden HubError when a report
+   * names another cluster (nothing is queued then), the Redis error when the write failed.
    */
   async accept(sender: string, reports: readonly unknown[]): Promise<ReportBatchAccepted> {
     const named = reports.map((report) => (report as { cluster?: unknown } | null)?.cluster);
@@ -59,7 +68,7 @@ export class ReportIntake {
     }
 
     const refused: ReportRefusal[] = [];
-    const accepted: Array<{ seq: number; text: string; bytes: number }> = [];
+    const accepted: Array<{ text: string; bytes: number }> = [];
     for (const report of reports) {
       const { seq, kind } = report as { seq?: unknown; kind?: unknown };
       const jobSeq = Number.isSafeInteger(seq) && (seq as number) >= 1 ? (seq as number) : null;
@@ -72,11 +81,9 @@ export class ReportIntake {
         this.metrics.reports.inc({ kind: kindLabel, result: reason });
         continue;
       }
-      accepted.push({ seq: jobSeq, text, bytes });
+      accepted.push({ text, bytes });
     }
-    const jobs = reportJobs(sender, accepted, this.options.maxReportBytes);
-    if (jobs.length > 0) await this.queue.addBulk(jobs);
-    if (this.depth) this.depth.count += jobs.length;
+    await Promise.all(requestParts(sender, accepted, this.options.maxReportBytes).map((part) => this.commit.queueRequest(part)));
     return { queued: accepted.length, refused };
   }
 

@@ -7,12 +7,18 @@ export interface LiveChange {
   rollouts: string[];
 }
 
-/** What `publishLiveChange` sends on the channel: `cluster:<name>` or `rollout:<id>`. */
+/** What changed, as `publishLiveChange` names it on the channel: `cluster:<name>` or `rollout:<id>`. */
 export type LiveSubject = `cluster:${string}` | `rollout:${string}`;
 
-/** Tells every hub replica's dashboards that a cluster or rollout changed; a lost notice costs only freshness. */
-export async function publishLiveChange(redis: RedisClient, channel: string, subject: LiveSubject): Promise<void> {
-  await redis.publish(channel, subject).catch(() => undefined);
+/** Separates the subjects of one notice (names and ids hold no line breaks). */
+const SUBJECT_SEPARATOR = '\n';
+
+/**
+ * Tells every hub replica's dashboards that clusters or rollouts changed, in one message (an
+ * ingest job's clusters together); a lost notice costs only freshness.
+ */
+export async function publishLiveChange(redis: RedisClient, channel: string, ...subjects: LiveSubject[]): Promise<void> {
+  await redis.publish(channel, subjects.join(SUBJECT_SEPARATOR)).catch(() => undefined);
 }
 
 export interface LiveFeedOptions {
@@ -62,7 +68,9 @@ export class LiveFeed {
     const subscriber = this.redis.duplicate();
     this.subscriber = subscriber;
     subscriber.on('error', (error: Error) => this.logger.warn({ err: error.message }, 'live feed subscription error; dashboards catch up when Redis is back'));
-    subscriber.on('message', (_channel: string, subject: string) => this.gather(subject));
+    subscriber.on('message', (_channel: string, message: string) => {
+      for (const subject of message.split(SUBJECT_SEPARATOR)) this.gather(subject);
+    });
     subscriber.subscribe(this.channel).catch((error: unknown) => {
       this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'cannot subscribe to live changes; retried on reconnect');
     });

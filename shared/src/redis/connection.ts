@@ -28,12 +28,13 @@ export function connectRedis(url: string, options: RedisOptions = {}): RedisClie
         ...(target.tls ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
       });
     case 'cluster': {
-      const { retryStrategy, enableOfflineQueue, lazyConnect, ...nodeOptions } = options;
+      const { retryStrategy, enableOfflineQueue, lazyConnect, enableAutoPipelining, ...nodeOptions } = options;
       return new Cluster(target.nodes, {
         redisOptions: { ...nodeOptions, ...auth },
         ...(retryStrategy ? { clusterRetryStrategy: retryStrategy } : {}),
         ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
         ...(lazyConnect === undefined ? {} : { lazyConnect }),
+        ...(enableAutoPipelining === undefined ? {} : { enableAutoPipelining }),
       });
     }
   }
