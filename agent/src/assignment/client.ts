@@ -171,7 +171,7 @@ export class AssignmentClient {
     }
     if (response.status === 304) return 'unchanged';
     const payload = parseJson(response.text);
-    if (response.status < 200 || response.status > 299) {
+    if (!response.ok) {
       // A rotated token is picked up from the credentials file on the next attempt.
       if (response.status === 401 || response.status === 403) this.#token = undefined;
       const error = (payload as ErrorResponse | undefined)?.error;

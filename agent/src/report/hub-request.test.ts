@@ -31,9 +31,14 @@ describe('hubRequest', () => {
       })));
     });
     const answer = await hubRequest(url, { method: 'POST', headers: { authorization: 'Bearer t0ken' }, body: '{"é":1}' });
-    expect(answer.status).toBe(202);
+    expect(answer).toMatchObject({ status: 202, ok: true });
     expect(answer.headers['retry-after']).toBe('3');
     expect(JSON.parse(answer.text)).toEqual({ method: 'POST', length: '8', authorization: 'Bearer t0ken', body: '{"é":1}' });
+  });
+
+  it('answers a refusal as not ok, with its body', async () => {
+    const url = await hub((_request, response) => response.writeHead(401).end('{"error":{"code":"AUTH"}}'));
+    expect(await hubRequest(url, { method: 'GET', headers: {} })).toMatchObject({ status: 401, ok: false, text: '{"error":{"code":"AUTH"}}' });
   });
 
   it('fails with the signal\'s reason when aborted while the hub holds the request, as fetch does', async () => {

@@ -16,6 +16,8 @@ export interface HubRequest {
 
 export interface HubResponse {
   status: number;
+  /** A 2xx status. */
+  ok: boolean;
   headers: IncomingHttpHeaders;
   /** The body as UTF-8 text. */
   text: string;
@@ -48,7 +50,10 @@ export function hubRequest(url: URL, options: HubRequest): Promise<HubResponse> 
     }, (incoming) => {
       const chunks: Buffer[] = [];
       incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-      incoming.on('end', settle(() => resolve({ status: incoming.statusCode ?? 0, headers: incoming.headers, text: Buffer.concat(chunks).toString('utf8') })));
+      incoming.on('end', settle(() => {
+        const status = incoming.statusCode ?? 0;
+        resolve({ status, ok: status >= 200 && status <= 299, headers: incoming.headers, text: Buffer.concat(chunks).toString('utf8') });
+      }));
       incoming.on('error', settle(reject));
     });
     signal?.addEventListener('abort', abort, { once: true });

@@ -50,7 +50,7 @@ export async function requestCredentials(options: RegistrationOptions): Promise<
     });
   }
   const payload = parseJson(response.text);
-  if (response.status < 200 || response.status > 299) {
+  if (!response.ok) {
     const error = (payload as ErrorResponse | undefined)?.error;
     throw new RegistrationError(error?.code ?? 'AGENT_REGISTRATION_FAILED', `registration refused by the hub (HTTP ${response.status}): ${error?.message ?? 'no details'}`, {
       hint: error?.hint ?? 'ask the hub admin for a new bootstrap token',
