@@ -19,16 +19,16 @@ import { loadavg } from 'node:os';
 import { Queue } from '../hub/node_modules/bullmq/dist/esm/index.js';
 import { Redis } from '../hub/node_modules/ioredis/built/index.js';
 import {
-  Action, PROTOCOL_VERSION, REPORT_QUEUE, ReportKind, SyncReason, SyncStatus, createLogger, reportJobId, signReport,
+  Action, PROTOCOL_VERSION, REPORT_QUEUE, ReportKind, SyncReason, SyncStatus, createLogger, signReport,
   type Credentials, type RolloutPolicy, type UnsignedReport,
 } from '../shared/src/index.js';
-import { LinkKind, LinkReason, LinkState, ProbeOutcome } from '../shared/src/protocol/links.js';
 import { Hub } from '../hub/src/index.js';
 import { reportJob } from '../hub/src/ingest/report-job.js';
 import { createRollout, reduceAll } from '../hub/src/rollout/machine.js';
 import { planRollout } from '../hub/src/rollout/plan.js';
 import { rolloutIdOf } from '../hub/src/rollout/ids.js';
 import { startRedis } from '../test/src/redis.js';
+import { linkReport } from './report-mix.js';
 
 const CLUSTERS = Number(process.env.BENCH_MEMORY_CLUSTERS ?? 10_000);
 const HEARTBEATS = Number(process.env.BENCH_MEMORY_REPORTS ?? 2);
@@ -73,15 +73,7 @@ function reportsOf(cluster: string, index: number): UnsignedReport[] {
         fields: [{ path: '/spec/minReplicas', desired: 2, live: 3 }, { path: '/spec/inlet', desired: 'LoadBalancer', live: 'HostPort' }],
       })),
     } },
-    { ...base(3), kind: ReportKind.Link, body: {
-      links: peers.map((peer, n) => ({
-        kind: LinkKind.Federation, name: peer, managed: true, metadataEndpoint: `https://istio.${peer}.example.com/metadata/`,
-        peerDomain: `${peer}.example.com`, state: failing(n) ? LinkState.Degraded : LinkState.Healthy, reason: failing(n) ? LinkReason.DataplaneProbeFailed : LinkReason.ExchangeSucceeded,
-        message: failing(n) ? 'the peer metadata endpoint did not answer' : 'metadata exchanged', lastExchangeAt: new Date().toISOString(),
-        cachedClusterUUID: `uuid-${peer}`,
-        probe: { url: `https://istio.${peer}.example.com/metadata/public/public.json`, outcome: failing(n) ? ProbeOutcome.Timeout : ProbeOutcome.Ok, probedAt: new Date().toISOString(), latencyMs: 12, certificateDaysLeft: 60 },
-      })),
-    } },
+    linkReport(cluster, 3, peers, new Set(peers.filter((_peer, n) => failing(n)))),
   ] as UnsignedReport[];
   for (let n = 0; n < HEARTBEATS; n++) {
     reports.push({ ...base(4 + n), kind: ReportKind.Heartbeat, body: {
