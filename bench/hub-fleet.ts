@@ -31,6 +31,8 @@ const SAMPLE_MS = 5000;
 /** Clusters stopped mid-run for the offline detection figure. */
 const STOPPED = 5;
 const PREFIX = '{netfleet}';
+/** How long the queue may take to drain after sending stops before the bench gives up on it. */
+const DRAIN_LIMIT_MS = Number(process.env.BENCH_HUB_DRAIN_SECONDS ?? 300) * 1000;
 
 export async function registerFleet(hub: Hub, count: number): Promise<Credentials[]> {
   const bootstrap = await hub.registry.createBootstrapToken({ ttlSeconds: 3600, maxUses: count });
@@ -232,9 +234,11 @@ export async function fleetLoad(clusters: number, durationSeconds: number): Prom
   const sendSeconds = (performance.now() - started) / 1000;
   const waitingAtEnd = samples.at(-1)?.waiting ?? 0;
   const drainStarted = performance.now();
+  let left = 0;
   for (;;) {
     const counts = await queue.getJobCounts('waiting', 'active', 'prioritized');
-    if (counts.waiting! + counts.active! + counts.prioritized! === 0) break;
+    left = counts.waiting! + counts.active! + counts.prioritized!;
+    if (left === 0 || performance.now() - drainStarted > DRAIN_LIMIT_MS) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const drainMs = performance.now() - drainStarted;
@@ -260,7 +264,9 @@ export async function fleetLoad(clusters: number, durationSeconds: number): Prom
   const result = JSON.parse(await readFile(join(work, 'result.json'), 'utf8')) as { accepted: Record<string, number>; lastSeq: Record<string, number> };
   let applied = 0;
   let acceptedTotal = 0;
-  const mismatched: string[] = [];
+  // A cluster that applied more than it was told were accepted applied one twice; fewer: still queued, or lost.
+  const twice: string[] = [];
+  const missing: string[] = [];
   for (let start = 0; start < fleet.length; start += 5000) {
     const pipeline = redis.pipeline();
     const names = fleet.slice(start, start + 5000).map((credentials) => credentials.cluster);
@@ -270,7 +276,9 @@ export async function fleetLoad(clusters: number, durationSeconds: number): Prom
       const [reports, maxSeq] = replies[index]![1] as [string | null, string | null];
       applied += Number(reports ?? 0);
       acceptedTotal += result.accepted[name] ?? 0;
-      if (Number(reports ?? 0) !== (result.accepted[name] ?? 0) || Number(maxSeq ?? 0) !== (result.lastSeq[name] ?? 0)) mismatched.push(name);
+      const expected = result.accepted[name] ?? 0;
+      if (Number(reports ?? 0) > expected) twice.push(name);
+      else if (Number(reports ?? 0) < expected || Number(maxSeq ?? 0) !== (result.lastSeq[name] ?? 0)) missing.push(name);
     });
   }
 
@@ -284,8 +292,10 @@ export async function fleetLoad(clusters: number, durationSeconds: number): Prom
   const detectionGoal = 2 * HEARTBEAT_MS + 5000;
   console.log(`clusters                 ${clusters} (${REGIONS.length} regions), a report every 30 s each (${offered.toFixed(0)}/s offered), real mix, one report per request, ${process.env.BENCH_HUB_LANES ?? 64} request loops`);
   console.log(`reports sent             ${agentsDone.sent} in ${sendSeconds.toFixed(1)} s (${(agentsDone.sent / sendSeconds).toFixed(0)}/s); accepted ${agentsDone.accepted}, resent after 429/5xx/no answer ${agentsDone.resent}, refused ${agentsDone.refused}; agents' lag behind schedule max ${seconds(agentsDone.maxLagMs)}; agents' CPU ${agentsDone.cpuSeconds.toFixed(1)} s`);
-  console.log(`exactly once             ${applied} applied of ${acceptedTotal} accepted; clusters whose applied count or highest seq differ from their agent's: ${mismatched.length}${mismatched.length ? ` (${mismatched.slice(0, 5).join(', ')}…)` : ''}  goal: 0: ${mismatched.length === 0 && applied === acceptedTotal ? 'met' : 'NOT met'}`);
-  console.log(`queue depth (waiting)    max ${maxWaiting}, at the end of sending ${waitingAtEnd}, drained ${drainMs.toFixed(0)} ms later; trend over the last two thirds ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} jobs/s (${growth > offered * 0.01 ? 'GROWING backlog' : 'bounded'})`);
+  const some = (names: string[]) => (names.length ? ` (${names.slice(0, 3).join(', ')}…)` : '');
+  console.log(`exactly once             ${applied} applied of ${acceptedTotal} accepted; clusters that applied a report twice: ${twice.length}${some(twice)}, `
+    + `that applied fewer than accepted or another highest seq: ${missing.length}${some(missing)}${left > 0 ? ` (${left} jobs still queued)` : ''}  goal: 0 and 0: ${twice.length === 0 && missing.length === 0 ? 'met' : 'NOT met'}`);
+  console.log(`queue depth (waiting)    max ${maxWaiting}, at the end of sending ${waitingAtEnd}, ${left === 0 ? `drained ${drainMs.toFixed(0)} ms later` : `NOT drained ${seconds(drainMs)} later (${left} left)`}; trend over the last two thirds ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} jobs/s (${growth > offered * 0.01 ? 'GROWING backlog' : 'bounded'})`);
   console.log(`hub process              CPU ${hubCpu.toFixed(1)} s over ${wall.toFixed(1)} s = ${((hubCpu / wall) * 100).toFixed(0)}% of one core; RSS max ${mb(maxRss)}, at the end ${mb(hubAfter.rss)}`);
   console.log(`Redis                    CPU ${redisCpu.toFixed(1)} s = ${((redisCpu / wall) * 100).toFixed(0)}% of one core (${((redisCpu / Math.max(1, applied)) * 1e6).toFixed(0)} µs per report applied); used_memory max ${mb(maxRedisMemory)}, at the end ${mb(redisAfter.memory)} (${(redisAfter.memory / clusters).toFixed(0)} B/cluster)`);
   const latencyLine = (name: string, client: number[], server: number[]) => console.log(

@@ -161,6 +161,18 @@ async function memoryByFamily(): Promise<Map<string, { keys: number; bytes: numb
 const hub = new Hub({
   redisUrl: redisServer.url, prefix: PREFIX, secret: `bench-secret-${randomBytes(16).toString('hex')}`, adminTokens: [], logger, sweeper: false,
   ingestConcurrency: INGEST_CONCURRENCY,
+  // Every cluster here drifts, so has a firing alert. Firing alerts are never trimmed, but
+  // with more of them than the history cap each new one walks them all (update-alert's
+  // trimHistory): quadratic in the fleet, hours at 100,000. A cap above their count keeps
+  // the same keys without that walk.
+  alertHistoryCap: 2 * CLUSTERS,
+  // The link health pass (every sweep interval) reads every cluster's link seq and keeps
+  // the link matrix in the process, not in Redis; at 100,000 clusters each pass holds the
+  // worker's event loop long enough for jobs to lose their locks. Once, at start, is enough here.
+  sweepIntervalMs: 3_600_000,
+  // The rollout controller reads every firing alert on each tick; the bench stores its
+  // rollout itself.
+  rollouts: false,
 });
 await hub.start();
 const baseline = await usedMemory();
@@ -190,9 +202,14 @@ const reported = await usedMemory();
 const ingestSeconds = (performance.now() - started) / 1000 - registerSeconds;
 console.log(`   after the reports:                    +${mb(reported - baseline)}  ${perCluster(reported - baseline)}  (${sent} reports, ingest ${(sent / ingestSeconds).toFixed(0)} reports/s)`);
 console.log(`   Redis CPU per report applied:         ${(redisCpuPerReport * 1e6).toFixed(0)} µs (queue add, worker fetch, ingest script, completion): one core takes ${(1 / redisCpuPerReport).toFixed(0)} reports/s`);
-await storeRollout(hub, fleet);
-const rolledOut = await usedMemory();
-console.log(`   after a rollout of every cluster:     +${mb(rolledOut - baseline)}  ${perCluster(rolledOut - baseline)}  (the rollout alone ${perCluster(rolledOut - reported)})`);
+try {
+  await storeRollout(hub, fleet);
+  const rolledOut = await usedMemory();
+  console.log(`   after a rollout of every cluster:     +${mb(rolledOut - baseline)}  ${perCluster(rolledOut - baseline)}  (the rollout alone ${perCluster(rolledOut - reported)})`);
+} catch (error) {
+  // The commit passes every assignment as an argument of one script call, which has a limit.
+  console.log(`   a rollout of every cluster:           not stored: ${(error as Error).message}`);
+}
 const families = await memoryByFamily();
 console.log('   MEMORY USAGE by key family (keys, total, per cluster):');
 for (const [family, { keys, bytes }] of [...families].sort((a, b) => b[1].bytes - a[1].bytes)) {
