@@ -138,6 +138,7 @@ interface AgentsDone {
   resent: number;
   refused: number;
   skipped: number;
+  unsent: number;
   maxLagMs: number;
   cpuSeconds: number;
 }
@@ -248,8 +249,8 @@ export async function fleetLoad(clusters: number, durationSeconds: number): Prom
 
   const stoppedNames = fleet.slice(0, STOPPED).map((credentials) => credentials.cluster);
   const offline = async () => Promise.all(stoppedNames.map(async (name) => {
-    const [lastSeen, offlineSince] = await redis.hmget(`${PREFIX}:cluster:${name}`, 'lastSeen', 'offlineSince');
-    return { lastSeen: Number(lastSeen), offlineSince: offlineSince ? Number(offlineSince) : undefined };
+    const [lastSeen, offlineSince, state] = await redis.hmget(`${PREFIX}:cluster:${name}`, 'lastSeen', 'offlineSince', 'state');
+    return { lastSeen: Number(lastSeen), offlineSince: offlineSince ? Number(offlineSince) : undefined, state };
   }));
   const detectionDeadline = (stoppedAt ?? Date.now()) + 2 * HEARTBEAT_MS + 30_000;
   let detected = await offline();
@@ -261,6 +262,8 @@ export async function fleetLoad(clusters: number, durationSeconds: number): Prom
   await probe.stop();
 
   // Exactly once: each cluster applied as many reports as its agent was told were accepted, up to the last seq it sent.
+  const stillQueued = await queue.getJobCounts('waiting', 'active', 'prioritized');
+  left = stillQueued.waiting! + stillQueued.active! + stillQueued.prioritized!;
   const result = JSON.parse(await readFile(join(work, 'result.json'), 'utf8')) as { accepted: Record<string, number>; lastSeq: Record<string, number> };
   let applied = 0;
   let acceptedTotal = 0;
@@ -283,26 +286,32 @@ export async function fleetLoad(clusters: number, durationSeconds: number): Prom
   }
 
   const offered = clusters / (HEARTBEAT_MS / 1000);
-  const middle = samples.filter((sample) => sample.ms >= (sendSeconds * 1000) / 3);
+  // The trend while sending: after it the queue only drains.
+  const middle = samples.filter((sample) => sample.ms >= (sendSeconds * 1000) / 3 && sample.ms <= sendSeconds * 1000);
   const growth = slope(middle);
+  // A hub that cannot keep up shows it in the queue, or, once the queue is at its bound (429) or the API is slow, in the agents falling behind.
+  const growing = growth > offered * 0.01 || agentsDone.unsent > 0 || agentsDone.maxLagMs > HEARTBEAT_MS;
   const maxWaiting = Math.max(0, ...samples.map((sample) => sample.waiting));
   const hubCpu = hubAfter.cpu - hubBefore.cpu;
   const redisCpu = redisAfter.cpu - redisBefore.cpu;
   const delays = detected.map((cluster) => (cluster.offlineSince === undefined ? Number.NaN : cluster.offlineSince - cluster.lastSeen));
   const detectionGoal = 2 * HEARTBEAT_MS + 5000;
   console.log(`clusters                 ${clusters} (${REGIONS.length} regions), a report every 30 s each (${offered.toFixed(0)}/s offered), real mix, one report per request, ${process.env.BENCH_HUB_LANES ?? 64} request loops`);
-  console.log(`reports sent             ${agentsDone.sent} in ${sendSeconds.toFixed(1)} s (${(agentsDone.sent / sendSeconds).toFixed(0)}/s); accepted ${agentsDone.accepted}, resent after 429/5xx/no answer ${agentsDone.resent}, refused ${agentsDone.refused}; agents' lag behind schedule max ${seconds(agentsDone.maxLagMs)}; agents' CPU ${agentsDone.cpuSeconds.toFixed(1)} s`);
+  console.log(`reports sent             ${agentsDone.sent} in ${sendSeconds.toFixed(1)} s (${(agentsDone.sent / sendSeconds).toFixed(0)}/s); accepted ${agentsDone.accepted}, resent after 429/5xx/no answer ${agentsDone.resent}, refused ${agentsDone.refused}; not sent (the loops behind schedule when the run ended) ${agentsDone.unsent}; agents' lag behind schedule max ${seconds(agentsDone.maxLagMs)}; agents' CPU ${agentsDone.cpuSeconds.toFixed(1)} s`);
   const some = (names: string[]) => (names.length ? ` (${names.slice(0, 3).join(', ')}…)` : '');
   console.log(`exactly once             ${applied} applied of ${acceptedTotal} accepted; clusters that applied a report twice: ${twice.length}${some(twice)}, `
     + `that applied fewer than accepted or another highest seq: ${missing.length}${some(missing)}${left > 0 ? ` (${left} jobs still queued)` : ''}  goal: 0 and 0: ${twice.length === 0 && missing.length === 0 ? 'met' : 'NOT met'}`);
-  console.log(`queue depth (waiting)    max ${maxWaiting}, at the end of sending ${waitingAtEnd}, ${left === 0 ? `drained ${drainMs.toFixed(0)} ms later` : `NOT drained ${seconds(drainMs)} later (${left} left)`}; trend over the last two thirds ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} jobs/s (${growth > offered * 0.01 ? 'GROWING backlog' : 'bounded'})`);
+  console.log(`queue depth (waiting)    max ${maxWaiting}, at the end of sending ${waitingAtEnd}, ${left === 0 ? `drained ${drainMs.toFixed(0)} ms later` : `NOT drained ${seconds(drainMs)} later (${left} left)`}; trend over the last two thirds of sending ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} jobs/s; backlog (queue, or agents behind schedule): ${growing ? 'GROWING' : 'bounded'}`);
   console.log(`hub process              CPU ${hubCpu.toFixed(1)} s over ${wall.toFixed(1)} s = ${((hubCpu / wall) * 100).toFixed(0)}% of one core; RSS max ${mb(maxRss)}, at the end ${mb(hubAfter.rss)}`);
   console.log(`Redis                    CPU ${redisCpu.toFixed(1)} s = ${((redisCpu / wall) * 100).toFixed(0)}% of one core (${((redisCpu / Math.max(1, applied)) * 1e6).toFixed(0)} µs per report applied); used_memory max ${mb(maxRedisMemory)}, at the end ${mb(redisAfter.memory)} (${(redisAfter.memory / clusters).toFixed(0)} B/cluster)`);
   const latencyLine = (name: string, client: number[], server: number[]) => console.log(
     `${name} p50 ${percentile(client, 50).toFixed(1)} ms  p99 ${percentile(client, 99).toFixed(1)} ms  (${client.length} requests; in the hub: p50 ${percentile(server, 50).toFixed(1)} ms, p99 ${percentile(server, 99).toFixed(1)} ms)  goal p99 < 100 ms: ${percentile(client, 99) < 100 ? 'met' : `NOT met (${(percentile(client, 99) - 100).toFixed(0)} ms over)`}`);
   latencyLine('API list (100/page, cursor)', probe.list, probe.listServer);
   latencyLine('API detail              ', probe.detail, probe.detailServer);
-  console.log(`offline detection        ${STOPPED} clusters stopped; marked offline ${delays.map((delay) => (Number.isNaN(delay) ? 'never' : seconds(delay))).join(', ')} after their last report  goal <= ${seconds(detectionGoal)} (two heartbeats + the sweep interval): ${delays.every((delay) => delay <= detectionGoal) ? 'met' : 'NOT met'}`);
+  // Wall-clock ms of the run's start, to place each stopped cluster's last applied report in the run.
+  const runStart = Date.now() - (performance.now() - started);
+  const never = (cluster: typeof detected[number]) => `not yet (${cluster.state}; last report applied at t=${seconds(cluster.lastSeen - runStart)})`;
+  console.log(`offline detection        ${STOPPED} clusters stopped${stoppedAt ? ` at t=${seconds(stoppedAt - runStart)}` : ' (never reached again by the loops)'}; marked offline ${detected.map((cluster, index) => (Number.isNaN(delays[index]!) ? never(cluster) : seconds(delays[index]!))).join(', ')} after their last report  goal <= ${seconds(detectionGoal)} (two heartbeats + the sweep interval): ${delays.every((delay) => delay <= detectionGoal) ? 'met' : 'NOT met'}`);
   console.log(`machine load average     ${loadavg().map((value) => value.toFixed(1)).join(' ')} (1/5/15 min) on ${cpus().length} cores`);
 
   await queue.close();
