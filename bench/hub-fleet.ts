@@ -289,8 +289,9 @@ export async function fleetLoad(clusters: number, durationSeconds: number): Prom
   // The trend while sending: after it the queue only drains.
   const middle = samples.filter((sample) => sample.ms >= (sendSeconds * 1000) / 3 && sample.ms <= sendSeconds * 1000);
   const growth = slope(middle);
-  // A hub that cannot keep up shows it in the queue, or, once the queue is at its bound (429) or the API is slow, in the agents falling behind.
-  const growing = growth > offered * 0.01 || agentsDone.unsent > 0 || agentsDone.maxLagMs > HEARTBEAT_MS;
+  // A hub that cannot keep up shows it in the queue, or, once the queue is at its bound (429) or the API is slow, in the agents
+  // falling behind (more than a second's reports unsent at the end, or a heartbeat interval late).
+  const growing = growth > offered * 0.01 || agentsDone.unsent > offered || agentsDone.maxLagMs > HEARTBEAT_MS;
   const maxWaiting = Math.max(0, ...samples.map((sample) => sample.waiting));
   const hubCpu = hubAfter.cpu - hubBefore.cpu;
   const redisCpu = redisAfter.cpu - redisBefore.cpu;
