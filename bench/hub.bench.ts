@@ -43,8 +43,6 @@ const CLUSTERS = Number(process.env.BENCH_HUB_CLUSTERS ?? 10_000);
 const SECONDS = Number(process.env.BENCH_HUB_SECONDS ?? 60);
 const CONCURRENCY = Number(process.env.BENCH_HUB_CONCURRENCY ?? 16);
 const BATCH = Number(process.env.BENCH_HUB_BATCH ?? 10);
-/** Seconds the fleet part measures the replica with API reads and no heartbeats, before sending them. */
-const IDLE_SECONDS = 10;
 /** Requests in flight at once, like that many agents sending at the same moment. */
 const SENDERS = 16;
 const SECRET = `bench-secret-${randomBytes(16).toString('hex')}`;

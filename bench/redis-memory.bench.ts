@@ -92,10 +92,12 @@ async function sendReports(hub: Hub, fleet: Credentials[]): Promise<number> {
   const queue = new Queue(REPORT_QUEUE, { connection, prefix: PREFIX });
   let sent = 0;
   for (let start = 0; start < fleet.length; start += 500) {
-    const jobs = fleet.slice(start, start + 500).map((credentials, offset) => reportJob(credentials.cluster, reportsOf(credentials.cluster, start + offset)
-      .map((unsigned) => ({ seq: unsigned.seq, text: JSON.stringify(signReport(unsigned, credentials.reportKey)) }))));
+    const jobs = fleet.slice(start, start + 500).map((credentials, offset) => reportJob([{
+      sender: credentials.cluster,
+      reports: reportsOf(credentials.cluster, start + offset).map((unsigned) => JSON.stringify(signReport(unsigned, credentials.reportKey))),
+    }]));
     await queue.addBulk(jobs);
-    sent += jobs.reduce((sum, job) => sum + job.data.length, 0);
+    sent += jobs.reduce((sum, job) => sum + job.data.requests[0]!.reports.length, 0);
     // Keep the backlog bounded, as the API's queue bound would.
     while ((await queue.getWaitingCount()) > 5_000) await new Promise((resolve) => setTimeout(resolve, 200));
   }
