@@ -44,6 +44,8 @@ describe('when agents report over HTTPS while the hub restarts and its Redis is 
     const started = new Hub({
       redisUrl: redis.url, redisPassword: REDIS_PASSWORD, tls, secret: SECRET, adminTokens: [ADMIN], logger,
       sweeper: false, rollouts: false, heartbeatIntervalMs: HEARTBEAT_MS,
+      // Every sync the streamer sends must still be in its events at the end.
+      eventsCap: 500,
     });
     await (await started.api()).listen({ host: '127.0.0.1', port });
     await started.start();
