@@ -5,7 +5,9 @@
  */
 import { once } from 'node:events';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import type { KubeObject, RenderedObject, RenderResult } from '../shared/src/index.js';
 import type { Reconciler as ReconcilerType } from '../agent/src/reconcile/reconcile.js';
@@ -18,7 +20,7 @@ const runtimeRssMb = process.memoryUsage().rss / 2 ** 20;
 const { commands } = await import('../cli/src/commands/index.js');
 await import('../cli/src/main.js');
 await commands.find((command) => command.name === 'agent')!.load();
-const { OWNER_LABEL, OWNER_VALUE, objectId, refOf } = await import('../shared/src/index.js');
+const { OWNER_LABEL, OWNER_VALUE, PROTOCOL_VERSION, objectId, refOf } = await import('../shared/src/index.js');
 const { createLogger } = await import('../shared/src/log.js');
 const { DriftDetector, defaultDriftOptions } = await import('../agent/src/drift/detector.js');
 const { AgentEvents } = await import('../agent/src/events.js');
@@ -26,10 +28,12 @@ const { InventoryStore } = await import('../agent/src/inventory/index.js');
 const { KubeClient } = await import('../agent/src/kube/client.js');
 const { Reconciler, defaultReconcileOptions } = await import('../agent/src/reconcile/reconcile.js');
 const { AppliedMemo } = await import('../agent/src/ssa/memo.js');
+const { connectToHub } = await import('../agent/src/report/connect.js');
+const { AssignmentClient } = await import('../agent/src/assignment/client.js');
 // And after: what the modules cost.
 const loadedRssMb = process.memoryUsage().rss / 2 ** 20;
 
-const [kubeconfigPath, countArg] = process.argv.slice(2);
+const [kubeconfigPath, countArg, hubUrl] = process.argv.slice(2);
 const logger = createLogger({ name: 'bench-agent', level: 'warn' });
 
 /**
@@ -104,6 +108,18 @@ const events = new AgentEvents();
 const detector = new DriftDetector(client, memo, events, logger, defaultDriftOptions({ resyncIntervalMs: 3_600_000 }));
 detector.start();
 
+// The hub connection of a deployed agent, against the parent's stand-in hub: the daemon's
+// events reported through the reporter, the assignment followed by long polls.
+const hubDir = mkdtempSync(join(tmpdir(), 'netfleet-bench-agent-'));
+const credentialsFile = join(hubDir, 'credentials.json');
+writeFileSync(credentialsFile, JSON.stringify({
+  cluster: 'bench', reportKey: 'a'.repeat(64), apiToken: 'bench-api-token-0123456789', keyGeneration: 1, protocolVersion: PROTOCOL_VERSION, queue: 'reports', prefix: 'bench',
+}), { mode: 0o600 });
+const hub = await connectToHub(events, { hubUrl: hubUrl!, credentialsFile, spoolDir: hubDir, agentVersion: 'bench', logger });
+const assignments = new AssignmentClient({ assign: () => undefined }, { hubUrl: hubUrl!, credentialsFile, stateFile: join(hubDir, 'assignment.json'), logger });
+await assignments.start();
+if (!await assignments.settled(10_000)) throw new Error('the stand-in hub did not answer the assignment request');
+
 const timed = async <T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> => {
   const started = performance.now();
   const value = await work();
@@ -175,4 +191,6 @@ await report('drift-latency', {
   heapCommittedMb: getHeapStatistics().total_physical_size / 2 ** 20, ...rssParts(),
 });
 detector.stop();
+await assignments.close();
+await hub.close();
 process.exit(0);

@@ -8,6 +8,8 @@
  * objects against 500 in the same run.
  */
 import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { KubeClient } from '../agent/src/kube/client.js';
 import { DEFAULT_ADMIN_TOKEN, startKubeApiServer } from '../test/src/kube/server.js';
@@ -49,18 +51,55 @@ async function churnStatus(url: string, names: string[]): Promise<void> {
   }
 }
 
-interface RunFigures {
+/** What the stand-in hub received from the agent. */
+interface HubCounts {
+  reportPosts: number;
+  assignmentRequests: number;
+}
+
+/**
+ * A stand-in for the hub's agent API on loopback, so the agent's hub connection (report
+ * posts, assignment long polls) runs and counts in its memory as it does when deployed:
+ * reports are accepted, the first assignment request is answered (no assignment yet) and
+ * later ones are held as a waiting hub holds them, for a second, then answered unchanged.
+ */
+async function startStandInHub(): Promise<{ url: string; counts: HubCounts; server: Server }> {
+  const counts: HubCounts = { reportPosts: 0, assignmentRequests: 0 };
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      if (request.method === 'POST' && request.url === '/api/v1/reports') {
+        counts.reportPosts += 1;
+        response.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ queued: 1, refused: [] }));
+      } else if (request.method === 'GET' && request.url?.startsWith('/api/v1/assignment')) {
+        counts.assignmentRequests += 1;
+        if (counts.assignmentRequests === 1) response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ assignment: null }));
+        else setTimeout(() => response.writeHead(304).end(), 1000);
+      } else {
+        response.writeHead(404).end();
+      }
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${address.port}`, counts, server };
+}
+
+export interface RunFigures {
   objects: number;
+  hub: HubCounts;
   phases: Map<string, PhaseReport & { requests: number; byVerb: Record<string, number> }>;
 }
 
-async function runAgent(objects: number, command: ChildCommand): Promise<RunFigures> {
+export async function runAgent(objects: number, command: ChildCommand): Promise<RunFigures> {
   const kube = await startKubeApiServer();
+  const hub = await startStandInHub();
   try {
     await kube.installDkpCrds((file) => file.startsWith('deckhouse-controller/') || file.startsWith('ingress-nginx/') || file.startsWith('istio/istiofederation') || file === 'cni-cilium/cilium/ciliumnetworkpolicies.yaml');
     await new KubeClient({ kubeConfig: kube.kubeConfig() }).apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'netfleet-system' } }, { force: false });
     kube.audit.clear();
-    const child = fork(command.file, [kube.kubeconfigPath, String(objects)], { execArgv: command.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(command.file, [kube.kubeconfigPath, String(objects), hub.url], { execArgv: command.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const phases: RunFigures['phases'] = new Map();
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.on('message', (message: PhaseReport) => {
@@ -80,8 +119,10 @@ async function runAgent(objects: number, command: ChildCommand): Promise<RunFigu
     });
     const code = await exited;
     if (code !== 0) throw new Error(`agent process exited with ${code}`);
-    return { objects, phases };
+    return { objects, hub: hub.counts, phases };
   } finally {
+    hub.server.closeAllConnections();
+    hub.server.close();
     await kube.stop();
   }
 }
@@ -137,6 +178,7 @@ export async function runAgentApplyBench(): Promise<{ full: RunFigures; half: Ru
   console.log(`drift detection and correction latency over ${latencies.length} drifts: p50 ${round(p50)} ms, p95 ${round(p95)} ms (target p50 < 2000 ms): ${check(p50 < 2000)}`);
   console.log(`agent RSS with ${full.objects} managed objects, bundled as deployed (\`netfleet agent\`'s modules, node ${commands.bundle.execArgv.join(' ') || 'without flags'}): ${round(bundledDrift.rssMb!)} MB now, `
     + `${round(bundledDrift.maxRssMb!)} MB peak (target <= ${RSS_TARGET_MB} MB): ${missedBy(bundledDrift.maxRssMb!, RSS_TARGET_MB, 'MB')}`);
+  console.log(`  the agent's hub connection ran meanwhile, against a stand-in hub on loopback: ${bundled.hub.reportPosts} report posts, ${bundled.hub.assignmentRequests} assignment requests`);
   console.log(`  baseline, same run: through tsx (cli/bin/netfleet.js) ${round(drift.rssMb!)} MB now, ${round(drift.maxRssMb!)} MB peak; `
     + `the bundle saves ${round(drift.maxRssMb! - bundledDrift.maxRssMb!)} MB of peak`);
   if (bundledDrift.fileRssMb !== undefined) {

@@ -12,33 +12,30 @@
  *    process's CPU time per job or report (hub, BullMQ and the senders; not Redis), which
  *    depends less than the rates on what else the machine runs (a crowded machine still
  *    inflates it). Figures and what changed: docs/hub.md, "Ingest throughput".
- * 2. Fleet load: 10,000 simulated clusters heartbeating every 30 s for one minute (about
- *    333 reports/s), each heartbeat its own HTTP request as an agent in steady state sends
- *    it, against a hub replica in its own process: its CPU share, ingest lag, and API
- *    p50/p99 for the cluster list and detail (target p99 < 100 ms); and, from 10 s of the
- *    same API reads without heartbeats measured first, the replica's CPU per heartbeat
- *    request, which says how many heartbeats one core takes.
+ * 2. Fleet load (bench/hub-fleet.ts): BENCH_HUB_CLUSTERS simulated clusters in 5 regions
+ *    reporting every 30 s for BENCH_HUB_SECONDS (the real mix, one report per request, from
+ *    bounded request loops in their own process) against one hub process and a private
+ *    Redis: queue depth over time and its trend, every accepted report applied exactly once,
+ *    API p50/p99 for a paged cluster list and a detail (goal p99 < 100 ms), offline
+ *    detection of clusters stopped mid-run (goal: within two heartbeats), and the hub's and
+ *    Redis's CPU and memory.
  *
  * Options (env): BENCH_HUB_JOBS (default 10000 per round), BENCH_HUB_CLUSTERS (10000),
  * BENCH_HUB_SECONDS (60), BENCH_HUB_PARTS (`ingest,fleet`), BENCH_HUB_BATCH (reports per
  * request in the ingest part, 10: an agent sends what its spool holds, up to 100),
- * BENCH_HUB_CPU_PROF (a directory: the fleet part's hub replica writes a V8 CPU profile there).
+ * BENCH_HUB_LANES (the fleet part's request loops, 64).
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { createInterface } from 'node:readline';
 import { Queue, Worker } from '../hub/node_modules/bullmq/dist/esm/index.js';
 import { Redis } from '../hub/node_modules/ioredis/built/index.js';
-import {
-  Action, PROTOCOL_VERSION, REPORT_QUEUE, ReportKind, SyncReason, SyncStatus, createLogger, signReport,
-  type Credentials, type DriftItem, type Report, type UnsignedReport,
-} from '../shared/src/index.js';
+import { REPORT_QUEUE, createLogger, signReport, type Report } from '../shared/src/index.js';
 import { Hub } from '../hub/src/index.js';
 import { reportJob } from '../hub/src/ingest/report-job.js';
 import { ReportSender } from '../agent/src/report/report-sender.js';
 import { deleteKeysWithPrefix } from '../test/src/redis.js';
+import { fleetLoad, registerFleet } from './hub-fleet.js';
+import { realisticReport } from './report-mix.js';
 
 const REDIS_URL = process.env.NETFLEET_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const JOBS = Number(process.env.BENCH_HUB_JOBS ?? 10_000);
@@ -46,13 +43,9 @@ const CLUSTERS = Number(process.env.BENCH_HUB_CLUSTERS ?? 10_000);
 const SECONDS = Number(process.env.BENCH_HUB_SECONDS ?? 60);
 const CONCURRENCY = Number(process.env.BENCH_HUB_CONCURRENCY ?? 16);
 const BATCH = Number(process.env.BENCH_HUB_BATCH ?? 10);
-/** Seconds the fleet part measures the replica with API reads and no heartbeats, before sending them. */
-const IDLE_SECONDS = 10;
 /** Requests in flight at once, like that many agents sending at the same moment. */
 const SENDERS = 16;
 const SECRET = `bench-secret-${randomBytes(16).toString('hex')}`;
-const ADMIN = `bench-admin-${randomBytes(8).toString('hex')}`;
-const REGIONS = ['eu', 'us', 'ap', 'sa', 'af'];
 const logger = createLogger({ name: 'bench', level: 'warn' });
 // BullMQ under native ESM needs a client instance, not connection options.
 const bullRedis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
@@ -61,45 +54,6 @@ const connection = bullRedis;
 const newPrefix = (label: string) => `{nf-bench-${label}-${randomBytes(4).toString('hex')}}`;
 
 const dropKeys = (prefix: string) => deleteKeysWithPrefix(REDIS_URL, prefix);
-
-async function registerFleet(hub: Hub, count: number): Promise<Credentials[]> {
-  const bootstrap = await hub.registry.createBootstrapToken({ ttlSeconds: 3600, maxUses: count });
-  const fleet: Credentials[] = [];
-  for (let start = 0; start < count; start += 200) {
-    const batch = Array.from({ length: Math.min(200, count - start) }, (_, offset) => start + offset);
-    fleet.push(...await Promise.all(batch.map((index) => hub.registry.register(bootstrap.token, {
-      cluster: `c-${String(index).padStart(5, '0')}`, region: REGIONS[index % REGIONS.length]!,
-      labels: { tier: index % 3 === 0 ? 'prod' : 'dev', team: `t${index % 7}` },
-    }))));
-  }
-  return fleet;
-}
-
-/**
- * A realistic mix: of every 20 reports 16 heartbeats, 3 sync results with changes and 1
- * drift report. `turn` picks the kind; it must vary per cluster and per seq (a round has
- * fewer than 20 seqs per cluster), so each cluster cycles through the kinds.
- */
-function realisticReport(cluster: string, seq: number, turn: number): UnsignedReport {
-  const base = { protocolVersion: PROTOCOL_VERSION as typeof PROTOCOL_VERSION, cluster, seq, time: new Date().toISOString() };
-  const roll = turn % 20;
-  if (roll < 16) {
-    return { ...base, kind: ReportKind.Heartbeat, body: { revision: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678', objects: 42, driftCount: 0, agentVersion: '0.1.0', readiness: { ready: 40, notReady: 1, waiting: 1 } } };
-  }
-  if (roll < 19) {
-    const changes = Array.from({ length: 20 }, (_, index) => ({
-      subject: { group: 'deckhouse.io', kind: 'IngressNginxController', namespace: '', name: `ingress-${index}` },
-      action: index % 5 === 0 ? Action.Configured : Action.Unchanged,
-    }));
-    return { ...base, kind: ReportKind.Sync, body: { revision: `rev-${seq}`, status: SyncStatus.Succeeded, reason: SyncReason.Succeeded, changes } };
-  }
-  const items: DriftItem[] = Array.from({ length: 3 }, (_, index) => ({
-    id: `deckhouse.io_IngressNginxController__ingress-${index}`,
-    subject: { group: 'deckhouse.io', kind: 'IngressNginxController', namespace: '', name: `ingress-${index}` },
-    type: 'changed', policy: 'alert', fields: [{ path: '/spec/minReplicas', desired: 2, live: 3 }, { path: '/spec/inlet', desired: 'LoadBalancer', live: 'HostPort' }],
-  }));
-  return { ...base, kind: ReportKind.Drift, body: { revision: `rev-${seq}`, items } };
-}
 
 /** The share of each kind among the reports actually sent, e.g. `80% heartbeat, 15% sync, 5% drift`. */
 function kindMix(reports: Report[]): string {
@@ -227,150 +181,9 @@ async function hubIngest(jobs: number, via: 'http' | 'queue'): Promise<Throughpu
   return { ...measured, applied, mix: kindMix(reports) };
 }
 
-/** utime + stime of a process in seconds (Linux /proc). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 /** Other work on the machine skews every figure; print it beside them. */
 function machineLoad(): string {
   return `machine load average     ${loadavg().map((value) => value.toFixed(1)).join(' ')} (1/5/15 min) on ${cpus().length} cores`;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-async function fleetLoad(): Promise<void> {
-  const prefix = newPrefix('fleet');
-  const registrar = new Hub({ redisUrl: REDIS_URL, prefix, secret: SECRET, logger, ingest: false, sweeper: false });
-  const fleet = await registerFleet(registrar, CLUSTERS);
-  await registrar.close();
-
-  const profile = process.env.BENCH_HUB_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_HUB_CPU_PROF] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', new URL('./hub-replica.ts', import.meta.url).pathname, REDIS_URL, prefix, SECRET, ADMIN], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.startsWith('listening ')) resolve(line.slice('listening '.length));
-    });
-    child.once('exit', (code) => reject(new Error(`hub replica exited with ${code}`)));
-  });
-
-  const queue = new Queue(REPORT_QUEUE, { connection, prefix });
-  const perSecond = CLUSTERS / 30;
-  // Agents send independently: enough lanes that each carries at most 20 requests a second,
-  // so the offered rate does not hang on the hub's answer time (its commit window included).
-  const lanes = Math.max(SENDERS, Math.ceil(perSecond / 20));
-  const traffic = new AgentTraffic(url, lanes);
-  // Each cluster's heartbeats in the order they are due (the time in them is the hub's business: it stamps its own).
-  const heartbeats = Array.from({ length: Math.round(perSecond * SECONDS) }, (_, index) => {
-    const credentials = fleet[index % fleet.length]!;
-    const heartbeat = signReport({
-      protocolVersion: PROTOCOL_VERSION, cluster: credentials.cluster, seq: Math.floor(index / fleet.length) + 1, time: new Date().toISOString(), kind: ReportKind.Heartbeat,
-      body: { revision: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678', objects: 42, driftCount: 0, agentVersion: '0.1.0', readiness: { ready: 42, notReady: 0, waiting: 0 } },
-    }, credentials.reportKey);
-    return { token: credentials.apiToken, body: `{"reports":[${JSON.stringify(heartbeat)}]}`, count: 1 };
-  });
-  const tickMs = 100;
-  const total = heartbeats.length;
-  let sent = 0;
-  const listLatencies: number[] = [];
-  const detailLatencies: number[] = [];
-  const listServer: number[] = [];
-  const detailServer: number[] = [];
-  const headers = { authorization: `Bearer ${ADMIN}` };
-  const timed = async (path: string, into: number[], server: number[] = []) => {
-    const started = performance.now();
-    const response = await fetch(`${url}${path}`, { headers });
-    await response.arrayBuffer();
-    if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
-    into.push(performance.now() - started);
-    server.push(Number(/dur=([\d.]+)/.exec(response.headers.get('server-timing') ?? '')?.[1] ?? Number.NaN));
-  };
-
-  // Warm up the API (route compilation, JIT) before measuring.
-  for (let index = 0; index < 30; index += 1) {
-    await timed('/api/v1/clusters?limit=100', []);
-    await timed(`/api/v1/clusters/${fleet[index]!.cluster}`, []);
-  }
-  let apiRunning = true;
-  const readApi = async (into: { list: number[]; detail: number[]; listServer: number[]; detailServer: number[] }) => {
-    let index = 0;
-    while (apiRunning) {
-      const name = fleet[(index * 7919) % fleet.length]!.cluster;
-      const region = REGIONS[index % REGIONS.length]!;
-      await timed(index % 2 === 0 ? `/api/v1/clusters?limit=100&region=${region}` : '/api/v1/clusters?limit=100', into.list, into.listServer);
-      await timed(`/api/v1/clusters/${name}`, into.detail, into.detailServer);
-      index += 1;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    return index;
-  };
-  // The replica's CPU with the API reads alone (and its periodic work), to tell a heartbeat's cost from theirs.
-  const idleCpuBefore = cpuSeconds(child.pid!);
-  const idleStarted = performance.now();
-  const idleReads = await (async () => {
-    const reading = readApi({ list: [], detail: [], listServer: [], detailServer: [] });
-    await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
-    apiRunning = false;
-    return reading;
-  })();
-  const idleCpu = cpuSeconds(child.pid!) - idleCpuBefore;
-  const idleWall = (performance.now() - idleStarted) / 1000;
-  apiRunning = true;
-  const cpuBefore = cpuSeconds(child.pid!);
-  const started = performance.now();
-  const apiLoad = readApi({ list: listLatencies, detail: detailLatencies, listServer, detailServer });
-  // Heartbeats spread evenly: every tick sends the clusters whose turn it is, one request per
-  // heartbeat, as agents in steady state send them (signed before, so this process keeps up).
-  while (sent < total) {
-    const due = Math.min(total, Math.round(((performance.now() - started) / 1000) * perSecond));
-    if (due > sent) await traffic.sendBodies(heartbeats.slice(sent, due));
-    sent = due;
-    await new Promise((resolve) => setTimeout(resolve, tickMs));
-  }
-  const sendSeconds = (performance.now() - started) / 1000;
-  const redis = new Redis(REDIS_URL);
-  const waitingAtEnd = await queue.getWaitingCount();
-  // Ingest lag: how long after the last send until the queue is drained.
-  const drainStarted = performance.now();
-  while ((await queue.getWaitingCount()) + (await queue.getActiveCount()) > 0) await new Promise((resolve) => setTimeout(resolve, 20));
-  const drainMs = performance.now() - drainStarted;
-  const cpu = cpuSeconds(child.pid!) - cpuBefore;
-  const wall = (performance.now() - started) / 1000;
-  apiRunning = false;
-  const reads = await apiLoad;
-  let reports = 0;
-  const pipeline = redis.pipeline();
-  for (const credentials of fleet) pipeline.hget(`${prefix}:cluster:${credentials.cluster}`, 'reports');
-  for (const [, value] of (await pipeline.exec()) ?? []) reports += Number(value ?? 0);
-
-  if (process.env.BENCH_HUB_DEBUG) console.log('slowest list', [...listLatencies].sort((a, b) => b - a).slice(0, 5), 'slowest detail', [...detailLatencies].sort((a, b) => b - a).slice(0, 5));
-  console.log(`clusters                 ${CLUSTERS} (${REGIONS.length} regions), heartbeat every 30 s`);
-  console.log(`heartbeats sent          ${sent} in ${sendSeconds.toFixed(1)} s (${(sent / sendSeconds).toFixed(0)}/s, one per request, over ${lanes} connections)`);
-  console.log(`heartbeats applied       ${reports} (waiting at end of sending: ${waitingAtEnd}, drained ${drainMs.toFixed(0)} ms later)`);
-  console.log(`hub replica CPU          ${cpu.toFixed(1)} s over ${wall.toFixed(1)} s = ${((cpu / wall) * 100).toFixed(1)}% of one core (machine: 2 cores)`);
-  // What the heartbeats cost beyond the same API reads and periodic work measured alone (per read pair and per second).
-  const idleCpuPerRead = idleCpu / Math.max(1, idleReads);
-  const heartbeatCpu = cpu - idleCpuPerRead * reads;
-  console.log(`  without heartbeats     ${((idleCpu / idleWall) * 100).toFixed(1)}% of one core (${IDLE_SECONDS} s of the same API reads: ${(idleCpuPerRead * 1000).toFixed(1)} ms CPU per list+detail)`);
-  console.log(`  per heartbeat request  ${((heartbeatCpu / sent) * 1e6).toFixed(0)} µs CPU (the rest, ${heartbeatCpu.toFixed(1)} s, over ${sent}): one core takes ${(sent / heartbeatCpu).toFixed(0)} heartbeats/s`);
-  const latencyLine = (name: string, client: number[], server: number[]) => console.log(
-    `${name} p50 ${percentile(client, 50).toFixed(1)} ms  p99 ${percentile(client, 99).toFixed(1)} ms  (${client.length} requests; in the hub: p50 ${percentile(server, 50).toFixed(1)} ms, p99 ${percentile(server, 99).toFixed(1)} ms)  target p99 < 100 ms: ${percentile(client, 99) < 100 ? 'met' : 'NOT met'}`);
-  latencyLine('API list  (100/page)    ', listLatencies, listServer);
-  latencyLine('API detail              ', detailLatencies, detailServer);
-  console.log(machineLoad());
-
-  redis.disconnect();
-  traffic.close();
-  await queue.close();
-  child.stdin!.end();
-  await new Promise((resolve) => child.once('exit', resolve));
-  await dropKeys(prefix);
 }
 
 const PARTS = (process.env.BENCH_HUB_PARTS ?? 'ingest,fleet').split(',');
@@ -408,7 +221,7 @@ if (PARTS.includes('ingest')) {
 }
 
 if (PARTS.includes('fleet')) {
-  console.log(`\n== fleet load: ${CLUSTERS} clusters for ${SECONDS} s against one hub replica process ==`);
-  await fleetLoad();
+  console.log(`\n== fleet load: ${CLUSTERS} clusters for ${SECONDS} s against one hub process and a Redis of its own ==`);
+  await fleetLoad(CLUSTERS, SECONDS);
 }
 bullRedis.disconnect();

@@ -48,6 +48,39 @@ const SIDE_EFFECT_FREE_PACKAGES = ['@kubernetes/client-node'];
  */
 const SHIMS = { 'whatwg-url': join(ROOT, 'scripts/bundle-shims/whatwg-url.ts') };
 
+/**
+ * Packages replaced in the bundle by a module of `scripts/bundle-shims/` that loads the real
+ * package (bundled too, but run only then) the first time it is used: each is imported at
+ * start by code the agent loads, and used only in configurations the agent has not.
+ */
+const LAZY_SHIMS: Record<string, string> = {
+  'socks-proxy-agent': join(ROOT, 'scripts/bundle-shims/socks-proxy-agent.ts'),
+  'jsonpath-plus': join(ROOT, 'scripts/bundle-shims/jsonpath-plus.ts'),
+  'openid-client': join(ROOT, 'scripts/bundle-shims/openid-client.ts'),
+  '@opentelemetry/api': join(ROOT, 'scripts/bundle-shims/opentelemetry-api.ts'),
+};
+
+const lazyShims: Plugin = {
+  name: 'lazy-shims',
+  setup(build) {
+    // Where the package was imported from: its shim resolves the real one from there.
+    const importedFrom = new Map<string, string>();
+    const filter = new RegExp(`^(${Object.keys(LAZY_SHIMS).map((name) => name.replaceAll('.', '\\.')).join('|')})$`);
+    build.onResolve({ filter }, async (args) => {
+      if (args.pluginData === lazyShims) return undefined;
+      const shim = LAZY_SHIMS[args.path]!;
+      if (args.importer !== shim) {
+        importedFrom.set(args.path, args.resolveDir);
+        return { path: shim };
+      }
+      const resolveDir = importedFrom.get(args.path);
+      if (resolveDir === undefined) return { errors: [{ text: `${args.path}: its shim was resolved before the package was imported` }] };
+      const resolved = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir, pluginData: lazyShims });
+      return resolved.errors.length > 0 ? { errors: resolved.errors } : { path: resolved.path, namespace: resolved.namespace };
+    });
+  },
+};
+
 const inSideEffectFreePackage = (path: string) => SIDE_EFFECT_FREE_PACKAGES.some((name) => path.includes(`/node_modules/${name}/`));
 
 const sideEffectFree: Plugin = {
@@ -117,7 +150,7 @@ export async function bundle({ entries, outdir }: BundleOptions): Promise<string
     metafile: true,
     external: EXTERNAL,
     alias: SHIMS,
-    plugins: [sideEffectFree],
+    plugins: [lazyShims, sideEffectFree],
     banner: { js: REQUIRE_SHIM },
     logLevel: 'warning',
   });

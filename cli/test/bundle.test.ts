@@ -56,7 +56,19 @@ describe('the production bundle (pnpm build)', () => {
     // isomorphic-git and pako only for `netfleet preview`; tr46 (under whatwg-url) not at all: the bundle gives node-fetch node's URL.
     expect(inputs.filter((input) => /\/(isomorphic-git|pako|whatwg-url|tr46)\//.test(input))).toEqual([]);
     expect(inputs.filter((input) => input.includes('@kubernetes/client-node/dist/gen/models/'))).toEqual([]);
+    // openid-client (OIDC kubeconfig users) is a chunk of its own, imported at first use.
+    expect(inputs.filter((input) => /\/(openid-client|oauth4webapi)\//.test(input))).toEqual([]);
     expect(inputs).toContain('agent/src/kube/client.ts');
+  });
+
+  it('runs client-node\'s optional packages and prom-client\'s @opentelemetry/api, which it loads at first use, as the sources do', async () => {
+    const fixture = join(ROOT, 'agent/test/fixtures/optional-packages.ts');
+    const [bundled] = await bundle({ entries: { 'optional-packages': fixture }, outdir: join(outdir, 'optional-packages') });
+    const fromBundle = JSON.parse((await run(process.execPath, [bundled!])).stdout) as Record<string, unknown>;
+    const fromSources = JSON.parse((await run(process.execPath, ['--import', 'tsx', fixture], { cwd: ROOT })).stdout) as Record<string, unknown>;
+    expect(fromBundle).toEqual(fromSources);
+    // The SOCKS proxy agent's proxy, a gcp token read by JSONPath, openid-client's own refusal, exemplars read from the OpenTelemetry API.
+    expect(fromBundle).toMatchObject({ socksProxy: { host: '127.0.0.1', port: 1080, type: 5 }, gcpAuthorization: 'Bearer from-gcp', oidcError: expect.stringMatching(/instance of URL/), cpuMetric: true });
   });
 
   it('lists the dashboard\'s sources among those it was built from, so the bin notices a dashboard edited since', async () => {

@@ -71,7 +71,10 @@ export interface HubOptions {
    * through an outage are younger. @defaultValue 2592000000 (30 days)
    */
   maxReportAgeMs?: number;
-  /** Events kept per cluster. @defaultValue 200 */
+  /**
+   * Events kept per cluster (and per rollout): the list is most of a long-running cluster's
+   * Redis memory (about 165 B an event), see docs/scale.md. @defaultValue 50
+   */
   eventsCap?: number;
   /** Audit entries kept in Redis (every one is also a log line). @defaultValue 1000 */
   auditCap?: number;
@@ -159,7 +162,7 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     maxSeqJump: options.maxSeqJump ?? 1_000_000,
     maxClockSkewMs: options.maxClockSkewMs ?? 5 * 60_000,
     maxReportAgeMs: options.maxReportAgeMs ?? 30 * 86_400_000,
-    eventsCap: options.eventsCap ?? 200,
+    eventsCap: options.eventsCap ?? 50,
     auditCap: options.auditCap ?? 1000,
     alertRepeatIntervalMs: options.alertRepeatIntervalMs ?? 4 * 3600_000,
     rejectedAlertResolveMs: options.rejectedAlertResolveMs ?? 3600_000,

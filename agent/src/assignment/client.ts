@@ -1,7 +1,10 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import {
   AssignmentResponseSchema, NetfleetError, compileValidator, createLogger,
   type AssignmentView, type ErrorResponse, type Logger,
 } from '@netfleet/shared';
+import { hubRequest, parseJson, type HubResponse } from '../report/hub-request.js';
 import { loadCredentials } from '../report/registration.js';
 import { SavedAssignment } from './saved.js';
 
@@ -62,6 +65,8 @@ export class AssignmentClient {
   readonly #saved: SavedAssignment;
   readonly #logger: Logger;
   readonly #stopping = new AbortController();
+  /** One kept-alive connection for the long polls. */
+  readonly #connections: HttpAgent | HttpsAgent;
   #current: AssignmentView | undefined;
   #token: string | undefined;
   #loop: Promise<void> | undefined;
@@ -76,6 +81,7 @@ export class AssignmentClient {
     this.#target = target;
     this.#saved = new SavedAssignment(this.#options.stateFile);
     this.#logger = this.#options.logger.child({ component: 'assignment' });
+    this.#connections = new URL(this.#options.hubUrl).protocol === 'https:' ? new HttpsAgent({ keepAlive: true, maxSockets: 1 }) : new HttpAgent({ keepAlive: true, maxSockets: 1 });
     this.#firstAttempt = new Promise((resolve) => (this.#firstAttemptEnded = resolve));
   }
 
@@ -119,6 +125,7 @@ export class AssignmentClient {
   async close(): Promise<void> {
     this.#stopping.abort();
     await this.#loop;
+    this.#connections.destroy();
   }
 
   async #run(): Promise<void> {
@@ -154,16 +161,16 @@ export class AssignmentClient {
     if (this.#current) headers['if-none-match'] = `"${this.#current.tag}"`;
     // The hub answers within waitSeconds; a request still open long after is a dead connection.
     const signal = AbortSignal.any([this.#stopping.signal, AbortSignal.timeout((waitSeconds + 15) * 1000)]);
-    let response: Response;
+    let response: HubResponse;
     try {
-      response = await fetch(url, { headers, signal });
+      response = await hubRequest(url, { method: 'GET', headers, signal, agent: this.#connections });
     } catch (error) {
       throw new AssignmentError('AGENT_HUB_UNREACHABLE', `cannot reach the hub at ${url.origin}: ${(error as Error).message}`, {
         hint: 'check the hub URL and that the hub is running; the agent keeps its last assignment meanwhile', cause: error,
       });
     }
     if (response.status === 304) return 'unchanged';
-    const payload = (await response.json().catch(() => undefined)) as unknown;
+    const payload = parseJson(response.text);
     if (!response.ok) {
       // A rotated token is picked up from the credentials file on the next attempt.
       if (response.status === 401 || response.status === 403) this.#token = undefined;

@@ -3,6 +3,7 @@ import {
   NetfleetError, credentialsValidator, type Credentials, type ErrorResponse, type RegistrationRequest,
 } from '@netfleet/shared';
 import { writeFileDurably } from './durable-file.js';
+import { hubRequest, parseJson, type HubResponse } from './hub-request.js';
 
 export interface RegistrationOptions extends RegistrationRequest {
   /** Base URL of the hub API, e.g. `https://hub.example.com`. */
@@ -35,9 +36,9 @@ export async function register(options: RegisterOptions): Promise<Credentials> {
 export async function requestCredentials(options: RegistrationOptions): Promise<Credentials> {
   const url = new URL('/api/v1/register', options.hubUrl);
   const body: RegistrationRequest = { cluster: options.cluster, region: options.region, labels: options.labels ?? {} };
-  let response: Response;
+  let response: HubResponse;
   try {
-    response = await fetch(url, {
+    response = await hubRequest(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${options.bootstrapToken}` },
       body: JSON.stringify(body),
@@ -48,7 +49,7 @@ export async function requestCredentials(options: RegistrationOptions): Promise<
       hint: 'check the hub URL and that the hub is running', cause: error,
     });
   }
-  const payload = (await response.json().catch(() => undefined)) as unknown;
+  const payload = parseJson(response.text);
   if (!response.ok) {
     const error = (payload as ErrorResponse | undefined)?.error;
     throw new RegistrationError(error?.code ?? 'AGENT_REGISTRATION_FAILED', `registration refused by the hub (HTTP ${response.status}): ${error?.message ?? 'no details'}`, {

@@ -1,6 +1,7 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { REPORTS_PATH, type ErrorResponse, type ReportRefusal } from '@netfleet/shared';
+import { hubRequest, parseJson, type HubResponse } from './hub-request.js';
 
 export interface ReportSenderOptions {
   /** Base URL of the hub API, e.g. `https://hub.example.com`. */
@@ -39,18 +40,21 @@ export class ReportSender {
 
   /** Sends `body` (`{"reports":[...]}`) with the bearer `token`. */
   async send(body: string, token: string): Promise<SendOutcome> {
-    let response: { status: number; headers: IncomingMessage['headers']; text: string };
+    let response: HubResponse;
     try {
-      response = await this.post(body, token);
+      response = await hubRequest(this.url, {
+        method: 'POST', agent: this.agent, idleTimeoutMs: this.options.timeoutMs, body,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      });
     } catch (error) {
       return { kind: 'retry', status: undefined, message: `cannot reach the hub at ${this.url.origin}: ${(error as Error).message}` };
     }
     const { status, headers, text } = response;
     if (status === 202) {
-      const accepted = parse(text) as { queued?: number; refused?: ReportRefusal[] } | undefined;
+      const accepted = parseJson(text) as { queued?: number; refused?: ReportRefusal[] } | undefined;
       return { kind: 'accepted', queued: accepted?.queued ?? 0, refused: accepted?.refused ?? [] };
     }
-    const error = (parse(text) as ErrorResponse | undefined)?.error;
+    const error = (parseJson(text) as ErrorResponse | undefined)?.error;
     const message = `the hub answered ${status}${error ? ` ${error.code}: ${error.message}` : ''}`;
     if (status === 400 || status === 413) return { kind: 'refused', status, message };
     const afterMs = retryAfterMs(headers['retry-after']);
@@ -59,34 +63,6 @@ export class ReportSender {
 
   close(): void {
     this.agent.destroy();
-  }
-
-  private post(body: string, token: string): Promise<{ status: number; headers: IncomingMessage['headers']; text: string }> {
-    const request = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
-    return new Promise((resolve, reject) => {
-      const outgoing = request(this.url, {
-        method: 'POST', agent: this.agent, timeout: this.options.timeoutMs,
-        headers: {
-          'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}`,
-        },
-      }, (incoming) => {
-        const chunks: Buffer[] = [];
-        incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-        incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, headers: incoming.headers, text: Buffer.concat(chunks).toString('utf8') }));
-        incoming.on('error', reject);
-      });
-      outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer within ${this.options.timeoutMs} ms`)));
-      outgoing.on('error', reject);
-      outgoing.end(body);
-    });
-  }
-}
-
-function parse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }
 

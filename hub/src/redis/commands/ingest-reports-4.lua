@@ -4,7 +4,7 @@
 
   Input:
     KEYS[1] cluster hash
-    KEYS[2] cluster seen-seq sorted set
+    KEYS[2] cluster seen-seq window (a ring of bits, see includes/seen-window)
     KEYS[3] cluster events list
     KEYS[4] last-seen sorted set
 
@@ -12,8 +12,7 @@
     ARGV[2] cluster name
     ARGV[3] key generation the signatures were verified with
     ARGV[4] now (ms)
-    ARGV[5] replay window (how many seqs below the highest are still accepted once;
-            the seen set is trimmed every 64 seqs, so it holds up to window + 64)
+    ARGV[5] replay window (how many seqs below the highest are still accepted once)
     ARGV[6] events cap
     ARGV[7] largest jump above the highest seq accepted (further ahead is refused, so one
             bogus seq cannot make every later report a replay)
@@ -40,6 +39,7 @@
 local rcall = redis.call
 --- @include "includes/index"
 --- @include "includes/event"
+--- @include "includes/seen-window"
 --- @include "includes/link-change"
 
 local clusterKey, seenKey, eventsKey, lastSeenKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -78,16 +78,13 @@ local function apply(i)
   local maxSeq = tonumber(current[7] or '0')
   if seq <= maxSeq - window then return { -4 }, i end
   if seq > maxSeq + maxJump then return { -6 }, i end
-  -- ZADD NX both checks and records the seq: 0 added means it was applied before.
-  if rcall('ZADD', seenKey, 'NX', seq, seq) == 0 then return { -5 }, i end
+  if not markSeen(seenKey, seq, maxSeq, window) then return { -5 }, i end
 
   local writes = { 'state', 'online', 'lastSeen', now, 'offlineSince', '', 'reports', tonumber(current[9] or '0') + 1 }
   if seq > maxSeq then
     maxSeq = seq
     writes[#writes + 1] = 'maxSeq'
     writes[#writes + 1] = seq
-    -- Trim the replay window now and then rather than on every report.
-    if seq % 64 == 0 then rcall('ZREMRANGEBYSCORE', seenKey, '-inf', '(' .. (maxSeq - window)) end
   end
 
   local prevState, prevSync, prevRevision, prevDrift = current[3], current[4] or '', current[5] or '', current[6] or '0'
