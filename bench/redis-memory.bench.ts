@@ -19,7 +19,7 @@ import { loadavg } from 'node:os';
 import { Queue } from '../hub/node_modules/bullmq/dist/esm/index.js';
 import { Redis } from '../hub/node_modules/ioredis/built/index.js';
 import {
-  Action, PROTOCOL_VERSION, REPORT_QUEUE, ReportKind, SyncReason, SyncStatus, createLogger, signReport,
+  Action, EARLIER_REPORT_QUEUE, PROTOCOL_VERSION, REPORT_QUEUE, ReportKind, SyncReason, SyncStatus, createLogger, signReport,
   type Credentials, type RolloutPolicy, type UnsignedReport,
 } from '../shared/src/index.js';
 import { Hub } from '../hub/src/index.js';
@@ -137,7 +137,7 @@ function familyOf(key: string): string {
   if (head === 'idx') return `idx:${second}:*`;
   if (head === 'rollout') return third ? `rollout:*:${third}` : 'rollout:*';
   // BullMQ's event stream is capped (10,000 entries): a fixed cost, not one per cluster.
-  if (head === REPORT_QUEUE) return `${REPORT_QUEUE}:${second === 'events' ? 'events (capped)' : '*'} (BullMQ)`;
+  if (head === REPORT_QUEUE || head === EARLIER_REPORT_QUEUE) return `${head}:${second === 'events' ? 'events (capped)' : '*'} (BullMQ)`;
   return head!;
 }
 

@@ -1,6 +1,6 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import { REPORT_QUEUE, createLogger, parseRedisUrl, type Logger } from '@netfleet/shared';
+import { EARLIER_REPORT_QUEUE, REPORT_QUEUE, createLogger, parseRedisUrl, type Logger } from '@netfleet/shared';
 import { connectRedis, type RedisClient } from '@netfleet/shared/redis/connection';
 import { resolveHubOptions, type HubOptions, type ResolvedHubOptions } from './options.js';
 import { HubKeys } from './redis/keys.js';
@@ -11,7 +11,7 @@ import { AlertEngine, type DeliveryJob } from './alerts/alert-engine.js';
 import { ALERT_QUEUE, DeliveryWorker } from './alerts/delivery-worker.js';
 import { ReportIngest } from './ingest/ingest.js';
 import { IngestWorker } from './ingest/ingest-worker.js';
-import { ReportIntake } from './ingest/report-intake.js';
+import { ReportIntake, type IntakeQueues } from './ingest/report-intake.js';
 import { Sweeper } from './sweeper/sweeper.js';
 import { FleetState } from './state/fleet-state.js';
 import { AuditLog } from './audit/audit-log.js';
@@ -65,9 +65,11 @@ export class Hub {
     store: RolloutStore; watch: AssignmentWatch; heads: FleetHeads; controller: RolloutController;
     follower?: RepoFollower; webhookSecret?: string;
   };
-  private readonly reportQueue: Queue;
-  /** The report queue on the API connection: a report request fails (503) soon when Redis is away. */
-  private readonly intakeQueue: Queue;
+  /**
+   * The report queues on the API connection (the one it writes, and the earlier version's it
+   * counts): a report request fails (503) soon when Redis is away.
+   */
+  private readonly intakeQueues: IntakeQueues;
   private readonly alertQueue: Queue<DeliveryJob>;
   /** The alert queue on the API connection, for counting its jobs. */
   private readonly alertCountQueue: Queue;
@@ -118,11 +120,8 @@ export class Hub {
     this.bullRedis = connectRedis(o.redisUrl, { ...auth, maxRetriesPerRequest: null, retryStrategy: this.reconnectDelay });
     this.bullRedis.on('error', (error) => this.logger.warn({ err: error.message }, 'redis connection error'));
     const connection: ConnectionOptions = this.bullRedis;
-    this.reportQueue = new Queue(REPORT_QUEUE, { connection, prefix: o.prefix });
     this.alertQueue = new Queue<DeliveryJob>(ALERT_QUEUE, { connection, prefix: o.prefix });
-    for (const queue of [this.reportQueue, this.alertQueue]) {
-      queue.on('error', (error) => this.logger.warn({ err: error.message, queue: queue.name }, 'queue connection error'));
-    }
+    this.alertQueue.on('error', (error) => this.logger.warn({ err: error.message, queue: ALERT_QUEUE }, 'queue connection error'));
     this.metrics = new HubMetrics({
       redisUp: () => this.redis.ping().then(() => true, () => false),
       queueDepth: () => this.queueDepth(),
@@ -136,12 +135,15 @@ export class Hub {
     this.alertsView = new AlertEngine(this.redis, this.scripts, this.alertQueue, alertOptions, this.logger);
     this.ingest = new ReportIngest(this.workRedis, workScripts, this.registry, this.alerts, this.metrics,
       { maxReportBytes: o.maxReportBytes, maxClockSkewMs: o.maxClockSkewMs, maxReportAgeMs: o.maxReportAgeMs }, this.logger);
-    this.intakeQueue = new Queue(REPORT_QUEUE, { connection: this.redis, prefix: o.prefix });
+    this.intakeQueues = {
+      current: new Queue(REPORT_QUEUE, { connection: this.redis, prefix: o.prefix }),
+      earlier: new Queue(EARLIER_REPORT_QUEUE, { connection: this.redis, prefix: o.prefix }),
+    };
     this.alertCountQueue = new Queue(ALERT_QUEUE, { connection: this.redis, prefix: o.prefix });
-    for (const queue of [this.intakeQueue, this.alertCountQueue]) {
+    for (const queue of [this.intakeQueues.current, this.intakeQueues.earlier, this.alertCountQueue]) {
       queue.on('error', (error) => this.logger.warn({ err: error.message, queue: queue.name }, 'queue connection error'));
     }
-    this.intake = new ReportIntake(this.intakeQueue, this.metrics, {
+    this.intake = new ReportIntake(this.intakeQueues, this.metrics, {
       maxReportBytes: o.maxReportBytes, maxQueueDepth: o.maxReportQueueDepth, retryAfterSeconds: o.reportRetryAfterSeconds,
       commitWindowMs: o.reportCommitWindowMs,
     });
@@ -232,7 +234,7 @@ export class Hub {
         this.deliveryWorker.close(),
       ]);
       this.headWatch?.close();
-      await Promise.all([this.reportQueue.close(), this.alertQueue.close(), this.intakeQueue.close(), this.alertCountQueue.close()]);
+      await Promise.all([this.alertQueue.close(), this.intakeQueues.current.close(), this.intakeQueues.earlier.close(), this.alertCountQueue.close()]);
     })();
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<'timeout'>((resolve) => {
@@ -271,7 +273,7 @@ export class Hub {
   /** Counted on the API connection, so a scrape fails soon (and leaves the gauge out) when Redis is away. */
   private async queueDepth() {
     const depth: Array<{ queue: string; state: string; count: number }> = [];
-    for (const queue of [this.intakeQueue, this.alertCountQueue]) {
+    for (const queue of [this.intakeQueues.current, this.intakeQueues.earlier, this.alertCountQueue]) {
       const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
       for (const [state, count] of Object.entries(counts)) depth.push({ queue: queue.name, state, count });
     }

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { Queue } from 'bullmq';
@@ -64,17 +64,18 @@ export const driftItem = (name: string): DriftItem => ({
 });
 
 /**
- * Queues reports straight onto the report queue: `send` one per job as its JSON text (the
- * form hub versions before batched jobs queued), `sendBatch` as the API queues a request.
+ * Queues reports straight onto a report queue (`REPORT_QUEUE` unless told): `send` one per
+ * job as its JSON text (the form hub versions before batched jobs queued), `sendBatch` as the
+ * API queues a request.
  */
 export class TestSender {
   readonly queue: Queue;
   private readonly redis: Redis;
-  constructor(space: { url: string; prefix: string }) {
+  constructor(space: { url: string; prefix: string }, queue = REPORT_QUEUE) {
     this.redis = new Redis(space.url, { maxRetriesPerRequest: null });
     // Tests take Redis away under it; the queue waits for it to come back.
     this.redis.on('error', () => undefined);
-    this.queue = new Queue(REPORT_QUEUE, { connection: this.redis, prefix: space.prefix });
+    this.queue = new Queue(queue, { connection: this.redis, prefix: space.prefix });
   }
 
   async send(credentials: Credentials, unsigned: UnsignedReport, options: { jobId?: string; key?: string } = {}): Promise<Report> {
@@ -90,6 +91,21 @@ export class TestSender {
     const signed = unsigned.map((one) => signReport(one, credentials.reportKey) as Report);
     const job = reportJob([{ sender: credentials.cluster, reports: signed.map((report) => JSON.stringify(report)) }]);
     await this.queue.add(job.name, job.data, job.opts);
+    return signed;
+  }
+
+  /**
+   * Queues several reports the way hub versions before group commit queued one request's: a
+   * job holding the list of their texts, named with the sender and the seqs.
+   */
+  async sendRequest(credentials: Credentials, unsigned: readonly UnsignedReport[]): Promise<Report[]> {
+    const signed = unsigned.map((one) => signReport(one, credentials.reportKey) as Report);
+    const seqs = signed.map((one) => one.seq);
+    const digest = createHash('sha1').update(seqs.join(',')).digest('hex').slice(0, 16);
+    await this.queue.add('reports', signed.map((one) => JSON.stringify(one)), {
+      jobId: `${credentials.cluster}.${seqs[0]}-${seqs.at(-1)}-${digest}`,
+      attempts: 20, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: true, removeOnFail: { count: 1000 },
+    });
     return signed;
   }
 

@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import {
-  HIDDEN_VALUE, REPORT_QUEUE, SyncReason, SyncStatus, clusterOfJobId, createLogger, reportValidator, verifyReportSignature,
+  HIDDEN_VALUE, REPORT_QUEUE, SyncReason, SyncStatus, createLogger, reportValidator, verifyReportSignature,
   type Credentials, type DriftItem, type Report,
 } from '@netfleet/shared';
 import { eventually, freePort, sharedRedis } from '@netfleet/test';
 import { Hub } from '../../../hub/src/index.js';
+import type { ReportJobData } from '../../../hub/src/ingest/report-job.js';
 import { Reporter } from './reporter.js';
 
 const logger = createLogger({ name: 'reporter-test', level: 'silent' });
@@ -43,10 +44,10 @@ async function reporter(options: { hubUrl?: string; heartbeatIntervalMs?: number
   return created;
 }
 
-/** Reports on the queue, by seq, each with the id of its job (the hub queues one job per request). */
-async function queued(): Promise<Array<{ id: string; report: Report }>> {
+/** Reports on the queue, by seq, each with the sender its job names (the hub queues the requests of a commit window as one job). */
+async function queued(): Promise<Array<{ sender: string; report: Report }>> {
   const jobs = await queue.getJobs(['waiting']);
-  return jobs.flatMap((job) => (job.data as string[]).map((text) => ({ id: job.id!, report: JSON.parse(text) as Report })))
+  return jobs.flatMap((job) => (job.data as ReportJobData).requests.flatMap(({ sender, reports }) => reports.map((text) => ({ sender, report: JSON.parse(text) as Report }))))
     .sort((a, b) => a.report.seq - b.report.seq);
 }
 
@@ -69,15 +70,15 @@ afterEach(async () => {
 describe('when the hub is reachable', () => {
   beforeEach(() => startHub());
 
-  it('posts signed, valid reports that the hub queues in jobs named after the cluster', async () => {
+  it('posts signed, valid reports that the hub queues with the cluster as their sender', async () => {
     const sender = await reporter();
     sender.heartbeat(summary);
     sender.sync(syncBody('r1'));
     await eventually(async () => (await queued()).length === 2);
     const jobs = await queued();
     expect(jobs.map((job) => [job.report.seq, job.report.kind])).toEqual([[1, 'heartbeat'], [2, 'sync']]);
-    // Job ids name the cluster whose token sent the reports.
-    for (const { id } of jobs) expect(clusterOfJobId(id)).toBe('eu-1');
+    // Each request in a job names the cluster whose token sent its reports.
+    for (const { sender } of jobs) expect(sender).toBe('eu-1');
     for (const { report } of jobs) {
       expect(reportValidator.check(report)).toBe(true);
       expect(verifyReportSignature(report, credentials.reportKey)).toBe(true);
@@ -89,7 +90,7 @@ describe('when the hub is reachable', () => {
     const sender = await reporter({ sendTimeoutMs: 10_000 });
     sender.sync(syncBody('first'));
     await sender.flush();
-    expect((await queued()).map((job) => job.id)).toEqual(['eu-1.1']);
+    expect((await queued()).map((job) => [job.sender, job.report.seq])).toEqual([['eu-1', 1]]);
     expect(sender.stats.spooled).toBe(0);
   });
 

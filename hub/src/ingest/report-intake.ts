@@ -8,7 +8,7 @@ import { ReportCommit } from './report-commit.js';
 export interface ReportIntakeOptions {
   /** Largest serialized report; larger ones are refused (`oversized`). */
   maxReportBytes: number;
-  /** Jobs waiting in the report queue beyond which senders are told to come back later. */
+  /** Jobs waiting in the report queues beyond which senders are told to come back later. */
   maxQueueDepth: number;
   /** What `Retry-After` says when the queue is full. */
   retryAfterSeconds: number;
@@ -29,6 +29,16 @@ export class ReportQueueFull extends HubError {
 }
 
 /**
+ * The report queues the API deals with: it queues on `current`; `earlier` is where replicas
+ * of an earlier hub version queue while an upgrade runs, whose waiting jobs are ingest work
+ * all the same.
+ */
+export interface IntakeQueues {
+  current: Queue;
+  earlier: Queue;
+}
+
+/**
  * The API's side of the report queue: checks what it can without Redis round trips (every
  * report is the sender's own, a report's size, that it has a seq) and queues the request's
  * reports, as their JSON texts named with the cluster whose token sent them, for the ingest
@@ -41,8 +51,8 @@ export class ReportIntake {
 
   private readonly commit: ReportCommit;
 
-  constructor(private readonly queue: Queue, private readonly metrics: HubMetrics, private readonly options: ReportIntakeOptions) {
-    this.commit = new ReportCommit(queue, { windowMs: options.commitWindowMs, maxReportBytes: options.maxReportBytes }, () => {
+  constructor(private readonly queues: IntakeQueues, private readonly metrics: HubMetrics, private readonly options: ReportIntakeOptions) {
+    this.commit = new ReportCommit(queues.current, { windowMs: options.commitWindowMs, maxReportBytes: options.maxReportBytes }, () => {
       if (this.depth) this.depth.count += 1;
     });
   }
@@ -87,11 +97,12 @@ export class ReportIntake {
     return { queued: accepted.length, refused };
   }
 
-  /** Jobs waiting for a worker, read at most every DEPTH_TTL_MS (concurrent callers share one read). */
+  /** Jobs waiting for a worker in both queues, read at most every DEPTH_TTL_MS (concurrent callers share one read). */
   private async queueDepth(): Promise<number> {
     if (this.depth && Date.now() - this.depth.at < DEPTH_TTL_MS) return this.depth.count;
-    this.reading ??= this.queue.getJobCountByTypes('wait', 'prioritized', 'delayed')
-      .then((count) => {
+    this.reading ??= Promise.all([this.queues.current, this.queues.earlier].map((queue) => queue.getJobCountByTypes('wait', 'prioritized', 'delayed')))
+      .then((counts) => {
+        const count = counts.reduce((sum, one) => sum + one, 0);
         this.depth = { count, at: Date.now() };
         return count;
       })

@@ -13,9 +13,9 @@ import { PeriodicTask } from '../periodic-task.js';
 /**
  * The hub replica's link health. Every replica keeps its own {@link FleetLinks}, built from
  * the link reports the ingest stored in Redis (whichever replica took them): each pass reads
- * the `linkSeq` of every cluster and loads only the reports that changed, so all replicas
- * serve the same matrix. Alerts come from one replica only, the sweeper lease holder: each
- * of its passes makes the firing link alerts in Redis match the findings that fire, which
+ * the clusters the link change log names since its last pass (every cluster now and then)
+ * and loads only the reports that changed, so all replicas serve the same matrix. Alerts
+ * come from one replica only, the sweeper lease holder: each of its passes makes the firing link alerts in Redis match the findings that fire, which
  * also hands alerts over cleanly when the leader changes.
  * Expected links follow each cluster's applied revision (the `revision` field of its hash,
  * read in the same pass): when a cluster moves to a revision that declares other mesh
@@ -37,6 +37,9 @@ export interface LinkServiceOptions {
 
 const LINK_RULES: readonly string[] = [AlertRule.LinkPartition, AlertRule.LinkProblem];
 
+/** Every this many passes one reads every cluster, not only those the change log names. */
+export const FULL_READ_PASSES = 60;
+
 export class LinkService {
   readonly links: FleetLinks;
   /** The `linkSeq` of each cluster whose report is in `links`. */
@@ -48,6 +51,9 @@ export class LinkService {
   #composedHead: FleetTopologyInput | undefined;
   #composedFrom = new Map<string, FleetTopologyInput>();
   readonly #loop: PeriodicTask;
+  /** The number of the last link change read (`HubKeys.linkChanges`); undefined before the first pass. */
+  #changes: string | undefined;
+  #passesSinceFull = 0;
 
   constructor(
     private readonly redis: RedisClient,
@@ -93,42 +99,66 @@ export class LinkService {
   }
 
   /**
-   * Loads the reports whose `linkSeq` moved (the first pass loads them all at once), forgets
-   * revoked clusters, and follows the revisions clusters applied.
+   * Reads the clusters noted in the link change log since the last pass; the first pass and
+   * every `FULL_READ_PASSES`th reads every cluster, which also catches changes written by
+   * hubs that keep no log (earlier versions, during an upgrade).
    */
   async #pull(now: Date): Promise<void> {
-    const registered = await this.redis.zrange(this.keys.clusters(), 0, -1);
-    const pipeline = this.redis.pipeline();
-    for (const name of registered) pipeline.hmget(this.keys.cluster(name), 'linkSeq', 'revoked', 'revision');
-    const seqs = new Map<string, string>();
-    const applied = new Map<string, string>();
-    ((await pipeline.exec()) ?? []).forEach(([error, fields], index) => {
-      if (error) throw error;
-      const [seq, revoked, revision] = fields as (string | null)[];
-      if (revoked === '1') return;
-      seqs.set(registered[index]!, seq ?? '');
-      applied.set(registered[index]!, revision ?? '');
-    });
-    for (const name of [...this.#seqs.keys()].filter((known) => !seqs.has(known))) {
+    const changes = (await this.redis.get(this.keys.linkChanges())) ?? '0';
+    const full = this.#changes === undefined || this.#passesSinceFull >= FULL_READ_PASSES;
+    let names: string[] = [];
+    if (full) names = await this.redis.zrange(this.keys.clusters(), 0, -1);
+    else if (changes !== this.#changes) names = await this.redis.zrangebyscore(this.keys.linkChanged(), `(${this.#changes}`, '+inf');
+    await this.#take(names, full, now);
+    // Moved on only once what it names is taken: after a failed pass the next reads them again.
+    this.#changes = changes;
+    this.#passesSinceFull = full ? 0 : this.#passesSinceFull + 1;
+  }
+
+  /**
+   * Loads the reports of `names` whose `linkSeq` moved (the first pass loads them all at
+   * once), forgets revoked clusters, and follows the revisions clusters applied; `full` when
+   * `names` is every registered cluster.
+   */
+  async #take(names: readonly string[], full: boolean, now: Date): Promise<void> {
+    const seqs = await this.#read(names);
+    const left = full ? [...this.#seqs.keys()].filter((known) => !seqs.has(known)) : names.filter((name) => !seqs.has(name) && this.#seqs.has(name));
+    for (const name of left) {
       this.#seqs.delete(name);
       this.#log(this.links.forget(name, now));
       this.logger.info({ cluster: name }, 'cluster left the fleet; its links no longer count');
     }
-    this.#applied = applied;
-    this.#revisions.use(applied.values(), now.getTime());
+    if (full) this.#applied = new Map();
+    for (const name of names) if (!seqs.has(name)) this.#applied.delete(name);
+    for (const [name, { revision }] of seqs) this.#applied.set(name, revision);
+    this.#revisions.use(this.#applied.values(), now.getTime());
     this.#recompose(now);
-    const names = [...seqs.keys()];
-    const changed = names.filter((name) => seqs.get(name) !== '' && this.#seqs.get(name) !== seqs.get(name));
+    const changed = [...seqs].filter(([name, { seq }]) => seq !== '' && this.#seqs.get(name) !== seq).map(([name]) => name);
     if (changed.length === 0) return;
     const first = this.#seqs.size === 0;
     const { reports, failingSince, invalid } = await loadLinkReports(this.redis, this.keys, changed);
-    for (const name of changed) this.#seqs.set(name, seqs.get(name)!);
+    for (const name of changed) this.#seqs.set(name, seqs.get(name)!.seq);
     if (invalid.length > 0) this.logger.warn({ clusters: invalid }, 'stored link reports that do not match the link report schema were left out');
     if (first) {
       this.#log(this.links.ingestAll(reports, now, failingSince));
       return;
     }
     for (const [cluster, body] of reports) this.#log(this.links.ingest(cluster, body, now, failingSince.get(cluster)));
+  }
+
+  /** The `linkSeq` ('' before any link report) and applied revision of each of `names` that is registered and not revoked. */
+  async #read(names: readonly string[]): Promise<Map<string, { seq: string; revision: string }>> {
+    const read = new Map<string, { seq: string; revision: string }>();
+    if (names.length === 0) return read;
+    const pipeline = this.redis.pipeline();
+    for (const name of names) pipeline.hmget(this.keys.cluster(name), 'linkSeq', 'revoked', 'revision', 'keyGeneration');
+    ((await pipeline.exec()) ?? []).forEach(([error, fields], index) => {
+      if (error) throw error;
+      const [seq, revoked, revision, generation] = fields as (string | null)[];
+      if (revoked === '1' || generation === null) return;
+      read.set(names[index]!, { seq: seq ?? '', revision: revision ?? '' });
+    });
+    return read;
   }
 
   /**

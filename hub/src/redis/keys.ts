@@ -36,6 +36,20 @@ export class HubKeys {
     return `${this.prefix}:clusters`;
   }
 
+  /**
+   * Sorted set: clusters scored by the number of the last change link health reads (link
+   * report, applied revision, revocation); `linkChanges` counts them. Written by the ingest
+   * and revocation scripts (`includes/link-change.lua`).
+   */
+  linkChanged(): string {
+    return `${this.prefix}:link-changed`;
+  }
+
+  /** String: the number of the last change noted in `linkChanged`. */
+  linkChanges(): string {
+    return `${this.prefix}:link-changes`;
+  }
+
   /** Sorted set: online clusters scored by last report time (ms), for the offline sweep. */
   lastSeen(): string {
     return `${this.prefix}:last-seen`;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisClient } from '@netfleet/shared/redis/connection';
 import {
-  PROTOCOL_VERSION, REPORT_QUEUE,
+  EARLIER_REPORT_QUEUE, PROTOCOL_VERSION,
   type BootstrapTokenCreated, type BootstrapTokenInfo, type BootstrapTokenRequest, type Credentials, type RegistrationRequest,
 } from '@netfleet/shared';
 import { HubError, HubErrorCode, registryScriptError } from '../errors.js';
@@ -136,10 +136,14 @@ export class Registry {
     return { role: 'cluster', cluster: parsed.owner };
   }
 
+  /**
+   * `queue` and `prefix` serve agents of versions that queued their reports in Redis
+   * themselves (one report's text per job): the queue they wrote to then, which hubs still work.
+   */
   private credentials(cluster: string, generation: number, apiToken: string): Credentials {
     return {
       cluster, apiToken, keyGeneration: generation, reportKey: this.reportKey(cluster, generation),
-      protocolVersion: PROTOCOL_VERSION, queue: REPORT_QUEUE, prefix: this.keys.prefix,
+      protocolVersion: PROTOCOL_VERSION, queue: EARLIER_REPORT_QUEUE, prefix: this.keys.prefix,
     };
   }
 }

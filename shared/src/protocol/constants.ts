@@ -11,8 +11,19 @@ export const PROTOCOL_VERSION = 1;
  */
 export const DEFAULT_KEY_PREFIX = '{netfleet}';
 
-/** The BullMQ queue agents put their reports on. */
-export const REPORT_QUEUE = 'reports';
+/**
+ * The BullMQ queue the hub's API puts report jobs on, in the job format of this version
+ * (groups of requests). A job format earlier hub versions cannot read goes on a queue of a
+ * new name, so their workers never take it; the number is the job format's.
+ */
+export const REPORT_QUEUE = 'reports-2';
+
+/**
+ * The report queue of earlier hub versions (one request's texts or one report's text per
+ * job); agents that wrote to Redis themselves were given it at registration. Hubs keep a
+ * worker on it, so what an earlier replica or agent queues there during an upgrade is applied.
+ */
+export const EARLIER_REPORT_QUEUE = 'reports';
 
 /** Largest serialized report the hub accepts; the agent trims drift items to fit. */
 export const MAX_REPORT_BYTES = 256 * 1024;

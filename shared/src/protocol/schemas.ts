@@ -164,7 +164,7 @@ export const CredentialsSchema = Type.Object({
   /** Increases on every rotation. */
   keyGeneration: Type.Integer({ minimum: 1 }),
   protocolVersion: Type.Literal(PROTOCOL_VERSION),
-  /** BullMQ queue and key prefix to send reports to. */
+  /** BullMQ queue and key prefix agents that queued reports in Redis themselves sent them to; agents now post them to the API. */
   queue: Type.String(),
   prefix: Type.String(),
 }, { additionalProperties: false });

@@ -40,6 +40,7 @@ local rcall = redis.call
 --- @include "includes/index"
 --- @include "includes/event"
 --- @include "includes/seen-window"
+--- @include "includes/link-change"
 
 local clusterKey, seenKey, eventsKey, lastSeenKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local prefix, name, keyGen, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
@@ -88,8 +89,10 @@ local function apply(i)
 
   local prevState, prevSync, prevRevision, prevDrift = current[3], current[4] or '', current[5] or '', current[6] or '0'
   local after = { syncStatus = prevSync, revision = prevRevision, driftCount = prevDrift }
+  local linksChanged = false
   for g, group in ipairs(groups) do
     if seq > tonumber(current[#fixed + g] or '0') then
+      if group.guard == 'linkSeq' then linksChanged = true end
       writes[#writes + 1] = group.guard
       writes[#writes + 1] = seq
       for j = 0, group.count - 1 do
@@ -117,6 +120,7 @@ local function apply(i)
   moveIndex(prefix, 'state', name, prevState, 'online')
   moveIndex(prefix, 'sync', name, prevSync, after.syncStatus)
   moveIndex(prefix, 'revision', name, prevRevision, after.revision)
+  if linksChanged or after.revision ~= prevRevision then noteLinkChange(prefix, name) end
 
   if event ~= '' then pushEvent(eventsKey, event, eventsCap) end
   if prevState == 'offline' then

@@ -16,6 +16,7 @@
 local rcall = redis.call
 --- @include "includes/index"
 --- @include "includes/event"
+--- @include "includes/link-change"
 
 local current = rcall('HMGET', KEYS[1], 'revoked', 'state')
 if not current[1] then return -1 end
@@ -23,5 +24,6 @@ if current[1] == '1' then return 0 end
 rcall('HSET', KEYS[1], 'revoked', '1', 'tokenHash', '', 'state', 'revoked')
 rcall('ZREM', KEYS[2], ARGV[2])
 moveIndex(ARGV[1], 'state', ARGV[2], current[2], 'revoked')
+noteLinkChange(ARGV[1], ARGV[2])
 pushEvent(KEYS[3], ARGV[3], tonumber(ARGV[4]))
 return 1
