@@ -97,6 +97,23 @@ export class AlertEngine {
     return alerts.slice(0, filter.limit ?? 500);
   }
 
+  /**
+   * The firing alerts of the given rules, read from their rules' firing sets: what a reader
+   * needs of a few rules costs their firing alerts, not every alert kept.
+   */
+  async firing(rules: readonly AlertRule[]): Promise<Alert[]> {
+    const sets = this.redis.pipeline();
+    for (const rule of rules) sets.smembers(this.scripts.keys.firingAlertsOf(rule));
+    const fingerprints = ((await execAll(sets)) as string[][]).flat();
+    if (fingerprints.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const fingerprint of fingerprints) pipeline.hgetall(this.scripts.keys.alert(fingerprint));
+    // A hub before the rule sets resolves without leaving them: what is no longer firing is skipped.
+    return ((await execAll(pipeline)) as Record<string, string>[])
+      .filter((hash) => hash.fingerprint && hash.status === 'firing')
+      .map(toAlert);
+  }
+
   private async notify(fingerprint: string, code: AlertCode): Promise<void> {
     if (this.options.sinkNames.length === 0) return;
     const alert = await this.get(fingerprint);

@@ -219,7 +219,7 @@ function judgeScope(scope: Scope, graph: Graph, options: PartitionOptions): Cand
   let share = 0;
   for (const [cut, side] of [[inboundCut, inbound], [outboundCut, outbound]] as const) {
     if (!cut) continue;
-    pairs.push(...side.failedPairs);
+    for (const pair of side.failedPairs) pairs.push(pair);
     links += side.failedLinks;
     for (const peer of side.failedPeers) peers.add(graph.names[peer]!);
     share = Math.max(share, side.failedPeers.length / side.peers);

@@ -100,6 +100,11 @@ export class HubKeys {
     return `${this.prefix}:alerts:firing`;
   }
 
+  /** Set: fingerprints of one rule's firing alerts (update-alert-3.lua derives it from {@link firingAlerts}). */
+  firingAlertsOf(rule: string): string {
+    return `${this.firingAlerts()}:${rule}`;
+  }
+
   /** List: capped history of alert deliveries, newest first. */
   deliveries(): string {
     return `${this.prefix}:alert-deliveries`;

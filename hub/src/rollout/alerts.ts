@@ -10,7 +10,7 @@ const RULES: Partial<Record<RolloutHeader['phase'], AlertRule>> = {
   [RolloutPhase.Failed]: AlertRule.RolloutFailed,
   [RolloutPhase.RolledBack]: AlertRule.RolloutRolledBack,
 };
-const ROLLOUT_RULES = new Set<string>(Object.values(RULES));
+const ROLLOUT_RULES = Object.values(RULES);
 
 function conditionOf(rule: AlertRule, rollout: RolloutHeader): AlertCondition {
   const severity = severityOf(rule);
@@ -34,7 +34,7 @@ export class RolloutAlerts {
   async reconcile(current: RolloutHeader | null, now: number): Promise<void> {
     const rule = current && RULES[current.phase];
     if (current && rule) await this.alerts.fire(conditionOf(rule, current), now);
-    const firing = (await this.alerts.list({ status: 'firing', limit: Number.MAX_SAFE_INTEGER })).filter((alert) => ROLLOUT_RULES.has(alert.rule));
+    const firing = await this.alerts.firing(ROLLOUT_RULES);
     if (firing.length === 0) return;
     const lastGood = await this.store.lastGoodRevision();
     const good = lastGood === null ? null : await this.store.header(rolloutIdOf(lastGood));

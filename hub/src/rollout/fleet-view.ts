@@ -1,6 +1,6 @@
 import { AlertSeverity, ClusterState, type SyncReason, type SyncStatus } from '@netfleet/shared';
 import type { AlertEngine } from '../alerts/alert-engine.js';
-import { AlertRule } from '../alerts/rules.js';
+import { AlertRule, severityOf } from '../alerts/rules.js';
 import type { LinkFailure } from '../links/link-failures.js';
 import type { FleetState } from '../state/fleet-state.js';
 import type { PlanCluster } from './plan.js';
@@ -33,6 +33,9 @@ export interface FleetView {
 
 const PAGE = 500;
 
+/** The rules whose firing alerts can hold a cluster: the critical ones, offline aside (offline is its own hold). */
+const HOLDING_RULES = Object.values(AlertRule).filter((rule) => severityOf(rule) === AlertSeverity.Critical && rule !== AlertRule.ClusterOffline);
+
 /** Where the failing links touching a cluster are read (the replica's link health). */
 export interface LinkFailureSource {
   linkFailures(cluster: string): LinkFailure[];
@@ -57,11 +60,11 @@ export class RedisFleetView implements FleetView {
 
   async observe(names: readonly string[]): Promise<Map<string, ClusterObservation>> {
     // Both reads at once: a tick's round trips are its latency on a busy Redis.
-    const [firing, facts] = await Promise.all([this.alerts.list({ status: 'firing', limit: Number.MAX_SAFE_INTEGER }), this.fleet.rolloutFacts(names)]);
+    const [firing, facts] = await Promise.all([this.alerts.firing(HOLDING_RULES), this.fleet.rolloutFacts(names)]);
     const critical = new Map<string, number>();
     for (const alert of firing) {
       const cluster = alert.labels.cluster;
-      if (!cluster || alert.severity !== AlertSeverity.Critical || alert.rule === AlertRule.ClusterOffline) continue;
+      if (!cluster) continue;
       critical.set(cluster, (critical.get(cluster) ?? 0) + 1);
     }
     const observations = new Map<string, ClusterObservation>();

@@ -509,15 +509,17 @@ class Draft {
     for (const [name, cluster] of Object.entries(rollout.clusters)) {
       if (cluster.attempt > 0) touched.add(name);
     }
+    const changed: string[] = [];
     for (const name of [...touched].sort()) {
       const cluster = rollout.clusters[name] && this.edit(name);
       if (cluster) {
         cluster.status = ClusterStatus.RolledBack;
         cluster.reason = reason;
-        this.holds.refresh(name);
+        changed.push(name);
       }
       this.assignments.push({ cluster: name, revision: target, rolloutId: rollout.id, attempt: (cluster?.attempt ?? 0) + 1, reason: `rollback: ${reason}` });
     }
+    this.holds.refreshAll(changed);
     this.finish(RolloutPhase.RolledBack, RolloutNotice.RolledBack, reason);
   }
 
@@ -640,19 +642,20 @@ class Draft {
     const rollout = this.rollout;
     const free = maxParallel - this.holds.updating;
     // Pending clusters of the current and earlier waves are what the maxParallel hold names.
-    for (const name of this.holds.clusters(HoldReason.MaxParallel).slice(0, Math.max(0, free))) {
+    const assigned = this.holds.clusters(HoldReason.MaxParallel).slice(0, Math.max(0, free));
+    for (const name of assigned) {
       const cluster = this.edit(name);
       cluster.status = ClusterStatus.Updating;
       cluster.attempt += 1;
       cluster.assignedAt = this.at;
       cluster.applied = false;
       cluster.ready = false;
-      this.holds.refresh(name);
       this.assignments.push({
         cluster: name, revision: rollout.revision, rolloutId: rollout.id, attempt: cluster.attempt,
         reason: `wave ${rollout.plan.waves[cluster.wave]!.name}`,
       });
     }
+    this.holds.refreshAll(assigned);
   }
 
   /**
@@ -668,6 +671,8 @@ class Draft {
 /** What holds a wave, in the order it is checked. */
 const HOLD_ORDER: readonly HoldReason[] = [HoldReason.Online, HoldReason.AppliedAndReady, ...REPORTED_GATES, HoldReason.MaxParallel];
 const NOT_HELD = -1;
+/** Above this many changed clusters, recomputing all of them is cheaper than one by one. */
+const REBUILD_ABOVE = 100;
 
 /**
  * The members of the current wave (its clusters, and clusters of earlier waves that are
@@ -710,6 +715,16 @@ class WaveHolds {
       this.updatingAt[position] = cluster.status === ClusterStatus.Updating ? 1 : 0;
       this.updating += this.updatingAt[position]!;
     });
+  }
+
+  /**
+   * Recomputes the clusters that changed: one by one when they are few, else all at once,
+   * as each refresh moves list entries at a cost of the wave's size (a wave of 100,000
+   * assigned in one tick took seconds one by one).
+   */
+  refreshAll(names: readonly string[]): void {
+    if (names.length > REBUILD_ABOVE) this.rebuild();
+    else for (const name of names) this.refresh(name);
   }
 
   /** Recomputes one cluster after it changed. */

@@ -40,7 +40,8 @@ export function planRollout(policy: RolloutPolicy, fleet: readonly PlanCluster[]
     else members[index]!.push(cluster.name);
   }
   const lastWave = members.at(-1);
-  if (policy.unselectedClusters === 'lastWave' && lastWave) lastWave.push(...unselected);
+  // A loop, not a spread: a fleet's worth of arguments would overflow the call stack.
+  if (policy.unselectedClusters === 'lastWave' && lastWave) for (const name of unselected) lastWave.push(name);
   const gates = REPORTED_GATES.filter((gate) => policy.gates[gate]);
   return {
     waves: policy.waves.map((wave, index) => {

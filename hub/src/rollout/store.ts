@@ -99,12 +99,14 @@ export class RolloutStore {
       rollout.id, expectedVersion, rollout.version, JSON.stringify(header satisfies StoredHeader), rollout.phase, isTerminal(rollout.phase) ? 1 : 0,
       rollout.revision, rollout.createdAt, rollout.phase === RolloutPhase.Done ? 1 : 0, this.keys.assignmentChannel(), this.eventsCap,
       this.rolloutsKept, this.keys.rollout(''), clusters === 'all' ? JSON.stringify(plan) : '',
-      written.length, ...written.flatMap((name) => [name, JSON.stringify(progress[name])]),
-      notices.length, ...notices.map((notice) => JSON.stringify({ ...notice, at, rolloutId: rollout.id } satisfies StoredNotice)),
-      assignments.length, ...assignments.flatMap((assignment) => [assignment.cluster, JSON.stringify({ ...assignment, assignedAt: at } satisfies StoredAssignment)]),
+      // Lists go as arrays, which ioredis flattens: spread into one call, a 100,000-cluster
+      // rollout's arguments would overflow the call stack.
+      written.length, written.flatMap((name) => [name, JSON.stringify(progress[name])]),
+      notices.length, notices.map((notice) => JSON.stringify({ ...notice, at, rolloutId: rollout.id } satisfies StoredNotice)),
+      assignments.length, assignments.flatMap((assignment) => [assignment.cluster, JSON.stringify({ ...assignment, assignedAt: at } satisfies StoredAssignment)]),
     ];
-    const run = (this.client as unknown as Record<string, (...values: (string | number)[]) => Promise<number>>)[COMMIT]!;
-    const result = Number(await run.apply(this.client, args));
+    const run = (this.client as unknown as Record<string, (...values: (string | number | string[])[]) => Promise<number>>)[COMMIT]!;
+    const result = Number(await run.call(this.client, ...args));
     if (result === STORED_WHOLE) return this.write(rollout, expectedVersion, notices, assignments, 'all');
     if (result === CommitResult.Committed) await publishLiveChange(this.client, this.keys.liveChannel(), `rollout:${rollout.id}`);
     return result as CommitResult;

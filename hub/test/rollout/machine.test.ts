@@ -48,6 +48,17 @@ describe('rollout state machine', () => {
       expect(rollout.hold).toEqual({ reason: 'appliedAndReady', clusters: ['e1', 'e2'], until: null });
     });
 
+    it.each([10, 1_000])('assigns a wave of %i clusters at once and holds on exactly the ones not ready yet', (size) => {
+      const names = Array.from({ length: size }, (_, index) => `w${String(index).padStart(4, '0')}`);
+      const started = run(newRollout({ plan: { waves: [plannedWave('all', names, size), plannedWave('last', ['z'])], excluded: [] } }), [{ type: 'tick' }]);
+      expect(started.transitions[0]!.assignments).toHaveLength(size);
+      expect(updatingCount(started.rollout)).toBe(size);
+      expect(started.rollout.hold).toEqual({ reason: 'appliedAndReady', clusters: names, until: null });
+      const { rollout } = run(started.rollout, names.slice(1).flatMap((name) => healthy(name)));
+      expect(rollout.hold).toEqual({ reason: 'appliedAndReady', clusters: [names[0]], until: null });
+      expect(updatingCount(rollout)).toBe(1);
+    });
+
     it('gives the next cluster the revision as soon as one becomes ready', () => {
       const { rollout, transitions } = run(progressingEu(), healthy('e1'));
       expect(transitions[1]!.assignments.map((assignment) => assignment.cluster)).toEqual(['e3']);

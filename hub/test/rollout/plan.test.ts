@@ -73,6 +73,12 @@ describe('planRollout', () => {
     expect(plan.waves[1]!.maxParallel).toBe(2);
   });
 
+  it('adds 200,000 unselected clusters to the last wave', () => {
+    const large = Array.from({ length: 200_000 }, (_, index): PlanCluster => ({ name: `c-${String(index).padStart(6, '0')}`, region: 'ap', labels: {} }));
+    const plan = planRollout(policy([wave('canary', { names: ['c-000000'] }), wave('eu', { regions: ['eu'] })], 'lastWave'), large);
+    expect(plan.waves[1]!.clusters).toHaveLength(199_999);
+  });
+
   it('gives every wave the gates the policy turns on, in milliseconds and with no deadline when unset', () => {
     const plan = planRollout(policy([{ ...wave('a', { all: true }), deadlineSeconds: undefined }], 'excluded', { ...ALL_GATES, appliedAndReady: false, noNewLinkFailures: false }), fleet);
     expect(plan.waves[0]).toMatchObject({ gates: ['noNewDrift', 'noCriticalAlerts'], requireReady: false, bakeTimeMs: 60_000, deadlineMs: null });

@@ -165,6 +165,25 @@ describe('rollout store on Redis', () => {
     });
   });
 
+  describe('when a rollout covers 100,000 clusters', () => {
+    const names = Array.from({ length: 100_000 }, (_, index) => `cluster-${String(index).padStart(6, '0')}`);
+
+    it('creates it, reads it back, and commits an assignment of every cluster', async () => {
+      const rollout = newRollout({ plan: { waves: [plannedWave('all', names, names.length)], excluded: [] } });
+      expect(await store.create(rollout)).toBe(CommitResult.Committed);
+      expect(await store.get('r1')).toEqual(rollout);
+
+      // As a rollback assigns them all (built here: the store takes any transition).
+      const next = { ...rollout, version: rollout.version + 1, updatedAt: T0 + 1 };
+      const assignments = names.map((cluster) => ({ cluster, revision: 'rev-old', rolloutId: 'r1', attempt: 1, reason: 'rolled back' }));
+      expect(await store.commit(rollout.version, { rollout: next, changed: true, changedClusters: [], assignments, notices: [] })).toBe(CommitResult.Committed);
+      expect(await store.header('r1')).toMatchObject({ version: next.version });
+      const assigned = await store.assignments();
+      expect(assigned.size).toBe(names.length);
+      expect(new Set([...assigned.values()].map((assignment) => assignment.revision))).toEqual(new Set(['rev-old']));
+    }, 30_000);
+  });
+
   describe('when a rollout was stored whole by an earlier hub', () => {
     it('reads it, and moves it to the per-cluster layout on its first commit', async () => {
       const started = reduce(newRollout(), { type: 'tick', at: T0 }).rollout;

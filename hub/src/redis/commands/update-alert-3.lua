@@ -4,7 +4,8 @@
   Input:
     KEYS[1] alert hash
     KEYS[2] alerts sorted set (by last change)
-    KEYS[3] firing alerts set
+    KEYS[3] firing alerts set; `<it>:<rule>` is the set of one rule's firing alerts (the
+            reads that need a few rules take only those)
     ARGV[1] fingerprint
     ARGV[2] action: fire | resolve | repeat
     ARGV[3] now (ms)
@@ -22,6 +23,7 @@ local rcall = redis.call
 local alertKey, indexKey, firingKey = KEYS[1], KEYS[2], KEYS[3]
 local fingerprint, action, now, repeatMs = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local status = rcall('HGET', alertKey, 'status')
+local function ruleKey(rule) return firingKey .. ':' .. rule end
 
 local function trimHistory()
   local excess = rcall('ZCARD', indexKey) - tonumber(ARGV[6])
@@ -38,11 +40,14 @@ if action == 'resolve' then
   if status ~= 'firing' then return 0 end
   rcall('HSET', alertKey, 'status', 'resolved', 'endsAt', now, 'updatedAt', now)
   rcall('SREM', firingKey, fingerprint)
+  rcall('SREM', ruleKey(rcall('HGET', alertKey, 'rule')), fingerprint)
   rcall('ZADD', indexKey, now, fingerprint)
   return 3
 end
 
 if status == 'firing' then
+  -- Also indexes an alert fired before its rule's set existed: the repeat pass reaches every firing alert.
+  rcall('SADD', ruleKey(rcall('HGET', alertKey, 'rule')), fingerprint)
   if action == 'fire' then rcall('HSET', alertKey, 'lastFiredAt', now) end
   local last = tonumber(rcall('HGET', alertKey, 'notifiedAt') or '0')
   if now - last < repeatMs then return 0 end
@@ -57,6 +62,7 @@ rcall('HSET', alertKey, 'fingerprint', fingerprint, 'rule', fields.rule, 'severi
   'summary', fields.summary, 'labels', cjson.encode(fields.labels), 'status', 'firing',
   'startsAt', now, 'endsAt', '', 'notifiedAt', now, 'lastFiredAt', now, 'updatedAt', now)
 rcall('SADD', firingKey, fingerprint)
+rcall('SADD', ruleKey(fields.rule), fingerprint)
 rcall('ZADD', indexKey, now, fingerprint)
 trimHistory()
 return 1
