@@ -86,6 +86,11 @@ export class HubKeys {
     return `${this.prefix}:alerts:firing`;
   }
 
+  /** Sorted set: fingerprints of resolved alerts scored by resolve time (ms): what the history cap deletes, oldest first. */
+  resolvedAlerts(): string {
+    return `${this.prefix}:alerts:resolved`;
+  }
+
   /** List: capped history of alert deliveries, newest first. */
   deliveries(): string {
     return `${this.prefix}:alert-deliveries`;

@@ -52,7 +52,7 @@ export interface IngestOutcome {
   region?: string;
 }
 
-/** Alert script return codes (see update-alert-3.lua). */
+/** Alert script return codes (see update-alert-4.lua). */
 export enum AlertCode {
   Unchanged = 0,
   Fired = 1,
@@ -67,7 +67,7 @@ export interface ScriptsOptions {
   replayWindow: number;
   /** Largest jump above a cluster's highest seq accepted. */
   maxSeqJump: number;
-  /** How many alerts (firing and resolved) are kept. */
+  /** How many alerts (firing and resolved) are kept: beyond it the oldest resolved ones are deleted, firing ones never. */
   alertHistoryCap: number;
 }
 
@@ -166,7 +166,7 @@ export class HubScripts {
 
   updateAlertArgs(fingerprint: string, action: 'fire' | 'resolve' | 'repeat', now: number, repeatMs: number, fields = ''): Arg[] {
     return [
-      this.keys.alert(fingerprint), this.keys.alerts(), this.keys.firingAlerts(),
+      this.keys.alert(fingerprint), this.keys.alerts(), this.keys.firingAlerts(), this.keys.resolvedAlerts(),
       fingerprint, action, now, repeatMs, fields, this.options.alertHistoryCap,
     ];
   }
