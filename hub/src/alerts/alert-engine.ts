@@ -57,10 +57,10 @@ export class AlertEngine {
     const updated = await this.scripts.updateAlerts(changes.map((change) => 'fire' in change
       ? [change.fire.fingerprint, 'fire', now, this.options.repeatIntervalMs, alertFields(change.fire)] as const
       : [change.resolve, 'resolve', now, this.options.repeatIntervalMs] as const));
-    for (const [index, { code, hash }] of updated.entries()) {
+    await this.deliver(updated.flatMap(({ code, hash }, index) => {
       const notable = 'fire' in changes[index]! ? code !== AlertCode.Unchanged : code === AlertCode.Resolved;
-      if (notable && hash.fingerprint) await this.deliver(toAlert(hash), code);
-    }
+      return notable && hash.fingerprint ? [{ alert: toAlert(hash), code }] : [];
+    }));
   }
 
   /**
@@ -100,14 +100,16 @@ export class AlertEngine {
   private async notify(fingerprint: string, code: AlertCode): Promise<void> {
     if (this.options.sinkNames.length === 0) return;
     const alert = await this.get(fingerprint);
-    if (alert) await this.deliver(alert, code);
+    if (alert) await this.deliver([{ alert, code }]);
   }
 
-  /** One delivery job per sink for this snapshot of the alert. */
-  private async deliver(alert: Alert, code: AlertCode): Promise<void> {
-    if (this.options.sinkNames.length === 0) return;
-    this.logger.info({ alert: alert.fingerprint, status: alert.status, repeat: code === AlertCode.Repeated, cluster: alert.labels.cluster }, 'alert notification');
-    await this.deliveries.addBulk(this.options.sinkNames.map((sink) => ({
+  /** One delivery job per sink for each snapshot of an alert, in order, in one write. */
+  private async deliver(notices: ReadonlyArray<{ alert: Alert; code: AlertCode }>): Promise<void> {
+    if (this.options.sinkNames.length === 0 || notices.length === 0) return;
+    for (const { alert, code } of notices) {
+      this.logger.info({ alert: alert.fingerprint, status: alert.status, repeat: code === AlertCode.Repeated, cluster: alert.labels.cluster }, 'alert notification');
+    }
+    await this.deliveries.addBulk(notices.flatMap(({ alert }) => this.options.sinkNames.map((sink) => ({
       name: `${sink}:${alert.status}`,
       data: { sink, alert },
       opts: {
@@ -116,7 +118,7 @@ export class AlertEngine {
         removeOnComplete: { count: 1000 },
         removeOnFail: { count: 1000 },
       },
-    })));
+    }))));
   }
 }
 

@@ -1,5 +1,6 @@
 import type { RedisClient } from '@netfleet/shared/redis/connection';
 import type { HubKeys } from './keys.js';
+import type { ClusterLabels } from '../alerts/rules.js';
 import type { ChainableCommander } from 'ioredis';
 import { commandName, defineCommands } from './script-loader.js';
 import { execAll } from './pipeline.js';
@@ -149,11 +150,19 @@ export class HubScripts {
     ]));
   }
 
-  /** Names of the clusters this call marked offline. */
-  async sweepOffline(cutoff: number, now: number, batch: number): Promise<string[]> {
-    return (await this.exec('sweep-offline', [
+  /**
+   * Takes up to `batch` clusters silent since `cutoff` from last-seen and marks the online
+   * ones offline: how many it took (fewer than `batch`: none is left) and those it marked.
+   */
+  async sweepOffline(cutoff: number, now: number, batch: number): Promise<{ taken: number; offline: ClusterLabels[] }> {
+    const [taken, ...marked] = (await this.exec('sweep-offline', [
       this.keys.lastSeen(), this.keys.prefix, cutoff, now, batch, this.options.eventsCap,
-    ])) as string[];
+    ])) as [number, ...string[]];
+    const offline: ClusterLabels[] = [];
+    for (let index = 0; index < marked.length; index += 3) {
+      offline.push({ cluster: marked[index]!, region: marked[index + 1]!, revision: marked[index + 2]! });
+    }
+    return { taken: Number(taken), offline };
   }
 
   async acquireLease(name: string, token: string, ttlMs: number): Promise<boolean> {
