@@ -100,3 +100,34 @@ describe('alerts written by a hub that kept no resolved set', () => {
     expect(await hub.redis.zrange(hub.keys.resolvedAlerts(), 0, -1)).toEqual([offline('c-0').fingerprint]);
   });
 });
+
+describe('the repeat pass over more firing alerts than one page', () => {
+  const space = testKeySpace('alert-repeat');
+  const REPEAT_MS = 60_000;
+  let hub: Hub;
+
+  beforeAll(async () => {
+    hub = testHub(space, { sweeper: false, rollouts: false, alertRepeatIntervalMs: REPEAT_MS, rejectedAlertResolveMs: 1_000 });
+    await hub.start();
+  });
+
+  afterAll(async () => {
+    await hub.close();
+    await space.cleanup();
+  });
+
+  it('repeats every alert due and resolves the report-rejected ones no rejection renewed', async () => {
+    const clusters = Array.from({ length: 1_200 }, (_unused, index) => `p-${index}`);
+    await hub.alerts.apply(clusters.map((cluster) => ({ fire: offline(cluster) })), 1_000);
+    const rejected = condition(AlertRule.ReportRejected, { cluster: 'p-0', region: 'eu', revision: '' }, 'bad signature', { reason: 'signature' }, 'signature');
+    await hub.alerts.fire(rejected, 1_000);
+
+    await hub.alerts.repeatPass(1_000 + REPEAT_MS);
+    const read = hub.redis.pipeline();
+    for (const cluster of clusters) read.hget(hub.keys.alert(offline(cluster).fingerprint), 'notifiedAt');
+    const notifiedAt = (await read.exec())!.map(([, value]) => Number(value));
+    expect(new Set(notifiedAt)).toEqual(new Set([1_000 + REPEAT_MS]));
+    expect(await hub.alerts.get(rejected.fingerprint)).toMatchObject({ status: 'resolved' });
+    expect(await hub.redis.scard(hub.keys.firingAlerts())).toBe(clusters.length);
+  });
+});
