@@ -163,11 +163,6 @@ async function memoryByFamily(): Promise<Map<string, { keys: number; bytes: numb
 const hub = new Hub({
   redisUrl: redisServer.url, prefix: PREFIX, secret: `bench-secret-${randomBytes(16).toString('hex')}`, adminTokens: [], logger, sweeper: false,
   ingestConcurrency: INGEST_CONCURRENCY,
-  // Every cluster here drifts, so has a firing alert. Firing alerts are never trimmed, but
-  // with more of them than the history cap each new one walks them all (update-alert's
-  // trimHistory): quadratic in the fleet, hours at 100,000. A cap above their count keeps
-  // the same keys without that walk.
-  alertHistoryCap: 2 * CLUSTERS,
   // The link health pass (every sweep interval) reads every cluster's link seq and keeps
   // the link matrix in the process, not in Redis; at 100,000 clusters each pass holds the
   // worker's event loop long enough for jobs to lose their locks. Once, at start, is enough here.

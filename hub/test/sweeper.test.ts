@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterState, ReportKind, type Credentials } from '@netfleet/shared';
 import { AlertRule, type Hub } from '../src/index.js';
-import { TestSender, eventually, heartbeatBody, registerCluster, report, testHub, testKeySpace } from './helpers.js';
+import { Sweeper } from '../src/sweeper/sweeper.js';
+import { TestSender, eventually, heartbeatBody, quietLogger, registerCluster, report, testHub, testKeySpace } from './helpers.js';
 
 const INTERVAL = 1_000;
 
@@ -48,6 +49,47 @@ describe('when a cluster stops heartbeating (sweeper ticks driven by the test)',
     expect((await hub.fleet.events('eu-1', 1))[0]?.type).toBe('back');
     expect((await hub.alerts.get(`${AlertRule.ClusterOffline}:eu-1`))?.status).toBe('resolved');
     expect(await hub.redis.zscore(hub.keys.index('state', 'offline'), 'eu-1')).toBeNull();
+  });
+});
+
+describe('when more clusters fall silent at once than one sweep batch holds', () => {
+  const space = testKeySpace('sweep-many');
+  const BATCH = 4;
+  const names = Array.from({ length: 3 * BATCH + 2 }, (_unused, index) => `m-${String(index).padStart(2, '0')}`);
+  let hub: Hub;
+  let sender: TestSender;
+
+  beforeAll(async () => {
+    hub = testHub(space, { sweeper: false, heartbeatIntervalMs: INTERVAL });
+    await hub.start();
+    sender = new TestSender(space);
+    for (const name of names) await sender.send(await registerCluster(hub, name, 'eu'), report(name, 1, ReportKind.Heartbeat, heartbeatBody('rev-1')));
+    await eventually(async () => expect((await hub.fleet.list({ limit: 100, state: ClusterState.Online })).total).toBe(names.length));
+  });
+
+  afterAll(async () => {
+    await sender.close();
+    await hub.close();
+    await space.cleanup();
+  });
+
+  it('marks every one offline with its alert in one pass, batch after batch, the newest stale too', async () => {
+    const sweeper = new Sweeper(hub.redis, hub.scripts, hub.alerts, {
+      offlineAfterMs: 2 * INTERVAL, intervalMs: INTERVAL, leaseTtlMs: 10 * INTERVAL, replicaId: 'many', batchSize: BATCH,
+      repeatPassIntervalMs: 30_000, graceAfterRedisMs: INTERVAL,
+    }, quietLogger());
+    // A name at the stale end that is no online cluster: the batch taking it marks one fewer, and the pass goes on.
+    await hub.redis.zadd(hub.keys.lastSeen(), 0, 'gone');
+    const newest = Math.max(...(await hub.redis.zrange(hub.keys.lastSeen(), 0, -1, 'WITHSCORES')).filter((_value, index) => index % 2 === 1).map(Number));
+
+    const result = await sweeper.tick(newest + 2 * INTERVAL);
+    expect(result.offline.sort()).toEqual(names);
+    expect(await hub.redis.zcard(hub.keys.lastSeen())).toBe(0);
+    expect((await hub.fleet.list({ limit: 100, state: ClusterState.Offline })).total).toBe(names.length);
+    for (const name of names) {
+      expect(await hub.alerts.get(`${AlertRule.ClusterOffline}:${name}`)).toMatchObject({ status: 'firing', labels: { cluster: name, region: 'eu', revision: 'rev-1' } });
+    }
+    await sweeper.close();
   });
 });
 

@@ -11,6 +11,9 @@ export type AlertChange = { fire: AlertCondition } | { resolve: string };
 /** The fields the update-alert script stores for a firing alert. */
 const alertFields = (alert: AlertCondition) => JSON.stringify({ rule: alert.rule, severity: alert.severity, summary: alert.summary, labels: alert.labels });
 
+/** Firing alerts read and updated per round trip by the repeat pass. */
+const REPEAT_PASS_PAGE = 500;
+
 /** One delivery job: an alert snapshot for one sink. */
 export interface DeliveryJob {
   sink: string;
@@ -57,25 +60,31 @@ export class AlertEngine {
     const updated = await this.scripts.updateAlerts(changes.map((change) => 'fire' in change
       ? [change.fire.fingerprint, 'fire', now, this.options.repeatIntervalMs, alertFields(change.fire)] as const
       : [change.resolve, 'resolve', now, this.options.repeatIntervalMs] as const));
-    for (const [index, { code, hash }] of updated.entries()) {
+    await this.deliver(updated.flatMap(({ code, hash }, index) => {
       const notable = 'fire' in changes[index]! ? code !== AlertCode.Unchanged : code === AlertCode.Resolved;
-      if (notable && hash.fingerprint) await this.deliver(toAlert(hash), code);
-    }
+      return notable && hash.fingerprint ? [{ alert: toAlert(hash), code }] : [];
+    }));
   }
 
   /**
    * Run by the leader: repeats firing alerts whose repeat interval passed, and resolves
-   * `report rejected` alerts that no rejection renewed for a while.
+   * `report rejected` alerts that no rejection renewed for a while. Reads and updates a page
+   * of firing alerts per round trip, so a pass over a whole fleet's alerts stays short.
    */
   async repeatPass(now = Date.now()): Promise<void> {
-    for (const fingerprint of await this.redis.smembers(this.scripts.keys.firingAlerts())) {
-      const [rule, lastFiredAt] = await this.redis.hmget(this.scripts.keys.alert(fingerprint), 'rule', 'lastFiredAt');
-      if (rule === AlertRule.ReportRejected && now - Number(lastFiredAt) >= this.options.rejectedResolveMs) {
-        await this.resolve(fingerprint, now);
-        continue;
-      }
-      const code = await this.scripts.updateAlert(fingerprint, 'repeat', now, this.options.repeatIntervalMs);
-      if (code === AlertCode.Repeated) await this.notify(fingerprint, code);
+    const firing = await this.redis.smembers(this.scripts.keys.firingAlerts());
+    for (let start = 0; start < firing.length; start += REPEAT_PASS_PAGE) {
+      const fingerprints = firing.slice(start, start + REPEAT_PASS_PAGE);
+      const read = this.redis.pipeline();
+      for (const fingerprint of fingerprints) read.hmget(this.scripts.keys.alert(fingerprint), 'rule', 'lastFiredAt');
+      const alerts = (await execAll(read)) as Array<[string | null, string | null]>;
+      const updated = await this.scripts.updateAlerts(fingerprints.map((fingerprint, index) => {
+        const [rule, lastFiredAt] = alerts[index]!;
+        const expired = rule === AlertRule.ReportRejected && now - Number(lastFiredAt) >= this.options.rejectedResolveMs;
+        return [fingerprint, expired ? 'resolve' : 'repeat', now, this.options.repeatIntervalMs] as const;
+      }));
+      await this.deliver(updated.flatMap(({ code, hash }) =>
+        code !== AlertCode.Unchanged && hash.fingerprint ? [{ alert: toAlert(hash), code }] : []));
     }
   }
 
@@ -117,14 +126,16 @@ export class AlertEngine {
   private async notify(fingerprint: string, code: AlertCode): Promise<void> {
     if (this.options.sinkNames.length === 0) return;
     const alert = await this.get(fingerprint);
-    if (alert) await this.deliver(alert, code);
+    if (alert) await this.deliver([{ alert, code }]);
   }
 
-  /** One delivery job per sink for this snapshot of the alert. */
-  private async deliver(alert: Alert, code: AlertCode): Promise<void> {
-    if (this.options.sinkNames.length === 0) return;
-    this.logger.info({ alert: alert.fingerprint, status: alert.status, repeat: code === AlertCode.Repeated, cluster: alert.labels.cluster }, 'alert notification');
-    await this.deliveries.addBulk(this.options.sinkNames.map((sink) => ({
+  /** One delivery job per sink for each snapshot of an alert, in order, in one write. */
+  private async deliver(notices: ReadonlyArray<{ alert: Alert; code: AlertCode }>): Promise<void> {
+    if (this.options.sinkNames.length === 0 || notices.length === 0) return;
+    for (const { alert, code } of notices) {
+      this.logger.info({ alert: alert.fingerprint, status: alert.status, repeat: code === AlertCode.Repeated, cluster: alert.labels.cluster }, 'alert notification');
+    }
+    await this.deliveries.addBulk(notices.flatMap(({ alert }) => this.options.sinkNames.map((sink) => ({
       name: `${sink}:${alert.status}`,
       data: { sink, alert },
       opts: {
@@ -133,7 +144,7 @@ export class AlertEngine {
         removeOnComplete: { count: 1000 },
         removeOnFail: { count: 1000 },
       },
-    })));
+    }))));
   }
 }
 

@@ -100,9 +100,14 @@ export class HubKeys {
     return `${this.prefix}:alerts:firing`;
   }
 
-  /** Set: fingerprints of one rule's firing alerts (update-alert-3.lua derives it from {@link firingAlerts}). */
+  /** Set: fingerprints of one rule's firing alerts (update-alert-4.lua derives it from {@link firingAlerts}). */
   firingAlertsOf(rule: string): string {
     return `${this.firingAlerts()}:${rule}`;
+  }
+
+  /** Sorted set: fingerprints of resolved alerts scored by resolve time (ms): what the history cap deletes, oldest first. */
+  resolvedAlerts(): string {
+    return `${this.prefix}:alerts:resolved`;
   }
 
   /** List: capped history of alert deliveries, newest first. */

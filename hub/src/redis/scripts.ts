@@ -1,5 +1,6 @@
 import type { RedisClient } from '@netfleet/shared/redis/connection';
 import type { HubKeys } from './keys.js';
+import type { ClusterLabels } from '../alerts/rules.js';
 import type { ChainableCommander } from 'ioredis';
 import { commandName, defineCommands } from './script-loader.js';
 import { execAll } from './pipeline.js';
@@ -52,7 +53,7 @@ export interface IngestOutcome {
   region?: string;
 }
 
-/** Alert script return codes (see update-alert-3.lua). */
+/** Alert script return codes (see update-alert-4.lua). */
 export enum AlertCode {
   Unchanged = 0,
   Fired = 1,
@@ -67,7 +68,7 @@ export interface ScriptsOptions {
   replayWindow: number;
   /** Largest jump above a cluster's highest seq accepted. */
   maxSeqJump: number;
-  /** How many alerts (firing and resolved) are kept. */
+  /** How many alerts (firing and resolved) are kept: beyond it the oldest resolved ones are deleted, firing ones never. */
   alertHistoryCap: number;
 }
 
@@ -149,11 +150,19 @@ export class HubScripts {
     ]));
   }
 
-  /** Names of the clusters this call marked offline. */
-  async sweepOffline(cutoff: number, now: number, batch: number): Promise<string[]> {
-    return (await this.exec('sweep-offline', [
+  /**
+   * Takes up to `batch` clusters silent since `cutoff` from last-seen and marks the online
+   * ones offline: how many it took (fewer than `batch`: none is left) and those it marked.
+   */
+  async sweepOffline(cutoff: number, now: number, batch: number): Promise<{ taken: number; offline: ClusterLabels[] }> {
+    const [taken, ...marked] = (await this.exec('sweep-offline', [
       this.keys.lastSeen(), this.keys.prefix, cutoff, now, batch, this.options.eventsCap,
-    ])) as string[];
+    ])) as [number, ...string[]];
+    const offline: ClusterLabels[] = [];
+    for (let index = 0; index < marked.length; index += 3) {
+      offline.push({ cluster: marked[index]!, region: marked[index + 1]!, revision: marked[index + 2]! });
+    }
+    return { taken: Number(taken), offline };
   }
 
   async acquireLease(name: string, token: string, ttlMs: number): Promise<boolean> {
@@ -166,7 +175,7 @@ export class HubScripts {
 
   updateAlertArgs(fingerprint: string, action: 'fire' | 'resolve' | 'repeat', now: number, repeatMs: number, fields = ''): Arg[] {
     return [
-      this.keys.alert(fingerprint), this.keys.alerts(), this.keys.firingAlerts(),
+      this.keys.alert(fingerprint), this.keys.alerts(), this.keys.firingAlerts(), this.keys.resolvedAlerts(),
       fingerprint, action, now, repeatMs, fields, this.options.alertHistoryCap,
     ];
   }

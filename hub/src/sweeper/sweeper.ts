@@ -2,7 +2,7 @@ import type { RedisClient } from '@netfleet/shared/redis/connection';
 import type { Logger } from '@netfleet/shared';
 import type { HubScripts } from '../redis/scripts.js';
 import type { AlertEngine } from '../alerts/alert-engine.js';
-import { AlertRule, condition } from '../alerts/rules.js';
+import { AlertRule, condition, type ClusterLabels } from '../alerts/rules.js';
 import { LeaderLoop } from './leader-loop.js';
 import { publishLiveChange } from '../live/live-feed.js';
 
@@ -12,7 +12,7 @@ export interface SweeperOptions {
   intervalMs: number;
   leaseTtlMs: number;
   replicaId: string;
-  /** Clusters marked offline per script call. */
+  /** Clusters taken from the stale end of last-seen per script call (a pass makes as many calls as it needs). */
   batchSize?: number;
   /** How often the alert repeat pass runs (it reads every firing alert). */
   repeatPassIntervalMs: number;
@@ -71,13 +71,6 @@ export class Sweeper extends LeaderLoop<SweepResult> {
     if (!(await this.lead())) return { leader: false, offline: [] };
     this.leaderTicks += 1;
     const offline = this.inGrace(now) ? [] : await this.markSilentOffline(now);
-    for (const cluster of offline) {
-      const [region, revision] = await this.redis.hmget(this.scripts.keys.cluster(cluster), 'region', 'revision');
-      this.logger.warn({ cluster, region }, 'cluster offline: missed 2 heartbeats');
-      await this.alerts.fire(condition(AlertRule.ClusterOffline, { cluster, region: region ?? '', revision: revision ?? '' },
-        `cluster ${cluster} missed 2 heartbeats`), now);
-      await publishLiveChange(this.redis, this.scripts.keys.liveChannel(), `cluster:${cluster}`);
-    }
     if (now - this.lastRepeatPass >= this.options.repeatPassIntervalMs) {
       await this.alerts.repeatPass(now);
       this.lastRepeatPass = now;
@@ -85,14 +78,30 @@ export class Sweeper extends LeaderLoop<SweepResult> {
     return { leader: true, offline };
   }
 
-  /** Marks every cluster silent for two heartbeat intervals offline, in batches; returns their names. */
+  /**
+   * Marks every cluster silent for two heartbeat intervals offline, one bounded batch per
+   * script call until none is left, raising each batch's alerts before the next: a pass that
+   * finds tens of thousands at once marks them all in this tick, the newest stale too. Stops
+   * between batches when the lease was lost, as another replica sweeps then.
+   */
   private async markSilentOffline(now: number): Promise<string[]> {
     const batchSize = this.options.batchSize ?? 500;
     const offline: string[] = [];
     for (;;) {
       const batch = await this.scripts.sweepOffline(now - this.options.offlineAfterMs, now, batchSize);
-      offline.push(...batch);
-      if (batch.length < batchSize) return offline;
+      await this.raiseOffline(batch.offline, now);
+      offline.push(...batch.offline.map((cluster) => cluster.cluster));
+      if (batch.taken < batchSize || !(await this.lead())) return offline;
     }
+  }
+
+  /** The offline alerts of clusters just marked offline, in one round trip, and one live notice naming them all. */
+  private async raiseOffline(clusters: readonly ClusterLabels[], now: number): Promise<void> {
+    if (clusters.length === 0) return;
+    for (const { cluster, region } of clusters) this.logger.warn({ cluster, region }, 'cluster offline: missed 2 heartbeats');
+    await this.alerts.apply(clusters.map((cluster) => ({
+      fire: condition(AlertRule.ClusterOffline, cluster, `cluster ${cluster.cluster} missed 2 heartbeats`),
+    })), now);
+    await publishLiveChange(this.redis, this.scripts.keys.liveChannel(), ...clusters.map(({ cluster }) => `cluster:${cluster}` as const));
   }
 }

@@ -6,10 +6,12 @@
     ARGV[1] key prefix (hash tag), for cluster, event and index keys
     ARGV[2] cutoff (ms): last report at or before it means offline
     ARGV[3] now (ms)
-    ARGV[4] batch size
+    ARGV[4] batch size: most clusters taken from the stale end of last-seen
     ARGV[5] events cap
 
-  Output: list of cluster names that went offline in this call
+  Output: { taken, name, region, revision, name, region, revision, ... }: how many clusters
+  this call took from last-seen (fewer than the batch size: none is left), then each one that
+  went offline in this call, with its labels for the offline alert
 ]]
 local rcall = redis.call
 --- @include "includes/index"
@@ -17,17 +19,20 @@ local rcall = redis.call
 
 local prefix, now, cap = ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[5])
 local names = rcall('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[4]))
-local offline = {}
+local result = { #names }
 for _, name in ipairs(names) do
   local clusterKey = prefix .. ':cluster:' .. name
   rcall('ZREM', KEYS[1], name)
-  local state = rcall('HGET', clusterKey, 'state')
+  local cluster = rcall('HMGET', clusterKey, 'state', 'region', 'revision')
+  local state = cluster[1]
   if state == 'online' then
     rcall('HSET', clusterKey, 'state', 'offline', 'offlineSince', now)
     moveIndex(prefix, 'state', name, state, 'offline')
     pushEvent(clusterKey .. ':events',
       cjson.encode({ time = now, type = 'offline', message = 'missed 2 heartbeats' }), cap)
-    offline[#offline + 1] = name
+    result[#result + 1] = name
+    result[#result + 1] = cluster[2] or ''
+    result[#result + 1] = cluster[3] or ''
   end
 end
-return offline
+return result

@@ -6,6 +6,7 @@
     KEYS[2] alerts sorted set (by last change)
     KEYS[3] firing alerts set; `<it>:<rule>` is the set of one rule's firing alerts (the
             reads that need a few rules take only those)
+    KEYS[4] resolved alerts sorted set (by resolve time): the only ones the history cap deletes
     ARGV[1] fingerprint
     ARGV[2] action: fire | resolve | repeat
     ARGV[3] now (ms)
@@ -20,21 +21,40 @@
     0 nothing to notify
 ]]
 local rcall = redis.call
-local alertKey, indexKey, firingKey = KEYS[1], KEYS[2], KEYS[3]
+local alertKey, indexKey, firingKey, resolvedKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local fingerprint, action, now, repeatMs = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local status = rcall('HGET', alertKey, 'status')
 local function ruleKey(rule) return firingKey .. ':' .. rule end
 
+-- Every alert is firing or resolved. A hub before this script kept no resolved set (and an
+-- older replica sharing the Redis does not keep it up): when the counts disagree, rebuild it
+-- once from the alerts not firing.
+local function trackResolved()
+  if rcall('ZCARD', indexKey) == rcall('SCARD', firingKey) + rcall('ZCARD', resolvedKey) then return end
+  rcall('DEL', resolvedKey)
+  local all = rcall('ZRANGE', indexKey, 0, -1, 'WITHSCORES')
+  for i = 1, #all, 2 do
+    if rcall('SISMEMBER', firingKey, all[i]) == 0 then rcall('ZADD', resolvedKey, all[i + 1], all[i]) end
+  end
+end
+
+-- Deletes the oldest resolved alerts beyond the cap: work in proportion to what it deletes,
+-- however many alerts fire (firing ones are never deleted, so they may exceed the cap).
 local function trimHistory()
   local excess = rcall('ZCARD', indexKey) - tonumber(ARGV[6])
   if excess <= 0 then return end
-  for _, old in ipairs(rcall('ZRANGE', indexKey, 0, excess - 1)) do
+  local keyPrefix = string.sub(alertKey, 1, #alertKey - #fingerprint)
+  for _, old in ipairs(rcall('ZRANGE', resolvedKey, 0, excess - 1)) do
+    rcall('ZREM', resolvedKey, old)
+    -- Only an older replica's write can leave a firing alert here: it stays.
     if rcall('SISMEMBER', firingKey, old) == 0 then
       rcall('ZREM', indexKey, old)
-      rcall('DEL', string.sub(alertKey, 1, #alertKey - #fingerprint) .. old)
+      rcall('DEL', keyPrefix .. old)
     end
   end
 end
+
+trackResolved()
 
 if action == 'resolve' then
   if status ~= 'firing' then return 0 end
@@ -42,6 +62,7 @@ if action == 'resolve' then
   rcall('SREM', firingKey, fingerprint)
   rcall('SREM', ruleKey(rcall('HGET', alertKey, 'rule')), fingerprint)
   rcall('ZADD', indexKey, now, fingerprint)
+  rcall('ZADD', resolvedKey, now, fingerprint)
   return 3
 end
 
@@ -63,6 +84,7 @@ rcall('HSET', alertKey, 'fingerprint', fingerprint, 'rule', fields.rule, 'severi
   'startsAt', now, 'endsAt', '', 'notifiedAt', now, 'lastFiredAt', now, 'updatedAt', now)
 rcall('SADD', firingKey, fingerprint)
 rcall('SADD', ruleKey(fields.rule), fingerprint)
+rcall('ZREM', resolvedKey, fingerprint)
 rcall('ZADD', indexKey, now, fingerprint)
 trimHistory()
 return 1
