@@ -79,9 +79,12 @@ function linesOf(child: ChildProcess, word: string, onLine: (line: string) => vo
   });
 }
 
-function spawnTsx(script: string, args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', new URL(script, import.meta.url).pathname, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+function spawnTsx(script: string, args: string[], nodeFlags: string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeFlags, '--import', 'tsx', new URL(script, import.meta.url).pathname, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
 }
+
+/** BENCH_HUB_CPU_PROF=<dir>: the hub replica writes a V8 CPU profile there when it exits. */
+const HUB_PROFILE = process.env.BENCH_HUB_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_HUB_CPU_PROF] : [];
 
 /** Client and in-hub (Server-Timing) latencies of the API reads. */
 class ApiProbe {
@@ -94,11 +97,22 @@ class ApiProbe {
 
   constructor(private readonly url: string, private readonly token: string, private readonly fleet: Credentials[]) {}
 
+  /** Answers other than 2xx, by status and error code, with the first message of each. */
+  readonly failures = new Map<string, { count: number; message: string }>();
+
   private async get(path: string, into?: number[], server?: number[]): Promise<unknown> {
     const started = performance.now();
     const response = await fetch(`${this.url}${path}`, { headers: { authorization: `Bearer ${this.token}` } });
     const body: unknown = await response.json();
-    if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+    if (!response.ok) {
+      // A refused read is a finding of the run, counted and printed at the end, not the bench's failure.
+      const error = (body as { error?: { code?: string; message?: string } }).error;
+      const key = `HTTP ${response.status} ${error?.code ?? ''}`.trim();
+      const seen = this.failures.get(key) ?? { count: 0, message: error?.message ?? '' };
+      seen.count += 1;
+      this.failures.set(key, seen);
+      return {};
+    }
     into?.push(performance.now() - started);
     server?.push(Number(/dur=([\d.]+)/.exec(response.headers.get('server-timing') ?? '')?.[1] ?? Number.NaN));
     return body;
@@ -178,7 +192,7 @@ export async function fleetLoad(clusters: number, durationSeconds: number): Prom
   await writeFile(join(work, 'credentials.json'), JSON.stringify(fleet));
   console.log(`registered ${clusters} clusters in ${seconds(performance.now() - registering)}`);
 
-  const hub = spawnTsx('./hub-replica.ts', [redisServer.url, PREFIX, secret, admin]);
+  const hub = spawnTsx('./hub-replica.ts', [redisServer.url, PREFIX, secret, admin], HUB_PROFILE);
   const url = await linesOf(hub, 'listening');
   const probe = new ApiProbe(url, admin, fleet);
   await probe.warmUp();
@@ -309,6 +323,8 @@ export async function fleetLoad(clusters: number, durationSeconds: number): Prom
     `${name} p50 ${percentile(client, 50).toFixed(1)} ms  p99 ${percentile(client, 99).toFixed(1)} ms  (${client.length} requests; in the hub: p50 ${percentile(server, 50).toFixed(1)} ms, p99 ${percentile(server, 99).toFixed(1)} ms)  goal p99 < 100 ms: ${percentile(client, 99) < 100 ? 'met' : `NOT met (${(percentile(client, 99) - 100).toFixed(0)} ms over)`}`);
   latencyLine('API list (100/page, cursor)', probe.list, probe.listServer);
   latencyLine('API detail              ', probe.detail, probe.detailServer);
+  for (const [key, { count, message }] of probe.failures) console.log(`API reads refused: ${count} × ${key} (${message})`);
+  if (probe.failures.size === 0) console.log('API reads refused: none');
   // Wall-clock ms of the run's start, to place each stopped cluster's last applied report in the run.
   const runStart = Date.now() - (performance.now() - started);
   const never = (cluster: typeof detected[number]) => `not yet (${cluster.state}; last report applied at t=${seconds(cluster.lastSeen - runStart)})`;

@@ -23,7 +23,8 @@
  * Options (env): BENCH_HUB_JOBS (default 10000 per round), BENCH_HUB_CLUSTERS (10000),
  * BENCH_HUB_SECONDS (60), BENCH_HUB_PARTS (`ingest,fleet`), BENCH_HUB_BATCH (reports per
  * request in the ingest part, 10: an agent sends what its spool holds, up to 100),
- * BENCH_HUB_LANES (the fleet part's request loops, 64).
+ * BENCH_HUB_LANES (the fleet part's request loops, 64), BENCH_HUB_CPU_PROF (a directory: the fleet
+ * part's hub replica writes a V8 CPU profile there).
  */
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';

@@ -82,15 +82,20 @@ export class FleetLinks {
     return this.#evaluate(receivedAt);
   }
 
-  /** Takes many reports at once (a starting hub's stored reports), analysing once at the end. */
+  /**
+   * Takes many reports at once (a starting hub's stored reports, or a pass's), analysing and
+   * evaluating once at the end: evaluating walks every finding of the fleet, so once per
+   * report would make a pass quadratic in a large fleet.
+   */
   ingestAll(reports: Iterable<[cluster: string, body: LinkReportBody]>, receivedAt: Date, failingSince: ReadonlyMap<string, FailingSince> = new Map()): LinkAlertChanges {
     this.#views.clear();
+    let partitionsMayChange = false;
     for (const [cluster, body] of reports) {
       this.#latest.set(cluster, { body, receivedAt });
       this.#failures.set(cluster, body, failingSince.get(cluster) ?? {});
-      this.#matrix.applyReport(cluster, body, receivedAt);
+      if (this.#matrix.applyReport(cluster, body, receivedAt)) partitionsMayChange = true;
     }
-    return this.#reanalyse(receivedAt);
+    return partitionsMayChange ? this.#reanalyse(receivedAt) : this.#evaluate(receivedAt);
   }
 
   /** Fires findings that have lasted long enough; call it periodically. */

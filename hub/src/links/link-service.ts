@@ -135,15 +135,10 @@ export class LinkService {
     this.#recompose(now);
     const changed = [...seqs].filter(([name, { seq }]) => seq !== '' && this.#seqs.get(name) !== seq).map(([name]) => name);
     if (changed.length === 0) return;
-    const first = this.#seqs.size === 0;
     const { reports, failingSince, invalid } = await loadLinkReports(this.redis, this.keys, changed);
     for (const name of changed) this.#seqs.set(name, seqs.get(name)!.seq);
     if (invalid.length > 0) this.logger.warn({ clusters: invalid }, 'stored link reports that do not match the link report schema were left out');
-    if (first) {
-      this.#log(this.links.ingestAll(reports, now, failingSince));
-      return;
-    }
-    for (const [cluster, body] of reports) this.#log(this.links.ingest(cluster, body, now, failingSince.get(cluster)));
+    this.#log(this.links.ingestAll(reports, now, failingSince));
   }
 
   /** The `linkSeq` ('' before any link report) and applied revision of each of `names` that is registered and not revoked. */
