@@ -43,6 +43,16 @@ describe('when a report is signed', () => {
     expect(verifyReportSignature(reordered, key)).toBe(true);
   });
 
+  it('is sent with its keys in canonical order, the signature in its sorted place', () => {
+    const signed = signReport(heartbeat(), key);
+    const { signature, ...unsigned } = signed;
+    const text = JSON.stringify(signed);
+    expect(JSON.stringify(unsigned)).toBe(canonicalJson(heartbeat()));
+    expect(Object.keys(signed)).toEqual([...Object.keys(signed)].sort());
+    expect(text).toContain(`"seq":7,"signature":"${signature}","time"`);
+    expect(verifyReportSignature(JSON.parse(text), key)).toBe(true);
+  });
+
   it('does not verify with another cluster key', () => {
     expect(verifyReportSignature(signReport(heartbeat(), key), otherKey)).toBe(false);
   });

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { canonicalJson } from '../render/hash.js';
+import { canonicalJson, inCanonicalOrder } from '../render/hash.js';
 import type { Report, UnsignedReport } from './schemas.js';
 
 /**
@@ -14,9 +14,22 @@ function hmacHex(key: string, report: UnsignedReport | Report): string {
   return createHmac('sha256', Buffer.from(key, 'hex')).update(canonicalJson(unsigned)).digest('hex');
 }
 
-/** Signs a report with the cluster's hex report key. */
+/**
+ * Signs a report with the cluster's hex report key. The signed report has its keys in
+ * canonical order at every level (`signature` in its sorted place), so its JSON text, parsed
+ * by the verifier, is verified without a reordered copy of it.
+ */
 export function signReport<R extends UnsignedReport>(report: R, key: string): R & { signature: string } {
-  return { ...report, signature: hmacHex(key, report) };
+  const ordered = inCanonicalOrder(report);
+  const signature = hmacHex(key, ordered);
+  const signed: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(ordered)) {
+    if (name === 'signature') continue;
+    if (!('signature' in signed) && name > 'signature') signed.signature = signature;
+    signed[name] = value;
+  }
+  signed.signature ??= signature;
+  return signed as R & { signature: string };
 }
 
 /** True when `report.signature` is the HMAC of the report under `key` (constant time). */
