@@ -29,12 +29,34 @@ export function signReport<R extends UnsignedReport>(report: R, key: string): R 
     signed[name] = value;
   }
   signed.signature ??= signature;
-  return signed as R & { signature: string };
+  return signed as unknown as R & { signature: string };
 }
 
 /** True when `report.signature` is the HMAC of the report under `key` (constant time). */
 export function verifyReportSignature(report: Report, key: string): boolean {
-  const expected = Buffer.from(hmacHex(key, report), 'hex');
-  const actual = Buffer.from(report.signature, 'hex');
+  return sameSignature(report.signature, Buffer.from(hmacHex(key, report), 'hex'));
+}
+
+/**
+ * `verifyReportSignature` for a report decoded from `text`, mostly without serializing it
+ * again: a signer sends the canonical text with its signature member in place, so the
+ * text without `,"signature":"…"` is the text it signed. If the HMAC of that cut text is the
+ * signature, the report is what the key holder signed: the cut text is a canonical text it
+ * signed, which holds no top-level `signature`, so the member cut was the report's own
+ * top-level one and the report is that text's value plus its signature. Any other text
+ * (another key order, spacing, escapes, as earlier agents send) is verified the canonical way.
+ */
+export function verifyReportText(text: string, report: Report, key: string): boolean {
+  const member = `,"signature":"${report.signature}"`;
+  const at = text.indexOf(member);
+  if (at !== -1) {
+    const hmac = createHmac('sha256', Buffer.from(key, 'hex')).update(text.slice(0, at)).update(text.slice(at + member.length));
+    if (sameSignature(report.signature, hmac.digest())) return true;
+  }
+  return verifyReportSignature(report, key);
+}
+
+function sameSignature(signature: string, expected: Buffer): boolean {
+  const actual = Buffer.from(signature, 'hex');
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
