@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   Action, HIDDEN_VALUE, PROTOCOL_VERSION, ReportKind, SyncReason, SyncStatus, ProtocolError,
   canonicalJson, clusterOfJobId, hideSecretValues, reportJobId, reportValidator, signReport,
-  verifyReportSignature, type DriftItem, type UnsignedReport,
+  verifyReportSignature, verifyReportText, type DriftItem, type UnsignedReport,
 } from '../src/index.js';
 
 const key = 'ab'.repeat(32);
@@ -41,6 +41,42 @@ describe('when a report is signed', () => {
     const { body, signature, ...rest } = signed;
     const reordered = JSON.parse(JSON.stringify({ signature, body: { ...body }, ...rest }));
     expect(verifyReportSignature(reordered, key)).toBe(true);
+  });
+
+  it('is sent with its keys in canonical order, the signature in its sorted place', () => {
+    const signed = signReport(heartbeat(), key);
+    const { signature, ...unsigned } = signed;
+    const text = JSON.stringify(signed);
+    expect(JSON.stringify(unsigned)).toBe(canonicalJson(heartbeat()));
+    expect(Object.keys(signed)).toEqual([...Object.keys(signed)].sort());
+    expect(text).toContain(`"seq":7,"signature":"${signature}","time"`);
+    expect(verifyReportSignature(JSON.parse(text), key)).toBe(true);
+  });
+
+  it('verifies the text it came in, in canonical order or not', () => {
+    const signed = signReport(heartbeat(), key);
+    const text = JSON.stringify(signed);
+    expect(verifyReportText(text, JSON.parse(text), key)).toBe(true);
+    const { signature, ...unsigned } = signed;
+    const reordered = JSON.stringify({ signature, ...unsigned, body: { ...signed.body } });
+    expect(verifyReportText(reordered, JSON.parse(reordered), key)).toBe(true);
+    const spaced = JSON.stringify(signed, null, 1);
+    expect(verifyReportText(spaced, JSON.parse(spaced), key)).toBe(true);
+  });
+
+  it('does not verify a text changed anywhere, also around its signature', () => {
+    const signed = signReport(heartbeat(), key);
+    const text = JSON.stringify(signed);
+    const member = `,"signature":"${signed.signature}"`;
+    const changed = [
+      text.replace('"seq":7', '"seq":8'),
+      // The signature member moved into the body: the report's own signature is then elsewhere.
+      text.replace(member, '').replace('"body":{', `"body":{"signature":"${signed.signature}",`).replace('"seq":7', `"seq":7${member}`).replace('"objects":3', '"objects":4'),
+      // A second top-level member of that name: the cut text holds one, which no signer signs.
+      text.replace('"seq":7', `"seq":7${member}`).replace('"seq":7', '"seq":9'),
+    ];
+    for (const forged of changed) expect(verifyReportText(forged, JSON.parse(forged), key)).toBe(false);
+    expect(verifyReportText(text, JSON.parse(text), otherKey)).toBe(false);
   });
 
   it('does not verify with another cluster key', () => {

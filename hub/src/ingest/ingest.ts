@@ -1,5 +1,5 @@
 import {
-  CLUSTER_NAME_PATTERN, clusterOfJobId, decodeReportText, verifyReportSignature, type Logger, type Report,
+  CLUSTER_NAME_PATTERN, clusterOfJobId, decodeReportText, verifyReportText, type Logger, type Report,
 } from '@netfleet/shared';
 import type { RedisClient } from '@netfleet/shared/redis/connection';
 import type { HubMetrics } from '../metrics.js';
@@ -143,7 +143,7 @@ export class ReportIngest {
       if (outcome.ok) decoded[index] = outcome.report;
       else results[index] = { result: 'rejected', reason: outcome.reason === 'oversized' ? RejectReason.Oversized : RejectReason.Malformed, problem: outcome.problem };
     }
-    return { sender: request.sender, decoded, results };
+    return { sender: request.sender, texts: request.texts, decoded, results };
   }
 
   /**
@@ -157,13 +157,14 @@ export class ReportIngest {
     const reject = (index: number, reason: RejectReason) => {
       results[index] = { result: 'rejected', reason };
     };
-    let pending: Array<{ index: number; report: Report }> = [];
+    // Each decoded report with its text: the signature is checked on the text it came in.
+    let pending: Array<{ index: number; report: Report; text: string }> = [];
     for (const [index, report] of request.decoded.entries()) {
       if (!report) continue;
       const reportedAt = Date.parse(report.time);
       if (report.cluster !== sender) reject(index, RejectReason.CrossCluster);
       else if (reportedAt > now + this.options.maxClockSkewMs || reportedAt < now - this.options.maxReportAgeMs) reject(index, RejectReason.ClockSkew);
-      else pending.push({ index, report });
+      else pending.push({ index, report, text: request.texts[index] as string });
     }
     for (let attempt = 0; attempt < 2 && pending.length > 0; attempt += 1) {
       let generation = this.generations.get(sender);
@@ -178,7 +179,7 @@ export class ReportIngest {
         this.generations.set(sender, generation);
       }
       const key = this.registry.reportKey(sender, generation);
-      const signed = pending.filter((entry) => verifyReportSignature(entry.report, key));
+      const signed = pending.filter((entry) => verifyReportText(entry.text, entry.report, key));
       // A signature that does not verify with a cached generation may be of a newer one: read it again first.
       if (signed.length < pending.length && attempt === 0) continue;
       for (const entry of pending) if (!signed.includes(entry)) reject(entry.index, RejectReason.Signature);
@@ -239,6 +240,8 @@ interface JobRequest {
 /** A request's reports decoded, and each one's result as far as it is known (by index). */
 interface DecodedRequest {
   sender: string;
+  /** The texts the reports were decoded from (a decoded report's is a string). */
+  texts: unknown[];
   decoded: Array<Report | undefined>;
   results: IngestResult[];
 }

@@ -11,6 +11,16 @@ export function canonicalJson(value: unknown): string {
   return ordered === NOT_PLAIN ? canonicalText(value) : JSON.stringify(ordered) ?? 'null';
 }
 
+/**
+ * `value` with every object's keys in sorted order, as `canonicalJson` writes them: the
+ * value itself when its keys are in order already or when it is not plain JSON data. Data
+ * kept in this order costs `canonicalJson` no copy.
+ */
+export function inCanonicalOrder<T>(value: T): T {
+  const ordered = inKeyOrder(value);
+  return ordered === NOT_PLAIN ? value : (ordered as T);
+}
+
 const NOT_PLAIN: unique symbol = Symbol('not plain JSON data');
 /** The first key of an object with integer-like keys: V8 lists those first, whatever their order as strings. */
 const INTEGER_KEY = /^\d+$/;
