@@ -30,10 +30,11 @@ const { Reconciler, defaultReconcileOptions } = await import('../agent/src/recon
 const { AppliedMemo } = await import('../agent/src/ssa/memo.js');
 const { connectToHub } = await import('../agent/src/report/connect.js');
 const { AssignmentClient } = await import('../agent/src/assignment/client.js');
+const { kubeConfigFrom } = await import('../test/src/kube/config-options.js');
 // And after: what the modules cost.
 const loadedRssMb = process.memoryUsage().rss / 2 ** 20;
 
-const [kubeconfigPath, countArg, hubUrl] = process.argv.slice(2);
+const [kubeConfigJson, countArg, hubUrl] = process.argv.slice(2);
 const logger = createLogger({ name: 'bench-agent', level: 'warn' });
 
 /**
@@ -97,7 +98,8 @@ function syntheticObjects(count: number): RenderedObject[] {
 const objects = syntheticObjects(Number(countArg ?? 500));
 const result: RenderResult = { cluster: 'bench', objects, hash: '' };
 const source = { fetch: async () => ({ revision: 'bench', reader: { list: async () => [], read: async () => new Uint8Array() } }) };
-const client = new KubeClient({ kubeconfigPath });
+// Connected as an agent in its cluster connects (`--in-cluster`): no kubeconfig file parsed.
+const client = new KubeClient({ kubeConfig: kubeConfigFrom(JSON.parse(kubeConfigJson!)) });
 const inventory = new InventoryStore(client, { namespace: 'netfleet-system', cluster: 'bench' });
 const reconcilerWith = (memo: InstanceType<typeof AppliedMemo>): ReconcilerType => new Reconciler({
   cluster: 'bench', namespace: 'netfleet-system', client, source, render: async () => result, inventory, memo, logger, options: defaultReconcileOptions(),
@@ -146,7 +148,7 @@ await report('drift-resync', { ms: resync.ms, drift: detector.items.length });
 const cold = await timed(() => sync(reconcilerWith(new AppliedMemo())));
 await report('cold-noop-sync', { ms: cold.ms, reason: cold.value.reason });
 
-const other = new KubeClient({ kubeconfigPath, fieldManager: 'kubectl' });
+const other = new KubeClient({ kubeConfig: kubeConfigFrom(JSON.parse(kubeConfigJson!)), fieldManager: 'kubectl' });
 
 /** Resolves when the detector has corrected the object with this id. */
 const correctionOf = (id: string) => new Promise<number>((resolve) => {

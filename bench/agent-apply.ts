@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { KubeClient } from '../agent/src/kube/client.js';
 import { DEFAULT_ADMIN_TOKEN, startKubeApiServer } from '../test/src/kube/server.js';
 import { childCommands, type ChildCommand } from './agent-bundle.js';
+import { kubeConfigOptions } from '../test/src/kube/config-options.js';
 
 const CHILD = fileURLToPath(new URL('./agent-apply-child.ts', import.meta.url));
 
@@ -99,7 +100,7 @@ export async function runAgent(objects: number, command: ChildCommand): Promise<
     await kube.installDkpCrds((file) => file.startsWith('deckhouse-controller/') || file.startsWith('ingress-nginx/') || file.startsWith('istio/istiofederation') || file === 'cni-cilium/cilium/ciliumnetworkpolicies.yaml');
     await new KubeClient({ kubeConfig: kube.kubeConfig() }).apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'netfleet-system' } }, { force: false });
     kube.audit.clear();
-    const child = fork(command.file, [kube.kubeconfigPath, String(objects), hub.url], { execArgv: command.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(command.file, [JSON.stringify(kubeConfigOptions(kube.kubeConfig())), String(objects), hub.url], { execArgv: command.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const phases: RunFigures['phases'] = new Map();
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.on('message', (message: PhaseReport) => {

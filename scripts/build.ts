@@ -58,6 +58,7 @@ const LAZY_SHIMS: Record<string, string> = {
   'jsonpath-plus': join(ROOT, 'scripts/bundle-shims/jsonpath-plus.ts'),
   'openid-client': join(ROOT, 'scripts/bundle-shims/openid-client.ts'),
   '@opentelemetry/api': join(ROOT, 'scripts/bundle-shims/opentelemetry-api.ts'),
+  'js-yaml': join(ROOT, 'scripts/bundle-shims/js-yaml.ts'),
 };
 
 const lazyShims: Plugin = {

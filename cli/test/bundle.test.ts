@@ -67,8 +67,8 @@ describe('the production bundle (pnpm build)', () => {
     const fromBundle = JSON.parse((await run(process.execPath, [bundled!])).stdout) as Record<string, unknown>;
     const fromSources = JSON.parse((await run(process.execPath, ['--import', 'tsx', fixture], { cwd: ROOT })).stdout) as Record<string, unknown>;
     expect(fromBundle).toEqual(fromSources);
-    // The SOCKS proxy agent's proxy, a gcp token read by JSONPath, openid-client's own refusal, exemplars read from the OpenTelemetry API.
-    expect(fromBundle).toMatchObject({ socksProxy: { host: '127.0.0.1', port: 1080, type: 5 }, gcpAuthorization: 'Bearer from-gcp', oidcError: expect.stringMatching(/instance of URL/), cpuMetric: true });
+    // A kubeconfig parsed by js-yaml, the SOCKS proxy agent's proxy, a gcp token read by JSONPath, openid-client's own refusal, exemplars read from the OpenTelemetry API.
+    expect(fromBundle).toMatchObject({ kubeconfigServer: 'https://127.0.0.1:6443', socksProxy: { host: '127.0.0.1', port: 1080, type: 5 }, gcpAuthorization: 'Bearer from-gcp', oidcError: expect.stringMatching(/instance of URL/), cpuMetric: true });
   });
 
   it('lists the dashboard\'s sources among those it was built from, so the bin notices a dashboard edited since', async () => {

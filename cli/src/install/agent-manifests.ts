@@ -143,7 +143,7 @@ function deployment(inputs: AgentInstallInputs): V1Deployment {
             image: inputs.image,
             // node with flags for a small agent (docs/agent.md#memory); node does not take
             // --no-opt and --optimize-for-size from NODE_OPTIONS.
-            command: ['node', '--max-semi-space-size=1', '--no-opt', '--optimize-for-size', '/opt/netfleet/dist/netfleet.mjs'],
+            command: ['node', '--max-semi-space-size=1', '--no-opt', '--optimize-for-size', '--no-node-snapshot', '/opt/netfleet/dist/netfleet.mjs'],
             args: agentArgs(inputs),
             env: [
               { name: 'NETFLEET_CLUSTER', value: inputs.cluster },
