@@ -4,20 +4,29 @@ import { condition } from '../src/alerts/rules.js';
 import { testHub, testKeySpace } from './helpers.js';
 
 const CAP = 5;
+
+/** A started hub on a key space of its own for the enclosing describe block; stopped and cleaned after it. */
+function hubFor(label: string, options: Parameters<typeof testHub>[1]): { readonly hub: Hub } {
+  const space = testKeySpace(label);
+  const holder = {} as { hub: Hub };
+  beforeAll(async () => {
+    holder.hub = testHub(space, { sweeper: false, rollouts: false, ...options });
+    await holder.hub.start();
+  });
+  afterAll(async () => {
+    await holder.hub.close();
+    await space.cleanup();
+  });
+  return holder;
+}
+
 const offline = (cluster: string) => condition(AlertRule.ClusterOffline, { cluster, region: 'eu', revision: '' }, `cluster ${cluster} missed 2 heartbeats`);
 
 describe('the alert history cap (alertHistoryCap) with more firing alerts than it', () => {
-  const space = testKeySpace('alert-cap');
+  const fixture = hubFor('alert-cap', { alertHistoryCap: CAP });
   let hub: Hub;
-
-  beforeAll(async () => {
-    hub = testHub(space, { sweeper: false, rollouts: false, alertHistoryCap: CAP });
-    await hub.start();
-  });
-
-  afterAll(async () => {
-    await hub.close();
-    await space.cleanup();
+  beforeAll(() => {
+    hub = fixture.hub;
   });
 
   const history = async () => (await hub.redis.zrange(hub.keys.alerts(), 0, -1)).sort();
@@ -66,17 +75,10 @@ describe('the alert history cap (alertHistoryCap) with more firing alerts than i
 });
 
 describe('alerts written by a hub that kept no resolved set', () => {
-  const space = testKeySpace('alert-upgrade');
+  const fixture = hubFor('alert-upgrade', { alertHistoryCap: CAP });
   let hub: Hub;
-
-  beforeAll(async () => {
-    hub = testHub(space, { sweeper: false, rollouts: false, alertHistoryCap: CAP });
-    await hub.start();
-  });
-
-  afterAll(async () => {
-    await hub.close();
-    await space.cleanup();
+  beforeAll(() => {
+    hub = fixture.hub;
   });
 
   it('builds the resolved set on the first update and trims the oldest resolved ones beyond the cap', async () => {
@@ -102,18 +104,11 @@ describe('alerts written by a hub that kept no resolved set', () => {
 });
 
 describe('the repeat pass over more firing alerts than one page', () => {
-  const space = testKeySpace('alert-repeat');
   const REPEAT_MS = 60_000;
+  const fixture = hubFor('alert-repeat', { alertRepeatIntervalMs: REPEAT_MS, rejectedAlertResolveMs: 1_000 });
   let hub: Hub;
-
-  beforeAll(async () => {
-    hub = testHub(space, { sweeper: false, rollouts: false, alertRepeatIntervalMs: REPEAT_MS, rejectedAlertResolveMs: 1_000 });
-    await hub.start();
-  });
-
-  afterAll(async () => {
-    await hub.close();
-    await space.cleanup();
+  beforeAll(() => {
+    hub = fixture.hub;
   });
 
   it('repeats every alert due and resolves the report-rejected ones no rejection renewed', async () => {
