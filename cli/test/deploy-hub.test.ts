@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { AGENT_COMMAND } from '../src/install/agent-manifests.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -15,7 +16,7 @@ interface Manifest {
   metadata: { name: string };
   spec: Record<string, unknown>;
 }
-interface Container { args?: string[]; env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>; volumeMounts?: Array<{ name: string; mountPath: string }> }
+interface Container { command?: string[]; args?: string[]; env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>; volumeMounts?: Array<{ name: string; mountPath: string }> }
 interface PodTemplate { metadata: { labels: Record<string, string> }; spec: { containers: Container[]; volumes?: Array<{ name: string; secret?: { secretName: string } }> } }
 
 async function manifests(path: string): Promise<Manifest[]> {
@@ -74,5 +75,10 @@ describe('deploy/agent/agent.yaml', () => {
     const container = (deployment!.spec.template as PodTemplate).spec.containers[0]!;
     expect(container.args).toContain('--hub-url=https://hub.example.com');
     expect(JSON.stringify(container)).not.toMatch(/redis/i);
+  });
+
+  it('runs the agent with the node flags `netfleet install` gives it', async () => {
+    const [deployment] = (await manifests('deploy/agent/agent.yaml')).filter((manifest) => manifest.kind === 'Deployment');
+    expect((deployment!.spec.template as PodTemplate).spec.containers[0]!.command).toEqual(AGENT_COMMAND);
   });
 });

@@ -43,6 +43,12 @@ export const AGENT_NAME = 'netfleet-agent';
 export const HUB_CREDENTIALS_SECRET = 'netfleet-hub';
 export const DEFAULT_IMAGE = 'netfleet:0.1.0';
 /** The agent's `--listen` port: /healthz, /readyz and /metrics. */
+/**
+ * The agent container's command: node with flags for a small agent (docs/agent.md#memory),
+ * which node does not take from NODE_OPTIONS. deploy/agent/agent.yaml runs the same
+ * (cli/test/deploy-hub.test.ts holds them equal).
+ */
+export const AGENT_COMMAND: readonly string[] = ['node', '--max-semi-space-size=1', '--no-opt', '--no-sparkplug', '--optimize-for-size', '--no-node-snapshot', '/opt/netfleet/dist/netfleet.mjs'];
 const LISTEN_PORT = 8080;
 const LABELS = { 'app.kubernetes.io/name': AGENT_NAME };
 const GIT_DIR = '/etc/netfleet/git';
@@ -141,9 +147,7 @@ function deployment(inputs: AgentInstallInputs): V1Deployment {
           containers: [{
             name: 'agent',
             image: inputs.image,
-            // node with flags for a small agent (docs/agent.md#memory); node does not take
-            // --no-opt and --optimize-for-size from NODE_OPTIONS.
-            command: ['node', '--max-semi-space-size=1', '--no-opt', '--optimize-for-size', '--no-node-snapshot', '/opt/netfleet/dist/netfleet.mjs'],
+            command: [...AGENT_COMMAND],
             args: agentArgs(inputs),
             env: [
               { name: 'NETFLEET_CLUSTER', value: inputs.cluster },
