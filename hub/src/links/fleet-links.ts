@@ -3,10 +3,11 @@ import {
   type LinkReportBody, type PartitionFinding,
 } from '@netfleet/shared/protocol/links';
 import type { LinkTopology } from './expected-links.js';
+import { FindingHolds } from './finding-holds.js';
 import { LinkFailures, type LinkFailure } from './link-failures.js';
 import { LinkMatrix, type LinkMatrixOptions } from './matrix.js';
 import type { FailingSince } from './restore.js';
-import { analysePairGraph, withoutCovered, type PartitionAnalysis, type PartitionOptions } from './partitions.js';
+import { analysePairGraph, isCovered, type PartitionAnalysis, type PartitionOptions } from './partitions.js';
 
 /**
  * The hub's link health: the matrix, the partition analysis after every report, and the
@@ -16,7 +17,8 @@ import { analysePairGraph, withoutCovered, type PartitionAnalysis, type Partitio
  * been gone for `resolveAfterMs`: agents report within a minute of each other, so a
  * partition appears and heals report by report, and the explanation that covers the failed
  * links may shift on the way (a cluster briefly looks isolated before its whole region
- * does). The holds keep those passing shapes from firing or resolving.
+ * does). The holds keep those passing shapes from firing or resolving. A report that leaves
+ * the partitions as they were is evaluated by the findings it changed alone.
  * Pure and in memory: the caller persists the latest report per cluster and replays them
  * at start (a 200-cluster fleet rebuilds in tens of ms).
  */
@@ -46,17 +48,14 @@ export interface LinkAlertChanges {
 }
 
 type ResolvedOptions = FleetLinksOptions & Required<Pick<FleetLinksOptions, 'raiseAfterMs' | 'resolveAfterMs'>>;
+type AlertableFinding = LinkFinding | PartitionFinding;
 
 export class FleetLinks {
   readonly #options: ResolvedOptions;
   #topology: LinkTopology;
   #matrix: LinkMatrix;
   #analysis: PartitionAnalysis = { findings: [], covered: new Set() };
-  /** Alertable findings not yet old enough to fire, with when they were first seen. */
-  #pending = new Map<string, { finding: LinkFinding | PartitionFinding; since: number }>();
-  #firing = new Map<string, LinkFinding | PartitionFinding>();
-  /** Firing findings currently gone, with since when. */
-  #goneSince = new Map<string, number>();
+  readonly #holds: FindingHolds<AlertableFinding>;
   readonly #latest = new Map<string, { body: LinkReportBody; receivedAt: Date }>();
   /** Built responses by query, dropped whenever the matrix changes. */
   readonly #views = new Map<string, LinkMatrixResponse>();
@@ -64,6 +63,7 @@ export class FleetLinks {
 
   constructor(topology: LinkTopology, options: FleetLinksOptions = {}) {
     this.#options = { raiseAfterMs: 120_000, resolveAfterMs: 60_000, ...options };
+    this.#holds = new FindingHolds(this.#options.raiseAfterMs, this.#options.resolveAfterMs);
     this.#topology = topology;
     this.#matrix = new LinkMatrix(topology, options.matrix);
   }
@@ -185,8 +185,13 @@ export class FleetLinks {
   }
 
   /** Findings that fire now. */
-  firing(): (LinkFinding | PartitionFinding)[] {
-    return [...this.#firing.values()];
+  firing(): AlertableFinding[] {
+    return [...this.#holds.firing()];
+  }
+
+  /** The finding with this id if it fires now. */
+  firingFinding(id: string): AlertableFinding | undefined {
+    return this.#holds.firingFinding(id);
   }
 
   /** Reported links outside the reporting cluster's mesh groups, left out of the matrix. */
@@ -203,41 +208,25 @@ export class FleetLinks {
 
   #reanalyse(now: Date): LinkAlertChanges {
     this.#analysis = analysePairGraph(this.#matrix.pairGraph(), this.#topology.regionOf, this.#options.partitions);
-    return this.#evaluate(now);
+    return this.#evaluateAll(now);
   }
 
+  /** Evaluates the findings the matrix changed since the last evaluation, against the partitions as they are. */
   #evaluate(now: Date): LinkAlertChanges {
-    const current = new Map<string, LinkFinding | PartitionFinding>();
-    for (const finding of [...this.#analysis.findings, ...withoutCovered(this.#matrix.findings(), this.#analysis.covered)]) current.set(finding.id, finding);
-    const { raiseAfterMs, resolveAfterMs } = this.#options;
-    const changes: LinkAlertChanges = { raised: [], resolved: [] };
-    for (const [id, finding] of this.#firing) {
-      if (current.has(id)) {
-        this.#firing.set(id, current.get(id)!);
-        this.#goneSince.delete(id);
-        continue;
-      }
-      const since = this.#goneSince.get(id) ?? now.getTime();
-      if (now.getTime() - since >= resolveAfterMs) {
-        this.#firing.delete(id);
-        this.#goneSince.delete(id);
-        changes.resolved.push(finding);
-      } else {
-        this.#goneSince.set(id, since);
-      }
+    const changed: [string, AlertableFinding | undefined][] = [];
+    for (const id of this.#matrix.takeChanged()) {
+      const finding = this.#matrix.finding(id);
+      changed.push([id, finding && !isCovered(finding, this.#analysis.covered) ? finding : undefined]);
     }
-    for (const id of this.#pending.keys()) if (!current.has(id)) this.#pending.delete(id);
-    for (const [id, finding] of current) {
-      if (this.#firing.has(id)) continue;
-      const since = this.#pending.get(id)?.since ?? now.getTime();
-      if (now.getTime() - since >= raiseAfterMs) {
-        this.#pending.delete(id);
-        this.#firing.set(id, finding);
-        changes.raised.push(finding);
-      } else {
-        this.#pending.set(id, { finding, since });
-      }
-    }
-    return changes;
+    return this.#holds.update(changed, now.getTime());
+  }
+
+  /** Evaluates every finding: the partitions, and so what they cover, may have changed. */
+  #evaluateAll(now: Date): LinkAlertChanges {
+    this.#matrix.takeChanged();
+    const current = new Map<string, AlertableFinding>();
+    for (const finding of this.#analysis.findings) current.set(finding.id, finding);
+    for (const finding of this.#matrix.findings()) if (!isCovered(finding, this.#analysis.covered)) current.set(finding.id, finding);
+    return this.#holds.replaceAll(current, now.getTime());
   }
 }

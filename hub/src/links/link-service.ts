@@ -1,7 +1,7 @@
 import type { RedisClient } from '@netfleet/shared/redis/connection';
 import type { Logger } from '@netfleet/shared';
 import { PartitionScope, type LinkFinding, type PartitionFinding } from '@netfleet/shared/protocol/links';
-import type { AlertEngine } from '../alerts/alert-engine.js';
+import type { AlertChange, AlertEngine } from '../alerts/alert-engine.js';
 import { AlertRule, severityOf, type AlertCondition } from '../alerts/rules.js';
 import type { HubKeys } from '../redis/keys.js';
 import { composeTopology, linkTopology, type FleetTopologyInput } from './expected-links.js';
@@ -40,6 +40,9 @@ const LINK_RULES: readonly string[] = [AlertRule.LinkPartition, AlertRule.LinkPr
 /** Every this many passes one reads every cluster, not only those the change log names. */
 export const FULL_READ_PASSES = 60;
 
+/** Alerts fired or resolved per round trip when publishing. */
+const PUBLISH_PAGE = 500;
+
 export class LinkService {
   readonly links: FleetLinks;
   /** The `linkSeq` of each cluster whose report is in `links`. */
@@ -54,6 +57,10 @@ export class LinkService {
   /** The number of the last link change read (`HubKeys.linkChanges`); undefined before the first pass. */
   #changes: string | undefined;
   #passesSinceFull = 0;
+  /** Findings raised or resolved since the last publish, by id, as last seen. */
+  #unpublished = new Map<string, LinkFinding | PartitionFinding>();
+  /** Passes since the firing alerts were last compared with every firing finding; undefined: compare on the next publish. */
+  #passesSinceFullPublish: number | undefined;
 
   constructor(
     private readonly redis: RedisClient,
@@ -86,7 +93,13 @@ export class LinkService {
     await this.#pull(now);
     this.#log(this.links.tick(now));
     // Until a fleet revision is read, every link would look undeclared: no alerts before that.
-    if (this.#revisions.head && this.options.isLeader()) await this.#publish(now);
+    if (this.#revisions.head && this.options.isLeader()) {
+      await this.#publish(now);
+    } else {
+      // Another replica publishes meanwhile; once this one leads it compares everything.
+      this.#unpublished.clear();
+      this.#passesSinceFullPublish = undefined;
+    }
   }
 
   start(): void {
@@ -182,15 +195,41 @@ export class LinkService {
       'link topology updated');
   }
 
-  /** Makes the firing link alerts match the findings that fire now. */
+  /**
+   * Makes the firing link alerts match the findings that fire now: by the findings raised or
+   * resolved since the last publish, and on a replica's first publish as the leader (and every
+   * `FULL_READ_PASSES`th, which also mends what a failed one left) by every firing alert.
+   */
   async #publish(now: Date): Promise<void> {
+    const passes = this.#passesSinceFullPublish;
+    const full = passes === undefined || passes >= FULL_READ_PASSES;
+    const changes = full ? await this.#allAlertChanges() : this.#unpublishedAlertChanges();
+    this.#unpublished = new Map();
+    // Until these are all written, a failure leaves the next publish to compare everything.
+    this.#passesSinceFullPublish = undefined;
+    for (let start = 0; start < changes.length; start += PUBLISH_PAGE) await this.alerts.apply(changes.slice(start, start + PUBLISH_PAGE), now.getTime());
+    this.#passesSinceFullPublish = full ? 0 : passes + 1;
+  }
+
+  /** Fires the alert of each firing finding that has none, resolves each link alert whose finding no longer fires. */
+  async #allAlertChanges(): Promise<AlertChange[]> {
     const wanted = new Map(this.links.firing().map((finding) => {
       const alert = this.#conditionOf(finding);
       return [alert.fingerprint, alert];
     }));
-    const firing = (await this.redis.smembers(this.keys.firingAlerts())).filter((fingerprint) => LINK_RULES.some((rule) => fingerprint.startsWith(`${rule}:`)));
-    for (const [fingerprint, alert] of wanted) if (!firing.includes(fingerprint)) await this.alerts.fire(alert, now.getTime());
-    for (const fingerprint of firing) if (!wanted.has(fingerprint)) await this.alerts.resolve(fingerprint, now.getTime());
+    const firing = new Set((await this.redis.smembers(this.keys.firingAlerts())).filter((fingerprint) => LINK_RULES.some((rule) => fingerprint.startsWith(`${rule}:`))));
+    const changes: AlertChange[] = [];
+    for (const [fingerprint, alert] of wanted) if (!firing.has(fingerprint)) changes.push({ fire: alert });
+    for (const fingerprint of firing) if (!wanted.has(fingerprint)) changes.push({ resolve: fingerprint });
+    return changes;
+  }
+
+  /** The alert of each finding raised or resolved since the last publish, fired or resolved as the finding is now. */
+  #unpublishedAlertChanges(): AlertChange[] {
+    return [...this.#unpublished].map(([id, seen]): AlertChange => {
+      const firing = this.links.firingFinding(id);
+      return firing ? { fire: this.#conditionOf(firing) } : { resolve: this.#conditionOf(seen).fingerprint };
+    });
   }
 
   #conditionOf(finding: LinkFinding | PartitionFinding): AlertCondition {
@@ -214,7 +253,13 @@ export class LinkService {
   }
 
   #log(changes: LinkAlertChanges): void {
-    for (const finding of changes.raised) this.logger.warn({ finding: finding.id }, `link finding raised: ${finding.message}`);
-    for (const finding of changes.resolved) this.logger.info({ finding: finding.id }, `link finding resolved: ${finding.message}`);
+    for (const finding of changes.raised) {
+      this.logger.warn({ finding: finding.id }, `link finding raised: ${finding.message}`);
+      this.#unpublished.set(finding.id, finding);
+    }
+    for (const finding of changes.resolved) {
+      this.logger.info({ finding: finding.id }, `link finding resolved: ${finding.message}`);
+      this.#unpublished.set(finding.id, finding);
+    }
   }
 }

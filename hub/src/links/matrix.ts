@@ -123,6 +123,10 @@ export class LinkMatrix {
   /** Findings outside any group, per reporting cluster (bounded), and how many links they stand for. */
   readonly #undeclared = new Map<string, LinkFinding[]>();
   readonly #undeclaredLinks = new Map<string, number>();
+  /** Every current finding by id, groups' and undeclared ones. */
+  readonly #findings = new Map<string, LinkFinding>();
+  /** Ids of findings added, changed or removed since {@link takeChanged} last ran. */
+  #changed = new Set<string>();
 
   constructor(topology: LinkTopology, options: Partial<LinkMatrixOptions> = {}) {
     this.#options = { ...defaultLinkMatrixOptions(), ...options };
@@ -168,9 +172,12 @@ export class LinkMatrix {
     // Links outside the sender's mesh groups stay out of the matrix; they are counted and named in bounded findings.
     const outside = body.links.filter((observation) => !placed.has(observation));
     this.#undeclaredLinks.set(cluster, outside.length);
-    this.#undeclared.set(cluster, outside.length > this.#options.maxUndeclaredFindings
+    for (const finding of this.#undeclared.get(cluster) ?? []) this.#delete(undefined, finding.id);
+    const undeclared = outside.length > this.#options.maxUndeclaredFindings
       ? [undeclaredAggregate(cluster, outside)]
-      : outside.map((observation) => undeclaredFinding(cluster, observation)));
+      : outside.map((observation) => undeclaredFinding(cluster, observation));
+    this.#undeclared.set(cluster, undeclared);
+    for (const finding of undeclared) this.#set(undefined, finding);
     return reachabilityChanged;
   }
 
@@ -214,14 +221,17 @@ export class LinkMatrix {
   /** Recomputes the findings of the pair {a, b}. */
   #updatePair(matrix: GroupMatrix, a: number, b: number): void {
     const pair = Math.min(a, b) * matrix.size + Math.max(a, b);
-    for (const id of matrix.pairFindings.get(pair) ?? []) matrix.findings.delete(id);
+    const before = matrix.pairFindings.get(pair) ?? [];
     const found = pairFindings(matrix, a, b);
+    // Most updates find what was there: nothing for a working pair.
+    if (found.length === 0 && before.length === 0) return;
+    for (const id of before) this.#delete(matrix, id);
     if (found.length === 0) {
       matrix.pairFindings.delete(pair);
       return;
     }
     matrix.pairFindings.set(pair, found.map((finding) => finding.id));
-    for (const finding of found) matrix.findings.set(finding.id, finding);
+    for (const finding of found) this.#set(matrix, finding);
   }
 
   /** Tracks what `from` saw of `to`'s endpoint and refreshes `to`'s target findings. */
@@ -241,13 +251,13 @@ export class LinkMatrix {
     const id = `${LinkFindingType.CertificateExpiring}:${matrix.group.name}:${name}`;
     const seen = matrix.expiring[target]!;
     if (seen.size === 0) {
-      matrix.findings.delete(id);
+      this.#delete(matrix, id);
       return;
     }
     const days = Math.min(...seen.values());
     const reporters = [...seen.keys()].map((index) => matrix.group.members[index]!).sort();
     const host = `istio.${this.#topology.domainOf.get(name) ?? name}`;
-    matrix.findings.set(id, {
+    this.#set(matrix, {
       id,
       type: LinkFindingType.CertificateExpiring,
       group: matrix.group.name,
@@ -262,11 +272,11 @@ export class LinkMatrix {
     const id = `${LinkFindingType.PeerIdentityChanged}:${matrix.group.name}:${name}`;
     const seen = matrix.identityChanges[target]!;
     if (seen.size === 0) {
-      matrix.findings.delete(id);
+      this.#delete(matrix, id);
       return;
     }
     const reporters = [...seen.keys()].map((index) => matrix.group.members[index]!).sort();
-    matrix.findings.set(id, {
+    this.#set(matrix, {
       id,
       type: LinkFindingType.PeerIdentityChanged,
       group: matrix.group.name,
@@ -276,6 +286,31 @@ export class LinkMatrix {
     });
   }
 
+  /** Adds or replaces a finding of `matrix` (undefined: an undeclared link's). */
+  #set(matrix: GroupMatrix | undefined, finding: LinkFinding): void {
+    matrix?.findings.set(finding.id, finding);
+    this.#findings.set(finding.id, finding);
+    this.#changed.add(finding.id);
+  }
+
+  #delete(matrix: GroupMatrix | undefined, id: string): void {
+    if (!this.#findings.delete(id)) return;
+    matrix?.findings.delete(id);
+    this.#changed.add(id);
+  }
+
+  /** The current finding with this id, if any. */
+  finding(id: string): LinkFinding | undefined {
+    return this.#findings.get(id);
+  }
+
+  /** The ids of the findings added, changed or removed since the last call. */
+  takeChanged(): ReadonlySet<string> {
+    const changed = this.#changed;
+    this.#changed = new Set();
+    return changed;
+  }
+
   /** Links the clusters report outside their mesh groups (left out of the matrix). */
   undeclaredLinkCount(): number {
     let count = 0;
@@ -283,9 +318,9 @@ export class LinkMatrix {
     return count;
   }
 
-  /** Every current finding, group by group, then the undeclared links. */
+  /** Every current finding. */
   findings(): LinkFinding[] {
-    return [...this.#groups.flatMap((matrix) => [...matrix.findings.values()]), ...[...this.#undeclared.values()].flat()];
+    return [...this.#findings.values()];
   }
 
   /** The pair counts partition analysis reads, kept up to date report by report. */

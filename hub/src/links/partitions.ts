@@ -308,6 +308,11 @@ const REACHABILITY_FINDINGS: ReadonlySet<LinkFindingType> = new Set([
 /** Drops the per-link reachability findings a partition finding already stands for. */
 export function withoutCovered(findings: readonly LinkFinding[], covered: ReadonlySet<string>): LinkFinding[] {
   if (covered.size === 0) return [...findings];
-  return findings.filter((finding) => !(REACHABILITY_FINDINGS.has(finding.type)
-    && finding.links.some((link) => covered.has(linkKey(finding.group, link.from, link.to)))));
+  return findings.filter((finding) => !isCovered(finding, covered));
+}
+
+/** Whether a partition finding explains this finding: a failed link it stands for. */
+export function isCovered(finding: LinkFinding, covered: ReadonlySet<string>): boolean {
+  return covered.size > 0 && REACHABILITY_FINDINGS.has(finding.type)
+    && finding.links.some((link) => covered.has(linkKey(finding.group, link.from, link.to)));
 }

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   LinkFindingType, LinkKind, LinkMatrixResponseSchema, LinkReason, LinkState, ProbeOutcome,
-  type LinkObservation, type ProbeResult,
+  type LinkFinding, type LinkObservation, type ProbeResult,
 } from '@netfleet/shared/protocol/links';
 import { compileValidator } from '@netfleet/shared/protocol/validate';
 import { expectedLinks, linkTopology } from '../../src/links/expected-links.js';
@@ -226,19 +226,28 @@ describe('what a report changes for partition analysis', () => {
 });
 
 describe('when reports arrive in any order', () => {
-  it('ends as a matrix built from each cluster’s latest report alone', () => {
+  it('ends as a matrix built from each cluster’s latest report alone, and names every finding it changed', () => {
     const states = [LinkState.Healthy, LinkState.Stale, LinkState.Unreachable, LinkState.OneSided, LinkState.Pending];
     const report = fc.record({
       from: fc.constantFrom(...allNames),
-      links: fc.array(fc.record({ to: fc.constantFrom(...allNames), state: fc.constantFrom(...states), days: fc.option(fc.integer({ min: 0, max: 30 })) }), { maxLength: 8 }),
+      // Peers outside the topology too: their links are undeclared findings.
+      links: fc.array(fc.record({ to: fc.constantFrom(...allNames, 'outsider-1', 'outsider-2'), state: fc.constantFrom(...states), days: fc.option(fc.integer({ min: 0, max: 30 })) }), { maxLength: 8 }),
     });
     fc.assert(fc.property(fc.array(report, { minLength: 1, maxLength: 25 }), (reports) => {
       const incremental = newMatrix();
       const latest = new Map<string, Parameters<LinkMatrix['applyReport']>[1]>();
+      // What a reader following only the changed findings sees: the matrix's findings, report after report.
+      const followed = new Map<string, LinkFinding>();
       for (const { from, links } of reports) {
         const body = { links: links.filter((link) => link.to !== from).map((link) => observation(link.to, link.state, link.days === null ? {} : { probe: probe({ certificateDaysLeft: link.days }) })) };
         incremental.applyReport(from, body, now);
         latest.set(from, body);
+        for (const id of incremental.takeChanged()) {
+          const finding = incremental.finding(id);
+          if (finding) followed.set(id, finding);
+          else followed.delete(id);
+        }
+        expect(followed).toEqual(new Map(incremental.findings().map((finding) => [finding.id, finding])));
       }
       const fresh = newMatrix();
       for (const [from, body] of latest) fresh.applyReport(from, body, now);

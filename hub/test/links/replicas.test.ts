@@ -102,4 +102,13 @@ describe('when hub replicas share a Redis', () => {
       [AlertRule.LinkPartition, 'firing'], [AlertRule.LinkPartition, 'resolved'],
     ]));
   });
+
+  it('fires a broken link’s alert and resolves it once the link heals, with the leader publishing only what changed', async () => {
+    const before = linkAlerts().length;
+    const since = () => linkAlerts().slice(before).map((alert) => [alert.rule, alert.status]);
+    await reportLinks('us-1', ['ap-1']);
+    await eventually(() => expect(since()).toEqual([[AlertRule.LinkProblem, 'firing']]));
+    await reportLinks('us-1');
+    await eventually(() => expect(since()).toEqual([[AlertRule.LinkProblem, 'firing'], [AlertRule.LinkProblem, 'resolved']]));
+  });
 });
