@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getHeapStatistics } from 'node:v8';
+import { getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 import type { KubeObject, RenderedObject, RenderResult } from '../shared/src/index.js';
 import type { Reconciler as ReconcilerType } from '../agent/src/reconcile/reconcile.js';
 import { peakRssMb } from './peak-rss.js';
@@ -192,6 +192,8 @@ await report('drift-latency', {
   latencies, rssMb: process.memoryUsage().rss / 2 ** 20, maxRssMb: peakRssMb(), runtimeRssMb, loadedRssMb, heapMb: process.memoryUsage().heapUsed / 2 ** 20,
   heapCommittedMb: getHeapStatistics().total_physical_size / 2 ** 20, ...rssParts(),
 });
+// BENCH_AGENT_HEAP_SNAPSHOT=<file>: what the heap holds once the measured phases are over.
+if (process.env.BENCH_AGENT_HEAP_SNAPSHOT) writeHeapSnapshot(process.env.BENCH_AGENT_HEAP_SNAPSHOT);
 detector.stop();
 await assignments.close();
 await hub.close();
