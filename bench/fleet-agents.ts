@@ -8,8 +8,8 @@
  * (kept-alive connections on loopback): a loop takes the next report when it is due, so
  * when the hub answers slowly the loops fall behind schedule (printed as lag) instead of
  * opening more requests. The reports are the real mix (of every 20: 15 heartbeats, 3 syncs
- * with changes, 1 drift report, 1 link report of 4 federation links, one cluster in ten with
- * a failing link). A request the hub does not take (429, 5xx, no answer) is sent again with
+ * with changes, 1 drift report, 1 link report of the federation links to the 4 other
+ * clusters of its mesh group (fleet-topology.ts), one cluster in ten with a failing link). A request the hub does not take (429, 5xx, no answer) is sent again with
  * the same seqs after Retry-After, as an agent's spool does, so the hub must drop what it
  * already queued. The first STOP_COUNT clusters stop reporting at STOP_AT_SECONDS. The run
  * ends after SECONDS even when the loops are behind schedule; what they did not send is
@@ -22,6 +22,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { signReport, type Credentials, type UnsignedReport } from '../shared/src/index.js';
 import { ReportSender } from '../agent/src/report/report-sender.js';
+import { peersOf } from './fleet-topology.js';
 import { linkReport, realisticReport } from './report-mix.js';
 
 const [hubUrl, credentialsFile, secondsArg, stopCountArg, stopAtArg, resultFile] = process.argv.slice(2);
@@ -30,7 +31,6 @@ if (!hubUrl || !credentialsFile || !secondsArg || !stopCountArg || !stopAtArg ||
 }
 const LANES = Number(process.env.BENCH_HUB_LANES ?? 64);
 const INTERVAL_MS = 30_000;
-const REGIONS = 5;
 const fleet = JSON.parse(await readFile(credentialsFile, 'utf8')) as Credentials[];
 const durationMs = Number(secondsArg) * 1000;
 const stopped = new Set(fleet.slice(0, Number(stopCountArg)).map((credentials) => credentials.cluster));
@@ -44,11 +44,6 @@ const latencies: number[] = [];
 let lagMs = 0;
 let maxLagMs = 0;
 
-/** Cluster i's peers: 4 clusters of its own region (the fleet's regions alternate by index). */
-function peersOf(index: number): string[] {
-  return [1, 2, 3, 4].map((step) => fleet[(index + step * REGIONS) % fleet.length]!.cluster);
-}
-
 /** Cluster `index`'s next report, signed: kinds cycle per cluster and seq through the mix. */
 function nextReport(index: number): { seq: number; body: string } {
   const { cluster, reportKey } = fleet[index]!;
@@ -57,8 +52,8 @@ function nextReport(index: number): { seq: number; body: string } {
   const turn = index + seq;
   let unsigned: UnsignedReport;
   if (turn % 20 === 15) {
-    const peers = peersOf(index);
-    unsigned = linkReport(cluster, seq, peers, new Set(index % 10 === 0 ? [peers[3]!] : []));
+    const peers = peersOf(index, fleet.length).map((peer) => fleet[peer]!.cluster);
+    unsigned = linkReport(cluster, seq, peers, new Set(index % 10 === 0 && peers.length > 0 ? [peers.at(-1)!] : []));
   } else {
     unsigned = realisticReport(cluster, seq, turn);
   }

@@ -23,9 +23,11 @@ import { Queue } from '../hub/node_modules/bullmq/dist/esm/index.js';
 import { Redis } from '../hub/node_modules/ioredis/built/index.js';
 import { REPORT_QUEUE, createLogger, type Credentials } from '../shared/src/index.js';
 import { Hub } from '../hub/src/index.js';
+import { AlertRule } from '../hub/src/alerts/rules.js';
+import { HubKeys } from '../hub/src/redis/keys.js';
 import { startRedis } from '../test/src/redis.js';
+import { REGIONS, clusterName, regionOf } from './fleet-topology.js';
 
-const REGIONS = ['eu', 'us', 'ap', 'sa', 'af'];
 const HEARTBEAT_MS = 30_000;
 const SAMPLE_MS = 5000;
 /** Clusters stopped mid-run for the offline detection figure. */
@@ -40,7 +42,7 @@ export async function registerFleet(hub: Hub, count: number): Promise<Credential
   for (let start = 0; start < count; start += 200) {
     const batch = Array.from({ length: Math.min(200, count - start) }, (_, offset) => start + offset);
     fleet.push(...await Promise.all(batch.map((index) => hub.registry.register(bootstrap.token, {
-      cluster: `c-${String(index).padStart(5, '0')}`, region: REGIONS[index % REGIONS.length]!,
+      cluster: clusterName(index), region: regionOf(index),
       labels: { tier: index % 3 === 0 ? 'prod' : 'dev', team: `t${index % 7}` },
     }))));
   }
@@ -192,7 +194,7 @@ export async function fleetLoad(clusters: number, durationSeconds: number): Prom
   await writeFile(join(work, 'credentials.json'), JSON.stringify(fleet));
   console.log(`registered ${clusters} clusters in ${seconds(performance.now() - registering)}`);
 
-  const hub = spawnTsx('./hub-replica.ts', [redisServer.url, PREFIX, secret, admin], HUB_PROFILE);
+  const hub = spawnTsx('./hub-replica.ts', [redisServer.url, PREFIX, secret, admin, String(clusters)], HUB_PROFILE);
   const url = await linesOf(hub, 'listening');
   const probe = new ApiProbe(url, admin, fleet);
   await probe.warmUp();
@@ -329,6 +331,11 @@ export async function fleetLoad(clusters: number, durationSeconds: number): Prom
   const runStart = Date.now() - (performance.now() - started);
   const never = (cluster: typeof detected[number]) => `not yet (${cluster.state}; last report applied at t=${seconds(cluster.lastSeen - runStart)})`;
   console.log(`offline detection        ${STOPPED} clusters stopped${stoppedAt ? ` at t=${seconds(stoppedAt - runStart)}` : ' (never reached again by the loops)'}; marked offline ${detected.map((cluster, index) => (Number.isNaN(delays[index]!) ? never(cluster) : seconds(delays[index]!))).join(', ')} after their last report  goal <= ${seconds(detectionGoal)} (two heartbeats + the sweep interval): ${delays.every((delay) => delay <= detectionGoal) ? 'met' : 'NOT met'}`);
+  // One cluster in ten reports one of its links failing (the peer's side stays healthy): once
+  // the findings have lasted the raise hold (120 s), that is one link alert each.
+  const keys = new HubKeys(PREFIX);
+  const [problems, partitions] = await Promise.all([AlertRule.LinkProblem, AlertRule.LinkPartition].map((rule) => redis.scard(keys.firingAlertsOf(rule))));
+  console.log(`link alerts firing       ${problems} link problems, ${partitions} partitions (mesh groups of 5; clusters reporting a failing link: ${Math.ceil(clusters / 10)})`);
   console.log(`machine load average     ${loadavg().map((value) => value.toFixed(1)).join(' ')} (1/5/15 min) on ${cpus().length} cores`);
 
   await queue.close();
