@@ -9,6 +9,7 @@ import { FleetLinks, type FleetLinksOptions, type LinkAlertChanges } from './fle
 import { loadLinkReports } from './restore.js';
 import { RevisionTopologies, type FleetLoader, type RevisionTopologiesOptions } from './revision-topologies.js';
 import { PeriodicTask } from '../periodic-task.js';
+import { hmgetEach } from '../redis/pipeline.js';
 
 /**
  * The hub replica's link health. Every replica keeps its own {@link FleetLinks}, built from
@@ -157,12 +158,8 @@ export class LinkService {
   /** The `linkSeq` ('' before any link report) and applied revision of each of `names` that is registered and not revoked. */
   async #read(names: readonly string[]): Promise<Map<string, { seq: string; revision: string }>> {
     const read = new Map<string, { seq: string; revision: string }>();
-    if (names.length === 0) return read;
-    const pipeline = this.redis.pipeline();
-    for (const name of names) pipeline.hmget(this.keys.cluster(name), 'linkSeq', 'revoked', 'revision', 'keyGeneration');
-    ((await pipeline.exec()) ?? []).forEach(([error, fields], index) => {
-      if (error) throw error;
-      const [seq, revoked, revision, generation] = fields as (string | null)[];
+    const replies = await hmgetEach(this.redis, names.map((name) => this.keys.cluster(name)), ['linkSeq', 'revoked', 'revision', 'keyGeneration']);
+    replies.forEach(([seq, revoked, revision, generation], index) => {
       if (revoked === '1' || generation === null) return;
       read.set(names[index]!, { seq: seq ?? '', revision: revision ?? '' });
     });

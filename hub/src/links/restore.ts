@@ -2,6 +2,7 @@ import type { RedisClient } from '@netfleet/shared/redis/connection';
 import { LinkReportBodySchema, type LinkReportBody } from '@netfleet/shared/protocol/links';
 import { compileValidator } from '@netfleet/shared/protocol/validate';
 import type { HubKeys } from '../redis/keys.js';
+import { hmgetEach } from '../redis/pipeline.js';
 
 const validator = compileValidator('stored link report', LinkReportBodySchema);
 
@@ -22,13 +23,9 @@ export async function loadLinkReports(
   const reports = new Map<string, LinkReportBody>();
   const failingSince = new Map<string, FailingSince>();
   const invalid: string[] = [];
-  const pipeline = redis.pipeline();
-  for (const name of names) pipeline.hmget(keys.cluster(name), 'links', 'linkFailingSince');
-  const results = (await pipeline.exec()) ?? [];
+  const results = await hmgetEach(redis, names.map((name) => keys.cluster(name)), ['links', 'linkFailingSince']);
   names.forEach((name, index) => {
-    const [error, fields] = results[index] ?? [null, null];
-    if (error) throw error;
-    const [raw, since] = (fields ?? []) as (string | null)[];
+    const [raw, since] = results[index]!;
     if (typeof raw !== 'string' || raw === '') return;
     let body: unknown;
     try {
