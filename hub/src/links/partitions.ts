@@ -81,22 +81,27 @@ export function analysePairGraph(
   const settings = { ...defaultPartitionOptions(), ...options };
   const graph = judgingGraph(input);
   const scopes = scopesOf(graph, regionOf).filter((scope) => mayBeCut(scope, graph, settings));
+  const scopesHolding = scopesByCluster(scopes);
 
   // The same failed links can be explained from either end ("eu unreachable from us" or
   // "us cannot reach eu", or one cluster of eu after another). Take the explanation that
   // covers the most failed links, then look again at what it leaves uncovered.
   const findings: PartitionFinding[] = [];
   const covered = new Set<string>();
+  const judged = new Map<Scope, Candidate | undefined>();
   for (;;) {
     let best: Candidate | undefined;
     for (const scope of scopes) {
-      const candidate = judgeScope(scope, graph, settings);
+      if (!judged.has(scope)) judged.set(scope, judgeScope(scope, graph, settings));
+      const candidate = judged.get(scope);
       if (candidate && (!best || compareCandidates(candidate, best) < 0)) best = candidate;
     }
     if (!best) break;
     for (const pair of best.pairs) {
       graph.uncovered.delete(pair);
       for (const key of input.keysOf(pair)) covered.add(key);
+      // A scope is judged on the pairs with an end among its members: only those scopes change.
+      for (const end of endsOf(pair, graph.size)) for (const scope of scopesHolding.get(end) ?? []) judged.delete(scope);
     }
     scopes.splice(scopes.indexOf(best.scope), 1);
     findings.push(best.finding);
@@ -204,6 +209,19 @@ function scopesOf(graph: Graph, regionOf: ReadonlyMap<string, string>): Scope[] 
       .map(([region, members]) => ({ scope: PartitionScope.Region, subject: region, members })),
     ...linked.map((index) => ({ scope: PartitionScope.Cluster, subject: graph.names[index]!, members: [index] })),
   ];
+}
+
+/** The scopes each cluster is a member of. */
+function scopesByCluster(scopes: readonly Scope[]): Map<number, Scope[]> {
+  const holding = new Map<number, Scope[]>();
+  for (const scope of scopes) {
+    for (const member of scope.members) {
+      let held = holding.get(member);
+      if (!held) holding.set(member, (held = []));
+      held.push(scope);
+    }
+  }
+  return holding;
 }
 
 /** Cheap bound: a scope can only be cut if its members have enough failed pairs. */
