@@ -89,10 +89,14 @@ export function analysePairGraph(
   const findings: PartitionFinding[] = [];
   const covered = new Set<string>();
   const judged = new Map<Scope, Candidate | undefined>();
+  const stale = new Set(scopes);
   for (;;) {
     let best: Candidate | undefined;
     for (const scope of scopes) {
-      if (!judged.has(scope)) judged.set(scope, judgeScope(scope, graph, settings));
+      if (stale.has(scope) && mayStillWin(scope, judged, best)) {
+        judged.set(scope, judgeScope(scope, graph, settings));
+        stale.delete(scope);
+      }
       const candidate = judged.get(scope);
       if (candidate && (!best || compareCandidates(candidate, best) < 0)) best = candidate;
     }
@@ -101,13 +105,25 @@ export function analysePairGraph(
       graph.uncovered.delete(pair);
       for (const key of input.keysOf(pair)) covered.add(key);
       // A scope is judged on the pairs with an end among its members: only those scopes change.
-      for (const end of endsOf(pair, graph.size)) for (const scope of scopesHolding.get(end) ?? []) judged.delete(scope);
+      for (const end of endsOf(pair, graph.size)) for (const scope of scopesHolding.get(end) ?? []) stale.add(scope);
     }
     scopes.splice(scopes.indexOf(best.scope), 1);
     findings.push(best.finding);
   }
   findings.sort((a, b) => a.id.localeCompare(b.id));
   return { findings, covered };
+}
+
+/**
+ * Whether a stale scope must be judged again in a round whose best so far is `best`.
+ * Covering failed pairs only lowers a judgement: a peer with a working link keeps it, so
+ * no side becomes cut, and the cut ones lose links (for minShare ≤ 1 or minPeers ≥ 1).
+ * A judgement with fewer links than the best, or none, cannot win now.
+ */
+function mayStillWin(scope: Scope, judged: ReadonlyMap<Scope, Candidate | undefined>, best: Candidate | undefined): boolean {
+  if (!judged.has(scope)) return true;
+  const previous = judged.get(scope);
+  return previous !== undefined && (!best || previous.links >= best.links);
 }
 
 /** Adds `delta` to a pair's count, dropping the pair when none is left. */
