@@ -150,11 +150,16 @@ function pairGraphOf(links: Iterable<LinkHealth>): PairGraph {
     const pair = from * size + to;
     addToPair(total, pair, 1);
     if (link.failed) addToPair(failed, pair, 1);
-    let pairKeys = keys.get(pair);
-    if (!pairKeys) keys.set(pair, (pairKeys = []));
-    pairKeys.push(linkKey(link.group, link.from, link.to));
+    pushTo(keys, pair, linkKey(link.group, link.from, link.to));
   }
   return { names: [...index.keys()], total, failed, keysOf: (pair) => keys.get(pair) ?? [] };
+}
+
+/** Appends a value to the list kept under `key`. */
+function pushTo<K, V>(lists: Map<K, V[]>, key: K, value: V): void {
+  const list = lists.get(key);
+  if (list) list.push(value);
+  else lists.set(key, [value]);
 }
 
 type Direction = 'inbound' | 'outbound';
@@ -215,10 +220,7 @@ function scopesOf(graph: Graph, regionOf: ReadonlyMap<string, string>): Scope[] 
   const byRegion = new Map<string, number[]>();
   for (const index of linked) {
     const region = regionOf.get(graph.names[index]!) ?? '';
-    if (!region) continue;
-    let members = byRegion.get(region);
-    if (!members) byRegion.set(region, (members = []));
-    members.push(index);
+    if (region) pushTo(byRegion, region, index);
   }
   return [
     ...[...byRegion].filter(([, members]) => members.length >= 2).sort(([a], [b]) => a.localeCompare(b))
@@ -230,13 +232,7 @@ function scopesOf(graph: Graph, regionOf: ReadonlyMap<string, string>): Scope[] 
 /** The scopes each cluster is a member of. */
 function scopesByCluster(scopes: readonly Scope[]): Map<number, Scope[]> {
   const holding = new Map<number, Scope[]>();
-  for (const scope of scopes) {
-    for (const member of scope.members) {
-      let held = holding.get(member);
-      if (!held) holding.set(member, (held = []));
-      held.push(scope);
-    }
-  }
+  for (const scope of scopes) for (const member of scope.members) pushTo(holding, member, scope);
   return holding;
 }
 
@@ -322,10 +318,7 @@ function crossing(graph: Graph, members: readonly number[], direction: Direction
   for (const member of members) {
     for (const peer of peersOf(graph, member, direction)) {
       const pair = pairOf(graph, member, peer, direction);
-      if (inside.has(peer) || !graph.uncovered.has(pair)) continue;
-      let pairs = pairsByPeer.get(peer);
-      if (!pairs) pairsByPeer.set(peer, (pairs = []));
-      pairs.push(pair);
+      if (!inside.has(peer) && graph.uncovered.has(pair)) pushTo(pairsByPeer, peer, pair);
     }
   }
   const result: Crossing = { peers: pairsByPeer.size, failedPeers: [], failedPairs: [], failedLinks: 0 };
