@@ -4,7 +4,7 @@ import {
   type LinkMatrixResponse, type LinkObservation, type LinkReportBody, type MeshGroupMatrix,
 } from '@netfleet/shared/protocol/links';
 import type { ExpectedMeshGroup, LinkTopology } from './expected-links.js';
-import { linkKey, withoutCovered, type LinkHealth, type PairGraph, type PartitionAnalysis } from './partitions.js';
+import { addToPair, linkKey, withoutCovered, type LinkHealth, type PairGraph, type PartitionAnalysis } from './partitions.js';
 
 /**
  * The fleet link matrix: per mesh group, every declared directed link with what its source
@@ -115,11 +115,11 @@ export class LinkMatrix {
   readonly #topology: LinkTopology;
   readonly #groups: GroupMatrix[];
   readonly #groupsOf = new Map<string, GroupMatrix[]>();
-  /** Every cluster of the topology, by index, and the fleet-wide pair counts partitions read. */
+  /** Every cluster of the topology, by index, and the fleet-wide pair counts partitions read (pairs with links only). */
   readonly #clusters: string[];
   readonly #clusterIndex: Map<string, number>;
-  readonly #pairTotal: Int32Array;
-  readonly #pairFailed: Int32Array;
+  readonly #pairTotal = new Map<number, number>();
+  readonly #pairFailed = new Map<number, number>();
   /** Findings outside any group, per reporting cluster (bounded), and how many links they stand for. */
   readonly #undeclared = new Map<string, LinkFinding[]>();
   readonly #undeclaredLinks = new Map<string, number>();
@@ -134,8 +134,6 @@ export class LinkMatrix {
     this.#groups = topology.groups.map((group) => new GroupMatrix(group));
     this.#clusters = [...new Set(this.#groups.flatMap((matrix) => matrix.group.members))].sort();
     this.#clusterIndex = new Map(this.#clusters.map((name, index) => [name, index]));
-    this.#pairTotal = new Int32Array(this.#clusters.length ** 2);
-    this.#pairFailed = new Int32Array(this.#clusters.length ** 2);
     for (const matrix of this.#groups) {
       for (const member of matrix.group.members) {
         this.#groupsOf.set(member, [...(this.#groupsOf.get(member) ?? []), matrix]);
@@ -201,13 +199,13 @@ export class LinkMatrix {
       const pair = fromCluster * clusters + this.#clusterIndex.get(group.members[to]!)!;
       const countedBefore = wasReported && oldState !== undefined;
       if (countedBefore !== (newState !== undefined)) {
-        this.#pairTotal[pair]! += countedBefore ? -1 : 1;
+        addToPair(this.#pairTotal, pair, countedBefore ? -1 : 1);
         reachabilityChanged = true;
       }
       const failedBefore = isReachabilityFailure(previous[to]);
       const failedNow = isReachabilityFailure(observation);
       if (failedBefore !== failedNow) {
-        this.#pairFailed[pair]! += failedNow ? 1 : -1;
+        addToPair(this.#pairFailed, pair, failedNow ? 1 : -1);
         reachabilityChanged = true;
       }
       if (oldState !== undefined) counts[oldState] -= 1;

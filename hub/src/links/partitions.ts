@@ -48,17 +48,19 @@ export function linkKey(group: string, from: string, to: string): string {
 }
 
 /**
- * Declared links aggregated per ordered cluster pair across mesh groups, in flat n×n arrays
- * (pair `from * names.length + to`). The hub's matrix keeps one up to date report by
- * report; {@link analysePartitions} builds one from a list of links.
+ * Declared links aggregated per ordered cluster pair across mesh groups, by pair number
+ * `from * names.length + to` (exact in a double below 9·10^7 clusters). Only pairs with
+ * links are present, so the graph grows with the links, not with the square of the
+ * clusters. The hub's matrix keeps one up to date report by report;
+ * {@link analysePartitions} builds one from a list of links.
  */
 export interface PairGraph {
   /** Cluster names by index. */
   names: readonly string[];
-  /** Links per pair (only those whose source cluster has reported). */
-  total: Int32Array;
-  /** Failing links per pair. */
-  failed: Int32Array;
+  /** Links per pair (only those whose source cluster has reported); a pair without any is absent. */
+  total: ReadonlyMap<number, number>;
+  /** Failing links per pair; a pair without any is absent. */
+  failed: ReadonlyMap<number, number>;
   /** The keys ({@link linkKey}) of a pair's links. */
   keysOf(pair: number): string[];
 }
@@ -78,40 +80,57 @@ export function analysePairGraph(
 ): PartitionAnalysis {
   const settings = { ...defaultPartitionOptions(), ...options };
   const graph = judgingGraph(input);
-  const { names } = graph;
-
-  const byRegion = new Map<string, number[]>();
-  names.forEach((name, index) => {
-    const region = regionOf.get(name) ?? '';
-    if (region && graph.linked[index]) byRegion.set(region, [...(byRegion.get(region) ?? []), index]);
-  });
-  const scopes: Scope[] = [
-    ...[...byRegion].filter(([, members]) => members.length >= 2).sort(([a], [b]) => a.localeCompare(b))
-      .map(([region, members]) => ({ scope: PartitionScope.Region, subject: region, members })),
-    ...names.flatMap((name, index) => (graph.linked[index] ? [{ scope: PartitionScope.Cluster, subject: name, members: [index] }] : [])),
-  ].filter((scope) => mayBeCut(scope, graph, settings));
+  const scopes = scopesOf(graph, regionOf).filter((scope) => mayBeCut(scope, graph, settings));
+  const scopesHolding = scopesByCluster(scopes);
 
   // The same failed links can be explained from either end ("eu unreachable from us" or
   // "us cannot reach eu", or one cluster of eu after another). Take the explanation that
   // covers the most failed links, then look again at what it leaves uncovered.
   const findings: PartitionFinding[] = [];
   const covered = new Set<string>();
+  const judged = new Map<Scope, Candidate | undefined>();
+  const stale = new Set(scopes);
   for (;;) {
     let best: Candidate | undefined;
     for (const scope of scopes) {
-      const candidate = judgeScope(scope, graph, settings);
+      if (stale.has(scope) && mayStillWin(scope, judged, best)) {
+        judged.set(scope, judgeScope(scope, graph, settings));
+        stale.delete(scope);
+      }
+      const candidate = judged.get(scope);
       if (candidate && (!best || compareCandidates(candidate, best) < 0)) best = candidate;
     }
     if (!best) break;
     for (const pair of best.pairs) {
-      graph.uncovered[pair] = 0;
+      graph.uncovered.delete(pair);
       for (const key of input.keysOf(pair)) covered.add(key);
+      // A scope is judged on the pairs with an end among its members: only those scopes change.
+      for (const end of endsOf(pair, graph.size)) for (const scope of scopesHolding.get(end) ?? []) stale.add(scope);
     }
     scopes.splice(scopes.indexOf(best.scope), 1);
     findings.push(best.finding);
   }
   findings.sort((a, b) => a.id.localeCompare(b.id));
   return { findings, covered };
+}
+
+/**
+ * Whether a stale scope must be judged again in a round whose best so far is `best`.
+ * Covering failed pairs only lowers a judgement: a peer with a working link keeps it, so
+ * no side becomes cut, and the cut ones lose links (for minShare ≤ 1 or minPeers ≥ 1).
+ * A judgement with fewer links than the best, or none, cannot win now.
+ */
+function mayStillWin(scope: Scope, judged: ReadonlyMap<Scope, Candidate | undefined>, best: Candidate | undefined): boolean {
+  if (!judged.has(scope)) return true;
+  const previous = judged.get(scope);
+  return previous !== undefined && (!best || previous.links >= best.links);
+}
+
+/** Adds `delta` to a pair's count, dropping the pair when none is left. */
+export function addToPair(counts: Map<number, number>, pair: number, delta: number): void {
+  const count = (counts.get(pair) ?? 0) + delta;
+  if (count === 0) counts.delete(pair);
+  else counts.set(pair, count);
 }
 
 function pairGraphOf(links: Iterable<LinkHealth>): PairGraph {
@@ -124,45 +143,68 @@ function pairGraphOf(links: Iterable<LinkHealth>): PairGraph {
   const collected: { pair: [number, number]; link: LinkHealth }[] = [];
   for (const link of links) collected.push({ pair: [indexOf(link.from), indexOf(link.to)], link });
   const size = index.size;
-  const total = new Int32Array(size * size);
-  const failed = new Int32Array(size * size);
+  const total = new Map<number, number>();
+  const failed = new Map<number, number>();
   const keys = new Map<number, string[]>();
   for (const { pair: [from, to], link } of collected) {
     const pair = from * size + to;
-    total[pair]! += 1;
-    if (link.failed) failed[pair]! += 1;
-    keys.set(pair, [...(keys.get(pair) ?? []), linkKey(link.group, link.from, link.to)]);
+    addToPair(total, pair, 1);
+    if (link.failed) addToPair(failed, pair, 1);
+    pushTo(keys, pair, linkKey(link.group, link.from, link.to));
   }
   return { names: [...index.keys()], total, failed, keysOf: (pair) => keys.get(pair) ?? [] };
 }
 
-/** What judging needs: which pairs fail outright, and how many links each still has uncovered. */
+/** Appends a value to the list kept under `key`. */
+function pushTo<K, V>(lists: Map<K, V[]>, key: K, value: V): void {
+  const list = lists.get(key);
+  if (list) list.push(value);
+  else lists.set(key, [value]);
+}
+
+type Direction = 'inbound' | 'outbound';
+
+/** What judging needs: who links to whom, which pairs fail outright, and how many links each still has uncovered. */
 interface Graph {
   names: readonly string[];
   size: number;
-  /** 1 when the cluster has any link, in or out. */
-  linked: Uint8Array;
-  /** 1 when the pair has links and every one of them fails (one working group proves the path). */
-  pairFailed: Uint8Array;
-  /** Links of the pair not yet covered by a finding. */
-  uncovered: Int32Array;
+  /** Per cluster, the clusters it has links to. */
+  outbound: number[][];
+  /** Per cluster, the clusters that have links to it. */
+  inbound: number[][];
+  /** Pairs every link of which fails (one working group proves the path). */
+  failedPairs: Set<number>;
+  /** Links of each pair not yet covered by a finding; a pair all covered is absent. */
+  uncovered: Map<number, number>;
 }
 
 function judgingGraph(input: PairGraph): Graph {
   const size = input.names.length;
-  const pairFailed = new Uint8Array(size * size);
-  const linked = new Uint8Array(size);
-  for (let from = 0; from < size; from += 1) {
-    for (let to = 0; to < size; to += 1) {
-      const pair = from * size + to;
-      const total = input.total[pair]!;
-      if (total === 0) continue;
-      linked[from] = 1;
-      linked[to] = 1;
-      if (input.failed[pair] === total) pairFailed[pair] = 1;
-    }
+  const outbound = Array.from({ length: size }, (): number[] => []);
+  const inbound = Array.from({ length: size }, (): number[] => []);
+  const failedPairs = new Set<number>();
+  for (const [pair, total] of input.total) {
+    const [from, to] = endsOf(pair, size);
+    outbound[from]!.push(to);
+    inbound[to]!.push(from);
+    if (input.failed.get(pair) === total) failedPairs.add(pair);
   }
-  return { names: input.names, size, linked, pairFailed, uncovered: Int32Array.from(input.total) };
+  return { names: input.names, size, outbound, inbound, failedPairs, uncovered: new Map(input.total) };
+}
+
+/** The source and target cluster of a pair. */
+function endsOf(pair: number, size: number): [number, number] {
+  return [Math.floor(pair / size), pair % size];
+}
+
+/** The clusters across the member's links in one direction. */
+function peersOf(graph: Graph, member: number, direction: Direction): readonly number[] {
+  return direction === 'inbound' ? graph.inbound[member]! : graph.outbound[member]!;
+}
+
+/** The pair of a member's link with a peer, in one direction. */
+function pairOf({ size }: Graph, member: number, peer: number, direction: Direction): number {
+  return direction === 'inbound' ? peer * size + member : member * size + peer;
 }
 
 interface Scope {
@@ -172,18 +214,34 @@ interface Scope {
   members: number[];
 }
 
+/** Every region of two or more linked clusters (by name), then every linked cluster. */
+function scopesOf(graph: Graph, regionOf: ReadonlyMap<string, string>): Scope[] {
+  const linked = graph.names.flatMap((_, index) => (graph.outbound[index]!.length + graph.inbound[index]!.length > 0 ? [index] : []));
+  const byRegion = new Map<string, number[]>();
+  for (const index of linked) {
+    const region = regionOf.get(graph.names[index]!) ?? '';
+    if (region) pushTo(byRegion, region, index);
+  }
+  return [
+    ...[...byRegion].filter(([, members]) => members.length >= 2).sort(([a], [b]) => a.localeCompare(b))
+      .map(([region, members]) => ({ scope: PartitionScope.Region, subject: region, members })),
+    ...linked.map((index) => ({ scope: PartitionScope.Cluster, subject: graph.names[index]!, members: [index] })),
+  ];
+}
+
+/** The scopes each cluster is a member of. */
+function scopesByCluster(scopes: readonly Scope[]): Map<number, Scope[]> {
+  const holding = new Map<number, Scope[]>();
+  for (const scope of scopes) for (const member of scope.members) pushTo(holding, member, scope);
+  return holding;
+}
+
 /** Cheap bound: a scope can only be cut if its members have enough failed pairs. */
-function mayBeCut({ members }: Scope, { size, pairFailed }: Graph, options: PartitionOptions): boolean {
+function mayBeCut({ members }: Scope, graph: Graph, options: PartitionOptions): boolean {
   const needed = members.length > 1 ? 1 : options.minPeers;
-  return members.some((member) => {
-    let inbound = 0;
-    let outbound = 0;
-    for (let peer = 0; peer < size; peer += 1) {
-      inbound += pairFailed[peer * size + member]!;
-      outbound += pairFailed[member * size + peer]!;
-    }
-    return Math.max(inbound, outbound) >= needed;
-  });
+  const failedPairsOf = (member: number, direction: Direction) => peersOf(graph, member, direction)
+    .filter((peer) => graph.failedPairs.has(pairOf(graph, member, peer, direction))).length;
+  return members.some((member) => Math.max(failedPairsOf(member, 'inbound'), failedPairsOf(member, 'outbound')) >= needed);
 }
 
 interface Candidate {
@@ -253,27 +311,23 @@ interface Crossing {
 }
 
 /** The uncovered links crossing the scope's border in one direction, judged per outside peer. */
-function crossing({ size, pairFailed, uncovered }: Graph, members: readonly number[], direction: 'inbound' | 'outbound'): Crossing {
+function crossing(graph: Graph, members: readonly number[], direction: Direction): Crossing {
   const inside = new Set(members);
-  const result: Crossing = { peers: 0, failedPeers: [], failedPairs: [], failedLinks: 0 };
-  for (let peer = 0; peer < size; peer += 1) {
-    if (inside.has(peer)) continue;
-    let links = 0;
-    let allFailed = true;
-    for (const member of members) {
-      const pair = direction === 'inbound' ? peer * size + member : member * size + peer;
-      if (uncovered[pair] === 0) continue;
-      links += uncovered[pair]!;
-      if (!pairFailed[pair]) allFailed = false;
+  // The uncovered pairs across the border, grouped by the peer outside.
+  const pairsByPeer = new Map<number, number[]>();
+  for (const member of members) {
+    for (const peer of peersOf(graph, member, direction)) {
+      const pair = pairOf(graph, member, peer, direction);
+      if (!inside.has(peer) && graph.uncovered.has(pair)) pushTo(pairsByPeer, peer, pair);
     }
-    if (links === 0) continue;
-    result.peers += 1;
-    if (!allFailed) continue;
+  }
+  const result: Crossing = { peers: pairsByPeer.size, failedPeers: [], failedPairs: [], failedLinks: 0 };
+  for (const [peer, pairs] of pairsByPeer) {
+    if (!pairs.every((pair) => graph.failedPairs.has(pair))) continue;
     result.failedPeers.push(peer);
-    result.failedLinks += links;
-    for (const member of members) {
-      const pair = direction === 'inbound' ? peer * size + member : member * size + peer;
-      if (uncovered[pair]! > 0) result.failedPairs.push(pair);
+    for (const pair of pairs) {
+      result.failedPairs.push(pair);
+      result.failedLinks += graph.uncovered.get(pair)!;
     }
   }
   return result;

@@ -57,7 +57,7 @@ const groupView = (matrix: LinkMatrix, group: string) => matrix.view({ group }).
 const cellOf = (matrix: LinkMatrix, group: string, from: string, to: string) => groupView(matrix, group).cells.find((cell) => cell.from === from && cell.to === to);
 const pairTotal = (matrix: LinkMatrix, from: string, to: string) => {
   const graph = matrix.pairGraph();
-  return graph.total[graph.names.indexOf(from) * graph.names.length + graph.names.indexOf(to)];
+  return graph.total.get(graph.names.indexOf(from) * graph.names.length + graph.names.indexOf(to)) ?? 0;
 };
 
 describe('composing the topology of a fleet mid-rollout', () => {
