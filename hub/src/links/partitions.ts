@@ -79,35 +79,52 @@ export function analysePairGraph(
   options: Partial<PartitionOptions> = {},
 ): PartitionAnalysis {
   const settings = { ...defaultPartitionOptions(), ...options };
-  const graph = judgingGraph(input);
-  const scopes = scopesOf(graph, regionOf).filter((scope) => mayBeCut(scope, graph, settings));
-  const scopesHolding = scopesByCluster(scopes);
+  // The search below relies on covering links never making a side cut (see there).
+  if (!(settings.minPeers >= 1 && settings.minShare > 0 && settings.minShare <= 1)) {
+    throw new RangeError(`partition options: minPeers must be at least 1 and minShare within (0, 1], not ${settings.minPeers} and ${settings.minShare}`);
+  }
+  const graph = judgingGraph(input, regionOf, settings);
 
   // The same failed links can be explained from either end ("eu unreachable from us" or
   // "us cannot reach eu", or one cluster of eu after another). Take the explanation that
-  // covers the most failed links, then look again at what it leaves uncovered.
+  // covers the most failed links, then look again at what it leaves uncovered. Covering
+  // links only lowers a judgement (a peer with a working link keeps it, a peer whose links
+  // are all covered was a failed one, so no side becomes cut and the cut ones lose links
+  // and share; for minPeers ≥ 1 and minShare ≤ 1): a scope whose
+  // judgement was never a cut is dropped, and a judgement made before a cover is an upper
+  // bound on its links, so only those tied with the best for links need judging again.
   const findings: PartitionFinding[] = [];
   const covered = new Set<string>();
-  const judged = new Map<Scope, Candidate | undefined>();
-  const stale = new Set(scopes);
+  const ranked: Candidate[] = [];
+  for (const scope of graph.scopes) {
+    const candidate = judgeScope(scope, graph, settings);
+    if (candidate) ranked.push(candidate);
+  }
+  ranked.sort(compareCandidates);
+  const rankedOf = new Map(ranked.map((candidate) => [candidate.scope, candidate]));
+  const stale = new Set<Scope>();
   for (;;) {
-    let best: Candidate | undefined;
-    for (const scope of scopes) {
-      if (stale.has(scope) && mayStillWin(scope, judged, best)) {
-        judged.set(scope, judgeScope(scope, graph, settings));
-        stale.delete(scope);
+    let contenders = staleContenders(ranked, rankedOf, stale);
+    while (contenders.length > 0) {
+      for (const candidate of contenders) {
+        ranked.splice(ranked.indexOf(candidate), 1);
+        rankedOf.delete(candidate.scope);
+        const again = judgeScope(candidate.scope, graph, settings);
+        if (!again) continue;
+        insertRanked(ranked, again);
+        rankedOf.set(again.scope, again);
       }
-      const candidate = judged.get(scope);
-      if (candidate && (!best || compareCandidates(candidate, best) < 0)) best = candidate;
+      contenders = staleContenders(ranked, rankedOf, stale);
     }
+    const best = ranked.shift();
     if (!best) break;
+    rankedOf.delete(best.scope);
     for (const pair of best.pairs) {
-      graph.uncovered.delete(pair);
+      graph.covered.add(pair);
       for (const key of input.keysOf(pair)) covered.add(key);
       // A scope is judged on the pairs with an end among its members: only those scopes change.
-      for (const end of endsOf(pair, graph.size)) for (const scope of scopesHolding.get(end) ?? []) stale.add(scope);
+      for (const end of endsOf(pair, graph.size)) for (const scope of scopesHolding(graph, end)) stale.add(scope);
     }
-    scopes.splice(scopes.indexOf(best.scope), 1);
     findings.push(best.finding);
   }
   findings.sort((a, b) => a.id.localeCompare(b.id));
@@ -115,15 +132,30 @@ export function analysePairGraph(
 }
 
 /**
- * Whether a stale scope must be judged again in a round whose best so far is `best`.
- * Covering failed pairs only lowers a judgement: a peer with a working link keeps it, so
- * no side becomes cut, and the cut ones lose links (for minShare ≤ 1 or minPeers ≥ 1).
- * A judgement with fewer links than the best, or none, cannot win now.
+ * Takes from `stale` the judgements with as many links as the best, the ones that might
+ * still win, and the scopes no longer ranked; the others stay stale.
  */
-function mayStillWin(scope: Scope, judged: ReadonlyMap<Scope, Candidate | undefined>, best: Candidate | undefined): boolean {
-  if (!judged.has(scope)) return true;
-  const previous = judged.get(scope);
-  return previous !== undefined && (!best || previous.links >= best.links);
+function staleContenders(ranked: readonly Candidate[], rankedOf: ReadonlyMap<Scope, Candidate>, stale: Set<Scope>): Candidate[] {
+  const contenders: Candidate[] = [];
+  for (const scope of stale) {
+    const candidate = rankedOf.get(scope);
+    if (candidate && candidate.links < ranked[0]!.links) continue;
+    stale.delete(scope);
+    if (candidate) contenders.push(candidate);
+  }
+  return contenders;
+}
+
+/** Inserts a judgement where {@link compareCandidates} ranks it. */
+function insertRanked(ranked: Candidate[], candidate: Candidate): void {
+  let low = 0;
+  let high = ranked.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compareCandidates(ranked[middle]!, candidate) <= 0) low = middle + 1;
+    else high = middle;
+  }
+  ranked.splice(low, 0, candidate);
 }
 
 /** Adds `delta` to a pair's count, dropping the pair when none is left. */
@@ -164,32 +196,96 @@ function pushTo<K, V>(lists: Map<K, V[]>, key: K, value: V): void {
 
 type Direction = 'inbound' | 'outbound';
 
-/** What judging needs: who links to whom, which pairs fail outright, and how many links each still has uncovered. */
+/**
+ * What judging needs, for the scopes that may be cut only: which pairs fail outright, which
+ * are covered already, and each such scope's border. Built in one pass over the pairs, so an
+ * analysis of a large fleet costs its links, and judging costs the scopes with failures.
+ */
 interface Graph {
   names: readonly string[];
   size: number;
-  /** Per cluster, the clusters it has links to. */
-  outbound: number[][];
-  /** Per cluster, the clusters that have links to it. */
-  inbound: number[][];
+  /** Links per pair. */
+  total: ReadonlyMap<number, number>;
   /** Pairs every link of which fails (one working group proves the path). */
   failedPairs: Set<number>;
-  /** Links of each pair not yet covered by a finding; a pair all covered is absent. */
-  uncovered: Map<number, number>;
+  /** Pairs a finding already stands for. */
+  covered: Set<number>;
+  /** The scopes that may be cut: regions by name, then clusters by index. */
+  scopes: Scope[];
+  /** Each cluster's region scope among them, by cluster. */
+  regionScopeOf: (Scope | undefined)[];
+  /** Each cluster's own scope among them, by cluster. */
+  clusterScopeOf: Map<number, Scope>;
 }
 
-function judgingGraph(input: PairGraph): Graph {
-  const size = input.names.length;
-  const outbound = Array.from({ length: size }, (): number[] => []);
-  const inbound = Array.from({ length: size }, (): number[] => []);
+/** A pair's links not covered by a finding yet (0 for a pair without links). */
+function uncoveredLinks(graph: Graph, pair: number): number {
+  return graph.covered.has(pair) ? 0 : graph.total.get(pair) ?? 0;
+}
+
+/**
+ * The scopes: every region of two or more linked clusters that has a failed pair (one is
+ * enough for a region to be cut), then every cluster with `minPeers` failed pairs in one
+ * direction. Scopes with fewer can never be cut, so their borders are never gathered.
+ */
+function judgingGraph(input: PairGraph, regionOf: ReadonlyMap<string, string>, options: PartitionOptions): Graph {
+  const { names, total } = input;
+  const size = names.length;
   const failedPairs = new Set<number>();
-  for (const [pair, total] of input.total) {
+  const failedOut = new Map<number, number>();
+  const failedIn = new Map<number, number>();
+  for (const [pair, failed] of input.failed) {
+    if (failed !== total.get(pair)) continue;
+    failedPairs.add(pair);
     const [from, to] = endsOf(pair, size);
-    outbound[from]!.push(to);
-    inbound[to]!.push(from);
-    if (input.failed.get(pair) === total) failedPairs.add(pair);
+    failedOut.set(from, (failedOut.get(from) ?? 0) + 1);
+    failedIn.set(to, (failedIn.get(to) ?? 0) + 1);
   }
-  return { names: input.names, size, outbound, inbound, failedPairs, uncovered: new Map(input.total) };
+  const regionNames = [...new Set(names.map((name) => regionOf.get(name) ?? '').filter((region) => region !== ''))].sort((a, b) => a.localeCompare(b));
+  const regionIndex = new Map(regionNames.map((region, index) => [region, index]));
+  const regionAt = Int32Array.from(names, (name) => regionIndex.get(regionOf.get(name) ?? '') ?? -1);
+
+  const linked = new Uint8Array(size);
+  for (const pair of total.keys()) for (const end of endsOf(pair, size)) linked[end] = 1;
+  const regionMembers = regionNames.map((): number[] => []);
+  const regionFailing = new Uint8Array(regionNames.length);
+  for (let index = 0; index < size; index += 1) {
+    const region = regionAt[index]!;
+    if (!linked[index] || region < 0) continue;
+    regionMembers[region]!.push(index);
+    if (failedOut.has(index) || failedIn.has(index)) regionFailing[region] = 1;
+  }
+  const regionScopeOf: (Scope | undefined)[] = new Array(size).fill(undefined);
+  const regionScopes = regionNames.flatMap((subject, region) => {
+    const members = regionMembers[region]!;
+    if (members.length < 2 || !regionFailing[region]) return [];
+    const scope: Scope = { scope: PartitionScope.Region, subject, members, border: { inbound: [], outbound: [] } };
+    for (const member of members) regionScopeOf[member] = scope;
+    return [scope];
+  });
+  const clusterScopeOf = new Map<number, Scope>();
+  for (let index = 0; index < size; index += 1) {
+    if (!linked[index] || Math.max(failedOut.get(index) ?? 0, failedIn.get(index) ?? 0) < options.minPeers) continue;
+    clusterScopeOf.set(index, { scope: PartitionScope.Cluster, subject: names[index]!, members: [index], border: { inbound: [], outbound: [] } });
+  }
+
+  // Each scope's border: the pairs with one end inside it, by direction.
+  for (const pair of total.keys()) {
+    const [from, to] = endsOf(pair, size);
+    const fromRegion = regionScopeOf[from];
+    const toRegion = regionScopeOf[to];
+    if (fromRegion !== toRegion) {
+      fromRegion?.border.outbound.push(pair);
+      toRegion?.border.inbound.push(pair);
+    }
+    if (from === to) continue;
+    clusterScopeOf.get(from)?.border.outbound.push(pair);
+    clusterScopeOf.get(to)?.border.inbound.push(pair);
+  }
+  return {
+    names, size, total, failedPairs, covered: new Set(), regionScopeOf, clusterScopeOf,
+    scopes: [...regionScopes, ...[...clusterScopeOf].sort(([a], [b]) => a - b).map(([, scope]) => scope)],
+  };
 }
 
 /** The source and target cluster of a pair. */
@@ -197,51 +293,18 @@ function endsOf(pair: number, size: number): [number, number] {
   return [Math.floor(pair / size), pair % size];
 }
 
-/** The clusters across the member's links in one direction. */
-function peersOf(graph: Graph, member: number, direction: Direction): readonly number[] {
-  return direction === 'inbound' ? graph.inbound[member]! : graph.outbound[member]!;
-}
-
-/** The pair of a member's link with a peer, in one direction. */
-function pairOf({ size }: Graph, member: number, peer: number, direction: Direction): number {
-  return direction === 'inbound' ? peer * size + member : member * size + peer;
-}
-
 interface Scope {
   scope: PartitionScope;
   subject: string;
   /** Cluster indexes. */
   members: number[];
+  /** The pairs with one end among the members, by direction (inbound: the other end outside). */
+  border: Record<Direction, number[]>;
 }
 
-/** Every region of two or more linked clusters (by name), then every linked cluster. */
-function scopesOf(graph: Graph, regionOf: ReadonlyMap<string, string>): Scope[] {
-  const linked = graph.names.flatMap((_, index) => (graph.outbound[index]!.length + graph.inbound[index]!.length > 0 ? [index] : []));
-  const byRegion = new Map<string, number[]>();
-  for (const index of linked) {
-    const region = regionOf.get(graph.names[index]!) ?? '';
-    if (region) pushTo(byRegion, region, index);
-  }
-  return [
-    ...[...byRegion].filter(([, members]) => members.length >= 2).sort(([a], [b]) => a.localeCompare(b))
-      .map(([region, members]) => ({ scope: PartitionScope.Region, subject: region, members })),
-    ...linked.map((index) => ({ scope: PartitionScope.Cluster, subject: graph.names[index]!, members: [index] })),
-  ];
-}
-
-/** The scopes each cluster is a member of. */
-function scopesByCluster(scopes: readonly Scope[]): Map<number, Scope[]> {
-  const holding = new Map<number, Scope[]>();
-  for (const scope of scopes) for (const member of scope.members) pushTo(holding, member, scope);
-  return holding;
-}
-
-/** Cheap bound: a scope can only be cut if its members have enough failed pairs. */
-function mayBeCut({ members }: Scope, graph: Graph, options: PartitionOptions): boolean {
-  const needed = members.length > 1 ? 1 : options.minPeers;
-  const failedPairsOf = (member: number, direction: Direction) => peersOf(graph, member, direction)
-    .filter((peer) => graph.failedPairs.has(pairOf(graph, member, peer, direction))).length;
-  return members.some((member) => Math.max(failedPairsOf(member, 'inbound'), failedPairsOf(member, 'outbound')) >= needed);
+/** The scopes a cluster is a member of. */
+function scopesHolding(graph: Graph, cluster: number): Scope[] {
+  return [graph.regionScopeOf[cluster], graph.clusterScopeOf.get(cluster)].filter((scope): scope is Scope => scope !== undefined);
 }
 
 interface Candidate {
@@ -265,8 +328,8 @@ function compareCandidates(a: Candidate, b: Candidate): number {
 
 /** The scope as cut off, when enough peers fail to reach it or be reached by it. */
 function judgeScope(scope: Scope, graph: Graph, options: PartitionOptions): Candidate | undefined {
-  const inbound = crossing(graph, scope.members, 'inbound');
-  const outbound = crossing(graph, scope.members, 'outbound');
+  const inbound = crossing(graph, scope.border.inbound, 'inbound');
+  const outbound = crossing(graph, scope.border.outbound, 'outbound');
   const inboundCut = isCut(inbound, options);
   const outboundCut = isCut(outbound, options);
   if (!inboundCut && !outboundCut) return undefined;
@@ -310,16 +373,13 @@ interface Crossing {
   failedLinks: number;
 }
 
-/** The uncovered links crossing the scope's border in one direction, judged per outside peer. */
-function crossing(graph: Graph, members: readonly number[], direction: Direction): Crossing {
-  const inside = new Set(members);
+/** The uncovered links crossing a scope's border (its pairs in one direction), judged per outside peer. */
+function crossing(graph: Graph, border: readonly number[], direction: Direction): Crossing {
   // The uncovered pairs across the border, grouped by the peer outside.
   const pairsByPeer = new Map<number, number[]>();
-  for (const member of members) {
-    for (const peer of peersOf(graph, member, direction)) {
-      const pair = pairOf(graph, member, peer, direction);
-      if (!inside.has(peer) && graph.uncovered.has(pair)) pushTo(pairsByPeer, peer, pair);
-    }
+  for (const pair of border) {
+    const [from, to] = endsOf(pair, graph.size);
+    if (uncoveredLinks(graph, pair) > 0) pushTo(pairsByPeer, direction === 'inbound' ? from : to, pair);
   }
   const result: Crossing = { peers: pairsByPeer.size, failedPeers: [], failedPairs: [], failedLinks: 0 };
   for (const [peer, pairs] of pairsByPeer) {
@@ -327,7 +387,7 @@ function crossing(graph: Graph, members: readonly number[], direction: Direction
     result.failedPeers.push(peer);
     for (const pair of pairs) {
       result.failedPairs.push(pair);
-      result.failedLinks += graph.uncovered.get(pair)!;
+      result.failedLinks += uncoveredLinks(graph, pair);
     }
   }
   return result;

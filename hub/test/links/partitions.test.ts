@@ -91,12 +91,17 @@ describe('withoutCovered', () => {
 });
 
 describe('the analysis over the links that exist', () => {
+  it('refuses options under which covering links could make a side cut', () => {
+    expect(() => analysePartitions([], regionOf, { minPeers: 0 })).toThrow(/minPeers must be at least 1/);
+    expect(() => analysePartitions([], regionOf, { minShare: 0 })).toThrow(/minShare within \(0, 1\]/);
+  });
+
   it('finds what the dense analysis over every pair of clusters finds', () => {
     // Regions of several sizes, and a cluster outside any region.
     const regions = new Map([...regionOf, ['eu-3', 'eu']]);
     const names = [...regions.keys(), 'lone'];
     const link = fc.record({ group: fc.constantFrom(...groups), from: fc.constantFrom(...names), to: fc.constantFrom(...names), failed: fc.boolean() });
-    const options = fc.record({ minPeers: fc.integer({ min: 0, max: 3 }), minShare: fc.constantFrom(0, 0.25, 0.5, 1) });
+    const options = fc.record({ minPeers: fc.integer({ min: 1, max: 3 }), minShare: fc.constantFrom(0.25, 0.5, 1) });
     fc.assert(fc.property(fc.array(link, { maxLength: 80 }), options, (links, settings) => {
       const sparse = analysePartitions(links, regions, settings);
       const dense = denseAnalysis(links, regions, settings);
