@@ -39,6 +39,13 @@ export interface FleetLinksOptions {
    * @defaultValue 60000 (one report interval)
    */
   resolveAfterMs?: number;
+  /**
+   * Shortest time between two partition analyses, in ms. An analysis reads the whole pair
+   * graph (at 100,000 clusters, hundreds of ms of the event loop), and reports come in
+   * every pass: meanwhile findings are judged against the last analysis.
+   * @defaultValue a quarter of `raiseAfterMs`, so a partition is analysed several times before it may fire
+   */
+  analysisIntervalMs?: number;
 }
 
 /** What one report changed in the alertable findings; alerts fire and resolve on these. */
@@ -47,7 +54,7 @@ export interface LinkAlertChanges {
   resolved: (LinkFinding | PartitionFinding)[];
 }
 
-type ResolvedOptions = FleetLinksOptions & Required<Pick<FleetLinksOptions, 'raiseAfterMs' | 'resolveAfterMs'>>;
+type ResolvedOptions = FleetLinksOptions & Required<Pick<FleetLinksOptions, 'raiseAfterMs' | 'resolveAfterMs' | 'analysisIntervalMs'>>;
 type AlertableFinding = LinkFinding | PartitionFinding;
 
 export class FleetLinks {
@@ -56,13 +63,17 @@ export class FleetLinks {
   #matrix: LinkMatrix;
   #analysis: PartitionAnalysis = { findings: [], covered: new Set() };
   readonly #holds: FindingHolds<AlertableFinding>;
+  /** When the partitions were last analysed, and whether reports since may have changed them. */
+  #analysedAt = Number.NEGATIVE_INFINITY;
+  #analysisDue = false;
   readonly #latest = new Map<string, { body: LinkReportBody; receivedAt: Date }>();
   /** Built responses by query, dropped whenever the matrix changes. */
   readonly #views = new Map<string, LinkMatrixResponse>();
   readonly #failures = new LinkFailures();
 
   constructor(topology: LinkTopology, options: FleetLinksOptions = {}) {
-    this.#options = { raiseAfterMs: 120_000, resolveAfterMs: 60_000, ...options };
+    const raiseAfterMs = options.raiseAfterMs ?? 120_000;
+    this.#options = { raiseAfterMs, resolveAfterMs: 60_000, analysisIntervalMs: raiseAfterMs / 4, ...options };
     this.#holds = new FindingHolds(this.#options.raiseAfterMs, this.#options.resolveAfterMs);
     this.#topology = topology;
     this.#matrix = new LinkMatrix(topology, options.matrix);
@@ -78,8 +89,8 @@ export class FleetLinks {
     this.#failures.set(cluster, body, failingSince);
     this.#views.clear();
     // Partitions depend only on which links fail; most reports change figures, not that.
-    if (this.#matrix.applyReport(cluster, body, receivedAt)) return this.#reanalyse(receivedAt);
-    return this.#evaluate(receivedAt);
+    if (this.#matrix.applyReport(cluster, body, receivedAt)) this.#analysisDue = true;
+    return this.#evaluateWhenDue(receivedAt);
   }
 
   /**
@@ -95,12 +106,13 @@ export class FleetLinks {
       this.#failures.set(cluster, body, failingSince.get(cluster) ?? {});
       if (this.#matrix.applyReport(cluster, body, receivedAt)) partitionsMayChange = true;
     }
-    return partitionsMayChange ? this.#reanalyse(receivedAt) : this.#evaluate(receivedAt);
+    if (partitionsMayChange) this.#analysisDue = true;
+    return this.#evaluateWhenDue(receivedAt);
   }
 
   /** Fires findings that have lasted long enough; call it periodically. */
   tick(now: Date): LinkAlertChanges {
-    return this.#evaluate(now);
+    return this.#evaluateWhenDue(now);
   }
 
   /** Drops a cluster that left the fleet: its report no longer counts anywhere. */
@@ -206,7 +218,16 @@ export class FleetLinks {
     return counts;
   }
 
+  /** Analyses the partitions again if reports may have changed them and the interval has passed; evaluates the findings. */
+  #evaluateWhenDue(now: Date): LinkAlertChanges {
+    if (this.#analysisDue && now.getTime() - this.#analysedAt >= this.#options.analysisIntervalMs) return this.#reanalyse(now);
+    return this.#evaluate(now);
+  }
+
   #reanalyse(now: Date): LinkAlertChanges {
+    this.#analysisDue = false;
+    this.#analysedAt = now.getTime();
+    this.#views.clear();
     this.#analysis = analysePairGraph(this.#matrix.pairGraph(), this.#topology.regionOf, this.#options.partitions);
     return this.#evaluateAll(now);
   }

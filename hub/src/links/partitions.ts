@@ -317,12 +317,17 @@ interface Candidate {
   share: number;
 }
 
-/** Most links first; then the larger share, regions before clusters, inbound first, by name. */
+/** Inbound first, then isolated, then outbound: a strict order, so which explanation wins never depends on the order scopes are judged in. */
+export const DIRECTION_RANK: Readonly<Record<PartitionDirection, number>> = {
+  [PartitionDirection.Inbound]: 0, [PartitionDirection.Isolated]: 1, [PartitionDirection.Outbound]: 2,
+};
+
+/** Most links first; then the larger share, regions before clusters, by direction ({@link DIRECTION_RANK}), by name. */
 function compareCandidates(a: Candidate, b: Candidate): number {
   return b.links - a.links
     || b.share - a.share
     || (a.finding.scope === b.finding.scope ? 0 : a.finding.scope === PartitionScope.Region ? -1 : 1)
-    || (a.finding.direction === b.finding.direction ? 0 : a.finding.direction === PartitionDirection.Inbound ? -1 : 1)
+    || DIRECTION_RANK[a.finding.direction] - DIRECTION_RANK[b.finding.direction]
     || a.finding.subject.localeCompare(b.finding.subject);
 }
 

@@ -44,7 +44,8 @@ const intoEuCut = (from: string, to: string) => (region(to) === 'eu' && region(f
 
 describe('when every link into one region is cut', () => {
   it('fires exactly one partition alert, none per link, and resolves it when the links come back', () => {
-    const links = new FleetLinks(topology);
+    // Analysed after every report, so the holds alone set the timing here.
+    const links = new FleetLinks(topology, { analysisIntervalMs: 0 });
     expect(reportRound(links, 0, healthy)).toEqual({ raised: [], resolved: [] });
 
     expect(reportRound(links, 60, intoEuCut)).toEqual({ raised: [], resolved: [] });
@@ -63,6 +64,19 @@ describe('when every link into one region is cut', () => {
     expect(links.tick(at(970)).resolved.map((finding) => finding.message)).toEqual(['region eu unreachable from 2 clusters']);
     expect(links.firing()).toEqual([]);
     expect(links.tick(at(2000))).toEqual({ raised: [], resolved: [] });
+  });
+});
+
+describe('when reports come faster than the partition analysis runs', () => {
+  it('judges them against the last analysis, and analyses them once the interval since it has passed', () => {
+    const links = new FleetLinks(topology, { analysisIntervalMs: 30_000 });
+    reportRound(links, 0, healthy);
+    reportRound(links, 10, intoEuCut);
+    expect(links.view().partitions).toEqual([]);
+    links.tick(at(29));
+    expect(links.view().partitions).toEqual([]);
+    links.tick(at(30));
+    expect(links.view().partitions.map((partition) => partition.message)).toEqual(['region eu unreachable from 4 clusters']);
   });
 });
 

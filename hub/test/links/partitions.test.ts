@@ -7,6 +7,7 @@ import {
 import { linkTopology } from '../../src/links/expected-links.js';
 import { LinkMatrix } from '../../src/links/matrix.js';
 import {
+  DIRECTION_RANK,
   analysePairGraph, analysePartitions, defaultPartitionOptions, linkKey, withoutCovered,
   type LinkHealth, type PartitionAnalysis, type PartitionOptions,
 } from '../../src/links/partitions.js';
@@ -252,11 +253,12 @@ function denseMayBeCut({ members }: DenseScope, { size, pairFailed }: DenseGraph
   });
 }
 
+// The model shares the direction order with the analysis.
 function denseCompare(a: DenseCandidate, b: DenseCandidate): number {
   return b.links - a.links
     || b.share - a.share
     || (a.finding.scope === b.finding.scope ? 0 : a.finding.scope === PartitionScope.Region ? -1 : 1)
-    || (a.finding.direction === b.finding.direction ? 0 : a.finding.direction === PartitionDirection.Inbound ? -1 : 1)
+    || DIRECTION_RANK[a.finding.direction] - DIRECTION_RANK[b.finding.direction]
     || a.finding.subject.localeCompare(b.finding.subject);
 }
 
