@@ -106,14 +106,19 @@ export class AlertEngine {
     return alerts.slice(0, filter.limit ?? 500);
   }
 
+  /** The fingerprints in the firing sets of `rules` (read from the rule sets alone, not every firing alert). */
+  async firingFingerprints(rules: readonly AlertRule[]): Promise<string[]> {
+    const sets = this.redis.pipeline();
+    for (const rule of rules) sets.smembers(this.scripts.keys.firingAlertsOf(rule));
+    return ((await execAll(sets)) as string[][]).flat();
+  }
+
   /**
    * The firing alerts of the given rules, read from their rules' firing sets: what a reader
    * needs of a few rules costs their firing alerts, not every alert kept.
    */
   async firing(rules: readonly AlertRule[]): Promise<Alert[]> {
-    const sets = this.redis.pipeline();
-    for (const rule of rules) sets.smembers(this.scripts.keys.firingAlertsOf(rule));
-    const fingerprints = ((await execAll(sets)) as string[][]).flat();
+    const fingerprints = await this.firingFingerprints(rules);
     if (fingerprints.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const fingerprint of fingerprints) pipeline.hgetall(this.scripts.keys.alert(fingerprint));

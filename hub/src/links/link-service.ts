@@ -36,7 +36,7 @@ export interface LinkServiceOptions {
   revisions?: RevisionTopologiesOptions;
 }
 
-const LINK_RULES: readonly string[] = [AlertRule.LinkPartition, AlertRule.LinkProblem];
+const LINK_RULES: readonly AlertRule[] = [AlertRule.LinkPartition, AlertRule.LinkProblem];
 
 /** Every this many passes one reads every cluster, not only those the change log names. */
 export const FULL_READ_PASSES = 60;
@@ -214,7 +214,7 @@ export class LinkService {
       const alert = this.#conditionOf(finding);
       return [alert.fingerprint, alert];
     }));
-    const firing = new Set((await this.redis.smembers(this.keys.firingAlerts())).filter((fingerprint) => LINK_RULES.some((rule) => fingerprint.startsWith(`${rule}:`))));
+    const firing = new Set(await this.alerts.firingFingerprints(LINK_RULES));
     const changes: AlertChange[] = [];
     for (const [fingerprint, alert] of wanted) if (!firing.has(fingerprint)) changes.push({ fire: alert });
     for (const fingerprint of firing) if (!wanted.has(fingerprint)) changes.push({ resolve: fingerprint });
