@@ -122,7 +122,7 @@ export function analysePairGraph(
     for (const pair of best.pairs) {
       graph.covered.add(pair);
       for (const key of input.keysOf(pair)) covered.add(key);
-      // A scope is judged on the pairs with an end among its members: only those scopes change.
+      // A scope is judged on the pairs with an end in it: only those scopes change.
       for (const end of endsOf(pair, graph.size)) for (const scope of scopesHolding(graph, end)) stale.add(scope);
     }
     findings.push(best.finding);
@@ -259,14 +259,14 @@ function judgingGraph(input: PairGraph, regionOf: ReadonlyMap<string, string>, o
   const regionScopes = regionNames.flatMap((subject, region) => {
     const members = regionMembers[region]!;
     if (members.length < 2 || !regionFailing[region]) return [];
-    const scope: Scope = { scope: PartitionScope.Region, subject, members, border: { inbound: [], outbound: [] } };
+    const scope: Scope = { scope: PartitionScope.Region, subject, border: { inbound: [], outbound: [] } };
     for (const member of members) regionScopeOf[member] = scope;
     return [scope];
   });
   const clusterScopeOf = new Map<number, Scope>();
   for (let index = 0; index < size; index += 1) {
     if (!linked[index] || Math.max(failedOut.get(index) ?? 0, failedIn.get(index) ?? 0) < options.minPeers) continue;
-    clusterScopeOf.set(index, { scope: PartitionScope.Cluster, subject: names[index]!, members: [index], border: { inbound: [], outbound: [] } });
+    clusterScopeOf.set(index, { scope: PartitionScope.Cluster, subject: names[index]!, border: { inbound: [], outbound: [] } });
   }
 
   // Each scope's border: the pairs with one end inside it, by direction.
@@ -296,9 +296,7 @@ function endsOf(pair: number, size: number): [number, number] {
 interface Scope {
   scope: PartitionScope;
   subject: string;
-  /** Cluster indexes. */
-  members: number[];
-  /** The pairs with one end among the members, by direction (inbound: the other end outside). */
+  /** The pairs with one end in the scope, by direction (inbound: the other end outside). */
   border: Record<Direction, number[]>;
 }
 
