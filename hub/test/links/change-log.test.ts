@@ -1,6 +1,7 @@
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReportKind, type Credentials } from '@netfleet/shared';
+import { REPORT_QUEUE, ReportKind, type Credentials } from '@netfleet/shared';
 import { LinkKind, LinkReason, LinkState, type LinkObservation } from '@netfleet/shared/protocol/links';
 import { startRedis, type PrivateRedis } from '@netfleet/test';
 import type { Hub } from '../../src/index.js';
@@ -17,6 +18,8 @@ import { TestSender, eventually, registerCluster, report, testHub } from '../hel
 const NAMES = Array.from({ length: 20 }, (_, index) => `c-${String(index).padStart(2, '0')}`);
 let redis: PrivateRedis;
 let admin: Redis;
+let reports: Queue;
+let reportsConnection: Redis;
 let ingest: Hub;
 let reader: Hub;
 let sender: TestSender;
@@ -33,6 +36,9 @@ async function reportLinks(from: string): Promise<void> {
   seqs.set(from, seq);
   await sender.send(credentials.get(from)!, report(from, seq, ReportKind.Link, { links: links(from) }));
   await eventually(async () => expect(await admin.hget(ingest.keys.cluster(from), 'linkSeq')).toBe(String(seq)));
+  // The job that applied it completes after: BullMQ's completion script calls HMGET too, which
+  // the counts below must not see.
+  await eventually(async () => expect(await reports.getJobCounts('active', 'waiting', 'prioritized')).toEqual({ active: 0, waiting: 0, prioritized: 0 }));
 }
 
 /** Calls of `command` Redis served since the last reset. */
@@ -45,6 +51,8 @@ beforeAll(async () => {
   redis = await startRedis();
   admin = new Redis(redis.url);
   const space = { url: redis.url, prefix: '{nf-link-log}' };
+  reportsConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
+  reports = new Queue(REPORT_QUEUE, { connection: reportsConnection, prefix: space.prefix });
   // The ingest replica's own link passes stay out of the way (one at start); the reader's passes are called here.
   ingest = testHub(space, { sweeper: false, rollouts: false, sweepIntervalMs: 3_600_000 });
   reader = testHub(space, { sweeper: false, rollouts: false, ingest: false });
@@ -55,6 +63,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sender.close();
+  await reports.close();
+  reportsConnection.disconnect();
   await reader.close();
   await ingest.close();
   admin.disconnect();
