@@ -45,10 +45,17 @@ export interface RolloutFacts {
   sync: { revision: string; status: SyncStatus; reason: SyncReason; error: string; at: number } | null;
 }
 
-/** Clusters read per pipeline by `rolloutFacts`. */
-const FACTS_PAGE = 1000;
+/** Clusters read per script call by `readHashes`. */
+const HASHES_PER_CALL = 1000;
 
 const iso = (ms: string | undefined | null) => (ms ? new Date(Number(ms)).toISOString() : null);
+
+/** One page of the cluster list by name, before its clusters' state is read. */
+export interface ClusterPage {
+  names: string[];
+  nextCursor: string | null;
+  total: number;
+}
 
 /**
  * Read views of fleet state. Lists read one index (or the intersection of several), never
@@ -60,6 +67,15 @@ export class FleetState {
   }
 
   async list(filter: ClusterFilter): Promise<ClusterList> {
+    const page = await this.page(filter);
+    return { items: await this.summaries(page.names), nextCursor: page.nextCursor, total: page.total };
+  }
+
+  /**
+   * The names of one page of the list, without their state: a caller that reads more of each
+   * cluster (the API: assigned revisions) reads it beside `summaries`, not after.
+   */
+  async page(filter: ClusterFilter): Promise<ClusterPage> {
     const indexes = [
       filter.region === undefined ? undefined : this.keys.index('region', filter.region),
       filter.state === undefined ? undefined : this.keys.index('state', filter.state),
@@ -87,14 +103,15 @@ export class FleetState {
     }
     const more = names.length > filter.limit;
     const page = names.slice(0, filter.limit);
-    const pipeline = this.redis.pipeline();
-    for (const name of page) pipeline.hmget(this.keys.cluster(name), ...SUMMARY_FIELDS);
-    const rows = (await execAll(pipeline)) as (string | null)[][];
-    return {
-      items: rows.filter((row) => row[0]).map(toSummary),
-      nextCursor: more ? page[page.length - 1]! : null,
-      total,
-    };
+    return { names: page, nextCursor: more ? page[page.length - 1]! : null, total };
+  }
+
+  /** The list's view of each named cluster, in order; a cluster no longer registered is left out. */
+  async summaries(names: readonly string[]): Promise<ClusterSummary[]> {
+    if (names.length === 0) return [];
+    const values = await this.readHashes(SUMMARY_FIELDS, names);
+    const rows = names.map((_, index) => values.slice(index * SUMMARY_FIELDS.length, (index + 1) * SUMMARY_FIELDS.length));
+    return rows.filter((row) => row[0]).map(toSummary);
   }
 
   async exists(name: string): Promise<boolean> {
@@ -131,36 +148,40 @@ export class FleetState {
     };
   }
 
-  /**
-   * The rollout facts of many clusters, read FACTS_PAGE at a time by one script call each
-   * (read-hashes-1.lua: a command per cluster would cost the client more than Redis), all
-   * pages sent at once so the read takes one round trip; clusters no longer registered are
-   * left out.
-   */
+  /** The rollout facts of many clusters; clusters no longer registered are left out. */
   async rolloutFacts(names: readonly string[]): Promise<Map<string, RolloutFacts>> {
-    const run = (this.redis as unknown as Record<string, (...values: (string | number)[]) => Promise<(string | null)[]>>)[READ_HASHES]!;
-    const pages: string[][] = [];
-    for (let start = 0; start < names.length; start += FACTS_PAGE) pages.push(names.slice(start, start + FACTS_PAGE));
-    const replies = await Promise.all(pages.map((page) => run.call(this.redis, this.keys.clusters(), ROLLOUT_FIELDS.length, ...ROLLOUT_FIELDS, ...page.map((name) => this.keys.cluster(name)))));
+    const values = await this.readHashes(ROLLOUT_FIELDS, names);
     const facts = new Map<string, RolloutFacts>();
-    pages.forEach((page, pageIndex) => {
-      const values = replies[pageIndex]!;
-      page.forEach((name, index) => {
-        const [registered, state, revision, readiness, driftCount, syncRevision, syncStatus, syncReason, syncError, syncAt] =
-          values.slice(index * ROLLOUT_FIELDS.length, (index + 1) * ROLLOUT_FIELDS.length);
-        if (!registered) return;
-        facts.set(name, {
-          state: (state ?? ClusterState.Registered) as ClusterState,
-          revision: revision ?? '',
-          readiness: readiness ? (JSON.parse(readiness) as ReadinessSummary) : null,
-          driftCount: Number(driftCount ?? 0),
-          sync: syncStatus ? {
-            revision: syncRevision ?? '', status: syncStatus as SyncStatus, reason: syncReason as SyncReason, error: syncError ?? '', at: Number(syncAt ?? 0),
-          } : null,
-        });
+    names.forEach((name, index) => {
+      const [registered, state, revision, readiness, driftCount, syncRevision, syncStatus, syncReason, syncError, syncAt] =
+        values.slice(index * ROLLOUT_FIELDS.length, (index + 1) * ROLLOUT_FIELDS.length);
+      if (!registered) return;
+      facts.set(name, {
+        state: (state ?? ClusterState.Registered) as ClusterState,
+        revision: revision ?? '',
+        readiness: readiness ? (JSON.parse(readiness) as ReadinessSummary) : null,
+        driftCount: Number(driftCount ?? 0),
+        sync: syncStatus ? {
+          revision: syncRevision ?? '', status: syncStatus as SyncStatus, reason: syncReason as SyncReason, error: syncError ?? '', at: Number(syncAt ?? 0),
+        } : null,
       });
     });
     return facts;
+  }
+
+  /**
+   * `fields` of each named cluster's hash, one flat list in order (nil where absent), read
+   * HASHES_PER_CALL clusters per script call (read-hashes-1.lua: a command per cluster would
+   * cost the client more than Redis), all calls sent at once so the read takes one round trip.
+   */
+  private async readHashes(fields: readonly string[], names: readonly string[]): Promise<(string | null)[]> {
+    const run = (this.redis as unknown as Record<string, (...values: (string | number)[]) => Promise<(string | null)[]>>)[READ_HASHES]!;
+    const calls: Promise<(string | null)[]>[] = [];
+    for (let start = 0; start < names.length; start += HASHES_PER_CALL) {
+      const keys = names.slice(start, start + HASHES_PER_CALL).map((name) => this.keys.cluster(name));
+      calls.push(run.call(this.redis, this.keys.clusters(), fields.length, ...fields, ...keys));
+    }
+    return (await Promise.all(calls)).flat();
   }
 
   async drift(name: string): Promise<DriftState | undefined> {

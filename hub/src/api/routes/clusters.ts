@@ -32,21 +32,22 @@ const clusters: FastifyPluginAsyncTypebox = async (app) => {
     schema: { summary: 'List clusters (filtered, paginated by name)', querystring: ListQuery, response: { 200: ClusterListSchema, ...errorResponses } },
   }, async (request) => {
     const query = request.query;
-    const page = await app.hub.fleet.list({
+    const page = await app.hub.fleet.page({
       region: query.region, labels: query.label, state: query.status, sync: query.sync, revision: query.revision,
       limit: query.limit, cursor: query.cursor,
     });
-    const assigned = await app.hub.rollouts.store.assignedRevisions(page.items.map((item) => item.name));
-    return { ...page, items: page.items.map((item) => withAssigned(item, assigned.get(item.name))) };
+    // Both reads need only the names: side by side, the page costs one round trip less.
+    const [items, assigned] = await Promise.all([app.hub.fleet.summaries(page.names), app.hub.rollouts.store.assignedRevisions(page.names)]);
+    return { items: items.map((item) => withAssigned(item, assigned.get(item.name))), nextCursor: page.nextCursor, total: page.total };
   });
 
   app.get('/api/v1/clusters/:name', {
     config: { access: 'cluster-read' },
     schema: { summary: 'One cluster: registration and state', params: ClusterParams, response: { 200: ClusterDetailSchema, ...errorResponses } },
   }, async (request) => {
-    const detail = await app.hub.fleet.detail(request.params.name);
+    const [detail, assigned] = await Promise.all([app.hub.fleet.detail(request.params.name), app.hub.rollouts.store.assignedRevisions([request.params.name])]);
     if (!detail) throw notFound(request.params.name);
-    return withAssigned(detail, (await app.hub.rollouts.store.assignedRevisions([detail.name])).get(detail.name));
+    return withAssigned(detail, assigned.get(detail.name));
   });
 
   app.get('/api/v1/clusters/:name/drift', {
