@@ -49,6 +49,43 @@ export async function registerFleet(hub: Hub, count: number): Promise<Credential
   return fleet;
 }
 
+/**
+ * The hub's own runtime figures, from prom-client's default metrics on its /metrics: GC
+ * pauses by kind (sum, count, and how many took at most 10 ms), the heap in use, and the
+ * event loop's delay since the previous read (prom-client resets it on every read).
+ */
+interface HubRuntime {
+  gc: Map<string, { seconds: number; count: number; within10ms: number }>;
+  heapUsed: number;
+  loopDelayP99: number;
+  loopDelayMax: number;
+}
+
+async function hubRuntime(url: string): Promise<HubRuntime> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^netfleet_hub_${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  const gc = new Map<string, { seconds: number; count: number; within10ms: number }>();
+  for (const [, series, kind, figure] of text.matchAll(/^netfleet_hub_nodejs_gc_duration_seconds_(sum|count|bucket)\{(?:le="0\.01",)?kind="(\w+)"(?:,le="0\.01")?\} (\S+)$/gm)) {
+    const entry = gc.get(kind!) ?? { seconds: 0, count: 0, within10ms: 0 };
+    if (series === 'sum') entry.seconds = Number(figure);
+    else if (series === 'count') entry.count = Number(figure);
+    else entry.within10ms = Number(figure);
+    gc.set(kind!, entry);
+  }
+  return { gc, heapUsed: value('nodejs_heap_size_used_bytes'), loopDelayP99: value('nodejs_eventloop_lag_p99_seconds'), loopDelayMax: value('nodejs_eventloop_lag_max_seconds') };
+}
+
+/** GC over the run by kind: seconds, pauses, and pauses over 10 ms. */
+function gcSince(before: HubRuntime, after: HubRuntime): string {
+  const kinds = [...after.gc].map(([kind, now]) => {
+    const then = before.gc.get(kind) ?? { seconds: 0, count: 0, within10ms: 0 };
+    const count = now.count - then.count;
+    return { kind, seconds: now.seconds - then.seconds, count, over10ms: count - (now.within10ms - then.within10ms) };
+  }).filter((kind) => kind.count > 0);
+  const total = kinds.reduce((sum, kind) => sum + kind.seconds, 0);
+  return `${total.toFixed(1)} s (${kinds.map((kind) => `${kind.kind} ${kind.seconds.toFixed(1)} s in ${kind.count}, ${kind.over10ms} over 10 ms`).join('; ')})`;
+}
+
 /** utime + stime of a process in seconds, and its resident memory in bytes (Linux /proc). */
 async function processUsage(pid: number): Promise<{ cpu: number; rss: number }> {
   const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
@@ -87,6 +124,7 @@ function spawnTsx(script: string, args: string[], nodeFlags: string[] = []): Chi
 
 /** BENCH_HUB_CPU_PROF=<dir>: the hub replica writes a V8 CPU profile there when it exits. */
 const HUB_PROFILE = process.env.BENCH_HUB_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_HUB_CPU_PROF] : [];
+const HUB_EXTRA = (process.env.BENCH_HUB_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 /** Client and in-hub (Server-Timing) latencies of the API reads. */
 class ApiProbe {
@@ -194,7 +232,7 @@ export async function fleetLoad(clusters: number, durationSeconds: number): Prom
   await writeFile(join(work, 'credentials.json'), JSON.stringify(fleet));
   console.log(`registered ${clusters} clusters in ${seconds(performance.now() - registering)}`);
 
-  const hub = spawnTsx('./hub-replica.ts', [redisServer.url, PREFIX, secret, admin, String(clusters)], HUB_PROFILE);
+  const hub = spawnTsx('./hub-replica.ts', [redisServer.url, PREFIX, secret, admin, String(clusters)], [...HUB_EXTRA, ...HUB_PROFILE]);
   const url = await linesOf(hub, 'listening');
   const probe = new ApiProbe(url, admin, fleet);
   await probe.warmUp();
@@ -218,6 +256,7 @@ export async function fleetLoad(clusters: number, durationSeconds: number): Prom
   });
 
   const hubBefore = await processUsage(hub.pid!);
+  const runtimeBefore = await hubRuntime(url);
   const redisBefore = await redisUsage(redis);
   let hubLast = hubBefore;
   let redisLast = redisBefore;
@@ -260,6 +299,7 @@ export async function fleetLoad(clusters: number, durationSeconds: number): Prom
   }
   const drainMs = performance.now() - drainStarted;
   const hubAfter = await processUsage(hub.pid!);
+  const runtimeAfter = await hubRuntime(url);
   const redisAfter = await redisUsage(redis);
   const wall = (performance.now() - started) / 1000;
 
@@ -320,6 +360,7 @@ export async function fleetLoad(clusters: number, durationSeconds: number): Prom
     + `that applied fewer than accepted or another highest seq: ${missing.length}${some(missing)}${left > 0 ? ` (${left} jobs still queued)` : ''}  goal: 0 and 0: ${twice.length === 0 && missing.length === 0 ? 'met' : 'NOT met'}`);
   console.log(`queue depth (waiting)    max ${maxWaiting}, at the end of sending ${waitingAtEnd}, ${left === 0 ? `drained ${drainMs.toFixed(0)} ms later` : `NOT drained ${seconds(drainMs)} later (${left} left)`}; trend over the last two thirds of sending ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} jobs/s; backlog (queue, or agents behind schedule): ${growing ? 'GROWING' : 'bounded'}`);
   console.log(`hub process              CPU ${hubCpu.toFixed(1)} s over ${wall.toFixed(1)} s = ${((hubCpu / wall) * 100).toFixed(0)}% of one core; RSS max ${mb(maxRss)}, at the end ${mb(hubAfter.rss)}`);
+  console.log(`hub runtime              event loop delay over the run p99 ${(runtimeAfter.loopDelayP99 * 1000).toFixed(1)} ms, max ${(runtimeAfter.loopDelayMax * 1000).toFixed(1)} ms; GC ${gcSince(runtimeBefore, runtimeAfter)}; heap in use at the end ${mb(runtimeAfter.heapUsed)}${HUB_EXTRA.length ? `; node flags ${HUB_EXTRA.join(' ')}` : ''}`);
   console.log(`Redis                    CPU ${redisCpu.toFixed(1)} s = ${((redisCpu / wall) * 100).toFixed(0)}% of one core (${((redisCpu / Math.max(1, applied)) * 1e6).toFixed(0)} µs per report applied); used_memory max ${mb(maxRedisMemory)}, at the end ${mb(redisAfter.memory)} (${(redisAfter.memory / clusters).toFixed(0)} B/cluster)`);
   const latencyLine = (name: string, client: number[], server: number[]) => console.log(
     `${name} p50 ${percentile(client, 50).toFixed(1)} ms  p99 ${percentile(client, 99).toFixed(1)} ms  (${client.length} requests; in the hub: p50 ${percentile(server, 50).toFixed(1)} ms, p99 ${percentile(server, 99).toFixed(1)} ms)  goal p99 < 100 ms: ${percentile(client, 99) < 100 ? 'met' : `NOT met (${(percentile(client, 99) - 100).toFixed(0)} ms over)`}`);
