@@ -259,6 +259,19 @@ describe('when the server sends hostile or broken data', () => {
     source.close();
   });
 
+  it('reports a size lie as an invalid pack when the kept-alive connection closes as the fetch goes out on it', async () => {
+    const { source, cacheDir, storedBefore } = await sourceWithGoodRevision();
+    front.answerUploadPack(body({ pack: buildPack([objectEntry('blob', '', { claimedSize: 100, zlib: deflateSync(Buffer.alloc(1000)) })]) }));
+    // The last fetch read its pack to the end, which left its connection in the pool: the
+    // next fetch's first request goes out on it.
+    front.dropNextKeptAliveRequest();
+
+    await expect(source.snapshot()).rejects.toMatchObject({ code: GitErrorCode.InvalidPack, message: expect.stringMatching(/inflates to more than the 100 bytes its header says/) });
+    expect(front.droppedRequests).toBe(1);
+    expect(await packDirectory(cacheDir)).toEqual(storedBefore);
+    source.close();
+  });
+
   it('fetches the next revision once the server behaves again', async () => {
     const { source, next } = await sourceWithGoodRevision();
     front.answerUploadPack(body({ pack: buildPack([blob10, ofsDeltaEntry(0, delta(10, 10, copy(0, 10)))]) }));

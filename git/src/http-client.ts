@@ -31,6 +31,8 @@ export interface GitHttpClient {
 /** Hosting services recognise git clients by a `git/` user agent. */
 const USER_AGENT = 'git/netfleet';
 const AGENT_OPTIONS = { keepAlive: true, maxSockets: 4 };
+/** How a request fails that was written to a kept-alive connection the server had just closed. */
+const IDLE_CLOSE_CODES = new Set(['ECONNRESET', 'EPIPE']);
 
 /**
  * HTTP(S) requests with a CA bundle, idle timeouts, pooled connections, and the proxy the
@@ -55,19 +57,34 @@ export function createGitHttpClient(options: GitHttpClientOptions): GitHttpClien
     return agent;
   }
 
-  async function request({ url, method, headers, body, signal }: GitHttpRequest): Promise<IncomingMessage> {
+  /** One try; undefined when it went out on a pooled connection the server had closed meanwhile. */
+  function attempt({ url, method, headers, body, signal }: GitHttpRequest): Promise<IncomingMessage | undefined> {
     const https = url.startsWith('https:');
     const send = https ? httpsRequest : httpRequest;
     const requestHeaders = { 'User-Agent': USER_AGENT, ...headers, ...(body ? { 'Content-Length': String(body.byteLength) } : {}) };
-    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       // The CA goes with each request too: a proxy agent passes it on to the TLS tunnel.
       const req = send(url, { method, headers: requestHeaders, agent: agentFor(url, https), signal, ...(https ? tlsOptions : {}) }, resolve);
       req.setTimeout(options.timeoutMs, () => req.destroy(Object.assign(new Error(`no response within ${options.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
-      req.once('error', reject);
+      req.once('error', (error: NodeJS.ErrnoException) => {
+        if (req.reusedSocket && IDLE_CLOSE_CODES.has(error.code ?? '')) resolve(undefined);
+        else reject(error);
+      });
       req.end(body);
     });
-    response.setTimeout(options.timeoutMs, () => response.destroy(Object.assign(new Error(`response stalled for ${options.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
-    return response;
+  }
+
+  async function request(request: GitHttpRequest): Promise<IncomingMessage> {
+    // A server closes an idle kept-alive connection when it likes; a request that goes out
+    // on it just then fails before any answer, though the server is fine. git (curl) sends
+    // it again on a new connection, and so does this (git's requests only read): each retry
+    // drops one pooled connection, and a failure on a new connection is final.
+    for (;;) {
+      const response = await attempt(request);
+      if (!response) continue;
+      response.setTimeout(options.timeoutMs, () => response.destroy(Object.assign(new Error(`response stalled for ${options.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+      return response;
+    }
   }
 
   return {

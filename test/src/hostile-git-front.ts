@@ -3,10 +3,10 @@
  * `git http-backend`, except that `git-upload-pack` requests can be answered with crafted
  * bytes: packs that lie, pkt-lines that lie, `ERR` lines, or a trickle of one byte at a
  * time. Ref discovery stays real, so a client sees a genuine branch head and then a
- * hostile fetch.
+ * hostile fetch. It can also close a kept-alive connection as a request arrives on it.
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { GitServer, GitServerRepo } from './git-server.js';
 
 /** How to answer one `git-upload-pack` POST. */
@@ -23,15 +23,33 @@ export interface HostileGitFront {
   answerUploadPack(answer: UploadPackAnswer | undefined): void;
   /** How many `git-upload-pack` requests were answered with crafted bytes. */
   readonly craftedAnswers: number;
+  /**
+   * Close the connection of the next request that comes on a kept-alive connection, without
+   * answering: what a client sees when the server closes an idle connection just as a
+   * request goes out on it.
+   */
+  dropNextKeptAliveRequest(): void;
+  /** How many requests were dropped so. */
+  readonly droppedRequests: number;
   dispose(): Promise<void>;
 }
 
 export async function startHostileGitFront(backend: GitServer): Promise<HostileGitFront> {
   let answer: UploadPackAnswer | undefined;
   let craftedAnswers = 0;
+  let dropNext = false;
+  let droppedRequests = 0;
+  const served = new WeakSet<Socket>();
   const timers = new Set<NodeJS.Timeout>();
 
   const server: Server = createServer((req, res) => {
+    if (dropNext && served.has(req.socket)) {
+      dropNext = false;
+      droppedRequests += 1;
+      req.socket.destroy();
+      return;
+    }
+    served.add(req.socket);
     if (answer && req.method === 'POST' && req.url?.endsWith('/git-upload-pack')) {
       craftedAnswers += 1;
       const current = answer;
@@ -51,6 +69,12 @@ export async function startHostileGitFront(backend: GitServer): Promise<HostileG
     },
     get craftedAnswers() {
       return craftedAnswers;
+    },
+    dropNextKeptAliveRequest() {
+      dropNext = true;
+    },
+    get droppedRequests() {
+      return droppedRequests;
     },
     async dispose() {
       for (const timer of timers) clearInterval(timer);
