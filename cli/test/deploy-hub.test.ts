@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { AGENT_COMMAND } from '../src/install/agent-manifests.js';
+import { HUB_COMMAND } from '../src/install/hub-manifests.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -56,6 +57,10 @@ describe('deploy/hub/hub.yaml with deploy/redis/redis.yaml', async () => {
     });
     expect(['/api/v1/reports', '/api/v1/assignment', '/api/v1/webhooks/git', '/ui', '/ui/assets/index.js'].filter((url) => !routed(url))).toEqual([]);
     expect(['/metrics', '/healthz', '/readyz', '/', '/apiary'].filter(routed)).toEqual([]);
+  });
+
+  it('runs the hub with the node flags `netfleet install` gives it', () => {
+    expect((find('Deployment', 'netfleet-hub').spec.template as PodTemplate).spec.containers[0]!.command).toEqual(HUB_COMMAND);
   });
 
   it('admits only the hub pods to Redis', () => {
