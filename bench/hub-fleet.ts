@@ -26,6 +26,7 @@ import { Hub } from '../hub/src/index.js';
 import { AlertRule } from '../hub/src/alerts/rules.js';
 import { HubKeys } from '../hub/src/redis/keys.js';
 import { startRedis } from '../test/src/redis.js';
+import { deployedNodeFlags } from './deployed-container.js';
 import { REGIONS, clusterName, regionOf } from './fleet-topology.js';
 
 const HEARTBEAT_MS = 30_000;
@@ -124,7 +125,8 @@ function spawnTsx(script: string, args: string[], nodeFlags: string[] = []): Chi
 
 /** BENCH_HUB_CPU_PROF=<dir>: the hub replica writes a V8 CPU profile there when it exits. */
 const HUB_PROFILE = process.env.BENCH_HUB_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_HUB_CPU_PROF] : [];
-const HUB_EXTRA = (process.env.BENCH_HUB_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+/** The hub replica's node flags: deploy/hub/hub.yaml's, or BENCH_HUB_NODE_FLAGS instead (`''` for none). */
+const HUB_FLAGS = process.env.BENCH_HUB_NODE_FLAGS === undefined ? deployedNodeFlags('hub/hub.yaml', 'hub') : process.env.BENCH_HUB_NODE_FLAGS.split(' ').filter(Boolean);
 
 /** Client and in-hub (Server-Timing) latencies of the API reads. */
 class ApiProbe {
@@ -232,7 +234,7 @@ export async function fleetLoad(clusters: number, durationSeconds: number): Prom
   await writeFile(join(work, 'credentials.json'), JSON.stringify(fleet));
   console.log(`registered ${clusters} clusters in ${seconds(performance.now() - registering)}`);
 
-  const hub = spawnTsx('./hub-replica.ts', [redisServer.url, PREFIX, secret, admin, String(clusters)], [...HUB_EXTRA, ...HUB_PROFILE]);
+  const hub = spawnTsx('./hub-replica.ts', [redisServer.url, PREFIX, secret, admin, String(clusters)], [...HUB_FLAGS, ...HUB_PROFILE]);
   const url = await linesOf(hub, 'listening');
   const probe = new ApiProbe(url, admin, fleet);
   await probe.warmUp();
@@ -360,7 +362,7 @@ export async function fleetLoad(clusters: number, durationSeconds: number): Prom
     + `that applied fewer than accepted or another highest seq: ${missing.length}${some(missing)}${left > 0 ? ` (${left} jobs still queued)` : ''}  goal: 0 and 0: ${twice.length === 0 && missing.length === 0 ? 'met' : 'NOT met'}`);
   console.log(`queue depth (waiting)    max ${maxWaiting}, at the end of sending ${waitingAtEnd}, ${left === 0 ? `drained ${drainMs.toFixed(0)} ms later` : `NOT drained ${seconds(drainMs)} later (${left} left)`}; trend over the last two thirds of sending ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} jobs/s; backlog (queue, or agents behind schedule): ${growing ? 'GROWING' : 'bounded'}`);
   console.log(`hub process              CPU ${hubCpu.toFixed(1)} s over ${wall.toFixed(1)} s = ${((hubCpu / wall) * 100).toFixed(0)}% of one core; RSS max ${mb(maxRss)}, at the end ${mb(hubAfter.rss)}`);
-  console.log(`hub runtime              event loop delay over the run p99 ${(runtimeAfter.loopDelayP99 * 1000).toFixed(1)} ms, max ${(runtimeAfter.loopDelayMax * 1000).toFixed(1)} ms; GC ${gcSince(runtimeBefore, runtimeAfter)}; heap in use at the end ${mb(runtimeAfter.heapUsed)}${HUB_EXTRA.length ? `; node flags ${HUB_EXTRA.join(' ')}` : ''}`);
+  console.log(`hub runtime              event loop delay over the run p99 ${(runtimeAfter.loopDelayP99 * 1000).toFixed(1)} ms, max ${(runtimeAfter.loopDelayMax * 1000).toFixed(1)} ms; GC ${gcSince(runtimeBefore, runtimeAfter)}; heap in use at the end ${mb(runtimeAfter.heapUsed)}; node flags: ${HUB_FLAGS.join(' ') || 'none'}${process.env.BENCH_HUB_NODE_FLAGS === undefined ? ' (deploy/hub/hub.yaml)' : ' (BENCH_HUB_NODE_FLAGS)'}`);
   console.log(`Redis                    CPU ${redisCpu.toFixed(1)} s = ${((redisCpu / wall) * 100).toFixed(0)}% of one core (${((redisCpu / Math.max(1, applied)) * 1e6).toFixed(0)} µs per report applied); used_memory max ${mb(maxRedisMemory)}, at the end ${mb(redisAfter.memory)} (${(redisAfter.memory / clusters).toFixed(0)} B/cluster)`);
   const latencyLine = (name: string, client: number[], server: number[]) => console.log(
     `${name} p50 ${percentile(client, 50).toFixed(1)} ms  p99 ${percentile(client, 99).toFixed(1)} ms  (${client.length} requests; in the hub: p50 ${percentile(server, 50).toFixed(1)} ms, p99 ${percentile(server, 99).toFixed(1)} ms)  goal p99 < 100 ms: ${percentile(client, 99) < 100 ? 'met' : `NOT met (${(percentile(client, 99) - 100).toFixed(0)} ms over)`}`);
