@@ -50,7 +50,9 @@ export class LinkService {
   readonly #seqs = new Map<string, string>();
   readonly #revisions: RevisionTopologies;
   /** The revision each cluster applied ('' before its first sync), as of the last pass. */
-  #applied = new Map<string, string>();
+  readonly #applied = new Map<string, string>();
+  /** The clusters on each revision of `#applied`: a pass walks the revisions in use, not the fleet. */
+  readonly #clustersOn = new Map<string, Set<string>>();
   /** What the current topology was composed from: the head, and the clusters judged by another revision. */
   #composedHead: FleetTopologyInput | undefined;
   #composedFrom = new Map<string, FleetTopologyInput>();
@@ -142,10 +144,10 @@ export class LinkService {
       this.#log(this.links.forget(name, now));
       this.logger.info({ cluster: name }, 'cluster left the fleet; its links no longer count');
     }
-    if (full) this.#applied = new Map();
-    for (const name of names) if (!seqs.has(name)) this.#applied.delete(name);
-    for (const [name, { revision }] of seqs) this.#applied.set(name, revision);
-    this.#revisions.use(this.#applied.values(), now.getTime());
+    if (full) for (const name of this.#applied.keys()) if (!seqs.has(name)) this.#follow(name, undefined);
+    for (const name of names) if (!seqs.has(name)) this.#follow(name, undefined);
+    for (const [name, { revision }] of seqs) this.#follow(name, revision);
+    this.#revisions.use(this.#clustersOn.keys(), now.getTime());
     this.#recompose(now);
     const changed = [...seqs].filter(([name, { seq }]) => seq !== '' && this.#seqs.get(name) !== seq).map(([name]) => name);
     if (changed.length === 0) return;
@@ -153,6 +155,25 @@ export class LinkService {
     for (const name of changed) this.#seqs.set(name, seqs.get(name)!.seq);
     if (invalid.length > 0) this.logger.warn({ clusters: invalid }, 'stored link reports that do not match the link report schema were left out');
     this.#log(this.links.ingestAll(reports, now, failingSince));
+  }
+
+  /** Notes the revision `cluster` applied; undefined: it left the fleet. */
+  #follow(cluster: string, revision: string | undefined): void {
+    const before = this.#applied.get(cluster);
+    if (before === revision) return;
+    if (before !== undefined) {
+      const clusters = this.#clustersOn.get(before)!;
+      clusters.delete(cluster);
+      if (clusters.size === 0) this.#clustersOn.delete(before);
+    }
+    if (revision === undefined) {
+      this.#applied.delete(cluster);
+      return;
+    }
+    this.#applied.set(cluster, revision);
+    const clusters = this.#clustersOn.get(revision);
+    if (clusters) clusters.add(cluster);
+    else this.#clustersOn.set(revision, new Set([cluster]));
   }
 
   /** The `linkSeq` ('' before any link report) and applied revision of each of `names` that is registered and not revoked. */
@@ -176,10 +197,10 @@ export class LinkService {
     if (!head) return;
     const fleetOf = new Map<string, FleetTopologyInput>();
     const behind = new Set<string>();
-    for (const [cluster, revision] of this.#applied) {
+    for (const [revision, clusters] of this.#clustersOn) {
       const topology = revision ? this.#revisions.topologyOf(revision) : undefined;
       if (!topology || topology === head.topology) continue;
-      fleetOf.set(cluster, topology);
+      for (const cluster of clusters) fleetOf.set(cluster, topology);
       behind.add(revision);
     }
     const unchanged = head.topology === this.#composedHead && fleetOf.size === this.#composedFrom.size
