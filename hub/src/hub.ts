@@ -98,13 +98,10 @@ export class Hub {
     // commands are bounded by the timeout and the retries; a Cluster's own offline queue has no
     // bound at all (a command queued while the Cluster reconnects may wait forever), so the
     // API's Cluster connection has none: until the Cluster is ready again, requests get 503.
-    // The commands of requests read in one turn of the event loop (the token checks of many
-    // agents' reports) go out in one write, not a write each.
     const auth = o.redisPassword ? { password: o.redisPassword } : {};
     this.apiOnCluster = parseRedisUrl(o.redisUrl).mode === 'cluster';
     this.redis = connectRedis(o.redisUrl, {
       ...auth, ...(this.apiOnCluster ? { enableOfflineQueue: false } : {}), maxRetriesPerRequest: 2, commandTimeout: API_COMMAND_TIMEOUT_MS, retryStrategy: this.reconnectDelay,
-      enableAutoPipelining: true,
     });
     // Commands issued together (an ingest job's script calls, one per request) go out in one write.
     this.workRedis = connectRedis(o.redisUrl, { ...auth, maxRetriesPerRequest: null, retryStrategy: this.reconnectDelay, enableAutoPipelining: true });
