@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { AGENT_COMMAND } from '../src/install/agent-manifests.js';
-import { HUB_COMMAND } from '../src/install/hub-manifests.js';
+import type { V1Deployment } from '@kubernetes/client-node';
+import { HUB_COMMAND, hubManifests } from '../src/install/hub-manifests.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -17,7 +18,7 @@ interface Manifest {
   metadata: { name: string };
   spec: Record<string, unknown>;
 }
-interface Container { command?: string[]; args?: string[]; env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>; volumeMounts?: Array<{ name: string; mountPath: string }> }
+interface Container { command?: string[]; args?: string[]; resources?: unknown; env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>; volumeMounts?: Array<{ name: string; mountPath: string }> }
 interface PodTemplate { metadata: { labels: Record<string, string> }; spec: { containers: Container[]; volumes?: Array<{ name: string; secret?: { secretName: string } }> } }
 
 async function manifests(path: string): Promise<Manifest[]> {
@@ -59,8 +60,12 @@ describe('deploy/hub/hub.yaml with deploy/redis/redis.yaml', async () => {
     expect(['/metrics', '/healthz', '/readyz', '/', '/apiary'].filter(routed)).toEqual([]);
   });
 
-  it('runs the hub with the node flags `netfleet install` gives it', () => {
-    expect((find('Deployment', 'netfleet-hub').spec.template as PodTemplate).spec.containers[0]!.command).toEqual(HUB_COMMAND);
+  it('runs the hub with the node flags and memory `netfleet install` gives it', () => {
+    const installed = hubManifests({ namespace: 'netfleet-hub', image: 'netfleet:0.1.0', host: 'hub.example.com', redisImage: 'redis:7' }).objects
+      .find((object): object is V1Deployment => object.kind === 'Deployment')!.spec!.template.spec!.containers[0]!;
+    expect(hub.spec.containers[0]!.command).toEqual(HUB_COMMAND);
+    expect(installed.command).toEqual(HUB_COMMAND);
+    expect(hub.spec.containers[0]!.resources).toEqual(installed.resources);
   });
 
   it('admits only the hub pods to Redis', () => {

@@ -88,7 +88,7 @@ function hubDeployment(inputs: HubInstallInputs): V1Deployment {
             ],
             env: [{ name: 'NETFLEET_HUB_REDIS_PASSWORD_FILE', value: '/etc/netfleet/redis/password' }],
             ...httpListener(LISTEN_PORT),
-            resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '1Gi' } },
+            resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '2Gi' } },
             securityContext: RESTRICTED_CONTAINER,
             volumeMounts: [{ name: 'config', mountPath: '/etc/netfleet', readOnly: true }, { name: 'redis', mountPath: '/etc/netfleet/redis', readOnly: true }],
           }],
