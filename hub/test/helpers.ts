@@ -76,6 +76,8 @@ export class TestSender {
     // Tests take Redis away under it; the queue waits for it to come back.
     this.redis.on('error', () => undefined);
     this.queue = new Queue(queue, { connection: this.redis, prefix: space.prefix });
+    // The queue passes its connection's errors on; without a listener BullMQ prints each one.
+    this.queue.on('error', () => undefined);
   }
 
   async send(credentials: Credentials, unsigned: UnsignedReport, options: { jobId?: string; key?: string } = {}): Promise<Report> {
