@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPORTS_PATH, REPORT_QUEUE, ReportKind, signReport, type Credentials } from '@netfleet/shared';
 import { startRedis, type PrivateRedis } from '@netfleet/test';
 import type { Hub } from '../src/index.js';
+import { JOB_FILLED_REPORTS } from '../src/ingest/report-commit.js';
 import type { ReportJobData } from '../src/ingest/report-job.js';
 import { eventually, heartbeatBody, registerCluster, report, testHub, testKeySpace } from './helpers.js';
 
@@ -114,5 +115,43 @@ describe('when the write of a group fails', () => {
     await eventually(async () => expect(await counted(hub, 'applied')).toBe(2 * fleet.length));
     for (const credentials of fleet) expect(await hub.fleet.detail(credentials.cluster)).toMatchObject({ reports: 2, revision: 'r2' });
     expect(await counted(hub, 'duplicate')).toBe(0);
+  });
+});
+
+describe('when a group fills before its window ends', () => {
+  const space = testKeySpace('report-commit-filled');
+  let intake: Hub;
+  let fleet: Credentials[];
+  let queue: Queue;
+  let connection: Redis;
+
+  beforeAll(async () => {
+    // A window far longer than the test may take: only a filled group can be written in time.
+    intake = testHub(space, { sweeper: false, rollouts: false, ingest: false, reportCommitWindowMs: 600_000 });
+    fleet = await Promise.all(['eu-1', 'eu-2'].map((name) => registerCluster(intake, name)));
+    connection = new Redis(space.url, { maxRetriesPerRequest: null });
+    queue = new Queue(REPORT_QUEUE, { connection, prefix: space.prefix });
+  });
+
+  afterAll(async () => {
+    await intake.close();
+    await queue.close();
+    connection.disconnect();
+    await space.cleanup();
+  });
+
+  const seqs = (from: number, count: number) => Array.from({ length: count }, (_, index) => from + index);
+
+  // Without the early write the requests would wait out the window: this test would time out.
+  it(`writes the group as soon as it holds ${JOB_FILLED_REPORTS} reports, one request or several, and answers them`, { timeout: 60_000 }, async () => {
+    const full = await post(intake, fleet[0]!, seqs(1, JOB_FILLED_REPORTS));
+    expect([full.statusCode, full.json().queued]).toEqual([202, JOB_FILLED_REPORTS]);
+
+    const halves = await Promise.all(fleet.map((credentials, index) => post(intake, credentials, seqs(1000 + index * 100, JOB_FILLED_REPORTS / 2))));
+    expect(halves.map((response) => response.statusCode)).toEqual([202, 202]);
+
+    const jobs = await queue.getWaiting();
+    expect(jobs.map((job) => (job.data as ReportJobData).requests.map((request) => request.reports.length)).sort())
+      .toEqual([[JOB_FILLED_REPORTS], [JOB_FILLED_REPORTS / 2, JOB_FILLED_REPORTS / 2]].sort());
   });
 });

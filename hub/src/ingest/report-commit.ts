@@ -1,6 +1,15 @@
 import type { Queue } from 'bullmq';
 import { HubError, HubErrorCode } from '../errors.js';
+import { MAX_REPORTS_PER_REQUEST } from '@netfleet/shared';
 import { MAX_REPORTS_PER_JOB, maxJobBytes, reportJob, type RequestReports } from './report-job.js';
+
+/**
+ * A job holding this many reports is written without waiting for the rest of its window:
+ * BullMQ's cost per job is then a small share of its reports' (a report costs the worker
+ * about what an empty job costs BullMQ), and under load the requests waiting on a window
+ * would otherwise leave the hub idle for it.
+ */
+export const JOB_FILLED_REPORTS = MAX_REPORTS_PER_REQUEST;
 
 export interface ReportCommitOptions {
   /** Longest a request waits for others to share its job. */
@@ -25,7 +34,8 @@ interface OpenJob {
 
 /**
  * Group commit of the API's report requests: the requests that arrive within `windowMs` are
- * queued as one job, in one Redis write, and each waits for that write. So a request is
+ * queued as one job, in one Redis write, and each waits for that write; a job is written as
+ * soon as it holds `JOB_FILLED_REPORTS` (batch size or linger time, whichever comes first). So a request is
  * answered 2xx only once its reports are in Redis, and when the write fails every request
  * it held fails with a Redis HubError (the API answers 503, the agents keep the reports
  * spooled and send them again). A job is written early when another request would take it past its
@@ -43,7 +53,9 @@ export class ReportCommit {
     open.requests.push({ sender: part.sender, reports: part.reports });
     open.reports += part.reports.length;
     open.bytes += part.bytes;
-    return new Promise<void>((resolve, reject) => open.waiters.push({ resolve, reject }));
+    const written = new Promise<void>((resolve, reject) => open.waiters.push({ resolve, reject }));
+    if (open.reports >= JOB_FILLED_REPORTS) this.write(open);
+    return written;
   }
 
   private fits(open: OpenJob, part: { reports: readonly string[]; bytes: number }): boolean {
