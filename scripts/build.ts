@@ -7,11 +7,12 @@
  * benchmarks and the bundle test build what they run. It first builds the dashboard (`ui/`),
  * which the hub serves and the bundle carries.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { cp, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Plugin } from 'esbuild';
+import { build, type OnResolveResult, type Plugin } from 'esbuild';
 import { UI_DIST, buildUi, builtUiSources } from '../ui/build.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -34,6 +35,16 @@ export const CLI_ENTRY = { netfleet: join(ROOT, 'cli/src/run.ts') };
 export const EXTERNAL = ['bullmq', 'ioredis', 'pino', 'ssh2'];
 
 /**
+ * Packages that run only in configurations an agent in its cluster does not have, left to
+ * node_modules too and loaded from there by node's `require` at their first use (through
+ * their shim in scripts/bundle-shims/, or `createAjv`): in the bundle their source text would
+ * sit in every agent's heap although they never run (0.6 MB of live heap, docs/agent.md#memory).
+ * The root package.json lists each at the version its importer resolves; the bundle refuses
+ * to build when the two differ (`firstUseVersionMismatch`).
+ */
+export const LOADED_AT_FIRST_USE = ['ajv', 'js-yaml', 'socks-proxy-agent', 'jsonpath-plus', '@opentelemetry/api'];
+
+/**
  * Packages whose modules only define what they export (no module is imported for what it
  * does on load), so the bundle may leave out every module of theirs that nothing uses.
  * `@kubernetes/client-node`'s index re-exports every generated API class and model (~750
@@ -50,8 +61,9 @@ const SHIMS = { 'whatwg-url': join(ROOT, 'scripts/bundle-shims/whatwg-url.ts') }
 
 /**
  * Packages replaced in the bundle by a module of `scripts/bundle-shims/` that loads the real
- * package (bundled too, but run only then) the first time it is used: each is imported at
- * start by code the agent loads, and used only in configurations the agent has not.
+ * package the first time it is used: each is imported at start by code the agent loads, and
+ * used only in configurations the agent has not. The real package is one of
+ * `LOADED_AT_FIRST_USE`, or (openid-client, imported asynchronously) a chunk of its own.
  */
 const LAZY_SHIMS: Record<string, string> = {
   'socks-proxy-agent': join(ROOT, 'scripts/bundle-shims/socks-proxy-agent.ts'),
@@ -61,13 +73,33 @@ const LAZY_SHIMS: Record<string, string> = {
   'js-yaml': join(ROOT, 'scripts/bundle-shims/js-yaml.ts'),
 };
 
+const packageFilter = (names: readonly string[]) => new RegExp(`^(${names.map((name) => name.replaceAll('.', '\\.')).join('|')})$`);
+
+/**
+ * Why `name`, imported from `resolveDir`, would not be the same package at run time, where the
+ * bundle's `require` finds it from the root's node_modules; undefined when it is the same.
+ */
+export function firstUseVersionMismatch(name: string, resolveDir: string, root = ROOT): string | undefined {
+  const resolved = (from: string) => {
+    try {
+      return realpathSync(createRequire(join(from, 'package.json')).resolve(name));
+    } catch {
+      return undefined;
+    }
+  };
+  const imported = resolved(resolveDir);
+  const atRunTime = resolved(root);
+  if (imported === atRunTime) return undefined;
+  return `${name}: ${relative(root, resolveDir)} imports ${imported ?? 'nothing'}, but the bundle would load ${atRunTime ?? 'nothing'} at run time; `
+    + 'list it in the root package.json at the version its importer resolves';
+}
+
 const lazyShims: Plugin = {
   name: 'lazy-shims',
   setup(build) {
     // Where the package was imported from: its shim resolves the real one from there.
     const importedFrom = new Map<string, string>();
-    const filter = new RegExp(`^(${Object.keys(LAZY_SHIMS).map((name) => name.replaceAll('.', '\\.')).join('|')})$`);
-    build.onResolve({ filter }, async (args) => {
+    build.onResolve({ filter: packageFilter(Object.keys(LAZY_SHIMS)) }, async (args) => {
       if (args.pluginData === lazyShims) return undefined;
       const shim = LAZY_SHIMS[args.path]!;
       if (args.importer !== shim) {
@@ -76,11 +108,19 @@ const lazyShims: Plugin = {
       }
       const resolveDir = importedFrom.get(args.path);
       if (resolveDir === undefined) return { errors: [{ text: `${args.path}: its shim was resolved before the package was imported` }] };
+      if (LOADED_AT_FIRST_USE.includes(args.path)) return firstUse(args.path, resolveDir);
       const resolved = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir, pluginData: lazyShims });
       return resolved.errors.length > 0 ? { errors: resolved.errors } : { path: resolved.path, namespace: resolved.namespace };
     });
+    // Imported without a shim (ajv, by `createAjv`).
+    build.onResolve({ filter: packageFilter(LOADED_AT_FIRST_USE.filter((name) => !LAZY_SHIMS[name])) }, (args) => firstUse(args.path, args.resolveDir));
   },
 };
+
+function firstUse(name: string, resolveDir: string): OnResolveResult {
+  const mismatch = firstUseVersionMismatch(name, resolveDir);
+  return mismatch ? { errors: [{ text: mismatch }] } : { path: name, external: true };
+}
 
 const inSideEffectFreePackage = (path: string) => SIDE_EFFECT_FREE_PACKAGES.some((name) => path.includes(`/node_modules/${name}/`));
 

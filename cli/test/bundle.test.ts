@@ -1,14 +1,17 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { realpathSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeysWithPrefix } from '@netfleet/test';
 import type { Metafile } from 'esbuild';
-import { bundle, CLI_ENTRY, DIST_DIR, METAFILE, SOURCES_FILE } from '../../scripts/build.js';
+import { bundle, CLI_ENTRY, DIST_DIR, EXTERNAL, LOADED_AT_FIRST_USE, METAFILE, SOURCES_FILE, firstUseVersionMismatch } from '../../scripts/build.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const REDIS_URL = process.env.NETFLEET_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -58,6 +61,8 @@ describe('the production bundle (pnpm build)', () => {
     expect(inputs.filter((input) => input.includes('@kubernetes/client-node/dist/gen/models/'))).toEqual([]);
     // openid-client (OIDC kubeconfig users) is a chunk of its own, imported at first use.
     expect(inputs.filter((input) => /\/(openid-client|oauth4webapi)\//.test(input))).toEqual([]);
+    // Packages that run at first use only stay in node_modules: neither they nor their dependencies are in what loads.
+    expect(inputs.filter((input) => /\/node_modules\/(ajv|fast-uri|js-yaml|socks-proxy-agent|socks|ip-address|smart-buffer|jsonpath-plus|@opentelemetry\/api)\//.test(input))).toEqual([]);
     expect(inputs).toContain('agent/src/kube/client.ts');
   });
 
@@ -146,5 +151,37 @@ describe('the production bundle (pnpm build)', () => {
       const [code] = (await once(hub, 'exit')) as [number | null];
       expect(code).toBe(0);
     });
+  });
+});
+
+describe('packages the bundle loads from node_modules at first use', () => {
+  const clientNode = dirname(createRequire(join(ROOT, 'agent/package.json')).resolve('@kubernetes/client-node'));
+  const shared = join(ROOT, 'shared');
+
+  it('are, from the root, the versions their importers resolve (client-node, prom-client, @netfleet/shared)', () => {
+    const prom = dirname(createRequire(join(ROOT, 'agent/package.json')).resolve('prom-client'));
+    const importers: Record<string, string> = { ajv: shared, 'js-yaml': clientNode, 'socks-proxy-agent': clientNode, 'jsonpath-plus': clientNode, '@opentelemetry/api': prom };
+    expect(Object.keys(importers).sort()).toEqual([...LOADED_AT_FIRST_USE].sort());
+    for (const [name, importer] of Object.entries(importers)) expect(firstUseVersionMismatch(name, importer)).toBeUndefined();
+  });
+
+  it('are, with the other externals, exactly the root package.json\'s dependencies (what the image installs beside the bundle)', async () => {
+    const { dependencies } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    expect(Object.keys(dependencies).sort()).toEqual([...EXTERNAL, ...LOADED_AT_FIRST_USE].sort());
+  });
+
+  it('refuses another version than the root holds, naming both', async () => {
+    const elsewhere = await mkdtemp(join(tmpdir(), 'nf-first-use-'));
+    try {
+      await mkdir(join(elsewhere, 'node_modules/js-yaml'), { recursive: true });
+      await writeFile(join(elsewhere, 'node_modules/js-yaml/package.json'), '{"name":"js-yaml","version":"3.0.0","main":"index.js"}');
+      await writeFile(join(elsewhere, 'node_modules/js-yaml/index.js'), 'module.exports = {};');
+      const mismatch = firstUseVersionMismatch('js-yaml', elsewhere);
+      const atRunTime = realpathSync(createRequire(join(ROOT, 'package.json')).resolve('js-yaml'));
+      expect(mismatch).toBe(`js-yaml: ${relative(ROOT, elsewhere)} imports ${realpathSync(join(elsewhere, 'node_modules/js-yaml/index.js'))}, but the bundle would load ${atRunTime} at run time; `
+        + 'list it in the root package.json at the version its importer resolves');
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
   });
 });

@@ -11,7 +11,7 @@ interface Real {
 let real: Real | undefined;
 
 function api(): Real {
-  // A bundled require: the bundler keeps the package in the bundle but runs it only now.
+  // node's require (the bundle's banner): the package stays in node_modules (LOADED_AT_FIRST_USE in scripts/build.ts) and loads only now.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   real ??= require('@opentelemetry/api') as Real;
   return real;

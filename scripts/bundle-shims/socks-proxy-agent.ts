@@ -13,7 +13,7 @@ let real: Real | undefined;
 /** `new SocksProxyAgent(...)` returns the real package's agent. */
 export class SocksProxyAgent {
   constructor(...args: unknown[]) {
-    // A bundled require: the bundler keeps the package in the bundle but runs it only now.
+    // node's require (the bundle's banner): the package stays in node_modules (LOADED_AT_FIRST_USE in scripts/build.ts) and loads only now.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     real ??= require('socks-proxy-agent') as Real;
     return new real.SocksProxyAgent(...args);
