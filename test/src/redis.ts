@@ -46,6 +46,10 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Priva
     '--dir', dataDir,
     '--save', '',
     '--appendonly', options.aof ? 'yes' : 'no',
+    // Each write reaches the file before its reply, so a SIGKILL loses nothing acknowledged.
+    // The default (everysec) holds writes back for up to 2 s while an earlier fsync is slow
+    // (a busy disk), and a kill then loses writes the client was told were done.
+    '--appendfsync', 'no',
     '--daemonize', 'no',
     '--logfile', '',
     ...(options.args ?? []),
