@@ -3,7 +3,11 @@
  * `hub-replica.ts REDIS_URL PREFIX SECRET ADMIN_TOKEN CLUSTERS` prints `listening <url>` and
  * runs until stdin closes. Its fleet revision declares the mesh groups of the simulated
  * fleet of CLUSTERS clusters (fleet-topology.ts), so link reports are judged against them.
+ * BENCH_HUB_HEAP_PROF=<file>: it samples what it allocates, garbage included, from listening
+ * to exit, and writes the sampling heap profile there (where the young generation fills from).
  */
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { createLogger } from '../shared/src/index.js';
 import { Hub } from '../hub/src/index.js';
 import { fleetTopology } from './fleet-topology.js';
@@ -19,8 +23,18 @@ const api = await hub.api();
 hub.linkHealth.setFleet(fleetTopology(Number(clusters)), 'bench');
 await hub.start();
 const address = await api.listen({ host: '127.0.0.1', port: 0 });
+const heapProfile = process.env.BENCH_HUB_HEAP_PROF;
+const inspector = new Session();
+if (heapProfile) {
+  inspector.connect();
+  await inspector.post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+}
 console.log(`listening ${address}`);
 process.stdin.resume();
 process.stdin.on('end', () => {
-  void hub.close().then(() => process.exit(0));
+  void (async () => {
+    if (heapProfile) await writeFile(heapProfile, JSON.stringify((await inspector.post('HeapProfiler.stopSampling')).profile));
+    await hub.close();
+    process.exit(0);
+  })();
 });
