@@ -42,8 +42,6 @@ export class Hub {
   readonly redis: RedisClient;
   /** Connection of ingest, sweeper and alerts: waits for Redis to come back and carries on. */
   private readonly workRedis: RedisClient;
-  /** The API's token checks, auto-pipelined (see the constructor). */
-  private readonly tokenRedis: RedisClient;
   /** Connection BullMQ queues share and workers duplicate. */
   private readonly bullRedis: RedisClient;
   readonly keys: HubKeys;
@@ -102,23 +100,19 @@ export class Hub {
     // API's Cluster connection has none: until the Cluster is ready again, requests get 503.
     const auth = o.redisPassword ? { password: o.redisPassword } : {};
     this.apiOnCluster = parseRedisUrl(o.redisUrl).mode === 'cluster';
-    const apiConnection = {
+    this.redis = connectRedis(o.redisUrl, {
       ...auth, ...(this.apiOnCluster ? { enableOfflineQueue: false } : {}), maxRetriesPerRequest: 2, commandTimeout: API_COMMAND_TIMEOUT_MS, retryStrategy: this.reconnectDelay,
-    };
-    this.redis = connectRedis(o.redisUrl, apiConnection);
-    // The token checks of requests arriving together (one HMGET each) go out in one write:
-    // each write is a system call, the largest cost of a heartbeat's request at 100,000 clusters.
-    this.tokenRedis = connectRedis(o.redisUrl, { ...apiConnection, enableAutoPipelining: true });
+    });
     // Commands issued together (an ingest job's script calls, one per request) go out in one write.
     this.workRedis = connectRedis(o.redisUrl, { ...auth, maxRetriesPerRequest: null, retryStrategy: this.reconnectDelay, enableAutoPipelining: true });
-    for (const client of [this.redis, this.tokenRedis, this.workRedis]) {
+    for (const client of [this.redis, this.workRedis]) {
       client.on('error', (error) => this.logger.warn({ err: error.message }, 'redis connection error'));
     }
     this.keys = new HubKeys(o.prefix);
     const scriptOptions = { eventsCap: o.eventsCap, replayWindow: o.replayWindow, maxSeqJump: o.maxSeqJump, alertHistoryCap: o.alertHistoryCap };
     this.scripts = new HubScripts(this.redis, this.keys, scriptOptions);
     const workScripts = new HubScripts(this.workRedis, this.keys, scriptOptions);
-    this.registry = new Registry(this.redis, this.scripts, { secret: o.secret, adminTokens: o.adminTokens, readTokens: o.readTokens }, this.tokenRedis);
+    this.registry = new Registry(this.redis, this.scripts, { secret: o.secret, adminTokens: o.adminTokens, readTokens: o.readTokens });
     this.fleet = new FleetState(this.redis, this.keys);
     this.audit = new AuditLog(this.redis, this.keys, o.auditCap, this.logger.child({ component: 'audit' }));
     // BullMQ gets a client instance: under native ESM it cannot load ioredis from options.
@@ -252,7 +246,6 @@ export class Hub {
     }
     clearTimeout(timer);
     this.redis.disconnect();
-    this.tokenRedis.disconnect();
     this.workRedis.disconnect();
     this.bullRedis.disconnect();
     this.logger.info('hub stopped');

@@ -39,8 +39,6 @@ export class Registry {
     private readonly redis: RedisClient,
     private readonly scripts: HubScripts,
     private readonly options: RegistryOptions,
-    /** The connection `authenticate` reads tokens through (the hub's is auto-pipelined). */
-    private readonly tokenRedis: RedisClient = redis,
   ) {
     this.adminHashes = options.adminTokens.map(hashToken);
     this.readHashes = options.readTokens.map(hashToken);
@@ -133,7 +131,7 @@ export class Registry {
     if (this.readHashes.some((known) => sameHash(known, hash))) return { role: 'reader', tokenId: hash.slice(0, TOKEN_ID_LENGTH) };
     const parsed = parseToken(token);
     if (parsed?.kind !== 'nfc') return undefined;
-    const [stored, revoked] = await this.tokenRedis.hmget(this.keys.cluster(parsed.owner), 'tokenHash', 'revoked');
+    const [stored, revoked] = await this.redis.hmget(this.keys.cluster(parsed.owner), 'tokenHash', 'revoked');
     if (!stored || revoked === '1' || !sameHash(stored, hash)) return undefined;
     return { role: 'cluster', cluster: parsed.owner };
   }
