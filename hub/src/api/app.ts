@@ -19,6 +19,7 @@ import ui from './routes/ui.js';
 import live from './routes/live.js';
 import { LiveFeed } from '../live/live-feed.js';
 import { defaultUiDir } from './ui-dir.js';
+import { requestLoggerFactory } from './request-logger.js';
 
 /** PEM key and certificate chain: the API serves HTTPS with them. */
 export interface ApiTls {
@@ -68,7 +69,7 @@ export async function buildApi(hubServices: HubServices, logger: Logger | undefi
   const timeouts = { headersTimeout: Math.min(HEADERS_TIMEOUT_MS, options.requestTimeoutMs), connectionsCheckingInterval: Math.min(1_000, options.requestTimeoutMs) };
   // Per-request log lines would flood the log at fleet scale; errors are logged by the error handler.
   const app = Fastify({
-    loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 64 * 1024,
+    loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }), childLoggerFactory: requestLoggerFactory, bodyLimit: 64 * 1024,
     requestTimeout: options.requestTimeoutMs,
     ...(options.tls ? { https: { ...options.tls, ...timeouts } } : { http: timeouts }),
     frameworkErrors, clientErrorHandler,

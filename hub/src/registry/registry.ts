@@ -7,6 +7,7 @@ import {
 import { HubError, HubErrorCode, registryScriptError } from '../errors.js';
 import type { HubScripts } from '../redis/scripts.js';
 import { execAll } from '../redis/pipeline.js';
+import { HashReadBatch } from '../redis/hash-read-batch.js';
 import { deriveReportKey, generateToken, hashToken, parseToken, sameHash } from './credentials.js';
 
 /** Hex digits of a token's sha256 that identify it in the audit trail. */
@@ -34,6 +35,8 @@ export class Registry {
   private readonly adminHashes: string[];
   private readonly readHashes: string[];
   private readonly keyCache = new Map<string, string>();
+  /** Token checks of the requests read together share one write to Redis. */
+  private readonly tokenReads: HashReadBatch;
 
   constructor(
     private readonly redis: RedisClient,
@@ -42,6 +45,7 @@ export class Registry {
   ) {
     this.adminHashes = options.adminTokens.map(hashToken);
     this.readHashes = options.readTokens.map(hashToken);
+    this.tokenReads = new HashReadBatch(redis, ['tokenHash', 'revoked']);
   }
 
   private get keys() {
@@ -131,7 +135,7 @@ export class Registry {
     if (this.readHashes.some((known) => sameHash(known, hash))) return { role: 'reader', tokenId: hash.slice(0, TOKEN_ID_LENGTH) };
     const parsed = parseToken(token);
     if (parsed?.kind !== 'nfc') return undefined;
-    const [stored, revoked] = await this.redis.hmget(this.keys.cluster(parsed.owner), 'tokenHash', 'revoked');
+    const [stored, revoked] = await this.tokenReads.read(this.keys.cluster(parsed.owner));
     if (!stored || revoked === '1' || !sameHash(stored, hash)) return undefined;
     return { role: 'cluster', cluster: parsed.owner };
   }
