@@ -1,6 +1,12 @@
 export interface PeriodicTaskOptions {
-  /** Pause between the end of one run and the start of the next. */
+  /** Pause between the end of one run and the start of the next (from its start with `fixedRate`). */
   intervalMs: number;
+  /**
+   * The interval counts from the start of a run, so a slow run does not stretch the period
+   * (a run longer than the interval is followed at once; runs never overlap). For work whose
+   * promptness is a promise, such as how soon a silent cluster is marked offline.
+   */
+  fixedRate?: boolean;
   /**
    * After consecutive failures the pause doubles per failure up to this bound.
    * @defaultValue intervalMs (no backoff)
@@ -52,6 +58,7 @@ export class PeriodicTask {
 
   #schedule(delayMs: number): void {
     this.#timer = setTimeout(() => {
+      const startedAt = Date.now();
       this.#inRun = true;
       this.#again = false;
       this.#running = this.run().then(
@@ -62,13 +69,14 @@ export class PeriodicTask {
         },
       ).finally(() => {
         this.#inRun = false;
-        if (!this.#stopped) this.#schedule(this.#again && this.#failures === 0 ? 0 : this.#nextDelay());
+        if (!this.#stopped) this.#schedule(this.#again && this.#failures === 0 ? 0 : this.#nextDelay(Date.now() - startedAt));
       });
     }, delayMs);
   }
 
-  #nextDelay(): number {
+  #nextDelay(runMs: number): number {
     const { intervalMs, maxBackoffMs = intervalMs } = this.options;
-    return this.#failures === 0 ? intervalMs : Math.min(maxBackoffMs, intervalMs * 2 ** this.#failures);
+    if (this.#failures > 0) return Math.min(maxBackoffMs, intervalMs * 2 ** this.#failures);
+    return this.options.fixedRate ? Math.max(0, intervalMs - runMs) : intervalMs;
   }
 }

@@ -20,6 +20,22 @@ describe('PeriodicTask', () => {
     expect(starts.map((at) => at - t0)).toEqual([0, 150, 300, 450]);
   });
 
+  it('at a fixed rate, starts a run every interval from the start of the last, or right after a run longer than it', async () => {
+    vi.useFakeTimers();
+    const durations = [30, 30, 250, 30];
+    const starts: number[] = [];
+    const task = new PeriodicTask(async () => {
+      starts.push(Date.now());
+      await new Promise((resolve) => setTimeout(resolve, durations.shift() ?? 30));
+    }, { intervalMs: 100, fixedRate: true, onError: () => undefined });
+    const t0 = Date.now();
+    task.start();
+    await vi.advanceTimersByTimeAsync(520);
+    await task.stop();
+    // The third run took 250 ms: the fourth follows it at once (a timer of 0 fires after 1 ms).
+    expect(starts.map((at) => at - t0)).toEqual([0, 100, 200, 451]);
+  });
+
   it('runs at once when asked to run soon, or right after the run in progress', async () => {
     vi.useFakeTimers();
     const starts: number[] = [];

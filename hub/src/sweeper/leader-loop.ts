@@ -10,6 +10,8 @@ export interface LeaderLoopOptions {
   leaseTtlMs: number;
   /** Pause between ticks. */
   intervalMs: number;
+  /** The interval counts from the start of a tick (PeriodicTask's `fixedRate`). */
+  fixedRate?: boolean;
 }
 
 /**
@@ -25,7 +27,7 @@ export abstract class LeaderLoop<TickResult> {
   protected constructor(scripts: HubScripts, leaseName: string, options: LeaderLoopOptions, logger: Logger) {
     this.#lease = new Lease(scripts, leaseName, options.replicaId, options.leaseTtlMs);
     this.#loop = new PeriodicTask(() => this.tick(), {
-      intervalMs: options.intervalMs,
+      intervalMs: options.intervalMs, fixedRate: options.fixedRate,
       onError: (error) => logger.warn({ err: error instanceof Error ? error.message : String(error), lease: leaseName }, 'leader tick failed, retrying next tick'),
     });
   }

@@ -50,7 +50,9 @@ export class Sweeper extends LeaderLoop<SweepResult> {
     private readonly options: SweeperOptions,
     private readonly logger: Logger,
   ) {
-    super(scripts, 'sweeper', options, logger);
+    // A tick every interval, however long the last took (the alert repeat pass reads every
+    // firing alert): a silent cluster is marked offline within two heartbeats and one interval.
+    super(scripts, 'sweeper', { ...options, fixedRate: true }, logger);
     redis.on('close', () => {
       this.redisLost = true;
     });
