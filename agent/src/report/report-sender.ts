@@ -49,21 +49,25 @@ export class ReportSender {
     } catch (error) {
       return { kind: 'retry', status: undefined, message: `cannot reach the hub at ${this.url.origin}: ${(error as Error).message}` };
     }
-    const { status, headers, text } = response;
-    if (status === 202) {
-      const accepted = parseJson(text) as { queued?: number; refused?: ReportRefusal[] } | undefined;
-      return { kind: 'accepted', queued: accepted?.queued ?? 0, refused: accepted?.refused ?? [] };
-    }
-    const error = (parseJson(text) as ErrorResponse | undefined)?.error;
-    const message = `the hub answered ${status}${error ? ` ${error.code}: ${error.message}` : ''}`;
-    if (status === 400 || status === 413) return { kind: 'refused', status, message };
-    const afterMs = retryAfterMs(headers['retry-after']);
-    return { kind: 'retry', status, message, ...(afterMs === undefined ? {} : { afterMs }) };
+    return sendOutcome(response);
   }
 
   close(): void {
     this.agent.destroy();
   }
+}
+
+/** What the hub's answer to a report request means for the reports in it (kept spooled on `retry`). */
+export function sendOutcome({ status, headers, text }: Pick<HubResponse, 'status' | 'text'> & { headers: Record<string, string | string[] | undefined> }): SendOutcome {
+  if (status === 202) {
+    const accepted = parseJson(text) as { queued?: number; refused?: ReportRefusal[] } | undefined;
+    return { kind: 'accepted', queued: accepted?.queued ?? 0, refused: accepted?.refused ?? [] };
+  }
+  const error = (parseJson(text) as ErrorResponse | undefined)?.error;
+  const message = `the hub answered ${status}${error ? ` ${error.code}: ${error.message}` : ''}`;
+  if (status === 400 || status === 413) return { kind: 'refused', status, message };
+  const afterMs = retryAfterMs(headers['retry-after']);
+  return { kind: 'retry', status, message, ...(afterMs === undefined ? {} : { afterMs }) };
 }
 
 /** `Retry-After` as milliseconds (delay-seconds or an HTTP date, RFC 9110 §10.2.3), bounded. */
