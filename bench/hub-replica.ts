@@ -4,7 +4,8 @@
  * runs until stdin closes. Its fleet revision declares the mesh groups of the simulated
  * fleet of CLUSTERS clusters (fleet-topology.ts), so link reports are judged against them.
  * BENCH_HUB_HEAP_PROF=<file>: it samples what it allocates, garbage included, from listening
- * to exit, and writes the sampling heap profile there (where the young generation fills from).
+ * to exit, and writes the sampling heap profile there (where the young generation fills from);
+ * with BENCH_HUB_HEAP_PROF_PROMOTED=1, only objects promoted to the old generation, garbage or not.
  */
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
@@ -27,7 +28,9 @@ const heapProfile = process.env.BENCH_HUB_HEAP_PROF;
 const inspector = new Session();
 if (heapProfile) {
   inspector.connect();
-  await inspector.post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  // BENCH_HUB_HEAP_PROF_PROMOTED=1: only what outlived the young generation (what its scavenges copy and promote).
+  const promotedOnly = process.env.BENCH_HUB_HEAP_PROF_PROMOTED === '1';
+  await inspector.post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !promotedOnly });
 }
 console.log(`listening ${address}`);
 process.stdin.resume();

@@ -25,7 +25,7 @@
  * request in the ingest part, 10: an agent sends what its spool holds, up to 100),
  * BENCH_HUB_LANES (the fleet part's request loops, 64), BENCH_HUB_CPU_PROF (a directory: the fleet
  * part's hub replica writes a V8 CPU profile there), BENCH_HUB_HEAP_PROF (a file: the hub replica's
- * allocations, garbage included, as a sampling heap profile), BENCH_HUB_NODE_FLAGS (the hub replica's
+ * allocations, garbage included, as a sampling heap profile; BENCH_HUB_HEAP_PROF_PROMOTED=1: only those promoted to the old generation), BENCH_HUB_NODE_FLAGS (the hub replica's
  * node flags instead of deploy/hub/hub.yaml's; `''` for none).
  */
 import { randomBytes } from 'node:crypto';
