@@ -11,6 +11,8 @@ export interface StartRedisOptions {
   aof?: boolean;
   /** More `redis-server` arguments, e.g. `['--replicaof', '127.0.0.1', '6380']`. */
   args?: string[];
+  /** Environment of the server, e.g. a locale (Redis takes `LC_COLLATE` from it, and Lua's string order with it). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A private `redis-server` owned by one test, on its own port and data directory. */
@@ -54,7 +56,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Priva
     '--logfile', '',
     ...(options.args ?? []),
   ];
-  let child: ChildProcess | undefined = await spawnRedis(args);
+  let child: ChildProcess | undefined = await spawnRedis(args, READY_LINE, options.env);
 
   async function terminate(signal: NodeJS.Signals): Promise<void> {
     const running = child;
@@ -73,7 +75,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Priva
     kill: () => terminate('SIGKILL'),
     async restart() {
       await terminate('SIGTERM');
-      child = await spawnRedis(args);
+      child = await spawnRedis(args, READY_LINE, options.env);
     },
     async dispose() {
       await terminate('SIGKILL');
@@ -83,8 +85,8 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Priva
 }
 
 /** Spawn redis-server and resolve once it logs `readyLine` (by default: it accepts connections). */
-export async function spawnRedis(args: string[], readyLine = READY_LINE): Promise<ChildProcess> {
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function spawnRedis(args: string[], readyLine = READY_LINE, env: NodeJS.ProcessEnv = process.env): Promise<ChildProcess> {
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error(`redis-server did not start within ${START_TIMEOUT_MS} ms:\n${output}`)), START_TIMEOUT_MS);

@@ -8,6 +8,7 @@ import {
 } from './machine.js';
 import type { RolloutPlan } from './plan.js';
 import { execAll } from '../redis/pipeline.js';
+import type { AssignedRevisions } from '../state/fleet-state.js';
 
 /** A cluster's assignment as stored and served to its agent. */
 export interface StoredAssignment extends Assignment {
@@ -200,11 +201,15 @@ export class RolloutStore {
     if (clusters.length === 0) return assigned;
     const [stored, lastGood] = await Promise.all([this.client.hmget(this.keys.assignments(), ...clusters), this.lastGoodRevision()]);
     clusters.forEach((cluster, index) => {
-      const json = stored[index];
-      const revision = json ? (JSON.parse(json) as StoredAssignment).revision : lastGood;
+      const revision = assignedRevisionOf(stored[index] ?? null, lastGood);
       if (revision) assigned.set(cluster, revision);
     });
     return assigned;
+  }
+
+  /** Where the cluster list reads the same assigned revisions in its own Redis call. */
+  get assignedRevisionSource(): AssignedRevisions {
+    return { hash: this.keys.assignments(), fallback: this.keys.lastGoodRevision(), revisionOf: assignedRevisionOf };
   }
 
   async assignments(): Promise<Map<string, StoredAssignment>> {
@@ -215,6 +220,11 @@ export class RolloutStore {
   async lastGoodRevision(): Promise<string | null> {
     return this.client.get(this.keys.lastGoodRevision());
   }
+}
+
+/** A cluster's assigned revision: its stored assignment's, else the last fully rolled-out one. */
+function assignedRevisionOf(stored: string | null, lastGood: string | null): string | null {
+  return stored ? (JSON.parse(stored) as StoredAssignment).revision : lastGood;
 }
 
 function parseHeader(header: string, plan: string): RolloutHeader {

@@ -9,6 +9,7 @@ import { execAll } from '../redis/pipeline.js';
 import { commandName, defineCommands } from '../redis/script-loader.js';
 
 const READ_HASHES = commandName('read-hashes');
+const LIST_CLUSTERS = commandName('list-clusters');
 
 /** Filters of the cluster list; all given ones must match. */
 export interface ClusterFilter {
@@ -50,12 +51,21 @@ const HASHES_PER_CALL = 1000;
 
 const iso = (ms: string | undefined | null) => (ms ? new Date(Number(ms)).toISOString() : null);
 
-/** One page of the cluster list by name, before its clusters' state is read. */
-export interface ClusterPage {
-  names: string[];
-  nextCursor: string | null;
-  total: number;
+/**
+ * Where the rollouts keep each cluster's assigned revision, so the list reads it in its own
+ * Redis call.
+ */
+export interface AssignedRevisions {
+  /** Hash: cluster name → what the rollouts stored for it. */
+  hash: string;
+  /** String: the revision of clusters with nothing stored. */
+  fallback: string;
+  /** The assigned revision from a cluster's stored value and the fallback; null for none. */
+  revisionOf(stored: string | null, fallback: string | null): string | null;
 }
+
+/** list-clusters-1.lua's answer: total, more (1 or 0), names, their fields, their stored assignments, the fallback. */
+type ListReply = [number, number, string[], (string | null)[], (string | null)[], string | null];
 
 /**
  * Read views of fleet state. Lists read one index (or the intersection of several), never
@@ -66,16 +76,11 @@ export class FleetState {
     defineCommands(redis);
   }
 
-  async list(filter: ClusterFilter): Promise<ClusterList> {
-    const page = await this.page(filter);
-    return { items: await this.summaries(page.names), nextCursor: page.nextCursor, total: page.total };
-  }
-
   /**
-   * The names of one page of the list, without their state: a caller that reads more of each
-   * cluster (the API: assigned revisions) reads it beside `summaries`, not after.
+   * One page of the list, read in one Redis call (list-clusters-1.lua): the page by name,
+   * each cluster's summary and, given where the rollouts keep them, its assigned revision.
    */
-  async page(filter: ClusterFilter): Promise<ClusterPage> {
+  async list(filter: ClusterFilter, assigned?: AssignedRevisions): Promise<ClusterList> {
     const indexes = [
       filter.region === undefined ? undefined : this.keys.index('region', filter.region),
       filter.state === undefined ? undefined : this.keys.index('state', filter.state),
@@ -83,35 +88,21 @@ export class FleetState {
       filter.revision === undefined ? undefined : this.keys.index('revision', filter.revision),
       ...(filter.labels ?? []).map((label) => this.keys.index('label', label)),
     ].filter((key): key is string => key !== undefined);
-
-    let names: string[];
-    let total: number;
-    if (indexes.length <= 1) {
-      // One sorted set (all clusters or one index): page by name without reading the rest.
-      const key = indexes[0] ?? this.keys.clusters();
-      const start = filter.cursor ? `(${filter.cursor}` : '-';
-      const [count, range] = (await execAll(this.redis.pipeline()
-        .zcard(key)
-        .zrangebylex(key, start, '+', 'LIMIT', 0, filter.limit + 1))) as [number, string[]];
-      total = count;
-      names = range;
-    } else {
-      // Scores are all 0, so the intersection comes back ordered by name.
-      const matching = await this.redis.zinter(indexes.length, ...indexes);
-      total = matching.length;
-      names = (filter.cursor ? matching.filter((name) => name > filter.cursor!) : matching).slice(0, filter.limit + 1);
-    }
-    const more = names.length > filter.limit;
-    const page = names.slice(0, filter.limit);
-    return { names: page, nextCursor: more ? page[page.length - 1]! : null, total };
-  }
-
-  /** The list's view of each named cluster, in order; a cluster no longer registered is left out. */
-  async summaries(names: readonly string[]): Promise<ClusterSummary[]> {
-    if (names.length === 0) return [];
-    const values = await this.readHashes(SUMMARY_FIELDS, names);
-    const rows = names.map((_, index) => values.slice(index * SUMMARY_FIELDS.length, (index + 1) * SUMMARY_FIELDS.length));
-    return rows.filter((row) => row[0]).map(toSummary);
+    const run = this.command<ListReply>(LIST_CLUSTERS);
+    const [total, more, names, values, stored, fallback] = await run(
+      this.keys.clusters(), this.keys.prefix, filter.limit, filter.cursor ?? '',
+      indexes.length, ...indexes, SUMMARY_FIELDS.length, ...SUMMARY_FIELDS, assigned?.hash ?? '', assigned?.fallback ?? '',
+    );
+    const items: ClusterSummary[] = [];
+    names.forEach((_, index) => {
+      const row = values.slice(index * SUMMARY_FIELDS.length, (index + 1) * SUMMARY_FIELDS.length);
+      // A name an index still holds for a cluster whose hash is gone is left out.
+      if (!row[0]) return;
+      const summary = toSummary(row);
+      const revision = assigned?.revisionOf(stored[index] ?? null, fallback);
+      items.push(revision ? { ...summary, assignedRevision: revision } : summary);
+    });
+    return { items, nextCursor: more === 1 && names.length > 0 ? names[names.length - 1]! : null, total };
   }
 
   async exists(name: string): Promise<boolean> {
@@ -175,13 +166,19 @@ export class FleetState {
    * cost the client more than Redis), all calls sent at once so the read takes one round trip.
    */
   private async readHashes(fields: readonly string[], names: readonly string[]): Promise<(string | null)[]> {
-    const run = (this.redis as unknown as Record<string, (...values: (string | number)[]) => Promise<(string | null)[]>>)[READ_HASHES]!;
+    const run = this.command<(string | null)[]>(READ_HASHES);
     const calls: Promise<(string | null)[]>[] = [];
     for (let start = 0; start < names.length; start += HASHES_PER_CALL) {
       const keys = names.slice(start, start + HASHES_PER_CALL).map((name) => this.keys.cluster(name));
-      calls.push(run.call(this.redis, this.keys.clusters(), fields.length, ...fields, ...keys));
+      calls.push(run(this.keys.clusters(), fields.length, ...fields, ...keys));
     }
     return (await Promise.all(calls)).flat();
+  }
+
+  /** A Lua command defined on the connection, bound to it. */
+  private command<T>(name: string): (...args: (string | number)[]) => Promise<T> {
+    const run = (this.redis as unknown as Record<string, (...args: (string | number)[]) => Promise<T>>)[name]!;
+    return run.bind(this.redis);
   }
 
   async drift(name: string): Promise<DriftState | undefined> {
