@@ -15,7 +15,7 @@ describe('buildDelivery', () => {
     summary: '2 object(s) drifted', labels: { alertname: AlertRule.DriftDetected, cluster: 'eu-1', region: 'eu', revision: 'abc', severity: 'warning' },
     startsAt: '2026-11-26T10:00:00.000Z', endsAt: null,
   };
-  const context = { publicUrl: 'http://hub:8080/', firingValidityMs: 60_000, now: Date.parse('2026-11-26T10:00:30.000Z') };
+  const context = { publicUrl: 'http://hub:8080/', firingValidityMs: 60_000, now: Date.parse('2026-11-26T10:00:30.000Z'), deliveryId: 'd-1' };
 
   it.each([
     ['webhook', { type: 'webhook' as const, name: 'w', url: 'http://x/hook', secret: 's' }, 'http://x/hook'],
@@ -23,6 +23,10 @@ describe('buildDelivery', () => {
     ['alertmanager', { type: 'alertmanager' as const, name: 'am', url: 'http://am:9093/' }, 'http://am:9093/api/v2/alerts'],
   ])('addresses the %s sink', (_name, sink, url) => {
     expect(buildDelivery(sink, alert, context).url).toBe(url);
+  });
+
+  it('names the notification in the webhook\'s X-Netfleet-Delivery header', () => {
+    expect(buildDelivery({ type: 'webhook', name: 'w', url: 'http://x/hook' }, alert, context).headers).toMatchObject({ 'x-netfleet-delivery': 'd-1' });
   });
 
   it('gives Alertmanager a firing alert an end in the future and a resolved one its resolve time', () => {
@@ -108,9 +112,10 @@ describe('when alerts go to webhook and Slack receivers', () => {
     expect(await hub.alerts.list({ status: 'firing', cluster: 'eu-1' })).toHaveLength(0);
   });
 
-  it('retries a failing delivery with backoff and records every attempt', async () => {
+  it('retries a failing delivery with backoff and records every attempt, each with the notification\'s one delivery id', async () => {
     webhook.failNext(2);
     const before = webhookAlerts().length;
+    const attemptsBefore = webhook.attempts.length;
     await sender.send(eu1, report('eu-1', ++seq, ReportKind.Sync, syncBody('def456', SyncReason.ApplyFailed)));
     await eventually(() => expect(webhookAlerts().length).toBe(before + 1));
     expect(webhookAlerts().at(-1)).toMatchObject({ rule: AlertRule.SyncFailed, severity: 'critical' });
@@ -119,7 +124,16 @@ describe('when alerts go to webhook and Slack receivers', () => {
       const history = (await hub.redis.lrange(hub.keys.deliveries(), 0, -1)).map((line) => JSON.parse(line))
         .filter((record) => record.sink === 'hook' && record.fingerprint.startsWith(AlertRule.SyncFailed));
       expect(history.map((record) => `${record.attempt}:${record.result}`).reverse()).toEqual(['1:failed', '2:failed', '3:delivered']);
+      expect(new Set(history.map((record) => record.delivery))).toEqual(new Set([webhook.attempts.at(-1)!.headers['x-netfleet-delivery']]));
     });
+    // A receiver that took the first attempt (its answer lost) knows the retries by their id.
+    const ids = webhook.attempts.slice(attemptsBefore).map((attempt) => attempt.headers['x-netfleet-delivery']);
+    expect(ids).toHaveLength(3);
+    expect(new Set(ids).size).toBe(1);
+    expect(ids[0]).toMatch(/^[0-9a-f-]{36}$/);
+    const earlier = new Set(webhook.attempts.slice(0, attemptsBefore).map((attempt) => attempt.headers['x-netfleet-delivery']));
+    expect(earlier.has(ids[0])).toBe(false);
+    expect(earlier.size).toBe(attemptsBefore);
     const metric = await hub.metrics.alertDeliveries.get();
     expect(metric.values.find((value) => value.labels.sink === 'hook' && value.labels.result === 'failed')?.value).toBe(2);
   });

@@ -13,22 +13,26 @@ export interface Received {
 }
 
 /**
- * A local HTTP receiver for alert sinks: records every request; `failNext(n)` makes the
- * next n requests answer 500 so retries can be observed.
+ * A local HTTP receiver for alert sinks: records every request it takes (`received`) and
+ * every request at all (`attempts`); `failNext(n)` makes the next n requests answer 500 so
+ * retries can be observed.
  */
-export async function startReceiver(): Promise<{ url: string; received: Received[]; failNext(count: number): void; close(): Promise<void> }> {
+export async function startReceiver(): Promise<{ url: string; received: Received[]; attempts: Received[]; failNext(count: number): void; close(): Promise<void> }> {
   const received: Received[] = [];
+  const attempts: Received[] = [];
   let failures = 0;
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
+      const got = { path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString() };
+      attempts.push(got);
       if (failures > 0) {
         failures -= 1;
         response.writeHead(500).end('try again');
         return;
       }
-      received.push({ path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString() });
+      received.push(got);
       response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     });
   });
@@ -37,6 +41,7 @@ export async function startReceiver(): Promise<{ url: string; received: Received
   return {
     url: `http://127.0.0.1:${address.port}`,
     received,
+    attempts,
     failNext: (count) => void (failures = count),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '@netfleet/shared/redis/connection';
 import type { Queue } from 'bullmq';
 import type { Alert, AlertSeverity, Logger } from '@netfleet/shared';
@@ -18,6 +19,8 @@ const REPEAT_PASS_PAGE = 500;
 export interface DeliveryJob {
   sink: string;
   alert: Alert;
+  /** The notification's id for its receiver, kept through retries (absent in jobs of earlier hubs). */
+  id?: string;
 }
 
 export interface AlertEngineOptions {
@@ -142,7 +145,7 @@ export class AlertEngine {
     }
     await this.deliveries.addBulk(notices.flatMap(({ alert }) => this.options.sinkNames.map((sink) => ({
       name: `${sink}:${alert.status}`,
-      data: { sink, alert },
+      data: { sink, alert, id: randomUUID() },
       opts: {
         attempts: this.options.deliveryAttempts,
         backoff: { type: 'exponential', delay: this.options.deliveryBackoffMs },

@@ -23,6 +23,8 @@ export interface DeliveryWorkerOptions {
 export interface DeliveryRecord {
   time: string;
   sink: string;
+  /** The notification's id, as its receiver got it (webhooks: `X-Netfleet-Delivery`). */
+  delivery: string;
   fingerprint: string;
   status: 'firing' | 'resolved';
   attempt: number;
@@ -63,14 +65,17 @@ export class DeliveryWorker {
 
   private async deliver(job: Job<DeliveryJob>): Promise<void> {
     const { sink: name, alert } = job.data;
+    const delivery = job.data.id ?? `job-${job.id}`;
     const sink = this.sinks.get(name);
     if (!sink) {
       this.logger.warn({ sink: name }, 'alert delivery for an unknown sink dropped');
       return;
     }
-    const request = buildDelivery(sink, alert, { publicUrl: this.options.publicUrl, firingValidityMs: this.options.firingValidityMs, now: Date.now() });
+    const request = buildDelivery(sink, alert, {
+      publicUrl: this.options.publicUrl, firingValidityMs: this.options.firingValidityMs, now: Date.now(), deliveryId: delivery,
+    });
     const record: DeliveryRecord = {
-      time: new Date().toISOString(), sink: name, fingerprint: alert.fingerprint, status: alert.status,
+      time: new Date().toISOString(), sink: name, delivery, fingerprint: alert.fingerprint, status: alert.status,
       attempt: job.attemptsMade + 1, result: 'failed',
     };
     try {

@@ -32,6 +32,11 @@ export interface DeliveryContext {
   /** Alertmanager: how long a firing alert stays valid without being sent again. */
   firingValidityMs: number;
   now: number;
+  /**
+   * The notification's id, the same on every attempt to deliver it: a receiver that gets it
+   * twice (a retry after an answer that was lost, a job run again after a stall) drops the second.
+   */
+  deliveryId: string;
 }
 
 /** Builds the request for one sink; pure, so each format is tested on its own. */
@@ -40,7 +45,7 @@ export function buildDelivery(sink: SinkConfig, alert: Alert, context: DeliveryC
   switch (sink.type) {
     case 'webhook': {
       const body = JSON.stringify({ version: 1, sentAt: new Date(context.now).toISOString(), alert });
-      const headers: Record<string, string> = { ...json };
+      const headers: Record<string, string> = { ...json, 'x-netfleet-delivery': context.deliveryId };
       if (sink.secret) headers['x-netfleet-signature'] = `sha256=${createHmac('sha256', sink.secret).update(body).digest('hex')}`;
       return { url: sink.url, headers, body };
     }

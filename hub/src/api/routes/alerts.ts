@@ -5,6 +5,8 @@ import { PageLimit, errorResponses } from './schemas.js';
 
 const DeliverySchema = Type.Object({
   time: Type.String(), sink: Type.String(), fingerprint: Type.String(),
+  /** The notification's id, the same on each of its attempts (absent in attempts of earlier hubs). */
+  delivery: Type.Optional(Type.String()),
   status: Type.Union([Type.Literal('firing'), Type.Literal('resolved')]),
   attempt: Type.Integer(), result: Type.Union([Type.Literal('delivered'), Type.Literal('failed')]),
   httpStatus: Type.Optional(Type.Integer()), error: Type.Optional(Type.String()),
