@@ -45,7 +45,9 @@ export class HttpTransport implements Transport {
       if (advertisement.version === 0) return { advertisement, refs: filterRefs(advertisement.refs, prefix) };
       this.v2Advertisement = advertisement;
       const reader = await this.uploadPack(lsRefsRequest(prefix, advertisement), 2, credentials, signal);
-      return { advertisement, refs: await readLsRefs(reader) };
+      const refs = await readLsRefs(reader);
+      await reader.expectEnd();
+      return { advertisement, refs };
     } catch (error) {
       this.v2Advertisement = undefined;
       throw error;
@@ -82,7 +84,9 @@ export class HttpTransport implements Transport {
       const location = response.headers.location;
       if (!REDIRECT_STATUSES.has(response.statusCode ?? 0) || location === undefined) {
         await expectGitAnswer(response, 'application/x-git-upload-pack-advertisement');
-        const advertisement = await readAdvertisement(new PktLineReader(response));
+        const reader = new PktLineReader(response);
+        const advertisement = await readAdvertisement(reader);
+        await reader.expectEnd();
         if (redirects > 0) this.moveTo(url);
         return advertisement;
       }

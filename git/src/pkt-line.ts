@@ -45,6 +45,23 @@ export class PktLineReader {
     return packet;
   }
 
+  /**
+   * Reads on to the end of the stream, which must hold nothing more. Over HTTP an answer
+   * ends after its last packet, but its body ends (and its kept-alive connection is free for
+   * the next request) only when read to the end: git reads it so too. Anything more is a
+   * protocol error, and the stream is closed without reading it.
+   */
+  async expectEnd(): Promise<void> {
+    let extra = this.buffer.length > 0;
+    while (!extra) {
+      const { value, done } = await this.iterator.next();
+      if (done) return;
+      extra = value.byteLength > 0;
+    }
+    await this.iterator.return?.();
+    throw new ProtocolError('data after the last packet');
+  }
+
   /** The next packet as text without its trailing newline; undefined for a special packet or the end. */
   async nextLine(): Promise<string | undefined> {
     const packet = await this.next();
