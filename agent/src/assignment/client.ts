@@ -4,7 +4,7 @@ import {
   AssignmentResponseSchema, NetfleetError, compileValidator, createLogger,
   type AssignmentView, type ErrorResponse, type Logger,
 } from '@netfleet/shared';
-import { hubRequest, parseJson, type HubResponse } from '../report/hub-request.js';
+import { hubRequest, parseJson, redirectAdvice, type HubResponse } from '../report/hub-request.js';
 import { loadCredentials } from '../report/registration.js';
 import { SavedAssignment } from './saved.js';
 
@@ -170,6 +170,8 @@ export class AssignmentClient {
       });
     }
     if (response.status === 304) return 'unchanged';
+    const redirect = redirectAdvice(response.status, response.headers.location);
+    if (redirect) throw new AssignmentError('AGENT_HUB_REDIRECTED', redirect, { hint: 'the agent keeps its last assignment meanwhile' });
     const payload = parseJson(response.text);
     if (!response.ok) {
       // A rotated token is picked up from the credentials file on the next attempt.

@@ -63,6 +63,27 @@ export function hubRequest(url: URL, options: HubRequest): Promise<HubResponse> 
   });
 }
 
+/**
+ * What to do about an answer that redirects, or undefined when it does not. The agent does
+ * not follow a redirect: its token would go to an address its configuration does not name.
+ * The new address is shown without its query, which may carry a secret.
+ */
+export function redirectAdvice(status: number, location: string | string[] | undefined): string | undefined {
+  if (status < 300 || status > 399 || status === 304) return undefined;
+  const target = Array.isArray(location) ? location[0] : location;
+  const where = target ? addressOf(target) : 'an address it does not give';
+  return `the hub answered ${status}, a redirect to ${where}; the agent does not follow redirects with its token: set the hub URL in the agent's configuration to the hub's address`;
+}
+
+function addressOf(location: string): string {
+  try {
+    const url = new URL(location, 'relative:/');
+    return url.protocol === 'relative:' ? `the path ${url.pathname}` : `${url.origin}${url.pathname}`;
+  } catch {
+    return 'an address that is not a URL';
+  }
+}
+
 /** The body as JSON; undefined when it is not JSON. */
 export function parseJson(text: string): unknown {
   try {

@@ -1,7 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { REPORTS_PATH, type ErrorResponse, type ReportRefusal } from '@netfleet/shared';
-import { hubRequest, parseJson, type HubResponse } from './hub-request.js';
+import { hubRequest, parseJson, redirectAdvice, type HubResponse } from './hub-request.js';
 
 export interface ReportSenderOptions {
   /** Base URL of the hub API, e.g. `https://hub.example.com`. */
@@ -64,7 +64,7 @@ export function sendOutcome({ status, headers, text }: Pick<HubResponse, 'status
     return { kind: 'accepted', queued: accepted?.queued ?? 0, refused: accepted?.refused ?? [] };
   }
   const error = (parseJson(text) as ErrorResponse | undefined)?.error;
-  const message = `the hub answered ${status}${error ? ` ${error.code}: ${error.message}` : ''}`;
+  const message = redirectAdvice(status, headers.location) ?? `the hub answered ${status}${error ? ` ${error.code}: ${error.message}` : ''}`;
   if (status === 400 || status === 413) return { kind: 'refused', status, message };
   const afterMs = retryAfterMs(headers['retry-after']);
   return { kind: 'retry', status, message, ...(afterMs === undefined ? {} : { afterMs }) };
