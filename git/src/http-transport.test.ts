@@ -26,7 +26,7 @@ afterEach(async () => {
  * server streaming git's output does when the chunked body's end goes out in a segment of
  * its own. `after` is sent between the last packet and the end.
  */
-async function gitServer(version: 0 | 2, after = Buffer.alloc(0)) {
+async function gitServer(version: 0 | 2, after = Buffer.alloc(0), advertisementLine?: string) {
   const counts = { connections: 0, requests: 0, closed: 0 };
   server = createServer(async (req, res) => {
     counts.requests += 1;
@@ -37,7 +37,7 @@ async function gitServer(version: 0 | 2, after = Buffer.alloc(0)) {
       ? [pktLine(`${HEAD} ${BRANCH}\n`), FLUSH]
       : version === 2
         ? [pktLine('# service=git-upload-pack\n'), FLUSH, pktLine('version 2\n'), pktLine('ls-refs\n'), pktLine('fetch=shallow\n'), FLUSH]
-        : [pktLine('# service=git-upload-pack\n'), FLUSH, pktLine(`${HEAD} ${BRANCH}\0shallow agent=git/2.39\n`), FLUSH];
+        : [pktLine('# service=git-upload-pack\n'), FLUSH, pktLine(advertisementLine ?? `${HEAD} ${BRANCH}\0shallow agent=git/2.39\n`), FLUSH];
     res.write(Buffer.concat([...packets, after]));
     setTimeout(() => res.end(), 10);
   });
@@ -72,6 +72,12 @@ describe('the ref listing over smart HTTP', () => {
   it.each([2, 0] as const)('refuses data after the last packet under protocol v%i, and closes that connection', async (version) => {
     const { transport, counts } = await gitServer(version, Buffer.from('trailing bytes'));
     await expect(transport.listRefs(BRANCH, await loadCredentials(undefined))).rejects.toThrow(ProtocolError);
+    await expect.poll(() => counts.closed).toBe(1);
+  });
+
+  it('closes the connection of an advertisement it cannot read, rather than leave it to the timeout', async () => {
+    const { transport, counts } = await gitServer(0, undefined, 'not a ref line\n');
+    await expect(transport.listRefs(BRANCH, await loadCredentials(undefined))).rejects.toThrow(/malformed ref advertisement line/);
     await expect.poll(() => counts.closed).toBe(1);
   });
 });

@@ -45,9 +45,7 @@ export class HttpTransport implements Transport {
       if (advertisement.version === 0) return { advertisement, refs: filterRefs(advertisement.refs, prefix) };
       this.v2Advertisement = advertisement;
       const reader = await this.uploadPack(lsRefsRequest(prefix, advertisement), 2, credentials, signal);
-      const refs = await readLsRefs(reader);
-      await reader.expectEnd();
-      return { advertisement, refs };
+      return { advertisement, refs: await readWhole(reader, readLsRefs) };
     } catch (error) {
       this.v2Advertisement = undefined;
       throw error;
@@ -84,9 +82,7 @@ export class HttpTransport implements Transport {
       const location = response.headers.location;
       if (!REDIRECT_STATUSES.has(response.statusCode ?? 0) || location === undefined) {
         await expectGitAnswer(response, 'application/x-git-upload-pack-advertisement');
-        const reader = new PktLineReader(response);
-        const advertisement = await readAdvertisement(reader);
-        await reader.expectEnd();
+        const advertisement = await readWhole(new PktLineReader(response), readAdvertisement);
         if (redirects > 0) this.moveTo(url);
         return advertisement;
       }
@@ -110,6 +106,21 @@ export class HttpTransport implements Transport {
     if (base === this.base) return;
     this.log.warn({ from: this.base, to: base }, 'the git server redirects the repository; set the url to its new address');
     this.base = base;
+  }
+}
+
+/**
+ * One answer read with `read`, then to its end, so its kept-alive connection serves the next
+ * request; an answer that fails to read is closed with its connection, not left to the timeout.
+ */
+async function readWhole<T>(reader: PktLineReader, read: (reader: PktLineReader) => Promise<T>): Promise<T> {
+  try {
+    const value = await read(reader);
+    await reader.expectEnd();
+    return value;
+  } catch (error) {
+    await reader.close();
+    throw error;
   }
 }
 

@@ -58,8 +58,13 @@ export class PktLineReader {
       if (done) return;
       extra = value.byteLength > 0;
     }
-    await this.iterator.return?.();
+    await this.close();
     throw new ProtocolError('data after the last packet');
+  }
+
+  /** Stops reading and closes the stream (an HTTP answer's connection with it). */
+  async close(): Promise<void> {
+    await this.iterator.return?.();
   }
 
   /** The next packet as text without its trailing newline; undefined for a special packet or the end. */
