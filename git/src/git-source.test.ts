@@ -63,6 +63,16 @@ describe.each([
     expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual(pollRequests);
   });
 
+  it('takes its requests in turn on one kept-alive connection: git http-backend\'s answers end when the CGI exits, after their last packet', async () => {
+    const { source, server, head } = await fixture({ protocolV2 });
+    const agent = source();
+    await agent.snapshot();
+    // More polls than the client's pool has connections (4): an answer left unread holds its connection.
+    for (let poll = 0; poll < 8; poll += 1) expect(await agent.poll()).toEqual({ revision: head, changed: false });
+    expect(server.requests.length).toBeGreaterThan(8);
+    expect(new Set(server.requests.map((request) => request.connection))).toEqual(new Set([1]));
+  });
+
   it('reports a moved branch in one request, and the snapshot then fetches only that', async () => {
     const { source, server, tree } = await fixture({ protocolV2 });
     const agent = source();

@@ -46,6 +46,8 @@ export interface GitRequestLogEntry {
   gitProtocol: string | undefined;
   /** Bytes of the response body sent so far. */
   responseBytes: number;
+  /** Which TCP connection it came on (1 for the server's first): requests sharing one reused a kept-alive connection. */
+  connection: number;
 }
 
 export interface GitServerRepo {
@@ -107,6 +109,8 @@ export async function startGitServer(options: StartGitServerOptions = {}): Promi
   const applies = (fault: { method: string | undefined } | undefined, method: string) =>
     fault !== undefined && (fault.method === undefined || fault.method === method);
 
+  const connections = new WeakMap<object, number>();
+  let connectionCount = 0;
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://git.invalid');
     const entry: GitRequestLogEntry = {
@@ -117,6 +121,7 @@ export async function startGitServer(options: StartGitServerOptions = {}): Promi
       status: 0,
       gitProtocol: req.headers['git-protocol'] as string | undefined,
       responseBytes: 0,
+      connection: connections.get(req.socket) ?? 0,
     };
     requests.push(entry);
     recordResponse(res, entry);
@@ -158,6 +163,8 @@ export async function startGitServer(options: StartGitServerOptions = {}): Promi
   };
 
   const server: Server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, handler) : createHttpServer(handler);
+  // TLS sockets come as `secureConnection`; the request's socket is the same object.
+  server.on(tls ? 'secureConnection' : 'connection', (socket: object) => connections.set(socket, ++connectionCount));
   await listen(server, 0);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
