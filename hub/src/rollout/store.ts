@@ -71,7 +71,11 @@ export class RolloutStore {
   private readonly eventsCap: number;
   private readonly rolloutsKept: number;
 
+  /** Where the cluster list reads the same assigned revisions in its own Redis call. */
+  readonly assignedRevisionSource: AssignedRevisions;
+
   constructor(private readonly client: RedisClient, readonly keys: HubKeys, options: RolloutStoreOptions = {}) {
+    this.assignedRevisionSource = { hash: keys.assignments(), fallback: keys.lastGoodRevision(), revisionOf: assignedRevisionOf };
     this.eventsCap = options.eventsCap ?? 200;
     this.rolloutsKept = options.rolloutsKept ?? 20;
     defineCommands(client);
@@ -207,10 +211,6 @@ export class RolloutStore {
     return assigned;
   }
 
-  /** Where the cluster list reads the same assigned revisions in its own Redis call. */
-  get assignedRevisionSource(): AssignedRevisions {
-    return { hash: this.keys.assignments(), fallback: this.keys.lastGoodRevision(), revisionOf: assignedRevisionOf };
-  }
 
   async assignments(): Promise<Map<string, StoredAssignment>> {
     const all = await this.client.hgetall(this.keys.assignments());
