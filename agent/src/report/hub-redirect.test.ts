@@ -24,7 +24,10 @@ afterEach(async () => {
   dir = undefined;
 });
 
-/** A hub that answers every request with a permanent redirect; the requests it got. */
+/**
+ * A hub address that answers every request with a permanent redirect, as ingress-nginx does
+ * for http:// when the Ingress forces TLS (308 to the https:// address); the requests it got.
+ */
 async function movedHub(): Promise<{ url: string; requests: string[] }> {
   const requests: string[] = [];
   server = createServer((request, response) => {
