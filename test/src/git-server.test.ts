@@ -61,14 +61,15 @@ describe('when the git server runs', () => {
     expect(mainOf(info)).toBe(head);
   });
 
-  it('logs each request with method, path, service, protocol header and response size', async () => {
+  it('logs each request with method, path, service, protocol header, response size and connection', async () => {
     const { server, repo } = await serverWithRepo();
     server.clearLog();
     await git.getRemoteInfo2({ http, protocolVersion: 1, url: repo.url });
     expect(server.requests).toEqual([
-      { method: 'GET', path: '/fleet.git/info/refs', service: 'git-upload-pack', contentEncoding: undefined, status: 200, gitProtocol: undefined, responseBytes: expect.any(Number) },
+      { method: 'GET', path: '/fleet.git/info/refs', service: 'git-upload-pack', contentEncoding: undefined, status: 200, gitProtocol: undefined, responseBytes: expect.any(Number), connection: expect.any(Number) },
     ]);
     expect(server.requests[0]!.responseBytes).toBeGreaterThan(100);
+    expect(server.requests[0]!.connection).toBeGreaterThan(0);
   });
 
   it('clones through isomorphic-git with a full fetch over POST', async () => {
